@@ -1,0 +1,82 @@
+using Amil.MLNet.Data.Synthetic;
+
+namespace Amil.MLNet.Data.Datasets;
+
+/// <summary>Lists a dataset's images with labels, whatever its layout on disk.</summary>
+public static class DatasetReader
+{
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"];
+
+    /// <summary>Reads the entry's images; a synthetic entry is generated into its root first if it is not there yet.</summary>
+    public static IReadOnlyList<ImageRecord> Read(DatasetEntry entry, string root, Action<string>? log = null)
+    {
+        switch (entry.Layout)
+        {
+            case "synthetic":
+                var kind = entry.Synthetic!.Kind == "bach" ? SyntheticKind.Bach : SyntheticKind.BreakHis;
+                EnsureSynthetic(root, new SyntheticOptions(kind, entry.Synthetic.Count, entry.Synthetic.Seed), log);
+                return kind == SyntheticKind.Bach ? ReadImageFolder(root) : ReadBreakHis(root, entry);
+            case "breakhis": return ReadBreakHis(RequireFolder(root, entry), entry);
+            case "image-folder": return ReadImageFolder(RequireFolder(root, entry));
+            default: throw new DatasetException($"Dataset '{entry.Name}': unknown layout '{entry.Layout}' (use {string.Join(", ", DatasetRegistry.Layouts)}).");
+        }
+    }
+
+    /// <summary>Generates a synthetic dataset once; a completed one (marker file present) is reused.</summary>
+    public static void EnsureSynthetic(string root, SyntheticOptions options, Action<string>? log)
+    {
+        var marker = Path.Combine(root, ".complete");
+        string signature = $"{options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
+        if (File.Exists(marker) && File.ReadAllText(marker).Trim() == signature) return;
+        log?.Invoke($"Generating synthetic {options.Kind} dataset ({options.Count} images, seed {options.Seed}) into {root} (first use only)…");
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        SyntheticHistology.Generate(root, options);
+        AtomicFile.WriteText(marker, signature);
+    }
+
+    private static string RequireFolder(string root, DatasetEntry entry) =>
+        Directory.Exists(root) ? root : throw new DatasetException($"Dataset '{entry.Name}': folder {root} does not exist; fix \"root\" in datasets.json or pass --data DIR.");
+
+    public static IReadOnlyList<ImageRecord> ReadBreakHis(string root, DatasetEntry entry)
+    {
+        bool subtype = entry.Task == "subtype";
+        string? magnification = entry.Magnification is null or "all" ? null : entry.Magnification;
+        var masks = Path.Combine(root, SyntheticHistology.MasksFolder) + Path.DirectorySeparatorChar;
+        var records = new List<ImageRecord>();
+        foreach (var file in Directory.EnumerateFiles(root, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (file.StartsWith(masks, StringComparison.Ordinal)) continue;
+            if (!BreakHisName.TryParse(file, out var name))
+                throw new DatasetException($"{file}: not a BreakHis file name (expected e.g. SOB_B_A-14-22549AB-40-001.png); remove it or use layout image-folder.");
+            var folders = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
+            if (!folders.Contains(name.ClassName) || !folders.Contains($"{name.Magnification}X"))
+                throw new DatasetException($"{file}: file name says {name.ClassName} at {name.Magnification}X but its folders disagree; the dataset copy is mixed up.");
+            if (magnification is not null && $"{name.Magnification}X" != magnification) continue;
+            records.Add(new ImageRecord(file, subtype ? name.Subtype : name.ClassName, name.PatientFolder, $"{name.Magnification}X"));
+        }
+        if (records.Count == 0)
+            throw new DatasetException($"Dataset '{entry.Name}': no BreakHis images{(magnification is null ? "" : " at " + magnification)} under {root}; check \"root\" (it should contain BreaKHis_v1/).");
+        return records;
+    }
+
+    public static IReadOnlyList<ImageRecord> ReadImageFolder(string root)
+    {
+        string[] splitNames = ["train", "val", "test"];
+        var top = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != SyntheticHistology.MasksFolder && !n!.StartsWith('.')).ToList();
+        bool predefined = top.Count > 0 && top.All(n => splitNames.Contains(n));
+        var records = new List<ImageRecord>();
+        foreach (var (folder, split) in predefined ? top.Select(s => (Path.Combine(root, s!), (string?)s)) : [(root, (string?)null)])
+            foreach (var classDir in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
+            {
+                var className = Path.GetFileName(classDir);
+                if (className == SyntheticHistology.MasksFolder || className.StartsWith('.')) continue;
+                var images = Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories)
+                    .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
+                if (images.Count == 0)
+                    throw new DatasetException($"{classDir}: class folder '{className}' has no images (png, jpg, tif); add images or remove the folder.");
+                records.AddRange(images.Select(f => new ImageRecord(f, className, Split: split)));
+            }
+        if (records.Count == 0) throw new DatasetException($"{root}: no class folders with images (expected root/<class>/*.png or root/train/<class>/*.png).");
+        return records;
+    }
+}

@@ -1,0 +1,127 @@
+using Amil.MLNet.Data.Datasets;
+using SkiaSharp;
+
+namespace Amil.MLNet.Data.Synthetic;
+
+/// <summary>Which synthetic dataset to write.</summary>
+public enum SyntheticKind
+{
+    /// <summary>Binary benign/malignant, written in the BreakHis folder layout (40X).</summary>
+    BreakHis,
+    /// <summary>Four classes (normal, benign, in situ, invasive), written as an image folder (root/&lt;class&gt;/*.png).</summary>
+    Bach,
+}
+
+/// <summary>Settings of the synthetic histology generator.</summary>
+public sealed record SyntheticOptions(SyntheticKind Kind, int Count, int Seed)
+{
+    public int Width { get; init; } = 700;
+    public int Height { get; init; } = 460;
+    /// <summary>Images per synthetic patient (BreakHis kind). Default 10.</summary>
+    public int ImagesPerPatient { get; init; } = 10;
+}
+
+/// <summary>
+/// Deterministic H&amp;E-like images with tumour masks (255 = tumour) under <c>masks/</c>, mirroring the image paths.
+/// Benign tissue has glands of small regular nuclei (and sometimes lone dark, large nuclei as distractors);
+/// malignant tissue adds regions of large, crowded, irregular, dark nuclei covering small to large areas.
+/// </summary>
+public static class SyntheticHistology
+{
+    public const string MasksFolder = "masks";
+
+    /// <summary>Writes the dataset under <paramref name="root"/>; returns the image paths, relative to the root.</summary>
+    public static IReadOnlyList<string> Generate(string root, SyntheticOptions options, IProgress<int>? progress = null)
+    {
+        if (options.Count < 1) throw new ArgumentException($"--count must be at least 1 (got {options.Count}).");
+        if (options.Width < 64 || options.Height < 64) throw new ArgumentException("Synthetic images must be at least 64×64.");
+        Directory.CreateDirectory(root);
+        var plan = Plan(options);
+        int done = 0;
+        Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var item = plan[i];
+            Paint(root, item, options, new Random(HashCode.Combine(options.Seed, i, 7919)));
+            progress?.Report(Interlocked.Increment(ref done));
+        });
+        return plan.Select(p => p.RelativePath).ToList();
+    }
+
+    private sealed record PlannedImage(string RelativePath, string Class);
+
+    private static List<PlannedImage> Plan(SyntheticOptions o)
+    {
+        var list = new List<PlannedImage>();
+        if (o.Kind == SyntheticKind.Bach)
+        {
+            string[] classes = ["Normal", "Benign", "InSitu", "Invasive"];
+            for (int i = 0; i < o.Count; i++)
+            {
+                var c = classes[i % classes.Length];
+                list.Add(new PlannedImage(Path.Combine(c, $"{c.ToLowerInvariant()}_{i + 1:D4}.png"), c));
+            }
+            return list;
+        }
+        int patients = Math.Max(2, (o.Count + o.ImagesPerPatient - 1) / o.ImagesPerPatient);
+        for (int i = 0; i < o.Count; i++)
+        {
+            int patient = i % patients;                   // images spread evenly over patients
+            bool malignant = patient % 2 == 1;            // half the patients benign, half malignant
+            var subtypes = malignant ? BreakHisName.MalignantSubtypes : BreakHisName.BenignSubtypes;
+            var subtype = subtypes[patient / 2 % subtypes.Count];
+            var name = new BreakHisName(malignant, subtype, 14, $"{10001 + patient}S", 40, i / patients + 1);
+            list.Add(new PlannedImage(name.RelativePath, malignant ? "malignant" : "benign"));
+        }
+        return list;
+    }
+
+    private static void Paint(string root, PlannedImage item, SyntheticOptions o, Random random)
+    {
+        var imageInfo = new SKImageInfo(o.Width, o.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        using var imageSurface = SKSurface.Create(imageInfo);
+        using var maskSurface = SKSurface.Create(new SKImageInfo(o.Width, o.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+        maskSurface.Canvas.Clear(SKColors.Black);
+        var painter = new SyntheticPainter(imageSurface.Canvas, maskSurface.Canvas, random, StainJitter.Sample(random));
+        painter.Stroma(o.Width, o.Height);
+
+        float W = o.Width, H = o.Height;
+        (float X, float Y) Anywhere(float margin) => (margin + (float)random.NextDouble() * (W - 2 * margin), margin + (float)random.NextDouble() * (H - 2 * margin));
+        void Glands(int min, int max) { for (int i = random.Next(min, max + 1); i > 0; i--) { var (x, y) = Anywhere(30); painter.Gland(x, y, random.Next(14, 34)); } }
+        void Distractors(double chance) { if (random.NextDouble() < chance) for (int i = random.Next(3, 9); i > 0; i--) { var (x, y) = Anywhere(10); painter.Distractor(x, y); } }
+        void Tumours(int min, int max, bool confined)
+        {
+            // Total tumour area varies from a small focus to most of the image.
+            double share = 0.03 + random.NextDouble() * 0.37;
+            int blobs = random.Next(min, max + 1);
+            for (int i = 0; i < blobs; i++)
+            {
+                double area = share * W * H / blobs;
+                float aspect = 0.6f + (float)random.NextDouble() * 0.8f;
+                float rx = (float)Math.Sqrt(area / Math.PI * aspect), ry = (float)(area / Math.PI / rx);
+                var (x, y) = Anywhere(Math.Min(Math.Min(rx, ry), 60));
+                painter.Tumour(x, y, rx, ry, confined);
+            }
+        }
+
+        switch (item.Class)
+        {
+            case "benign": Glands(3, 6); Distractors(0.5); break;
+            case "malignant": Glands(1, 4); Tumours(1, 3, false); Distractors(0.2); break;
+            case "Normal": Glands(2, 4); Distractors(0.3); break;
+            case "Benign": Glands(6, 10); Distractors(0.5); break;
+            case "InSitu": Glands(1, 3); Tumours(2, 4, true); break;
+            case "Invasive": Glands(0, 2); Tumours(1, 2, false); Distractors(0.3); break;
+        }
+
+        WritePng(imageSurface, Path.Combine(root, item.RelativePath));
+        WritePng(maskSurface, Path.Combine(root, MasksFolder, Path.ChangeExtension(item.RelativePath, ".png")));
+    }
+
+    private static void WritePng(SKSurface surface, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var snapshot = surface.Snapshot();
+        using var data = snapshot.Encode(SKEncodedImageFormat.Png, 100);
+        AtomicFile.Write(path, data.ToArray());
+    }
+}

@@ -1,0 +1,88 @@
+namespace Amil.MLNet.Trainers;
+
+/// <summary>Attention pooling variant (Ilse et al. 2018).</summary>
+public enum AttentionPoolingKind
+{
+    /// <summary>a = softmax(wᵀ tanh(V h)).</summary>
+    Attention,
+    /// <summary>a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))).</summary>
+    GatedAttention,
+}
+
+/// <summary>Per-epoch figures reported while training.</summary>
+public sealed record EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double TrainAccuracy,
+                                 double? ValidationLoss, double? ValidationAccuracy, double Seconds, bool IsBest);
+
+/// <summary>Options of <see cref="AttentionMilTrainer"/>. Defaults follow Ilse et al. (2018) and the BreakHis A-MIL setup.</summary>
+public sealed class AttentionMilOptions
+{
+    /// <summary>Label column: a key type (use <c>ml.Transforms.Conversion.MapValueToKey</c>). Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Bag column written by <c>ml.Transforms.BagPatches</c> (its <c>Layout</c> companion is read too). Default "Bag".</summary>
+    public string BagColumnName { get; set; } = "Bag";
+
+    /// <summary>Optional text column (e.g. patient id) that keeps groups on one side of the validation split. Default none.</summary>
+    public string? GroupColumnName { get; set; }
+
+    /// <summary>Pooling variant. Default <see cref="AttentionPoolingKind.Attention"/>.</summary>
+    public AttentionPoolingKind Pooling { get; set; } = AttentionPoolingKind.Attention;
+
+    /// <summary>Instance embedding size L. Default 500.</summary>
+    public int EmbeddingSize { get; set; } = 500;
+
+    /// <summary>Attention hidden size D. Default 128.</summary>
+    public int AttentionSize { get; set; } = 128;
+
+    /// <summary>Adam learning rate. Default 1e-4.</summary>
+    public double LearningRate { get; set; } = 1e-4;
+
+    /// <summary>Adam β1. Default 0.9.</summary>
+    public double Beta1 { get; set; } = 0.9;
+
+    /// <summary>Adam β2. Default 0.999.</summary>
+    public double Beta2 { get; set; } = 0.999;
+
+    /// <summary>Adam weight decay. Default 1e-4.</summary>
+    public double WeightDecay { get; set; } = 1e-4;
+
+    /// <summary>Most epochs to train. Default 40.</summary>
+    public int MaxEpochs { get; set; } = 40;
+
+    /// <summary>Stop after this many epochs without a better validation loss; 0 = never stop early. Default 10.</summary>
+    public int EarlyStoppingPatience { get; set; } = 10;
+
+    /// <summary>Share of the training data held out (stratified by class, seeded) to pick the best epoch, when no validation
+    /// set is passed to Fit. 0 = no validation: the last epoch is kept. Default 0.2.</summary>
+    public double ValidationFraction { get; set; } = 0.2;
+
+    /// <summary>Explicit loss weight per class (index = key value − 1). Default none (all 1).</summary>
+    public float[]? ClassWeights { get; set; }
+
+    /// <summary>Weight classes inversely to their frequency in the training split (ignored when <see cref="ClassWeights"/> is set). Default false.</summary>
+    public bool BalanceClasses { get; set; }
+
+    /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default 1.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Bags decoded ahead of the network on a background thread. Default 4.</summary>
+    public int ReadAhead { get; set; } = 4;
+
+    /// <summary>Called after every epoch (progress display). Default none.</summary>
+    public Action<EpochReport>? OnEpochEnd { get; set; }
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(LabelColumnName)) throw new ArgumentException("LabelColumnName must be set.");
+        if (string.IsNullOrWhiteSpace(BagColumnName)) throw new ArgumentException("BagColumnName must be set.");
+        if (EmbeddingSize < 1 || AttentionSize < 1) throw new ArgumentException("EmbeddingSize and AttentionSize must be positive.");
+        if (!(LearningRate > 0)) throw new ArgumentException($"LearningRate must be positive (got {LearningRate}).");
+        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must be in [0, 1).");
+        if (WeightDecay < 0) throw new ArgumentException("WeightDecay must not be negative.");
+        if (MaxEpochs < 1) throw new ArgumentException($"MaxEpochs must be at least 1 (got {MaxEpochs}).");
+        if (EarlyStoppingPatience < 0) throw new ArgumentException("EarlyStoppingPatience must not be negative.");
+        if (ValidationFraction is < 0 or >= 1) throw new ArgumentException($"ValidationFraction must be in [0, 1) (got {ValidationFraction}).");
+        if (ReadAhead < 1) throw new ArgumentException("ReadAhead must be at least 1.");
+        if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x))) throw new ArgumentException("ClassWeights must be positive numbers.");
+    }
+}

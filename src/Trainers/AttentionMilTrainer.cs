@@ -1,0 +1,103 @@
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Scoring;
+using Amil.MLNet.Trainers.Training;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Amil.MLNet.Trainers;
+
+/// <summary>
+/// Attention-based multiple instance learning (Ilse et al. 2018) on bags of patches, trained end to end with TorchSharp.
+/// Reach it as <c>ml.MulticlassClassification.Trainers.AttentionMil(options)</c>.
+/// </summary>
+public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
+{
+    private readonly MLContext _ml;
+    private readonly AttentionMilOptions _options;
+
+    public AttentionMilTrainer(MLContext ml, AttentionMilOptions options)
+    {
+        _ml = ml ?? throw new ArgumentNullException(nameof(ml));
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>Trains, holding out <see cref="AttentionMilOptions.ValidationFraction"/> of <paramref name="input"/> to pick the best epoch.</summary>
+    public AttentionMilTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, picking the best epoch on <paramref name="validationData"/> when given.</summary>
+    public AttentionMilTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        var reader = new BagReader(trainData, _options.BagColumnName, _options.LabelColumnName, _options.GroupColumnName);
+        var rows = reader.ListRows();
+        if (rows.Count == 0) throw new ArgumentException("The training data has no rows.");
+
+        BagReader? validationReader = null;
+        IReadOnlySet<DataViewRowId>? validationRows = null;
+        HashSet<DataViewRowId> trainRows;
+        if (validationData is not null)
+        {
+            validationReader = new BagReader(validationData, _options.BagColumnName, _options.LabelColumnName, null);
+            if (validationReader.ClassCount != reader.ClassCount)
+                throw new ArgumentException($"Validation labels have {validationReader.ClassCount} classes but training labels have {reader.ClassCount}; map both with the same key mapping.");
+            trainRows = rows.Select(r => r.RowId).ToHashSet();
+        }
+        else
+        {
+            var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.Seed);
+            trainRows = rows.Select(r => r.RowId).Where(id => !held.Contains(id)).ToHashSet();
+            if (held.Count > 0) { validationReader = reader; validationRows = held; }
+        }
+
+        int patchSize = FirstPatchSize(trainData);
+        var spec = new NetworkSpec(patchSize, _options.EmbeddingSize, _options.AttentionSize,
+                                   _options.Pooling == AttentionPoolingKind.GatedAttention, reader.ClassCount);
+        var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
+        var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
+
+        var state = NetworkState.Encode(result.Spec, result.Weights);
+        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames).Fit(trainData);
+        return new AttentionMilTransformer(scoring, reader.ClassNames, result.History, result.BestEpoch);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        if (!inputSchema.Any(c => c.Name == _options.BagColumnName))
+            throw new ArgumentException($"Attention-MIL needs the bag column '{_options.BagColumnName}'; add ml.Transforms.BagPatches before the trainer.");
+        var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
+        if (label.Name is null || !label.IsKey)
+            throw new ArgumentException($"Attention-MIL needs a key-typed label column '{_options.LabelColumnName}'; add ml.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\").");
+        // The scoring stages do not depend on the trained values, so a placeholder state shows the real output schema.
+        var placeholder = NetworkState.Encode(new NetworkSpec(28, 1, 1, false, 2), [0f]);
+        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"]).GetOutputSchema(inputSchema);
+    }
+
+    private float[] ClassWeights(IReadOnlyList<RowInfo> trainRows, int classCount)
+    {
+        if (_options.ClassWeights is { } explicitWeights)
+        {
+            if (explicitWeights.Length != classCount)
+                throw new ArgumentException($"ClassWeights has {explicitWeights.Length} values but the label has {classCount} classes.");
+            return explicitWeights;
+        }
+        var weights = Enumerable.Repeat(1f, classCount).ToArray();
+        if (!_options.BalanceClasses) return weights;
+        for (int c = 0; c < classCount; c++)
+        {
+            int n = trainRows.Count(r => r.ClassIndex == c);
+            weights[c] = n == 0 ? 1f : (float)trainRows.Count / (classCount * n);
+        }
+        return weights;
+    }
+
+    private int FirstPatchSize(IDataView data)
+    {
+        var column = data.Schema[Transforms.Bagging.PatchBaggingEstimator.LayoutColumnName(_options.BagColumnName)];
+        using var cursor = data.GetRowCursor([column]);
+        var getter = cursor.GetGetter<VBuffer<int>>(column);
+        VBuffer<int> layout = default;
+        if (!cursor.MoveNext()) throw new ArgumentException("The training data has no rows.");
+        getter(ref layout);
+        return Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray()).PatchSize;
+    }
+}

@@ -1,0 +1,40 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Amil.MLNet.Trainers.Networks;
+
+/// <summary>Attention pooling (Ilse et al. 2018): a = softmax(wᵀ tanh(V h)), or the gated form
+/// a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))). Returns the weighted mean of the instances and the weights.</summary>
+internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor Weights)>
+{
+    private readonly Linear attention_V, attention_w;
+    private readonly Linear? attention_U;
+
+    public AttentionPooling(int embeddingSize, int attentionSize, bool gated) : base(nameof(AttentionPooling))
+    {
+        attention_V = Linear(embeddingSize, attentionSize);
+        attention_w = Linear(attentionSize, 1);
+        register_module(nameof(attention_V), attention_V);
+        if (gated)
+        {
+            attention_U = Linear(embeddingSize, attentionSize);
+            register_module(nameof(attention_U), attention_U);
+        }
+        register_module(nameof(attention_w), attention_w);
+    }
+
+    /// <param name="instances">N × L instance embeddings.</param>
+    /// <returns>Pooled 1 × L embedding and N attention weights summing to 1.</returns>
+    public override (Tensor Pooled, Tensor Weights) forward(Tensor instances)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = tanh(attention_V.forward(instances));
+        if (attention_U is not null) hidden = hidden * sigmoid(attention_U.forward(instances));
+        var scores = attention_w.forward(hidden).t();        // 1 × N
+        var weights = softmax(scores, 1);                     // 1 × N
+        var pooled = weights.mm(instances);                   // 1 × L
+        return (pooled.MoveToOuterDisposeScope(), weights.squeeze(0).MoveToOuterDisposeScope());
+    }
+}

@@ -1,0 +1,42 @@
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Trainers.Scoring;
+
+/// <summary>
+/// A trained network as one float vector stored in model.zip: [spec…, id (4 × 16 bits), weights…].
+/// The id is a hash of the weights, so a loaded model finds its already-built network without rehashing per row.
+/// </summary>
+internal static class NetworkState
+{
+    private const int Version = 1;
+    private const int IdLength = 4;
+
+    public static float[] Encode(NetworkSpec spec, float[] weights)
+    {
+        ulong id = Hash(weights);
+        var payload = new float[NetworkSpec.EncodedLength + IdLength + weights.Length];
+        spec.Encode().CopyTo(payload, 0);
+        for (int i = 0; i < IdLength; i++) payload[NetworkSpec.EncodedLength + i] = (id >> (16 * i)) & 0xFFFF;
+        weights.CopyTo(payload, NetworkSpec.EncodedLength + IdLength);
+        return StateBlob.Create(StateKind.AttentionMilNetwork, Version, payload);
+    }
+
+    public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
+    {
+        var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out _);
+        if (payload.Length < NetworkSpec.EncodedLength + IdLength) throw new InvalidDataException("The saved network state is truncated.");
+        var spec = NetworkSpec.Decode(payload);
+        ulong id = 0;
+        for (int i = 0; i < IdLength; i++) id |= (ulong)payload[NetworkSpec.EncodedLength + i] << (16 * i);
+        int start = StateBlob.HeaderLength + NetworkSpec.EncodedLength + IdLength;
+        return (spec, id, blob.AsMemory(start));
+    }
+
+    private static ulong Hash(ReadOnlySpan<float> values)
+    {
+        ulong h = 14695981039346656037UL; // FNV-1a
+        foreach (var v in values) { h ^= BitConverter.SingleToUInt32Bits(v); h *= 1099511628211UL; }
+        return h ^ (ulong)values.Length;
+    }
+}

@@ -1,0 +1,65 @@
+using Amil.MLNet.Transforms.Persistence;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Amil.MLNet.Transforms.Bagging;
+
+/// <summary>
+/// Image path column → bag of patches. Writes three columns: <c>{Output}</c> (float vector, N×C×P×P),
+/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>) and <c>{Output}Coordinates</c> (int vector, x/y per patch).
+/// Needs no training; <see cref="Fit"/> returns a transformer that saves into model.zip with its settings.
+/// </summary>
+public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
+{
+    private readonly MLContext _ml;
+    private readonly PatchBaggingOptions _options;
+
+    public PatchBaggingEstimator(MLContext ml, PatchBaggingOptions options)
+    {
+        _ml = ml ?? throw new ArgumentNullException(nameof(ml));
+        options.Validate();
+        _options = options.Clone();
+    }
+
+    public static string LayoutColumnName(string bagColumnName) => bagColumnName + "Layout";
+    public static string CoordinatesColumnName(string bagColumnName) => bagColumnName + "Coordinates";
+
+    public ITransformer Fit(IDataView input)
+    {
+        CheckInput(input.Schema.GetColumnOrNull(_options.InputColumnName));
+        return BuildChain().Fit(input);
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var column = inputSchema.FirstOrDefault(c => c.Name == _options.InputColumnName);
+        if (column.Name is null)
+            throw new ArgumentException($"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text); it is not in the data.");
+        if (column.ItemType != TextDataViewType.Instance || column.Kind != SchemaShape.Column.VectorKind.Scalar)
+            throw new ArgumentException($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text), but it is {column.ItemType}.");
+        return BuildChain().GetOutputSchema(inputSchema);
+    }
+
+    private void CheckInput(DataViewSchema.Column? column)
+    {
+        if (column is null)
+            throw new ArgumentException($"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text); it is not in the data.");
+        if (column.Value.Type != TextDataViewType.Instance)
+            throw new ArgumentException($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text), but it is {column.Value.Type}.");
+    }
+
+    private IEstimator<ITransformer> BuildChain()
+    {
+        string output = _options.OutputColumnName;
+        return PersistedState.Attach(_ml, PatchBaggingMappingFactory.StateColumn, PatchBaggingState.Encode(_options))
+            .Append(_ml.Transforms.CopyColumns(PatchBaggingMappingFactory.PathColumn, _options.InputColumnName))
+            .Append(_ml.Transforms.CustomMapping<PatchBaggingMappingFactory.Input, PatchBaggingMappingFactory.Output>(
+                PatchBaggingMappingFactory.Map, PatchBaggingMappingFactory.ContractName))
+            .Append(_ml.Transforms.CopyColumns(output, PatchBaggingMappingFactory.BagColumn))
+            .Append(_ml.Transforms.CopyColumns(LayoutColumnName(output), PatchBaggingMappingFactory.LayoutColumn))
+            .Append(_ml.Transforms.CopyColumns(CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn))
+            .Append(_ml.Transforms.DropColumns(
+                PersistedState.KeyColumnName, PatchBaggingMappingFactory.StateColumn, PatchBaggingMappingFactory.PathColumn,
+                PatchBaggingMappingFactory.BagColumn, PatchBaggingMappingFactory.LayoutColumn, PatchBaggingMappingFactory.CoordinatesColumn));
+    }
+}

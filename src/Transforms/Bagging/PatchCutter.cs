@@ -1,0 +1,62 @@
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Transforms.Bagging;
+
+/// <summary>Cuts an image into a grid of square patches: optional resize, centre crop (or pad), then a strided grid.</summary>
+public static class PatchCutter
+{
+    public static PatchBag Cut(RgbImage image, PatchBaggingOptions options, string source = "image")
+    {
+        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh && (rw != image.Width || rh != image.Height))
+            image = ImageResizer.Resize(image, rw, rh);
+
+        int regionW = options.CropWidth ?? image.Width, regionH = options.CropHeight ?? image.Height;
+        if (regionW > image.Width || regionH > image.Height)
+        {
+            if (options.SmallImages == SmallImagePolicy.Error)
+                throw new ImageReadException(source,
+                    $"image is {image.Width}x{image.Height} (WxH) but the crop is {regionW}x{regionH}; " +
+                    "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (SmallImages = Pad).");
+            image = PadToAtLeast(image, regionW, regionH);
+        }
+        if (regionW < options.PatchSize || regionH < options.PatchSize)
+            throw new ImageReadException(source, $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.");
+
+        int regionX = (image.Width - regionW) / 2, regionY = (image.Height - regionH) / 2;
+        int p = options.PatchSize, stride = options.Stride;
+        var layout = new BagLayout(3, p, stride, (regionH - p) / stride + 1, (regionW - p) / stride + 1, regionX, regionY, regionW, regionH);
+
+        var pixels = new float[layout.Count * layout.PatchLength];
+        byte[] src = image.Pixels;
+        float scale = options.PixelScale, offset = options.PixelOffset;
+        int plane = p * p;
+        for (int n = 0; n < layout.Count; n++)
+        {
+            var (x0, y0) = layout.Origin(n);
+            int patchBase = n * layout.PatchLength;
+            for (int y = 0; y < p; y++)
+            {
+                int row = ((y0 + y) * image.Width + x0) * 3;
+                for (int x = 0; x < p; x++)
+                {
+                    int s = row + x * 3, d = patchBase + y * p + x;
+                    pixels[d] = src[s] * scale + offset;
+                    pixels[d + plane] = src[s + 1] * scale + offset;
+                    pixels[d + 2 * plane] = src[s + 2] * scale + offset;
+                }
+            }
+        }
+        return new PatchBag(pixels, layout);
+    }
+
+    private static RgbImage PadToAtLeast(RgbImage image, int width, int height)
+    {
+        int w = Math.Max(width, image.Width), h = Math.Max(height, image.Height);
+        var dst = new byte[w * h * 3];
+        Array.Fill(dst, (byte)255);
+        int ox = (w - image.Width) / 2, oy = (h - image.Height) / 2;
+        for (int y = 0; y < image.Height; y++)
+            Array.Copy(image.Pixels, y * image.Width * 3, dst, ((y + oy) * w + ox) * 3, image.Width * 3);
+        return new RgbImage(w, h, dst);
+    }
+}

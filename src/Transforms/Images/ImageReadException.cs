@@ -1,0 +1,7 @@
+namespace Amil.MLNet.Transforms.Images;
+
+/// <summary>An image file that cannot be used, with the file named and a fix suggested in the message.</summary>
+public sealed class ImageReadException(string path, string message) : Exception($"{path}: {message}")
+{
+    public string Path { get; } = path;
+}

@@ -1,0 +1,41 @@
+using SkiaSharp;
+
+namespace Amil.MLNet.Transforms.Images;
+
+/// <summary>Decodes image files (PNG, JPEG, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale and alpha are flattened to RGB.</summary>
+public static class RgbImageReader
+{
+    public static RgbImage Read(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ImageReadException("(empty path)", "no image path was given.");
+        if (!File.Exists(path)) throw new ImageReadException(path, "file not found; check the path or the dataset root.");
+        var info = new FileInfo(path);
+        if (info.Length == 0) throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
+
+        using var codec = SKCodec.Create(path, out var result);
+        if (codec is null)
+            throw new ImageReadException(path, $"not a readable image ({result}); the file may be corrupt, truncated or of an unsupported format.");
+        var target = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(target);
+        var status = codec.GetPixels(target, bitmap.GetPixels());
+        if (status is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            throw new ImageReadException(path, $"could not decode pixels ({status}); the file may be corrupt.");
+        if (status == SKCodecResult.IncompleteInput)
+            throw new ImageReadException(path, "file is truncated (incomplete image data); re-copy it from the source.");
+        return FromRgba(bitmap.Width, bitmap.Height, bitmap.GetPixelSpan());
+    }
+
+    private static RgbImage FromRgba(int width, int height, ReadOnlySpan<byte> rgba)
+    {
+        var rgb = new byte[width * height * 3];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            // Transparent areas are composited on white, the colour of an empty slide.
+            int alpha = rgba[j + 3];
+            rgb[i] = (byte)((rgba[j] * alpha + 255 * (255 - alpha)) / 255);
+            rgb[i + 1] = (byte)((rgba[j + 1] * alpha + 255 * (255 - alpha)) / 255);
+            rgb[i + 2] = (byte)((rgba[j + 2] * alpha + 255 * (255 - alpha)) / 255);
+        }
+        return new RgbImage(width, height, rgb);
+    }
+}
