@@ -72,7 +72,7 @@ public sealed partial class DatasetRegistry
         }
     }
 
-    internal static void Check(DatasetEntry e, string at, List<string> problems)
+    public static void Check(DatasetEntry e, string at, List<string> problems)
     {
         if (!Layouts.Contains(e.Layout)) problems.Add($"{at}.layout: '{e.Layout}' is not one of {string.Join(", ", Layouts)}");
         if (string.IsNullOrWhiteSpace(e.Root)) problems.Add($"{at}.root: required");

@@ -1,0 +1,81 @@
+using Amil.MLNet.Trainers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>One scored image: prediction, probabilities, and attention per patch with the patch's place.</summary>
+public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probabilities, float[] Attention, int[] Coordinates, int PatchSize);
+
+/// <summary>A saved model.zip (image path → bag → Attention-MIL) loaded for scoring.</summary>
+public sealed class AmilModel
+{
+    private readonly MLContext _ml;
+    private readonly ITransformer _model;
+
+    public AmilModel(MLContext ml, ITransformer model)
+    {
+        _ml = ml;
+        _model = model;
+        var schema = model.GetOutputSchema(SchemaDefinitionFor<ImageInput>(ml));
+        foreach (var required in new[] { "Score", "PredictedLabel", "Attention", "BagCoordinates", "BagLayout" })
+            if (schema.GetColumnOrNull(required) is null)
+                throw new InvalidDataException($"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → BagPatches → AttentionMil).");
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        schema["PredictedLabel"].GetKeyValues(ref names);
+        ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
+    }
+
+    public IReadOnlyList<string> ClassNames { get; }
+    public ITransformer Transformer => _model;
+
+    public static AmilModel Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model file not found; pass the model.zip written by train (runs/<name>/model.zip).", path);
+        var ml = new MLContext(seed: 1).RegisterAmilComponents();
+        ITransformer model;
+        try { model = ml.Model.Load(path, out _); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or System.IO.InvalidDataException or ArgumentException or IOException)
+        {
+            throw new InvalidDataException($"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by train.", e);
+        }
+        return new AmilModel(ml, model);
+    }
+
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var temp = path + ".tmp";
+        try
+        {
+            _ml.Model.Save(_model, SchemaDefinitionFor<ImageInput>(_ml), temp);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally { if (File.Exists(temp)) File.Delete(temp); }
+    }
+
+    /// <summary>Scores images lazily, one at a time, in order.</summary>
+    public IEnumerable<ScoredImage> Score(IEnumerable<string> imagePaths)
+    {
+        var data = _ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImageInput { ImagePath = p }));
+        var scored = _model.Transform(data);
+        foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
+        {
+            var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
+            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Attention, row.BagCoordinates, layout.PatchSize);
+        }
+    }
+
+    private static DataViewSchema SchemaDefinitionFor<T>(MLContext ml) where T : class =>
+        ml.Data.LoadFromEnumerable(Array.Empty<T>()).Schema;
+
+    private sealed class ScoredRow
+    {
+        public string ImagePath { get; set; } = "";
+        public float[] Score { get; set; } = [];
+        public uint PredictedLabel { get; set; }
+        public float[] Attention { get; set; } = [];
+        public int[] BagCoordinates { get; set; } = [];
+        public int[] BagLayout { get; set; } = [];
+    }
+}

@@ -1,0 +1,22 @@
+using Amil.MLNet.Data.Datasets;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image).</summary>
+public static class EvaluationRun
+{
+    public static RunMetrics Run(string modelPath, DatasetSelection selection, string outDirectory, bool allImages, Action<string> log)
+    {
+        var model = AmilModel.Load(modelPath);
+        var (entry, root) = selection.Resolve();
+        var records = DatasetReader.Read(entry, root, log);
+        var images = allImages ? records
+            : DatasetSplit.Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed).Test;
+        if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
+        log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
+        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null);
+        Directory.CreateDirectory(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);
+        return metrics;
+    }
+}

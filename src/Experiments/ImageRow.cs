@@ -1,0 +1,15 @@
+namespace Amil.MLNet.Experiments;
+
+/// <summary>The row type the runner feeds ML.NET: an image path, its class and (if known) patient.</summary>
+public sealed class ImageRow
+{
+    public string ImagePath { get; set; } = "";
+    public string Label { get; set; } = "";
+    public string Patient { get; set; } = "";
+}
+
+/// <summary>The scoring input of a saved model: only the image path.</summary>
+public sealed class ImageInput
+{
+    public string ImagePath { get; set; } = "";
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>JSON written into run folders: snake_case, indented, atomic.</summary>
+public static class RunFiles
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static void WriteJson<T>(string path, T value) => AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
+}
+
+/// <summary>metrics.json.</summary>
+public sealed record RunMetrics(
+    [property: JsonPropertyName("classes")] IReadOnlyList<string> Classes,
+    [property: JsonPropertyName("test")] ClassificationMetrics? Test,
+    [property: JsonPropertyName("validation")] ClassificationMetrics? Validation,
+    [property: JsonPropertyName("best_epoch")] int? BestEpoch,
+    [property: JsonPropertyName("epochs_run")] int? EpochsRun,
+    [property: JsonPropertyName("train_seconds")] double? TrainSeconds);

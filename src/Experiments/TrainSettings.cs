@@ -1,0 +1,21 @@
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>Everything `train` can be told; null means "the dataset's setting" or the trainer default.</summary>
+public sealed record TrainSettings
+{
+    public DatasetSelection Dataset { get; init; } = new();
+    /// <summary>Run folder; default runs/&lt;dataset&gt;-&lt;timestamp&gt; under the current folder.</summary>
+    public string? OutDirectory { get; init; }
+    public int Epochs { get; init; } = 40;
+    public int Seed { get; init; } = 1;
+    public int? PatchSize { get; init; }
+    public int? Stride { get; init; }
+    /// <summary>"HxW" or "none".</summary>
+    public string? Crop { get; init; }
+    public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
+    public int Patience { get; init; } = 10;
+    public bool BalanceClasses { get; init; }
+    public double LearningRate { get; init; } = 1e-4;
+}

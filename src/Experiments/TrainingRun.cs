@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Amil.MLNet.Data;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>The `train` job: dataset → split → bag → Attention-MIL → evaluate → run folder
+/// (model.zip, metrics.json, split.json, history.csv, config.json).</summary>
+public static class TrainingRun
+{
+    public sealed record Result(string RunDirectory, RunMetrics Metrics);
+
+    public static Result Run(TrainSettings settings, Action<string> log)
+    {
+        var (entry, root) = settings.Dataset.Resolve();
+        var records = DatasetReader.Read(entry, root, log);
+        var split = DatasetSplit.Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed);
+        if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
+        var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
+
+        string runDir = Path.GetFullPath(settings.OutDirectory ??
+            Path.Combine("runs", $"{entry.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
+        Directory.CreateDirectory(runDir);
+        log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images, classes {string.Join("/", classes)}; " +
+            $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}.");
+        log($"Run folder: {runDir}");
+
+        var bagging = BaggingOptions(entry.Patches, settings);
+        WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
+        RunFiles.WriteJson(Path.Combine(runDir, "config.json"), new
+        {
+            dataset = entry.Name, layout = entry.Layout, root, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
+            settings.Patience, settings.BalanceClasses, settings.LearningRate,
+            patches = new { crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}", size = bagging.PatchSize, bagging.Stride },
+            versions = Versions.All(),
+        });
+
+        var ml = new MLContext(seed: settings.Seed);
+        // Class order is fixed (sorted names), so key i+1 is class i in every split and in the saved model.
+        var labelKeys = ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new LabelRow { Label = c })))
+                          .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
+        IDataView Rows(IEnumerable<ImageRecord> part) => labelKeys.Transform(ml.Data.LoadFromEnumerable(part.Select(r => new ImageRow { ImagePath = r.Path, Label = r.Label, Patient = r.Patient ?? "" }).ToList()));
+
+        var history = new StringBuilder("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n");
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
+        {
+            MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
+            BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
+            OnEpochEnd = r =>
+            {
+                history.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n");
+                log($"epoch {r.Epoch,3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}" +
+                    (r.ValidationLoss is null ? "" : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}") +
+                    $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}");
+            },
+        });
+        var bagger = ml.Transforms.BagPatches(bagging);
+
+        var clock = Stopwatch.StartNew();
+        var trainView = Rows(split.Train);
+        var baggedTrain = bagger.Fit(trainView);
+        var attention = trainer.Fit(baggedTrain.Transform(trainView), split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
+
+        var model = new AmilModel(ml, baggedTrain.Append(attention));
+        model.Save(Path.Combine(runDir, "model.zip"));
+        log($"Saved {Path.Combine(runDir, "model.zip")} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s).");
+
+        var metrics = new RunMetrics(attention.ClassNames,
+            split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
+            split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
+            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1));
+        RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
+        return new Result(runDir, metrics);
+    }
+
+    private sealed class LabelRow
+    {
+        public string Label { get; set; } = "";
+    }
+
+    public static PatchBaggingOptions BaggingOptions(PatchSettings patches, TrainSettings settings)
+    {
+        var crop = CropSpec.Parse(settings.Crop ?? patches.Crop);
+        var options = new PatchBaggingOptions
+        {
+            CropHeight = crop?.Height, CropWidth = crop?.Width,
+            PatchSize = settings.PatchSize ?? patches.Size, Stride = settings.Stride ?? patches.Stride,
+        };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new DatasetException($"Patch settings: {e.Message}"); }
+        return options;
+    }
+
+    private static void WriteSplit(string path, string root, DatasetEntry entry, DatasetSplit split)
+    {
+        object Part(IReadOnlyList<ImageRecord> part) => part.Select(r => new { path = Path.GetRelativePath(root, r.Path), label = r.Label, patient = r.Patient }).ToList();
+        RunFiles.WriteJson(path, new
+        {
+            dataset = entry.Name, root, entry.Split.Seed, entry.Split.TestFraction, entry.Split.ValidationFraction,
+            grouped_by = split.Train.Any(r => r.Patient is not null) ? "patient" : "image",
+            train = Part(split.Train), validation = Part(split.Validation), test = Part(split.Test),
+        });
+    }
+}

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Amil.MLNet.Experiments;
+
+namespace Amil.MLNet.Runner;
+
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var dataset = CommonOptions.Dataset();
+        var datasets = CommonOptions.DatasetsFile();
+        var data = CommonOptions.Data();
+        var layout = CommonOptions.Layout();
+        var output = CommonOptions.Out("Folder for metrics.json.");
+        var split = new Option<string>("--split") { Description = "test (the dataset's test split) or all.", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("test", "all");
+        var command = new Command("evaluate", "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model runs/x/model.zip --dataset synthetic --out runs/x/eval")
+        { model, dataset, datasets, data, layout, output, split };
+        command.SetAction(r => CommandRunner.Run(r, () =>
+        {
+            var metrics = EvaluationRun.Run(r.GetValue(model)!, CommonOptions.Selection(r, dataset, datasets, data, layout), r.GetValue(output)!,
+                                            r.GetValue(split) == "all", CommandRunner.Log);
+            MetricsPrinter.Print(metrics);
+        }));
+        return command;
+    }
+}

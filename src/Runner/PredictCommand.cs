@@ -1,0 +1,23 @@
+using System.CommandLine;
+using System.Globalization;
+using Amil.MLNet.Experiments;
+
+namespace Amil.MLNet.Runner;
+
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var input = new Option<string>("--input") { Description = "An image file or a folder of images.", Required = true };
+        var output = CommonOptions.Out("Folder for predictions.json.");
+        var command = new Command("predict", "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict --model runs/x/model.zip --input slide.png --out preds")
+        { model, input, output };
+        command.SetAction(r => CommandRunner.Run(r, () =>
+        {
+            foreach (var p in PredictionRun.Run(r.GetValue(model)!, r.GetValue(input)!, r.GetValue(output)!, CommandRunner.Log))
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Predicted,-12} {p.Probabilities[p.Predicted]:F3}  {p.Path}"));
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Globalization;
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Runner;
+
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var dataset = CommonOptions.Dataset();
+        var datasets = CommonOptions.DatasetsFile();
+        var data = CommonOptions.Data();
+        var layout = CommonOptions.Layout();
+        var defaults = new TrainSettings();
+        var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<dataset>-<timestamp>)." };
+        var epochs = new Option<int>("--epochs") { Description = "Most epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
+        var seed = new Option<int>("--seed") { Description = "Seed for weights and shuffling.", DefaultValueFactory = _ => defaults.Seed };
+        var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default: the dataset's, 28)." };
+        var stride = new Option<int?>("--stride") { Description = "Patch stride in pixels (default: the dataset's, 28); smaller than the patch = overlap." };
+        var crop = new Option<string?>("--crop") { Description = "Centre crop HxW, or none for the whole image (default: the dataset's, 448x700)." };
+        var pooling = new Option<string>("--pooling") { Description = "attention or gated.", DefaultValueFactory = _ => "attention" };
+        pooling.AcceptOnlyFromAmong("attention", "gated");
+        var patience = new Option<int>("--patience") { Description = "Early-stopping patience in epochs (0 = off).", DefaultValueFactory = _ => defaults.Patience };
+        var balance = new Option<bool>("--balance-classes") { Description = "Weight the loss inversely to class frequency." };
+        var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
+
+        var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
+                                           "Example: amil train --dataset synthetic --epochs 20")
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, lr };
+        command.SetAction(r => CommandRunner.Run(r, () =>
+        {
+            var settings = new TrainSettings
+            {
+                Dataset = CommonOptions.Selection(r, dataset, datasets, data, layout), OutDirectory = r.GetValue(output),
+                Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride),
+                Crop = r.GetValue(crop), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
+                Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), LearningRate = r.GetValue(lr),
+            };
+            if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
+            var result = TrainingRun.Run(settings, CommandRunner.Log);
+            MetricsPrinter.Print(result.Metrics);
+            Console.WriteLine($"Run folder: {result.RunDirectory}");
+        }));
+        return command;
+    }
+}
+
+internal static class MetricsPrinter
+{
+    public static void Print(RunMetrics m)
+    {
+        foreach (var (name, block) in new[] { ("validation", m.Validation), ("test", m.Test) })
+        {
+            if (block is null) continue;
+            var line = string.Create(CultureInfo.InvariantCulture,
+                $"{name,-10} images {block.Images,4}  accuracy {block.Accuracy:F3}  macro-F1 {block.MacroF1:F3}  log-loss {block.LogLoss:F3}");
+            if (block.Auc is double auc) line += string.Create(CultureInfo.InvariantCulture, $"  AUC {auc:F3}");
+            if (block.PatientAccuracy is double pa) line += string.Create(CultureInfo.InvariantCulture, $"  patient accuracy {pa:F3} ({block.Patients} patients)");
+            Console.WriteLine(line);
+        }
+    }
+}
