@@ -8,7 +8,7 @@ public sealed record TrainSettings
     public DatasetSelection Dataset { get; init; } = new();
     /// <summary>Run folder; default runs/&lt;dataset&gt;-&lt;timestamp&gt; under the current folder.</summary>
     public string? OutDirectory { get; init; }
-    public int Epochs { get; init; } = 40;
+    public int Epochs { get; init; } = 15;
     public int Seed { get; init; } = 1;
     public int? PatchSize { get; init; }
     public int? Stride { get; init; }

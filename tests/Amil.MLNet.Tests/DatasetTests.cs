@@ -1,0 +1,111 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Data.Synthetic;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+public class DatasetTests
+{
+    [Fact]
+    public void BreakHisNamesParseAndRoundTrip()
+    {
+        Assert.True(BreakHisName.TryParse("SOB_B_A-14-22549AB-40-001.png", out var name));
+        Assert.False(name.Malignant);
+        Assert.Equal("A", name.Subtype);
+        Assert.Equal("22549AB", name.Patient);
+        Assert.Equal(40, name.Magnification);
+        Assert.Equal("SOB_B_A_14-22549AB", name.PatientFolder);
+        Assert.Equal("SOB_B_A-14-22549AB-40-001.png", name.FileName);
+        Assert.Contains(Path.Combine("benign", "SOB", "adenosis", "SOB_B_A_14-22549AB", "40X"), name.RelativePath);
+        Assert.False(BreakHisName.TryParse("SOB_B_DC-14-1-40-001.png", out _));   // DC is malignant
+        Assert.False(BreakHisName.TryParse("random.png", out _));
+    }
+
+    [Fact]
+    public void SyntheticBreakHisWritesImagesMasksInTheRealLayout()
+    {
+        var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        var written = SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 });
+        Assert.Equal(12, written.Count);
+        Assert.All(written, p => Assert.True(File.Exists(Path.Combine(root, SyntheticHistology.MasksFolder, p))));
+        var records = DatasetReader.ReadBreakHis(root, new DatasetEntry { Name = "t", Layout = "breakhis", Root = root });
+        Assert.Equal(12, records.Count);
+        Assert.Equal(4, records.Select(r => r.Patient).Distinct().Count());
+        Assert.Equal(["benign", "malignant"], records.Select(r => r.Label).Distinct().Order());
+        Assert.All(records, r => Assert.Equal("40X", r.Magnification));
+
+        // Same seed, same bytes.
+        var again = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        SyntheticHistology.Generate(again, new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 });
+        Assert.Equal(File.ReadAllBytes(Path.Combine(root, written[5])), File.ReadAllBytes(Path.Combine(again, written[5])));
+    }
+
+    [Fact]
+    public void MalignantMasksMarkTumourAndBenignMasksAreEmpty()
+    {
+        var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        var written = SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 4, 2) { ImagesPerPatient = 1 });
+        foreach (var path in written)
+        {
+            var mask = Amil.MLNet.Transforms.Images.RgbImageReader.Read(Path.Combine(root, SyntheticHistology.MasksFolder, path));
+            double tumour = Enumerable.Range(0, mask.Width * mask.Height).Count(i => mask.Pixels[i * 3] > 127) / (double)(mask.Width * mask.Height);
+            if (path.Contains("malignant")) Assert.InRange(tumour, 0.01, 0.6);
+            else Assert.Equal(0, tumour);
+        }
+    }
+
+    [Fact]
+    public void PatientSplitIsGroupedStratifiedAndSeeded()
+    {
+        var records = Enumerable.Range(0, 40).Select(i => new ImageRecord($"img{i}.png", i % 8 < 4 ? "benign" : "malignant", $"p{i % 8}")).ToList();
+        var a = DatasetSplit.Create(records, 0.25, 0.25, 7);
+        var b = DatasetSplit.Create(records, 0.25, 0.25, 7);
+        Assert.Equal(a.Test.Select(r => r.Path), b.Test.Select(r => r.Path));
+        var train = a.Train.Select(r => r.Patient).ToHashSet();
+        Assert.Empty(train.Intersect(a.Test.Select(r => r.Patient)));
+        Assert.Empty(train.Intersect(a.Validation.Select(r => r.Patient)));
+        Assert.Equal(["benign", "malignant"], a.Test.Select(r => r.Label).Distinct().Order());
+        Assert.Equal(40, a.Train.Count + a.Validation.Count + a.Test.Count);
+    }
+
+    [Fact]
+    public void RegistryReportsEveryProblemWithItsJsonPath()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("amil-reg-").FullName, "datasets.json");
+        File.WriteAllText(file, """
+        { "datasets": {
+            "a": { "layout": "nope", "root": "x" },
+            "b": { "layout": "breakhis", "root": "y", "patches": { "crop": "big", "size": 28, "stride": 0 } } } }
+        """);
+        var e = Assert.Throws<DatasetException>(() => DatasetRegistry.Load(file));
+        Assert.Contains("$.datasets.a.layout", e.Message);
+        Assert.Contains("$.datasets.b.patches.crop", e.Message);
+        Assert.Contains("$.datasets.b.patches.stride", e.Message);
+    }
+
+    [Fact]
+    public void RelativeRootsResolveAgainstTheFileAndVariablesExpand()
+    {
+        Environment.SetEnvironmentVariable("AMIL_TEST_ROOT", "/data/x");
+        Assert.Equal("/data/x/sub", DatasetRegistry.ResolvePath("${AMIL_TEST_ROOT}/sub", "/ignored"));
+        Assert.Equal("/base/rel", DatasetRegistry.ResolvePath("rel", "/base"));
+        Assert.StartsWith(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), DatasetRegistry.ResolvePath("~/d", "/base"));
+    }
+
+    [Fact]
+    public void ImageFolderLayoutHonoursPredefinedSplitsAndRejectsEmptyClasses()
+    {
+        var root = Directory.CreateTempSubdirectory("amil-folder-").FullName;
+        foreach (var split in new[] { "train", "test" })
+            foreach (var c in new[] { "a", "b" })
+            {
+                Directory.CreateDirectory(Path.Combine(root, split, c));
+                File.WriteAllBytes(Path.Combine(root, split, c, "x.png"), [1]);
+            }
+        var records = DatasetReader.ReadImageFolder(root);
+        Assert.Equal(4, records.Count);
+        Assert.Equal(2, records.Count(r => r.Split == "test"));
+        Directory.CreateDirectory(Path.Combine(root, "train", "empty"));
+        Assert.Contains("empty", Assert.Throws<DatasetException>(() => DatasetReader.ReadImageFolder(root)).Message);
+    }
+}
