@@ -108,4 +108,42 @@ public class DatasetTests
         Directory.CreateDirectory(Path.Combine(root, "train", "empty"));
         Assert.Contains("empty", Assert.Throws<DatasetException>(() => DatasetReader.ReadImageFolder(root)).Message);
     }
+
+    private static string Tree(params string[] files)
+    {
+        var root = Directory.CreateTempSubdirectory("amil-layout-").FullName;
+        foreach (var f in files)
+        {
+            var path = Path.Combine(root, f);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, [1]);
+        }
+        return root;
+    }
+
+    [Fact]
+    public void KaggleFoldLayoutReadsLabelsSplitsAndMagnifications()
+    {
+        var root = Tree("fold1/train/40X/B_40X/SOB_B_A-14-22549AB-40-001.png", "fold1/test/40X/M_40X/SOB_M_DC-14-2523-40-010.png",
+                        "fold1/train/100X/M_100X/SOB_M_DC-14-2523-100-001.png");
+        var entry = new DatasetEntry { Name = "k", Layout = "breakhis-kaggle", Root = root, Magnification = "40X" };
+        var records = DatasetReader.Read(entry, root);
+        Assert.Equal(2, records.Count);
+        Assert.Contains(records, r => r.Label == "benign" && r.Split == "train" && r.Patient == "SOB_B_A_14-22549AB");
+        Assert.Contains(records, r => r.Label == "malignant" && r.Split == "test");
+    }
+
+    [Fact]
+    public void AmilDataLayoutMapsZeroToBenignAndOneToMalignant()
+    {
+        var root = Tree("40X/train/0/a.png", "40X/train/1/b.png", "40X/test/0/c.png", "40X/test/1/d.png");
+        var records = DatasetReader.Read(new DatasetEntry { Name = "a", Layout = "amil-data", Root = root }, root);
+        Assert.Equal(["benign", "benign", "malignant", "malignant"], records.Select(r => r.Label).Order());
+        Assert.Equal(2, records.Count(r => r.Split == "test"));
+        var split = DatasetSplit.Create(records, 0.25, 0.0, 1);
+        Assert.Equal(2, split.Test.Count);
+
+        File.WriteAllBytes(Path.Combine(root, "40X", "stray.png"), [1]);
+        Assert.Contains("stray.png", Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "a", Layout = "amil-data", Root = root }, root)).Message);
+    }
 }

@@ -7,7 +7,7 @@ public sealed class DatasetEntry
 {
     [JsonIgnore] public string Name { get; set; } = "";
 
-    /// <summary>breakhis | image-folder | synthetic.</summary>
+    /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | synthetic.</summary>
     [JsonPropertyName("layout")] public string Layout { get; set; } = "";
 
     /// <summary>Dataset folder; relative paths resolve against the datasets.json folder; ~ and $VARS expand.</summary>

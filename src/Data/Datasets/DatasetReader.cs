@@ -18,6 +18,8 @@ public static class DatasetReader
                 return kind == SyntheticKind.Bach ? ReadImageFolder(root) : ReadBreakHis(root, entry);
             case "breakhis": return ReadBreakHis(RequireFolder(root, entry), entry);
             case "image-folder": return ReadImageFolder(RequireFolder(root, entry));
+            case "breakhis-kaggle": return ReadSplitFolders(RequireFolder(root, entry), entry, KaggleFold);
+            case "amil-data": return ReadSplitFolders(RequireFolder(root, entry), entry, AmilData);
             default: throw new DatasetException($"Dataset '{entry.Name}': unknown layout '{entry.Layout}' (use {string.Join(", ", DatasetRegistry.Layouts)}).");
         }
     }
@@ -57,6 +59,36 @@ public static class DatasetReader
         if (records.Count == 0)
             throw new DatasetException($"Dataset '{entry.Name}': no BreakHis images{(magnification is null ? "" : " at " + magnification)} under {root}; check \"root\" (it should contain BreaKHis_v1/).");
         return records;
+    }
+
+    /// <summary>Where a predefined-split layout keeps label, split and magnification in a file's relative path.</summary>
+    private delegate (string Label, string Split, string Magnification)? PathParser(string[] folders);
+
+    /// <summary>breakhis-kaggle: fold1/{train,test}/{40X,…}/{B_40X,M_40X}/*.png.</summary>
+    private static (string, string, string)? KaggleFold(string[] f) =>
+        f.Length >= 5 && f[^4] is "train" or "test" && f[^2].Length > 2 && f[^2][1] == '_' && f[^2][0] is 'B' or 'M'
+            ? (f[^2][0] == 'B' ? "benign" : "malignant", f[^4], f[^3]) : null;
+
+    /// <summary>amil-data: {40X,…}/{train,test}/{0,1}/*.png (0 benign, 1 malignant).</summary>
+    private static (string, string, string)? AmilData(string[] f) =>
+        f.Length >= 4 && f[^3] is "train" or "test" && f[^2] is "0" or "1" ? (f[^2] == "0" ? "benign" : "malignant", f[^3], f[^4]) : null;
+
+    private static IReadOnlyList<ImageRecord> ReadSplitFolders(string root, DatasetEntry entry, PathParser parse)
+    {
+        string? magnification = entry.Magnification is null or "all" ? null : entry.Magnification;
+        var records = new List<ImageRecord>();
+        foreach (var file in Directory.EnumerateFiles(root, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var folders = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
+            if (folders.Contains(SyntheticHistology.MasksFolder)) continue;
+            var parsed = parse(folders) ?? throw new DatasetException(
+                $"{file}: not where layout '{entry.Layout}' expects images ({(entry.Layout == "amil-data" ? "{40X,…}/{train,test}/{0,1}/*.png" : "fold1/{train,test}/{40X,…}/{B_40X,M_40X}/*.png")}); move it or pick another layout.");
+            if (magnification is not null && parsed.Magnification != magnification) continue;
+            string? patient = BreakHisName.TryParse(file, out var name) ? name.PatientFolder : null;
+            records.Add(new ImageRecord(file, parsed.Label, patient, parsed.Magnification, parsed.Split));
+        }
+        return records.Count > 0 ? records
+            : throw new DatasetException($"Dataset '{entry.Name}': no images{(magnification is null ? "" : " at " + magnification)} under {root} in the {entry.Layout} layout; check \"root\".");
     }
 
     public static IReadOnlyList<ImageRecord> ReadImageFolder(string root)

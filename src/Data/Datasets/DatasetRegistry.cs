@@ -6,7 +6,7 @@ namespace Amil.MLNet.Data.Datasets;
 /// <summary>datasets.json: named dataset entries. Loading validates every entry and reports all problems with their JSON paths.</summary>
 public sealed partial class DatasetRegistry
 {
-    public static readonly string[] Layouts = ["breakhis", "image-folder", "synthetic"];
+    public static readonly string[] Layouts = ["breakhis", "breakhis-kaggle", "amil-data", "image-folder", "synthetic"];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)
     {
