@@ -25,14 +25,30 @@ public static class TrainingRun
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
 
+        var bagging = BaggingOptions(entry.Patches, settings);
         string runDir = Path.GetFullPath(settings.OutDirectory ??
             Path.Combine("runs", $"{entry.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
+        bool created = !Directory.Exists(runDir);
         Directory.CreateDirectory(runDir);
+        try
+        {
+            return Train(settings, entry, root, records, split, classes, bagging, runDir, log);
+        }
+        catch when (created)
+        {
+            // A failed run leaves nothing half-written behind.
+            try { Directory.Delete(runDir, recursive: true); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    private static Result Train(TrainSettings settings, DatasetEntry entry, string root, IReadOnlyList<ImageRecord> records, DatasetSplit split,
+                                string[] classes, PatchBaggingOptions bagging, string runDir, Action<string> log)
+    {
         log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images, classes {string.Join("/", classes)}; " +
             $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}.");
         log($"Run folder: {runDir}");
 
-        var bagging = BaggingOptions(entry.Patches, settings);
         WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
         RunFiles.WriteJson(Path.Combine(runDir, "config.json"), new
         {

@@ -36,8 +36,14 @@ public static class DatasetReader
         AtomicFile.WriteText(marker, signature);
     }
 
-    private static string RequireFolder(string root, DatasetEntry entry) =>
-        Directory.Exists(root) ? root : throw new DatasetException($"Dataset '{entry.Name}': folder {root} does not exist; fix \"root\" in datasets.json or pass --data DIR.");
+    private static string RequireFolder(string root, DatasetEntry entry)
+    {
+        if (Directory.Exists(root)) return root;
+        var unset = System.Text.RegularExpressions.Regex.Match(root, @"\$\{?([A-Za-z_][A-Za-z0-9_]*)");
+        if (unset.Success)
+            throw new DatasetException($"Dataset '{entry.Name}': its root uses the environment variable {unset.Groups[1].Value}, which is not set; set it to the dataset folder.");
+        throw new DatasetException($"Dataset '{entry.Name}': folder {root} does not exist; fix \"root\" in datasets.json or pass --data DIR.");
+    }
 
     public static IReadOnlyList<ImageRecord> ReadBreakHis(string root, DatasetEntry entry)
     {
