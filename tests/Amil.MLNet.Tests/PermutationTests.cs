@@ -1,7 +1,6 @@
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Scoring;
 using Amil.MLNet.Transforms.Bagging;
-using TorchSharp;
 using Xunit;
 
 namespace Amil.MLNet.Tests;
@@ -13,8 +12,7 @@ public class PermutationTests
     [InlineData(true)]
     public void PermutingPatchesPermutesAttentionAndKeepsProbabilities(bool gated)
     {
-        torch.manual_seed(11);
-        using var network = new AttentionMilNetwork(new NetworkSpec(28, 500, 128, gated, 2));
+        using var network = TorchSeeding.Seeded(11, () => new AttentionMilNetwork(new NetworkSpec(28, 500, 128, gated, 2)));
         network.eval();
         var layout = new BagLayout(3, 28, 28, 2, 5, 0, 0, 140, 56);
         var random = new Random(4);
@@ -36,9 +34,8 @@ public class PermutationTests
     [Fact]
     public void WeightsRoundTripThroughTheSavedState()
     {
-        torch.manual_seed(5);
         var spec = new NetworkSpec(28, 500, 128, true, 3);
-        using var network = new AttentionMilNetwork(spec);
+        using var network = TorchSeeding.Seeded(5, () => new AttentionMilNetwork(spec));
         var weights = network.ExportWeights();
         var rebuilt = NetworkCache.Get(NetworkState.Encode(spec, weights));
         Assert.Equal(spec, rebuilt.Spec);

@@ -3,7 +3,7 @@ using Amil.MLNet.Experiments;
 namespace Amil.MLNet.Tests;
 
 /// <summary>One short real training run shared by the tests that need a trained model:
-/// 80 synthetic BreakHis-layout images (8 patients), 224×224 centre crop (64 patches per bag), 4 epochs.</summary>
+/// 80 synthetic BreakHis-layout images (8 patients), 224×224 centre crop (64 patches per bag), 8 epochs.</summary>
 public sealed class TrainedRunFixture : IDisposable
 {
     public TrainedRunFixture()
@@ -25,7 +25,7 @@ public sealed class TrainedRunFixture : IDisposable
         }
         """);
         RunDirectory = Path.Combine(Directory, "run");
-        Result = TrainingRun.Run(new TrainSettings { Dataset = new DatasetSelection(DatasetsFile: DatasetsFile), OutDirectory = RunDirectory, Epochs = 4, Seed = 3 }, _ => { });
+        Result = TrainingRun.Run(new TrainSettings { Dataset = new DatasetSelection(DatasetsFile: DatasetsFile), OutDirectory = RunDirectory, Epochs = 8, Seed = 3 }, _ => { });
         Model = AmilModel.Load(Path.Combine(RunDirectory, "model.zip"));
     }
 

@@ -16,8 +16,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     public TrainingResult Run(BagReader reader, NetworkSpec spec, IReadOnlySet<DataViewRowId> trainRows,
                               BagReader? validationReader, IReadOnlySet<DataViewRowId>? validationRows, float[] classWeights)
     {
-        torch.manual_seed(options.Seed);
-        using var network = new AttentionMilNetwork(spec);
+        using var network = TorchSeeding.Seeded(options.Seed, () => new AttentionMilNetwork(spec));
         using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
                                                weight_decay: options.WeightDecay);
         using var weights = tensor(classWeights);
