@@ -11,7 +11,7 @@ internal static class CommonOptions
     public static Option<string?> Dataset() => new("--dataset") { Description = "Dataset name in datasets.json (default: the file's \"default\")." };
     public static Option<string?> DatasetsFile() => new("--datasets") { Description = "datasets.json to read (default: ./datasets.json or the nearest one above)." };
     public static Option<string?> Data() => new("--data") { Description = "Ad-hoc dataset folder, instead of --dataset (needs --layout)." };
-    public static Option<string?> Layout() => new("--layout") { Description = "Layout of --data: breakhis or image-folder." };
+    public static Option<string?> Layout() => new("--layout") { Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data or image-folder." };
     public static Option<string> Model() => new("--model") { Description = "A model.zip written by train.", Required = true };
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 
