@@ -17,5 +17,7 @@ public sealed record TrainSettings
     public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
     public int Patience { get; init; } = 10;
     public bool BalanceClasses { get; init; }
+    /// <summary>Pad images smaller than the crop with white instead of stopping with an error.</summary>
+    public bool PadSmallImages { get; init; }
     public double LearningRate { get; init; } = 1e-4;
 }

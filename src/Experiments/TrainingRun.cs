@@ -53,7 +53,7 @@ public static class TrainingRun
         RunFiles.WriteJson(Path.Combine(runDir, "config.json"), new
         {
             dataset = entry.Name, layout = entry.Layout, root, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
-            settings.Patience, settings.BalanceClasses, settings.LearningRate,
+            settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
             patches = new { crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}", size = bagging.PatchSize, bagging.Stride },
             versions = Versions.All(),
         });
@@ -110,6 +110,7 @@ public static class TrainingRun
         {
             CropHeight = crop?.Height, CropWidth = crop?.Width,
             PatchSize = settings.PatchSize ?? patches.Size, Stride = settings.Stride ?? patches.Stride,
+            SmallImages = settings.PadSmallImages ? SmallImagePolicy.Pad : SmallImagePolicy.Error,
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new DatasetException($"Patch settings: {e.Message}"); }

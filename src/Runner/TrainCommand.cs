@@ -24,11 +24,12 @@ internal static class TrainCommand
         pooling.AcceptOnlyFromAmong("attention", "gated");
         var patience = new Option<int>("--patience") { Description = "Early-stopping patience in epochs (0 = off).", DefaultValueFactory = _ => defaults.Patience };
         var balance = new Option<bool>("--balance-classes") { Description = "Weight the loss inversely to class frequency." };
+        var pad = new Option<bool>("--pad-small-images") { Description = "Pad images smaller than the crop with white instead of stopping with an error." };
         var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 
         var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
                                            "Example: amil train --dataset synthetic --epochs 20")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, lr };
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, lr };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
@@ -36,7 +37,7 @@ internal static class TrainCommand
                 Dataset = CommonOptions.Selection(r, dataset, datasets, data, layout), OutDirectory = r.GetValue(output),
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride),
                 Crop = r.GetValue(crop), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
-                Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), LearningRate = r.GetValue(lr),
+                Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
             };
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
             var result = TrainingRun.Run(settings, CommandRunner.Log);
