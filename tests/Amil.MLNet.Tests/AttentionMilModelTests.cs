@@ -128,18 +128,23 @@ public class AttentionMilModelTests(TrainedRunFixture run)
 
     private static string RunSample(string model, string image)
     {
-        var testBin = AppContext.BaseDirectory;                                   // …/tests/Amil.MLNet.Tests/bin/<Config>/net10.0/
-        var configuration = new DirectoryInfo(testBin).Parent!.Name;
-        var repo = RepoRoot();
-        var sample = Path.Combine(repo, "samples", "ScoreImage", "bin", configuration, "net10.0", "ScoreImage.dll");
-        Assert.True(File.Exists(sample), $"sample app not built at {sample}");
-        var start = new ProcessStartInfo("dotnet", [sample, model, image]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var (exit, stdout, stderr) = RunBuilt(Path.Combine("samples", "ScoreImage"), "ScoreImage.dll", model, image);
+        Assert.True(exit == 0, $"ScoreImage failed: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Runs a program of this repository, built in the tests' configuration, as a separate process.</summary>
+    internal static (int Exit, string Stdout, string Stderr) RunBuilt(string projectFolder, string dll, params string[] args)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;   // …/bin/<Config>/net10.0/
+        var program = Path.Combine(RepoRoot(), projectFolder, "bin", configuration, "net10.0", dll);
+        Assert.True(File.Exists(program), $"{dll} not built at {program}");
+        var start = new ProcessStartInfo("dotnet", [program, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"ScoreImage failed: {stderr}");
-        return stdout;
+        return (process.ExitCode, stdout.Result, stderr);
     }
 
     internal static string RepoRoot()
