@@ -11,7 +11,7 @@ public static class EvaluationRun
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
         var images = allImages ? records
-            : DatasetSplit.Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed).Test;
+            : DatasetSplit.For(records, entry).Test;
         if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
         var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null);

@@ -20,7 +20,7 @@ public static class TrainingRun
     {
         var (entry, root) = settings.Dataset.Resolve();
         var records = DatasetReader.Read(entry, root, log);
-        var split = DatasetSplit.Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed);
+        var split = DatasetSplit.For(records, entry);
         if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");

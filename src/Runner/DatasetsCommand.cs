@@ -48,7 +48,7 @@ internal static class DatasetsCommand
             int patients = records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count();
             if (patients > 0) Console.WriteLine($"  patients: {patients}");
             foreach (var g in records.Where(x => x.Magnification is not null).GroupBy(x => x.Magnification).OrderBy(g => g.Key)) Console.WriteLine($"  magnification {g.Key}: {g.Count()}");
-            var split = DatasetSplit.Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed);
+            var split = DatasetSplit.For(records, entry);
             Console.WriteLine($"  split: train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}");
             foreach (var b in bad) Console.WriteLine($"  unreadable: {b}");
             if (bad.Count > 0) throw new DatasetException($"{bad.Count} unreadable image(s) in '{entry.Name}'; fix or remove them.");

@@ -3,6 +3,11 @@ namespace Amil.MLNet.Data.Datasets;
 /// <summary>Train / validation / test parts of a dataset. Validation may be empty (the trainer then holds out its own).</summary>
 public sealed record DatasetSplit(IReadOnlyList<ImageRecord> Train, IReadOnlyList<ImageRecord> Validation, IReadOnlyList<ImageRecord> Test)
 {
+    /// <summary>The split a dataset entry defines (its fractions and seed); train, evaluate and check all call this,
+    /// so they agree on which images are test images.</summary>
+    public static DatasetSplit For(IReadOnlyList<ImageRecord> records, DatasetEntry entry) =>
+        Create(records, entry.Split.TestFraction, entry.Split.ValidationFraction, entry.Split.Seed);
+
     /// <summary>Splits by patient when patients are known (no patient on two sides), stratified by class and seeded:
     /// first the test part, then the validation part out of the rest. A predefined split (train/val/test folders) is kept;
     /// when it has no val part, one is held out of train the same way.</summary>

@@ -26,26 +26,25 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
 
     public ITransformer Fit(IDataView input)
     {
-        CheckInput(input.Schema.GetColumnOrNull(_options.InputColumnName));
+        var column = input.Schema.GetColumnOrNull(_options.InputColumnName);
+        CheckInput(column is not null, column?.Type == TextDataViewType.Instance, column?.Type.ToString());
         return BuildChain().Fit(input);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var column = inputSchema.FirstOrDefault(c => c.Name == _options.InputColumnName);
-        if (column.Name is null)
-            throw new ArgumentException($"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text); it is not in the data.");
-        if (column.ItemType != TextDataViewType.Instance || column.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentException($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text), but it is {column.ItemType}.");
+        CheckInput(column.Name is not null, column.ItemType == TextDataViewType.Instance && column.Kind == SchemaShape.Column.VectorKind.Scalar,
+                   column.ItemType?.ToString());
         return BuildChain().GetOutputSchema(inputSchema);
     }
 
-    private void CheckInput(DataViewSchema.Column? column)
+    private void CheckInput(bool exists, bool isText, string? typeName)
     {
-        if (column is null)
+        if (!exists)
             throw new ArgumentException($"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text); it is not in the data.");
-        if (column.Value.Type != TextDataViewType.Instance)
-            throw new ArgumentException($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text), but it is {column.Value.Type}.");
+        if (!isText)
+            throw new ArgumentException($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text), but it is {typeName}.");
     }
 
     private IEstimator<ITransformer> BuildChain()
