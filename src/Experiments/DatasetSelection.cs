@@ -13,7 +13,7 @@ public sealed record DatasetSelection(string? Name = null, string? DatasetsFile 
         if (DataDirectory is not null)
         {
             if (Name is not null) throw new DatasetException("Pass either --dataset NAME or --data DIR --layout LAYOUT, not both.");
-            var layout = Layout ?? throw new DatasetException("--data needs --layout (breakhis, breakhis-kaggle, amil-data or image-folder).");
+            var layout = Layout ?? throw new DatasetException($"--data needs --layout ({string.Join(", ", DatasetRegistry.Layouts.Where(l => l != "synthetic"))}).");
             var entry = new DatasetEntry { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(DataDirectory)), Layout = layout, Root = DataDirectory };
             var problems = new List<string>();
             DatasetRegistry.Check(entry, "--layout", problems);

@@ -5,16 +5,19 @@ namespace Amil.MLNet.Experiments;
 /// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image).</summary>
 public static class EvaluationRun
 {
-    public static RunMetrics Run(string modelPath, DatasetSelection selection, string outDirectory, bool allImages, Action<string> log)
+    public static RunMetrics Run(string modelPath, DatasetSelection selection, string outDirectory, bool allImages, Action<string> log,
+                                 BadImagePolicy onBadImage = BadImagePolicy.Error)
     {
         var model = AmilModel.Load(modelPath);
         var (entry, root) = selection.Resolve();
-        var records = DatasetReader.Read(entry, root, log);
-        var images = allImages ? records
-            : DatasetSplit.For(records, entry).Test;
+        var skipped = new List<SkippedImage>();
+        var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
+        var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
+        var images = TrainingRun.ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log).Test;
         if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
-        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null);
+        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null)
+        { SkippedImages = skipped.Count > 0 ? skipped : null };
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);
         return metrics;

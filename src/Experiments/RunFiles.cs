@@ -25,4 +25,8 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("validation")] ClassificationMetrics? Validation,
     [property: JsonPropertyName("best_epoch")] int? BestEpoch,
     [property: JsonPropertyName("epochs_run")] int? EpochsRun,
-    [property: JsonPropertyName("train_seconds")] double? TrainSeconds);
+    [property: JsonPropertyName("train_seconds")] double? TrainSeconds)
+{
+    /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
+    [JsonPropertyName("skipped_images")] public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
+}

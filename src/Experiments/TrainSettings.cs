@@ -20,4 +20,6 @@ public sealed record TrainSettings
     /// <summary>Pad images smaller than the crop with white instead of stopping with an error.</summary>
     public bool PadSmallImages { get; init; }
     public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and count them.</summary>
+    public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
 }

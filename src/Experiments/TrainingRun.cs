@@ -19,20 +19,22 @@ public static class TrainingRun
     public static Result Run(TrainSettings settings, Action<string> log)
     {
         var (entry, root) = settings.Dataset.Resolve();
-        var records = DatasetReader.Read(entry, root, log);
-        var split = DatasetSplit.For(records, entry);
+        var bagging = BaggingOptions(entry.Patches, settings);
+        var skipped = new List<SkippedImage>();
+        var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
+        // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
+        var split = ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log);
         if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
 
-        var bagging = BaggingOptions(entry.Patches, settings);
         string runDir = Path.GetFullPath(settings.OutDirectory ??
             Path.Combine("runs", $"{entry.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
         bool created = !Directory.Exists(runDir);
         Directory.CreateDirectory(runDir);
         try
         {
-            return Train(settings, entry, root, records, split, classes, bagging, runDir, log);
+            return Train(settings, entry, root, records, split, classes, bagging, runDir, skipped, log);
         }
         catch when (created)
         {
@@ -43,9 +45,10 @@ public static class TrainingRun
     }
 
     private static Result Train(TrainSettings settings, DatasetEntry entry, string root, IReadOnlyList<ImageRecord> records, DatasetSplit split,
-                                string[] classes, PatchBaggingOptions bagging, string runDir, Action<string> log)
+                                string[] classes, PatchBaggingOptions bagging, string runDir,
+                                IReadOnlyList<SkippedImage> skipped, Action<string> log)
     {
-        log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images, classes {string.Join("/", classes)}; " +
+        log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes {string.Join("/", classes)}; " +
             $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}.");
         log($"Run folder: {runDir}");
 
@@ -54,7 +57,11 @@ public static class TrainingRun
         {
             dataset = entry.Name, layout = entry.Layout, root, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
             settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
-            patches = new { crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}", size = bagging.PatchSize, bagging.Stride },
+            patches = new
+            {
+                resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
+                crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}", size = bagging.PatchSize, bagging.Stride,
+            },
             versions = Versions.All(),
         });
 
@@ -93,9 +100,21 @@ public static class TrainingRun
         var metrics = new RunMetrics(attention.ClassNames,
             split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
             split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1));
+            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null };
         RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
         return new Result(runDir, metrics);
+    }
+
+    /// <summary>Screens each part of a split for bad files (see <see cref="ImageScreening"/>).</summary>
+    public static DatasetSplit ScreenedSplit(DatasetSplit split, PatchBaggingOptions? bagging, BadImagePolicy policy, List<SkippedImage> skipped, Action<string> log)
+    {
+        var all = split.Train.Concat(split.Validation).Concat(split.Test).ToList();
+        log($"Checking {all.Count} images{(policy == BadImagePolicy.Skip ? " (full decode, bad files skipped)" : "")}…");
+        var usable = ImageScreening.Screen(all, bagging, policy, skipped).Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var s in skipped) log($"skipped {s.Path}: {s.Reason}");
+        return usable.Count == all.Count ? split
+            : new DatasetSplit([.. split.Train.Where(r => usable.Contains(r.Path))], [.. split.Validation.Where(r => usable.Contains(r.Path))],
+                               [.. split.Test.Where(r => usable.Contains(r.Path))]);
     }
 
     private sealed class LabelRow
@@ -106,9 +125,10 @@ public static class TrainingRun
     public static PatchBaggingOptions BaggingOptions(PatchSettings patches, TrainSettings settings)
     {
         var crop = CropSpec.Parse(settings.Crop ?? patches.Crop);
+        var resize = CropSpec.Parse(patches.Resize);
         var options = new PatchBaggingOptions
         {
-            CropHeight = crop?.Height, CropWidth = crop?.Width,
+            CropHeight = crop?.Height, CropWidth = crop?.Width, ResizeHeight = resize?.Height, ResizeWidth = resize?.Width,
             PatchSize = settings.PatchSize ?? patches.Size, Stride = settings.Stride ?? patches.Stride,
             SmallImages = settings.PadSmallImages ? SmallImagePolicy.Pad : SmallImagePolicy.Error,
         };

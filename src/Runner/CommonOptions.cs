@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments;
 
 namespace Amil.MLNet.Runner;
@@ -11,7 +12,21 @@ internal static class CommonOptions
     public static Option<string?> Dataset() => new("--dataset") { Description = "Dataset name in datasets.json (default: the file's \"default\")." };
     public static Option<string?> DatasetsFile() => new("--datasets") { Description = "datasets.json to read (default: ./datasets.json or the nearest one above)." };
     public static Option<string?> Data() => new("--data") { Description = "Ad-hoc dataset folder, instead of --dataset (needs --layout)." };
-    public static Option<string?> Layout() => new("--layout") { Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data or image-folder." };
+    public static Option<string?> Layout() => new("--layout") { Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach or image-folder." };
+
+    public static Option<string> OnBadImage()
+    {
+        var option = new Option<string>("--on-bad-image")
+        {
+            Description = "Corrupt, truncated, empty, too-small or non-image files: error (stop, naming every one) or skip (leave out, listed in metrics.json).",
+            DefaultValueFactory = _ => "error",
+        };
+        option.AcceptOnlyFromAmong("error", "skip");
+        return option;
+    }
+
+    public static BadImagePolicy Policy(ParseResult r, Option<string> onBadImage) =>
+        r.GetValue(onBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Error;
     public static Option<string> Model() => new("--model") { Description = "A model.zip written by train.", Required = true };
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 

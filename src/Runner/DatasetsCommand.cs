@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments;
-using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Runner;
 
@@ -31,27 +30,20 @@ internal static class DatasetsCommand
         }));
 
         var name = new Argument<string>("name") { Description = "Dataset name in datasets.json." };
-        var check = new Command("check", "Read every image header of a dataset; report unreadable files, classes, patients, magnifications and split sizes.\nExample: amil datasets check synthetic")
+        var check = new Command("check", "Read every image header of a dataset; report unusable files, classes, patients, magnifications, mask coverage and split sizes.\nExample: amil datasets check synthetic")
         { name, datasets };
         check.SetAction(r => CommandRunner.Run(r, () =>
         {
-            var (entry, root) = new DatasetSelection(r.GetValue(name), r.GetValue(datasets)).Resolve();
-            var records = DatasetReader.Read(entry, root, CommandRunner.Log);
-            var bad = new List<string>();
-            foreach (var record in records)
-            {
-                try { using var codec = SkiaSharp.SKCodec.Create(record.Path); if (codec is null) bad.Add($"{record.Path}: not a readable image"); }
-                catch (Exception e) { bad.Add($"{record.Path}: {e.Message}"); }
-            }
-            Console.WriteLine($"{entry.Name}: {records.Count} images under {root}");
-            foreach (var g in records.GroupBy(x => x.Label).OrderBy(g => g.Key)) Console.WriteLine($"  class {g.Key}: {g.Count()}");
-            int patients = records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count();
-            if (patients > 0) Console.WriteLine($"  patients: {patients}");
-            foreach (var g in records.Where(x => x.Magnification is not null).GroupBy(x => x.Magnification).OrderBy(g => g.Key)) Console.WriteLine($"  magnification {g.Key}: {g.Count()}");
-            var split = DatasetSplit.For(records, entry);
-            Console.WriteLine($"  split: train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}");
-            foreach (var b in bad) Console.WriteLine($"  unreadable: {b}");
-            if (bad.Count > 0) throw new DatasetException($"{bad.Count} unreadable image(s) in '{entry.Name}'; fix or remove them.");
+            var report = DatasetCheck.Run(new DatasetSelection(r.GetValue(name), r.GetValue(datasets)), CommandRunner.Log);
+            Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
+            foreach (var (c, n) in report.Classes) Console.WriteLine($"  class {c}: {n}");
+            if (report.Patients > 0) Console.WriteLine($"  patients: {report.Patients}");
+            foreach (var (m, n) in report.Magnifications) Console.WriteLine($"  magnification {m}: {n}");
+            Console.WriteLine($"  masks: {report.Masks} of {report.Images} images{(report.Masks == 0 ? " (no masks/ folder: localization cannot be measured)" : "")}");
+            Console.WriteLine($"  split: train {report.Split.Train.Count}, validation {report.Split.Validation.Count}, test {report.Split.Test.Count}");
+            foreach (var p in report.Problems) Console.WriteLine($"  unusable: {p.Path}: {p.Reason}");
+            if (report.Problems.Count > 0)
+                throw new DatasetException($"{report.Problems.Count} unusable file(s) in '{report.Name}'; fix or remove them, or train with --on-bad-image skip.");
         }));
 
         return new Command("datasets", "Inspect the datasets in datasets.json.") { list, check };

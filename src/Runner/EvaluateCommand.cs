@@ -15,12 +15,13 @@ internal static class EvaluateCommand
         var output = CommonOptions.Out("Folder for metrics.json.");
         var split = new Option<string>("--split") { Description = "test (the dataset's test split) or all.", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "all");
+        var onBadImage = CommonOptions.OnBadImage();
         var command = new Command("evaluate", "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model runs/x/model.zip --dataset synthetic --out runs/x/eval")
-        { model, dataset, datasets, data, layout, output, split };
+        { model, dataset, datasets, data, layout, output, split, onBadImage };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var metrics = EvaluationRun.Run(r.GetValue(model)!, CommonOptions.Selection(r, dataset, datasets, data, layout), r.GetValue(output)!,
-                                            r.GetValue(split) == "all", CommandRunner.Log);
+                                            r.GetValue(split) == "all", CommandRunner.Log, CommonOptions.Policy(r, onBadImage));
             MetricsPrinter.Print(metrics);
         }));
         return command;

@@ -8,7 +8,7 @@ internal static class SynthCommand
     public static Command Create()
     {
         var output = CommonOptions.Out("Folder to write the images and masks/ into.");
-        var kind = new Option<string>("--kind") { Description = "breakhis (binary, BreakHis layout) or bach (4 classes, image folder).", DefaultValueFactory = _ => "breakhis" };
+        var kind = new Option<string>("--kind") { Description = "breakhis (binary, BreakHis layout, PNG) or bach (4 classes, BACH layout, TIFF).", DefaultValueFactory = _ => "breakhis" };
         kind.AcceptOnlyFromAmong("breakhis", "bach");
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed") { Description = "Seed; the same seed writes the same images.", DefaultValueFactory = _ => 1 };

@@ -25,11 +25,12 @@ internal static class TrainCommand
         var patience = new Option<int>("--patience") { Description = "Early-stopping patience in epochs (0 = off).", DefaultValueFactory = _ => defaults.Patience };
         var balance = new Option<bool>("--balance-classes") { Description = "Weight the loss inversely to class frequency." };
         var pad = new Option<bool>("--pad-small-images") { Description = "Pad images smaller than the crop with white instead of stopping with an error." };
+        var onBadImage = CommonOptions.OnBadImage();
         var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 
         var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
                                            "Example: amil train --dataset synthetic --epochs 20")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, lr };
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
@@ -38,10 +39,13 @@ internal static class TrainCommand
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride),
                 Crop = r.GetValue(crop), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
                 Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
+                OnBadImage = CommonOptions.Policy(r, onBadImage),
             };
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
             var result = TrainingRun.Run(settings, CommandRunner.Log);
             MetricsPrinter.Print(result.Metrics);
+            if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)
+                Console.WriteLine($"Skipped {skippedFiles.Count} bad file(s); listed under skipped_images in metrics.json.");
             Console.WriteLine($"Run folder: {result.RunDirectory}");
         }));
         return command;

@@ -147,3 +147,52 @@ public class DatasetTests
         Assert.Contains("stray.png", Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "a", Layout = "amil-data", Root = root }, root)).Message);
     }
 }
+
+public class BachLayoutTests
+{
+    private static string Generate(int count = 8)
+    {
+        var root = Directory.CreateTempSubdirectory("amil-bach-").FullName;
+        SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.Bach, count, 1) { Width = 128, Height = 96 });
+        return root;
+    }
+
+    [Fact]
+    public void SyntheticBachIsWrittenInTheBachLayoutWithGroundTruthAndMasks()
+    {
+        var root = Generate();
+        var photos = Path.Combine(root, "ICIAR2018_BACH_Challenge", "Photos");
+        Assert.True(File.Exists(Path.Combine(photos, "Normal", "n001.tif")));
+        Assert.True(File.Exists(Path.Combine(photos, "InSitu", "is002.tif")));
+        Assert.Contains("iv001.tif,Invasive", File.ReadAllLines(Path.Combine(photos, "microscopy_ground_truth.csv")));
+
+        var entry = new DatasetEntry { Name = "b", Layout = "bach", Root = root };
+        var records = DatasetReader.Read(entry, root);
+        Assert.Equal(8, records.Count);
+        Assert.Equal(["Benign", "InSitu", "Invasive", "Normal"], records.Select(r => r.Label).Distinct().Order());
+        Assert.All(records, r => Assert.True(File.Exists(r.MaskPath)));
+        Assert.Equal((128, 96), Amil.MLNet.Transforms.Images.RgbImageReader.ReadSize(records[0].Path));
+        // The root may also be the Photos folder itself.
+        Assert.Equal(8, DatasetReader.Read(entry, photos).Count);
+    }
+
+    [Fact]
+    public void BachGroundTruthDisagreeingWithFoldersIsAnError()
+    {
+        var root = Generate();
+        var csv = Path.Combine(root, "ICIAR2018_BACH_Challenge", "Photos", "microscopy_ground_truth.csv");
+        File.WriteAllText(csv, File.ReadAllText(csv).Replace("n001.tif,Normal", "n001.tif,Benign"));
+        var e = Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "b", Layout = "bach", Root = root }, root));
+        Assert.Contains("n001.tif", e.Message);
+    }
+
+    [Fact]
+    public void UnknownBachClassFolderIsNamed()
+    {
+        var root = Generate();
+        var odd = Path.Combine(root, "ICIAR2018_BACH_Challenge", "Photos", "Carcinoma");
+        Directory.CreateDirectory(odd);
+        var e = Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "b", Layout = "bach", Root = root }, root));
+        Assert.Contains("Carcinoma", e.Message);
+    }
+}

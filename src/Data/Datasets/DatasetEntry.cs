@@ -7,7 +7,7 @@ public sealed class DatasetEntry
 {
     [JsonIgnore] public string Name { get; set; } = "";
 
-    /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | synthetic.</summary>
+    /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | bach | synthetic.</summary>
     [JsonPropertyName("layout")] public string Layout { get; set; } = "";
 
     /// <summary>Dataset folder; relative paths resolve against the datasets.json folder; ~ and $VARS expand.</summary>
@@ -41,13 +41,15 @@ public sealed class PatchSettings
 {
     /// <summary>Centre crop "HxW" or "none". Default "448x700".</summary>
     [JsonPropertyName("crop")] public string Crop { get; set; } = "448x700";
+    /// <summary>Resize every image to "HxW" before cropping, or "none" (default). For BACH's 2048×1536 photos, e.g. "460x614".</summary>
+    [JsonPropertyName("resize")] public string Resize { get; set; } = "none";
     [JsonPropertyName("size")] public int Size { get; set; } = 28;
     [JsonPropertyName("stride")] public int Stride { get; set; } = 28;
 }
 
 public sealed class SyntheticSettings
 {
-    /// <summary>breakhis (binary, BreakHis layout) or bach (4 classes, image folder).</summary>
+    /// <summary>breakhis (binary, BreakHis layout, PNG) or bach (4 classes, BACH layout, TIFF).</summary>
     [JsonPropertyName("kind")] public string Kind { get; set; } = "breakhis";
     [JsonPropertyName("count")] public int Count { get; set; } = 240;
     [JsonPropertyName("seed")] public int Seed { get; set; } = 1;

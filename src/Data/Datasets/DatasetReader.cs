@@ -7,28 +7,62 @@ public static class DatasetReader
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"];
 
-    /// <summary>Reads the entry's images; a synthetic entry is generated into its root first if it is not there yet.</summary>
-    public static IReadOnlyList<ImageRecord> Read(DatasetEntry entry, string root, Action<string>? log = null)
+    /// <summary>Reads the entry's images (with their masks when the dataset has masks/); a synthetic entry is generated into its root first if it is not there yet.</summary>
+    /// <param name="skipped">When given, files that are plainly not images are recorded here instead of stopping with an error.</param>
+    public static IReadOnlyList<ImageRecord> Read(DatasetEntry entry, string root, Action<string>? log = null, ICollection<SkippedImage>? skipped = null)
     {
-        switch (entry.Layout)
+        var records = entry.Layout switch
         {
-            case "synthetic":
-                var kind = entry.Synthetic!.Kind == "bach" ? SyntheticKind.Bach : SyntheticKind.BreakHis;
-                EnsureSynthetic(root, new SyntheticOptions(kind, entry.Synthetic.Count, entry.Synthetic.Seed), log);
-                return kind == SyntheticKind.Bach ? ReadImageFolder(root) : ReadBreakHis(root, entry);
-            case "breakhis": return ReadBreakHis(RequireFolder(root, entry), entry);
-            case "image-folder": return ReadImageFolder(RequireFolder(root, entry));
-            case "breakhis-kaggle": return ReadSplitFolders(RequireFolder(root, entry), entry, KaggleFold);
-            case "amil-data": return ReadSplitFolders(RequireFolder(root, entry), entry, AmilData);
-            default: throw new DatasetException($"Dataset '{entry.Name}': unknown layout '{entry.Layout}' (use {string.Join(", ", DatasetRegistry.Layouts)}).");
-        }
+            "synthetic" => ReadSynthetic(entry, root, log),
+            "breakhis" => ReadBreakHis(RequireFolder(root, entry), entry),
+            "image-folder" => ReadImageFolder(RequireFolder(root, entry), skipped),
+            "breakhis-kaggle" => ReadSplitFolders(RequireFolder(root, entry), entry, KaggleFold),
+            "amil-data" => ReadSplitFolders(RequireFolder(root, entry), entry, AmilData),
+            "bach" => BachLayout.Read(RequireFolder(root, entry), entry, skipped),
+            _ => throw new DatasetException($"Dataset '{entry.Name}': unknown layout '{entry.Layout}' (use {string.Join(", ", DatasetRegistry.Layouts)})."),
+        };
+        return AttachMasks(root, records);
+    }
+
+    private static IReadOnlyList<ImageRecord> ReadSynthetic(DatasetEntry entry, string root, Action<string>? log)
+    {
+        var kind = entry.Synthetic!.Kind == "bach" ? SyntheticKind.Bach : SyntheticKind.BreakHis;
+        EnsureSynthetic(root, new SyntheticOptions(kind, entry.Synthetic.Count, entry.Synthetic.Seed), log);
+        return kind == SyntheticKind.Bach ? BachLayout.Read(root, entry, null) : ReadBreakHis(root, entry);
+    }
+
+    /// <summary>The mask convention: root/masks/ mirrors the image paths, as PNG (tumour &gt; 127).</summary>
+    public static string MaskPathFor(string root, string imagePath) =>
+        Path.Combine(root, SyntheticHistology.MasksFolder, Path.ChangeExtension(Path.GetRelativePath(root, imagePath), ".png"));
+
+    private static IReadOnlyList<ImageRecord> AttachMasks(string root, IReadOnlyList<ImageRecord> records)
+    {
+        if (!Directory.Exists(Path.Combine(root, SyntheticHistology.MasksFolder))) return records;
+        return records.Select(r => File.Exists(MaskPathFor(root, r.Path)) ? r with { MaskPath = MaskPathFor(root, r.Path) } : r).ToList();
+    }
+
+    /// <summary>Files a person may leave in a class folder that are not data (never reported).</summary>
+    internal static bool IsHousekeeping(string file)
+    {
+        var name = Path.GetFileName(file);
+        return name.StartsWith('.') || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase) || name.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase);
+    }
+
+    internal static bool HasImageExtension(string file) => ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant());
+
+    /// <summary>Reports a file that is not an image: recorded when skipping, otherwise an error naming it.</summary>
+    internal static void NotAnImage(string file, ICollection<SkippedImage>? skipped)
+    {
+        const string reason = "not an image file (expected .png, .jpg, .jpeg, .tif, .tiff or .bmp)";
+        if (skipped is null) throw new DatasetException($"{file}: {reason}; remove or rename it, or pass --on-bad-image skip.");
+        skipped.Add(new SkippedImage(file, reason));
     }
 
     /// <summary>Generates a synthetic dataset once; a completed one (marker file present) is reused.</summary>
     public static void EnsureSynthetic(string root, SyntheticOptions options, Action<string>? log)
     {
         var marker = Path.Combine(root, ".complete");
-        string signature = $"{options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
+        string signature = $"format 2 {options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == signature) return;
         log?.Invoke($"Generating synthetic {options.Kind} dataset ({options.Count} images, seed {options.Seed}) into {root} (first use only)…");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
@@ -97,7 +131,7 @@ public static class DatasetReader
             : throw new DatasetException($"Dataset '{entry.Name}': no images{(magnification is null ? "" : " at " + magnification)} under {root} in the {entry.Layout} layout; check \"root\".");
     }
 
-    public static IReadOnlyList<ImageRecord> ReadImageFolder(string root)
+    public static IReadOnlyList<ImageRecord> ReadImageFolder(string root, ICollection<SkippedImage>? skipped = null)
     {
         string[] splitNames = ["train", "val", "test"];
         var top = Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != SyntheticHistology.MasksFolder && !n!.StartsWith('.')).ToList();
@@ -108,8 +142,9 @@ public static class DatasetReader
             {
                 var className = Path.GetFileName(classDir);
                 if (className == SyntheticHistology.MasksFolder || className.StartsWith('.')) continue;
-                var images = Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories)
-                    .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList();
+                var files = Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Where(f => !IsHousekeeping(f)).Order(StringComparer.Ordinal).ToList();
+                foreach (var other in files.Where(f => !HasImageExtension(f))) NotAnImage(other, skipped);
+                var images = files.Where(HasImageExtension).ToList();
                 if (images.Count == 0)
                     throw new DatasetException($"{classDir}: class folder '{className}' has no images (png, jpg, tif); add images or remove the folder.");
                 records.AddRange(images.Select(f => new ImageRecord(f, className, Split: split)));

@@ -6,7 +6,7 @@ namespace Amil.MLNet.Data.Datasets;
 /// <summary>datasets.json: named dataset entries. Loading validates every entry and reports all problems with their JSON paths.</summary>
 public sealed partial class DatasetRegistry
 {
-    public static readonly string[] Layouts = ["breakhis", "breakhis-kaggle", "amil-data", "image-folder", "synthetic"];
+    public static readonly string[] Layouts = ["breakhis", "breakhis-kaggle", "amil-data", "image-folder", "bach", "synthetic"];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)
     {
@@ -81,6 +81,7 @@ public sealed partial class DatasetRegistry
         if (e.Split.TestFraction is < 0 or >= 1) problems.Add($"{at}.split.test_fraction: {e.Split.TestFraction} must be in [0, 1)");
         if (e.Split.ValidationFraction is < 0 or >= 1) problems.Add($"{at}.split.validation_fraction: {e.Split.ValidationFraction} must be in [0, 1)");
         if (!CropSpec.TryParse(e.Patches.Crop, out _)) problems.Add($"{at}.patches.crop: '{e.Patches.Crop}' must be HxW (e.g. 448x700) or none");
+        if (!CropSpec.TryParse(e.Patches.Resize, out _)) problems.Add($"{at}.patches.resize: '{e.Patches.Resize}' must be HxW (e.g. 460x614) or none");
         if (e.Patches.Size < 16) problems.Add($"{at}.patches.size: {e.Patches.Size} must be at least 16");
         if (e.Patches.Stride < 1) problems.Add($"{at}.patches.stride: {e.Patches.Stride} must be at least 1");
         if (e.Layout == "synthetic")

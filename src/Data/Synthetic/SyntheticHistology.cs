@@ -1,4 +1,5 @@
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Transforms.Images;
 using SkiaSharp;
 
 namespace Amil.MLNet.Data.Synthetic;
@@ -8,7 +9,8 @@ public enum SyntheticKind
 {
     /// <summary>Binary benign/malignant, written in the BreakHis folder layout (40X).</summary>
     BreakHis,
-    /// <summary>Four classes (normal, benign, in situ, invasive), written as an image folder (root/&lt;class&gt;/*.png).</summary>
+    /// <summary>Four classes (normal, benign, in situ, invasive), written in the BACH layout as RGB TIFF
+    /// (ICIAR2018_BACH_Challenge/Photos/&lt;Class&gt;/*.tif with microscopy_ground_truth.csv).</summary>
     Bach,
 }
 
@@ -44,6 +46,10 @@ public static class SyntheticHistology
             Paint(root, item, options, new Random(HashCode.Combine(options.Seed, i, 7919)));
             progress?.Report(Interlocked.Increment(ref done));
         });
+        if (options.Kind == SyntheticKind.Bach)
+            AtomicFile.WriteText(Path.Combine(root, BachLayout.PhotosPath, BachLayout.GroundTruthFile),
+                string.Concat(plan.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.RelativePath, StringComparer.Ordinal)
+                                  .Select(p => $"{Path.GetFileName(p.RelativePath)},{p.Class}\n")));
         return plan.Select(p => p.RelativePath).ToList();
     }
 
@@ -54,11 +60,12 @@ public static class SyntheticHistology
         var list = new List<PlannedImage>();
         if (o.Kind == SyntheticKind.Bach)
         {
-            string[] classes = ["Normal", "Benign", "InSitu", "Invasive"];
+            // BACH's own names: n001.tif, b001.tif, is001.tif, iv001.tif.
+            (string Class, string Prefix)[] classes = [("Normal", "n"), ("Benign", "b"), ("InSitu", "is"), ("Invasive", "iv")];
             for (int i = 0; i < o.Count; i++)
             {
-                var c = classes[i % classes.Length];
-                list.Add(new PlannedImage(Path.Combine(c, $"{c.ToLowerInvariant()}_{i + 1:D4}.png"), c));
+                var (c, prefix) = classes[i % classes.Length];
+                list.Add(new PlannedImage(Path.Combine(BachLayout.PhotosPath, c, $"{prefix}{i / classes.Length + 1:D3}.tif"), c));
             }
             return list;
         }
@@ -113,8 +120,21 @@ public static class SyntheticHistology
             case "Invasive": Glands(0, 2); Tumours(1, 2, false); Distractors(0.3); break;
         }
 
-        WritePng(imageSurface, Path.Combine(root, item.RelativePath));
+        var imagePath = Path.Combine(root, item.RelativePath);
+        if (o.Kind == SyntheticKind.Bach) RgbImageWriter.WriteTiff(imagePath, ToRgb(imageSurface));
+        else WritePng(imageSurface, imagePath);
         WritePng(maskSurface, Path.Combine(root, MasksFolder, Path.ChangeExtension(item.RelativePath, ".png")));
+    }
+
+    private static RgbImage ToRgb(SKSurface surface)
+    {
+        using var snapshot = surface.Snapshot();
+        using var bitmap = new SKBitmap(new SKImageInfo(snapshot.Width, snapshot.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        snapshot.ReadPixels(bitmap.Info, bitmap.GetPixels(), bitmap.RowBytes, 0, 0);
+        var rgba = bitmap.GetPixelSpan();
+        var rgb = new byte[snapshot.Width * snapshot.Height * 3];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4) (rgb[i], rgb[i + 1], rgb[i + 2]) = (rgba[j], rgba[j + 1], rgba[j + 2]);
+        return new RgbImage(snapshot.Width, snapshot.Height, rgb);
     }
 
     private static void WritePng(SKSurface surface, string path)

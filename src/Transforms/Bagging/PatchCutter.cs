@@ -10,17 +10,9 @@ public static class PatchCutter
         if (options.ResizeWidth is int rw && options.ResizeHeight is int rh && (rw != image.Width || rh != image.Height))
             image = ImageResizer.Resize(image, rw, rh);
 
+        if (SizeProblem(image.Width, image.Height, options) is string problem) throw new ImageReadException(source, problem);
         int regionW = options.CropWidth ?? image.Width, regionH = options.CropHeight ?? image.Height;
-        if (regionW > image.Width || regionH > image.Height)
-        {
-            if (options.SmallImages == SmallImagePolicy.Error)
-                throw new ImageReadException(source,
-                    $"image is {image.Width}x{image.Height} (WxH) but the crop is {regionW}x{regionH}; " +
-                    "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (SmallImages = Pad).");
-            image = PadToAtLeast(image, regionW, regionH);
-        }
-        if (regionW < options.PatchSize || regionH < options.PatchSize)
-            throw new ImageReadException(source, $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.");
+        if (regionW > image.Width || regionH > image.Height) image = PadToAtLeast(image, regionW, regionH);
 
         int regionX = (image.Width - regionW) / 2, regionY = (image.Height - regionH) / 2;
         int p = options.PatchSize, stride = options.Stride;
@@ -47,6 +39,20 @@ public static class PatchCutter
             }
         }
         return new PatchBag(pixels, layout);
+    }
+
+    /// <summary>Why an image of this size (before any resize) cannot be cut with these options; null when it can.
+    /// Cheap enough to screen a whole dataset from image headers before training starts.</summary>
+    public static string? SizeProblem(int width, int height, PatchBaggingOptions options)
+    {
+        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh) (width, height) = (rw, rh);
+        int regionW = options.CropWidth ?? width, regionH = options.CropHeight ?? height;
+        if ((regionW > width || regionH > height) && options.SmallImages == SmallImagePolicy.Error)
+            return $"image is {width}x{height} (WxH) but the crop is {regionW}x{regionH}; " +
+                   "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (--pad-small-images / SmallImages = Pad).";
+        if (regionW < options.PatchSize || regionH < options.PatchSize)
+            return $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.";
+        return null;
     }
 
     private static RgbImage PadToAtLeast(RgbImage image, int width, int height)

@@ -2,19 +2,14 @@ using SkiaSharp;
 
 namespace Amil.MLNet.Transforms.Images;
 
-/// <summary>Decodes image files (PNG, JPEG, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale and alpha are flattened to RGB.</summary>
+/// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and alpha are flattened to 8-bit RGB.
+/// The format is recognised from the file's bytes, not its extension.</summary>
 public static class RgbImageReader
 {
     public static RgbImage Read(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ImageReadException("(empty path)", "no image path was given.");
-        if (!File.Exists(path)) throw new ImageReadException(path, "file not found; check the path or the dataset root.");
-        var info = new FileInfo(path);
-        if (info.Length == 0) throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
-
-        using var codec = SKCodec.Create(path, out var result);
-        if (codec is null)
-            throw new ImageReadException(path, $"not a readable image ({result}); the file may be corrupt, truncated or of an unsupported format.");
+        if (IsTiff(path)) return TiffCodec.Read(path);
+        using var codec = OpenCodec(path);
         var target = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         var status = codec.GetPixels(target, bitmap.GetPixels());
@@ -24,6 +19,33 @@ public static class RgbImageReader
             throw new ImageReadException(path, "file is truncated (incomplete image data); re-copy it from the source.");
         return FromRgba(bitmap.Width, bitmap.Height, bitmap.GetPixelSpan());
     }
+
+    /// <summary>Width and height from the file header, without decoding pixels (cheap: used to screen whole datasets).</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (IsTiff(path)) return TiffCodec.ReadSize(path);
+        using var codec = OpenCodec(path);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    private static bool IsTiff(string path)
+    {
+        CheckFile(path);
+        Span<byte> head = stackalloc byte[4];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && TiffCodec.IsTiff(head);
+    }
+
+    private static void CheckFile(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ImageReadException("(empty path)", "no image path was given.");
+        if (!File.Exists(path)) throw new ImageReadException(path, "file not found; check the path or the dataset root.");
+        if (new FileInfo(path).Length == 0) throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
+    }
+
+    private static SKCodec OpenCodec(string path) =>
+        SKCodec.Create(path, out var result) ?? throw new ImageReadException(path,
+            $"not a readable image ({result}); the file may be corrupt, truncated or not an image at all (supported: PNG, JPEG, TIFF, BMP, WebP, GIF).");
 
     private static RgbImage FromRgba(int width, int height, ReadOnlySpan<byte> rgba)
     {
