@@ -4,10 +4,16 @@ using Microsoft.ML.Data;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>One scored image: prediction, probabilities, and attention per patch with the patch's place.</summary>
-public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probabilities, float[] Attention, int[] Coordinates, int PatchSize);
+/// <summary>One scored image: prediction, probabilities, and the localization map (one value per patch, grid order)
+/// with the grid that places it on the image.</summary>
+/// <param name="MapKind">"attention" (Attention-MIL) or "gradcam" (the CNN baseline).</param>
+public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probabilities, float[] Map, int[] Coordinates,
+                                 Transforms.Bagging.BagLayout Layout, string MapKind)
+{
+    public int PatchSize => Layout.PatchSize;
+}
 
-/// <summary>A saved model.zip (image path → bag → Attention-MIL) loaded for scoring.</summary>
+/// <summary>A saved model.zip (image path → bag → Attention-MIL or the CNN baseline) loaded for scoring.</summary>
 public sealed class AmilModel
 {
     private readonly MLContext _ml;
@@ -18,15 +24,22 @@ public sealed class AmilModel
         _ml = ml;
         _model = model;
         var schema = model.GetOutputSchema(SchemaDefinitionFor<ImageInput>(ml));
-        foreach (var required in new[] { "Score", "PredictedLabel", "Attention", "BagCoordinates", "BagLayout" })
+        foreach (var required in new[] { "Score", "PredictedLabel", "BagCoordinates", "BagLayout" })
             if (schema.GetColumnOrNull(required) is null)
                 throw new InvalidDataException($"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → BagPatches → AttentionMil).");
+        _mapColumn = schema.GetColumnOrNull("Attention") is not null ? "Attention" : schema.GetColumnOrNull("GradCam") is not null ? "GradCam"
+            : throw new InvalidDataException("The model has neither an 'Attention' nor a 'GradCam' output; it is not an Amil.MLNet image model.");
         VBuffer<ReadOnlyMemory<char>> names = default;
         schema["PredictedLabel"].GetKeyValues(ref names);
         ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
+    private readonly string _mapColumn;
+
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>"attention" for Attention-MIL, "gradcam" for the CNN baseline.</summary>
+    public string MapKind => _mapColumn == "GradCam" ? "gradcam" : "attention";
     public ITransformer Transformer => _model;
 
     public static AmilModel Load(string path)
@@ -59,10 +72,11 @@ public sealed class AmilModel
     {
         var data = _ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImageInput { ImagePath = p }));
         var scored = _model.Transform(data);
+        scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), _mapColumn).Fit(scored).Transform(scored);
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
-            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Attention, row.BagCoordinates, layout.PatchSize);
+            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Map, row.BagCoordinates, layout, MapKind);
         }
     }
 
@@ -74,7 +88,7 @@ public sealed class AmilModel
         public string ImagePath { get; set; } = "";
         public float[] Score { get; set; } = [];
         public uint PredictedLabel { get; set; }
-        public float[] Attention { get; set; } = [];
+        public float[] Map { get; set; } = [];
         public int[] BagCoordinates { get; set; } = [];
         public int[] BagLayout { get; set; } = [];
     }

@@ -6,7 +6,8 @@ namespace Amil.MLNet.Experiments;
 public static class EvaluationRun
 {
     public static RunMetrics Run(string modelPath, DatasetSelection selection, string outDirectory, bool allImages, Action<string> log,
-                                 BadImagePolicy onBadImage = BadImagePolicy.Error)
+                                 BadImagePolicy onBadImage = BadImagePolicy.Error, bool localization = false,
+                                 Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None)
     {
         var model = AmilModel.Load(modelPath);
         var (entry, root) = selection.Resolve();
@@ -17,7 +18,10 @@ public static class EvaluationRun
         if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
         var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null)
-        { SkippedImages = skipped.Count > 0 ? skipped : null };
+        {
+            SkippedImages = skipped.Count > 0 ? skipped : null,
+            Localization = localization ? LocalizationBlock.From(Localizing.Evaluate(model, Localizing.WithMasks(images, entry.Name), normalization)) : null,
+        };
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);
         return metrics;

@@ -8,16 +8,18 @@ public static class PredictionRun
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"];
 
-    public sealed record PatchAttention(
+    /// <summary>One patch: where it is in the image and its map value (attention weight, or Grad-CAM for the CNN baseline).</summary>
+    public sealed record PatchValue(
         [property: JsonPropertyName("x")] int X, [property: JsonPropertyName("y")] int Y,
         [property: JsonPropertyName("width")] int Width, [property: JsonPropertyName("height")] int Height,
-        [property: JsonPropertyName("attention")] float Attention);
+        [property: JsonPropertyName("value")] float Value);
 
     public sealed record Prediction(
         [property: JsonPropertyName("path")] string Path,
         [property: JsonPropertyName("predicted")] string Predicted,
         [property: JsonPropertyName("probabilities")] IReadOnlyDictionary<string, float> Probabilities,
-        [property: JsonPropertyName("patches")] IReadOnlyList<PatchAttention> Patches);
+        [property: JsonPropertyName("map")] string Map,
+        [property: JsonPropertyName("patches")] IReadOnlyList<PatchValue> Patches);
 
     public static IReadOnlyList<Prediction> Run(string modelPath, string input, string outDirectory, Action<string> log)
     {
@@ -36,8 +38,8 @@ public static class PredictionRun
     {
         var probabilities = new Dictionary<string, float>();
         for (int c = 0; c < classes.Count; c++) probabilities[classes[c]] = s.Probabilities[c];
-        var patches = s.Attention.Select((a, i) => new PatchAttention(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, a)).ToList();
-        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, patches);
+        var patches = s.Map.Select((a, i) => new PatchValue(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, a)).ToList();
+        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, s.MapKind, patches);
     }
 
     public static IReadOnlyList<string> ListImages(string input)

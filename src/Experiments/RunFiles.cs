@@ -29,4 +29,7 @@ public sealed record RunMetrics(
 {
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
     [JsonPropertyName("skipped_images")] public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
+
+    /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate --localization).</summary>
+    [JsonPropertyName("localization")] public LocalizationBlock? Localization { get; init; }
 }

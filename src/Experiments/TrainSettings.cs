@@ -22,4 +22,8 @@ public sealed record TrainSettings
     public double LearningRate { get; init; } = 1e-4;
     /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and count them.</summary>
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
+    /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and split.</summary>
+    public bool CnnBaseline { get; init; }
+    /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>
+    public int CnnInputScale { get; init; } = 2;
 }

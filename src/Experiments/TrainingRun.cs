@@ -29,7 +29,7 @@ public static class TrainingRun
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
 
         string runDir = Path.GetFullPath(settings.OutDirectory ??
-            Path.Combine("runs", $"{entry.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
+            Path.Combine("runs", $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
         bool created = !Directory.Exists(runDir);
         Directory.CreateDirectory(runDir);
         try
@@ -55,7 +55,8 @@ public static class TrainingRun
         WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
         RunFiles.WriteJson(Path.Combine(runDir, "config.json"), new
         {
-            dataset = entry.Name, layout = entry.Layout, root, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
+            dataset = entry.Name, layout = entry.Layout, root, network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil",
+            cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
             settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
             patches = new
             {
@@ -74,6 +75,8 @@ public static class TrainingRun
         var history = new StringBuilder("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n");
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
         {
+            Architecture = settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline : Trainers.Networks.NetworkArchitecture.AttentionMil,
+            CnnInputScale = settings.CnnInputScale,
             MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
             BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
             OnEpochEnd = r =>

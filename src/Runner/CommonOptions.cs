@@ -25,6 +25,20 @@ internal static class CommonOptions
         return option;
     }
 
+    public static Option<string> Normalize(string defaultValue, string purpose)
+    {
+        var option = new Option<string>("--normalize")
+        {
+            Description = $"Per-image map scaling {purpose}: none (raw values), max, minmax or rank (percentile).",
+            DefaultValueFactory = _ => defaultValue,
+        };
+        option.AcceptOnlyFromAmong("none", "max", "minmax", "rank");
+        return option;
+    }
+
+    public static Localization.Heatmaps.MapNormalization Normalization(ParseResult r, Option<string> normalize) =>
+        Localization.Heatmaps.MapNormalizer.Parse(r.GetValue(normalize)!);
+
     public static BadImagePolicy Policy(ParseResult r, Option<string> onBadImage) =>
         r.GetValue(onBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Error;
     public static Option<string> Model() => new("--model") { Description = "A model.zip written by train.", Required = true };

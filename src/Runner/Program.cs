@@ -6,6 +6,8 @@ root.Options.Add(CommonOptions.Verbose);
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(HeatmapCommand.Create());
+root.Subcommands.Add(LocalizeCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DatasetsCommand.Create());
 return root.Parse(args).Invoke();

@@ -26,11 +26,18 @@ internal static class TrainCommand
         var balance = new Option<bool>("--balance-classes") { Description = "Weight the loss inversely to class frequency." };
         var pad = new Option<bool>("--pad-small-images") { Description = "Pad images smaller than the crop with white instead of stopping with an error." };
         var onBadImage = CommonOptions.OnBadImage();
+        var baseline = new Option<string>("--baseline")
+        {
+            Description = "none (Attention-MIL) or cnn: the whole-image CNN baseline (5 conv blocks) whose map is Grad-CAM, for localize's comparison.",
+            DefaultValueFactory = _ => "none",
+        };
+        baseline.AcceptOnlyFromAmong("none", "cnn");
+        var cnnScale = new Option<int>("--cnn-input-scale") { Description = "CNN baseline: downscale the image by this factor before the first conv.", DefaultValueFactory = _ => defaults.CnnInputScale };
         var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 
         var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
-                                           "Example: amil train --dataset synthetic --epochs 20")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr };
+                                           "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)")
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
@@ -40,7 +47,9 @@ internal static class TrainCommand
                 Crop = r.GetValue(crop), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
                 Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
                 OnBadImage = CommonOptions.Policy(r, onBadImage),
+                CnnBaseline = r.GetValue(baseline) == "cnn", CnnInputScale = r.GetValue(cnnScale),
             };
+            if (settings.CnnInputScale < 1) throw new ArgumentException($"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale}).");
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
             var result = TrainingRun.Run(settings, CommandRunner.Log);
             MetricsPrinter.Print(result.Metrics);

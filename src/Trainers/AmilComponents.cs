@@ -16,6 +16,16 @@ public static class AmilComponents
         return new AttentionMilTrainer(new MLContext(seed: (options ?? new()).Seed), options ?? new AttentionMilOptions());
     }
 
+    /// <summary>The whole-image CNN baseline (5 conv blocks, two FC layers) over the same bags, stitched back into the image;
+    /// its localization map is Grad-CAM (output column <c>GradCam</c>). For comparing against Attention-MIL.</summary>
+    public static AttentionMilTrainer CnnBaseline(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+                                                  AttentionMilOptions? options = null)
+    {
+        options ??= new AttentionMilOptions();
+        options.Architecture = Networks.NetworkArchitecture.CnnBaseline;
+        return catalog.AttentionMil(options);
+    }
+
     /// <summary>
     /// Registers Amil.MLNet's saved-model components with ML.NET. Call once per <see cref="MLContext"/> before
     /// <c>ml.Model.Load</c> of a model that contains patch bagging or an Attention-MIL model.

@@ -68,6 +68,14 @@ public sealed class AttentionMilOptions
     /// <summary>Bags decoded ahead of the network on a background thread. Default 4.</summary>
     public int ReadAhead { get; set; } = 4;
 
+    /// <summary>Which network to train: Attention-MIL (default), or the whole-image CNN baseline whose map is Grad-CAM
+    /// (for comparing localization; reach it as <c>Trainers.CnnBaseline(options)</c>).</summary>
+    public Networks.NetworkArchitecture Architecture { get; set; } = Networks.NetworkArchitecture.AttentionMil;
+
+    /// <summary>CNN baseline only: the stitched image is downscaled by this factor before the first conv (2 = half resolution,
+    /// ~4× cheaper on CPU). Default 2.</summary>
+    public int CnnInputScale { get; set; } = 2;
+
     /// <summary>Called after every epoch (progress display). Default none.</summary>
     public Action<EpochReport>? OnEpochEnd { get; set; }
 
@@ -82,6 +90,7 @@ public sealed class AttentionMilOptions
         if (MaxEpochs < 1) throw new ArgumentException($"MaxEpochs must be at least 1 (got {MaxEpochs}).");
         if (EarlyStoppingPatience < 0) throw new ArgumentException("EarlyStoppingPatience must not be negative.");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentException($"ValidationFraction must be in [0, 1) (got {ValidationFraction}).");
+        if (CnnInputScale < 1) throw new ArgumentException($"CnnInputScale must be at least 1 (got {CnnInputScale}).");
         if (ReadAhead < 1) throw new ArgumentException("ReadAhead must be at least 1.");
         if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x))) throw new ArgumentException("ClassWeights must be positive numbers.");
     }

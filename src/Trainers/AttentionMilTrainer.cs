@@ -49,14 +49,12 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
             if (held.Count > 0) { validationReader = reader; validationRows = held; }
         }
 
-        int patchSize = FirstPatchSize(trainData);
-        var spec = new NetworkSpec(patchSize, _options.EmbeddingSize, _options.AttentionSize,
-                                   _options.Pooling == AttentionPoolingKind.GatedAttention, reader.ClassCount);
+        var spec = Spec(FirstLayout(trainData), reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
         var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
 
         var state = NetworkState.Encode(result.Spec, result.Weights);
-        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames).Fit(trainData);
+        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames, _options.Architecture).Fit(trainData);
         return new AttentionMilTransformer(scoring, reader.ClassNames, result.History, result.BestEpoch);
     }
 
@@ -68,8 +66,8 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         if (label.Name is null || !label.IsKey)
             throw new ArgumentException($"Attention-MIL needs a key-typed label column '{_options.LabelColumnName}'; add ml.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\").");
         // The scoring stages do not depend on the trained values, so a placeholder state shows the real output schema.
-        var placeholder = NetworkState.Encode(new NetworkSpec(28, 1, 1, false, 2), [0f]);
-        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"]).GetOutputSchema(inputSchema);
+        var placeholder = NetworkState.Encode(new NetworkSpec(28, 1, 1, false, 2) { Architecture = _options.Architecture }, [0f]);
+        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"], _options.Architecture).GetOutputSchema(inputSchema);
     }
 
     private float[] ClassWeights(IReadOnlyList<RowInfo> trainRows, int classCount)
@@ -90,7 +88,21 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         return weights;
     }
 
-    private int FirstPatchSize(IDataView data)
+    private NetworkSpec Spec(Transforms.Bagging.BagLayout layout, int classes)
+    {
+        var spec = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, _options.Pooling == AttentionPoolingKind.GatedAttention, classes)
+        {
+            Architecture = _options.Architecture, InputScale = 1,
+        };
+        if (_options.Architecture != NetworkArchitecture.CnnBaseline) return spec;
+        if (layout.Stride != layout.PatchSize)
+            throw new ArgumentException($"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = patch size (got stride {layout.Stride}, patch {layout.PatchSize}).");
+        spec = spec with { Rows = layout.Rows, Cols = layout.Columns, InputScale = _options.CnnInputScale };
+        BaselineCnn.FeatureSize(spec);   // fails early, with the reason, when the image is too small for five poolings
+        return spec;
+    }
+
+    private Transforms.Bagging.BagLayout FirstLayout(IDataView data)
     {
         var column = data.Schema[Transforms.Bagging.PatchBaggingEstimator.LayoutColumnName(_options.BagColumnName)];
         using var cursor = data.GetRowCursor([column]);
@@ -98,6 +110,6 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         VBuffer<int> layout = default;
         if (!cursor.MoveNext()) throw new ArgumentException("The training data has no rows.");
         getter(ref layout);
-        return Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray()).PatchSize;
+        return Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray());
     }
 }

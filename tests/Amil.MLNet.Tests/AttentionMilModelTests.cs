@@ -58,9 +58,9 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         {
             Assert.Equal(2, s.Probabilities.Length);
             Assert.Equal(1.0, s.Probabilities.Sum(), 5);
-            Assert.Equal(64, s.Attention.Length);
-            Assert.Equal(1.0, s.Attention.Sum(), 4);
-            Assert.All(s.Attention, a => Assert.InRange(a, 0f, 1f));
+            Assert.Equal(64, s.Map.Length);
+            Assert.Equal(1.0, s.Map.Sum(), 4);
+            Assert.All(s.Map, a => Assert.InRange(a, 0f, 1f));
             Assert.Equal(128, s.Coordinates.Length);
         }
     }
@@ -113,7 +113,7 @@ public class AttentionMilModelTests(TrainedRunFixture run)
                 Assert.Equal(BitConverter.SingleToInt32Bits(expected.Probabilities[c]),
                              BitConverter.SingleToInt32Bits(probabilities.GetProperty(run.Model.ClassNames[c]).GetSingle()));
             var attention = doc.RootElement.GetProperty("attention").EnumerateArray().Select(a => BitConverter.SingleToInt32Bits(a.GetSingle())).ToArray();
-            Assert.Equal(expected.Attention.Select(BitConverter.SingleToInt32Bits).ToArray(), attention);
+            Assert.Equal(expected.Map.Select(BitConverter.SingleToInt32Bits).ToArray(), attention);
         }
     }
 

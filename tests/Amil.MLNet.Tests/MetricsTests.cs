@@ -5,7 +5,7 @@ namespace Amil.MLNet.Tests;
 
 public class MetricsTests
 {
-    private static ScoredImage Scored(float p1) => new("x", p1 > 0.5f ? 1 : 0, [1 - p1, p1], [1f], [0, 0], 28);
+    private static ScoredImage Scored(float p1) => new("x", p1 > 0.5f ? 1 : 0, [1 - p1, p1], [1f], [0, 0], new Amil.MLNet.Transforms.Bagging.BagLayout(3, 28, 28, 1, 1, 0, 0, 28, 28), "attention");
 
     [Fact]
     public void PerfectPredictionsScorePerfectly()

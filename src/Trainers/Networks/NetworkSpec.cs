@@ -1,11 +1,30 @@
 namespace Amil.MLNet.Trainers.Networks;
 
-/// <summary>Everything needed to rebuild an <see cref="AttentionMilNetwork"/> before loading its weights.</summary>
+/// <summary>Which network a model holds.</summary>
+public enum NetworkArchitecture
+{
+    /// <summary>Attention-MIL: LeNet patch encoder, attention pooling, linear head; its map is the attention weights.</summary>
+    AttentionMil = 0,
+    /// <summary>The whole-image CNN baseline (the reference "my_network"); its map is Grad-CAM for the predicted class.</summary>
+    CnnBaseline = 1,
+}
+
+/// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
+/// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by InputScale);
+/// they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
 public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int AttentionSize, bool Gated, int Classes)
 {
-    public float[] Encode() => [PatchSize, EmbeddingSize, AttentionSize, Gated ? 1 : 0, Classes];
+    public NetworkArchitecture Architecture { get; init; }
+    public int Rows { get; init; }
+    public int Cols { get; init; }
+    public int InputScale { get; init; }
 
-    public const int EncodedLength = 5;
+    public const int EncodedLength = 9;
 
-    public static NetworkSpec Decode(ReadOnlySpan<float> v) => new((int)v[0], (int)v[1], (int)v[2], v[3] != 0, (int)v[4]);
+    public float[] Encode() => [PatchSize, EmbeddingSize, AttentionSize, Gated ? 1 : 0, Classes, (int)Architecture, Rows, Cols, InputScale];
+
+    public static NetworkSpec Decode(ReadOnlySpan<float> v) => new((int)v[0], (int)v[1], (int)v[2], v[3] != 0, (int)v[4])
+    {
+        Architecture = (NetworkArchitecture)(int)v[5], Rows = (int)v[6], Cols = (int)v[7], InputScale = (int)v[8],
+    };
 }

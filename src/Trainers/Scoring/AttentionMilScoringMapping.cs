@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Scoring;
 
-/// <summary>The row mapping that scores a bag with the saved network: class probabilities, predicted index, attention.</summary>
+/// <summary>The row mapping that scores a bag with the saved network: class probabilities, predicted index, and the
+/// localization map (attention, or Grad-CAM for the CNN baseline).</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class AttentionMilScoringMappingFactory
     : CustomMappingFactory<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>
@@ -61,10 +62,10 @@ public sealed class AttentionMilScoringMappingFactory
         if (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3)
             throw new InvalidOperationException(
                 $"The model was trained on 3×{network.Spec.PatchSize}×{network.Spec.PatchSize} patches but got {layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the model's patch size.");
-        var (probabilities, attention) = BagScorer.Score(network, input.Bag, layout);
+        var (probabilities, map) = BagScorer.Score(network, input.Bag, layout);
         output.SetProbabilities(probabilities);
         output.PredictedIndex = (uint)BagScorer.ArgMax(probabilities);
-        output.Attention = attention;
+        output.Attention = map;
     }
 
     public override Action<Input, Output> GetMapping() => Map;

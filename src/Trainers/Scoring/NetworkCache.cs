@@ -6,14 +6,14 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// <summary>Rebuilt networks, keyed by their state id, so scoring builds each network once per process, not per row.</summary>
 internal static class NetworkCache
 {
-    private static readonly ConcurrentDictionary<(ulong Id, int Length), Lazy<AttentionMilNetwork>> Networks = new();
+    private static readonly ConcurrentDictionary<(ulong Id, int Length), Lazy<BagNetwork>> Networks = new();
 
-    public static AttentionMilNetwork Get(float[] state)
+    public static BagNetwork Get(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
-        return Networks.GetOrAdd((id, weights.Length), _ => new Lazy<AttentionMilNetwork>(() =>
+        return Networks.GetOrAdd((id, weights.Length), _ => new Lazy<BagNetwork>(() =>
         {
-            var network = new AttentionMilNetwork(spec);
+            var network = BagNetwork.Create(spec);
             network.ImportWeights(weights.Span);
             network.eval();
             return network;

@@ -9,7 +9,7 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class NetworkState
 {
-    private const int Version = 1;
+    private const int Version = 2;   // 2: spec gained architecture and the CNN input grid
     private const int IdLength = 4;
 
     public static float[] Encode(NetworkSpec spec, float[] weights)
@@ -24,12 +24,15 @@ internal static class NetworkState
 
     public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
     {
-        var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out _);
-        if (payload.Length < NetworkSpec.EncodedLength + IdLength) throw new InvalidDataException("The saved network state is truncated.");
-        var spec = NetworkSpec.Decode(payload);
+        var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out int version);
+        // Version 1 specs had 5 values (Attention-MIL only); the rest default to an Attention-MIL network.
+        int specLength = version == 1 ? 5 : NetworkSpec.EncodedLength;
+        if (payload.Length < specLength + IdLength) throw new InvalidDataException("The saved network state is truncated.");
+        float[] specValues = [.. payload[..specLength], .. new float[] { 0, 0, 0, 1 }[(specLength - 5)..]];
+        var spec = NetworkSpec.Decode(specValues);
         ulong id = 0;
-        for (int i = 0; i < IdLength; i++) id |= (ulong)payload[NetworkSpec.EncodedLength + i] << (16 * i);
-        int start = StateBlob.HeaderLength + NetworkSpec.EncodedLength + IdLength;
+        for (int i = 0; i < IdLength; i++) id |= (ulong)payload[specLength + i] << (16 * i);
+        int start = StateBlob.HeaderLength + specLength + IdLength;
         return (spec, id, blob.AsMemory(start));
     }
 

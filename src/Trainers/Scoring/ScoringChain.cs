@@ -10,10 +10,15 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class ScoringChain
 {
-    public const string ScoreColumn = "Score", PredictedLabelColumn = "PredictedLabel", AttentionColumn = "Attention";
+    public const string ScoreColumn = "Score", PredictedLabelColumn = "PredictedLabel", AttentionColumn = "Attention", GradCamColumn = "GradCam";
+
+    /// <summary>The output column holding a model's per-patch localization map.</summary>
+    public static string MapColumn(Networks.NetworkArchitecture architecture) =>
+        architecture == Networks.NetworkArchitecture.CnnBaseline ? GradCamColumn : AttentionColumn;
     private const string PredictedNameColumn = "__AmilPredictedName";
 
-    public static IEstimator<ITransformer> Build(MLContext ml, string bagColumn, float[] networkState, IReadOnlyList<string> classNames)
+    public static IEstimator<ITransformer> Build(MLContext ml, string bagColumn, float[] networkState, IReadOnlyList<string> classNames,
+                                                 Networks.NetworkArchitecture architecture)
     {
         var probabilityColumns = Enumerable.Range(0, classNames.Count).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i).ToArray();
         var allProbabilityColumns = Enumerable.Range(0, AttentionMilScoringMappingFactory.MaxClasses).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
@@ -26,7 +31,7 @@ internal static class ScoringChain
             .Append(ml.Transforms.CustomMapping<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>(
                 AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName))
             .Append(ml.Transforms.Concatenate(ScoreColumn, probabilityColumns))
-            .Append(ml.Transforms.CopyColumns(AttentionColumn, AttentionMilScoringMappingFactory.AttentionColumn))
+            .Append(ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn))
             .Append(ml.Transforms.Conversion.MapValue(PredictedNameColumn, indexToName, AttentionMilScoringMappingFactory.PredictedIndexColumn))
             .Append(ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData))
             .Append(ml.Transforms.DropColumns(

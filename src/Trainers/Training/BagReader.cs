@@ -42,7 +42,7 @@ internal sealed class BagReader
     {
         var rows = new List<RowInfo>();
         var columns = _group is { } g ? new[] { _label, g } : new[] { _label };
-        using var cursor = _data.GetRowCursor(columns);
+        using var cursor = SerialCursor(_data, columns, null);
         var id = cursor.GetIdGetter();
         var label = cursor.GetGetter<uint>(_label);
         var group = _group is { } gc ? cursor.GetGetter<ReadOnlyMemory<char>>(gc) : null;
@@ -119,7 +119,7 @@ internal sealed class BagReader
 
     private IEnumerable<LabelledBag> Pass(IDataView data, IReadOnlySet<DataViewRowId>? include, Random? shuffle)
     {
-        using var cursor = data.GetRowCursor([_bag, _layout, _label], shuffle);
+        using var cursor = SerialCursor(data, [_bag, _layout, _label], shuffle);
         var id = cursor.GetIdGetter();
         var bagGetter = cursor.GetGetter<VBuffer<float>>(_bag);
         var layoutGetter = cursor.GetGetter<VBuffer<int>>(_layout);
@@ -135,6 +135,14 @@ internal sealed class BagReader
             yield return new LabelledBag(rowId, Dense(bag), BagLayout.Decode(Dense(layout)), (int)key - 1);
         }
     }
+
+    /// <summary>
+    /// One cursor, no parallel split. GetRowCursor on a costly transform (our bagging) may split the rows over worker threads
+    /// and consolidate them, and those workers compute every requested column for every row — rows we skip included — and
+    /// buffer whole batches of 3.7 MB bags. A cursor set of one keeps decoding lazy: a bag is built only when its getter is called.
+    /// </summary>
+    private static DataViewRowCursor SerialCursor(IDataView data, IEnumerable<DataViewSchema.Column> columns, Random? shuffle) =>
+        data.GetRowCursorSet(columns, 1, shuffle)[0];
 
     private static T[] Dense<T>(in VBuffer<T> v) => v.IsDense ? v.GetValues().ToArray() : v.DenseValues().ToArray();
 

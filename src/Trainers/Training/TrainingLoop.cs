@@ -16,7 +16,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     public TrainingResult Run(BagReader reader, NetworkSpec spec, IReadOnlySet<DataViewRowId> trainRows,
                               BagReader? validationReader, IReadOnlySet<DataViewRowId>? validationRows, float[] classWeights)
     {
-        using var network = TorchSeeding.Seeded(options.Seed, () => new AttentionMilNetwork(spec));
+        using var network = TorchSeeding.Seeded(options.Seed, () => BagNetwork.Create(spec));
         using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
                                                weight_decay: options.WeightDecay);
         using var weights = tensor(classWeights);
@@ -55,7 +55,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         return new TrainingResult(spec, best!, history, bestEpoch);
     }
 
-    private static (double Loss, double Accuracy) RunEpoch(AttentionMilNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
+    private static (double Loss, double Accuracy) RunEpoch(BagNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
                                                            torch.optim.Optimizer? optimizer)
     {
         double lossSum = 0;
@@ -66,7 +66,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var layout = bag.Layout;
             var input = tensor(bag.Pixels, [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize]);
             var target = tensor(new long[] { bag.ClassIndex });
-            var (logits, _) = network.forward(input);
+            var logits = network.Logits(input, layout);
             // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.
             var loss = F.cross_entropy(logits, target) * classWeights[bag.ClassIndex];
             if (optimizer is not null)

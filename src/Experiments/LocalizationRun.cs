@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Localization.Metrics;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>The `localize` job: attention and Grad-CAM maps scored against tumour masks → DIR/localization.json.</summary>
+public static class LocalizationRun
+{
+    /// <summary>localization.json.</summary>
+    public sealed record Report(
+        [property: JsonPropertyName("attention")] LocalizationScores? Attention,
+        [property: JsonPropertyName("gradcam")] LocalizationScores? GradCam,
+        [property: JsonPropertyName("images")] int Images,
+        [property: JsonPropertyName("dataset")] string Dataset,
+        [property: JsonPropertyName("split")] string Split,
+        [property: JsonPropertyName("normalization")] string Normalization,
+        [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare,
+        [property: JsonPropertyName("per_class")] IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass);
+
+    public static Report Run(string? modelPath, string? gradCamModelPath, DatasetSelection selection, string outDirectory,
+                             MapNormalization normalization, bool allImages, Action<string> log)
+    {
+        if (modelPath is null && gradCamModelPath is null) throw new ArgumentException("Pass --model (Attention-MIL) and/or --gradcam-model (the CNN baseline).");
+        var models = new[] { modelPath, gradCamModelPath }.Where(p => p is not null).Select(p => (Path: p!, Model: AmilModel.Load(p!))).ToList();
+        if (models.Count == 2 && models[0].Model.MapKind == models[1].Model.MapKind)
+            throw new ArgumentException($"--model and --gradcam-model are both {models[0].Model.MapKind} models; pass an Attention-MIL model and a CNN baseline (train --baseline cnn).");
+
+        var (entry, root) = selection.Resolve();
+        var records = DatasetReader.Read(entry, root, log);
+        var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
+        var blocks = new Dictionary<string, LocalizationBlock>();
+        foreach (var (path, model) in models)
+        {
+            log($"Localizing with {path} ({model.MapKind}) on {images.Count} {(allImages ? "" : "test ")}images with masks…");
+            blocks[model.MapKind] = LocalizationBlock.From(Localizing.Evaluate(model, images, normalization));
+        }
+        var perClass = blocks.Where(b => b.Value.PerClass is not null).ToDictionary(b => b.Key, b => b.Value.PerClass!);
+        var report = new Report(blocks.GetValueOrDefault("attention")?.Scores, blocks.GetValueOrDefault("gradcam")?.Scores, images.Count,
+                                entry.Name, allImages ? "all" : "test", normalization.ToString().ToLowerInvariant(),
+                                LocalizationEvaluator.PositivePatchShare, perClass.Count > 0 ? perClass : null);
+        Directory.CreateDirectory(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, "localization.json"), report);
+        return report;
+    }
+}

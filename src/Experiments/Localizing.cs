@@ -1,0 +1,39 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Localization.Metrics;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>Scores images that have masks with a model and collects its maps against the masks.</summary>
+public static class Localizing
+{
+    public static LocalizationEvaluator Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images, MapNormalization normalization)
+    {
+        var withMasks = images.Where(r => r.MaskPath is not null).ToList();
+        var evaluator = new LocalizationEvaluator(normalization);
+        foreach (var (record, scored) in withMasks.Zip(model.Score(withMasks.Select(r => r.Path))))
+            evaluator.Add(new PatchMap(scored.Map, scored.Layout), TumourMask.Read(record.MaskPath!), record.Label);
+        return evaluator;
+    }
+
+    /// <summary>The images of a split that carry masks; a clear error when there are none.</summary>
+    public static IReadOnlyList<ImageRecord> WithMasks(IReadOnlyList<ImageRecord> images, string datasetName)
+    {
+        var withMasks = images.Where(r => r.MaskPath is not null).ToList();
+        return withMasks.Count > 0 ? withMasks : throw new DatasetException(
+            $"Dataset '{datasetName}' has no tumour masks for these images; localization needs masks/ beside the images, mirroring their paths " +
+            "(PNG, tumour > 127). The synthetic datasets have them.");
+    }
+}
+
+/// <summary>The localization block: one set of scores per method, with a per-class breakdown.</summary>
+public sealed record LocalizationBlock(
+    [property: System.Text.Json.Serialization.JsonPropertyName("scores")] LocalizationScores Scores,
+    [property: System.Text.Json.Serialization.JsonPropertyName("per_class")] IReadOnlyDictionary<string, LocalizationScores>? PerClass)
+{
+    public static LocalizationBlock From(LocalizationEvaluator evaluator)
+    {
+        var perClass = evaluator.ScoresByClass();
+        return new LocalizationBlock(evaluator.Scores(), perClass.Count > 1 ? perClass : null);
+    }
+}

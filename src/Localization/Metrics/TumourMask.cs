@@ -1,0 +1,63 @@
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Localization.Metrics;
+
+/// <summary>A ground-truth tumour mask (the convention: PNG, tumour where the value is above 127) at image size.</summary>
+public sealed class TumourMask
+{
+    public TumourMask(int width, int height, bool[] tumour)
+    {
+        if (tumour.Length != width * height) throw new ArgumentException($"A {width}x{height} mask needs {width * height} values.", nameof(tumour));
+        Width = width;
+        Height = height;
+        Tumour = tumour;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public bool[] Tumour { get; }
+    public bool HasTumour => Array.IndexOf(Tumour, true) >= 0;
+
+    public static TumourMask Read(string path)
+    {
+        var image = RgbImageReader.Read(path);
+        var tumour = new bool[image.Width * image.Height];
+        for (int i = 0; i < tumour.Length; i++) tumour[i] = image.Pixels[i * 3] > 127;
+        return new TumourMask(image.Width, image.Height, tumour);
+    }
+
+    /// <summary>Tumour share of each patch of the grid (0…1), in grid order.</summary>
+    public float[] PatchTumourShare(BagLayout layout)
+    {
+        CheckFits(layout);
+        var share = new float[layout.Count];
+        for (int n = 0; n < layout.Count; n++)
+        {
+            var (x0, y0) = layout.Origin(n);
+            int hits = 0;
+            for (int y = y0; y < y0 + layout.PatchSize; y++)
+                for (int x = x0; x < x0 + layout.PatchSize; x++)
+                    if (Tumour[y * Width + x]) hits++;
+            share[n] = hits / (float)(layout.PatchSize * layout.PatchSize);
+        }
+        return share;
+    }
+
+    /// <summary>The mask over the analysed region (row-major, RegionWidth × RegionHeight).</summary>
+    public bool[] Region(BagLayout layout)
+    {
+        CheckFits(layout);
+        var region = new bool[layout.RegionWidth * layout.RegionHeight];
+        for (int y = 0; y < layout.RegionHeight; y++)
+            Array.Copy(Tumour, (layout.RegionY + y) * Width + layout.RegionX, region, y * layout.RegionWidth, layout.RegionWidth);
+        return region;
+    }
+
+    private void CheckFits(BagLayout layout)
+    {
+        if (layout.RegionX < 0 || layout.RegionY < 0 || layout.RegionX + layout.RegionWidth > Width || layout.RegionY + layout.RegionHeight > Height)
+            throw new ArgumentException($"The {Width}x{Height} mask does not cover the analysed region ({layout.RegionWidth}x{layout.RegionHeight} at " +
+                                        $"{layout.RegionX},{layout.RegionY}); the mask must have the image's size.");
+    }
+}

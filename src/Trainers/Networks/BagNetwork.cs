@@ -1,0 +1,50 @@
+using Amil.MLNet.Transforms.Bagging;
+using static TorchSharp.torch;
+
+namespace Amil.MLNet.Trainers.Networks;
+
+/// <summary>A network that classifies one bag of patches and can explain its prediction as one value per patch (the localization map).</summary>
+internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(name)
+{
+    public NetworkSpec Spec { get; } = spec;
+
+    public static BagNetwork Create(NetworkSpec spec) => spec.Architecture switch
+    {
+        NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
+        NetworkArchitecture.CnnBaseline => new BaselineCnn(spec),
+        _ => throw new InvalidDataException($"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of Amil.MLNet."),
+    };
+
+    /// <param name="bag">N × 3 × P × P patches.</param>
+    /// <returns>1 × C logits.</returns>
+    public abstract Tensor Logits(Tensor bag, BagLayout layout);
+
+    /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval mode.</summary>
+    public abstract (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout);
+
+    /// <summary>All parameters, flattened in registration order (the saved form).</summary>
+    public float[] ExportWeights()
+    {
+        var parts = parameters().Select(p => p.detach().cpu().data<float>().ToArray()).ToList();
+        var all = new float[parts.Sum(p => p.Length)];
+        int offset = 0;
+        foreach (var part in parts) { part.CopyTo(all, offset); offset += part.Length; }
+        return all;
+    }
+
+    public void ImportWeights(ReadOnlySpan<float> weights)
+    {
+        long expected = parameters().Sum(p => p.numel());
+        if (weights.Length != expected)
+            throw new InvalidDataException($"The saved network has {weights.Length} weights; a network of this shape needs {expected}. The model file is damaged or from another version.");
+        using var _ = no_grad();
+        int offset = 0;
+        foreach (var p in parameters())
+        {
+            int n = (int)p.numel();
+            using var source = tensor(weights.Slice(offset, n).ToArray(), p.shape);
+            p.copy_(source);
+            offset += n;
+        }
+    }
+}
