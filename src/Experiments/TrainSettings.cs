@@ -24,6 +24,12 @@ public sealed record TrainSettings
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
     /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and split.</summary>
     public bool CnnBaseline { get; init; }
+    /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is ignored).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string? Resume { get; init; }
+    /// <summary>Set when resuming: continue from the run folder's checkpoint.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool ResumeFromCheckpoint { get; init; }
+    /// <summary>Progress callback per bag (done, total, training?); not saved.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public Action<int, int, bool>? OnBag { get; init; }
     /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>
     public int CnnInputScale { get; init; } = 2;
 }

@@ -16,8 +16,14 @@ public static class TrainingRun
 {
     public sealed record Result(string RunDirectory, RunMetrics Metrics);
 
-    public static Result Run(TrainSettings settings, Action<string> log)
+    public const string CheckpointFile = "checkpoint.bin", ConfigFile = "config.json", LogFile = "log.txt";
+
+    /// <summary>Trains; <paramref name="cancel"/> stops between bags, keeping the last finished epoch's checkpoint
+    /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
+    public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
+        if (settings.Resume is not null) settings = RunConfig.SettingsToResume(settings.Resume) with { OnBag = settings.OnBag };
+        settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
         var (entry, root) = settings.Dataset.Resolve();
         var bagging = BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
@@ -31,14 +37,26 @@ public static class TrainingRun
         string runDir = Path.GetFullPath(settings.OutDirectory ??
             Path.Combine("runs", $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
         bool created = !Directory.Exists(runDir);
+        if (!created && !settings.ResumeFromCheckpoint && File.Exists(Path.Combine(runDir, CheckpointFile)))
+            throw new ArgumentException($"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out.");
         Directory.CreateDirectory(runDir);
+        string dataHash = RunConfig.DataHash(root, records);
+        if (settings.ResumeFromCheckpoint) RunConfig.CheckSameData(runDir, dataHash);
+        using var logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint) { AutoFlush = true };
+        void Log(string line) { log(line); logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  {line}"); }
         try
         {
-            return Train(settings, entry, root, records, split, classes, bagging, runDir, skipped, log);
+            return Train(settings, entry, root, records, split, classes, bagging, runDir, skipped, dataHash, Log, cancel);
+        }
+        catch (OperationCanceledException) when (File.Exists(Path.Combine(runDir, CheckpointFile)))
+        {
+            Log("Interrupted; the last finished epoch is saved.");
+            throw new TrainingInterruptedException(runDir);
         }
         catch when (created)
         {
             // A failed run leaves nothing half-written behind.
+            logFile.Dispose();
             try { Directory.Delete(runDir, recursive: true); } catch (IOException) { }
             throw;
         }
@@ -46,15 +64,16 @@ public static class TrainingRun
 
     private static Result Train(TrainSettings settings, DatasetEntry entry, string root, IReadOnlyList<ImageRecord> records, DatasetSplit split,
                                 string[] classes, PatchBaggingOptions bagging, string runDir,
-                                IReadOnlyList<SkippedImage> skipped, Action<string> log)
+                                IReadOnlyList<SkippedImage> skipped, string dataHash, Action<string> log, CancellationToken cancel)
     {
         log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes {string.Join("/", classes)}; " +
             $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}.");
         log($"Run folder: {runDir}");
 
         WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
-        RunFiles.WriteJson(Path.Combine(runDir, "config.json"), new
+        RunFiles.WriteJson(Path.Combine(runDir, ConfigFile), new
         {
+            settings = settings with { OutDirectory = runDir, Resume = null, ResumeFromCheckpoint = false }, data_hash = dataHash, images = records.Count,
             dataset = entry.Name, layout = entry.Layout, root, network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil",
             cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
             settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
@@ -73,15 +92,23 @@ public static class TrainingRun
         IDataView Rows(IEnumerable<ImageRecord> part) => labelKeys.Transform(ml.Data.LoadFromEnumerable(part.Select(r => new ImageRow { ImagePath = r.Path, Label = r.Label, Patient = r.Patient ?? "" }).ToList()));
 
         var history = new StringBuilder("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n");
+        void WriteHistory(IEnumerable<EpochReport> epochs)
+        {
+            foreach (var r in epochs)
+                history.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n");
+            AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
+        }
+        if (settings.ResumeFromCheckpoint) log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
         {
             Architecture = settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline : Trainers.Networks.NetworkArchitecture.AttentionMil,
             CnnInputScale = settings.CnnInputScale,
             MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
             BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
+            CheckpointPath = Path.Combine(runDir, CheckpointFile), ResumeFromCheckpoint = settings.ResumeFromCheckpoint, Cancellation = cancel,
+            OnBag = settings.OnBag,
             OnEpochEnd = r =>
             {
-                history.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n");
                 log($"epoch {r.Epoch,3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}" +
                     (r.ValidationLoss is null ? "" : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}") +
                     $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}");
@@ -94,7 +121,7 @@ public static class TrainingRun
         var baggedTrain = bagger.Fit(trainView);
         var attention = trainer.Fit(baggedTrain.Transform(trainView), split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null);
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
+        WriteHistory(attention.History);
 
         var model = new AmilModel(ml, baggedTrain.Append(attention));
         model.Save(Path.Combine(runDir, "model.zip"));
@@ -105,6 +132,8 @@ public static class TrainingRun
             split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
             attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null };
         RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
+        // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
+        File.Delete(Path.Combine(runDir, CheckpointFile));
         return new Result(runDir, metrics);
     }
 

@@ -4,9 +4,29 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Runner;
 
-/// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal errors.</summary>
+/// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal errors,
+/// 130 when stopped with Ctrl-C.</summary>
 internal static class CommandRunner
 {
+    private static readonly CancellationTokenSource InterruptSource = new();
+    private static int _interrupts;
+
+    /// <summary>Cancelled by the first Ctrl-C (a second one ends the process at once).</summary>
+    public static CancellationToken Interrupt
+    {
+        get
+        {
+            Console.CancelKeyPress += (_, e) =>
+            {
+                if (Interlocked.Increment(ref _interrupts) > 1) return;
+                e.Cancel = true;
+                Console.Error.WriteLine("Stopping… (press Ctrl-C again to quit at once)");
+                InterruptSource.Cancel();
+            };
+            return InterruptSource.Token;
+        }
+    }
+
     public static int Run(ParseResult parse, Action body)
     {
         bool verbose = parse.GetValue(CommonOptions.Verbose);
@@ -14,6 +34,11 @@ internal static class CommandRunner
         {
             body();
             return 0;
+        }
+        catch (OperationCanceledException e) when (e is Experiments.TrainingInterruptedException || InterruptSource.IsCancellationRequested)
+        {
+            Console.Error.WriteLine(e is Experiments.TrainingInterruptedException ? e.Message : "Interrupted.");
+            return 130;
         }
         catch (Exception e) when (UserError(e) is { } user)
         {

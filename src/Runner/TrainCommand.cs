@@ -33,11 +33,14 @@ internal static class TrainCommand
         };
         baseline.AcceptOnlyFromAmong("none", "cnn");
         var cnnScale = new Option<int>("--cnn-input-scale") { Description = "CNN baseline: downscale the image by this factor before the first conv.", DefaultValueFactory = _ => defaults.CnnInputScale };
+        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its saved settings." };
         var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 
         var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
-                                           "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale };
+                                           "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n" +
+                                           "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)\n" +
+                                           "         amil train --resume runs/synthetic-20261125-101500")
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, resume };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
@@ -51,7 +54,9 @@ internal static class TrainCommand
             };
             if (settings.CnnInputScale < 1) throw new ArgumentException($"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale}).");
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
-            var result = TrainingRun.Run(settings, CommandRunner.Log);
+            if (r.GetValue(resume) is { } resumeDir) settings = new TrainSettings { Resume = resumeDir };
+            var interrupt = CommandRunner.Interrupt;
+            var result = LiveProgress.Training(settings.Epochs, (log, onBag) => TrainingRun.Run(settings with { OnBag = onBag }, log, interrupt));
             MetricsPrinter.Print(result.Metrics);
             if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)
                 Console.WriteLine($"Skipped {skippedFiles.Count} bad file(s); listed under skipped_images in metrics.json.");

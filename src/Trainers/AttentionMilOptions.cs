@@ -76,6 +76,19 @@ public sealed class AttentionMilOptions
     /// ~4× cheaper on CPU). Default 2.</summary>
     public int CnnInputScale { get; set; } = 2;
 
+    /// <summary>Write a training checkpoint here after every epoch (atomically). Default none.</summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists (same data and settings give the same model as an
+    /// uninterrupted run). Default false: start afresh and overwrite it.</summary>
+    public bool ResumeFromCheckpoint { get; set; }
+
+    /// <summary>Stops training between bags; the last finished epoch's checkpoint stays on disk. Default none.</summary>
+    public CancellationToken Cancellation { get; set; }
+
+    /// <summary>Called after every bag with (bags done this epoch, bags in the epoch, training or validation) — for progress bars. Default none.</summary>
+    public Action<int, int, bool>? OnBag { get; set; }
+
     /// <summary>Called after every epoch (progress display). Default none.</summary>
     public Action<EpochReport>? OnEpochEnd { get; set; }
 

@@ -41,6 +41,7 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
             if (validationReader.ClassCount != reader.ClassCount)
                 throw new ArgumentException($"Validation labels have {validationReader.ClassCount} classes but training labels have {reader.ClassCount}; map both with the same key mapping.");
             trainRows = rows.Select(r => r.RowId).ToHashSet();
+            validationRows = validationReader.ListRows().Select(r => r.RowId).ToHashSet();   // ids only: no image is decoded
         }
         else
         {

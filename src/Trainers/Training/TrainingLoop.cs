@@ -22,22 +22,42 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         using var weights = tensor(classWeights);
         var history = new List<EpochReport>();
         float[]? best = null;
-        int bestEpoch = 0, sinceBest = 0;
+        int bestEpoch = 0, sinceBest = 0, firstEpoch = 1;
         double bestLoss = double.PositiveInfinity;
+        var cancel = options.Cancellation;
+        int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
+        string fingerprint = string.Join('|', options.Seed, options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay,
+                                         trainRows.Count, validationCount, string.Join(',', classWeights));
 
-        for (int epoch = 1; epoch <= options.MaxEpochs; epoch++)
+        if (options.ResumeFromCheckpoint && options.CheckpointPath is { } path && File.Exists(path))
+        {
+            var checkpoint = TrainingCheckpoint.Load(path);
+            if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
+                throw new InvalidDataException($"{path}: the checkpoint belongs to a training with other data or settings; resume with the same data and options, or start afresh.");
+            network.ImportWeights(checkpoint.Weights);
+            TrainingCheckpoint.LoadOptimizer(optimizer, checkpoint.OptimizerState);
+            TrainingCheckpoint.LoadRandomState(checkpoint.RandomState);
+            history.AddRange(checkpoint.History);
+            (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.BestLoss, checkpoint.SinceBest, checkpoint.Epoch + 1);
+            if (validationReader is not null && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience) firstEpoch = int.MaxValue;
+        }
+
+        for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             network.train();
             var shuffle = new Random(HashCode.Combine(options.Seed, epoch));
-            var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead), weights, optimizer);
+            var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead, cancel), weights, optimizer,
+                                                      (done) => options.OnBag?.Invoke(done, trainRows.Count, true), cancel);
 
             (double Loss, double Accuracy)? validation = null;
             if (validationReader is not null)
             {
                 network.eval();
                 using var _ = no_grad();
-                validation = RunEpoch(network, validationReader.Read(validationRows, null, options.ReadAhead), weights, null);
+                int total = validationCount;
+                validation = RunEpoch(network, validationReader.Read(validationRows, null, options.ReadAhead, cancel), weights, null,
+                                      (done) => options.OnBag?.Invoke(done, total, false), cancel);
             }
 
             // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
@@ -49,14 +69,22 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var report = new EpochReport(epoch, options.MaxEpochs, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy,
                                          clock.Elapsed.TotalSeconds, isBest);
             history.Add(report);
+            if (options.CheckpointPath is { } checkpointPath)
+                new TrainingCheckpoint
+                {
+                    Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = network.ExportWeights(), BestWeights = best, BestEpoch = bestEpoch,
+                    BestLoss = bestLoss, SinceBest = sinceBest, History = history, OptimizerState = TrainingCheckpoint.SaveOptimizer(optimizer),
+                    RandomState = TrainingCheckpoint.SaveRandomState(),
+                }.Save(checkpointPath);
             options.OnEpochEnd?.Invoke(report);
             if (validation is not null && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience) break;
         }
-        return new TrainingResult(spec, best!, history, bestEpoch);
+        if (best is null) throw new InvalidOperationException("Training ended before any epoch finished.");
+        return new TrainingResult(spec, best, history, bestEpoch);
     }
 
     private static (double Loss, double Accuracy) RunEpoch(BagNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
-                                                           torch.optim.Optimizer? optimizer)
+                                                           torch.optim.Optimizer? optimizer, Action<int> onBag, CancellationToken cancel)
     {
         double lossSum = 0;
         int correct = 0, count = 0;
@@ -78,6 +106,8 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             lossSum += loss.item<float>();
             if (logits.argmax(1).item<long>() == bag.ClassIndex) correct++;
             count++;
+            onBag(count);
+            cancel.ThrowIfCancellationRequested();
         }
         if (count == 0) throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
         return (lossSum / count, (double)correct / count);

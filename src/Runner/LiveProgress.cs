@@ -1,0 +1,35 @@
+using Spectre.Console;
+
+namespace Amil.MLNet.Runner;
+
+/// <summary>Live progress bars with ETA on a terminal; plain log lines when output is redirected (CI, pipes, files).</summary>
+internal static class LiveProgress
+{
+    public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    /// <summary>Runs a training body with a log callback and a per-bag callback (done, total, training?).</summary>
+    public static T Training<T>(int epochs, Func<Action<string>, Action<int, int, bool>?, T> body)
+    {
+        if (!Interactive) return body(CommandRunner.Log, null);
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var overall = context.AddTask("all epochs", maxValue: 1);
+                var epoch = context.AddTask("epoch", maxValue: 1);
+                int trainingBags = 0;
+                result = body(line => AnsiConsole.WriteLine(line), (done, total, training) =>
+                {
+                    epoch.Description = training ? "epoch: training" : "epoch: validation";
+                    epoch.MaxValue = Math.Max(1, total);
+                    epoch.Value = done;
+                    if (!training) return;
+                    overall.MaxValue = Math.Max(1, (double)total * epochs);
+                    overall.Value = ++trainingBags;
+                });
+            });
+        return result;
+    }
+}

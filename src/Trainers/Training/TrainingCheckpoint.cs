@@ -1,0 +1,153 @@
+using Amil.MLNet.Trainers.Networks;
+using static TorchSharp.torch;
+
+namespace Amil.MLNet.Trainers.Training;
+
+/// <summary>
+/// Everything needed to continue training exactly where an epoch ended: current and best weights, Adam's moments,
+/// libtorch's random state (dropout), the early-stopping counters and the history. Written atomically after every epoch.
+/// </summary>
+internal sealed class TrainingCheckpoint
+{
+    private const string Magic = "AMIL-CHECKPOINT";
+    private const int Version = 1;
+
+    public required NetworkSpec Spec { get; init; }
+    /// <summary>Seed, data size and options that must match for a resume to reproduce the uninterrupted run.</summary>
+    public required string Fingerprint { get; init; }
+    public required int Epoch { get; init; }
+    public required float[] Weights { get; init; }
+    public required float[]? BestWeights { get; init; }
+    public required int BestEpoch { get; init; }
+    public required double BestLoss { get; init; }
+    public required int SinceBest { get; init; }
+    public required IReadOnlyList<EpochReport> History { get; init; }
+    public required byte[] OptimizerState { get; init; }
+    public required byte[] RandomState { get; init; }
+
+    public void Save(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
+        try
+        {
+            using (var writer = new BinaryWriter(File.Create(temp)))
+            {
+                writer.Write(Magic);
+                writer.Write(Version);
+                WriteFloats(writer, Spec.Encode());
+                writer.Write(Fingerprint);
+                writer.Write(Epoch);
+                WriteFloats(writer, Weights);
+                writer.Write(BestWeights is not null);
+                if (BestWeights is not null) WriteFloats(writer, BestWeights);
+                writer.Write(BestEpoch);
+                writer.Write(BestLoss);
+                writer.Write(SinceBest);
+                writer.Write(History.Count);
+                foreach (var r in History)
+                {
+                    writer.Write(r.Epoch); writer.Write(r.MaxEpochs); writer.Write(r.TrainLoss); writer.Write(r.TrainAccuracy);
+                    writer.Write(r.ValidationLoss ?? double.NaN); writer.Write(r.ValidationAccuracy ?? double.NaN); writer.Write(r.Seconds); writer.Write(r.IsBest);
+                }
+                WriteBytes(writer, OptimizerState);
+                WriteBytes(writer, RandomState);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public static TrainingCheckpoint Load(string path)
+    {
+        try
+        {
+            using var reader = new BinaryReader(File.OpenRead(path));
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path}: not an Amil.MLNet training checkpoint.");
+            int version = reader.ReadInt32();
+            if (version != Version) throw new InvalidDataException($"{path}: checkpoint format {version}; this version reads {Version}. Restart the training.");
+            var spec = NetworkSpec.Decode(ReadFloats(reader));
+            var fingerprint = reader.ReadString();
+            int epoch = reader.ReadInt32();
+            var weights = ReadFloats(reader);
+            var best = reader.ReadBoolean() ? ReadFloats(reader) : null;
+            int bestEpoch = reader.ReadInt32();
+            double bestLoss = reader.ReadDouble();
+            int sinceBest = reader.ReadInt32();
+            var history = new List<EpochReport>();
+            for (int i = reader.ReadInt32(); i > 0; i--)
+            {
+                int e = reader.ReadInt32(), max = reader.ReadInt32();
+                double tl = reader.ReadDouble(), ta = reader.ReadDouble(), vl = reader.ReadDouble(), va = reader.ReadDouble(), s = reader.ReadDouble();
+                bool isBest = reader.ReadBoolean();
+                history.Add(new EpochReport(e, max, tl, ta, double.IsNaN(vl) ? null : vl, double.IsNaN(va) ? null : va, s, isBest));
+            }
+            return new TrainingCheckpoint
+            {
+                Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = weights, BestWeights = best, BestEpoch = bestEpoch, BestLoss = bestLoss,
+                SinceBest = sinceBest, History = history, OptimizerState = ReadBytes(reader), RandomState = ReadBytes(reader),
+            };
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint is truncated; restart the training without --resume.");
+        }
+    }
+
+    public static byte[] SaveOptimizer(TorchSharp.Modules.OptimizerHelper optimizer)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
+        return stream.ToArray();
+    }
+
+    public static void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, byte[] state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        optimizer.load_state_dict(reader);
+    }
+
+    public static byte[] SaveRandomState()
+    {
+        using var state = TorchSharp.torch.random.get_rng_state();
+        return state.data<byte>().ToArray();
+    }
+
+    public static void LoadRandomState(byte[] state)
+    {
+        using var tensor = TorchSharp.torch.tensor(state, dtype: ScalarType.Byte);
+        TorchSharp.torch.random.set_rng_state(tensor);
+    }
+
+    private static void WriteFloats(BinaryWriter writer, float[] values)
+    {
+        writer.Write(values.Length);
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    }
+
+    private static float[] ReadFloats(BinaryReader reader)
+    {
+        var values = new float[reader.ReadInt32()];
+        var bytes = reader.ReadBytes(values.Length * sizeof(float));
+        if (bytes.Length != values.Length * sizeof(float)) throw new EndOfStreamException();
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return values;
+    }
+
+    private static void WriteBytes(BinaryWriter writer, byte[] bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static byte[] ReadBytes(BinaryReader reader)
+    {
+        int n = reader.ReadInt32();
+        var bytes = reader.ReadBytes(n);
+        return bytes.Length == n ? bytes : throw new EndOfStreamException();
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Transforms.Images;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>The CNN baseline trains on the same data, and localize / heatmap / evaluate --localization run on both models end to end.</summary>
+public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<TrainedRunFixture>
+{
+    private static readonly object Gate = new();
+    private static string? _cnnRun;
+
+    private string CnnModel()
+    {
+        lock (Gate)
+        {
+            if (_cnnRun is null)
+            {
+                var dir = Path.Combine(run.Directory, "cnn");
+                TrainingRun.Run(new TrainSettings { Dataset = new DatasetSelection(DatasetsFile: run.DatasetsFile), OutDirectory = dir, Epochs = 2, Seed = 3, CnnBaseline = true }, _ => { });
+                _cnnRun = dir;
+            }
+            return Path.Combine(_cnnRun, "model.zip");
+        }
+    }
+
+    [Fact]
+    public void LocalizeWritesBothMethodsScoresForTestImagesWithMasks()
+    {
+        var cnn = AmilModel.Load(CnnModel());
+        Assert.Equal("gradcam", cnn.MapKind);
+        var scored = cnn.Score(run.SomeImages(1)).Single();
+        Assert.Equal(64, scored.Map.Length);
+        Assert.All(scored.Map, v => Assert.True(v >= 0));
+
+        var outDir = Path.Combine(run.Directory, "localize");
+        var report = LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), CnnModel(), new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                                         outDir, MapNormalization.None, allImages: false, _ => { });
+        Assert.Equal(run.Result.Metrics.Test!.Images, report.Images);
+        foreach (var scores in new[] { report.Attention!, report.GradCam! })
+        {
+            Assert.Equal(report.Images * 64, scores.Instances);
+            Assert.InRange(scores.InstanceAuroc!.Value, 0, 1);
+            Assert.InRange(scores.PointingGame!.Value, 0, 1);
+            Assert.True(scores.PositiveInstances > 0);
+        }
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "localization.json")));
+        Assert.True(json.RootElement.GetProperty("attention").TryGetProperty("instance_auroc", out _));
+        Assert.True(json.RootElement.GetProperty("gradcam").TryGetProperty("best_dice_threshold", out _));
+
+        var mixedUp = Assert.Throws<ArgumentException>(() => LocalizationRun.Run(CnnModel(), CnnModel(), new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                                                                                  outDir, MapNormalization.None, false, _ => { }));
+        Assert.Contains("both gradcam", mixedUp.Message);
+    }
+
+    [Fact]
+    public void HeatmapWritesPanelsWithBothOverlaysAndRawMaps()
+    {
+        var input = Path.GetDirectoryName(run.SomeImages(1)[0])!;
+        var outDir = Path.Combine(run.Directory, "heatmaps");
+        var entries = HeatmapRun.Run(Path.Combine(run.RunDirectory, "model.zip"), CnnModel(), input, outDir, new HeatmapRun.Settings(), _ => { });
+        Assert.NotEmpty(entries);
+        var panel = RgbImageReader.Read(Path.Combine(outDir, entries[0].Panel));
+        Assert.Equal((3 * 224 + 2 * 8, 224), (panel.Width, panel.Height));
+        Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["attention"])));
+        Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["gradcam"])));
+        Assert.NotNull(entries[0].GradCamPredicted);
+        Assert.True(File.Exists(Path.Combine(outDir, "heatmaps.json")));
+    }
+
+    [Fact]
+    public void EvaluateWithLocalizationAddsTheBlockToMetrics()
+    {
+        var outDir = Path.Combine(run.Directory, "eval-loc");
+        var metrics = EvaluationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), new DatasetSelection(DatasetsFile: run.DatasetsFile), outDir,
+                                        allImages: false, _ => { }, localization: true);
+        Assert.NotNull(metrics.Localization);
+        Assert.Equal(metrics.Test!.Images, metrics.Localization!.Scores.Images);
+        Assert.Contains("\"localization\"", File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+    }
+}

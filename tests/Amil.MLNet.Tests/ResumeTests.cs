@@ -1,0 +1,46 @@
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Experiments;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>A run interrupted mid-epoch and resumed from its checkpoint ends exactly like an uninterrupted one.</summary>
+public class ResumeTests
+{
+    [Fact]
+    public void InterruptedThenResumedRunMatchesAnUninterruptedRun()
+    {
+        var data = Directory.CreateTempSubdirectory("amil-resume-data-").FullName;
+        SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 24, 9) { ImagesPerPatient = 3 });
+        var work = Directory.CreateTempSubdirectory("amil-resume-").FullName;
+        TrainSettings Settings(string name, Action<int, int, bool>? onBag = null) => new()
+        {
+            Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"), OutDirectory = Path.Combine(work, name),
+            Epochs = 3, Crop = "112x112", Seed = 4, OnBag = onBag,
+        };
+
+        var straight = TrainingRun.Run(Settings("straight"), _ => { });
+
+        using var stop = new CancellationTokenSource();
+        int trainBags = 0;
+        var interrupted = Path.Combine(work, "interrupted");
+        // Stop two bags into the second epoch: epoch 1 is checkpointed, epoch 2's partial work must be thrown away.
+        var settings = Settings("interrupted", (done, total, training) => { if (training && ++trainBags == total + 2) stop.Cancel(); });
+        var e = Assert.Throws<TrainingInterruptedException>(() => TrainingRun.Run(settings, _ => { }, stop.Token));
+        Assert.Contains("--resume", e.Message);
+        Assert.True(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));
+        Assert.False(File.Exists(Path.Combine(interrupted, "model.zip")));
+
+        var resumed = TrainingRun.Run(new TrainSettings { Resume = interrupted }, _ => { });
+        Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss);
+        Assert.Equal(straight.Metrics.Test.Accuracy, resumed.Metrics.Test.Accuracy);
+        Assert.Equal(straight.Metrics.BestEpoch, resumed.Metrics.BestEpoch);
+        Assert.Equal(Losses(Path.Combine(work, "straight")), Losses(interrupted));
+        Assert.False(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));   // a finished run drops its checkpoint
+        Assert.Contains("Resuming", File.ReadAllText(Path.Combine(interrupted, TrainingRun.LogFile)));
+    }
+
+    /// <summary>history.csv without the timing column.</summary>
+    private static string[] Losses(string run) =>
+        File.ReadAllLines(Path.Combine(run, "history.csv")).Select(l => string.Join(',', l.Split(',')[..^1])).ToArray();
+}
