@@ -134,6 +134,12 @@ public static class TrainingRun
         RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
         // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
         File.Delete(Path.Combine(runDir, CheckpointFile));
+        try { Reporting.RunReport.Write(runDir, null, log); }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
+        {
+            // The model and metrics are complete; a report that cannot be drawn must not throw them away.
+            log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
+        }
         return new Result(runDir, metrics);
     }
 

@@ -8,6 +8,7 @@ root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(HeatmapCommand.Create());
 root.Subcommands.Add(LocalizeCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DatasetsCommand.Create());
 return root.Parse(args).Invoke();

@@ -5,7 +5,12 @@ namespace Amil.MLNet.Transforms.Images;
 /// <summary>Writes <see cref="RgbImage"/>s as PNG or TIFF, atomically (written beside, then renamed over), so no half-written image is left.</summary>
 public static class RgbImageWriter
 {
-    public static void WritePng(string path, RgbImage image) => Atomic(path, temp =>
+    public static void WritePng(string path, RgbImage image) => Atomic(path, temp => File.WriteAllBytes(temp, Encode(image, SKEncodedImageFormat.Png, 100)));
+
+    /// <summary>JPEG bytes (for embedding previews in reports).</summary>
+    public static byte[] EncodeJpeg(RgbImage image, int quality = 85) => Encode(image, SKEncodedImageFormat.Jpeg, quality);
+
+    private static byte[] Encode(RgbImage image, SKEncodedImageFormat format, int quality)
     {
         var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using var bitmap = new SKBitmap(info);
@@ -17,9 +22,9 @@ public static class RgbImageWriter
             rgba[j + 2] = image.Pixels[i + 2];
             rgba[j + 3] = 255;
         }
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(temp, data.ToArray());
-    });
+        using var data = bitmap.Encode(format, quality);
+        return data.ToArray();
+    }
 
     public static void WriteTiff(string path, RgbImage image) => Atomic(path, temp => TiffCodec.Write(temp, image));
 
