@@ -30,6 +30,9 @@ public sealed record RunMetrics(
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
     [JsonPropertyName("skipped_images")] public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
 
+    /// <summary>Encoder resnet18: how the feature cache served this run.</summary>
+    [JsonPropertyName("feature_cache")] public Features.FeatureCacheReport? FeatureCache { get; init; }
+
     /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate --localization).</summary>
     [JsonPropertyName("localization")] public LocalizationBlock? Localization { get; init; }
 }

@@ -24,6 +24,10 @@ public sealed record TrainSettings
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
     /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and split.</summary>
     public bool CnnBaseline { get; init; }
+    /// <summary>Patch encoder: "lenet" (trained end to end, default) or "resnet18" (frozen ImageNet features, cached; only the attention head trains).</summary>
+    public string Encoder { get; init; } = "lenet";
+    /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
+    public string? FeatureCacheFolder { get; init; }
     /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is ignored).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public string? Resume { get; init; }
     /// <summary>Set when resuming: continue from the run folder's checkpoint.</summary>

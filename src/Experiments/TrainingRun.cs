@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Amil.MLNet.Data;
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
@@ -74,7 +75,7 @@ public static class TrainingRun
         RunFiles.WriteJson(Path.Combine(runDir, ConfigFile), new
         {
             settings = settings with { OutDirectory = runDir, Resume = null, ResumeFromCheckpoint = false }, data_hash = dataHash, images = records.Count,
-            dataset = entry.Name, layout = entry.Layout, root, network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil",
+            dataset = entry.Name, layout = entry.Layout, root, network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil", encoder = settings.Encoder,
             cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
             settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
             patches = new
@@ -99,9 +100,12 @@ public static class TrainingRun
             AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
         }
         if (settings.ResumeFromCheckpoint) log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
+        bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
         {
-            Architecture = settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline : Trainers.Networks.NetworkArchitecture.AttentionMil,
+            Architecture = settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline
+                : featureMode ? Trainers.Networks.NetworkArchitecture.FeatureAttentionMil : Trainers.Networks.NetworkArchitecture.AttentionMil,
+            BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag",
             CnnInputScale = settings.CnnInputScale,
             MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
             BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
@@ -119,18 +123,32 @@ public static class TrainingRun
         var clock = Stopwatch.StartNew();
         var trainView = Rows(split.Train);
         var baggedTrain = bagger.Fit(trainView);
-        var attention = trainer.Fit(baggedTrain.Transform(trainView), split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null);
+        AttentionMilTransformer attention;
+        ITransformer pipeline;
+        Features.FeatureCacheReport? cacheReport = null;
+        if (featureMode)
+        {
+            var features = new FeatureTraining(ml, labelKeys, bagging, settings.FeatureCacheFolder, log);
+            cacheReport = features.Fill([.. split.Train, .. split.Validation], cancel);
+            attention = trainer.Fit(features.Rows(split.Train), split.Validation.Count > 0 ? features.Rows(split.Validation) : null);
+            pipeline = baggedTrain.Append(features.Extractor(baggedTrain.Transform(trainView))).Append(attention);
+        }
+        else
+        {
+            attention = trainer.Fit(baggedTrain.Transform(trainView), split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null);
+            pipeline = baggedTrain.Append(attention);
+        }
         double trainSeconds = clock.Elapsed.TotalSeconds;
         WriteHistory(attention.History);
 
-        var model = new AmilModel(ml, baggedTrain.Append(attention));
+        var model = new AmilModel(ml, pipeline);
         model.Save(Path.Combine(runDir, "model.zip"));
         log($"Saved {Path.Combine(runDir, "model.zip")} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s).");
 
         var metrics = new RunMetrics(attention.ClassNames,
             split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
             split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null };
+            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport };
         RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
         // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
         File.Delete(Path.Combine(runDir, CheckpointFile));
@@ -164,10 +182,13 @@ public static class TrainingRun
     {
         var crop = CropSpec.Parse(settings.Crop ?? patches.Crop);
         var resize = CropSpec.Parse(patches.Resize);
+        // Frozen ImageNet features suit 224 px patches (the network's input size), tiled without overlap unless told otherwise.
+        bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
+        int size = settings.PatchSize ?? (featureMode ? Transforms.Features.PatchFeatureExtractor.InputSize : patches.Size);
         var options = new PatchBaggingOptions
         {
             CropHeight = crop?.Height, CropWidth = crop?.Width, ResizeHeight = resize?.Height, ResizeWidth = resize?.Width,
-            PatchSize = settings.PatchSize ?? patches.Size, Stride = settings.Stride ?? patches.Stride,
+            PatchSize = size, Stride = settings.Stride ?? (featureMode ? size : patches.Stride),
             SmallImages = settings.PadSmallImages ? SmallImagePolicy.Pad : SmallImagePolicy.Error,
         };
         try { options.Validate(); }

@@ -33,6 +33,14 @@ internal static class TrainCommand
         };
         baseline.AcceptOnlyFromAmong("none", "cnn");
         var cnnScale = new Option<int>("--cnn-input-scale") { Description = "CNN baseline: downscale the image by this factor before the first conv.", DefaultValueFactory = _ => defaults.CnnInputScale };
+        var encoder = new Option<string>("--encoder")
+        {
+            Description = "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 features (224 px patches unless " +
+                          "--patch-size is given), cached on disk, only the attention head trains.",
+            DefaultValueFactory = _ => "lenet",
+        };
+        encoder.AcceptOnlyFromAmong("lenet", "resnet18");
+        var featureCache = new Option<string?>("--feature-cache") { Description = "Feature cache folder for --encoder resnet18 (default .cache/features)." };
         var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its saved settings." };
         var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
 
@@ -40,7 +48,7 @@ internal static class TrainCommand
                                            "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n" +
                                            "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)\n" +
                                            "         amil train --resume runs/synthetic-20261125-101500")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, resume };
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, encoder, featureCache, resume };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
@@ -51,7 +59,9 @@ internal static class TrainCommand
                 Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
                 OnBadImage = CommonOptions.Policy(r, onBadImage),
                 CnnBaseline = r.GetValue(baseline) == "cnn", CnnInputScale = r.GetValue(cnnScale),
+                Encoder = r.GetValue(encoder)!, FeatureCacheFolder = r.GetValue(featureCache),
             };
+            if (settings.CnnBaseline && settings.Encoder != "lenet") throw new ArgumentException("--baseline cnn trains a whole-image CNN; it takes no --encoder.");
             if (settings.CnnInputScale < 1) throw new ArgumentException($"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale}).");
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
             if (r.GetValue(resume) is { } resumeDir) settings = new TrainSettings { Resume = resumeDir };

@@ -72,6 +72,9 @@ public sealed class AttentionMilOptions
     /// (for comparing localization; reach it as <c>Trainers.CnnBaseline(options)</c>).</summary>
     public Networks.NetworkArchitecture Architecture { get; set; } = Networks.NetworkArchitecture.AttentionMil;
 
+    /// <summary>Feature mode only: dropout after the feature projection while training. Default 0.25.</summary>
+    public double FeatureDropout { get; set; } = 0.25;
+
     /// <summary>CNN baseline only: the stitched image is downscaled by this factor before the first conv (2 = half resolution,
     /// ~4× cheaper on CPU). Default 2.</summary>
     public int CnnInputScale { get; set; } = 2;
@@ -103,6 +106,7 @@ public sealed class AttentionMilOptions
         if (MaxEpochs < 1) throw new ArgumentException($"MaxEpochs must be at least 1 (got {MaxEpochs}).");
         if (EarlyStoppingPatience < 0) throw new ArgumentException("EarlyStoppingPatience must not be negative.");
         if (ValidationFraction is < 0 or >= 1) throw new ArgumentException($"ValidationFraction must be in [0, 1) (got {ValidationFraction}).");
+        if (FeatureDropout is < 0 or >= 1) throw new ArgumentException($"FeatureDropout must be in [0, 1) (got {FeatureDropout}).");
         if (CnnInputScale < 1) throw new ArgumentException($"CnnInputScale must be at least 1 (got {CnnInputScale}).");
         if (ReadAhead < 1) throw new ArgumentException("ReadAhead must be at least 1.");
         if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x))) throw new ArgumentException("ClassWeights must be positive numbers.");

@@ -50,7 +50,8 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
             if (held.Count > 0) { validationReader = reader; validationRows = held; }
         }
 
-        var spec = Spec(FirstLayout(trainData), reader.ClassCount);
+        var (layout, length) = FirstBag(trainData);
+        var spec = Spec(layout, length, reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
         var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
 
@@ -89,12 +90,17 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         return weights;
     }
 
-    private NetworkSpec Spec(Transforms.Bagging.BagLayout layout, int classes)
+    private NetworkSpec Spec(Transforms.Bagging.BagLayout layout, int bagLength, int classes)
     {
         var spec = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, _options.Pooling == AttentionPoolingKind.GatedAttention, classes)
         {
             Architecture = _options.Architecture, InputScale = 1,
         };
+        if (_options.Architecture == NetworkArchitecture.FeatureAttentionMil)
+        {
+            if (bagLength % layout.Count != 0) throw new ArgumentException($"Feature bags must hold the same number of features per patch; got {bagLength} values for {layout.Count} patches.");
+            return spec with { FeatureSize = bagLength / layout.Count, DropoutPercent = (int)Math.Round(_options.FeatureDropout * 100) };
+        }
         if (_options.Architecture != NetworkArchitecture.CnnBaseline) return spec;
         if (layout.Stride != layout.PatchSize)
             throw new ArgumentException($"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = patch size (got stride {layout.Stride}, patch {layout.PatchSize}).");
@@ -103,14 +109,19 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         return spec;
     }
 
-    private Transforms.Bagging.BagLayout FirstLayout(IDataView data)
+    /// <summary>The first row's grid and bag length (the bag is built for this one row only).</summary>
+    private (Transforms.Bagging.BagLayout Layout, int Length) FirstBag(IDataView data)
     {
-        var column = data.Schema[Transforms.Bagging.PatchBaggingEstimator.LayoutColumnName(_options.BagColumnName)];
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<int>>(column);
+        var layoutColumn = data.Schema[Transforms.Bagging.PatchBaggingEstimator.LayoutColumnName(_options.BagColumnName)];
+        var bagColumn = data.Schema[_options.BagColumnName];
+        using var cursor = data.GetRowCursorSet([layoutColumn, bagColumn], 1)[0];
+        var layoutGetter = cursor.GetGetter<VBuffer<int>>(layoutColumn);
+        var bagGetter = cursor.GetGetter<VBuffer<float>>(bagColumn);
         VBuffer<int> layout = default;
+        VBuffer<float> bag = default;
         if (!cursor.MoveNext()) throw new ArgumentException("The training data has no rows.");
-        getter(ref layout);
-        return Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray());
+        layoutGetter(ref layout);
+        bagGetter(ref bag);
+        return (Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray()), bag.Length);
     }
 }

@@ -15,6 +15,10 @@ public static class AmilTransformsCatalog
     public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, string outputColumnName = "Bag", string inputColumnName = "ImagePath") =>
         new(GetContext(catalog), new PatchBaggingOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
 
+    /// <summary>Bag of patches → bag of frozen ImageNet ResNet18 features (512 per patch) through ONNX Runtime.</summary>
+    public static Features.PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, Features.PatchFeatureOptions? options = null) =>
+        new(GetContext(catalog), options ?? new Features.PatchFeatureOptions());
+
     /// <summary>Registers this assembly's saved-model components so <c>ml.Model.Load</c> can rebuild them.</summary>
     public static void RegisterAmilTransforms(this ComponentCatalog catalog) =>
         catalog.RegisterAssembly(typeof(AmilTransformsCatalog).Assembly);

@@ -12,10 +12,14 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     {
         NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
         NetworkArchitecture.CnnBaseline => new BaselineCnn(spec),
+        NetworkArchitecture.FeatureAttentionMil => new FeatureAttentionMilNetwork(spec),
         _ => throw new InvalidDataException($"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of Amil.MLNet."),
     };
 
-    /// <param name="bag">N × 3 × P × P patches.</param>
+    /// <summary>Tensor shape of one bag: N × 3 × P × P patches by default.</summary>
+    public virtual long[] InputShape(BagLayout layout, int length) => [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize];
+
+    /// <param name="bag">One bag shaped by <see cref="InputShape"/>.</param>
     /// <returns>1 × C logits.</returns>
     public abstract Tensor Logits(Tensor bag, BagLayout layout);
 

@@ -10,10 +10,10 @@ internal static class BagScorer
     /// <summary>Probabilities and the network's localization map (attention, or Grad-CAM for the CNN baseline).</summary>
     public static (float[] Probabilities, float[] Map) Score(BagNetwork network, float[] pixels, BagLayout layout)
     {
-        if (pixels.Length != layout.Count * layout.PatchLength)
-            throw new InvalidOperationException($"A bag of {layout.Count} patches of {layout.PatchLength} values needs {layout.Count * layout.PatchLength} values, got {pixels.Length}.");
+        if (layout.Count == 0 || pixels.Length % layout.Count != 0)
+            throw new InvalidOperationException($"A bag of {layout.Count} patches cannot hold {pixels.Length} values.");
         using var scope = NewDisposeScope();
-        var bag = tensor(pixels, [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize]);
+        var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
         lock (network) return network.Explain(bag, layout);
     }

@@ -9,7 +9,7 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class NetworkState
 {
-    private const int Version = 2;   // 2: spec gained architecture and the CNN input grid
+    private const int Version = 3;   // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout
     private const int IdLength = 4;
 
     public static float[] Encode(NetworkSpec spec, float[] weights)
@@ -25,10 +25,10 @@ internal static class NetworkState
     public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
     {
         var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out int version);
-        // Version 1 specs had 5 values (Attention-MIL only); the rest default to an Attention-MIL network.
-        int specLength = version == 1 ? 5 : NetworkSpec.EncodedLength;
+        // Older specs were shorter (version 1: 5 values, 2: 9); the missing fields take their defaults.
+        int specLength = version switch { 1 => 5, 2 => 9, _ => NetworkSpec.EncodedLength };
         if (payload.Length < specLength + IdLength) throw new InvalidDataException("The saved network state is truncated.");
-        float[] specValues = [.. payload[..specLength], .. new float[] { 0, 0, 0, 1 }[(specLength - 5)..]];
+        float[] specValues = [.. payload[..specLength], .. NetworkSpec.LaterFieldDefaults[(specLength - 5)..]];
         var spec = NetworkSpec.Decode(specValues);
         ulong id = 0;
         for (int i = 0; i < IdLength; i++) id |= (ulong)payload[specLength + i] << (16 * i);

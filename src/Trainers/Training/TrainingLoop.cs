@@ -92,7 +92,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         {
             using var scope = NewDisposeScope();
             var layout = bag.Layout;
-            var input = tensor(bag.Pixels, [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize]);
+            var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length));
             var target = tensor(new long[] { bag.ClassIndex });
             var logits = network.Logits(input, layout);
             // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.

@@ -37,4 +37,5 @@ public enum StateKind
 {
     PatchBagging = 1,
     AttentionMilNetwork = 2,
+    PatchFeatures = 3,
 }

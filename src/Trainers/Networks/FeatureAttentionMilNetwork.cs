@@ -1,0 +1,53 @@
+using Amil.MLNet.Transforms.Bagging;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Amil.MLNet.Trainers.Networks;
+
+/// <summary>Attention-MIL on precomputed patch features (CLAM's setup): FC → ReLU → dropout, attention pooling, linear head.
+/// The frozen encoder runs before (ExtractPatchFeatures), so only this head trains.</summary>
+internal sealed class FeatureAttentionMilNetwork : BagNetwork
+{
+    private readonly Linear projection;
+    private readonly Dropout dropout;
+    private readonly AttentionPooling pooling;
+    private readonly Linear classifier;
+
+    public FeatureAttentionMilNetwork(NetworkSpec spec) : base(nameof(FeatureAttentionMilNetwork), spec)
+    {
+        if (spec.FeatureSize < 1) throw new ArgumentException($"A feature network needs the feature size (got {spec.FeatureSize}).");
+        projection = Linear(spec.FeatureSize, spec.EmbeddingSize);
+        dropout = Dropout(spec.DropoutPercent / 100.0);
+        pooling = new AttentionPooling(spec.EmbeddingSize, spec.AttentionSize, spec.Gated);
+        classifier = Linear(spec.EmbeddingSize, spec.Classes);
+        RegisterComponents();
+    }
+
+    public override long[] InputShape(BagLayout layout, int length) => [layout.Count, length / layout.Count];
+
+    private (Tensor Logits, Tensor Attention) Forward(Tensor features)
+    {
+        if (features.shape[1] != Spec.FeatureSize)
+            throw new InvalidOperationException($"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use the same feature extractor.");
+        using var projected = projection.forward(features);
+        using var activated = functional.relu(projected);
+        using var instances = dropout.forward(activated);
+        var (pooled, weights) = pooling.forward(instances);
+        using (pooled) return (classifier.forward(pooled), weights);
+    }
+
+    public override Tensor Logits(Tensor bag, BagLayout layout)
+    {
+        var (logits, attention) = Forward(bag);
+        attention.Dispose();
+        return logits;
+    }
+
+    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
+    {
+        using var _ = no_grad();
+        var (logits, attention) = Forward(bag);
+        return (softmax(logits, 1).squeeze(0).data<float>().ToArray(), attention.data<float>().ToArray());
+    }
+}
