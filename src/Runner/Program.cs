@@ -10,6 +10,7 @@ root.Subcommands.Add(HeatmapCommand.Create());
 root.Subcommands.Add(LocalizeCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(FeaturesCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(DatasetsCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,110 @@
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>ResNet18 features, the feature cache and the features-mode trainer.</summary>
+public class FeatureTests
+{
+    private static readonly Lazy<(string Root, IReadOnlyList<string> Files)> Data = new(() =>
+    {
+        var root = Directory.CreateTempSubdirectory("amil-feat-").FullName;
+        return (root, SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 16, 6) { ImagesPerPatient = 2 }));
+    });
+
+    private static PatchBaggingOptions Bagging(int patch = 112) => new() { CropHeight = 224, CropWidth = 224, PatchSize = patch, Stride = patch };
+
+    [Fact]
+    public void ExtractorGives512FeaturesPerPatchDeterministicallyBatchedOrNot()
+    {
+        var image = Path.Combine(Data.Value.Root, Data.Value.Files[0]);
+        var bag = PatchCutter.Cut(RgbImageReader.Read(image), Bagging());
+        var extractor = PatchFeatureExtractor.Get();
+        var batched = extractor.Extract(bag.Pixels, bag.Layout, batchSize: 16);
+        var single = extractor.Extract(bag.Pixels, bag.Layout, batchSize: 1);
+        Assert.Equal(4 * 512, batched.Length);
+        Assert.Equal(batched, extractor.Extract(bag.Pixels, bag.Layout, batchSize: 16));      // same input, same features
+        for (int i = 0; i < batched.Length; i++) Assert.Equal(batched[i], single[i], 3);         // batching changes nothing but speed
+        Assert.Contains(batched, v => v > 0);
+        Assert.All(batched, v => Assert.True(float.IsFinite(v) && v >= 0));                      // post-ReLU average pooling
+        // Different patches give different features.
+        Assert.NotEqual(batched.AsSpan(0, 512).ToArray(), batched.AsSpan(512, 512).ToArray());
+    }
+
+    [Fact]
+    public void CacheHitsMissesRecomputesStaleEntriesAndIgnoresInterruptedWrites()
+    {
+        var folder = Directory.CreateTempSubdirectory("amil-cache-").FullName;
+        var image = Path.Combine(Directory.CreateTempSubdirectory("amil-cache-img-").FullName, "x.png");
+        File.Copy(Path.Combine(Data.Value.Root, Data.Value.Files[1]), image);
+        var cache = new FeatureCache(folder, Bagging(), new PatchFeatureOptions());
+
+        var first = cache.Get(image, out bool hit);
+        Assert.False(hit);
+        var again = cache.Get(image, out hit);
+        Assert.True(hit);
+        Assert.Equal(first.Features, again.Features);
+        Assert.Equal(first.Layout, again.Layout);
+
+        // Other patch settings: another entry.
+        new FeatureCache(folder, Bagging(224), new PatchFeatureOptions()).Get(image, out hit);
+        Assert.False(hit);
+
+        // A truncated (stale) entry is recomputed, not trusted.
+        var entry = cache.EntryPath(image);
+        File.WriteAllBytes(entry, File.ReadAllBytes(entry)[..100]);
+        Assert.Equal(first.Features, cache.Get(image, out hit).Features);
+        Assert.False(hit);
+
+        // An interrupted write leaves only a temp file beside; the entry itself is complete or absent.
+        File.WriteAllBytes(entry + ".tmp-12345-1", [1, 2, 3]);
+        cache.Get(image, out hit);
+        Assert.True(hit);
+
+        // A changed image gets a new key: its old features are never reused.
+        File.Copy(Path.Combine(Data.Value.Root, Data.Value.Files[2]), image, overwrite: true);
+        Assert.NotEqual(entry, cache.EntryPath(image));
+        cache.Get(image, out hit);
+        Assert.False(hit);
+    }
+
+    [Fact]
+    public void ShardsSplitTheImagesWithoutOverlap()
+    {
+        Assert.Equal((1, 4), FeatureExtraction.ParseShard("2/4"));
+        Assert.Throws<ArgumentException>(() => FeatureExtraction.ParseShard("5/4"));
+        var folder = Directory.CreateTempSubdirectory("amil-shard-").FullName;
+        var cache = new FeatureCache(folder, Bagging(224), new PatchFeatureOptions());
+        var images = Data.Value.Files.Take(6).Select(f => Path.Combine(Data.Value.Root, f)).ToList();
+        var a = FeatureExtraction.Fill(cache, images, (0, 2), null);
+        var b = FeatureExtraction.Fill(cache, images, (1, 2), null);
+        Assert.Equal((3, 3, 0), (a.Images, a.Computed, a.Hits));
+        Assert.Equal((3, 3, 0), (b.Images, b.Computed, b.Hits));
+        var all = FeatureExtraction.Fill(cache, images, (0, 1), null);
+        Assert.Equal(6, all.Hits);
+    }
+
+    [Fact]
+    public void FeatureModeTrainerLearnsAndTheSavedModelScoresImages()
+    {
+        var run = Path.Combine(Directory.CreateTempSubdirectory("amil-feat-run-").FullName, "run");
+        var result = TrainingRun.Run(new TrainSettings
+        {
+            Dataset = new DatasetSelection(DataDirectory: Data.Value.Root, Layout: "breakhis"), OutDirectory = run, Epochs = 6, Crop = "224x448",
+            PatchSize = 112, Encoder = "resnet18", FeatureCacheFolder = Path.Combine(run, "..", "cache"),
+        }, _ => { });
+        var history = File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(history[^1] < history[0], $"training loss did not fall: {string.Join(", ", history)}");
+        Assert.NotNull(result.Metrics.FeatureCache);
+        var model = AmilModel.Load(Path.Combine(run, "model.zip"));
+        var scored = model.Score([Path.Combine(Data.Value.Root, Data.Value.Files[0])]).Single();
+        Assert.Equal(8, scored.Map.Length);                 // 2 × 4 patches of 112 px
+        Assert.Equal(1.0, scored.Map.Sum(), 4);             // attention over the patches
+        Assert.Equal(1.0, scored.Probabilities.Sum(), 4);
+    }
+}
