@@ -1,4 +1,3 @@
-using Amil.MLNet.Transforms.Bagging;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -6,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Amil.MLNet.Trainers.Networks;
 
 /// <summary>Bag of patches → LeNet encoder → attention pooling → linear head over the classes.</summary>
-internal sealed class AttentionMilNetwork : BagNetwork
+internal sealed class AttentionMilNetwork : AttentionBagNetwork
 {
     private readonly LeNetPatchEncoder encoder;
     private readonly AttentionPooling pooling;
@@ -22,24 +21,10 @@ internal sealed class AttentionMilNetwork : BagNetwork
 
     /// <param name="bag">N × 3 × P × P patches.</param>
     /// <returns>1 × C logits and the N attention weights.</returns>
-    public (Tensor Logits, Tensor Attention) forward(Tensor bag)
+    public override (Tensor Logits, Tensor Attention) forward(Tensor bag)
     {
         using var instances = encoder.forward(bag);
         var (pooled, weights) = pooling.forward(instances);
         using (pooled) return (classifier.forward(pooled), weights);
-    }
-
-    public override Tensor Logits(Tensor bag, BagLayout layout)
-    {
-        var (logits, attention) = forward(bag);
-        attention.Dispose();
-        return logits;
-    }
-
-    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
-    {
-        using var _ = no_grad();
-        var (logits, attention) = forward(bag);
-        return (softmax(logits, 1).squeeze(0).data<float>().ToArray(), attention.data<float>().ToArray());
     }
 }

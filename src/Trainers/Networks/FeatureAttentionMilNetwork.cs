@@ -7,7 +7,7 @@ namespace Amil.MLNet.Trainers.Networks;
 
 /// <summary>Attention-MIL on precomputed patch features (CLAM's setup): FC → ReLU → dropout, attention pooling, linear head.
 /// The frozen encoder runs before (ExtractPatchFeatures), so only this head trains.</summary>
-internal sealed class FeatureAttentionMilNetwork : BagNetwork
+internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
 {
     private readonly Linear projection;
     private readonly Dropout dropout;
@@ -26,7 +26,7 @@ internal sealed class FeatureAttentionMilNetwork : BagNetwork
 
     public override long[] InputShape(BagLayout layout, int length) => [layout.Count, length / layout.Count];
 
-    private (Tensor Logits, Tensor Attention) Forward(Tensor features)
+    public override (Tensor Logits, Tensor Attention) forward(Tensor features)
     {
         if (features.shape[1] != Spec.FeatureSize)
             throw new InvalidOperationException($"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use the same feature extractor.");
@@ -35,19 +35,5 @@ internal sealed class FeatureAttentionMilNetwork : BagNetwork
         using var instances = dropout.forward(activated);
         var (pooled, weights) = pooling.forward(instances);
         using (pooled) return (classifier.forward(pooled), weights);
-    }
-
-    public override Tensor Logits(Tensor bag, BagLayout layout)
-    {
-        var (logits, attention) = Forward(bag);
-        attention.Dispose();
-        return logits;
-    }
-
-    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
-    {
-        using var _ = no_grad();
-        var (logits, attention) = Forward(bag);
-        return (softmax(logits, 1).squeeze(0).data<float>().ToArray(), attention.data<float>().ToArray());
     }
 }
