@@ -9,7 +9,7 @@ internal static class DatasetsCommand
     public static Command Create()
     {
         var datasets = CommonOptions.DatasetsFile();
-        var list = new Command("list", "List datasets.json entries: layout, root, found/missing, images per class.") { datasets };
+        var list = new Command("list", "List datasets.json entries: layout, root, found/missing, images per class.\nExample: amil datasets list --datasets ~/my/datasets.json") { datasets };
         list.SetAction(r => CommandRunner.Run(r, () =>
         {
             var selection = new DatasetSelection(DatasetsFile: r.GetValue(datasets));

@@ -29,7 +29,8 @@ internal static class FeaturesCommand
             var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
             var settings = new TrainSettings { Dataset = selection, Encoder = r.GetValue(extractor)!, PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride), Crop = r.GetValue(crop) };
             var part = FeatureExtraction.ParseShard(r.GetValue(shard));
-            var summary = FeatureJob.Run(settings, r.GetValue(output)!, part, CommandRunner.Log, CommandRunner.Interrupt);
+            var interrupt = CommandRunner.Interrupt;
+            var summary = LiveProgress.Count("features", (log, onImage) => FeatureJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Images} images: {summary.Hits} already cached, {summary.Computed} computed ({summary.Patches} patches, {summary.PatchesPerSecond:F1} patches/s)."));
         }));

@@ -7,6 +7,22 @@ internal static class LiveProgress
 {
     public static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
+    /// <summary>Runs a body that reports (done, total) items, with one live bar when on a terminal.</summary>
+    public static T Count<T>(string label, Func<Action<string>, Action<int, int>?, T> body)
+    {
+        if (!Interactive) return body(CommandRunner.Log, null);
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask(label, maxValue: 1);
+                result = body(line => AnsiConsole.WriteLine(line), (done, total) => { task.MaxValue = Math.Max(1, total); task.Value = done; });
+            });
+        return result;
+    }
+
     /// <summary>Runs a training body with a log callback and a per-bag callback (done, total, training?).</summary>
     public static T Training<T>(int epochs, Func<Action<string>, Action<int, int, bool>?, T> body)
     {

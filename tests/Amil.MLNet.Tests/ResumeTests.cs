@@ -40,6 +40,23 @@ public class ResumeTests
         Assert.Contains("Resuming", File.ReadAllText(Path.Combine(interrupted, TrainingRun.LogFile)));
     }
 
+    [Fact]
+    public void SameSeedAndDataGiveTheSameMetrics()
+    {
+        var data = Directory.CreateTempSubdirectory("amil-repro-data-").FullName;
+        SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 16, 3) { ImagesPerPatient = 2 });
+        var work = Directory.CreateTempSubdirectory("amil-repro-").FullName;
+        TrainingRun.Result Train(string name) => TrainingRun.Run(new TrainSettings
+        {
+            Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"), OutDirectory = Path.Combine(work, name), Epochs = 2, Crop = "112x112", Seed = 8,
+        }, _ => { });
+        var a = Train("a");
+        var b = Train("b");
+        Assert.Equal(a.Metrics.Test!.LogLoss, b.Metrics.Test!.LogLoss);
+        Assert.Equal(a.Metrics.Validation?.LogLoss, b.Metrics.Validation?.LogLoss);
+        Assert.Equal(Losses(a.RunDirectory), Losses(b.RunDirectory));
+    }
+
     /// <summary>history.csv without the timing column.</summary>
     private static string[] Losses(string run) =>
         File.ReadAllLines(Path.Combine(run, "history.csv")).Select(l => string.Join(',', l.Split(',')[..^1])).ToArray();

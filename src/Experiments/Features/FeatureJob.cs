@@ -7,7 +7,9 @@ namespace Amil.MLNet.Experiments.Features;
 /// <summary>The `features` job: a dataset's images (or one shard of them) into the feature cache, with progress and ETA.</summary>
 public static class FeatureJob
 {
-    public static FeatureExtraction.Summary Run(TrainSettings settings, string cacheFolder, (int Index, int Count) shard, Action<string> log, CancellationToken cancel)
+    /// <param name="onImage">Progress per image (done, total) for a live display; when null, an ETA line is logged every 5 s.</param>
+    public static FeatureExtraction.Summary Run(TrainSettings settings, string cacheFolder, (int Index, int Count) shard, Action<string> log, CancellationToken cancel,
+                                                Action<int, int>? onImage = null)
     {
         var (entry, root) = settings.Dataset.Resolve();
         var bagging = TrainingRun.BaggingOptions(entry.Patches, settings);
@@ -18,12 +20,12 @@ public static class FeatureJob
             $"{bagging.PatchSize} px patches, stride {bagging.Stride}; cache {cache.Folder}");
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        return FeatureExtraction.Fill(cache, records.Select(r => r.Path).ToList(), shard, (done, total) =>
+        return FeatureExtraction.Fill(cache, records.Select(r => r.Path).ToList(), shard, onImage ?? ((done, total) =>
         {
             if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(5) && done != total) return;
             lastReport = clock.Elapsed;
             var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done));
             log($"  {done}/{total} images, {clock.Elapsed:mm\\:ss} elapsed, ETA {eta:mm\\:ss}");
-        }, cancel);
+        }), cancel);
     }
 }
