@@ -11,6 +11,12 @@ public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probab
                                  Transforms.Bagging.BagLayout Layout, string MapKind)
 {
     public int PatchSize => Layout.PatchSize;
+
+    /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were recorded (no resize).</summary>
+    public Transforms.Bagging.ImageFrame? Frame { get; init; }
+
+    /// <summary>The image as the model saw it (resized and padded like the bag), so maps drawn on it land on the right pixels.</summary>
+    public Transforms.Images.RgbImage Prepare(Transforms.Images.RgbImage image) => Frame?.Apply(image) ?? image;
 }
 
 /// <summary>A saved model.zip (image path → bag → Attention-MIL or the CNN baseline) loaded for scoring.</summary>
@@ -73,10 +79,15 @@ public sealed class AmilModel
         var data = _ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImageInput { ImagePath = p }));
         var scored = _model.Transform(data);
         scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), _mapColumn).Fit(scored).Transform(scored);
+        bool hasFrame = scored.Schema.GetColumnOrNull("BagFrame") is not null;
+        if (!hasFrame) scored = _ml.Transforms.CopyColumns("BagFrame", "BagLayout").Fit(scored).Transform(scored);   // placeholder, ignored
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
-            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Map, row.BagCoordinates, layout, MapKind);
+            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Map, row.BagCoordinates, layout, MapKind)
+            {
+                Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
+            };
         }
     }
 
@@ -91,5 +102,6 @@ public sealed class AmilModel
         public float[] Map { get; set; } = [];
         public int[] BagCoordinates { get; set; } = [];
         public int[] BagLayout { get; set; } = [];
+        public int[] BagFrame { get; set; } = [];
     }
 }

@@ -9,13 +9,13 @@ public static class DatasetCheck
                                 IReadOnlyList<(string Magnification, int Count)> Magnifications, int Masks, DatasetSplit Split,
                                 IReadOnlyList<SkippedImage> Problems);
 
-    public static Report Run(DatasetSelection selection, Action<string> log)
+    public static Report Run(DatasetSelection selection, Action<string> log, Action<int, int>? progress = null)
     {
         var (entry, root) = selection.Resolve();
         var problems = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, problems);
         // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here too.
-        ImageScreening.Screen(records, TrainingRun.BaggingOptions(entry.Patches, new TrainSettings()), BadImagePolicy.Skip, problems, fullDecode: false);
+        ImageScreening.Screen(records, TrainingRun.BaggingOptions(entry.Patches, new TrainSettings()), BadImagePolicy.Skip, problems, fullDecode: false, progress);
         return new Report(entry.Name, root, records.Count,
             [.. records.GroupBy(x => x.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))],
             records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count(),

@@ -34,7 +34,7 @@ public static class HeatmapRun
         var second = gradCam?.Score(images).GetEnumerator();
         foreach (var scored in model.Score(images))
         {
-            var image = RgbImageReader.Read(scored.Path);
+            var image = scored.Prepare(RgbImageReader.Read(scored.Path));
             string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null).Replace(Path.DirectorySeparatorChar, '_');
             var map = new PatchMap(scored.Map, scored.Layout).Normalized(settings.Normalization);
             var tiles = new List<RgbImage> { HeatmapRenderer.Region(image, scored.Layout), HeatmapRenderer.Overlay(image, map, colormap, settings.Alpha) };

@@ -12,8 +12,15 @@ public static class Localizing
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
         var evaluator = new LocalizationEvaluator(normalization);
         foreach (var (record, scored) in withMasks.Zip(model.Score(withMasks.Select(r => r.Path))))
-            evaluator.Add(new PatchMap(scored.Map, scored.Layout), TumourMask.Read(record.MaskPath!), record.Label);
+            evaluator.Add(new PatchMap(scored.Map, scored.Layout), Mask(record.MaskPath!, scored), record.Label);
         return evaluator;
+    }
+
+    /// <summary>The mask in the frame the model saw its image in (after any resize or padding).</summary>
+    public static TumourMask Mask(string maskPath, ScoredImage scored)
+    {
+        var mask = TumourMask.Read(maskPath);
+        return scored.Frame is { } frame ? mask.Prepared(frame) : mask;
     }
 
     /// <summary>The images of a split that carry masks; a clear error when there are none.</summary>

@@ -32,6 +32,8 @@ public sealed record TrainSettings
     [System.Text.Json.Serialization.JsonIgnore] public string? Resume { get; init; }
     /// <summary>Set when resuming: continue from the run folder's checkpoint.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public bool ResumeFromCheckpoint { get; init; }
+    /// <summary>Progress callback per checked image (done, total) before training; not saved.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public Action<int, int>? OnImageChecked { get; init; }
     /// <summary>Progress callback per bag (done, total, training?); not saved.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public Action<int, int, bool>? OnBag { get; init; }
     /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>

@@ -23,14 +23,14 @@ public static class TrainingRun
     /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
-        if (settings.Resume is not null) settings = RunConfig.SettingsToResume(settings.Resume) with { OnBag = settings.OnBag };
+        if (settings.Resume is not null) settings = RunConfig.SettingsToResume(settings.Resume) with { OnBag = settings.OnBag, OnImageChecked = settings.OnImageChecked };
         settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
         var (entry, root) = settings.Dataset.Resolve();
         var bagging = BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
         // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
-        var split = ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log);
+        var split = ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked);
         if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
@@ -162,11 +162,12 @@ public static class TrainingRun
     }
 
     /// <summary>Screens each part of a split for bad files (see <see cref="ImageScreening"/>).</summary>
-    public static DatasetSplit ScreenedSplit(DatasetSplit split, PatchBaggingOptions? bagging, BadImagePolicy policy, List<SkippedImage> skipped, Action<string> log)
+    public static DatasetSplit ScreenedSplit(DatasetSplit split, PatchBaggingOptions? bagging, BadImagePolicy policy, List<SkippedImage> skipped, Action<string> log,
+                                             Action<int, int>? progress = null)
     {
         var all = split.Train.Concat(split.Validation).Concat(split.Test).ToList();
         log($"Checking {all.Count} images{(policy == BadImagePolicy.Skip ? " (full decode, bad files skipped)" : "")}…");
-        var usable = ImageScreening.Screen(all, bagging, policy, skipped).Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
+        var usable = ImageScreening.Screen(all, bagging, policy, skipped, progress: progress).Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
         foreach (var s in skipped) log($"skipped {s.Path}: {s.Reason}");
         return usable.Count == all.Count ? split
             : new DatasetSplit([.. split.Train.Where(r => usable.Contains(r.Path))], [.. split.Validation.Where(r => usable.Contains(r.Path))],

@@ -34,7 +34,7 @@ internal static class DatasetsCommand
         { name, datasets };
         check.SetAction(r => CommandRunner.Run(r, () =>
         {
-            var report = DatasetCheck.Run(new DatasetSelection(r.GetValue(name), r.GetValue(datasets)), CommandRunner.Log);
+            var report = LiveProgress.Count("checking images", (log, progress) => DatasetCheck.Run(new DatasetSelection(r.GetValue(name), r.GetValue(datasets)), log, progress));
             Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
             foreach (var (c, n) in report.Classes) Console.WriteLine($"  class {c}: {n}");
             if (report.Patients > 0) Console.WriteLine($"  patients: {report.Patients}");

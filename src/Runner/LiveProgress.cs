@@ -24,18 +24,20 @@ internal static class LiveProgress
     }
 
     /// <summary>Runs a training body with a log callback and a per-bag callback (done, total, training?).</summary>
-    public static T Training<T>(int epochs, Func<Action<string>, Action<int, int, bool>?, T> body)
+    public static T Training<T>(int epochs, Func<Action<string>, Action<int, int, bool>?, Action<int, int>?, T> body)
     {
-        if (!Interactive) return body(CommandRunner.Log, null);
+        if (!Interactive) return body(CommandRunner.Log, null, null);
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context =>
             {
+                var check = context.AddTask("checking images", maxValue: 1);
                 var overall = context.AddTask("all epochs", maxValue: 1);
                 var epoch = context.AddTask("epoch", maxValue: 1);
                 int trainingBags = 0;
+                void Checked(int done, int total) { check.MaxValue = Math.Max(1, total); check.Value = done; }
                 result = body(line => AnsiConsole.WriteLine(line), (done, total, training) =>
                 {
                     epoch.Description = training ? "epoch: training" : "epoch: validation";
@@ -44,7 +46,7 @@ internal static class LiveProgress
                     if (!training) return;
                     overall.MaxValue = Math.Max(1, (double)total * epochs);
                     overall.Value = ++trainingBags;
-                });
+                }, Checked);
             });
         return result;
     }

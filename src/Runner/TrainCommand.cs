@@ -66,7 +66,8 @@ internal static class TrainCommand
             if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
             if (r.GetValue(resume) is { } resumeDir) settings = new TrainSettings { Resume = resumeDir };
             var interrupt = CommandRunner.Interrupt;
-            var result = LiveProgress.Training(settings.Epochs, (log, onBag) => TrainingRun.Run(settings with { OnBag = onBag }, log, interrupt));
+            var result = LiveProgress.Training(settings.Epochs, (log, onBag, onChecked) =>
+                TrainingRun.Run(settings with { OnBag = onBag, OnImageChecked = onChecked }, log, interrupt));
             MetricsPrinter.Print(result.Metrics);
             if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)
                 Console.WriteLine($"Skipped {skippedFiles.Count} bad file(s); listed under skipped_images in metrics.json.");

@@ -42,6 +42,30 @@ public class HeatmapTests
         Assert.True(float.IsNaN(pixels[6]));
     }
 
+    [Fact]
+    public void FramesReplayResizeAndPaddingForImagesAndMasks()
+    {
+        // 40 × 20 image, left half tumour; the model resizes to 20 × 10 and crops 32 × 24 (larger: padded).
+        var image = new RgbImage(40, 20, Enumerable.Repeat((byte)100, 40 * 20 * 3).ToArray());
+        var options = new PatchBaggingOptions { ResizeWidth = 20, ResizeHeight = 10, CropWidth = 32, CropHeight = 24, PatchSize = 8, Stride = 8, SmallImages = SmallImagePolicy.Pad };
+        var bag = PatchCutter.Cut(image, options);
+        Assert.Equal(new ImageFrame(20, 10, 32, 24), bag.Frame);
+        var prepared = bag.Frame.Apply(image);
+        Assert.Equal((32, 24), (prepared.Width, prepared.Height));
+        Assert.Equal(255, prepared[0, 0, 0]);                 // padding is white
+        Assert.Equal(100, prepared[16, 12, 0]);               // the resized image sits in the middle
+        Assert.NotNull(HeatmapRenderer.Overlay(prepared, new PatchMap(new float[bag.Layout.Count], bag.Layout), Colormap.Viridis));
+
+        var tumour = new bool[40 * 20];
+        for (int y = 0; y < 20; y++) for (int x = 0; x < 20; x++) tumour[y * 40 + x] = true;
+        var mask = new Amil.MLNet.Localization.Metrics.TumourMask(40, 20, tumour).Prepared(bag.Frame);
+        Assert.Equal((32, 24), (mask.Width, mask.Height));
+        Assert.False(mask.Tumour[0]);                         // padding is not tumour
+        Assert.True(mask.Tumour[12 * 32 + 8]);                // left half of the resized image (x 6…15)
+        Assert.False(mask.Tumour[12 * 32 + 20]);              // right half
+        Assert.Equal(10 * 10, mask.Tumour.Count(t => t));
+    }
+
     [Theory]
     [InlineData(MapNormalization.Max, new[] { 0.25f, 0.5f, 1f })]
     [InlineData(MapNormalization.MinMax, new[] { 0f, 1f / 3, 1f })]

@@ -13,12 +13,16 @@ public static class ImageScreening
     /// By default the error policy reads headers only (fast; a truncated file still stops the job with its name when it is reached)
     /// and the skip policy decodes every image fully, so truncated files are caught before training too.</summary>
     public static IReadOnlyList<ImageRecord> Screen(IReadOnlyList<ImageRecord> records, PatchBaggingOptions? bagging, BadImagePolicy policy,
-                                                    ICollection<SkippedImage> skipped, bool? fullDecode = null)
+                                                    ICollection<SkippedImage> skipped, bool? fullDecode = null, Action<int, int>? progress = null)
     {
         bool decode = fullDecode ?? policy == BadImagePolicy.Skip;
         var problems = new string?[records.Count];
-        Parallel.For(0, records.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
-                     i => problems[i] = Problem(records[i].Path, bagging, decode));
+        int done = 0;
+        Parallel.For(0, records.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            problems[i] = Problem(records[i].Path, bagging, decode);
+            progress?.Invoke(Interlocked.Increment(ref done), records.Count);
+        });
         var bad = Enumerable.Range(0, records.Count).Where(i => problems[i] is not null).ToList();
         if (bad.Count == 0) return records;
         if (policy == BadImagePolicy.Error)

@@ -135,7 +135,7 @@ public static class RunReport
         var other = withMasks.All(i => i.GradCam is not null) ? new LocalizationEvaluator(MapNormalization.None) : null;
         foreach (var image in withMasks)
         {
-            var mask = TumourMask.Read(image.Record.MaskPath!);
+            var mask = Localizing.Mask(image.Record.MaskPath!, image.Scored);
             own.Add(new PatchMap(image.Scored.Map, image.Scored.Layout), mask, image.Record.Label);
             if (other is not null) other.Add(new PatchMap(image.GradCam!.Map, image.GradCam.Layout), mask, image.Record.Label);
         }
@@ -161,7 +161,7 @@ public static class RunReport
             html.Append(CultureInfo.InvariantCulture, $"<h3>{title}</h3><div class=\"gallery\">");
             foreach (var image in group)
             {
-                var rgb = RgbImageReader.Read(image.Record.Path);
+                var rgb = image.Scored.Prepare(RgbImageReader.Read(image.Record.Path));
                 var tiles = new List<RgbImage>
                 {
                     HeatmapRenderer.Region(rgb, image.Scored.Layout),

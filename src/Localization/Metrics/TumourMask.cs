@@ -27,6 +27,26 @@ public sealed class TumourMask
         return new TumourMask(image.Width, image.Height, tumour);
     }
 
+    /// <summary>The mask as the model saw its image: resized (nearest neighbour) and padded with non-tumour like the image.</summary>
+    public TumourMask Prepared(ImageFrame frame)
+    {
+        var mask = this;
+        if (frame.ResizeWidth > 0 && (Width != frame.ResizeWidth || Height != frame.ResizeHeight))
+        {
+            int w = frame.ResizeWidth, h = frame.ResizeHeight;
+            var resized = new bool[w * h];
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    resized[y * w + x] = Tumour[Math.Min(Height - 1, (int)((y + 0.5) * Height / h)) * Width + Math.Min(Width - 1, (int)((x + 0.5) * Width / w))];
+            mask = new TumourMask(w, h, resized);
+        }
+        if (mask.Width >= frame.Width && mask.Height >= frame.Height) return mask;
+        int pw = Math.Max(frame.Width, mask.Width), ph = Math.Max(frame.Height, mask.Height), ox = (pw - mask.Width) / 2, oy = (ph - mask.Height) / 2;
+        var padded = new bool[pw * ph];
+        for (int y = 0; y < mask.Height; y++) Array.Copy(mask.Tumour, y * mask.Width, padded, (y + oy) * pw + ox, mask.Width);
+        return new TumourMask(pw, ph, padded);
+    }
+
     /// <summary>Tumour share of each patch of the grid (0…1), in grid order.</summary>
     public float[] PatchTumourShare(BagLayout layout)
     {

@@ -5,8 +5,9 @@ using Microsoft.ML.Data;
 namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>
-/// Image path column → bag of patches. Writes three columns: <c>{Output}</c> (float vector, N×C×P×P),
-/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>) and <c>{Output}Coordinates</c> (int vector, x/y per patch).
+/// Image path column → bag of patches. Writes four columns: <c>{Output}</c> (float vector, N×C×P×P),
+/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>), <c>{Output}Coordinates</c> (int vector, x/y per patch)
+/// and <c>{Output}Frame</c> (int vector, see <see cref="ImageFrame"/>: the resize and padding the coordinates refer to).
 /// Needs no training; <see cref="Fit"/> returns a transformer that saves into model.zip with its settings.
 /// </summary>
 public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
@@ -23,6 +24,7 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
 
     public static string LayoutColumnName(string bagColumnName) => bagColumnName + "Layout";
     public static string CoordinatesColumnName(string bagColumnName) => bagColumnName + "Coordinates";
+    public static string FrameColumnName(string bagColumnName) => bagColumnName + "Frame";
 
     public ITransformer Fit(IDataView input)
     {
@@ -57,8 +59,10 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
             .Append(_ml.Transforms.CopyColumns(output, PatchBaggingMappingFactory.BagColumn))
             .Append(_ml.Transforms.CopyColumns(LayoutColumnName(output), PatchBaggingMappingFactory.LayoutColumn))
             .Append(_ml.Transforms.CopyColumns(CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn))
+            .Append(_ml.Transforms.CopyColumns(FrameColumnName(output), PatchBaggingMappingFactory.FrameColumn))
             .Append(_ml.Transforms.DropColumns(
                 PersistedState.KeyColumnName, PatchBaggingMappingFactory.StateColumn, PatchBaggingMappingFactory.PathColumn,
-                PatchBaggingMappingFactory.BagColumn, PatchBaggingMappingFactory.LayoutColumn, PatchBaggingMappingFactory.CoordinatesColumn));
+                PatchBaggingMappingFactory.BagColumn, PatchBaggingMappingFactory.LayoutColumn, PatchBaggingMappingFactory.CoordinatesColumn,
+                PatchBaggingMappingFactory.FrameColumn));
     }
 }

@@ -10,7 +10,7 @@ public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggi
 {
     public const string ContractName = "Amil.PatchBagging.v1";
     internal const string PathColumn = "__AmilImagePath", StateColumn = "__AmilBaggingState";
-    internal const string BagColumn = "__AmilBag", LayoutColumn = "__AmilBagLayout", CoordinatesColumn = "__AmilBagCoordinates";
+    internal const string BagColumn = "__AmilBag", LayoutColumn = "__AmilBagLayout", CoordinatesColumn = "__AmilBagCoordinates", FrameColumn = "__AmilBagFrame";
 
     public sealed class Input
     {
@@ -23,6 +23,7 @@ public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggi
         [ColumnName(BagColumn)] public float[] Bag { get; set; } = [];
         [ColumnName(LayoutColumn)] public int[] Layout { get; set; } = [];
         [ColumnName(CoordinatesColumn)] public int[] Coordinates { get; set; } = [];
+        [ColumnName(FrameColumn)] public int[] Frame { get; set; } = [];
     }
 
     public static void Map(Input input, Output output)
@@ -32,6 +33,7 @@ public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggi
         output.Bag = bag.Pixels;
         output.Layout = bag.Layout.Encode();
         output.Coordinates = bag.Coordinates();
+        output.Frame = bag.Frame.Encode();
     }
 
     public override Action<Input, Output> GetMapping() => Map;

@@ -12,7 +12,7 @@ public static class PatchCutter
 
         if (SizeProblem(image.Width, image.Height, options) is string problem) throw new ImageReadException(source, problem);
         int regionW = options.CropWidth ?? image.Width, regionH = options.CropHeight ?? image.Height;
-        if (regionW > image.Width || regionH > image.Height) image = PadToAtLeast(image, regionW, regionH);
+        if (regionW > image.Width || regionH > image.Height) image = ImageFrame.PadToAtLeast(image, regionW, regionH);
 
         int regionX = (image.Width - regionW) / 2, regionY = (image.Height - regionH) / 2;
         int p = options.PatchSize, stride = options.Stride;
@@ -38,7 +38,7 @@ public static class PatchCutter
                 }
             }
         }
-        return new PatchBag(pixels, layout);
+        return new PatchBag(pixels, layout) { Frame = new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height) };
     }
 
     /// <summary>Why an image of this size (before any resize) cannot be cut with these options; null when it can.
@@ -53,16 +53,5 @@ public static class PatchCutter
         if (regionW < options.PatchSize || regionH < options.PatchSize)
             return $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.";
         return null;
-    }
-
-    private static RgbImage PadToAtLeast(RgbImage image, int width, int height)
-    {
-        int w = Math.Max(width, image.Width), h = Math.Max(height, image.Height);
-        var dst = new byte[w * h * 3];
-        Array.Fill(dst, (byte)255);
-        int ox = (w - image.Width) / 2, oy = (h - image.Height) / 2;
-        for (int y = 0; y < image.Height; y++)
-            Array.Copy(image.Pixels, y * image.Width * 3, dst, ((y + oy) * w + ox) * 3, image.Width * 3);
-        return new RgbImage(w, h, dst);
     }
 }

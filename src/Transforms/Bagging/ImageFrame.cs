@@ -1,0 +1,39 @@
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Transforms.Bagging;
+
+/// <summary>
+/// How an image was prepared before its patches were cut: resized to ResizeWidth × ResizeHeight (0 = not resized), then padded
+/// with white, centred, to Width × Height. Patch coordinates and the analysed region refer to this prepared image, so a map
+/// is drawn on (or a mask compared with) the image after <see cref="Apply"/>.
+/// </summary>
+public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int Width, int Height)
+{
+    public const int EncodedLength = 4;
+
+    public int[] Encode() => [ResizeWidth, ResizeHeight, Width, Height];
+
+    /// <summary>The frame of an image the model saw as is (old models without a frame column; identity).</summary>
+    public static ImageFrame Identity(int width, int height) => new(0, 0, width, height);
+
+    public static ImageFrame Decode(ReadOnlySpan<int> v) =>
+        v.Length == EncodedLength ? new ImageFrame(v[0], v[1], v[2], v[3]) : throw new ArgumentException($"An image frame has {EncodedLength} values, got {v.Length}.");
+
+    /// <summary>The prepared image: resized as the model resized it, then padded as it padded it.</summary>
+    public RgbImage Apply(RgbImage image)
+    {
+        if (ResizeWidth > 0 && (image.Width != ResizeWidth || image.Height != ResizeHeight)) image = ImageResizer.Resize(image, ResizeWidth, ResizeHeight);
+        return image.Width >= Width && image.Height >= Height ? image : PadToAtLeast(image, Width, Height);
+    }
+
+    internal static RgbImage PadToAtLeast(RgbImage image, int width, int height)
+    {
+        int w = Math.Max(width, image.Width), h = Math.Max(height, image.Height);
+        var dst = new byte[w * h * 3];
+        Array.Fill(dst, (byte)255);
+        int ox = (w - image.Width) / 2, oy = (h - image.Height) / 2;
+        for (int y = 0; y < image.Height; y++)
+            Array.Copy(image.Pixels, y * image.Width * 3, dst, ((y + oy) * w + ox) * 3, image.Width * 3);
+        return new RgbImage(w, h, dst);
+    }
+}
