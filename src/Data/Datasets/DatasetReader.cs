@@ -62,7 +62,7 @@ public static class DatasetReader
     public static void EnsureSynthetic(string root, SyntheticOptions options, Action<string>? log)
     {
         var marker = Path.Combine(root, ".complete");
-        string signature = $"format 2 {options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
+        string signature = $"format 3 {options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == signature) return;
         log?.Invoke($"Generating synthetic {options.Kind} dataset ({options.Count} images, seed {options.Seed}) into {root} (first use only)…");
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);

@@ -43,7 +43,7 @@ public static class SyntheticHistology
         Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var item = plan[i];
-            Paint(root, item, options, new Random(HashCode.Combine(options.Seed, i, 7919)));
+            Paint(root, item, options, new Random(Transforms.StableSeed.Mix(options.Seed, i, 7919)));
             progress?.Report(Interlocked.Increment(ref done));
         });
         if (options.Kind == SyntheticKind.Bach)

@@ -26,8 +26,8 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         double bestLoss = double.PositiveInfinity;
         var cancel = options.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
-        string fingerprint = string.Join('|', options.Seed, options.LearningRate, options.Beta1, options.Beta2, options.WeightDecay,
-                                         trainRows.Count, validationCount, string.Join(',', classWeights));
+        string fingerprint = FormattableString.Invariant(
+            $"{options.Seed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{string.Join(',', classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
 
         if (options.ResumeFromCheckpoint && options.CheckpointPath is { } path && File.Exists(path))
         {
@@ -46,7 +46,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         {
             var clock = Stopwatch.StartNew();
             network.train();
-            var shuffle = new Random(HashCode.Combine(options.Seed, epoch));
+            var shuffle = new Random(Transforms.StableSeed.Mix(options.Seed, epoch));
             var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead, cancel), weights, optimizer,
                                                       (done) => options.OnBag?.Invoke(done, trainRows.Count, true), cancel);
 
