@@ -5,7 +5,8 @@ namespace Amil.MLNet.Trainers;
 
 /// <summary>
 /// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities), <c>PredictedLabel</c> (key) and
-/// <c>Attention</c> (one weight per patch, summing to 1). Saves as ML.NET stages; after
+/// <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>, one Grad-CAM
+/// value per patch). Saves as ML.NET stages; after
 /// <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c> restores it (as a transformer chain).
 /// </summary>
 public sealed class AttentionMilTransformer : ITransformer, ICanSaveModel
