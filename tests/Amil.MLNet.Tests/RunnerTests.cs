@@ -70,3 +70,25 @@ public class CrossProcessDeterminismTests
         Assert.Equal(histories[0], histories[1]);
     }
 }
+
+/// <summary>The new verbs fail the same way as the old ones: exit 1 and one line naming the problem.</summary>
+public class NewVerbErrorTests
+{
+    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
+        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
+
+    [Theory]
+    [InlineData("report", "--run", "/nonexistent/run", "no such run folder")]
+    [InlineData("features", "--data", "/tmp", "--layout", "image-folder", "--shard", "3/2", "must be K/N")]
+    [InlineData("train", "--resume", "/nonexistent/run", "/nonexistent/run")]
+    [InlineData("localize", "--out", "/tmp/x", "--model", "/nonexistent/model.zip", "/nonexistent/model.zip")]
+    [InlineData("bench", "--images", "2", "--images must be at least 4")]
+    public void UserErrorsExitWithOneClearLine(params string[] argsAndExpected)
+    {
+        var (exit, _, stderr) = Amil(argsAndExpected[..^1]);
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains(argsAndExpected[^1], stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+}

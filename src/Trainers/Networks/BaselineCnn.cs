@@ -55,9 +55,9 @@ internal sealed class BaselineCnn : BagNetwork
     public Tensor Image(Tensor bag, BagLayout layout)
     {
         if (layout.Stride != layout.PatchSize)
-            throw new InvalidOperationException($"The CNN baseline needs patches that tile the image (stride = patch size), got stride {layout.Stride} with {layout.PatchSize}px patches.");
+            throw new ArgumentException($"The CNN baseline needs patches that tile the image (stride = patch size), got stride {layout.Stride} with {layout.PatchSize}px patches.");
         if (layout.Rows != Spec.Rows || layout.Columns != Spec.Cols)
-            throw new InvalidOperationException($"The CNN baseline was trained on a {Spec.Rows}x{Spec.Cols} patch grid but got {layout.Rows}x{layout.Columns}; " +
+            throw new ArgumentException($"The CNN baseline was trained on a {Spec.Rows}x{Spec.Cols} patch grid but got {layout.Rows}x{layout.Columns}; " +
                                                 "score it with the crop it was trained with.");
         int p = layout.PatchSize;
         var image = bag.view(layout.Rows, layout.Columns, 3, p, p).permute(2, 0, 3, 1, 4).reshape(1, 3, layout.Rows * p, layout.Columns * p);

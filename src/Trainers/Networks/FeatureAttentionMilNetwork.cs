@@ -29,7 +29,7 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
     public override (Tensor Logits, Tensor Attention) forward(Tensor features)
     {
         if (features.shape[1] != Spec.FeatureSize)
-            throw new InvalidOperationException($"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use the same feature extractor.");
+            throw new ArgumentException($"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use the same feature extractor.");
         using var projected = projection.forward(features);
         using var activated = functional.relu(projected);
         using var instances = dropout.forward(activated);

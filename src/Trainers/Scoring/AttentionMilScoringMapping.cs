@@ -60,7 +60,7 @@ public sealed class AttentionMilScoringMappingFactory
         var network = NetworkCache.Get(input.State);
         var layout = BagLayout.Decode(input.Layout);
         if (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3)
-            throw new InvalidOperationException(
+            throw new ArgumentException(
                 $"The model was trained on 3×{network.Spec.PatchSize}×{network.Spec.PatchSize} patches but got {layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the model's patch size.");
         var (probabilities, map) = BagScorer.Score(network, input.Bag, layout);
         output.SetProbabilities(probabilities);
