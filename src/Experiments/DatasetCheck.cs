@@ -15,7 +15,7 @@ public static class DatasetCheck
         var problems = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, problems);
         // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here too.
-        ImageScreening.Screen(records, TrainingRun.BaggingOptions(entry.Patches, new TrainSettings()), BadImagePolicy.Skip, problems, fullDecode: false, progress);
+        ImageScreening.Screen(records, DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()), BadImagePolicy.Skip, problems, fullDecode: false, progress);
         return new Report(entry.Name, root, records.Count,
             [.. records.GroupBy(x => x.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))],
             records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count(),

@@ -14,7 +14,7 @@ public static class EvaluationRun
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
-        var images = TrainingRun.ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log).Test;
+        var images = DataPreparation.ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log).Test;
         if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
         var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null)

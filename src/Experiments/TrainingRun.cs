@@ -26,11 +26,11 @@ public static class TrainingRun
         if (settings.Resume is not null) settings = RunConfig.SettingsToResume(settings.Resume) with { OnBag = settings.OnBag, OnImageChecked = settings.OnImageChecked };
         settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
         var (entry, root) = settings.Dataset.Resolve();
-        var bagging = BaggingOptions(entry.Patches, settings);
+        var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
         // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
-        var split = ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked);
+        var split = DataPreparation.ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked);
         if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
@@ -161,40 +161,9 @@ public static class TrainingRun
         return new Result(runDir, metrics);
     }
 
-    /// <summary>Screens each part of a split for bad files (see <see cref="ImageScreening"/>).</summary>
-    public static DatasetSplit ScreenedSplit(DatasetSplit split, PatchBaggingOptions? bagging, BadImagePolicy policy, List<SkippedImage> skipped, Action<string> log,
-                                             Action<int, int>? progress = null)
-    {
-        var all = split.Train.Concat(split.Validation).Concat(split.Test).ToList();
-        log($"Checking {all.Count} images{(policy == BadImagePolicy.Skip ? " (full decode, bad files skipped)" : "")}…");
-        var usable = ImageScreening.Screen(all, bagging, policy, skipped, progress: progress).Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var s in skipped) log($"skipped {s.Path}: {s.Reason}");
-        return usable.Count == all.Count ? split
-            : new DatasetSplit([.. split.Train.Where(r => usable.Contains(r.Path))], [.. split.Validation.Where(r => usable.Contains(r.Path))],
-                               [.. split.Test.Where(r => usable.Contains(r.Path))]);
-    }
-
     private sealed class LabelRow
     {
         public string Label { get; set; } = "";
-    }
-
-    public static PatchBaggingOptions BaggingOptions(PatchSettings patches, TrainSettings settings)
-    {
-        var crop = CropSpec.Parse(settings.Crop ?? patches.Crop);
-        var resize = CropSpec.Parse(patches.Resize);
-        // Frozen ImageNet features suit 224 px patches (the network's input size), tiled without overlap unless told otherwise.
-        bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
-        int size = settings.PatchSize ?? (featureMode ? Transforms.Features.PatchFeatureExtractor.InputSize : patches.Size);
-        var options = new PatchBaggingOptions
-        {
-            CropHeight = crop?.Height, CropWidth = crop?.Width, ResizeHeight = resize?.Height, ResizeWidth = resize?.Width,
-            PatchSize = size, Stride = settings.Stride ?? (featureMode ? size : patches.Stride),
-            SmallImages = settings.PadSmallImages ? SmallImagePolicy.Pad : SmallImagePolicy.Error,
-        };
-        try { options.Validate(); }
-        catch (ArgumentException e) { throw new DatasetException($"Patch settings: {e.Message}"); }
-        return options;
     }
 
     private static void WriteSplit(string path, string root, DatasetEntry entry, DatasetSplit split)

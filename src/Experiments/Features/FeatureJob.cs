@@ -12,7 +12,7 @@ public static class FeatureJob
                                                 Action<int, int>? onImage = null)
     {
         var (entry, root) = settings.Dataset.Resolve();
-        var bagging = TrainingRun.BaggingOptions(entry.Patches, settings);
+        var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var records = DatasetReader.Read(entry, root, log);
         ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());
         var cache = new FeatureCache(cacheFolder, bagging, new PatchFeatureOptions { Extractor = settings.Encoder });
