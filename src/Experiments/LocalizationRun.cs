@@ -17,10 +17,11 @@ public static class LocalizationRun
         [property: JsonPropertyName("split")] string Split,
         [property: JsonPropertyName("normalization")] string Normalization,
         [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare,
+        [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
         [property: JsonPropertyName("per_class")] IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass);
 
     public static Report Run(string? modelPath, string? gradCamModelPath, DatasetSelection selection, string outDirectory,
-                             MapNormalization normalization, bool allImages, Action<string> log)
+                             MapNormalization normalization, bool allImages, Action<string> log, IReadOnlyList<string>? tumourClasses = null)
     {
         if (modelPath is null && gradCamModelPath is null) throw new ArgumentException("Pass --model (Attention-MIL) and/or --gradcam-model (the CNN baseline).");
         var models = new[] { modelPath, gradCamModelPath }.Where(p => p is not null).Select(p => (Path: p!, Model: AmilModel.Load(p!))).ToList();
@@ -34,12 +35,12 @@ public static class LocalizationRun
         foreach (var (path, model) in models)
         {
             log($"Localizing with {path} ({model.MapKind}) on {images.Count} {(allImages ? "" : "test ")}images with masks…");
-            blocks[model.MapKind] = LocalizationBlock.From(Localizing.Evaluate(model, images, normalization));
+            blocks[model.MapKind] = LocalizationBlock.From(Localizing.Evaluate(model, images, normalization, tumourClasses));
         }
         var perClass = blocks.Where(b => b.Value.PerClass is not null).ToDictionary(b => b.Key, b => b.Value.PerClass!);
         var report = new Report(blocks.GetValueOrDefault("attention")?.Scores, blocks.GetValueOrDefault("gradcam")?.Scores, images.Count,
                                 entry.Name, allImages ? "all" : "test", normalization.ToString().ToLowerInvariant(),
-                                LocalizationEvaluator.PositivePatchShare, perClass.Count > 0 ? perClass : null);
+                                LocalizationEvaluator.PositivePatchShare, tumourClasses, perClass.Count > 0 ? perClass : null);
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "localization.json"), report);
         return report;

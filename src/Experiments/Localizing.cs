@@ -7,13 +7,27 @@ namespace Amil.MLNet.Experiments;
 /// <summary>Scores images that have masks with a model and collects its maps against the masks.</summary>
 public static class Localizing
 {
-    public static LocalizationEvaluator Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images, MapNormalization normalization)
+    /// <param name="tumourClasses">When given, each image's (normalised) map is multiplied by the model's probability of these
+    /// classes: a class-aware map that fades on images the model calls tumour-free. Null: the map as it is.</param>
+    public static LocalizationEvaluator Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images, MapNormalization normalization,
+                                                 IReadOnlyList<string>? tumourClasses = null)
     {
+        var classIndices = tumourClasses?.Select(c => ClassIndex(model, c)).ToArray();
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
         var evaluator = new LocalizationEvaluator(normalization);
         foreach (var (record, scored) in withMasks.Zip(model.Score(withMasks.Select(r => r.Path))))
-            evaluator.Add(new PatchMap(scored.Map, scored.Layout), Mask(record.MaskPath!, scored), record.Label);
+        {
+            float weight = classIndices is null ? 1f : Math.Clamp(classIndices.Sum(i => scored.Probabilities[i]), 0f, 1f);
+            evaluator.Add(new PatchMap(scored.Map, scored.Layout), Mask(record.MaskPath!, scored), record.Label, weight);
+        }
         return evaluator;
+    }
+
+    private static int ClassIndex(AmilModel model, string className)
+    {
+        int index = model.ClassNames.ToList().IndexOf(className);
+        return index >= 0 ? index : throw new ArgumentException(
+            $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", model.ClassNames)}).");
     }
 
     /// <summary>The mask in the frame the model saw its image in (after any resize or padding).</summary>

@@ -97,6 +97,18 @@ public class LocalizationMetricsTests
     }
 
     [Fact]
+    public void WeightingByTumourProbabilityFadesMapsOfTumourFreeImages()
+    {
+        var (layout, mask) = TopRightTumour();
+        var evaluator = new LocalizationEvaluator(MapNormalization.None);
+        evaluator.Add(new PatchMap([0.1f, 0.7f, 0.1f, 0.1f], layout), mask, "malignant", weight: 0.9f);
+        evaluator.Add(new PatchMap([0.9f, 0.0f, 0.0f, 0.0f], layout), new TumourMask(8, 8, new bool[64]), "benign", weight: 0.05f);
+        // Unweighted this case scores 6/7 (PatchesOfTumourFreeImagesCountAsNegatives); weighted, 0.045 < 0.63: perfect.
+        Assert.Equal(1.0, evaluator.Scores().InstanceAuroc);
+        Assert.Throws<ArgumentOutOfRangeException>(() => evaluator.Add(new PatchMap([0f, 0f, 0f, 0f], layout), mask, "x", weight: -1f));
+    }
+
+    [Fact]
     public void HalfTumourPatchIsPositiveAndLessIsNot()
     {
         var layout = new BagLayout(3, 4, 4, 1, 2, 0, 0, 8, 4);

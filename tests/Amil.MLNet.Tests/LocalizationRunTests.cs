@@ -50,6 +50,13 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.True(json.RootElement.GetProperty("attention").TryGetProperty("instance_auroc", out _));
         Assert.True(json.RootElement.GetProperty("gradcam").TryGetProperty("best_dice_threshold", out _));
 
+        var weighted = LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), null, new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                                           Path.Combine(outDir, "weighted"), MapNormalization.None, false, _ => { }, ["malignant"]);
+        Assert.Equal(["malignant"], weighted.WeightedBy);
+        Assert.Null(weighted.GradCam);
+        Assert.Throws<ArgumentException>(() => LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), null, new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                                                                   outDir, MapNormalization.None, false, _ => { }, ["tumour"]));
+
         var mixedUp = Assert.Throws<ArgumentException>(() => LocalizationRun.Run(CnnModel(), CnnModel(), new DatasetSelection(DatasetsFile: run.DatasetsFile),
                                                                                   outDir, MapNormalization.None, false, _ => { }));
         Assert.Contains("both gradcam", mixedUp.Message);

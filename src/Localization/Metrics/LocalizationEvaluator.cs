@@ -35,9 +35,13 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
 
     public MapNormalization Normalization { get; } = normalization;
 
-    public void Add(PatchMap map, TumourMask mask, string className)
+    /// <param name="weight">Multiplies the normalised map, e.g. the model's probability that the image holds tumour
+    /// (a class-aware map: near zero on images the model calls tumour-free). Default 1.</param>
+    public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f)
     {
+        if (!(weight >= 0) || !float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), $"A map weight must be a finite non-negative number (got {weight}).");
         var normalized = map.Normalized(Normalization);
+        if (weight != 1f) normalized = new PatchMap(normalized.Values.Select(v => v * weight).ToArray(), map.Layout);
         var share = mask.PatchTumourShare(map.Layout);
         var instances = new List<WeightedScore>(share.Length);
         for (int n = 0; n < share.Length; n++)
