@@ -64,13 +64,7 @@ public sealed class AmilModel
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temp = path + ".tmp";
-        try
-        {
-            _ml.Model.Save(_model, SchemaDefinitionFor<ImageInput>(_ml), temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally { if (File.Exists(temp)) File.Delete(temp); }
+        Transforms.AtomicFile.Write(path, temp => _ml.Model.Save(_model, SchemaDefinitionFor<ImageInput>(_ml), temp));
     }
 
     /// <summary>Scores images lazily, one at a time, in order.</summary>

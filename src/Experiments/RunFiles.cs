@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Amil.MLNet.Data;
+using Amil.MLNet.Transforms;
 
 namespace Amil.MLNet.Experiments;
 

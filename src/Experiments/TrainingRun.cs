@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Amil.MLNet.Data;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;

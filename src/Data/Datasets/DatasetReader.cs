@@ -1,3 +1,4 @@
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Data.Synthetic;
 
 namespace Amil.MLNet.Data.Datasets;

@@ -1,4 +1,5 @@
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
 using SkiaSharp;
 
@@ -131,10 +132,7 @@ public static class SyntheticHistology
         using var snapshot = surface.Snapshot();
         using var bitmap = new SKBitmap(new SKImageInfo(snapshot.Width, snapshot.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         snapshot.ReadPixels(bitmap.Info, bitmap.GetPixels(), bitmap.RowBytes, 0, 0);
-        var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[snapshot.Width * snapshot.Height * 3];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4) (rgb[i], rgb[i + 1], rgb[i + 2]) = (rgba[j], rgba[j + 1], rgba[j + 2]);
-        return new RgbImage(snapshot.Width, snapshot.Height, rgb);
+        return SkiaPixels.FromRgba(snapshot.Width, snapshot.Height, bitmap.GetPixelSpan());
     }
 
     private static void WritePng(SKSurface surface, string path)

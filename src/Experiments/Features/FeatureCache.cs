@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Amil.MLNet.Data;
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Amil.MLNet.Data;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Experiments.Reporting;

@@ -1,4 +1,5 @@
 using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Transforms;
 using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Training;
@@ -27,39 +28,30 @@ internal sealed class TrainingCheckpoint
 
     public void Save(string path)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}");
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, temp =>
         {
-            using (var writer = new BinaryWriter(File.Create(temp)))
+            using var writer = new BinaryWriter(File.Create(temp));
+            writer.Write(Magic);
+            writer.Write(Version);
+            WriteFloats(writer, Spec.Encode());
+            writer.Write(Fingerprint);
+            writer.Write(Epoch);
+            WriteFloats(writer, Weights);
+            writer.Write(BestWeights is not null);
+            if (BestWeights is not null) WriteFloats(writer, BestWeights);
+            writer.Write(BestEpoch);
+            writer.Write(BestLoss);
+            writer.Write(SinceBest);
+            writer.Write(History.Count);
+            foreach (var r in History)
             {
-                writer.Write(Magic);
-                writer.Write(Version);
-                WriteFloats(writer, Spec.Encode());
-                writer.Write(Fingerprint);
-                writer.Write(Epoch);
-                WriteFloats(writer, Weights);
-                writer.Write(BestWeights is not null);
-                if (BestWeights is not null) WriteFloats(writer, BestWeights);
-                writer.Write(BestEpoch);
-                writer.Write(BestLoss);
-                writer.Write(SinceBest);
-                writer.Write(History.Count);
-                foreach (var r in History)
-                {
-                    writer.Write(r.Epoch); writer.Write(r.MaxEpochs); writer.Write(r.TrainLoss); writer.Write(r.TrainAccuracy);
-                    writer.Write(r.ValidationLoss ?? double.NaN); writer.Write(r.ValidationAccuracy ?? double.NaN); writer.Write(r.Seconds); writer.Write(r.IsBest);
-                }
-                WriteBytes(writer, OptimizerState);
-                WriteBytes(writer, RandomState);
+                writer.Write(r.Epoch); writer.Write(r.MaxEpochs); writer.Write(r.TrainLoss); writer.Write(r.TrainAccuracy);
+                writer.Write(r.ValidationLoss ?? double.NaN); writer.Write(r.ValidationAccuracy ?? double.NaN); writer.Write(r.Seconds); writer.Write(r.IsBest);
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            WriteBytes(writer, OptimizerState);
+            WriteBytes(writer, RandomState);
+        });
     }
 
     public static TrainingCheckpoint Load(string path)

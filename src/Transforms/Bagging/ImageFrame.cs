@@ -13,9 +13,6 @@ public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int 
 
     public int[] Encode() => [ResizeWidth, ResizeHeight, Width, Height];
 
-    /// <summary>The frame of an image the model saw as is (old models without a frame column; identity).</summary>
-    public static ImageFrame Identity(int width, int height) => new(0, 0, width, height);
-
     public static ImageFrame Decode(ReadOnlySpan<int> v) =>
         v.Length == EncodedLength ? new ImageFrame(v[0], v[1], v[2], v[3]) : throw new ArgumentException($"An image frame has {EncodedLength} values, got {v.Length}.");
 

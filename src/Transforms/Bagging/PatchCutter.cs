@@ -38,7 +38,7 @@ public static class PatchCutter
                 }
             }
         }
-        return new PatchBag(pixels, layout) { Frame = new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height) };
+        return new PatchBag(pixels, layout, new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height));
     }
 
     /// <summary>Why an image of this size (before any resize) cannot be cut with these options; null when it can.

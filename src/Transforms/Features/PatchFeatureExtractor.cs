@@ -17,13 +17,13 @@ public sealed class PatchFeatureExtractor
     public const int InputSize = 224, FeatureSize = 512;
     private const string ModelFolder = "DnnImageModels";
 
-    private static readonly ConcurrentDictionary<(string, int), Lazy<PatchFeatureExtractor>> Instances = new();
+    private static readonly ConcurrentDictionary<string, Lazy<PatchFeatureExtractor>> Instances = new();
 
     private readonly InferenceSession _session;
     private readonly string _input, _output;
     private readonly float[] _scale = new float[3], _offset = new float[3];
 
-    private PatchFeatureExtractor(string modelFolder, int threads)
+    private PatchFeatureExtractor(string modelFolder)
     {
         var network = Path.Combine(modelFolder, "ResNet18Onnx", "ResNet18.onnx");
         var preprocess = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
@@ -31,19 +31,18 @@ public sealed class PatchFeatureExtractor
             if (!File.Exists(file))
                 throw new FileNotFoundException($"{file}: the ResNet18 ONNX model is missing; reference the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 " +
                                                 "(it copies DnnImageModels/ into the output folder) or copy that folder beside the application.", file);
-        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads };
+        var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = Environment.ProcessorCount };
         _session = new InferenceSession(OnnxBatchDimension.MakeDynamic(File.ReadAllBytes(network)), options);
         _input = _session.InputMetadata.Keys.Single();
         _output = _session.OutputMetadata.Keys.Single();
         Calibrate(preprocess);
     }
 
-    /// <summary>The shared extractor (one ONNX Runtime session per process and thread setting; Run is thread-safe).</summary>
-    public static PatchFeatureExtractor Get(string extractor = ResNet18, int threads = 0)
+    /// <summary>The shared extractor (one ONNX Runtime session per process, on every core; Run is thread-safe).</summary>
+    public static PatchFeatureExtractor Get(string extractor = ResNet18)
     {
         if (extractor != ResNet18) throw new ArgumentException($"Unknown feature extractor '{extractor}'; the available one is {ResNet18}.");
-        int t = threads > 0 ? threads : Environment.ProcessorCount;
-        return Instances.GetOrAdd((extractor, t), _ => new Lazy<PatchFeatureExtractor>(() => new PatchFeatureExtractor(FindModelFolder(), t))).Value;
+        return Instances.GetOrAdd(extractor, _ => new Lazy<PatchFeatureExtractor>(() => new PatchFeatureExtractor(FindModelFolder()))).Value;
     }
 
     private static string FindModelFolder()

@@ -17,7 +17,7 @@ public static class RgbImageReader
             throw new ImageReadException(path, $"could not decode pixels ({status}); the file may be corrupt.");
         if (status == SKCodecResult.IncompleteInput)
             throw new ImageReadException(path, "file is truncated (incomplete image data); re-copy it from the source.");
-        return FromRgba(bitmap.Width, bitmap.Height, bitmap.GetPixelSpan());
+        return SkiaPixels.FromRgba(bitmap.Width, bitmap.Height, bitmap.GetPixelSpan());
     }
 
     /// <summary>Width and height from the file header, without decoding pixels (cheap: used to screen whole datasets).</summary>
@@ -46,18 +46,4 @@ public static class RgbImageReader
     private static SKCodec OpenCodec(string path) =>
         SKCodec.Create(path, out var result) ?? throw new ImageReadException(path,
             $"not a readable image ({result}); the file may be corrupt, truncated or not an image at all (supported: PNG, JPEG, TIFF, BMP, WebP, GIF).");
-
-    private static RgbImage FromRgba(int width, int height, ReadOnlySpan<byte> rgba)
-    {
-        var rgb = new byte[width * height * 3];
-        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
-        {
-            // Transparent areas are composited on white, the colour of an empty slide.
-            int alpha = rgba[j + 3];
-            rgb[i] = (byte)((rgba[j] * alpha + 255 * (255 - alpha)) / 255);
-            rgb[i + 1] = (byte)((rgba[j + 1] * alpha + 255 * (255 - alpha)) / 255);
-            rgb[i + 2] = (byte)((rgba[j + 2] * alpha + 255 * (255 - alpha)) / 255);
-        }
-        return new RgbImage(width, height, rgb);
-    }
 }

@@ -12,16 +12,7 @@ public static class RgbImageWriter
 
     private static byte[] Encode(RgbImage image, SKEncodedImageFormat format, int quality)
     {
-        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        using var bitmap = new SKBitmap(info);
-        var rgba = bitmap.GetPixelSpan();
-        for (int i = 0, j = 0; i < image.Pixels.Length; i += 3, j += 4)
-        {
-            rgba[j] = image.Pixels[i];
-            rgba[j + 1] = image.Pixels[i + 1];
-            rgba[j + 2] = image.Pixels[i + 2];
-            rgba[j + 3] = 255;
-        }
+        using var bitmap = SkiaPixels.ToBitmap(image);
         using var data = bitmap.Encode(format, quality);
         return data.ToArray();
     }
@@ -30,17 +21,7 @@ public static class RgbImageWriter
 
     private static void Atomic(string path, Action<string> write)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.tmp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}");
-        try
-        {
-            write(temp);
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, write);
     }
 }

@@ -31,10 +31,9 @@ internal static class TiffCodec
         for (int i = 0, j = 0; i < raster.Length; i++, j += 3)
         {
             int abgr = raster[i], alpha = Tiff.GetA(abgr);
-            // Transparent areas are composited on white, the colour of an empty slide (as for PNG).
-            rgb[j] = (byte)((Tiff.GetR(abgr) * alpha + 255 * (255 - alpha)) / 255);
-            rgb[j + 1] = (byte)((Tiff.GetG(abgr) * alpha + 255 * (255 - alpha)) / 255);
-            rgb[j + 2] = (byte)((Tiff.GetB(abgr) * alpha + 255 * (255 - alpha)) / 255);
+            rgb[j] = SkiaPixels.OnWhite(Tiff.GetR(abgr), alpha);
+            rgb[j + 1] = SkiaPixels.OnWhite(Tiff.GetG(abgr), alpha);
+            rgb[j + 2] = SkiaPixels.OnWhite(Tiff.GetB(abgr), alpha);
         }
         return new RgbImage(width, height, rgb);
     }

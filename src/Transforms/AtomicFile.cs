@@ -1,0 +1,26 @@
+namespace Amil.MLNet.Transforms;
+
+/// <summary>Writes files so that a reader never sees half of one: write beside, then rename over.
+/// The one place every file Amil.MLNet writes (images, models, checkpoints, caches, JSON) goes through.</summary>
+public static class AtomicFile
+{
+    /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames it over
+    /// <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is untouched.</summary>
+    public static void Write(string path, Action<string> writeTemp)
+    {
+        var temp = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
+        try
+        {
+            writeTemp(temp);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public static void Write(string path, byte[] bytes) => Write(path, temp => File.WriteAllBytes(temp, bytes));
+
+    public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
+}
