@@ -50,8 +50,8 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
             if (held.Count > 0) { validationReader = reader; validationRows = held; }
         }
 
-        var (layout, length) = FirstBag(trainData);
-        var spec = Spec(layout, length, reader.ClassCount);
+        var first = reader.First();
+        var spec = Spec(first.Layout, first.Pixels.Length, reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
         var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
 
@@ -107,21 +107,5 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         spec = spec with { Rows = layout.Rows, Cols = layout.Columns, InputScale = _options.CnnInputScale };
         BaselineCnn.FeatureSize(spec);   // fails early, with the reason, when the image is too small for five poolings
         return spec;
-    }
-
-    /// <summary>The first row's grid and bag length (the bag is built for this one row only).</summary>
-    private (Transforms.Bagging.BagLayout Layout, int Length) FirstBag(IDataView data)
-    {
-        var layoutColumn = data.Schema[Transforms.Bagging.PatchBaggingEstimator.LayoutColumnName(_options.BagColumnName)];
-        var bagColumn = data.Schema[_options.BagColumnName];
-        using var cursor = data.GetRowCursorSet([layoutColumn, bagColumn], 1)[0];
-        var layoutGetter = cursor.GetGetter<VBuffer<int>>(layoutColumn);
-        var bagGetter = cursor.GetGetter<VBuffer<float>>(bagColumn);
-        VBuffer<int> layout = default;
-        VBuffer<float> bag = default;
-        if (!cursor.MoveNext()) throw new ArgumentException("The training data has no rows.");
-        layoutGetter(ref layout);
-        bagGetter(ref bag);
-        return (Transforms.Bagging.BagLayout.Decode(layout.DenseValues().ToArray()), bag.Length);
     }
 }

@@ -117,6 +117,9 @@ internal sealed class BagReader
 
     private const int ShuffleChunk = 16;
 
+    /// <summary>The first row's bag (one image decoded): what the trainer sizes its network from.</summary>
+    public LabelledBag First() => Pass(_data, null, null).FirstOrDefault() ?? throw new ArgumentException("The training data has no rows.");
+
     private IEnumerable<LabelledBag> Pass(IDataView data, IReadOnlySet<DataViewRowId>? include, Random? shuffle)
     {
         using var cursor = SerialCursor(data, [_bag, _layout, _label], shuffle);

@@ -29,6 +29,8 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         string fingerprint = FormattableString.Invariant(
             $"{options.Seed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{string.Join(',', classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
 
+        bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
+
         if (options.ResumeFromCheckpoint && options.CheckpointPath is { } path && File.Exists(path))
         {
             var checkpoint = TrainingCheckpoint.Load(path);
@@ -39,7 +41,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             TrainingCheckpoint.LoadRandomState(checkpoint.RandomState);
             history.AddRange(checkpoint.History);
             (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.BestLoss, checkpoint.SinceBest, checkpoint.Epoch + 1);
-            if (validationReader is not null && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience) firstEpoch = int.MaxValue;
+            if (validationReader is not null && PatienceExhausted()) firstEpoch = int.MaxValue;
         }
 
         for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
@@ -63,7 +65,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
             double score = validation?.Loss ?? -epoch;
             bool isBest = score < bestLoss;
-            if (isBest) { bestLoss = score; bestEpoch = epoch; best = network.ExportWeights(); sinceBest = 0; }
+            // One export serves both the best weights and the checkpoint.
+            float[]? current = isBest || options.CheckpointPath is not null ? network.ExportWeights() : null;
+            if (isBest) { bestLoss = score; bestEpoch = epoch; best = current; sinceBest = 0; }
             else sinceBest++;
 
             var report = new EpochReport(epoch, options.MaxEpochs, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy,
@@ -72,12 +76,12 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             if (options.CheckpointPath is { } checkpointPath)
                 new TrainingCheckpoint
                 {
-                    Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = network.ExportWeights(), BestWeights = best, BestEpoch = bestEpoch,
+                    Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = current!, BestWeights = best, BestEpoch = bestEpoch,
                     BestLoss = bestLoss, SinceBest = sinceBest, History = history, OptimizerState = TrainingCheckpoint.SaveOptimizer(optimizer),
                     RandomState = TrainingCheckpoint.SaveRandomState(),
                 }.Save(checkpointPath);
             options.OnEpochEnd?.Invoke(report);
-            if (validation is not null && options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience) break;
+            if (validation is not null && PatienceExhausted()) break;
         }
         if (best is null) throw new InvalidOperationException("Training ended before any epoch finished.");
         return new TrainingResult(spec, best, history, bestEpoch);
