@@ -12,6 +12,9 @@ public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probab
 {
     public int PatchSize => Layout.PatchSize;
 
+    /// <summary>The map on its patch grid.</summary>
+    public Localization.Heatmaps.PatchMap PatchMap => new(Map, Layout);
+
     /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were recorded (no resize).</summary>
     public Transforms.Bagging.ImageFrame? Frame { get; init; }
 

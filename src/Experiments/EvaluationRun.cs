@@ -17,10 +17,12 @@ public static class EvaluationRun
         var images = DataPreparation.ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log).Test;
         if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
-        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images), null, null, null, null)
+        if (localization) Localizing.WithMasks(images, entry.Name);   // no masks: say so before scoring
+        var scored = Evaluation.Score(model, images);
+        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images, scored), null, null, null, null)
         {
             SkippedImages = skipped.Count > 0 ? skipped : null,
-            Localization = localization ? LocalizationBlock.From(Localizing.Evaluate(model, Localizing.WithMasks(images, entry.Name), normalization)) : null,
+            Localization = localization ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, images.Zip(scored), normalization)) : null,
         };
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);

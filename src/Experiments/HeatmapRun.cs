@@ -36,8 +36,8 @@ public static class HeatmapRun
         {
             var image = scored.Prepare(RgbImageReader.Read(scored.Path));
             string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null).Replace(Path.DirectorySeparatorChar, '_');
-            var map = new PatchMap(scored.Map, scored.Layout).Normalized(settings.Normalization);
-            var tiles = new List<RgbImage> { HeatmapRenderer.Region(image, scored.Layout), HeatmapRenderer.Overlay(image, map, colormap, settings.Alpha) };
+            var map = scored.PatchMap.Normalized(settings.Normalization);
+            var shown = new List<PatchMap> { map };
             var maps = new Dictionary<string, string>
             {
                 [model.MapKind] = Write(outDirectory, $"{stem}.{model.MapKind}.png", HeatmapRenderer.Grey(map)),
@@ -47,12 +47,12 @@ public static class HeatmapRun
             if (second is not null && second.MoveNext())
             {
                 var other = second.Current;
-                var otherMap = new PatchMap(other.Map, other.Layout).Normalized(settings.Normalization);
-                tiles.Add(HeatmapRenderer.Overlay(image, otherMap, colormap, settings.Alpha));
+                var otherMap = other.PatchMap.Normalized(settings.Normalization);
+                shown.Add(otherMap);
                 maps["gradcam"] = Write(outDirectory, $"{stem}.gradcam.png", HeatmapRenderer.Grey(otherMap));
                 gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
             }
-            var panel = Write(outDirectory, $"{stem}.panel.png", HeatmapRenderer.Panel(tiles));
+            var panel = Write(outDirectory, $"{stem}.panel.png", HeatmapRenderer.ComparisonPanel(image, shown, colormap, settings.Alpha));
             entries.Add(new Entry(scored.Path, model.ClassNames[scored.PredictedIndex], scored.Probabilities[scored.PredictedIndex], panel, maps, gradCamPredicted));
         }
         second?.Dispose();

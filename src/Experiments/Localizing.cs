@@ -12,22 +12,30 @@ public static class Localizing
     public static LocalizationEvaluator Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images, MapNormalization normalization,
                                                  IReadOnlyList<string>? tumourClasses = null)
     {
-        var classIndices = tumourClasses?.Select(c => ClassIndex(model, c)).ToArray();
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
+        return Evaluate(model.ClassNames, withMasks.Zip(model.Score(withMasks.Select(r => r.Path))), normalization, tumourClasses);
+    }
+
+    /// <summary>The same for images already scored by a model with these classes; images without a mask are left out.</summary>
+    public static LocalizationEvaluator Evaluate(IReadOnlyList<string> classNames, IEnumerable<(ImageRecord Record, ScoredImage Scored)> scored,
+                                                 MapNormalization normalization, IReadOnlyList<string>? tumourClasses = null)
+    {
+        var classIndices = tumourClasses?.Select(c => ClassIndex(classNames, c)).ToArray();
         var evaluator = new LocalizationEvaluator(normalization);
-        foreach (var (record, scored) in withMasks.Zip(model.Score(withMasks.Select(r => r.Path))))
+        foreach (var (record, image) in scored)
         {
-            float weight = classIndices is null ? 1f : Math.Clamp(classIndices.Sum(i => scored.Probabilities[i]), 0f, 1f);
-            evaluator.Add(new PatchMap(scored.Map, scored.Layout), Mask(record.MaskPath!, scored), record.Label, weight);
+            if (record.MaskPath is null) continue;
+            float weight = classIndices is null ? 1f : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
+            evaluator.Add(image.PatchMap, Mask(record.MaskPath, image), record.Label, weight);
         }
         return evaluator;
     }
 
-    private static int ClassIndex(AmilModel model, string className)
+    private static int ClassIndex(IReadOnlyList<string> classNames, string className)
     {
-        int index = model.ClassNames.ToList().IndexOf(className);
+        int index = classNames.ToList().IndexOf(className);
         return index >= 0 ? index : throw new ArgumentException(
-            $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", model.ClassNames)}).");
+            $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", classNames)}).");
     }
 
     /// <summary>The mask in the frame the model saw its image in (after any resize or padding).</summary>

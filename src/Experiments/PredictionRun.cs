@@ -6,8 +6,6 @@ namespace Amil.MLNet.Experiments;
 /// <summary>The `predict` job: model + image file or folder → predictions.json.</summary>
 public static class PredictionRun
 {
-    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"];
-
     /// <summary>One patch: where it is in the image and its map value (attention weight, or Grad-CAM for the CNN baseline).</summary>
     public sealed record PatchValue(
         [property: JsonPropertyName("x")] int X, [property: JsonPropertyName("y")] int Y,
@@ -47,7 +45,7 @@ public static class PredictionRun
         if (File.Exists(input)) return [System.IO.Path.GetFullPath(input)];
         if (!Directory.Exists(input)) throw new DatasetException($"{input}: no such file or folder; pass an image file or a folder of images.");
         var images = Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-            .Where(f => ImageExtensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
+            .Where(DatasetReader.HasImageExtension)
             .Where(f => !f.Split(System.IO.Path.DirectorySeparatorChar).Contains(Data.Synthetic.SyntheticHistology.MasksFolder))
             .Order(StringComparer.Ordinal).Select(System.IO.Path.GetFullPath).ToList();
         return images.Count > 0 ? images : throw new DatasetException($"{input}: folder has no images (png, jpg, bmp, tif).");

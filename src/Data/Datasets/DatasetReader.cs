@@ -49,7 +49,8 @@ public static class DatasetReader
         return name.StartsWith('.') || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase) || name.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase);
     }
 
-    internal static bool HasImageExtension(string file) => ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant());
+    /// <summary>Whether a file name has one of the image extensions every layout and command accepts.</summary>
+    public static bool HasImageExtension(string file) => ImageExtensions.Contains(Path.GetExtension(file).ToLowerInvariant());
 
     /// <summary>Reports a file that is not an image: recorded when skipping, otherwise an error naming it.</summary>
     internal static void NotAnImage(string file, ICollection<SkippedImage>? skipped)

@@ -55,7 +55,7 @@ public static class BenchmarkRun
         var clock = Stopwatch.StartNew();
         foreach (var scored in model.Score(files))
         {
-            var overlay = HeatmapRenderer.Overlay(scored.Prepare(RgbImageReader.Read(scored.Path)), new PatchMap(scored.Map, scored.Layout).Normalized(MapNormalization.MinMax), Colormap.Jet);
+            var overlay = HeatmapRenderer.Overlay(scored.Prepare(RgbImageReader.Read(scored.Path)), scored.PatchMap.Normalized(MapNormalization.MinMax), Colormap.Jet);
             GC.KeepAlive(overlay);
         }
         double inference = files.Count / clock.Elapsed.TotalSeconds;

@@ -68,7 +68,7 @@ public static class RunReport
 
         html.Append("<h2>Metrics</h2>").Append(MetricsTable(metrics));
         if (metrics.Test is { } t) html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>").Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
-        AppendLocalization(html, images, model.MapKind);
+        AppendLocalization(html, images, model, gradCam);
         AppendGallery(html, images, model, gradCam);
         html.Append("</body></html>\n");
 
@@ -126,21 +126,17 @@ public static class RunReport
         return t.Append("</table>").ToString();
     }
 
-    private static void AppendLocalization(StringBuilder html, IReadOnlyList<TestImage> images, string mapKind)
+    private static void AppendLocalization(StringBuilder html, IReadOnlyList<TestImage> images, AmilModel model, AmilModel? gradCam)
     {
-        var withMasks = images.Where(i => i.Record.MaskPath is not null && File.Exists(i.Record.MaskPath)).ToList();
+        string mapKind = model.MapKind;
+        var withMasks = images.Where(i => i.Record.MaskPath is not null).ToList();
         if (withMasks.Count == 0) return;
-        var methods = new List<(string, LocalizationScores)>();
-        var own = new LocalizationEvaluator(MapNormalization.None);
-        var other = withMasks.All(i => i.GradCam is not null) ? new LocalizationEvaluator(MapNormalization.None) : null;
-        foreach (var image in withMasks)
+        var methods = new List<(string, LocalizationScores)>
         {
-            var mask = Localizing.Mask(image.Record.MaskPath!, image.Scored);
-            own.Add(new PatchMap(image.Scored.Map, image.Scored.Layout), mask, image.Record.Label);
-            if (other is not null) other.Add(new PatchMap(image.GradCam!.Map, image.GradCam.Layout), mask, image.Record.Label);
-        }
-        methods.Add((mapKind, own.Scores()));
-        if (other is not null) methods.Add(("gradcam", other.Scores()));
+            (mapKind, Localizing.Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None).Scores()),
+        };
+        if (gradCam is not null)
+            methods.Add(("gradcam", Localizing.Evaluate(gradCam.ClassNames, withMasks.Select(i => (i.Record, i.GradCam!)), MapNormalization.None).Scores()));
         html.Append(CultureInfo.InvariantCulture, $"<h2>Localization ({withMasks.Count} test images with masks, raw maps)</h2>");
         html.Append("<table><tr><th class=\"name\">method</th><th>instance AUROC</th><th>instance AP</th><th>pixel AUROC</th><th>best Dice</th><th>best IoU</th><th>pointing game</th></tr>");
         foreach (var (name, s) in methods)
@@ -162,13 +158,8 @@ public static class RunReport
             foreach (var image in group)
             {
                 var rgb = image.Scored.Prepare(RgbImageReader.Read(image.Record.Path));
-                var tiles = new List<RgbImage>
-                {
-                    HeatmapRenderer.Region(rgb, image.Scored.Layout),
-                    HeatmapRenderer.Overlay(rgb, new PatchMap(image.Scored.Map, image.Scored.Layout).Normalized(MapNormalization.MinMax), Colormap.Jet),
-                };
-                if (image.GradCam is { } g) tiles.Add(HeatmapRenderer.Overlay(rgb, new PatchMap(g.Map, g.Layout).Normalized(MapNormalization.MinMax), Colormap.Jet));
-                var panel = HeatmapRenderer.Panel(tiles);
+                var maps = new[] { image.Scored, image.GradCam }.OfType<ScoredImage>().Select(s => s.PatchMap.Normalized(MapNormalization.MinMax)).ToList();
+                var panel = HeatmapRenderer.ComparisonPanel(rgb, maps, Colormap.Jet);
                 var small = ImageResizer.Resize(panel, Math.Max(1, panel.Width / 2), Math.Max(1, panel.Height / 2));
                 string predicted = model.ClassNames[image.Scored.PredictedIndex];
                 bool wrong = predicted != image.Record.Label;

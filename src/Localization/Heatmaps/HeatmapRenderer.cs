@@ -63,6 +63,13 @@ public static class HeatmapRenderer
         return new RgbImage(map.Layout.RegionWidth, map.Layout.RegionHeight, pixels);
     }
 
+    /// <summary>The comparison panel: the analysed region, then one overlay per (normalised) map, side by side.</summary>
+    public static RgbImage ComparisonPanel(RgbImage image, IReadOnlyList<PatchMap> maps, Colormap colormap, float alpha = 0.45f)
+    {
+        if (maps.Count == 0) throw new ArgumentException("A comparison panel needs at least one map.", nameof(maps));
+        return Panel([Region(image, maps[0].Layout), .. maps.Select(m => Overlay(image, m, colormap, alpha))]);
+    }
+
     /// <summary>Tiles side by side, top-aligned, on white with a gap.</summary>
     public static RgbImage Panel(IReadOnlyList<RgbImage> tiles, int gap = 8)
     {
