@@ -17,7 +17,7 @@ public static class NetworkBenchmark
     {
         var spec = new NetworkSpec(patchSize, 500, 128, gated, 2);
         using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
-        using var optimizer = optim.Adam(network.parameters(), 1e-4, 0.9, 0.999, weight_decay: 1e-4);
+        using var optimizer = new Training.AdamOptimizer(network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
         var layout = new BagLayout(3, patchSize, patchSize, 1, patches, 0, 0, patches * patchSize, patchSize);
         var inputs = Enumerable.Range(0, bags).Select(_ => rand(patches, 3, patchSize, patchSize)).ToList();
         var targets = Enumerable.Range(0, bags).Select(i => tensor(new long[] { i % 2 })).ToList();
@@ -29,9 +29,9 @@ public static class NetworkBenchmark
                 for (int i = 0; i < bags; i++)
                 {
                     using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     F.cross_entropy(network.Logits(inputs[i], layout), targets[i]).backward();
-                    optimizer.step();
+                    optimizer.Step();
                 }
             }
             void Infer()

@@ -28,7 +28,7 @@ internal sealed class BaselineCnn : BagNetwork
         int inChannels = 3;
         for (int i = 0; i < Channels.Length; i++)
         {
-            blocks.Add(($"block{i + 1}", Sequential(Conv2d(inChannels, Channels[i], 3, padding: 1), LeakyReLU(0.01), MaxPool2d(2))));
+            blocks.Add(($"block{i + 1}", Sequential(Conv2d(inChannels, Channels[i], 3, padding: 1), new LeakyRelu(), MaxPool2d(2))));
             inChannels = Channels[i];
         }
         features = Sequential(blocks);
@@ -71,7 +71,7 @@ internal sealed class BaselineCnn : BagNetwork
         using var flat = activations.flatten(1);
         using var a = dropout1.forward(flat);
         using var b = hidden.forward(a);
-        using var c = F.leaky_relu(b, 0.01);
+        using var c = LeakyRelu.Apply(b);
         using var d = dropout2.forward(c);
         return (activations, output.forward(d));
     }

@@ -11,7 +11,7 @@ namespace Amil.MLNet.Trainers.Training;
 internal sealed class TrainingCheckpoint
 {
     private const string Magic = "AMIL-CHECKPOINT";
-    private const int Version = 1;
+    private const int Version = 2;   // 2: our own Adam state (AdamOptimizer)
 
     public required NetworkSpec Spec { get; init; }
     /// <summary>Seed, data size and options that must match for a resume to reproduce the uninterrupted run.</summary>
@@ -88,19 +88,6 @@ internal sealed class TrainingCheckpoint
         {
             throw new InvalidDataException($"{path}: the checkpoint is truncated; restart the training without --resume.");
         }
-    }
-
-    public static byte[] SaveOptimizer(TorchSharp.Modules.OptimizerHelper optimizer)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) optimizer.save_state_dict(writer);
-        return stream.ToArray();
-    }
-
-    public static void LoadOptimizer(TorchSharp.Modules.OptimizerHelper optimizer, byte[] state)
-    {
-        using var reader = new BinaryReader(new MemoryStream(state));
-        optimizer.load_state_dict(reader);
     }
 
     public static byte[] SaveRandomState()

@@ -17,8 +17,8 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                               BagReader? validationReader, IReadOnlySet<DataViewRowId>? validationRows, float[] classWeights)
     {
         using var network = TorchSeeding.Seeded(options.Seed, () => BagNetwork.Create(spec));
-        using var optimizer = torch.optim.Adam(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
-                                               weight_decay: options.WeightDecay);
+        using var optimizer = new AdamOptimizer(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
+                                                options.WeightDecay);
         using var weights = tensor(classWeights);
         var history = new List<EpochReport>();
         float[]? best = null;
@@ -37,7 +37,11 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
                 throw new InvalidDataException($"{path}: the checkpoint belongs to a training with other data or settings; resume with the same data and options, or start afresh.");
             network.ImportWeights(checkpoint.Weights);
-            TrainingCheckpoint.LoadOptimizer(optimizer, checkpoint.OptimizerState);
+            try { optimizer.LoadState(checkpoint.OptimizerState); }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
+            }
             TrainingCheckpoint.LoadRandomState(checkpoint.RandomState);
             history.AddRange(checkpoint.History);
             (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.BestLoss, checkpoint.SinceBest, checkpoint.Epoch + 1);
@@ -77,7 +81,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 new TrainingCheckpoint
                 {
                     Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = current!, BestWeights = best, BestEpoch = bestEpoch,
-                    BestLoss = bestLoss, SinceBest = sinceBest, History = history, OptimizerState = TrainingCheckpoint.SaveOptimizer(optimizer),
+                    BestLoss = bestLoss, SinceBest = sinceBest, History = history, OptimizerState = optimizer.SaveState(),
                     RandomState = TrainingCheckpoint.SaveRandomState(),
                 }.Save(checkpointPath);
             options.OnEpochEnd?.Invoke(report);
@@ -88,7 +92,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     }
 
     private static (double Loss, double Accuracy) RunEpoch(BagNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
-                                                           torch.optim.Optimizer? optimizer, Action<int> onBag, CancellationToken cancel)
+                                                           AdamOptimizer? optimizer, Action<int> onBag, CancellationToken cancel)
     {
         double lossSum = 0;
         int correct = 0, count = 0;
@@ -103,9 +107,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var loss = F.cross_entropy(logits, target) * classWeights[bag.ClassIndex];
             if (optimizer is not null)
             {
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
             }
             lossSum += loss.item<float>();
             if (logits.argmax(1).item<long>() == bag.ClassIndex) correct++;

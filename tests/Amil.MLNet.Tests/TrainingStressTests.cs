@@ -1,0 +1,156 @@
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Training;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using SkiaSharp;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>
+/// Training used to die at random with "Expected false to be true … toFloat": TorchSharp's Adam passes implicit
+/// Scalars that a finalizer can free during the native call. A thread forcing full collections makes that window
+/// likely; these trainings must survive it.
+/// </summary>
+public class TrainingStressTests
+{
+    [Fact]
+    public void ShortTrainingsOnSmallBagsSurviveForcedCollections()
+    {
+        var root = Directory.CreateTempSubdirectory("amil-stress-").FullName;
+        try
+        {
+            var rows = SmallImages(root, 24);
+            using var hammer = new CollectionHammer();
+            for (int run = 0; run < 4; run++)
+            {
+                var ml = new MLContext(run);
+                var data = ml.Data.LoadFromEnumerable(rows);
+                var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+                    .Append(ml.Transforms.BagPatches(new PatchBaggingOptions { CropHeight = null, CropWidth = null }))
+                    .Append(ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
+                    {
+                        MaxEpochs = 3, Seed = run, ValidationFraction = 0, Architecture = run == 3
+                            ? NetworkArchitecture.CnnBaseline : NetworkArchitecture.AttentionMil,
+                    }));
+                var model = pipeline.Fit(data);
+                Assert.NotEmpty(model.LastTransformer.History);
+                // Scoring (attention or Grad-CAM) runs under the same pressure.
+                var scores = model.Transform(data).GetColumn<float[]>("Score").ToList();
+                Assert.All(scores, s => Assert.Equal(1.0, s.Sum(), 4));
+            }
+            Assert.True(hammer.Collections > 20, $"only {hammer.Collections} forced collections ran");
+        }
+        finally { Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void AdamOptimizerStepsExactlyLikeTorchSharpAdam()
+    {
+        var spec = new NetworkSpec(28, 500, 128, true, 2);
+        using var reference = TorchSeeding.Seeded(3, () => BagNetwork.Create(spec));
+        using var ours = TorchSeeding.Seeded(3, () => BagNetwork.Create(spec));
+        Assert.Equal(reference.ExportWeights(), ours.ExportWeights());
+        using var torchAdam = optim.Adam(reference.parameters(), 1e-3, 0.9, 0.999, weight_decay: 1e-4);
+        using var adam = new AdamOptimizer(ours.parameters(), 1e-3, 0.9, 0.999, weightDecay: 1e-4);
+        var layout = new BagLayout(3, 28, 28, 4, 5, 0, 0, 140, 112);
+        var random = new Random(7);
+        for (int step = 0; step < 12; step++)
+        {
+            var pixels = Enumerable.Range(0, layout.Count * layout.PatchLength).Select(_ => (float)random.NextDouble()).ToArray();
+            long label = step % 2;
+            foreach (var (network, stepper) in new (BagNetwork, Action)[]
+                     { (reference, () => { torchAdam.zero_grad(); }), (ours, adam.ZeroGrad) })
+            {
+                using var scope = NewDisposeScope();
+                stepper();
+                var logits = network.Logits(tensor(pixels, network.InputShape(layout, pixels.Length)), layout);
+                F.cross_entropy(logits, tensor(new[] { label })).backward();
+                if (network == reference) torchAdam.step(); else adam.Step();
+            }
+        }
+        Assert.Equal(reference.ExportWeights(), ours.ExportWeights());
+    }
+
+    [Fact]
+    public void AdamStateRoundTripsAndRejectsAnotherNetwork()
+    {
+        var spec = new NetworkSpec(28, 20, 8, false, 2);
+        using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
+        using var adam = new AdamOptimizer(network.parameters(), 1e-3);
+        var layout = new BagLayout(3, 28, 28, 1, 3, 0, 0, 84, 28);
+        using (var scope = NewDisposeScope())
+        {
+            var pixels = torch.rand(3, 3, 28, 28);
+            F.cross_entropy(network.Logits(pixels, layout), tensor(new[] { 1L })).backward();
+            adam.Step();
+        }
+        var state = adam.SaveState();
+        using var copy = new AdamOptimizer(network.parameters(), 1e-3);
+        copy.LoadState(state);
+        Assert.Equal(state, copy.SaveState());
+
+        using var other = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec with { EmbeddingSize = 30 }));
+        using var otherAdam = new AdamOptimizer(other.parameters(), 1e-3);
+        Assert.Throws<InvalidDataException>(() => otherAdam.LoadState(state));
+        Assert.Throws<InvalidDataException>(() => copy.LoadState(state[..^5]));
+    }
+
+    /// <summary>Two classes of 112×140 images (20 patches of 28 px each), told apart by brightness.</summary>
+    private static List<ImageRow> SmallImages(string root, int count)
+    {
+        var rows = new List<ImageRow>();
+        var random = new Random(5);
+        for (int i = 0; i < count; i++)
+        {
+            string label = i % 2 == 0 ? "dark" : "light";
+            using var bitmap = new SKBitmap(140, 112);
+            for (int y = 0; y < 112; y++)
+            for (int x = 0; x < 140; x++)
+            {
+                byte v = (byte)((label == "dark" ? 60 : 160) + random.Next(60));
+                bitmap.SetPixel(x, y, new SKColor(v, (byte)(v / 2), v));
+            }
+            var path = Path.Combine(root, $"{label}-{i}.png");
+            using (var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)) File.WriteAllBytes(path, data.ToArray());
+            rows.Add(new ImageRow { ImagePath = path, Label = label });
+        }
+        return rows;
+    }
+
+    /// <summary>Forces full collections and finalizers on a background thread until disposed.</summary>
+    private sealed class CollectionHammer : IDisposable
+    {
+        private readonly CancellationTokenSource stop = new();
+        private readonly Thread thread;
+        public int Collections;
+
+        public CollectionHammer()
+        {
+            thread = new Thread(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    Interlocked.Increment(ref Collections);
+                }
+            }) { IsBackground = true };
+            thread.Start();
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+            thread.Join();
+            stop.Dispose();
+        }
+    }
+}
