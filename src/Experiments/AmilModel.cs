@@ -53,7 +53,7 @@ public sealed class AmilModel
 
     public static AmilModel Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model file not found; pass the model.zip written by train (runs/<name>/model.zip).", path);
+        Transforms.Persistence.ModelFileCheck.Verify(path);
         var ml = new MLContext(seed: 1).RegisterAmilComponents();
         ITransformer model;
         try { model = ml.Model.Load(path, out _); }
@@ -61,7 +61,14 @@ public sealed class AmilModel
         {
             throw new InvalidDataException($"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by train.", e);
         }
-        return new AmilModel(ml, model);
+        try { return new AmilModel(ml, model); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException)
+        {
+            // Another pipeline's model asks for its own input columns ("Could not find input column 'X'").
+            throw new InvalidDataException($"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). " +
+                                           "Pass a model.zip written by amil train, or saved from a pipeline that starts with " +
+                                           "ml.Transforms.BagPatches() on an ImagePath column.", e);
+        }
     }
 
     public void Save(string path)

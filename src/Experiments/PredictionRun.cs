@@ -19,17 +19,43 @@ public static class PredictionRun
         [property: JsonPropertyName("map")] string Map,
         [property: JsonPropertyName("patches")] IReadOnlyList<PatchValue> Patches);
 
-    public static IReadOnlyList<Prediction> Run(string modelPath, string input, string outDirectory, Action<string> log)
+    /// <summary>Scores every image; with <see cref="BadImagePolicy.Skip"/>, unusable images are left out, logged and listed
+    /// in skipped.json instead of stopping the job.</summary>
+    public static IReadOnlyList<Prediction> Run(string modelPath, string input, string outDirectory, Action<string> log,
+                                                BadImagePolicy onBadImage = BadImagePolicy.Error)
     {
         var model = AmilModel.Load(modelPath);
         var images = ListImages(input);
-        log($"Scoring {images.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
-        var predictions = model.Score(images).Select(s => ToPrediction(s, model.ClassNames)).ToList();
+        var skipped = new List<SkippedImage>();
+        var usable = ImageScreening.Screen(images.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
+                                   .Select(r => r.Path).ToList();
+        log($"Scoring {usable.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
+        List<Prediction> predictions;
+        if (onBadImage == BadImagePolicy.Error) predictions = model.Score(usable).Select(s => ToPrediction(s, model.ClassNames)).ToList();
+        else
+        {
+            // One image at a time, so an image the model's own patch settings cannot cut (e.g. smaller than its crop) is skipped too.
+            predictions = [];
+            foreach (var image in usable)
+            {
+                try { predictions.AddRange(model.Score([image]).Select(s => ToPrediction(s, model.ClassNames))); }
+                catch (Exception e) when (UserProblem(e) is { } problem) { skipped.Add(new SkippedImage(image, problem)); }
+            }
+        }
+        foreach (var s in skipped) log($"skipped {s.Path}: {s.Reason}");
         Directory.CreateDirectory(outDirectory);
         var path = System.IO.Path.Combine(outDirectory, "predictions.json");
         RunFiles.WriteJson(path, predictions);
-        log($"Wrote {path}.");
+        if (skipped.Count > 0) RunFiles.WriteJson(System.IO.Path.Combine(outDirectory, "skipped.json"), skipped);
+        log($"Wrote {path}{(skipped.Count > 0 ? $" ({skipped.Count} skipped image(s) listed in skipped.json)" : "")}.");
         return predictions;
+    }
+
+    private static string? UserProblem(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is Transforms.Images.ImageReadException or DatasetException or IOException) return x.Message;
+        return null;
     }
 
     public static Prediction ToPrediction(ScoredImage s, IReadOnlyList<string> classes)

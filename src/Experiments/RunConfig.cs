@@ -21,7 +21,11 @@ public static class RunConfig
         var config = Path.Combine(runDir, TrainingRun.ConfigFile);
         if (!File.Exists(config)) throw new FileNotFoundException($"{runDir}: no {TrainingRun.ConfigFile}; --resume needs a run folder written by train.", config);
         if (!File.Exists(Path.Combine(runDir, TrainingRun.CheckpointFile)))
-            throw new FileNotFoundException($"{runDir}: no {TrainingRun.CheckpointFile} (the run stopped before its first epoch ended); start it again without --resume.");
+            throw File.Exists(Path.Combine(runDir, TrainingRun.ModelFile))
+                ? new ArgumentException($"{runDir}: the run already finished ({TrainingRun.ModelFile} is there); there is nothing to resume. " +
+                                        "Start a new run with another --out.")
+                : new FileNotFoundException($"{runDir}: no {TrainingRun.CheckpointFile} (the run stopped before its first epoch ended); " +
+                                            "start it again without --resume.", config);
         using var json = JsonDocument.Parse(File.ReadAllText(config));
         if (!json.RootElement.TryGetProperty("settings", out var saved))
             throw new InvalidDataException($"{config}: written by an older Amil.MLNet without saved settings; it cannot be resumed.");

@@ -14,6 +14,10 @@ public sealed record TrainSettings
     public int? Stride { get; init; }
     /// <summary>"HxW" or "none".</summary>
     public string? Crop { get; init; }
+    /// <summary>Resize every image to "HxW" before the crop, or "none"; null: the dataset's setting.</summary>
+    public string? Resize { get; init; }
+    /// <summary>Largest bag (patches per image) to accept; null: what the memory budget allows for the encoder and patch size.</summary>
+    public int? MaxPatches { get; init; }
     public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
     public int Patience { get; init; } = 10;
     public bool BalanceClasses { get; init; }

@@ -4,6 +4,7 @@ using System.Text;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Training;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Microsoft.ML;
@@ -29,20 +30,39 @@ public static class TrainingRun
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
         // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
-        var split = DataPreparation.ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked);
+        var split = DataPreparation.ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked,
+                                                  TrainingMemory.Budget(settings, bagging));
         if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
         if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
+        foreach (var warning in SplitCoverage.Warnings(split, classes)) log(warning);
 
         string runDir = Path.GetFullPath(settings.OutDirectory ??
             Path.Combine("runs", $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
         bool created = !Directory.Exists(runDir);
-        if (!created && !settings.ResumeFromCheckpoint && File.Exists(Path.Combine(runDir, CheckpointFile)))
-            throw new ArgumentException($"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out.");
-        Directory.CreateDirectory(runDir);
+        try { Directory.CreateDirectory(runDir); }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new UnauthorizedAccessException($"{runDir}: cannot create the run folder ({e.Message}); pick another --out or fix its permissions.", e);
+        }
+        // Taken before anything is written, and before the clean-up below can run: a second job on this folder stops here.
+        using var folderLock = AcquireLock(runDir, created);
+        if (!settings.ResumeFromCheckpoint)
+        {
+            if (File.Exists(Path.Combine(runDir, CheckpointFile)))
+                throw new ArgumentException($"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out.");
+            if (File.Exists(Path.Combine(runDir, ModelFile)))
+                throw new ArgumentException($"{runDir} already holds a finished run ({ModelFile}); pick another --out (nothing there is overwritten).");
+        }
         string dataHash = RunConfig.DataHash(root, records);
         if (settings.ResumeFromCheckpoint) RunConfig.CheckSameData(runDir, dataHash);
-        using var logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint) { AutoFlush = true };
+        StreamWriter logFile;
+        try { logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint) { AutoFlush = true }; }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.", e);
+        }
+        using var _ = logFile;
         void Log(string line) { log(line); logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  {line}"); }
         try
         {
@@ -53,13 +73,51 @@ public static class TrainingRun
             Log("Interrupted; the last finished epoch is saved.");
             throw new TrainingInterruptedException(runDir);
         }
-        catch when (created)
+        catch (TrainingDivergedException e)
         {
-            // A failed run leaves nothing half-written behind.
-            logFile.Dispose();
-            try { Directory.Delete(runDir, recursive: true); } catch (IOException) { }
+            string kept = File.Exists(Path.Combine(runDir, CheckpointFile))
+                ? $" The last good epoch ({e.Epoch - 1}) stays in {Path.Combine(runDir, CheckpointFile)}; nothing else was written." : "";
+            if (kept.Length == 0 && created) RemoveUnfinished(runDir, logFile);
+            else logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  error: {e.Message}{kept}");
+            throw new TrainingDivergedException(e.Message + kept, e.Epoch);
+        }
+        catch (Exception e) when (e is not RunIncompleteException && created && !HoldsFinishedWork(runDir))
+        {
+            // A failed run that finished nothing leaves nothing half-written behind.
+            RemoveUnfinished(runDir, logFile);
             throw;
         }
+    }
+
+    public const string ModelFile = "model.zip";
+
+    private static RunFolderLock AcquireLock(string runDir, bool created)
+    {
+        try { return RunFolderLock.Acquire(runDir); }
+        catch (UnauthorizedAccessException e)
+        {
+            if (created) TryDelete(runDir);
+            throw new UnauthorizedAccessException($"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.", e);
+        }
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
+    /// <summary>A model or a checkpoint of a finished epoch: work that is never deleted.</summary>
+    private static bool HoldsFinishedWork(string runDir) =>
+        File.Exists(Path.Combine(runDir, ModelFile)) || File.Exists(Path.Combine(runDir, CheckpointFile));
+
+    private static void RemoveUnfinished(string runDir, StreamWriter logFile)
+    {
+        logFile.Dispose();
+        TryDelete(runDir);
+    }
+
+    /// <summary>Clean-up never hides the error that made it necessary.</summary>
+    private static void TryDelete(string directory)
+    {
+        try { Directory.Delete(directory, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static Result Train(TrainSettings settings, DatasetEntry entry, string root, IReadOnlyList<ImageRecord> records, DatasetSplit split,
@@ -109,7 +167,7 @@ public static class TrainingRun
             MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
             BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
             CheckpointPath = Path.Combine(runDir, CheckpointFile), ResumeFromCheckpoint = settings.ResumeFromCheckpoint, Cancellation = cancel,
-            OnBag = settings.OnBag,
+            OnBag = settings.OnBag, OnWarning = log,
             OnEpochEnd = r =>
             {
                 log($"epoch {r.Epoch,3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}" +
@@ -141,23 +199,35 @@ public static class TrainingRun
         WriteHistory(attention.History);
 
         var model = new AmilModel(ml, pipeline);
-        model.Save(Path.Combine(runDir, "model.zip"));
-        log($"Saved {Path.Combine(runDir, "model.zip")} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s).");
-
-        var metrics = new RunMetrics(attention.ClassNames,
-            split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
-            split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-            attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport };
-        RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
-        // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
-        File.Delete(Path.Combine(runDir, CheckpointFile));
-        try { Reporting.RunReport.Write(runDir, null, log); }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
+        model.Save(Path.Combine(runDir, ModelFile));
+        log($"Saved {Path.Combine(runDir, ModelFile)} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s).");
+        try { return Finish(); }
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The model and metrics are complete; a report that cannot be drawn must not throw them away.
-            log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
+            string message = $"The model was trained and saved to {Path.Combine(runDir, ModelFile)}, but the step after it failed: " +
+                             $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the test split again with " +
+                             $"amil evaluate --model {Path.Combine(runDir, ModelFile)}.";
+            log("error: " + message);
+            throw new RunIncompleteException(message, e);
         }
-        return new Result(runDir, metrics);
+
+        Result Finish()
+        {
+            var metrics = new RunMetrics(attention.ClassNames,
+                split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
+                split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
+                attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport };
+            RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
+            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
+            File.Delete(Path.Combine(runDir, CheckpointFile));
+            try { Reporting.RunReport.Write(runDir, null, log); }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
+            {
+                // The model and metrics are complete; a report that cannot be drawn must not throw them away.
+                log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
+            }
+            return new Result(runDir, metrics);
+        }
     }
 
     private sealed class LabelRow

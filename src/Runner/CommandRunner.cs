@@ -60,7 +60,8 @@ internal static class CommandRunner
     private static Exception? UserError(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
-            if (x is DatasetException or ImageReadException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            if (x is Experiments.RunIncompleteException or Experiments.RunFolderBusyException or Trainers.Training.TrainingDivergedException
+                  or DatasetException or ImageReadException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
                 return x;
         return null;
     }

@@ -29,18 +29,26 @@ internal static class DatasetsCommand
             }
         }));
 
-        var name = new Argument<string>("name") { Description = "Dataset name in datasets.json." };
-        var check = new Command("check", "Read every image header of a dataset; report unusable files, classes, patients, magnifications, mask coverage and split sizes.\nExample: amil datasets check synthetic")
-        { name, datasets };
+        var name = new Argument<string?>("name") { Description = "Dataset name in datasets.json (default: the file's \"default\").", Arity = ArgumentArity.ZeroOrOne };
+        var data = CommonOptions.Data();
+        var layout = CommonOptions.Layout();
+        var check = new Command("check", "Decode every image of a dataset; report unusable files (truncated ones too), classes, patients, magnifications, " +
+                                         "mask coverage, split sizes and each class's count per split.\n" +
+                                         "Example: amil datasets check synthetic\n         amil datasets check --data ~/imgs --layout image-folder")
+        { name, datasets, data, layout };
         check.SetAction(r => CommandRunner.Run(r, () =>
         {
-            var report = LiveProgress.Count("checking images", (log, progress) => DatasetCheck.Run(new DatasetSelection(r.GetValue(name), r.GetValue(datasets)), log, progress));
+            var selection = new DatasetSelection(r.GetValue(name), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
+            var report = LiveProgress.Count("checking images", (log, progress) => DatasetCheck.Run(selection, log, progress));
             Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
             foreach (var (c, n) in report.Classes) Console.WriteLine($"  class {c}: {n}");
             if (report.Patients > 0) Console.WriteLine($"  patients: {report.Patients}");
             foreach (var (m, n) in report.Magnifications) Console.WriteLine($"  magnification {m}: {n}");
             Console.WriteLine($"  masks: {report.Masks} of {report.Images} images{(report.Masks == 0 ? " (no masks/ folder: localization cannot be measured)" : "")}");
             Console.WriteLine($"  split: train {report.Split.Train.Count}, validation {report.Split.Validation.Count}, test {report.Split.Test.Count}");
+            foreach (var (c, train, validation, test) in report.ClassesBySplit)
+                Console.WriteLine($"    {c}: train {train}, validation {validation}, test {test}");
+            foreach (var warning in report.Warnings) Console.WriteLine($"  {warning}");
             foreach (var p in report.Problems) Console.WriteLine($"  unusable: {p.Path}: {p.Reason}");
             if (report.Problems.Count > 0)
                 throw new DatasetException($"{report.Problems.Count} unusable file(s) in '{report.Name}'; fix or remove them, or train with --on-bad-image skip.");

@@ -20,6 +20,12 @@ internal static class TrainCommand
         var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default: the dataset's, 28)." };
         var stride = new Option<int?>("--stride") { Description = "Patch stride in pixels (default: the dataset's, 28); smaller than the patch = overlap." };
         var crop = new Option<string?>("--crop") { Description = "Centre crop HxW, or none for the whole image (default: the dataset's, 448x700)." };
+        var resize = new Option<string?>("--resize") { Description = "Resize every image to HxW before the crop, or none (default: the dataset's, none)." };
+        var maxPatches = new Option<int?>("--max-patches")
+        {
+            Description = "Largest bag (patches per image) to train on; larger bags stop the job before training with the memory they would need " +
+                          "(default: what a 6 GB budget allows for the encoder and patch size, about 24,600 LeNet patches of 28 px).",
+        };
         var pooling = new Option<string>("--pooling") { Description = "attention or gated.", DefaultValueFactory = _ => "attention" };
         pooling.AcceptOnlyFromAmong("attention", "gated");
         var patience = new Option<int>("--patience") { Description = "Early-stopping patience in epochs (0 = off).", DefaultValueFactory = _ => defaults.Patience };
@@ -48,14 +54,14 @@ internal static class TrainCommand
                                            "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n" +
                                            "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)\n" +
                                            "         amil train --resume runs/synthetic-20261125-101500")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, encoder, featureCache, resume };
+        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, resize, maxPatches, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, encoder, featureCache, resume };
         command.SetAction(r => CommandRunner.Run(r, () =>
         {
             var settings = new TrainSettings
             {
                 Dataset = CommonOptions.Selection(r, dataset, datasets, data, layout), OutDirectory = r.GetValue(output),
                 Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride),
-                Crop = r.GetValue(crop), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
+                Crop = r.GetValue(crop), Resize = r.GetValue(resize), MaxPatches = r.GetValue(maxPatches), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
                 Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
                 OnBadImage = CommonOptions.Policy(r, onBadImage),
                 CnnBaseline = r.GetValue(baseline) == "cnn", CnnInputScale = r.GetValue(cnnScale),

@@ -95,6 +95,12 @@ public sealed class AttentionMilOptions
     /// <summary>Called after every epoch (progress display). Default none.</summary>
     public Action<EpochReport>? OnEpochEnd { get; set; }
 
+    /// <summary>Called with a warning worth showing the user (e.g. a loss exploding while still finite). Default none.</summary>
+    public Action<string>? OnWarning { get; set; }
+
+    /// <summary>An epoch whose training loss exceeds the first epoch's by this factor draws a warning. Default 100.</summary>
+    public double ExplodingLossFactor { get; set; } = 100;
+
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(LabelColumnName)) throw new ArgumentException("LabelColumnName must be set.");

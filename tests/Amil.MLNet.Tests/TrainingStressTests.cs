@@ -6,7 +6,6 @@ using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using SkiaSharp;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -27,7 +26,7 @@ public class TrainingStressTests
         var root = Directory.CreateTempSubdirectory("amil-stress-").FullName;
         try
         {
-            var rows = SmallImages(root, 24);
+            var rows = TestImages.Rows(TestImages.ImageFolder(root, parts: ("", 12)));
             using var hammer = new CollectionHammer();
             for (int run = 0; run < 4; run++)
             {
@@ -101,28 +100,6 @@ public class TrainingStressTests
         using var otherAdam = new AdamOptimizer(other.parameters(), 1e-3);
         Assert.Throws<InvalidDataException>(() => otherAdam.LoadState(state));
         Assert.Throws<InvalidDataException>(() => copy.LoadState(state[..^5]));
-    }
-
-    /// <summary>Two classes of 112×140 images (20 patches of 28 px each), told apart by brightness.</summary>
-    private static List<ImageRow> SmallImages(string root, int count)
-    {
-        var rows = new List<ImageRow>();
-        var random = new Random(5);
-        for (int i = 0; i < count; i++)
-        {
-            string label = i % 2 == 0 ? "dark" : "light";
-            using var bitmap = new SKBitmap(140, 112);
-            for (int y = 0; y < 112; y++)
-            for (int x = 0; x < 140; x++)
-            {
-                byte v = (byte)((label == "dark" ? 60 : 160) + random.Next(60));
-                bitmap.SetPixel(x, y, new SKColor(v, (byte)(v / 2), v));
-            }
-            var path = Path.Combine(root, $"{label}-{i}.png");
-            using (var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)) File.WriteAllBytes(path, data.ToArray());
-            rows.Add(new ImageRow { ImagePath = path, Label = label });
-        }
-        return rows;
     }
 
     /// <summary>Forces full collections and finalizers on a background thread until disposed.</summary>

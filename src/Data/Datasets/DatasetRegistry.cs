@@ -44,7 +44,13 @@ public sealed partial class DatasetRegistry
         if (!System.IO.File.Exists(file)) throw new DatasetException($"{file}: datasets file not found; pass --datasets FILE or run from the repository root.");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(System.IO.File.ReadAllText(file), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new DatasetException($"{file}: not valid JSON ({e.Message})."); }
+        catch (JsonException e)
+        {
+            // System.Text.Json counts lines and columns from 0; editors count from 1.
+            string reason = e.Message.Split(" LineNumber:")[0].Split(" Path:")[0].TrimEnd(' ', '|', '.');
+            string where = e.LineNumber is long line ? $" at line {line + 1}, column {(e.BytePositionInLine ?? 0) + 1}" : "";
+            throw new DatasetException($"{file}: not valid JSON{where}: {reason}.");
+        }
         using (doc)
         {
             var problems = new List<string>();

@@ -13,6 +13,9 @@ internal static class NetworkCache
         var (spec, id, weights) = NetworkState.Decode(state);
         return Networks.GetOrAdd((id, weights.Length), _ => new Lazy<BagNetwork>(() =>
         {
+            if (NetworkState.Hash(weights.Span) != id)
+                throw new InvalidDataException("The model's network weights do not match their checksum: the model file is damaged; " +
+                                               "restore it from a copy or train the model again.");
             var network = BagNetwork.Create(spec);
             network.ImportWeights(weights.Span);
             network.eval();

@@ -36,7 +36,8 @@ internal static class NetworkState
         return (spec, id, blob.AsMemory(start));
     }
 
-    private static ulong Hash(ReadOnlySpan<float> values)
+    /// <summary>The id: a checksum of the weights, checked again when a network is rebuilt from a loaded model.</summary>
+    public static ulong Hash(ReadOnlySpan<float> values)
     {
         ulong h = 14695981039346656037UL; // FNV-1a
         foreach (var v in values) { h ^= BitConverter.SingleToUInt32Bits(v); h *= 1099511628211UL; }

@@ -54,7 +54,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             network.train();
             var shuffle = new Random(Transforms.StableSeed.Mix(options.Seed, epoch));
             var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead, cancel), weights, optimizer,
-                                                      (done) => options.OnBag?.Invoke(done, trainRows.Count, true), cancel);
+                                                      (done) => options.OnBag?.Invoke(done, trainRows.Count, true), epoch, cancel);
 
             (double Loss, double Accuracy)? validation = null;
             if (validationReader is not null)
@@ -63,8 +63,16 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 using var _ = no_grad();
                 int total = validationCount;
                 validation = RunEpoch(network, validationReader.Read(validationRows, null, options.ReadAhead, cancel), weights, null,
-                                      (done) => options.OnBag?.Invoke(done, total, false), cancel);
+                                      (done) => options.OnBag?.Invoke(done, total, false), epoch, cancel);
             }
+            // Compared with the first epoch, or in the first epoch with an uninformed guess's loss, ln C.
+            var (reference, what) = history.Count > 0 ? (history[0].TrainLoss, "the first epoch's")
+                                                       : (Math.Log(classWeights.Length), "a uniform guess's");
+            if (trainLoss > options.ExplodingLossFactor * reference && reference > 0)
+                options.OnWarning?.Invoke(
+                    FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ") +
+                    FormattableString.Invariant($"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; ") +
+                    FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G})."));
 
             // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
             double score = validation?.Loss ?? -epoch;
@@ -92,7 +100,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     }
 
     private static (double Loss, double Accuracy) RunEpoch(BagNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
-                                                           AdamOptimizer? optimizer, Action<int> onBag, CancellationToken cancel)
+                                                           AdamOptimizer? optimizer, Action<int> onBag, int epoch, CancellationToken cancel)
     {
         double lossSum = 0;
         int correct = 0, count = 0;
@@ -105,13 +113,20 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var logits = network.Logits(input, layout);
             // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.
             var loss = F.cross_entropy(logits, target) * classWeights[bag.ClassIndex];
+            float lossValue = loss.item<float>();
+            // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
+            if (!float.IsFinite(lossValue))
+                throw new TrainingDivergedException(
+                    $"Training diverged: the {(optimizer is null ? "validation" : "training")} loss is " +
+                    FormattableString.Invariant($"{lossValue} in epoch {epoch} (bag {count + 1}). ") +
+                    "Lower the learning rate and train again.", epoch);
             if (optimizer is not null)
             {
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step();
             }
-            lossSum += loss.item<float>();
+            lossSum += lossValue;
             if (logits.argmax(1).item<long>() == bag.ClassIndex) correct++;
             count++;
             onBag(count);

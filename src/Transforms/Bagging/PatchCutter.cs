@@ -11,12 +11,10 @@ public static class PatchCutter
             image = ImageResizer.Resize(image, rw, rh);
 
         if (SizeProblem(image.Width, image.Height, options) is string problem) throw new ImageReadException(source, problem);
-        int regionW = options.CropWidth ?? image.Width, regionH = options.CropHeight ?? image.Height;
-        if (regionW > image.Width || regionH > image.Height) image = ImageFrame.PadToAtLeast(image, regionW, regionH);
-
-        int regionX = (image.Width - regionW) / 2, regionY = (image.Height - regionH) / 2;
-        int p = options.PatchSize, stride = options.Stride;
-        var layout = new BagLayout(3, p, stride, (regionH - p) / stride + 1, (regionW - p) / stride + 1, regionX, regionY, regionW, regionH);
+        var layout = Layout(image.Width, image.Height, options);
+        if (layout.RegionWidth > image.Width || layout.RegionHeight > image.Height)
+            image = ImageFrame.PadToAtLeast(image, layout.RegionWidth, layout.RegionHeight);
+        int p = options.PatchSize;
 
         var pixels = new float[layout.Count * layout.PatchLength];
         byte[] src = image.Pixels;
@@ -41,6 +39,18 @@ public static class PatchCutter
         return new PatchBag(pixels, layout, new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height));
     }
 
+    /// <summary>The bag an image of this size (before any resize) gives, without decoding it: grid and analysed region.
+    /// Only meaningful when <see cref="SizeProblem"/> is null.</summary>
+    public static BagLayout Layout(int width, int height, PatchBaggingOptions options)
+    {
+        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh) (width, height) = (rw, rh);
+        int regionW = options.CropWidth ?? width, regionH = options.CropHeight ?? height;
+        int paddedW = Math.Max(width, regionW), paddedH = Math.Max(height, regionH);
+        int p = options.PatchSize, stride = options.Stride;
+        return new BagLayout(3, p, stride, (regionH - p) / stride + 1, (regionW - p) / stride + 1,
+                             (paddedW - regionW) / 2, (paddedH - regionH) / 2, regionW, regionH);
+    }
+
     /// <summary>Why an image of this size (before any resize) cannot be cut with these options; null when it can.
     /// Cheap enough to screen a whole dataset from image headers before training starts.</summary>
     public static string? SizeProblem(int width, int height, PatchBaggingOptions options)
@@ -48,7 +58,7 @@ public static class PatchCutter
         if (options.ResizeWidth is int rw && options.ResizeHeight is int rh) (width, height) = (rw, rh);
         int regionW = options.CropWidth ?? width, regionH = options.CropHeight ?? height;
         if ((regionW > width || regionH > height) && options.SmallImages == SmallImagePolicy.Error)
-            return $"image is {width}x{height} (WxH) but the crop is {regionW}x{regionH}; " +
+            return $"image is {height}x{width} (HxW) but the crop is {regionH}x{regionW} (HxW); " +
                    "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (--pad-small-images / SmallImages = Pad).";
         if (regionW < options.PatchSize || regionH < options.PatchSize)
             return $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.";
