@@ -10,6 +10,7 @@ public static class RgbImageReader
     {
         if (IsTiff(path)) return TiffCodec.Read(path);
         using var codec = OpenCodec(path);
+        CheckDecodable(path, codec.Info.Width, codec.Info.Height);
         var target = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         var status = codec.GetPixels(target, bitmap.GetPixels());
@@ -26,6 +27,17 @@ public static class RgbImageReader
         if (IsTiff(path)) return TiffCodec.ReadSize(path);
         using var codec = OpenCodec(path);
         return (codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>Largest image decoded whole (2^28 pixels, e.g. 16384×16384): beyond it one image's buffers outgrow .NET arrays
+    /// (and a corrupt header often claims such sizes).</summary>
+    public const long MaxPixels = 1L << 28;
+
+    internal static void CheckDecodable(string path, int width, int height)
+    {
+        if ((long)width * height > MaxPixels)
+            throw new ImageReadException(path, $"image is {height}x{width} (HxW), over the {MaxPixels:N0} pixels decoded whole; " +
+                                               "downscale it first (whole-slide images need a tiled reader).");
     }
 
     private static bool IsTiff(string path)

@@ -13,13 +13,25 @@ internal static class TiffCodec
         head.Length >= 4 && ((head[0] == 'I' && head[1] == 'I' && head[2] == 42 && head[3] == 0) ||
                              (head[0] == 'M' && head[1] == 'M' && head[2] == 0 && head[3] == 42));
 
-    public static (int Width, int Height) ReadSize(string path)
+    public static (int Width, int Height) ReadSize(string path) => Guarded(path, () =>
     {
         using var tiff = Open(path, "r");
         return Size(tiff, path);
+    });
+
+    public static RgbImage Read(string path) => Guarded(path, () => Decode(path));
+
+    /// <summary>LibTiff.NET answers some corrupt files with casts and index errors of its own; they mean "corrupt file".</summary>
+    private static T Guarded<T>(string path, Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is not (ImageReadException or IOException or UnauthorizedAccessException or OutOfMemoryException))
+        {
+            throw new ImageReadException(path, $"not a readable TIFF ({e.GetType().Name}: {e.Message.Split('\n')[0]}); the file may be corrupt.");
+        }
     }
 
-    public static RgbImage Read(string path)
+    private static RgbImage Decode(string path)
     {
         using var tiff = Open(path, "r");
         var (width, height) = Size(tiff, path);
@@ -71,6 +83,7 @@ internal static class TiffCodec
     {
         int width = tiff.GetField(TiffTag.IMAGEWIDTH)?[0].ToInt() ?? 0, height = tiff.GetField(TiffTag.IMAGELENGTH)?[0].ToInt() ?? 0;
         if (width <= 0 || height <= 0) throw new ImageReadException(path, "TIFF has no image size; the file is corrupt.");
+        RgbImageReader.CheckDecodable(path, width, height);
         return (width, height);
     }
 
