@@ -7,6 +7,8 @@ namespace Amil.MLNet.Experiments;
 public sealed class RunFolderLock : IDisposable
 {
     public const string FileName = ".lock";
+    // What .NET reports when another process holds the lock: EWOULDBLOCK from flock, ERROR_SHARING_VIOLATION on Windows.
+    private const int SharingViolationUnix = 11, SharingViolationWindows = unchecked((int)0x80070020);
     private readonly FileStream _stream;
     private readonly string _path;
 
@@ -24,7 +26,7 @@ public sealed class RunFolderLock : IDisposable
             stream.Flush();
             return new RunFolderLock(stream, path);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException e) when (e.HResult is SharingViolationUnix or SharingViolationWindows)
         {
             throw new RunFolderBusyException(
                 $"{runDirectory} is in use by another job (its {FileName} is locked); wait for that job to end or pick another --out.");

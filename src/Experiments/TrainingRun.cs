@@ -94,7 +94,7 @@ public static class TrainingRun
     private static RunFolderLock AcquireLock(string runDir, bool created)
     {
         try { return RunFolderLock.Acquire(runDir); }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is UnauthorizedAccessException or (IOException and not RunFolderBusyException))
         {
             if (created) TryDelete(runDir);
             throw new UnauthorizedAccessException($"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.", e);

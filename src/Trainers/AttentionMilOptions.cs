@@ -62,8 +62,18 @@ public sealed class AttentionMilOptions
     /// <summary>Weight classes inversely to their frequency in the training split (ignored when <see cref="ClassWeights"/> is set). Default false.</summary>
     public bool BalanceClasses { get; set; }
 
-    /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default 1.</summary>
-    public int Seed { get; set; } = 1;
+    /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default: drawn from
+    /// the <see cref="Microsoft.ML.MLContext"/> the trainer came from (so <c>new MLContext(seed: 7)</c> reproduces), or
+    /// <see cref="DefaultSeed"/> when the trainer is built without one.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>The seed used when neither <see cref="Seed"/> nor an MLContext seed is given.</summary>
+    public const int DefaultSeed = 1;
+
+    /// <summary>The seed training uses.</summary>
+    internal int EffectiveSeed => Seed ?? DefaultSeed;
+
+    internal AttentionMilOptions Clone() => (AttentionMilOptions)MemberwiseClone();
 
     /// <summary>Bags decoded ahead of the network on a background thread. Default 4.</summary>
     public int ReadAhead { get; set; } = 4;

@@ -3,15 +3,30 @@ using Amil.MLNet.Trainers.Scoring;
 using Amil.MLNet.Trainers.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 
 namespace Amil.MLNet.Trainers;
 
 /// <summary>
-/// Attention-based multiple instance learning (Ilse et al. 2018) on bags of patches, trained end to end with TorchSharp.
-/// Reach it as <c>ml.MulticlassClassification.Trainers.AttentionMil(options)</c>.
+/// Attention-based multiple instance learning (Ilse et al. 2018) on bags of patches or of patch features, trained with
+/// TorchSharp. Reach it as <c>ml.MulticlassClassification.Trainers.AttentionMil(...)</c>.
 /// </summary>
-public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
+public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransformer, AttentionMilModelParameters>
 {
+    /// <summary>No normalisation, calibration or caching wanted (bags are decoded lazily); a validation set is supported.</summary>
+    public TrainerInfo Info { get; } = CreateInfo();
+
+    // TrainerInfo's constructor is internal to ML.NET; its parameters are (normalization, calibration, caching,
+    // supportValid, supportIncrementalTrain, supportTest).
+    private static TrainerInfo CreateInfo()
+    {
+        var constructor = typeof(TrainerInfo).GetConstructors(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic |
+                                                              System.Reflection.BindingFlags.Public)
+                                             .FirstOrDefault(c => c.GetParameters().Length == 6);
+        return constructor?.Invoke([false, false, false, true, false, false]) as TrainerInfo
+               ?? (TrainerInfo)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(TrainerInfo));
+    }
+
     private readonly MLContext _ml;
     private readonly AttentionMilOptions _options;
 
@@ -26,7 +41,10 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
     public AttentionMilTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, picking the best epoch on <paramref name="validationData"/> when given.</summary>
-    public AttentionMilTransformer Fit(IDataView trainData, IDataView? validationData)
+    public AttentionMilTransformer Fit(IDataView trainData, IDataView? validationData) =>
+        UnwrappingDataView.Guard(() => Train(trainData, validationData));
+
+    private AttentionMilTransformer Train(IDataView trainData, IDataView? validationData)
     {
         var reader = new BagReader(trainData, _options.BagColumnName, _options.LabelColumnName, _options.GroupColumnName);
         var rows = reader.ListRows();
@@ -45,20 +63,29 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         }
         else
         {
-            var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.Seed);
+            var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.EffectiveSeed);
             trainRows = rows.Select(r => r.RowId).Where(id => !held.Contains(id)).ToHashSet();
             if (held.Count > 0) { validationReader = reader; validationRows = held; }
         }
 
         var first = reader.First();
-        var spec = Spec(first.Layout, first.Pixels.Length, reader.ClassCount);
+        var architecture = ArchitectureFor(first.Layout, first.Pixels.Length);
+        var spec = Spec(architecture, first.Layout, first.Pixels.Length, reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
         var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
 
         var state = NetworkState.Encode(result.Spec, result.Weights);
-        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames, _options.Architecture).Fit(trainData);
-        return new AttentionMilTransformer(scoring, reader.ClassNames, result.History, result.BestEpoch);
+        var taken = trainData.Schema.Select(c => c.Name);
+        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames, architecture, taken).Fit(trainData);
+        var model = new AttentionMilModelParameters(reader.ClassNames, architecture, result.History, result.BestEpoch);
+        return new AttentionMilTransformer(scoring, model, _options.BagColumnName, trainData.Schema[_options.BagColumnName].Type);
     }
+
+    /// <summary>Patch bags hold 3·P² values a patch, feature bags a feature vector: the bag itself says which network fits.</summary>
+    private NetworkArchitecture ArchitectureFor(Transforms.Bagging.BagLayout layout, int bagLength) =>
+        _options.Architecture == NetworkArchitecture.AttentionMil && bagLength != layout.Count * layout.PatchLength
+            ? NetworkArchitecture.FeatureAttentionMil
+            : _options.Architecture;
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -69,7 +96,8 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
             throw new ArgumentException($"Attention-MIL needs a key-typed label column '{_options.LabelColumnName}'; add ml.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\").");
         // The scoring stages do not depend on the trained values, so a placeholder state shows the real output schema.
         var placeholder = NetworkState.Encode(new NetworkSpec(28, 1, 1, false, 2) { Architecture = _options.Architecture }, [0f]);
-        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"], _options.Architecture).GetOutputSchema(inputSchema);
+        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"], _options.Architecture, inputSchema.Select(c => c.Name))
+                           .GetOutputSchema(inputSchema);
     }
 
     private float[] ClassWeights(IReadOnlyList<RowInfo> trainRows, int classCount)
@@ -90,18 +118,18 @@ public sealed class AttentionMilTrainer : IEstimator<AttentionMilTransformer>
         return weights;
     }
 
-    private NetworkSpec Spec(Transforms.Bagging.BagLayout layout, int bagLength, int classes)
+    private NetworkSpec Spec(NetworkArchitecture architecture, Transforms.Bagging.BagLayout layout, int bagLength, int classes)
     {
         var spec = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, _options.Pooling == AttentionPoolingKind.GatedAttention, classes)
         {
-            Architecture = _options.Architecture, InputScale = 1,
+            Architecture = architecture, InputScale = 1,
         };
-        if (_options.Architecture == NetworkArchitecture.FeatureAttentionMil)
+        if (architecture == NetworkArchitecture.FeatureAttentionMil)
         {
             if (bagLength % layout.Count != 0) throw new ArgumentException($"Feature bags must hold the same number of features per patch; got {bagLength} values for {layout.Count} patches.");
             return spec with { FeatureSize = bagLength / layout.Count, DropoutPercent = (int)Math.Round(_options.FeatureDropout * 100) };
         }
-        if (_options.Architecture != NetworkArchitecture.CnnBaseline) return spec;
+        if (architecture != NetworkArchitecture.CnnBaseline) return spec;
         if (layout.Stride != layout.PatchSize)
             throw new ArgumentException($"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = patch size (got stride {layout.Stride}, patch {layout.PatchSize}).");
         spec = spec with { Rows = layout.Rows, Cols = layout.Columns, InputScale = _options.CnnInputScale };

@@ -1,39 +1,52 @@
 using Microsoft.ML;
+using Amil.MLNet.Trainers.Scoring;
 using Microsoft.ML.Data;
 
 namespace Amil.MLNet.Trainers;
 
 /// <summary>
-/// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities), <c>PredictedLabel</c> (key) and
-/// <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>, one Grad-CAM
-/// value per patch). Saves as ML.NET stages; after
-/// <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c> restores it (as a transformer chain).
+/// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities, slots named by class), <c>PredictedLabel</c>
+/// (key) and <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>, one
+/// Grad-CAM value per patch). Saves as ML.NET stages; after <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c>
+/// restores it (as a transformer chain).
 /// </summary>
-public sealed class AttentionMilTransformer : ITransformer, ICanSaveModel
+public sealed class AttentionMilTransformer : ISingleFeaturePredictionTransformer<AttentionMilModelParameters>, ICanSaveModel
 {
     private readonly ITransformer _scoring;
 
-    internal AttentionMilTransformer(ITransformer scoring, IReadOnlyList<string> classNames, IReadOnlyList<EpochReport> history, int bestEpoch)
+    internal AttentionMilTransformer(ITransformer scoring, AttentionMilModelParameters model, string bagColumnName, DataViewType bagType)
     {
         _scoring = scoring;
-        ClassNames = classNames;
-        History = history;
-        BestEpoch = bestEpoch;
+        Model = model;
+        FeatureColumnName = bagColumnName;
+        FeatureColumnType = bagType;
     }
 
+    /// <summary>Classes, network and training history.</summary>
+    public AttentionMilModelParameters Model { get; }
+
+    /// <summary>The bag column the model reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>The bag column's type.</summary>
+    public DataViewType FeatureColumnType { get; }
+
     /// <summary>Class names in key order (Score slot i = class i).</summary>
-    public IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames => Model.ClassNames;
 
     /// <summary>Per-epoch training and validation figures.</summary>
-    public IReadOnlyList<EpochReport> History { get; }
+    public IReadOnlyList<EpochReport> History => Model.History;
 
-    /// <summary>The epoch whose weights the model holds (lowest validation loss, or the last epoch without validation).</summary>
-    public int BestEpoch { get; }
+    /// <summary>The epoch whose weights the model holds.</summary>
+    public int BestEpoch => Model.BestEpoch;
 
     public bool IsRowToRowMapper => _scoring.IsRowToRowMapper;
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scoring.GetOutputSchema(inputSchema);
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scoring.GetRowToRowMapper(inputSchema);
-    public IDataView Transform(IDataView input) => _scoring.Transform(input);
+
+    /// <summary>Scores lazily; a failure inside a row (e.g. an unreadable image) surfaces as its own exception, not as
+    /// ML.NET's "worker encountered exception" wrapper.</summary>
+    public IDataView Transform(IDataView input) => new UnwrappingDataView(_scoring.Transform(input));
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_scoring).Save(ctx);
 }

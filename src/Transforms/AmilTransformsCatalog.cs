@@ -1,31 +1,53 @@
 using Amil.MLNet.Transforms.Bagging;
-using Microsoft.ML;
+using Amil.MLNet.Transforms.Features;
 using Microsoft.ML.Runtime;
 
-namespace Amil.MLNet.Transforms;
+namespace Microsoft.ML;
 
-/// <summary>Catalog entry points: <c>ml.Transforms.BagPatches(...)</c>.</summary>
+/// <summary>Amil.MLNet's transforms on <c>ml.Transforms</c>: image → bag of patches → bag of features.</summary>
 public static class AmilTransformsCatalog
 {
-    /// <summary>Cuts each image (a column of file paths) into a bag of patches with grid coordinates.</summary>
+    /// <summary>Cuts each image into a bag of square patches with grid coordinates (centre crop 448×700 by default).</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">The bag column; <c>{name}Layout</c>, <c>{name}Coordinates</c> and <c>{name}Frame</c> come
+    /// with it. Default "Bag".</param>
+    /// <param name="inputColumnName">Image file paths (text) or encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>).
+    /// Default "ImagePath".</param>
+    /// <param name="patchSize">Patch side in pixels. Default 28.</param>
+    /// <param name="stride">Step between patches in pixels (smaller than the patch: overlap). Default 28.</param>
+    public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, string outputColumnName = "Bag",
+                                                   string inputColumnName = "ImagePath", int patchSize = 28, int stride = 28) =>
+        catalog.BagPatches(new PatchBaggingOptions
+        {
+            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, PatchSize = patchSize, Stride = stride,
+        });
+
+    /// <summary>Cuts each image into a bag of patches with every setting of <paramref name="options"/>.</summary>
     public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, PatchBaggingOptions options) =>
-        new(GetContext(catalog), options);
+        new(PrivateContext(catalog), options);
 
-    /// <summary>Cuts each image into a bag with the reference defaults (crop 448×700, 28 px patches, stride 28).</summary>
-    public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, string outputColumnName = "Bag", string inputColumnName = "ImagePath") =>
-        new(GetContext(catalog), new PatchBaggingOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+    /// <summary>Bag of patches → bag of frozen ImageNet ResNet18 features (512 per patch) on ONNX Runtime.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">The feature bag column (with its <c>{name}Layout</c>). Default "Features".</param>
+    /// <param name="inputColumnName">The bag column written by <see cref="BagPatches(TransformsCatalog, string, string, int, int)"/>.
+    /// Default "Bag".</param>
+    public static PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, string outputColumnName = "Features",
+                                                             string inputColumnName = "Bag") =>
+        catalog.ExtractPatchFeatures(new PatchFeatureOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
 
-    /// <summary>Bag of patches → bag of frozen ImageNet ResNet18 features (512 per patch) through ONNX Runtime.</summary>
-    public static Features.PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, Features.PatchFeatureOptions? options = null) =>
-        new(GetContext(catalog), options ?? new Features.PatchFeatureOptions());
+    /// <summary>Bag of patches → bag of features with every setting of <paramref name="options"/>.</summary>
+    public static PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, PatchFeatureOptions options) =>
+        new(PrivateContext(catalog), options);
 
     /// <summary>Registers this assembly's saved-model components so <c>ml.Model.Load</c> can rebuild them.</summary>
-    public static void RegisterAmilTransforms(this ComponentCatalog catalog) =>
+    public static void RegisterAmilTransforms(this ComponentCatalog catalog)
+    {
         catalog.RegisterAssembly(typeof(AmilTransformsCatalog).Assembly);
+    }
 
     // ML.NET keeps a catalog's host environment internal. Our transforms hold no host state (settings travel in the
     // saved state vector), so their inner ML.NET stages are built on a private context.
-    internal static MLContext GetContext(TransformsCatalog catalog)
+    private static MLContext PrivateContext(TransformsCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new MLContext(seed: 0);

@@ -80,6 +80,11 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         var metrics = ml.MulticlassClassification.Evaluate(scored, "Label", "Score", "PredictedLabel");
         Assert.InRange(metrics.MicroAccuracy, 0, 1);
         Assert.Equal(6, metrics.ConfusionMatrix.Counts.Sum(r => r.Sum()));
+        // Score's slots are named by class, so ML.NET's confusion table speaks of benign and malignant.
+        var table = metrics.ConfusionMatrix.GetFormattedConfusionTable();
+        Assert.Contains("benign", table);
+        Assert.Contains("malignant", table);
+        Assert.DoesNotContain("__Amil", table);
     }
 
     [Fact]

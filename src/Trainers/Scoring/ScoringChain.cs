@@ -17,27 +17,43 @@ internal static class ScoringChain
         architecture == Networks.NetworkArchitecture.CnnBaseline ? GradCamColumn : AttentionColumn;
     private const string PredictedNameColumn = "__AmilPredictedName";
 
+    /// <param name="takenColumnNames">Columns of the input: a class whose name is one of them keeps an internal slot name.</param>
     public static IEstimator<ITransformer> Build(MLContext ml, string bagColumn, float[] networkState, IReadOnlyList<string> classNames,
-                                                 Networks.NetworkArchitecture architecture)
+                                                 Networks.NetworkArchitecture architecture, IEnumerable<string> takenColumnNames)
     {
         var probabilityColumns = Enumerable.Range(0, classNames.Count).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i).ToArray();
+        // Concatenate names each Score slot after its source column, and ML.NET's evaluator prints those slot names:
+        // so each probability is first copied to a column named after its class (unless that name is taken).
+        var taken = new HashSet<string>(takenColumnNames, StringComparer.Ordinal)
+        {
+            bagColumn, ScoreColumn, PredictedLabelColumn, AttentionColumn, GradCamColumn, PredictedNameColumn,
+            PatchBaggingEstimator.LayoutColumnName(bagColumn), PatchBaggingEstimator.CoordinatesColumnName(bagColumn),
+            PatchBaggingEstimator.FrameColumnName(bagColumn), PersistedState.KeyColumnName,
+        };
+        var slotColumns = classNames.Select((name, i) => taken.Contains(name) || name.StartsWith("__Amil", StringComparison.Ordinal)
+            || classNames.Count(n => n == name) > 1 ? probabilityColumns[i] : name).ToArray();
+        var named = slotColumns.Select((c, i) => (c, i)).Where(x => x.c != probabilityColumns[x.i])
+                               .Select(x => new InputOutputColumnPair(x.c, probabilityColumns[x.i])).ToArray();
         var allProbabilityColumns = Enumerable.Range(0, AttentionMilScoringMappingFactory.MaxClasses).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
         var indexToName = classNames.Select((name, i) => new KeyValuePair<uint, string>((uint)i, name));
         var keyData = ml.Data.LoadFromEnumerable(classNames.Select(n => new ClassNameRow { Value = n }));
 
-        return PersistedState.Attach(ml, AttentionMilScoringMappingFactory.StateColumn, networkState)
+        IEstimator<ITransformer> chain = PersistedState.Attach(ml, AttentionMilScoringMappingFactory.StateColumn, networkState)
             .Append(ml.Transforms.CopyColumns(AttentionMilScoringMappingFactory.BagColumn, bagColumn))
             .Append(ml.Transforms.CopyColumns(AttentionMilScoringMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(bagColumn)))
             .Append(ml.Transforms.CustomMapping<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>(
-                AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName))
-            .Append(ml.Transforms.Concatenate(ScoreColumn, probabilityColumns))
+                AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName));
+        foreach (var pair in named) chain = chain.Append(ml.Transforms.CopyColumns(pair.OutputColumnName, pair.InputColumnName));
+        return chain
+            .Append(ml.Transforms.Concatenate(ScoreColumn, slotColumns))
             .Append(ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn))
             .Append(ml.Transforms.Conversion.MapValue(PredictedNameColumn, indexToName, AttentionMilScoringMappingFactory.PredictedIndexColumn))
             .Append(ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData))
             .Append(ml.Transforms.DropColumns(
-                [.. allProbabilityColumns, PersistedState.KeyColumnName, AttentionMilScoringMappingFactory.StateColumn,
-                 AttentionMilScoringMappingFactory.BagColumn, AttentionMilScoringMappingFactory.LayoutColumn,
-                 AttentionMilScoringMappingFactory.PredictedIndexColumn, AttentionMilScoringMappingFactory.AttentionColumn, PredictedNameColumn]));
+                [.. allProbabilityColumns, .. named.Select(p => p.OutputColumnName), PersistedState.KeyColumnName,
+                 AttentionMilScoringMappingFactory.StateColumn, AttentionMilScoringMappingFactory.BagColumn,
+                 AttentionMilScoringMappingFactory.LayoutColumn, AttentionMilScoringMappingFactory.PredictedIndexColumn,
+                 AttentionMilScoringMappingFactory.AttentionColumn, PredictedNameColumn]));
     }
 
     private sealed class ClassNameRow

@@ -16,7 +16,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     public TrainingResult Run(BagReader reader, NetworkSpec spec, IReadOnlySet<DataViewRowId> trainRows,
                               BagReader? validationReader, IReadOnlySet<DataViewRowId>? validationRows, float[] classWeights)
     {
-        using var network = TorchSeeding.Seeded(options.Seed, () => BagNetwork.Create(spec));
+        using var network = TorchSeeding.Seeded(options.EffectiveSeed, () => BagNetwork.Create(spec));
         using var optimizer = new AdamOptimizer(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
                                                 options.WeightDecay);
         using var weights = tensor(classWeights);
@@ -27,7 +27,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         var cancel = options.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
         string fingerprint = FormattableString.Invariant(
-            $"{options.Seed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{string.Join(',', classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
+            $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{string.Join(',', classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
 
         bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
 
@@ -52,7 +52,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         {
             var clock = Stopwatch.StartNew();
             network.train();
-            var shuffle = new Random(Transforms.StableSeed.Mix(options.Seed, epoch));
+            var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
             var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead, cancel), weights, optimizer,
                                                       (done) => options.OnBag?.Invoke(done, trainRows.Count, true), epoch, cancel);
 

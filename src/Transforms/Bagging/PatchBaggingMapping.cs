@@ -26,15 +26,37 @@ public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggi
         [ColumnName(FrameColumn)] public int[] Frame { get; set; } = [];
     }
 
-    public static void Map(Input input, Output output)
+    public static void Map(Input input, Output output) => Fill(output, RgbImageReader.Read(input.Path), input.State, input.Path);
+
+    public override Action<Input, Output> GetMapping() => Map;
+
+    /// <summary>Cuts <paramref name="image"/> with the saved settings into the output columns.</summary>
+    internal static void Fill(Output output, RgbImage image, float[] state, string source)
     {
-        var options = PatchBaggingState.Decode(input.State);
-        var bag = PatchCutter.Cut(RgbImageReader.Read(input.Path), options, input.Path);
+        var bag = PatchCutter.Cut(image, PatchBaggingState.Decode(state), source);
         output.Bag = bag.Pixels;
         output.Layout = bag.Layout.Encode();
         output.Coordinates = bag.Coordinates();
         output.Frame = bag.Frame.Encode();
     }
+}
 
-    public override Action<Input, Output> GetMapping() => Map;
+/// <summary>The row mapping for encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>): bytes + settings → bag columns.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+public sealed class PatchBaggingBytesMappingFactory
+    : CustomMappingFactory<PatchBaggingBytesMappingFactory.Input, PatchBaggingMappingFactory.Output>
+{
+    public const string ContractName = "Amil.PatchBaggingBytes.v1";
+    internal const string BytesColumn = "__AmilImageBytes";
+
+    public sealed class Input
+    {
+        [ColumnName(BytesColumn)] public byte[] Bytes { get; set; } = [];
+        [ColumnName(PatchBaggingMappingFactory.StateColumn)] public float[] State { get; set; } = [];
+    }
+
+    public static void Map(Input input, PatchBaggingMappingFactory.Output output) =>
+        PatchBaggingMappingFactory.Fill(output, RgbImageReader.Decode(input.Bytes, "image bytes"), input.State, "image bytes");
+
+    public override Action<Input, PatchBaggingMappingFactory.Output> GetMapping() => Map;
 }

@@ -10,6 +10,23 @@ public static class RgbImageReader
     {
         if (IsTiff(path)) return TiffCodec.Read(path);
         using var codec = OpenCodec(path);
+        return Decode(codec, path);
+    }
+
+    /// <summary>Decodes an encoded image held in memory (e.g. a column from ML.NET's <c>LoadRawImageBytes</c>);
+    /// <paramref name="name"/> names it in messages.</summary>
+    public static RgbImage Decode(byte[] bytes, string name = "image")
+    {
+        if (bytes.Length == 0) throw new ImageReadException(name, "no image data (0 bytes).");
+        if (TiffCodec.IsTiff(bytes)) return TiffCodec.Decode(bytes, name);
+        using var stream = new SKMemoryStream(bytes);
+        using var codec = SKCodec.Create(stream, out var result) ?? throw new ImageReadException(name,
+            $"not a readable image ({result}); the data may be corrupt, truncated or not an image at all.");
+        return Decode(codec, name);
+    }
+
+    private static RgbImage Decode(SKCodec codec, string path)
+    {
         CheckDecodable(path, codec.Info.Width, codec.Info.Height);
         var target = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);

@@ -19,7 +19,20 @@ internal static class TiffCodec
         return Size(tiff, path);
     });
 
-    public static RgbImage Read(string path) => Guarded(path, () => Decode(path));
+    public static RgbImage Read(string path) => Guarded(path, () =>
+    {
+        using var tiff = Open(path, "r");
+        return Decode(tiff, path);
+    });
+
+    /// <summary>Decodes TIFF bytes held in memory; <paramref name="name"/> names them in messages.</summary>
+    public static RgbImage Decode(byte[] bytes, string name) => Guarded(name, () =>
+    {
+        CapturingHandler.LastError = null;
+        using var tiff = Tiff.ClientOpen(name, "r", new MemoryStream(bytes, writable: false), new TiffStream())
+            ?? throw new ImageReadException(name, $"not a readable TIFF ({CapturingHandler.LastError ?? "unknown error"}); the data may be corrupt.");
+        return Decode(tiff, name);
+    });
 
     /// <summary>LibTiff.NET answers some corrupt files with casts and index errors of its own; they mean "corrupt file".</summary>
     private static T Guarded<T>(string path, Func<T> read)
@@ -31,9 +44,8 @@ internal static class TiffCodec
         }
     }
 
-    private static RgbImage Decode(string path)
+    private static RgbImage Decode(Tiff tiff, string path)
     {
-        using var tiff = Open(path, "r");
         var (width, height) = Size(tiff, path);
         var raster = new int[checked(width * height)];
         CapturingHandler.LastError = null;
