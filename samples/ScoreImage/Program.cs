@@ -12,7 +12,7 @@ if (args.Length != 2)
 }
 
 var ml = new MLContext();
-ml.RegisterAmilComponents();                       // lets ml.Model.Load rebuild our stages
+ml.RegisterAmilComponents(); // lets ml.Model.Load rebuild our stages
 ITransformer model = ml.Model.Load(args[0], out _);
 
 var input = ml.Data.LoadFromEnumerable(new[] { new ImageInput { ImagePath = Path.GetFullPath(args[1]) } });
@@ -26,7 +26,10 @@ var result = new
 {
     path = row.ImagePath,
     predicted = classNames.GetValues()[(int)row.PredictedLabel - 1].ToString(),
-    probabilities = classNames.DenseValues().Select((name, i) => (name.ToString(), row.Score[i])).ToDictionary(p => p.Item1, p => p.Item2),
+    probabilities = classNames
+        .DenseValues()
+        .Select((name, i) => (name.ToString(), row.Score[i]))
+        .ToDictionary(p => p.Item1, p => p.Item2),
     attention = row.Attention,
 };
 Console.WriteLine(JsonSerializer.Serialize(result));

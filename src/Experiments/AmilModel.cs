@@ -7,18 +7,27 @@ namespace Amil.MLNet.Experiments;
 /// <summary>One scored image: prediction, probabilities, and the localization map (one value per patch, grid order)
 /// with the grid that places it on the image.</summary>
 /// <param name="MapKind">"attention" (Attention-MIL) or "gradcam" (the CNN baseline).</param>
-public sealed record ScoredImage(string Path, int PredictedIndex, float[] Probabilities, float[] Map, int[] Coordinates,
-                                 Transforms.Bagging.BagLayout Layout, string MapKind)
+public sealed record ScoredImage(
+    string Path,
+    int PredictedIndex,
+    float[] Probabilities,
+    float[] Map,
+    int[] Coordinates,
+    Transforms.Bagging.BagLayout Layout,
+    string MapKind
+)
 {
     public int PatchSize => Layout.PatchSize;
 
     /// <summary>The map on its patch grid.</summary>
     public Localization.Heatmaps.PatchMap PatchMap => new(Map, Layout);
 
-    /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were recorded (no resize).</summary>
+    /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were
+    /// recorded (no resize).</summary>
     public Transforms.Bagging.ImageFrame? Frame { get; init; }
 
-    /// <summary>The image as the model saw it (resized and padded like the bag), so maps drawn on it land on the right pixels.</summary>
+    /// <summary>The image as the model saw it (resized and padded like the bag), so maps drawn on it land on the right
+    /// pixels.</summary>
     public Transforms.Images.RgbImage Prepare(Transforms.Images.RgbImage image) => Frame?.Apply(image) ?? image;
 }
 
@@ -35,9 +44,16 @@ public sealed class AmilModel
         var schema = model.GetOutputSchema(SchemaDefinitionFor<ImageInput>(ml));
         foreach (var required in new[] { "Score", "PredictedLabel", "BagCoordinates", "BagLayout" })
             if (schema.GetColumnOrNull(required) is null)
-                throw new InvalidDataException($"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → BagPatches → AttentionMil).");
-        _mapColumn = schema.GetColumnOrNull("Attention") is not null ? "Attention" : schema.GetColumnOrNull("GradCam") is not null ? "GradCam"
-            : throw new InvalidDataException("The model has neither an 'Attention' nor a 'GradCam' output; it is not an Amil.MLNet image model.");
+                throw new InvalidDataException(
+                    $"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → "
+                        + $"BagPatches → AttentionMil)."
+                );
+        _mapColumn =
+            schema.GetColumnOrNull("Attention") is not null ? "Attention"
+            : schema.GetColumnOrNull("GradCam") is not null ? "GradCam"
+            : throw new InvalidDataException(
+                "The model has neither an 'Attention' nor a 'GradCam' output; it is not an Amil.MLNet image model."
+            );
         VBuffer<ReadOnlyMemory<char>> names = default;
         schema["PredictedLabel"].GetKeyValues(ref names);
         ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -56,18 +72,38 @@ public sealed class AmilModel
         Transforms.Persistence.ModelFileCheck.Verify(path);
         var ml = new MLContext(seed: 1).RegisterAmilComponents();
         ITransformer model;
-        try { model = ml.Model.Load(path, out _); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or System.IO.InvalidDataException or ArgumentException or IOException)
+        try
         {
-            throw new InvalidDataException($"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by train.", e);
+            model = ml.Model.Load(path, out _);
         }
-        try { return new AmilModel(ml, model); }
+        catch (Exception e)
+            when (e
+                    is InvalidOperationException
+                        or FormatException
+                        or System.IO.InvalidDataException
+                        or ArgumentException
+                        or IOException
+            )
+        {
+            throw new InvalidDataException(
+                $"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by "
+                    + $"train.",
+                e
+            );
+        }
+        try
+        {
+            return new AmilModel(ml, model);
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException)
         {
             // Another pipeline's model asks for its own input columns ("Could not find input column 'X'").
-            throw new InvalidDataException($"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). " +
-                                           "Pass a model.zip written by amil train, or saved from a pipeline that starts with " +
-                                           "ml.Transforms.BagPatches() on an ImagePath column.", e);
+            throw new InvalidDataException(
+                $"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). "
+                    + "Pass a model.zip written by amil train, or saved from a pipeline that starts with "
+                    + "ml.Transforms.BagPatches() on an ImagePath column.",
+                e
+            );
         }
     }
 
@@ -84,19 +120,29 @@ public sealed class AmilModel
         var scored = _model.Transform(data);
         scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), _mapColumn).Fit(scored).Transform(scored);
         bool hasFrame = scored.Schema.GetColumnOrNull("BagFrame") is not null;
-        if (!hasFrame) scored = _ml.Transforms.CopyColumns("BagFrame", "BagLayout").Fit(scored).Transform(scored);   // placeholder, ignored
+        if (!hasFrame)
+            // placeholder, ignored
+            scored = _ml.Transforms.CopyColumns("BagFrame", "BagLayout").Fit(scored).Transform(scored);
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
-            yield return new ScoredImage(row.ImagePath, (int)row.PredictedLabel - 1, row.Score, row.Map, row.BagCoordinates, layout, MapKind)
+            yield return new ScoredImage(
+                row.ImagePath,
+                (int)row.PredictedLabel - 1,
+                row.Score,
+                row.Map,
+                row.BagCoordinates,
+                layout,
+                MapKind
+            )
             {
                 Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
             };
         }
     }
 
-    private static DataViewSchema SchemaDefinitionFor<T>(MLContext ml) where T : class =>
-        ml.Data.LoadFromEnumerable(Array.Empty<T>()).Schema;
+    private static DataViewSchema SchemaDefinitionFor<T>(MLContext ml)
+        where T : class => ml.Data.LoadFromEnumerable(Array.Empty<T>()).Schema;
 
     private sealed class ScoredRow
     {

@@ -14,59 +14,107 @@ public sealed record ClassificationMetrics(
     [property: JsonPropertyName("auc")] double? Auc,
     [property: JsonPropertyName("confusion_matrix")] int[][] ConfusionMatrix,
     [property: JsonPropertyName("patient_accuracy")] double? PatientAccuracy,
-    [property: JsonPropertyName("patients")] int? Patients)
+    [property: JsonPropertyName("patients")] int? Patients
+)
 {
-    /// <summary>Computes the metrics with ML.NET's multiclass evaluator, plus ROC AUC (two classes) and patient-level accuracy.</summary>
+    /// <summary>Computes the metrics with ML.NET's multiclass evaluator, plus ROC AUC (two classes) and patient-level
+    /// accuracy.</summary>
     /// <param name="truth">True class index per scored image, same order.</param>
     /// <param name="patients">Patient per image (null entries = unknown).</param>
-    public static ClassificationMetrics Compute(IReadOnlyList<ScoredImage> scored, IReadOnlyList<int> truth, IReadOnlyList<string?> patients, int classCount)
+    public static ClassificationMetrics Compute(
+        IReadOnlyList<ScoredImage> scored,
+        IReadOnlyList<int> truth,
+        IReadOnlyList<string?> patients,
+        int classCount
+    )
     {
-        if (scored.Count == 0) throw new ArgumentException("No images to evaluate.");
+        if (scored.Count == 0)
+            throw new ArgumentException("No images to evaluate.");
         var ml = new MLContext(seed: 1);
         // Measured on ML.NET 5.0.1: an in-memory key column built this way takes the 0-based class index
         // (the tests pin this down with known accuracies).
-        var rows = scored.Select((s, i) => new EvalRow { Label = (uint)truth[i], Score = s.Probabilities, PredictedLabel = (uint)s.PredictedIndex });
+        var rows = scored.Select(
+            (s, i) =>
+                new EvalRow
+                {
+                    Label = (uint)truth[i],
+                    Score = s.Probabilities,
+                    PredictedLabel = (uint)s.PredictedIndex,
+                }
+        );
         var schema = SchemaDefinition.Create(typeof(EvalRow));
         schema[nameof(EvalRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
         schema[nameof(EvalRow.PredictedLabel)].ColumnType = new KeyDataViewType(typeof(uint), classCount);
         schema[nameof(EvalRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, classCount);
         var view = ml.Data.LoadFromEnumerable(rows, schema);
-        var m = ml.MulticlassClassification.Evaluate(view, nameof(EvalRow.Label), nameof(EvalRow.Score), nameof(EvalRow.PredictedLabel));
+        var m = ml.MulticlassClassification.Evaluate(
+            view,
+            nameof(EvalRow.Label),
+            nameof(EvalRow.Score),
+            nameof(EvalRow.PredictedLabel)
+        );
 
         var confusion = Enumerable.Range(0, classCount).Select(_ => new int[classCount]).ToArray();
-        for (int i = 0; i < scored.Count; i++) confusion[truth[i]][scored[i].PredictedIndex]++;
-        double macroF1 = Enumerable.Range(0, classCount).Average(c =>
-        {
-            double tp = confusion[c][c], fp = confusion.Sum(r => r[c]) - tp, fn = confusion[c].Sum() - tp;
-            return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
-        });
-        double? auc = classCount == 2 ? RocAuc(scored.Select(s => (double)s.Probabilities[1]).ToList(), truth.Select(t => t == 1).ToList()) : null;
+        for (int i = 0; i < scored.Count; i++)
+            confusion[truth[i]][scored[i].PredictedIndex]++;
+        double macroF1 = Enumerable
+            .Range(0, classCount)
+            .Average(c =>
+            {
+                double tp = confusion[c][c],
+                    fp = confusion.Sum(r => r[c]) - tp,
+                    fn = confusion[c].Sum() - tp;
+                return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
+            });
+        double? auc =
+            classCount == 2
+                ? RocAuc(scored.Select(s => (double)s.Probabilities[1]).ToList(), truth.Select(t => t == 1).ToList())
+                : null;
 
         double? patientAccuracy = null;
         int? patientCount = null;
         if (patients.Any(p => p is not null))
         {
-            var perPatient = Enumerable.Range(0, scored.Count).Where(i => patients[i] is not null).GroupBy(i => patients[i]!)
-                .Select(g => g.Average(i => scored[i].PredictedIndex == truth[i] ? 1.0 : 0.0)).ToList();
+            var perPatient = Enumerable
+                .Range(0, scored.Count)
+                .Where(i => patients[i] is not null)
+                .GroupBy(i => patients[i]!)
+                .Select(g => g.Average(i => scored[i].PredictedIndex == truth[i] ? 1.0 : 0.0))
+                .ToList();
             patientAccuracy = perPatient.Average();
             patientCount = perPatient.Count;
         }
-        return new ClassificationMetrics(scored.Count, m.MicroAccuracy, m.MacroAccuracy, macroF1, m.LogLoss, auc, confusion, patientAccuracy, patientCount);
+        return new ClassificationMetrics(
+            scored.Count,
+            m.MicroAccuracy,
+            m.MacroAccuracy,
+            macroF1,
+            m.LogLoss,
+            auc,
+            confusion,
+            patientAccuracy,
+            patientCount
+        );
     }
 
     /// <summary>Area under the ROC curve (Mann–Whitney U, ties count half); null when one class is absent.</summary>
     public static double? RocAuc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
     {
-        int pos = positive.Count(p => p), neg = positive.Count - pos;
-        if (pos == 0 || neg == 0) return null;
+        int pos = positive.Count(p => p),
+            neg = positive.Count - pos;
+        if (pos == 0 || neg == 0)
+            return null;
         var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
         double rankSum = 0;
-        for (int i = 0; i < order.Length;)
+        for (int i = 0; i < order.Length; )
         {
             int j = i;
-            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]]) j++;
+            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]])
+                j++;
             double rank = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) if (positive[order[k]]) rankSum += rank;
+            for (int k = i; k <= j; k++)
+                if (positive[order[k]])
+                    rankSum += rank;
             i = j + 1;
         }
         return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);

@@ -2,13 +2,22 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), with classes, patients,
+/// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), with classes,
+/// patients,
 /// magnifications, masks, split sizes and each class's count in every part of the split.</summary>
 public static class DatasetCheck
 {
-    public sealed record Report(string Name, string Root, int Images, IReadOnlyList<(string Class, int Count)> Classes, int Patients,
-                                IReadOnlyList<(string Magnification, int Count)> Magnifications, int Masks, DatasetSplit Split,
-                                IReadOnlyList<SkippedImage> Problems)
+    public sealed record Report(
+        string Name,
+        string Root,
+        int Images,
+        IReadOnlyList<(string Class, int Count)> Classes,
+        int Patients,
+        IReadOnlyList<(string Magnification, int Count)> Magnifications,
+        int Masks,
+        DatasetSplit Split,
+        IReadOnlyList<SkippedImage> Problems
+    )
     {
         /// <summary>Images per class in train, validation and test.</summary>
         public IReadOnlyList<(string Class, int Train, int Validation, int Test)> ClassesBySplit =>
@@ -23,12 +32,37 @@ public static class DatasetCheck
         var (entry, root) = selection.Resolve();
         var problems = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, problems);
-        // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here too.
-        ImageScreening.Screen(records, DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()), BadImagePolicy.Skip, problems, fullDecode: true, progress);
-        return new Report(entry.Name, root, records.Count,
-            [.. records.GroupBy(x => x.Label).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))],
+        // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here
+        // too.
+        ImageScreening.Screen(
+            records,
+            DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()),
+            BadImagePolicy.Skip,
+            problems,
+            fullDecode: true,
+            progress
+        );
+        return new Report(
+            entry.Name,
+            root,
+            records.Count,
+            [
+                .. records
+                    .GroupBy(x => x.Label)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => (g.Key, g.Count())),
+            ],
             records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count(),
-            [.. records.Where(x => x.Magnification is not null).GroupBy(x => x.Magnification!).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, g.Count()))],
-            records.Count(r => r.MaskPath is not null), DatasetSplit.For(records, entry), problems);
+            [
+                .. records
+                    .Where(x => x.Magnification is not null)
+                    .GroupBy(x => x.Magnification!)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => (g.Key, g.Count())),
+            ],
+            records.Count(r => r.MaskPath is not null),
+            DatasetSplit.For(records, entry),
+            problems
+        );
     }
 }

@@ -5,24 +5,46 @@ namespace Amil.MLNet.Experiments;
 /// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image).</summary>
 public static class EvaluationRun
 {
-    public static RunMetrics Run(string modelPath, DatasetSelection selection, string outDirectory, bool allImages, Action<string> log,
-                                 BadImagePolicy onBadImage = BadImagePolicy.Error, bool localization = false,
-                                 Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None)
+    public static RunMetrics Run(
+        string modelPath,
+        DatasetSelection selection,
+        string outDirectory,
+        bool allImages,
+        Action<string> log,
+        BadImagePolicy onBadImage = BadImagePolicy.Error,
+        bool localization = false,
+        Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None
+    )
     {
         var model = AmilModel.Load(modelPath);
         var (entry, root) = selection.Resolve();
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
-        var images = DataPreparation.ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log).Test;
-        if (images.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image.");
+        var images = DataPreparation
+            .ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log)
+            .Test;
+        if (images.Count == 0)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image."
+            );
         log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
-        if (localization) Localizing.WithMasks(images, entry.Name);   // no masks: say so before scoring
+        if (localization)
+            Localizing.WithMasks(images, entry.Name); // no masks: say so before scoring
         var scored = Evaluation.Score(model, images);
-        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, images, scored), null, null, null, null)
+        var metrics = new RunMetrics(
+            model.ClassNames,
+            Evaluation.Evaluate(model, images, scored),
+            null,
+            null,
+            null,
+            null
+        )
         {
             SkippedImages = skipped.Count > 0 ? skipped : null,
-            Localization = localization ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, images.Zip(scored), normalization)) : null,
+            Localization = localization
+                ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, images.Zip(scored), normalization))
+                : null,
         };
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);

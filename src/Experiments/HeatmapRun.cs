@@ -4,10 +4,15 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The `heatmap` job: per image a panel (analysed region | attention overlay | Grad-CAM overlay) and the raw maps as PNGs.</summary>
+/// <summary>The `heatmap` job: per image a panel (analysed region | attention overlay | Grad-CAM overlay) and the raw
+/// maps as PNGs.</summary>
 public static class HeatmapRun
 {
-    public sealed record Settings(MapNormalization Normalization = MapNormalization.MinMax, string Colormap = "jet", float Alpha = 0.45f);
+    public sealed record Settings(
+        MapNormalization Normalization = MapNormalization.MinMax,
+        string Colormap = "jet",
+        float Alpha = 0.45f
+    );
 
     /// <summary>One image's files, relative to the output folder (heatmaps.json).</summary>
     public sealed record Entry(
@@ -16,18 +21,34 @@ public static class HeatmapRun
         [property: JsonPropertyName("probability")] float Probability,
         [property: JsonPropertyName("panel")] string Panel,
         [property: JsonPropertyName("maps")] IReadOnlyDictionary<string, string> Maps,
-        [property: JsonPropertyName("gradcam_predicted")] string? GradCamPredicted);
+        [property: JsonPropertyName("gradcam_predicted")] string? GradCamPredicted
+    );
 
-    public static IReadOnlyList<Entry> Run(string modelPath, string? gradCamModelPath, string input, string outDirectory, Settings settings, Action<string> log)
+    public static IReadOnlyList<Entry> Run(
+        string modelPath,
+        string? gradCamModelPath,
+        string input,
+        string outDirectory,
+        Settings settings,
+        Action<string> log
+    )
     {
         var colormap = Colormap.Parse(settings.Colormap);
         var model = AmilModel.Load(modelPath);
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
         if (gradCam is not null && gradCam.MapKind != "gradcam")
-            throw new ArgumentException($"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from train --baseline cnn.");
+            throw new ArgumentException(
+                $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
+                    + $"train --baseline cnn."
+            );
         var images = PredictionRun.ListImages(input);
-        string inputRoot = File.Exists(input) ? Path.GetDirectoryName(Path.GetFullPath(input))! : Path.GetFullPath(input);
-        log($"Rendering {images.Count} image(s) with {modelPath}{(gradCam is null ? "" : " and " + gradCamModelPath)} into {outDirectory}.");
+        string inputRoot = File.Exists(input)
+            ? Path.GetDirectoryName(Path.GetFullPath(input))!
+            : Path.GetFullPath(input);
+        log(
+            $"Rendering {images.Count} image(s) with "
+                + $"{modelPath}{(gradCam is null ? "" : " and " + gradCamModelPath)} into {outDirectory}."
+        );
         Directory.CreateDirectory(outDirectory);
 
         var entries = new List<Entry>();
@@ -35,13 +56,18 @@ public static class HeatmapRun
         foreach (var scored in model.Score(images))
         {
             var image = scored.Prepare(RgbImageReader.Read(scored.Path));
-            string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null).Replace(Path.DirectorySeparatorChar, '_');
+            string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null)
+                .Replace(Path.DirectorySeparatorChar, '_');
             var map = scored.PatchMap.Normalized(settings.Normalization);
             var shown = new List<PatchMap> { map };
             var maps = new Dictionary<string, string>
             {
                 [model.MapKind] = Write(outDirectory, $"{stem}.{model.MapKind}.png", HeatmapRenderer.Grey(map)),
-                [model.MapKind + "_weighted"] = Write(outDirectory, $"{stem}.{model.MapKind}-weighted.png", HeatmapRenderer.Weighted(image, map.Normalized(MapNormalization.Max))),
+                [model.MapKind + "_weighted"] = Write(
+                    outDirectory,
+                    $"{stem}.{model.MapKind}-weighted.png",
+                    HeatmapRenderer.Weighted(image, map.Normalized(MapNormalization.Max))
+                ),
             };
             string? gradCamPredicted = null;
             if (second is not null && second.MoveNext())
@@ -52,15 +78,35 @@ public static class HeatmapRun
                 maps["gradcam"] = Write(outDirectory, $"{stem}.gradcam.png", HeatmapRenderer.Grey(otherMap));
                 gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
             }
-            var panel = Write(outDirectory, $"{stem}.panel.png", HeatmapRenderer.ComparisonPanel(image, shown, colormap, settings.Alpha));
-            entries.Add(new Entry(scored.Path, model.ClassNames[scored.PredictedIndex], scored.Probabilities[scored.PredictedIndex], panel, maps, gradCamPredicted));
+            var panel = Write(
+                outDirectory,
+                $"{stem}.panel.png",
+                HeatmapRenderer.ComparisonPanel(image, shown, colormap, settings.Alpha)
+            );
+            entries.Add(
+                new Entry(
+                    scored.Path,
+                    model.ClassNames[scored.PredictedIndex],
+                    scored.Probabilities[scored.PredictedIndex],
+                    panel,
+                    maps,
+                    gradCamPredicted
+                )
+            );
         }
         second?.Dispose();
-        RunFiles.WriteJson(Path.Combine(outDirectory, "heatmaps.json"), new
-        {
-            model = modelPath, gradcam_model = gradCamModelPath, normalization = settings.Normalization.ToString().ToLowerInvariant(),
-            colormap = colormap.Name, settings.Alpha, images = entries,
-        });
+        RunFiles.WriteJson(
+            Path.Combine(outDirectory, "heatmaps.json"),
+            new
+            {
+                model = modelPath,
+                gradcam_model = gradCamModelPath,
+                normalization = settings.Normalization.ToString().ToLowerInvariant(),
+                colormap = colormap.Name,
+                settings.Alpha,
+                images = entries,
+            }
+        );
         return entries;
     }
 

@@ -5,7 +5,8 @@ using Amil.MLNet.Localization.Metrics;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The `localize` job: attention and Grad-CAM maps scored against tumour masks → DIR/localization.json.</summary>
+/// <summary>The `localize` job: attention and Grad-CAM maps scored against tumour masks →
+/// DIR/localization.json.</summary>
 public static class LocalizationRun
 {
     /// <summary>localization.json.</summary>
@@ -18,15 +19,32 @@ public static class LocalizationRun
         [property: JsonPropertyName("normalization")] string Normalization,
         [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare,
         [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
-        [property: JsonPropertyName("per_class")] IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass);
+        [property: JsonPropertyName("per_class")]
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass
+    );
 
-    public static Report Run(string? modelPath, string? gradCamModelPath, DatasetSelection selection, string outDirectory,
-                             MapNormalization normalization, bool allImages, Action<string> log, IReadOnlyList<string>? tumourClasses = null)
+    public static Report Run(
+        string? modelPath,
+        string? gradCamModelPath,
+        DatasetSelection selection,
+        string outDirectory,
+        MapNormalization normalization,
+        bool allImages,
+        Action<string> log,
+        IReadOnlyList<string>? tumourClasses = null
+    )
     {
-        if (modelPath is null && gradCamModelPath is null) throw new ArgumentException("Pass --model (Attention-MIL) and/or --gradcam-model (the CNN baseline).");
-        var models = new[] { modelPath, gradCamModelPath }.Where(p => p is not null).Select(p => (Path: p!, Model: AmilModel.Load(p!))).ToList();
+        if (modelPath is null && gradCamModelPath is null)
+            throw new ArgumentException("Pass --model (Attention-MIL) and/or --gradcam-model (the CNN baseline).");
+        var models = new[] { modelPath, gradCamModelPath }
+            .Where(p => p is not null)
+            .Select(p => (Path: p!, Model: AmilModel.Load(p!)))
+            .ToList();
         if (models.Count == 2 && models[0].Model.MapKind == models[1].Model.MapKind)
-            throw new ArgumentException($"--model and --gradcam-model are both {models[0].Model.MapKind} models; pass an Attention-MIL model and a CNN baseline (train --baseline cnn).");
+            throw new ArgumentException(
+                $"--model and --gradcam-model are both {models[0].Model.MapKind} models; pass an Attention-MIL "
+                    + $"model and a CNN baseline (train --baseline cnn)."
+            );
 
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
@@ -34,13 +52,26 @@ public static class LocalizationRun
         var blocks = new Dictionary<string, LocalizationBlock>();
         foreach (var (path, model) in models)
         {
-            log($"Localizing with {path} ({model.MapKind}) on {images.Count} {(allImages ? "" : "test ")}images with masks…");
-            blocks[model.MapKind] = LocalizationBlock.From(Localizing.Evaluate(model, images, normalization, tumourClasses));
+            log(
+                $"Localizing with {path} ({model.MapKind}) on {images.Count} {(allImages ? "" : "test ")}images "
+                    + $"with masks…"
+            );
+            blocks[model.MapKind] = LocalizationBlock.From(
+                Localizing.Evaluate(model, images, normalization, tumourClasses)
+            );
         }
         var perClass = blocks.Where(b => b.Value.PerClass is not null).ToDictionary(b => b.Key, b => b.Value.PerClass!);
-        var report = new Report(blocks.GetValueOrDefault("attention")?.Scores, blocks.GetValueOrDefault("gradcam")?.Scores, images.Count,
-                                entry.Name, allImages ? "all" : "test", normalization.ToString().ToLowerInvariant(),
-                                LocalizationEvaluator.PositivePatchShare, tumourClasses, perClass.Count > 0 ? perClass : null);
+        var report = new Report(
+            blocks.GetValueOrDefault("attention")?.Scores,
+            blocks.GetValueOrDefault("gradcam")?.Scores,
+            images.Count,
+            entry.Name,
+            allImages ? "all" : "test",
+            normalization.ToString().ToLowerInvariant(),
+            LocalizationEvaluator.PositivePatchShare,
+            tumourClasses,
+            perClass.Count > 0 ? perClass : null
+        );
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "localization.json"), report);
         return report;

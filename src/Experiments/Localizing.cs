@@ -7,25 +7,43 @@ namespace Amil.MLNet.Experiments;
 /// <summary>Scores images that have masks with a model and collects its maps against the masks.</summary>
 public static class Localizing
 {
-    /// <param name="tumourClasses">When given, each image's (normalised) map is multiplied by the model's probability of these
+    /// <param name="tumourClasses">When given, each image's (normalised) map is multiplied by the model's probability
+    /// of these
     /// classes: a class-aware map that fades on images the model calls tumour-free. Null: the map as it is.</param>
-    public static LocalizationEvaluator Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images, MapNormalization normalization,
-                                                 IReadOnlyList<string>? tumourClasses = null)
+    public static LocalizationEvaluator Evaluate(
+        AmilModel model,
+        IReadOnlyList<ImageRecord> images,
+        MapNormalization normalization,
+        IReadOnlyList<string>? tumourClasses = null
+    )
     {
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
-        return Evaluate(model.ClassNames, withMasks.Zip(model.Score(withMasks.Select(r => r.Path))), normalization, tumourClasses);
+        return Evaluate(
+            model.ClassNames,
+            withMasks.Zip(model.Score(withMasks.Select(r => r.Path))),
+            normalization,
+            tumourClasses
+        );
     }
 
-    /// <summary>The same for images already scored by a model with these classes; images without a mask are left out.</summary>
-    public static LocalizationEvaluator Evaluate(IReadOnlyList<string> classNames, IEnumerable<(ImageRecord Record, ScoredImage Scored)> scored,
-                                                 MapNormalization normalization, IReadOnlyList<string>? tumourClasses = null)
+    /// <summary>The same for images already scored by a model with these classes; images without a mask are left
+    /// out.</summary>
+    public static LocalizationEvaluator Evaluate(
+        IReadOnlyList<string> classNames,
+        IEnumerable<(ImageRecord Record, ScoredImage Scored)> scored,
+        MapNormalization normalization,
+        IReadOnlyList<string>? tumourClasses = null
+    )
     {
         var classIndices = tumourClasses?.Select(c => ClassIndex(classNames, c)).ToArray();
         var evaluator = new LocalizationEvaluator(normalization);
         foreach (var (record, image) in scored)
         {
-            if (record.MaskPath is null) continue;
-            float weight = classIndices is null ? 1f : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
+            if (record.MaskPath is null)
+                continue;
+            float weight = classIndices is null
+                ? 1f
+                : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
             evaluator.Add(image.PatchMap, Mask(record.MaskPath, image), record.Label, weight);
         }
         return evaluator;
@@ -34,8 +52,11 @@ public static class Localizing
     private static int ClassIndex(IReadOnlyList<string> classNames, string className)
     {
         int index = classNames.ToList().IndexOf(className);
-        return index >= 0 ? index : throw new ArgumentException(
-            $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", classNames)}).");
+        return index >= 0
+            ? index
+            : throw new ArgumentException(
+                $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", classNames)})."
+            );
     }
 
     /// <summary>The mask in the frame the model saw its image in (after any resize or padding).</summary>
@@ -49,16 +70,22 @@ public static class Localizing
     public static IReadOnlyList<ImageRecord> WithMasks(IReadOnlyList<ImageRecord> images, string datasetName)
     {
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
-        return withMasks.Count > 0 ? withMasks : throw new DatasetException(
-            $"Dataset '{datasetName}' has no tumour masks for these images; localization needs masks/ beside the images, mirroring their paths " +
-            "(PNG, tumour > 127). The synthetic datasets have them.");
+        return withMasks.Count > 0
+            ? withMasks
+            : throw new DatasetException(
+                $"Dataset '{datasetName}' has no tumour masks for these images; localization needs masks/ beside "
+                    + $"the images, mirroring their paths "
+                    + "(PNG, tumour > 127). The synthetic datasets have them."
+            );
     }
 }
 
 /// <summary>The localization block: one set of scores per method, with a per-class breakdown.</summary>
 public sealed record LocalizationBlock(
     [property: System.Text.Json.Serialization.JsonPropertyName("scores")] LocalizationScores Scores,
-    [property: System.Text.Json.Serialization.JsonPropertyName("per_class")] IReadOnlyDictionary<string, LocalizationScores>? PerClass)
+    [property: System.Text.Json.Serialization.JsonPropertyName("per_class")]
+        IReadOnlyDictionary<string, LocalizationScores>? PerClass
+)
 {
     public static LocalizationBlock From(LocalizationEvaluator evaluator)
     {

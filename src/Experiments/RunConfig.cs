@@ -5,13 +5,17 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>A run folder's config.json as the way back into a run: the settings to resume with and the data it was trained on.</summary>
+/// <summary>A run folder's config.json as the way back into a run: the settings to resume with and the data it was
+/// trained on.</summary>
 public static class RunConfig
 {
-    /// <summary>SHA-256 over the sorted relative paths, sizes and labels of the dataset's files: changes when any file is added, removed, relabelled or rewritten with another size.</summary>
+    /// <summary>SHA-256 over the sorted relative paths, sizes and labels of the dataset's files: changes when any file
+    /// is added, removed, relabelled or rewritten with another size.</summary>
     public static string DataHash(string root, IReadOnlyList<ImageRecord> records)
     {
-        var lines = records.Select(r => $"{Path.GetRelativePath(root, r.Path)}\t{new FileInfo(r.Path).Length}\t{r.Label}").Order(StringComparer.Ordinal);
+        var lines = records
+            .Select(r => $"{Path.GetRelativePath(root, r.Path)}\t{new FileInfo(r.Path).Length}\t{r.Label}")
+            .Order(StringComparer.Ordinal);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
@@ -19,17 +23,31 @@ public static class RunConfig
     public static TrainSettings SettingsToResume(string runDir)
     {
         var config = Path.Combine(runDir, TrainingRun.ConfigFile);
-        if (!File.Exists(config)) throw new FileNotFoundException($"{runDir}: no {TrainingRun.ConfigFile}; --resume needs a run folder written by train.", config);
+        if (!File.Exists(config))
+            throw new FileNotFoundException(
+                $"{runDir}: no {TrainingRun.ConfigFile}; --resume needs a run folder written by train.",
+                config
+            );
         if (!File.Exists(Path.Combine(runDir, TrainingRun.CheckpointFile)))
             throw File.Exists(Path.Combine(runDir, TrainingRun.ModelFile))
-                ? new ArgumentException($"{runDir}: the run already finished ({TrainingRun.ModelFile} is there); there is nothing to resume. " +
-                                        "Start a new run with another --out.")
-                : new FileNotFoundException($"{runDir}: no {TrainingRun.CheckpointFile} (the run stopped before its first epoch ended); " +
-                                            "start it again without --resume.", config);
+                ? new ArgumentException(
+                    $"{runDir}: the run already finished ({TrainingRun.ModelFile} is there); there is nothing to "
+                        + $"resume. "
+                        + "Start a new run with another --out."
+                )
+                : new FileNotFoundException(
+                    $"{runDir}: no {TrainingRun.CheckpointFile} (the run stopped before its first epoch ended); "
+                        + "start it again without --resume.",
+                    config
+                );
         using var json = JsonDocument.Parse(File.ReadAllText(config));
         if (!json.RootElement.TryGetProperty("settings", out var saved))
-            throw new InvalidDataException($"{config}: written by an older Amil.MLNet without saved settings; it cannot be resumed.");
-        var settings = saved.Deserialize<TrainSettings>(RunFiles.Json) ?? throw new InvalidDataException($"{config}: empty settings.");
+            throw new InvalidDataException(
+                $"{config}: written by an older Amil.MLNet without saved settings; it cannot be resumed."
+            );
+        var settings =
+            saved.Deserialize<TrainSettings>(RunFiles.Json)
+            ?? throw new InvalidDataException($"{config}: empty settings.");
         return settings with { OutDirectory = Path.GetFullPath(runDir), ResumeFromCheckpoint = true };
     }
 
@@ -37,18 +55,31 @@ public static class RunConfig
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, TrainingRun.ConfigFile)));
         if (json.RootElement.TryGetProperty("data_hash", out var saved) && saved.GetString() != dataHash)
-            throw new DatasetException($"{runDir}: the dataset's files changed since this run started (data_hash differs); a resumed run would not match. Start a new run.");
+            throw new DatasetException(
+                $"{runDir}: the dataset's files changed since this run started (data_hash differs); a resumed run "
+                    + $"would not match. Start a new run."
+            );
     }
 
-    /// <summary>The same selection with absolute paths, so a saved run can be resumed from any working folder.</summary>
-    public static DatasetSelection Absolute(DatasetSelection selection) => selection.DataDirectory is { } data
-        ? selection with { DataDirectory = Data.Datasets.DatasetRegistry.ResolvePath(data, Directory.GetCurrentDirectory()) }
-        : selection with { DatasetsFile = Path.GetFullPath(selection.FindDatasetsFile()) };
+    /// <summary>The same selection with absolute paths, so a saved run can be resumed from any working
+    /// folder.</summary>
+    public static DatasetSelection Absolute(DatasetSelection selection) =>
+        selection.DataDirectory is { } data
+            ? selection with
+            {
+                DataDirectory = Data.Datasets.DatasetRegistry.ResolvePath(data, Directory.GetCurrentDirectory()),
+            }
+            : selection with
+            {
+                DatasetsFile = Path.GetFullPath(selection.FindDatasetsFile()),
+            };
 }
 
 /// <summary>Training stopped on request after saving its checkpoint.</summary>
 public sealed class TrainingInterruptedException(string runDirectory)
-    : OperationCanceledException($"Training interrupted; the last finished epoch is saved. Continue with: amil train --resume {runDirectory}")
+    : OperationCanceledException(
+        $"Training interrupted; the last finished epoch is saved. Continue with: amil train --resume {runDirectory}"
+    )
 {
     public string RunDirectory { get; } = runDirectory;
 }

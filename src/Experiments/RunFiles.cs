@@ -15,7 +15,8 @@ public static class RunFiles
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static void WriteJson<T>(string path, T value) => AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
+    public static void WriteJson<T>(string path, T value) =>
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
 }
 
 /// <summary>metrics.json.</summary>
@@ -25,14 +26,19 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("validation")] ClassificationMetrics? Validation,
     [property: JsonPropertyName("best_epoch")] int? BestEpoch,
     [property: JsonPropertyName("epochs_run")] int? EpochsRun,
-    [property: JsonPropertyName("train_seconds")] double? TrainSeconds)
+    [property: JsonPropertyName("train_seconds")] double? TrainSeconds
+)
 {
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
-    [JsonPropertyName("skipped_images")] public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
+    [JsonPropertyName("skipped_images")]
+    public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
 
     /// <summary>Encoder resnet18: how the feature cache served this run.</summary>
-    [JsonPropertyName("feature_cache")] public Features.FeatureCacheReport? FeatureCache { get; init; }
+    [JsonPropertyName("feature_cache")]
+    public Features.FeatureCacheReport? FeatureCache { get; init; }
 
-    /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate --localization).</summary>
-    [JsonPropertyName("localization")] public LocalizationBlock? Localization { get; init; }
+    /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate
+    /// --localization).</summary>
+    [JsonPropertyName("localization")]
+    public LocalizationBlock? Localization { get; init; }
 }

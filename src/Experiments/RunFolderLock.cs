@@ -7,8 +7,11 @@ namespace Amil.MLNet.Experiments;
 public sealed class RunFolderLock : IDisposable
 {
     public const string FileName = ".lock";
-    // What .NET reports when another process holds the lock: EWOULDBLOCK from flock, ERROR_SHARING_VIOLATION on Windows.
-    private const int SharingViolationUnix = 11, SharingViolationWindows = unchecked((int)0x80070020);
+
+    // What .NET reports when another process holds the lock: EWOULDBLOCK from flock, ERROR_SHARING_VIOLATION on
+    // Windows.
+    private const int SharingViolationUnix = 11,
+        SharingViolationWindows = unchecked((int)0x80070020);
     private readonly FileStream _stream;
     private readonly string _path;
 
@@ -22,21 +25,28 @@ public sealed class RunFolderLock : IDisposable
         {
             var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             stream.SetLength(0);
-            using (var writer = new StreamWriter(stream, leaveOpen: true)) writer.Write($"{Environment.ProcessId}\n");
+            using (var writer = new StreamWriter(stream, leaveOpen: true))
+                writer.Write($"{Environment.ProcessId}\n");
             stream.Flush();
             return new RunFolderLock(stream, path);
         }
         catch (IOException e) when (e.HResult is SharingViolationUnix or SharingViolationWindows)
         {
             throw new RunFolderBusyException(
-                $"{runDirectory} is in use by another job (its {FileName} is locked); wait for that job to end or pick another --out.");
+                $"{runDirectory} is in use by another job (its {FileName} is locked); wait for that job to end or "
+                    + $"pick another --out."
+            );
         }
     }
 
     public void Dispose()
     {
         _stream.Dispose();
-        try { File.Delete(_path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }
 

@@ -6,40 +6,63 @@ namespace Amil.MLNet.Experiments;
 public sealed record TrainSettings
 {
     public DatasetSelection Dataset { get; init; } = new();
+
     /// <summary>Run folder; default runs/&lt;dataset&gt;-&lt;timestamp&gt; under the current folder.</summary>
     public string? OutDirectory { get; init; }
     public int Epochs { get; init; } = 15;
     public int Seed { get; init; } = 1;
     public int? PatchSize { get; init; }
     public int? Stride { get; init; }
+
     /// <summary>"HxW" or "none".</summary>
     public string? Crop { get; init; }
+
     /// <summary>Resize every image to "HxW" before the crop, or "none"; null: the dataset's setting.</summary>
     public string? Resize { get; init; }
-    /// <summary>Largest bag (patches per image) to accept; null: what the memory budget allows for the encoder and patch size.</summary>
+
+    /// <summary>Largest bag (patches per image) to accept; null: what the memory budget allows for the encoder and
+    /// patch size.</summary>
     public int? MaxPatches { get; init; }
     public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
     public int Patience { get; init; } = 10;
     public bool BalanceClasses { get; init; }
+
     /// <summary>Pad images smaller than the crop with white instead of stopping with an error.</summary>
     public bool PadSmallImages { get; init; }
     public double LearningRate { get; init; } = 1e-4;
-    /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and count them.</summary>
+
+    /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and
+    /// count them.</summary>
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
-    /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and split.</summary>
+
+    /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and
+    /// split.</summary>
     public bool CnnBaseline { get; init; }
-    /// <summary>Patch encoder: "lenet" (trained end to end, default) or "resnet18" (frozen ImageNet features, cached; only the attention head trains).</summary>
+
+    /// <summary>Patch encoder: "lenet" (trained end to end, default) or "resnet18" (frozen ImageNet features, cached;
+    /// only the attention head trains).</summary>
     public string Encoder { get; init; } = "lenet";
+
     /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
     public string? FeatureCacheFolder { get; init; }
-    /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is ignored).</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public string? Resume { get; init; }
+
+    /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is
+    /// ignored).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Resume { get; init; }
+
     /// <summary>Set when resuming: continue from the run folder's checkpoint.</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public bool ResumeFromCheckpoint { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ResumeFromCheckpoint { get; init; }
+
     /// <summary>Progress callback per checked image (done, total) before training; not saved.</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public Action<int, int>? OnImageChecked { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<int, int>? OnImageChecked { get; init; }
+
     /// <summary>Progress callback per bag (done, total, training?); not saved.</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public Action<int, int, bool>? OnBag { get; init; }
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<int, int, bool>? OnBag { get; init; }
+
     /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>
     public int CnnInputScale { get; init; } = 2;
 }

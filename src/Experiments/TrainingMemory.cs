@@ -13,9 +13,11 @@ public static class TrainingMemory
     public static long BytesPerPatch(TrainSettings settings, PatchBaggingOptions bagging)
     {
         long area = (long)bagging.PatchSize * bagging.PatchSize;
-        if (settings.CnnBaseline) return 23_000 * area / Math.Max(1, settings.CnnInputScale * settings.CnnInputScale);
+        if (settings.CnnBaseline)
+            return 23_000 * area / Math.Max(1, settings.CnnInputScale * settings.CnnInputScale);
         // Frozen features: the bag's pixels plus the extractor's batch copy; the attention head itself is tiny.
-        if (settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18) return 24 * area;
+        if (settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18)
+            return 24 * area;
         return 334 * area;
     }
 
@@ -23,7 +25,9 @@ public static class TrainingMemory
     {
         long perPatch = BytesPerPatch(settings, bagging);
         if (settings.MaxPatches is < BagSizeGuard.MinimumPatches)
-            throw new ArgumentException($"--max-patches must be at least {BagSizeGuard.MinimumPatches} (got {settings.MaxPatches}).");
+            throw new ArgumentException(
+                $"--max-patches must be at least {BagSizeGuard.MinimumPatches} (got {settings.MaxPatches})."
+            );
         return new BagBudget(perPatch, settings.MaxPatches ?? BagSizeGuard.PatchLimit(perPatch));
     }
 }

@@ -17,56 +17,120 @@ public static class TrainingRun
 {
     public sealed record Result(string RunDirectory, RunMetrics Metrics);
 
-    public const string CheckpointFile = "checkpoint.bin", ConfigFile = "config.json", LogFile = "log.txt";
+    public const string CheckpointFile = "checkpoint.bin",
+        ConfigFile = "config.json",
+        LogFile = "log.txt";
 
     /// <summary>Trains; <paramref name="cancel"/> stops between bags, keeping the last finished epoch's checkpoint
     /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
-        if (settings.Resume is not null) settings = RunConfig.SettingsToResume(settings.Resume) with { OnBag = settings.OnBag, OnImageChecked = settings.OnImageChecked };
+        if (settings.Resume is not null)
+            settings = RunConfig.SettingsToResume(settings.Resume) with
+            {
+                OnBag = settings.OnBag,
+                OnImageChecked = settings.OnImageChecked,
+            };
         settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
         var (entry, root) = settings.Dataset.Resolve();
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
         // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
-        var split = DataPreparation.ScreenedSplit(DatasetSplit.For(records, entry), bagging, settings.OnBadImage, skipped, log, settings.OnImageChecked,
-                                                  TrainingMemory.Budget(settings, bagging));
-        if (split.Train.Count == 0) throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
+        var split = DataPreparation.ScreenedSplit(
+            DatasetSplit.For(records, entry),
+            bagging,
+            settings.OnBadImage,
+            skipped,
+            log,
+            settings.OnImageChecked,
+            TrainingMemory.Budget(settings, bagging)
+        );
+        if (split.Train.Count == 0)
+            throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length < 2) throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two.");
-        foreach (var warning in SplitCoverage.Warnings(split, classes)) log(warning);
+        if (classes.Length < 2)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two."
+            );
+        foreach (var warning in SplitCoverage.Warnings(split, classes))
+            log(warning);
 
-        string runDir = Path.GetFullPath(settings.OutDirectory ??
-            Path.Combine("runs", $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"));
+        string runDir = Path.GetFullPath(
+            settings.OutDirectory
+                ?? Path.Combine(
+                    "runs",
+                    $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-"
+                        + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)
+                )
+        );
         bool created = !Directory.Exists(runDir);
-        try { Directory.CreateDirectory(runDir); }
+        try
+        {
+            Directory.CreateDirectory(runDir);
+        }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new UnauthorizedAccessException($"{runDir}: cannot create the run folder ({e.Message}); pick another --out or fix its permissions.", e);
+            throw new UnauthorizedAccessException(
+                $"{runDir}: cannot create the run folder ({e.Message}); pick another --out or fix its permissions.",
+                e
+            );
         }
-        // Taken before anything is written, and before the clean-up below can run: a second job on this folder stops here.
+        // Taken before anything is written, and before the clean-up below can run: a second job on this folder stops
+        // here.
         using var folderLock = AcquireLock(runDir, created);
         if (!settings.ResumeFromCheckpoint)
         {
             if (File.Exists(Path.Combine(runDir, CheckpointFile)))
-                throw new ArgumentException($"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out.");
+                throw new ArgumentException(
+                    $"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out."
+                );
             if (File.Exists(Path.Combine(runDir, ModelFile)))
-                throw new ArgumentException($"{runDir} already holds a finished run ({ModelFile}); pick another --out (nothing there is overwritten).");
+                throw new ArgumentException(
+                    $"{runDir} already holds a finished run ({ModelFile}); pick another --out (nothing there is "
+                        + $"overwritten)."
+                );
         }
         string dataHash = RunConfig.DataHash(root, records);
-        if (settings.ResumeFromCheckpoint) RunConfig.CheckSameData(runDir, dataHash);
+        if (settings.ResumeFromCheckpoint)
+            RunConfig.CheckSameData(runDir, dataHash);
         StreamWriter logFile;
-        try { logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint) { AutoFlush = true }; }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new UnauthorizedAccessException($"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.", e);
-        }
-        using var _ = logFile;
-        void Log(string line) { log(line); logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  {line}"); }
         try
         {
-            return Train(settings, entry, root, records, split, classes, bagging, runDir, skipped, dataHash, Log, cancel);
+            logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint)
+            {
+                AutoFlush = true,
+            };
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException(
+                $"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.",
+                e
+            );
+        }
+        using var _ = logFile;
+        void Log(string line)
+        {
+            log(line);
+            logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  {line}");
+        }
+        try
+        {
+            return Train(
+                settings,
+                entry,
+                root,
+                records,
+                split,
+                classes,
+                bagging,
+                runDir,
+                skipped,
+                dataHash,
+                Log,
+                cancel
+            );
         }
         catch (OperationCanceledException) when (File.Exists(Path.Combine(runDir, CheckpointFile)))
         {
@@ -76,9 +140,13 @@ public static class TrainingRun
         catch (TrainingDivergedException e)
         {
             string kept = File.Exists(Path.Combine(runDir, CheckpointFile))
-                ? $" The last good epoch ({e.Epoch - 1}) stays in {Path.Combine(runDir, CheckpointFile)}; nothing else was written." : "";
-            if (kept.Length == 0 && created) RemoveUnfinished(runDir, logFile);
-            else logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  error: {e.Message}{kept}");
+                ? $" The last good epoch ({e.Epoch - 1}) stays in {Path.Combine(runDir, CheckpointFile)}; nothing "
+                    + $"else was written."
+                : "";
+            if (kept.Length == 0 && created)
+                RemoveUnfinished(runDir, logFile);
+            else
+                logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  error: {e.Message}{kept}");
             throw new TrainingDivergedException(e.Message + kept, e.Epoch);
         }
         catch (Exception e) when (e is not RunIncompleteException && created && !HoldsFinishedWork(runDir))
@@ -93,11 +161,18 @@ public static class TrainingRun
 
     private static RunFolderLock AcquireLock(string runDir, bool created)
     {
-        try { return RunFolderLock.Acquire(runDir); }
+        try
+        {
+            return RunFolderLock.Acquire(runDir);
+        }
         catch (Exception e) when (e is UnauthorizedAccessException or (IOException and not RunFolderBusyException))
         {
-            if (created) TryDelete(runDir);
-            throw new UnauthorizedAccessException($"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.", e);
+            if (created)
+                TryDelete(runDir);
+            throw new UnauthorizedAccessException(
+                $"{runDir}: the run folder is not writable ({e.Message}); pick another --out or fix its permissions.",
+                e
+            );
         }
     }
 
@@ -116,65 +191,145 @@ public static class TrainingRun
     /// <summary>Clean-up never hides the error that made it necessary.</summary>
     private static void TryDelete(string directory)
     {
-        try { Directory.Delete(directory, recursive: true); }
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    private static Result Train(TrainSettings settings, DatasetEntry entry, string root, IReadOnlyList<ImageRecord> records, DatasetSplit split,
-                                string[] classes, PatchBaggingOptions bagging, string runDir,
-                                IReadOnlyList<SkippedImage> skipped, string dataHash, Action<string> log, CancellationToken cancel)
+    private static Result Train(
+        TrainSettings settings,
+        DatasetEntry entry,
+        string root,
+        IReadOnlyList<ImageRecord> records,
+        DatasetSplit split,
+        string[] classes,
+        PatchBaggingOptions bagging,
+        string runDir,
+        IReadOnlyList<SkippedImage> skipped,
+        string dataHash,
+        Action<string> log,
+        CancellationToken cancel
+    )
     {
-        log($"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes {string.Join("/", classes)}; " +
-            $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}.");
+        log(
+            $"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} "
+                + $"images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes "
+                + $"{string.Join("/", classes)}; "
+                + $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
+        );
         log($"Run folder: {runDir}");
 
         WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
-        RunFiles.WriteJson(Path.Combine(runDir, ConfigFile), new
-        {
-            settings = settings with { OutDirectory = runDir, Resume = null, ResumeFromCheckpoint = false }, data_hash = dataHash, images = records.Count,
-            dataset = entry.Name, layout = entry.Layout, root, network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil", encoder = settings.Encoder,
-            cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null, settings.Epochs, settings.Seed, pooling = settings.Pooling.ToString(),
-            settings.Patience, settings.BalanceClasses, settings.LearningRate, settings.PadSmallImages,
-            patches = new
+        RunFiles.WriteJson(
+            Path.Combine(runDir, ConfigFile),
+            new
             {
-                resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
-                crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}", size = bagging.PatchSize, bagging.Stride,
-            },
-            versions = Versions.All(),
-        });
+                settings = settings with
+                {
+                    OutDirectory = runDir,
+                    Resume = null,
+                    ResumeFromCheckpoint = false,
+                },
+                data_hash = dataHash,
+                images = records.Count,
+                dataset = entry.Name,
+                layout = entry.Layout,
+                root,
+                network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil",
+                encoder = settings.Encoder,
+                cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null,
+                settings.Epochs,
+                settings.Seed,
+                pooling = settings.Pooling.ToString(),
+                settings.Patience,
+                settings.BalanceClasses,
+                settings.LearningRate,
+                settings.PadSmallImages,
+                patches = new
+                {
+                    resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
+                    crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
+                    size = bagging.PatchSize,
+                    bagging.Stride,
+                },
+                versions = Versions.All(),
+            }
+        );
 
         var ml = new MLContext(seed: settings.Seed);
         // Class order is fixed (sorted names), so key i+1 is class i in every split and in the saved model.
-        var labelKeys = ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new LabelRow { Label = c })))
-                          .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
-        IDataView Rows(IEnumerable<ImageRecord> part) => labelKeys.Transform(ml.Data.LoadFromEnumerable(part.Select(r => new ImageRow { ImagePath = r.Path, Label = r.Label, Patient = r.Patient ?? "" }).ToList()));
+        var labelKeys = ml
+            .Transforms.Conversion.MapValueToKey(
+                "Label",
+                keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new LabelRow { Label = c }))
+            )
+            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
+        IDataView Rows(IEnumerable<ImageRecord> part) =>
+            labelKeys.Transform(
+                ml.Data.LoadFromEnumerable(
+                    part.Select(r => new ImageRow
+                        {
+                            ImagePath = r.Path,
+                            Label = r.Label,
+                            Patient = r.Patient ?? "",
+                        })
+                        .ToList()
+                )
+            );
 
-        var history = new StringBuilder("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n");
+        var history = new StringBuilder(
+            "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n"
+        );
         void WriteHistory(IEnumerable<EpochReport> epochs)
         {
             foreach (var r in epochs)
-                history.Append(CultureInfo.InvariantCulture, $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n");
+                history.Append(
+                    CultureInfo.InvariantCulture,
+                    $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},"
+                        + $"{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n"
+                );
             AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
         }
-        if (settings.ResumeFromCheckpoint) log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
+        if (settings.ResumeFromCheckpoint)
+            log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
         bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
-        {
-            Architecture = settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline
-                : featureMode ? Trainers.Networks.NetworkArchitecture.FeatureAttentionMil : Trainers.Networks.NetworkArchitecture.AttentionMil,
-            BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag",
-            CnnInputScale = settings.CnnInputScale,
-            MaxEpochs = settings.Epochs, Seed = settings.Seed, Pooling = settings.Pooling, EarlyStoppingPatience = settings.Patience,
-            BalanceClasses = settings.BalanceClasses, LearningRate = settings.LearningRate, ValidationFraction = 0,
-            CheckpointPath = Path.Combine(runDir, CheckpointFile), ResumeFromCheckpoint = settings.ResumeFromCheckpoint, Cancellation = cancel,
-            OnBag = settings.OnBag, OnWarning = log,
-            OnEpochEnd = r =>
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
+            new AttentionMilOptions
             {
-                log($"epoch {r.Epoch,3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}" +
-                    (r.ValidationLoss is null ? "" : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}") +
-                    $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}");
-            },
-        });
+                Architecture =
+                    settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline
+                    : featureMode ? Trainers.Networks.NetworkArchitecture.FeatureAttentionMil
+                    : Trainers.Networks.NetworkArchitecture.AttentionMil,
+                BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag",
+                CnnInputScale = settings.CnnInputScale,
+                MaxEpochs = settings.Epochs,
+                Seed = settings.Seed,
+                Pooling = settings.Pooling,
+                EarlyStoppingPatience = settings.Patience,
+                BalanceClasses = settings.BalanceClasses,
+                LearningRate = settings.LearningRate,
+                ValidationFraction = 0,
+                CheckpointPath = Path.Combine(runDir, CheckpointFile),
+                ResumeFromCheckpoint = settings.ResumeFromCheckpoint,
+                Cancellation = cancel,
+                OnBag = settings.OnBag,
+                OnWarning = log,
+                OnEpochEnd = r =>
+                {
+                    log(
+                        $"epoch {r.Epoch, 3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}"
+                            + (
+                                r.ValidationLoss is null
+                                    ? ""
+                                    : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}"
+                            )
+                            + $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}"
+                    );
+                },
+            }
+        );
         var bagger = ml.Transforms.BagPatches(bagging);
 
         var clock = Stopwatch.StartNew();
@@ -187,12 +342,18 @@ public static class TrainingRun
         {
             var features = new FeatureTraining(ml, labelKeys, bagging, settings.FeatureCacheFolder, log);
             cacheReport = features.Fill([.. split.Train, .. split.Validation], cancel);
-            attention = trainer.Fit(features.Rows(split.Train), split.Validation.Count > 0 ? features.Rows(split.Validation) : null);
+            attention = trainer.Fit(
+                features.Rows(split.Train),
+                split.Validation.Count > 0 ? features.Rows(split.Validation) : null
+            );
             pipeline = baggedTrain.Append(features.Extractor(baggedTrain.Transform(trainView))).Append(attention);
         }
         else
         {
-            attention = trainer.Fit(baggedTrain.Transform(trainView), split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null);
+            attention = trainer.Fit(
+                baggedTrain.Transform(trainView),
+                split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null
+            );
             pipeline = baggedTrain.Append(attention);
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
@@ -200,28 +361,54 @@ public static class TrainingRun
 
         var model = new AmilModel(ml, pipeline);
         model.Save(Path.Combine(runDir, ModelFile));
-        log($"Saved {Path.Combine(runDir, ModelFile)} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s).");
-        try { return Finish(); }
+        log(
+            $"Saved {Path.Combine(runDir, ModelFile)} (best epoch {attention.BestEpoch} of "
+                + $"{attention.History.Count}, {trainSeconds:F0}s)."
+        );
+        try
+        {
+            return Finish();
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            string message = $"The model was trained and saved to {Path.Combine(runDir, ModelFile)}, but the step after it failed: " +
-                             $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the test split again with " +
-                             $"amil evaluate --model {Path.Combine(runDir, ModelFile)}.";
+            string message =
+                $"The model was trained and saved to {Path.Combine(runDir, ModelFile)}, but the step after it failed: "
+                + $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the "
+                + $"test split again with "
+                + $"amil evaluate --model {Path.Combine(runDir, ModelFile)}.";
             log("error: " + message);
             throw new RunIncompleteException(message, e);
         }
 
         Result Finish()
         {
-            var metrics = new RunMetrics(attention.ClassNames,
+            var metrics = new RunMetrics(
+                attention.ClassNames,
                 split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
                 split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-                attention.BestEpoch, attention.History.Count, Math.Round(trainSeconds, 1)) { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport };
+                attention.BestEpoch,
+                attention.History.Count,
+                Math.Round(trainSeconds, 1)
+            )
+            {
+                SkippedImages = skipped.Count > 0 ? skipped : null,
+                FeatureCache = cacheReport,
+            };
             RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
-            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the CNN's ~150 MB).
+            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
+            // CNN's ~150 MB).
             File.Delete(Path.Combine(runDir, CheckpointFile));
-            try { Reporting.RunReport.Write(runDir, null, log); }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
+            try
+            {
+                Reporting.RunReport.Write(runDir, null, log);
+            }
+            catch (Exception e)
+                when (e
+                        is IOException
+                            or InvalidDataException
+                            or ArgumentException
+                            or Transforms.Images.ImageReadException
+                )
             {
                 // The model and metrics are complete; a report that cannot be drawn must not throw them away.
                 log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
@@ -237,12 +424,28 @@ public static class TrainingRun
 
     private static void WriteSplit(string path, string root, DatasetEntry entry, DatasetSplit split)
     {
-        object Part(IReadOnlyList<ImageRecord> part) => part.Select(r => new { path = Path.GetRelativePath(root, r.Path), label = r.Label, patient = r.Patient }).ToList();
-        RunFiles.WriteJson(path, new
-        {
-            dataset = entry.Name, root, entry.Split.Seed, entry.Split.TestFraction, entry.Split.ValidationFraction,
-            grouped_by = split.Train.Any(r => r.Patient is not null) ? "patient" : "image",
-            train = Part(split.Train), validation = Part(split.Validation), test = Part(split.Test),
-        });
+        object Part(IReadOnlyList<ImageRecord> part) =>
+            part.Select(r => new
+                {
+                    path = Path.GetRelativePath(root, r.Path),
+                    label = r.Label,
+                    patient = r.Patient,
+                })
+                .ToList();
+        RunFiles.WriteJson(
+            path,
+            new
+            {
+                dataset = entry.Name,
+                root,
+                entry.Split.Seed,
+                entry.Split.TestFraction,
+                entry.Split.ValidationFraction,
+                grouped_by = split.Train.Any(r => r.Patient is not null) ? "patient" : "image",
+                train = Part(split.Train),
+                validation = Part(split.Validation),
+                test = Part(split.Test),
+            }
+        );
     }
 }

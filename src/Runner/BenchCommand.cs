@@ -9,22 +9,57 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var images = new Option<int>("--images") { Description = "Generated images (700×460, 400 patches each) to time on.", DefaultValueFactory = _ => 60 };
-        var epochs = new Option<int>("--epochs") { Description = "End-to-end training epochs (the first is warm-up).", DefaultValueFactory = _ => 3 };
-        var output = new Option<string>("--out") { Description = "Where to write the JSON report.", DefaultValueFactory = _ => Path.Combine("runs", "bench.json") };
-        var work = new Option<string>("--work") { Description = "Scratch folder for the generated images.", DefaultValueFactory = _ => Path.Combine(".cache", "bench") };
-        var command = new Command("bench",
-            "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, inference with decode and heatmap, " +
-            "ResNet18 patches/s, peak RSS. Prints and writes JSON (not part of dotnet test).\nExample: amil bench --images 60 --out runs/bench.json")
-        { images, epochs, output, work };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var images = new Option<int>("--images")
         {
-            var report = BenchmarkRun.Run(r.GetValue(images), r.GetValue(epochs), r.GetValue(work)!, CommandRunner.Log);
-            var path = r.GetValue(output)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            RunFiles.WriteJson(path, report);
-            Console.WriteLine(JsonSerializer.Serialize(report, RunFiles.Json));
-        }));
+            Description = "Generated images (700×460, 400 patches each) to time on.",
+            DefaultValueFactory = _ => 60,
+        };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "End-to-end training epochs (the first is warm-up).",
+            DefaultValueFactory = _ => 3,
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = "Where to write the JSON report.",
+            DefaultValueFactory = _ => Path.Combine("runs", "bench.json"),
+        };
+        var work = new Option<string>("--work")
+        {
+            Description = "Scratch folder for the generated images.",
+            DefaultValueFactory = _ => Path.Combine(".cache", "bench"),
+        };
+        var command = new Command(
+            "bench",
+            "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
+                + "inference with decode and heatmap, "
+                + "ResNet18 patches/s, peak RSS. Prints and writes JSON (not part of dotnet test).\nExample: amil "
+                + "bench --images 60 --out runs/bench.json"
+        )
+        {
+            images,
+            epochs,
+            output,
+            work,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var report = BenchmarkRun.Run(
+                        r.GetValue(images),
+                        r.GetValue(epochs),
+                        r.GetValue(work)!,
+                        CommandRunner.Log
+                    );
+                    var path = r.GetValue(output)!;
+                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                    RunFiles.WriteJson(path, report);
+                    Console.WriteLine(JsonSerializer.Serialize(report, RunFiles.Json));
+                }
+            )
+        );
         return command;
     }
 }

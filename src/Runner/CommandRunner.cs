@@ -4,7 +4,8 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Runner;
 
-/// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal errors,
+/// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal
+/// errors,
 /// 130 when stopped with Ctrl-C.</summary>
 internal static class CommandRunner
 {
@@ -18,7 +19,8 @@ internal static class CommandRunner
         {
             Console.CancelKeyPress += (_, e) =>
             {
-                if (Interlocked.Increment(ref _interrupts) > 1) return;
+                if (Interlocked.Increment(ref _interrupts) > 1)
+                    return;
                 e.Cancel = true;
                 Console.Error.WriteLine("Stopping… (press Ctrl-C again to quit at once)");
                 InterruptSource.Cancel();
@@ -35,7 +37,8 @@ internal static class CommandRunner
             body();
             return 0;
         }
-        catch (OperationCanceledException e) when (e is Experiments.TrainingInterruptedException || InterruptSource.IsCancellationRequested)
+        catch (OperationCanceledException e)
+            when (e is Experiments.TrainingInterruptedException || InterruptSource.IsCancellationRequested)
         {
             Console.Error.WriteLine(e is Experiments.TrainingInterruptedException ? e.Message : "Interrupted.");
             return 130;
@@ -43,13 +46,15 @@ internal static class CommandRunner
         catch (Exception e) when (UserError(e) is { } user)
         {
             Console.Error.WriteLine($"error: {user.Message}");
-            if (verbose) Console.Error.WriteLine(e);
+            if (verbose)
+                Console.Error.WriteLine(e);
             return 1;
         }
         catch (Exception e)
         {
             Console.Error.WriteLine($"internal error: {e.Message.Split('\n')[0]} (run with --verbose for details)");
-            if (verbose) Console.Error.WriteLine(e);
+            if (verbose)
+                Console.Error.WriteLine(e);
             return 2;
         }
     }
@@ -60,8 +65,19 @@ internal static class CommandRunner
     private static Exception? UserError(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
-            if (x is Experiments.RunIncompleteException or Experiments.RunFolderBusyException or Trainers.Training.TrainingDivergedException
-                  or DatasetException or ImageReadException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+            if (
+                x
+                is Experiments.RunIncompleteException
+                    or Experiments.RunFolderBusyException
+                    or Trainers.Training.TrainingDivergedException
+                    or DatasetException
+                    or ImageReadException
+                    or FileNotFoundException
+                    or DirectoryNotFoundException
+                    or InvalidDataException
+                    or ArgumentException
+                    or UnauthorizedAccessException
+            )
                 return x;
         return null;
     }

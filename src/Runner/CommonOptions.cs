@@ -7,18 +7,37 @@ namespace Amil.MLNet.Runner;
 /// <summary>Options shared by several verbs, so they are spelled the same everywhere.</summary>
 internal static class CommonOptions
 {
-    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show stack traces on errors.", Recursive = true };
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Show stack traces on errors.",
+        Recursive = true,
+    };
 
-    public static Option<string?> Dataset() => new("--dataset") { Description = "Dataset name in datasets.json (default: the file's \"default\")." };
-    public static Option<string?> DatasetsFile() => new("--datasets") { Description = "datasets.json to read (default: ./datasets.json or the nearest one above)." };
-    public static Option<string?> Data() => new("--data") { Description = "Ad-hoc dataset folder, instead of --dataset (needs --layout)." };
-    public static Option<string?> Layout() => new("--layout") { Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach or image-folder." };
+    public static Option<string?> Dataset() =>
+        new("--dataset") { Description = "Dataset name in datasets.json (default: the file's \"default\")." };
+
+    public static Option<string?> DatasetsFile() =>
+        new("--datasets")
+        {
+            Description = "datasets.json to read (default: ./datasets.json or the nearest one above).",
+        };
+
+    public static Option<string?> Data() =>
+        new("--data") { Description = "Ad-hoc dataset folder, instead of --dataset (needs --layout)." };
+
+    public static Option<string?> Layout() =>
+        new("--layout")
+        {
+            Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach or image-folder.",
+        };
 
     public static Option<string> OnBadImage()
     {
         var option = new Option<string>("--on-bad-image")
         {
-            Description = "Corrupt, truncated, empty, too-small or non-image files: error (stop, naming every one) or skip (leave out, listed in metrics.json).",
+            Description =
+                "Corrupt, truncated, empty, too-small or non-image files: error (stop, naming every one) or skip "
+                + "(leave out, listed in metrics.json).",
             DefaultValueFactory = _ => "error",
         };
         option.AcceptOnlyFromAmong("error", "skip");
@@ -41,9 +60,17 @@ internal static class CommonOptions
 
     public static BadImagePolicy Policy(ParseResult r, Option<string> onBadImage) =>
         r.GetValue(onBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Error;
-    public static Option<string> Model() => new("--model") { Description = "A model.zip written by train.", Required = true };
+
+    public static Option<string> Model() =>
+        new("--model") { Description = "A model.zip written by train.", Required = true };
+
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 
-    public static DatasetSelection Selection(ParseResult r, Option<string?> dataset, Option<string?> datasets, Option<string?> data, Option<string?> layout) =>
-        new(r.GetValue(dataset), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
+    public static DatasetSelection Selection(
+        ParseResult r,
+        Option<string?> dataset,
+        Option<string?> datasets,
+        Option<string?> data,
+        Option<string?> layout
+    ) => new(r.GetValue(dataset), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
 }

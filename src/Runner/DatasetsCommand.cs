@@ -9,50 +9,120 @@ internal static class DatasetsCommand
     public static Command Create()
     {
         var datasets = CommonOptions.DatasetsFile();
-        var list = new Command("list", "List datasets.json entries: layout, root, found/missing, images per class.\nExample: amil datasets list --datasets ~/my/datasets.json") { datasets };
-        list.SetAction(r => CommandRunner.Run(r, () =>
+        var list = new Command(
+            "list",
+            "List datasets.json entries: layout, root, found/missing, images per class.\nExample: amil datasets "
+                + "list --datasets ~/my/datasets.json"
+        )
         {
-            var selection = new DatasetSelection(DatasetsFile: r.GetValue(datasets));
-            var registry = DatasetRegistry.Load(selection.FindDatasetsFile());
-            foreach (var entry in registry.Entries.Values)
-            {
-                var root = registry.ResolveRoot(entry);
-                bool found = Directory.Exists(root);
-                string counts = "";
-                if (found)
+            datasets,
+        };
+        list.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
                 {
-                    try { counts = string.Join(", ", DatasetReader.Read(entry, root).GroupBy(x => x.Label).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")); }
-                    catch (DatasetException e) { counts = "unreadable: " + e.Message; }
+                    var selection = new DatasetSelection(DatasetsFile: r.GetValue(datasets));
+                    var registry = DatasetRegistry.Load(selection.FindDatasetsFile());
+                    foreach (var entry in registry.Entries.Values)
+                    {
+                        var root = registry.ResolveRoot(entry);
+                        bool found = Directory.Exists(root);
+                        string counts = "";
+                        if (found)
+                        {
+                            try
+                            {
+                                counts = string.Join(
+                                    ", ",
+                                    DatasetReader
+                                        .Read(entry, root)
+                                        .GroupBy(x => x.Label)
+                                        .OrderBy(g => g.Key)
+                                        .Select(g => $"{g.Key} {g.Count()}")
+                                );
+                            }
+                            catch (DatasetException e)
+                            {
+                                counts = "unreadable: " + e.Message;
+                            }
+                        }
+                        else if (entry.Layout == "synthetic")
+                            counts = "generated on first use";
+                        Console.WriteLine(
+                            $"{entry.Name}{(entry.Name == registry.DefaultName ? " (default)" : "")}  "
+                                + $"{entry.Layout}  {root}  {(found ? "found" : "missing")}  {counts}"
+                        );
+                    }
                 }
-                else if (entry.Layout == "synthetic") counts = "generated on first use";
-                Console.WriteLine($"{entry.Name}{(entry.Name == registry.DefaultName ? " (default)" : "")}  {entry.Layout}  {root}  {(found ? "found" : "missing")}  {counts}");
-            }
-        }));
+            )
+        );
 
-        var name = new Argument<string?>("name") { Description = "Dataset name in datasets.json (default: the file's \"default\").", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string?>("name")
+        {
+            Description = "Dataset name in datasets.json (default: the file's \"default\").",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
-        var check = new Command("check", "Decode every image of a dataset; report unusable files (truncated ones too), classes, patients, magnifications, " +
-                                         "mask coverage, split sizes and each class's count per split.\n" +
-                                         "Example: amil datasets check synthetic\n         amil datasets check --data ~/imgs --layout image-folder")
-        { name, datasets, data, layout };
-        check.SetAction(r => CommandRunner.Run(r, () =>
+        var check = new Command(
+            "check",
+            "Decode every image of a dataset; report unusable files (truncated ones too), classes, patients, "
+                + "magnifications, "
+                + "mask coverage, split sizes and each class's count per split.\n"
+                + "Example: amil datasets check synthetic\n         amil datasets check --data ~/imgs --layout "
+                + "image-folder"
+        )
         {
-            var selection = new DatasetSelection(r.GetValue(name), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
-            var report = LiveProgress.Count("checking images", (log, progress) => DatasetCheck.Run(selection, log, progress));
-            Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
-            foreach (var (c, n) in report.Classes) Console.WriteLine($"  class {c}: {n}");
-            if (report.Patients > 0) Console.WriteLine($"  patients: {report.Patients}");
-            foreach (var (m, n) in report.Magnifications) Console.WriteLine($"  magnification {m}: {n}");
-            Console.WriteLine($"  masks: {report.Masks} of {report.Images} images{(report.Masks == 0 ? " (no masks/ folder: localization cannot be measured)" : "")}");
-            Console.WriteLine($"  split: train {report.Split.Train.Count}, validation {report.Split.Validation.Count}, test {report.Split.Test.Count}");
-            foreach (var (c, train, validation, test) in report.ClassesBySplit)
-                Console.WriteLine($"    {c}: train {train}, validation {validation}, test {test}");
-            foreach (var warning in report.Warnings) Console.WriteLine($"  {warning}");
-            foreach (var p in report.Problems) Console.WriteLine($"  unusable: {p.Path}: {p.Reason}");
-            if (report.Problems.Count > 0)
-                throw new DatasetException($"{report.Problems.Count} unusable file(s) in '{report.Name}'; fix or remove them, or train with --on-bad-image skip.");
-        }));
+            name,
+            datasets,
+            data,
+            layout,
+        };
+        check.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var selection = new DatasetSelection(
+                        r.GetValue(name),
+                        r.GetValue(datasets),
+                        r.GetValue(data),
+                        r.GetValue(layout)
+                    );
+                    var report = LiveProgress.Count(
+                        "checking images",
+                        (log, progress) => DatasetCheck.Run(selection, log, progress)
+                    );
+                    Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
+                    foreach (var (c, n) in report.Classes)
+                        Console.WriteLine($"  class {c}: {n}");
+                    if (report.Patients > 0)
+                        Console.WriteLine($"  patients: {report.Patients}");
+                    foreach (var (m, n) in report.Magnifications)
+                        Console.WriteLine($"  magnification {m}: {n}");
+                    Console.WriteLine(
+                        $"  masks: {report.Masks} of {report.Images} images"
+                            + (report.Masks == 0 ? " (no masks/ folder: localization cannot be measured)" : "")
+                    );
+                    Console.WriteLine(
+                        $"  split: train {report.Split.Train.Count}, validation {report.Split.Validation.Count}, "
+                            + $"test {report.Split.Test.Count}"
+                    );
+                    foreach (var (c, train, validation, test) in report.ClassesBySplit)
+                        Console.WriteLine($"    {c}: train {train}, validation {validation}, test {test}");
+                    foreach (var warning in report.Warnings)
+                        Console.WriteLine($"  {warning}");
+                    foreach (var p in report.Problems)
+                        Console.WriteLine($"  unusable: {p.Path}: {p.Reason}");
+                    if (report.Problems.Count > 0)
+                        throw new DatasetException(
+                            $"{report.Problems.Count} unusable file(s) in '{report.Name}'; fix or remove them, or "
+                                + $"train with --on-bad-image skip."
+                        );
+                }
+            )
+        );
 
         return new Command("datasets", "Inspect the datasets in datasets.json.") { list, check };
     }

@@ -13,21 +13,58 @@ internal static class EvaluateCommand
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
         var output = CommonOptions.Out("Folder for metrics.json.");
-        var split = new Option<string>("--split") { Description = "test (the dataset's test split) or all.", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split")
+        {
+            Description = "test (the dataset's test split) or all.",
+            DefaultValueFactory = _ => "test",
+        };
         split.AcceptOnlyFromAmong("test", "all");
         var onBadImage = CommonOptions.OnBadImage();
-        var localization = new Option<bool>("--localization") { Description = "Also score the model's map against tumour masks (needs masks/); adds \"localization\" to metrics.json." };
-        var normalize = CommonOptions.Normalize("none", "before the localization metrics");
-        var command = new Command("evaluate", "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model runs/x/model.zip --dataset synthetic --out runs/x/eval")
-        { model, dataset, datasets, data, layout, output, split, onBadImage, localization, normalize };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var localization = new Option<bool>("--localization")
         {
-            var metrics = EvaluationRun.Run(r.GetValue(model)!, CommonOptions.Selection(r, dataset, datasets, data, layout), r.GetValue(output)!,
-                                            r.GetValue(split) == "all", CommandRunner.Log, CommonOptions.Policy(r, onBadImage),
-                                            r.GetValue(localization), CommonOptions.Normalization(r, normalize));
-            MetricsPrinter.Print(metrics);
-            if (metrics.Localization is { } block) LocalizeCommand.Print("map", block.Scores);
-        }));
+            Description =
+                "Also score the model's map against tumour masks (needs masks/); adds \"localization\" to "
+                + "metrics.json.",
+        };
+        var normalize = CommonOptions.Normalize("none", "before the localization metrics");
+        var command = new Command(
+            "evaluate",
+            "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model "
+                + "runs/x/model.zip --dataset synthetic --out runs/x/eval"
+        )
+        {
+            model,
+            dataset,
+            datasets,
+            data,
+            layout,
+            output,
+            split,
+            onBadImage,
+            localization,
+            normalize,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var metrics = EvaluationRun.Run(
+                        r.GetValue(model)!,
+                        CommonOptions.Selection(r, dataset, datasets, data, layout),
+                        r.GetValue(output)!,
+                        r.GetValue(split) == "all",
+                        CommandRunner.Log,
+                        CommonOptions.Policy(r, onBadImage),
+                        r.GetValue(localization),
+                        CommonOptions.Normalization(r, normalize)
+                    );
+                    MetricsPrinter.Print(metrics);
+                    if (metrics.Localization is { } block)
+                        LocalizeCommand.Print("map", block.Scores);
+                }
+            )
+        );
         return command;
     }
 }

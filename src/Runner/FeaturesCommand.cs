@@ -13,27 +13,73 @@ internal static class FeaturesCommand
         var datasets = CommonOptions.DatasetsFile();
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
-        var extractor = new Option<string>("--extractor") { Description = "Pretrained patch encoder.", DefaultValueFactory = _ => "resnet18" };
+        var extractor = new Option<string>("--extractor")
+        {
+            Description = "Pretrained patch encoder.",
+            DefaultValueFactory = _ => "resnet18",
+        };
         extractor.AcceptOnlyFromAmong("resnet18");
-        var output = new Option<string>("--out") { Description = "Cache folder (the one train --feature-cache reads).", DefaultValueFactory = _ => Path.Combine(".cache", "features") };
-        var shard = new Option<string?>("--shard") { Description = "Process only shard K of N (e.g. 2/4), so several jobs or machines can split a cohort." };
+        var output = new Option<string>("--out")
+        {
+            Description = "Cache folder (the one train --feature-cache reads).",
+            DefaultValueFactory = _ => Path.Combine(".cache", "features"),
+        };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Process only shard K of N (e.g. 2/4), so several jobs or machines can split a cohort.",
+        };
         var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default 224)." };
         var stride = new Option<int?>("--stride") { Description = "Patch stride (default: the patch size)." };
         var crop = new Option<string?>("--crop") { Description = "Centre crop HxW or none (default: the dataset's)." };
-        var command = new Command("features",
-            "Extract frozen ResNet18 patch features for every image of a dataset into the on-disk cache (valid entries are reused; reruns continue " +
-            "where an interrupted run stopped).\nExample: amil features --dataset synthetic --extractor resnet18 --out .cache/features --shard 1/2")
-        { dataset, datasets, data, layout, extractor, output, shard, patchSize, stride, crop };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var command = new Command(
+            "features",
+            "Extract frozen ResNet18 patch features for every image of a dataset into the on-disk cache (valid "
+                + "entries are reused; reruns continue "
+                + "where an interrupted run stopped).\nExample: amil features --dataset synthetic --extractor "
+                + "resnet18 --out .cache/features --shard 1/2"
+        )
         {
-            var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
-            var settings = new TrainSettings { Dataset = selection, Encoder = r.GetValue(extractor)!, PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride), Crop = r.GetValue(crop) };
-            var part = FeatureExtraction.ParseShard(r.GetValue(shard));
-            var interrupt = CommandRunner.Interrupt;
-            var summary = LiveProgress.Count("features", (log, onImage) => FeatureJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{summary.Images} images: {summary.Hits} already cached, {summary.Computed} computed ({summary.Patches} patches, {summary.PatchesPerSecond:F1} patches/s)."));
-        }));
+            dataset,
+            datasets,
+            data,
+            layout,
+            extractor,
+            output,
+            shard,
+            patchSize,
+            stride,
+            crop,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
+                    var settings = new TrainSettings
+                    {
+                        Dataset = selection,
+                        Encoder = r.GetValue(extractor)!,
+                        PatchSize = r.GetValue(patchSize),
+                        Stride = r.GetValue(stride),
+                        Crop = r.GetValue(crop),
+                    };
+                    var part = FeatureExtraction.ParseShard(r.GetValue(shard));
+                    var interrupt = CommandRunner.Interrupt;
+                    var summary = LiveProgress.Count(
+                        "features",
+                        (log, onImage) => FeatureJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage)
+                    );
+                    Console.WriteLine(
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{summary.Images} images: {summary.Hits} already cached, {summary.Computed} computed "
+                                + $"({summary.Patches} patches, {summary.PatchesPerSecond:F1} patches/s)."
+                        )
+                    );
+                }
+            )
+        );
         return command;
     }
 }

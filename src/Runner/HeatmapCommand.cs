@@ -9,26 +9,68 @@ internal static class HeatmapCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var gradCam = new Option<string?>("--gradcam-model") { Description = "CNN baseline model.zip (train --baseline cnn); adds its Grad-CAM overlay to each panel." };
-        var input = new Option<string>("--input") { Description = "An image file or a folder of images.", Required = true };
+        var gradCam = new Option<string?>("--gradcam-model")
+        {
+            Description = "CNN baseline model.zip (train --baseline cnn); adds its Grad-CAM overlay to each panel.",
+        };
+        var input = new Option<string>("--input")
+        {
+            Description = "An image file or a folder of images.",
+            Required = true,
+        };
         var output = CommonOptions.Out("Folder for the panels, raw maps and heatmaps.json.");
         var normalize = CommonOptions.Normalize("minmax", "for display");
-        var colormap = new Option<string>("--colormap") { Description = "jet, viridis or inferno.", DefaultValueFactory = _ => "jet" };
-        colormap.AcceptOnlyFromAmong("jet", "viridis", "inferno");
-        var alpha = new Option<float>("--alpha") { Description = "Overlay opacity, 0 to 1.", DefaultValueFactory = _ => 0.45f };
-        var command = new Command("heatmap",
-            "Draw localization maps: per image NAME.panel.png (analysed region | attention overlay | Grad-CAM overlay), NAME.attention.png " +
-            "(raw map, grey), NAME.attention-weighted.png (the reference rendering: patches scaled by weight) and heatmaps.json.\n" +
-            "Example: amil heatmap --model runs/a/model.zip --gradcam-model runs/c/model.zip --input .cache/synthetic-breakhis/BreaKHis_v1 --out heatmaps")
-        { model, gradCam, input, output, normalize, colormap, alpha };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var colormap = new Option<string>("--colormap")
         {
-            float a = r.GetValue(alpha);
-            if (a is < 0 or > 1) throw new ArgumentException($"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)}).");
-            var entries = HeatmapRun.Run(r.GetValue(model)!, r.GetValue(gradCam), r.GetValue(input)!, r.GetValue(output)!,
-                                         new HeatmapRun.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a), CommandRunner.Log);
-            Console.WriteLine($"Wrote {entries.Count} panel(s) to {Path.GetFullPath(r.GetValue(output)!)}");
-        }));
+            Description = "jet, viridis or inferno.",
+            DefaultValueFactory = _ => "jet",
+        };
+        colormap.AcceptOnlyFromAmong("jet", "viridis", "inferno");
+        var alpha = new Option<float>("--alpha")
+        {
+            Description = "Overlay opacity, 0 to 1.",
+            DefaultValueFactory = _ => 0.45f,
+        };
+        var command = new Command(
+            "heatmap",
+            "Draw localization maps: per image NAME.panel.png (analysed region | attention overlay | Grad-CAM "
+                + "overlay), NAME.attention.png "
+                + "(raw map, grey), NAME.attention-weighted.png (the reference rendering: patches scaled by weight) "
+                + "and heatmaps.json.\n"
+                + "Example: amil heatmap --model runs/a/model.zip --gradcam-model runs/c/model.zip --input "
+                + ".cache/synthetic-breakhis/BreaKHis_v1 --out heatmaps"
+        )
+        {
+            model,
+            gradCam,
+            input,
+            output,
+            normalize,
+            colormap,
+            alpha,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    float a = r.GetValue(alpha);
+                    if (a is < 0 or > 1)
+                        throw new ArgumentException(
+                            $"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)})."
+                        );
+                    var entries = HeatmapRun.Run(
+                        r.GetValue(model)!,
+                        r.GetValue(gradCam),
+                        r.GetValue(input)!,
+                        r.GetValue(output)!,
+                        new HeatmapRun.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
+                        CommandRunner.Log
+                    );
+                    Console.WriteLine($"Wrote {entries.Count} panel(s) to {Path.GetFullPath(r.GetValue(output)!)}");
+                }
+            )
+        );
         return command;
     }
 }

@@ -10,44 +10,92 @@ internal static class LocalizeCommand
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Attention-MIL model.zip (from train)." };
-        var gradCam = new Option<string?>("--gradcam-model") { Description = "CNN baseline model.zip (from train --baseline cnn), scored with Grad-CAM." };
+        var gradCam = new Option<string?>("--gradcam-model")
+        {
+            Description = "CNN baseline model.zip (from train --baseline cnn), scored with Grad-CAM.",
+        };
         var dataset = CommonOptions.Dataset();
         var datasets = CommonOptions.DatasetsFile();
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
         var output = CommonOptions.Out("Folder for localization.json.");
-        var split = new Option<string>("--split") { Description = "test (the dataset's test split) or all.", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split")
+        {
+            Description = "test (the dataset's test split) or all.",
+            DefaultValueFactory = _ => "test",
+        };
         split.AcceptOnlyFromAmong("test", "all");
         var normalize = CommonOptions.Normalize("none", "before scoring (none = the maps as the models give them)");
         var weight = new Option<string[]>("--weight-by-probability")
         {
-            Description = "Class-aware maps: multiply each image's map by the model's probability of these classes (e.g. malignant, or InSitu Invasive), " +
-                          "so images the model calls tumour-free fade out. Reported as a separate setting in localization.json.",
+            Description =
+                "Class-aware maps: multiply each image's map by the model's probability of these classes (e.g. "
+                + "malignant, or InSitu Invasive), "
+                + "so images the model calls tumour-free fade out. Reported as a separate setting in "
+                + "localization.json.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("localize",
-            "Measure how well attention and Grad-CAM maps find tumour on test images with masks; writes DIR/localization.json " +
-            "(instance AUROC/AP, pixel AUROC, best Dice/IoU, pointing game, per class).\n" +
-            "Example: amil localize --model runs/a/model.zip --gradcam-model runs/c/model.zip --dataset synthetic --out runs/a/localize")
-        { model, gradCam, dataset, datasets, data, layout, output, split, normalize, weight };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var command = new Command(
+            "localize",
+            "Measure how well attention and Grad-CAM maps find tumour on test images with masks; writes "
+                + "DIR/localization.json "
+                + "(instance AUROC/AP, pixel AUROC, best Dice/IoU, pointing game, per class).\n"
+                + "Example: amil localize --model runs/a/model.zip --gradcam-model runs/c/model.zip --dataset "
+                + "synthetic --out runs/a/localize"
+        )
         {
-            var report = LocalizationRun.Run(r.GetValue(model), r.GetValue(gradCam), CommonOptions.Selection(r, dataset, datasets, data, layout),
-                                             r.GetValue(output)!, CommonOptions.Normalization(r, normalize), r.GetValue(split) == "all", CommandRunner.Log,
-                                             r.GetValue(weight) is { Length: > 0 } classes ? classes : null);
-            Console.WriteLine($"{report.Images} images with masks ({report.Dataset}, {report.Split} split, normalization {report.Normalization}" +
-                              (report.WeightedBy is null ? ")" : $", maps × p({string.Join(" + ", report.WeightedBy)}))"));
-            if (report.Attention is { } a) Print("attention", a);
-            if (report.GradCam is { } g) Print("gradcam", g);
-            Console.WriteLine($"Wrote {Path.Combine(r.GetValue(output)!, "localization.json")}");
-        }));
+            model,
+            gradCam,
+            dataset,
+            datasets,
+            data,
+            layout,
+            output,
+            split,
+            normalize,
+            weight,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var report = LocalizationRun.Run(
+                        r.GetValue(model),
+                        r.GetValue(gradCam),
+                        CommonOptions.Selection(r, dataset, datasets, data, layout),
+                        r.GetValue(output)!,
+                        CommonOptions.Normalization(r, normalize),
+                        r.GetValue(split) == "all",
+                        CommandRunner.Log,
+                        r.GetValue(weight) is { Length: > 0 } classes ? classes : null
+                    );
+                    Console.WriteLine(
+                        $"{report.Images} images with masks ({report.Dataset}, {report.Split} split, normalization "
+                            + $"{report.Normalization}"
+                            + (
+                                report.WeightedBy is null
+                                    ? ")"
+                                    : $", maps × p({string.Join(" + ", report.WeightedBy)}))"
+                            )
+                    );
+                    if (report.Attention is { } a)
+                        Print("attention", a);
+                    if (report.GradCam is { } g)
+                        Print("gradcam", g);
+                    Console.WriteLine($"Wrote {Path.Combine(r.GetValue(output)!, "localization.json")}");
+                }
+            )
+        );
         return command;
     }
 
     public static void Print(string name, LocalizationScores s)
     {
         static string F(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "  -  ";
-        Console.WriteLine($"{name,-10} instance AUROC {F(s.InstanceAuroc)}  AP {F(s.InstanceAp)}  pixel AUROC {F(s.PixelAuroc)}  " +
-                          $"best Dice {F(s.BestDice)}  best IoU {F(s.BestIou)}  pointing game {F(s.PointingGame)}");
+        Console.WriteLine(
+            $"{name, -10} instance AUROC {F(s.InstanceAuroc)}  AP {F(s.InstanceAp)}  pixel AUROC {F(s.PixelAuroc)}  "
+                + $"best Dice {F(s.BestDice)}  best IoU {F(s.BestIou)}  pointing game {F(s.PointingGame)}"
+        );
     }
 }

@@ -9,17 +9,47 @@ internal static class PredictCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var input = new Option<string>("--input") { Description = "An image file or a folder of images.", Required = true };
+        var input = new Option<string>("--input")
+        {
+            Description = "An image file or a folder of images.",
+            Required = true,
+        };
         var output = CommonOptions.Out("Folder for predictions.json.");
         var onBadImage = CommonOptions.OnBadImage();
-        var command = new Command("predict", "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict --model runs/x/model.zip --input slide.png --out preds")
-        { model, input, output, onBadImage };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var command = new Command(
+            "predict",
+            "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
+                + "--model runs/x/model.zip --input slide.png --out preds"
+        )
         {
-            foreach (var p in PredictionRun.Run(r.GetValue(model)!, r.GetValue(input)!, r.GetValue(output)!, CommandRunner.Log,
-                                                CommonOptions.Policy(r, onBadImage)))
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p.Predicted,-12} {p.Probabilities[p.Predicted]:F3}  {p.Path}"));
-        }));
+            model,
+            input,
+            output,
+            onBadImage,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    foreach (
+                        var p in PredictionRun.Run(
+                            r.GetValue(model)!,
+                            r.GetValue(input)!,
+                            r.GetValue(output)!,
+                            CommandRunner.Log,
+                            CommonOptions.Policy(r, onBadImage)
+                        )
+                    )
+                        Console.WriteLine(
+                            string.Create(
+                                CultureInfo.InvariantCulture,
+                                $"{p.Predicted, -12} {p.Probabilities[p.Predicted]:F3}  {p.Path}"
+                            )
+                        );
+                }
+            )
+        );
         return command;
     }
 }

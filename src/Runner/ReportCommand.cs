@@ -7,18 +7,41 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var run = new Option<string>("--run") { Description = "A run folder written by train (runs/<name>).", Required = true };
-        var gradCam = new Option<string?>("--gradcam-model") { Description = "CNN baseline model.zip (train --baseline cnn): adds Grad-CAM to the gallery and the localization table." };
-        var command = new Command("report",
-            "(Re)write runs/<name>/report.html: training curves, ROC, confusion matrix, metrics, localization and a heatmap gallery (self-contained).\n" +
-            "Example: amil report --run runs/amil --gradcam-model runs/cnn/model.zip")
-        { run, gradCam };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var run = new Option<string>("--run")
         {
-            var dir = r.GetValue(run)!;
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such run folder; pass the folder train wrote (runs/<name>).");
-            Console.WriteLine($"Wrote {RunReport.Write(dir, r.GetValue(gradCam), CommandRunner.Log)}");
-        }));
+            Description = "A run folder written by train (runs/<name>).",
+            Required = true,
+        };
+        var gradCam = new Option<string?>("--gradcam-model")
+        {
+            Description =
+                "CNN baseline model.zip (train --baseline cnn): adds Grad-CAM to the gallery and the localization "
+                + "table.",
+        };
+        var command = new Command(
+            "report",
+            "(Re)write runs/<name>/report.html: training curves, ROC, confusion matrix, metrics, localization and a "
+                + "heatmap gallery (self-contained).\n"
+                + "Example: amil report --run runs/amil --gradcam-model runs/cnn/model.zip"
+        )
+        {
+            run,
+            gradCam,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var dir = r.GetValue(run)!;
+                    if (!Directory.Exists(dir))
+                        throw new DirectoryNotFoundException(
+                            $"{dir}: no such run folder; pass the folder train wrote (runs/<name>)."
+                        );
+                    Console.WriteLine($"Wrote {RunReport.Write(dir, r.GetValue(gradCam), CommandRunner.Log)}");
+                }
+            )
+        );
         return command;
     }
 }

@@ -15,70 +15,187 @@ internal static class TrainCommand
         var layout = CommonOptions.Layout();
         var defaults = new TrainSettings();
         var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<dataset>-<timestamp>)." };
-        var epochs = new Option<int>("--epochs") { Description = "Most epochs to train.", DefaultValueFactory = _ => defaults.Epochs };
-        var seed = new Option<int>("--seed") { Description = "Seed for weights and shuffling.", DefaultValueFactory = _ => defaults.Seed };
-        var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default: the dataset's, 28)." };
-        var stride = new Option<int?>("--stride") { Description = "Patch stride in pixels (default: the dataset's, 28); smaller than the patch = overlap." };
-        var crop = new Option<string?>("--crop") { Description = "Centre crop HxW, or none for the whole image (default: the dataset's, 448x700)." };
-        var resize = new Option<string?>("--resize") { Description = "Resize every image to HxW before the crop, or none (default: the dataset's, none)." };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Most epochs to train.",
+            DefaultValueFactory = _ => defaults.Epochs,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed for weights and shuffling.",
+            DefaultValueFactory = _ => defaults.Seed,
+        };
+        var patchSize = new Option<int?>("--patch-size")
+        {
+            Description = "Patch side in pixels (default: the dataset's, 28).",
+        };
+        var stride = new Option<int?>("--stride")
+        {
+            Description = "Patch stride in pixels (default: the dataset's, 28); smaller than the patch = overlap.",
+        };
+        var crop = new Option<string?>("--crop")
+        {
+            Description = "Centre crop HxW, or none for the whole image (default: the dataset's, 448x700).",
+        };
+        var resize = new Option<string?>("--resize")
+        {
+            Description = "Resize every image to HxW before the crop, or none (default: the dataset's, none).",
+        };
         var maxPatches = new Option<int?>("--max-patches")
         {
-            Description = "Largest bag (patches per image) to train on; larger bags stop the job before training with the memory they would need " +
-                          "(default: what a 6 GB budget allows for the encoder and patch size, about 24,600 LeNet patches of 28 px).",
+            Description =
+                "Largest bag (patches per image) to train on; larger bags stop the job before training with the "
+                + "memory they would need "
+                + "(default: what a 6 GB budget allows for the encoder and patch size, about 24,600 LeNet patches "
+                + "of 28 px).",
         };
-        var pooling = new Option<string>("--pooling") { Description = "attention or gated.", DefaultValueFactory = _ => "attention" };
+        var pooling = new Option<string>("--pooling")
+        {
+            Description = "attention or gated.",
+            DefaultValueFactory = _ => "attention",
+        };
         pooling.AcceptOnlyFromAmong("attention", "gated");
-        var patience = new Option<int>("--patience") { Description = "Early-stopping patience in epochs (0 = off).", DefaultValueFactory = _ => defaults.Patience };
-        var balance = new Option<bool>("--balance-classes") { Description = "Weight the loss inversely to class frequency." };
-        var pad = new Option<bool>("--pad-small-images") { Description = "Pad images smaller than the crop with white instead of stopping with an error." };
+        var patience = new Option<int>("--patience")
+        {
+            Description = "Early-stopping patience in epochs (0 = off).",
+            DefaultValueFactory = _ => defaults.Patience,
+        };
+        var balance = new Option<bool>("--balance-classes")
+        {
+            Description = "Weight the loss inversely to class frequency.",
+        };
+        var pad = new Option<bool>("--pad-small-images")
+        {
+            Description = "Pad images smaller than the crop with white instead of stopping with an error.",
+        };
         var onBadImage = CommonOptions.OnBadImage();
         var baseline = new Option<string>("--baseline")
         {
-            Description = "none (Attention-MIL) or cnn: the whole-image CNN baseline (5 conv blocks) whose map is Grad-CAM, for localize's comparison.",
+            Description =
+                "none (Attention-MIL) or cnn: the whole-image CNN baseline (5 conv blocks) whose map is Grad-CAM, "
+                + "for localize's comparison.",
             DefaultValueFactory = _ => "none",
         };
         baseline.AcceptOnlyFromAmong("none", "cnn");
-        var cnnScale = new Option<int>("--cnn-input-scale") { Description = "CNN baseline: downscale the image by this factor before the first conv.", DefaultValueFactory = _ => defaults.CnnInputScale };
+        var cnnScale = new Option<int>("--cnn-input-scale")
+        {
+            Description = "CNN baseline: downscale the image by this factor before the first conv.",
+            DefaultValueFactory = _ => defaults.CnnInputScale,
+        };
         var encoder = new Option<string>("--encoder")
         {
-            Description = "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 features (224 px patches unless " +
-                          "--patch-size is given), cached on disk, only the attention head trains.",
+            Description =
+                "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 "
+                + "features (224 px patches unless "
+                + "--patch-size is given), cached on disk, only the attention head trains.",
             DefaultValueFactory = _ => "lenet",
         };
         encoder.AcceptOnlyFromAmong("lenet", "resnet18");
-        var featureCache = new Option<string?>("--feature-cache") { Description = "Feature cache folder for --encoder resnet18 (default .cache/features)." };
-        var resume = new Option<string?>("--resume") { Description = "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its saved settings." };
-        var lr = new Option<double>("--learning-rate") { Description = "Adam learning rate.", DefaultValueFactory = _ => defaults.LearningRate };
-
-        var command = new Command("train", "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, config.json.\n" +
-                                           "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n" +
-                                           "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the Grad-CAM baseline for localize)\n" +
-                                           "         amil train --resume runs/synthetic-20261125-101500")
-        { dataset, datasets, data, layout, output, epochs, seed, patchSize, stride, crop, resize, maxPatches, pooling, patience, balance, pad, onBadImage, lr, baseline, cnnScale, encoder, featureCache, resume };
-        command.SetAction(r => CommandRunner.Run(r, () =>
+        var featureCache = new Option<string?>("--feature-cache")
         {
-            var settings = new TrainSettings
-            {
-                Dataset = CommonOptions.Selection(r, dataset, datasets, data, layout), OutDirectory = r.GetValue(output),
-                Epochs = r.GetValue(epochs), Seed = r.GetValue(seed), PatchSize = r.GetValue(patchSize), Stride = r.GetValue(stride),
-                Crop = r.GetValue(crop), Resize = r.GetValue(resize), MaxPatches = r.GetValue(maxPatches), Pooling = r.GetValue(pooling) == "gated" ? AttentionPoolingKind.GatedAttention : AttentionPoolingKind.Attention,
-                Patience = r.GetValue(patience), BalanceClasses = r.GetValue(balance), PadSmallImages = r.GetValue(pad), LearningRate = r.GetValue(lr),
-                OnBadImage = CommonOptions.Policy(r, onBadImage),
-                CnnBaseline = r.GetValue(baseline) == "cnn", CnnInputScale = r.GetValue(cnnScale),
-                Encoder = r.GetValue(encoder)!, FeatureCacheFolder = r.GetValue(featureCache),
-            };
-            if (settings.CnnBaseline && settings.Encoder != "lenet") throw new ArgumentException("--baseline cnn trains a whole-image CNN; it takes no --encoder.");
-            if (settings.CnnInputScale < 1) throw new ArgumentException($"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale}).");
-            if (settings.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
-            if (r.GetValue(resume) is { } resumeDir) settings = new TrainSettings { Resume = resumeDir };
-            var interrupt = CommandRunner.Interrupt;
-            var result = LiveProgress.Training(settings.Epochs, (log, onBag, onChecked) =>
-                TrainingRun.Run(settings with { OnBag = onBag, OnImageChecked = onChecked }, log, interrupt));
-            MetricsPrinter.Print(result.Metrics);
-            if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)
-                Console.WriteLine($"Skipped {skippedFiles.Count} bad file(s); listed under skipped_images in metrics.json.");
-            Console.WriteLine($"Run folder: {result.RunDirectory}");
-        }));
+            Description = "Feature cache folder for --encoder resnet18 (default .cache/features).",
+        };
+        var resume = new Option<string?>("--resume")
+        {
+            Description =
+                "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its "
+                + "saved settings.",
+        };
+        var lr = new Option<double>("--learning-rate")
+        {
+            Description = "Adam learning rate.",
+            DefaultValueFactory = _ => defaults.LearningRate,
+        };
+
+        var command = new Command(
+            "train",
+            "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, "
+                + "config.json.\n"
+                + "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n"
+                + "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the "
+                + "Grad-CAM baseline for localize)\n"
+                + "         amil train --resume runs/synthetic-20261125-101500"
+        )
+        {
+            dataset,
+            datasets,
+            data,
+            layout,
+            output,
+            epochs,
+            seed,
+            patchSize,
+            stride,
+            crop,
+            resize,
+            maxPatches,
+            pooling,
+            patience,
+            balance,
+            pad,
+            onBadImage,
+            lr,
+            baseline,
+            cnnScale,
+            encoder,
+            featureCache,
+            resume,
+        };
+        command.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var settings = new TrainSettings
+                    {
+                        Dataset = CommonOptions.Selection(r, dataset, datasets, data, layout),
+                        OutDirectory = r.GetValue(output),
+                        Epochs = r.GetValue(epochs),
+                        Seed = r.GetValue(seed),
+                        PatchSize = r.GetValue(patchSize),
+                        Stride = r.GetValue(stride),
+                        Crop = r.GetValue(crop),
+                        Resize = r.GetValue(resize),
+                        MaxPatches = r.GetValue(maxPatches),
+                        Pooling =
+                            r.GetValue(pooling) == "gated"
+                                ? AttentionPoolingKind.GatedAttention
+                                : AttentionPoolingKind.Attention,
+                        Patience = r.GetValue(patience),
+                        BalanceClasses = r.GetValue(balance),
+                        PadSmallImages = r.GetValue(pad),
+                        LearningRate = r.GetValue(lr),
+                        OnBadImage = CommonOptions.Policy(r, onBadImage),
+                        CnnBaseline = r.GetValue(baseline) == "cnn",
+                        CnnInputScale = r.GetValue(cnnScale),
+                        Encoder = r.GetValue(encoder)!,
+                        FeatureCacheFolder = r.GetValue(featureCache),
+                    };
+                    if (settings.CnnBaseline && settings.Encoder != "lenet")
+                        throw new ArgumentException("--baseline cnn trains a whole-image CNN; it takes no --encoder.");
+                    if (settings.CnnInputScale < 1)
+                        throw new ArgumentException(
+                            $"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale})."
+                        );
+                    if (settings.Epochs < 1)
+                        throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
+                    if (r.GetValue(resume) is { } resumeDir)
+                        settings = new TrainSettings { Resume = resumeDir };
+                    var interrupt = CommandRunner.Interrupt;
+                    var result = LiveProgress.Training(
+                        settings.Epochs,
+                        (log, onBag, onChecked) =>
+                            TrainingRun.Run(settings with { OnBag = onBag, OnImageChecked = onChecked }, log, interrupt)
+                    );
+                    MetricsPrinter.Print(result.Metrics);
+                    if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)
+                        Console.WriteLine(
+                            $"Skipped {skippedFiles.Count} bad file(s); listed under skipped_images in metrics.json."
+                        );
+                    Console.WriteLine($"Run folder: {result.RunDirectory}");
+                }
+            )
+        );
         return command;
     }
 }
@@ -89,11 +206,20 @@ internal static class MetricsPrinter
     {
         foreach (var (name, block) in new[] { ("validation", m.Validation), ("test", m.Test) })
         {
-            if (block is null) continue;
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"{name,-10} images {block.Images,4}  accuracy {block.Accuracy:F3}  macro-F1 {block.MacroF1:F3}  log-loss {block.LogLoss:F3}");
-            if (block.Auc is double auc) line += string.Create(CultureInfo.InvariantCulture, $"  AUC {auc:F3}");
-            if (block.PatientAccuracy is double pa) line += string.Create(CultureInfo.InvariantCulture, $"  patient accuracy {pa:F3} ({block.Patients} patients)");
+            if (block is null)
+                continue;
+            var line = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{name, -10} images {block.Images, 4}  accuracy {block.Accuracy:F3}  macro-F1 {block.MacroF1:F3}  "
+                    + $"log-loss {block.LogLoss:F3}"
+            );
+            if (block.Auc is double auc)
+                line += string.Create(CultureInfo.InvariantCulture, $"  AUC {auc:F3}");
+            if (block.PatientAccuracy is double pa)
+                line += string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"  patient accuracy {pa:F3} ({block.Patients} patients)"
+                );
             Console.WriteLine(line);
         }
     }

@@ -8,8 +8,10 @@ namespace Microsoft.ML;
 /// <summary>Amil.MLNet's trainers on <c>ml.MulticlassClassification.Trainers</c>.</summary>
 public static class AmilMulticlassTrainersCatalog
 {
-    /// <summary>Attention-based multiple instance learning (Ilse et al. 2018) over bags from <c>ml.Transforms.BagPatches</c>
-    /// (a LeNet patch encoder trained end to end) or from <c>ml.Transforms.ExtractPatchFeatures</c> (frozen features: only
+    /// <summary>Attention-based multiple instance learning (Ilse et al. 2018) over bags from
+    /// <c>ml.Transforms.BagPatches</c>
+    /// (a LeNet patch encoder trained end to end) or from <c>ml.Transforms.ExtractPatchFeatures</c> (frozen features:
+    /// only
     /// the attention head trains) — which one is read from the bag column.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">Key-typed label column. Default "Label".</param>
@@ -17,20 +19,32 @@ public static class AmilMulticlassTrainersCatalog
     /// <param name="pooling">Attention or gated attention. Default attention.</param>
     /// <param name="maxEpochs">Most epochs to train. Default 40.</param>
     /// <param name="learningRate">Adam learning rate. Default 1e-4.</param>
-    public static AttentionMilTrainer AttentionMil(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-                                                   string labelColumnName = "Label", string bagColumnName = "Bag",
-                                                   AttentionPoolingKind pooling = AttentionPoolingKind.Attention, int maxEpochs = 40,
-                                                   double learningRate = 1e-4) =>
-        catalog.AttentionMil(new AttentionMilOptions
-        {
-            LabelColumnName = labelColumnName, BagColumnName = bagColumnName, Pooling = pooling, MaxEpochs = maxEpochs,
-            LearningRate = learningRate,
-        });
+    public static AttentionMilTrainer AttentionMil(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string bagColumnName = "Bag",
+        AttentionPoolingKind pooling = AttentionPoolingKind.Attention,
+        int maxEpochs = 40,
+        double learningRate = 1e-4
+    ) =>
+        catalog.AttentionMil(
+            new AttentionMilOptions
+            {
+                LabelColumnName = labelColumnName,
+                BagColumnName = bagColumnName,
+                Pooling = pooling,
+                MaxEpochs = maxEpochs,
+                LearningRate = learningRate,
+            }
+        );
 
-    /// <summary>Attention-MIL with every setting of <paramref name="options"/>; the seed comes from the MLContext unless
+    /// <summary>Attention-MIL with every setting of <paramref name="options"/>; the seed comes from the MLContext
+    /// unless
     /// <see cref="AttentionMilOptions.Seed"/> is set.</summary>
-    public static AttentionMilTrainer AttentionMil(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-                                                   AttentionMilOptions options)
+    public static AttentionMilTrainer AttentionMil(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        AttentionMilOptions options
+    )
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,19 +54,34 @@ public static class AmilMulticlassTrainersCatalog
         return new AttentionMilTrainer(new MLContext(seed: resolved.EffectiveSeed), resolved);
     }
 
-    /// <summary>The whole-image CNN baseline (5 conv blocks, two FC layers) over the same bags, stitched back into the image;
+    /// <summary>The whole-image CNN baseline (5 conv blocks, two FC layers) over the same bags, stitched back into the
+    /// image;
     /// its localization map is Grad-CAM (output column <c>GradCam</c>). For comparing against Attention-MIL.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">Key-typed label column. Default "Label".</param>
-    /// <param name="bagColumnName">Bag column from <c>ml.Transforms.BagPatches</c> (stride = patch size). Default "Bag".</param>
+    /// <param name="bagColumnName">Bag column from <c>ml.Transforms.BagPatches</c> (stride = patch size). Default
+    /// "Bag".</param>
     /// <param name="maxEpochs">Most epochs to train. Default 40.</param>
-    public static AttentionMilTrainer CnnBaseline(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-                                                  string labelColumnName = "Label", string bagColumnName = "Bag", int maxEpochs = 40) =>
-        catalog.CnnBaseline(new AttentionMilOptions { LabelColumnName = labelColumnName, BagColumnName = bagColumnName, MaxEpochs = maxEpochs });
+    public static AttentionMilTrainer CnnBaseline(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string labelColumnName = "Label",
+        string bagColumnName = "Bag",
+        int maxEpochs = 40
+    ) =>
+        catalog.CnnBaseline(
+            new AttentionMilOptions
+            {
+                LabelColumnName = labelColumnName,
+                BagColumnName = bagColumnName,
+                MaxEpochs = maxEpochs,
+            }
+        );
 
     /// <summary>The CNN baseline with every setting of <paramref name="options"/>.</summary>
-    public static AttentionMilTrainer CnnBaseline(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-                                                  AttentionMilOptions options)
+    public static AttentionMilTrainer CnnBaseline(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        AttentionMilOptions options
+    )
     {
         ArgumentNullException.ThrowIfNull(options);
         var baseline = options.Clone();
@@ -60,13 +89,17 @@ public static class AmilMulticlassTrainersCatalog
         return catalog.AttentionMil(baseline);
     }
 
-    /// <summary>A seed drawn from the MLContext behind the catalog, as ML.NET's own trainers draw theirs. ML.NET keeps the
+    /// <summary>A seed drawn from the MLContext behind the catalog, as ML.NET's own trainers draw theirs. ML.NET keeps
+    /// the
     /// catalog's environment internal, so it is read by reflection; null when that is not possible.</summary>
     private static int? ContextSeed(object catalog)
     {
         for (var type = catalog.GetType(); type is not null; type = type.BaseType)
         {
-            var property = type.GetProperty("Microsoft.ML.Data.IInternalCatalog.Environment", BindingFlags.Instance | BindingFlags.NonPublic);
+            var property = type.GetProperty(
+                "Microsoft.ML.Data.IInternalCatalog.Environment",
+                BindingFlags.Instance | BindingFlags.NonPublic
+            );
             if (property?.GetValue(catalog) is IHostEnvironment environment)
                 return environment.Register(nameof(AttentionMilTrainer)).Rand.Next();
         }
@@ -85,7 +118,8 @@ public static class AmilComponentCatalog
         catalog.RegisterAssembly(typeof(AttentionMilTrainer).Assembly);
     }
 
-    /// <summary>Same as <see cref="RegisterAmilComponents(ComponentCatalog)"/>; returns <paramref name="ml"/>.</summary>
+    /// <summary>Same as <see cref="RegisterAmilComponents(ComponentCatalog)"/>; returns <paramref
+    /// name="ml"/>.</summary>
     public static MLContext RegisterAmilComponents(this MLContext ml)
     {
         ml.ComponentCatalog.RegisterAmilComponents();

@@ -6,8 +6,12 @@ namespace Amil.MLNet.Trainers;
 /// The <c>Model</c> of an <see cref="AttentionMilTransformer"/>.</summary>
 public sealed class AttentionMilModelParameters
 {
-    internal AttentionMilModelParameters(IReadOnlyList<string> classNames, NetworkArchitecture architecture,
-                                         IReadOnlyList<EpochReport> history, int bestEpoch)
+    internal AttentionMilModelParameters(
+        IReadOnlyList<string> classNames,
+        NetworkArchitecture architecture,
+        IReadOnlyList<EpochReport> history,
+        int bestEpoch
+    )
     {
         ClassNames = classNames;
         Architecture = architecture;
@@ -24,6 +28,7 @@ public sealed class AttentionMilModelParameters
     /// <summary>Per-epoch training and validation figures.</summary>
     public IReadOnlyList<EpochReport> History { get; }
 
-    /// <summary>The epoch whose weights the model holds (lowest validation loss, or the last epoch without validation).</summary>
+    /// <summary>The epoch whose weights the model holds (lowest validation loss, or the last epoch without
+    /// validation).</summary>
     public int BestEpoch { get; }
 }

@@ -5,24 +5,37 @@ public enum AttentionPoolingKind
 {
     /// <summary>a = softmax(wᵀ tanh(V h)).</summary>
     Attention,
+
     /// <summary>a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))).</summary>
     GatedAttention,
 }
 
 /// <summary>Per-epoch figures reported while training.</summary>
-public sealed record EpochReport(int Epoch, int MaxEpochs, double TrainLoss, double TrainAccuracy,
-                                 double? ValidationLoss, double? ValidationAccuracy, double Seconds, bool IsBest);
+public sealed record EpochReport(
+    int Epoch,
+    int MaxEpochs,
+    double TrainLoss,
+    double TrainAccuracy,
+    double? ValidationLoss,
+    double? ValidationAccuracy,
+    double Seconds,
+    bool IsBest
+);
 
-/// <summary>Options of <see cref="AttentionMilTrainer"/>. Defaults follow Ilse et al. (2018) and the BreakHis A-MIL setup.</summary>
+/// <summary>Options of <see cref="AttentionMilTrainer"/>. Defaults follow Ilse et al. (2018) and the BreakHis A-MIL
+/// setup.</summary>
 public sealed class AttentionMilOptions
 {
-    /// <summary>Label column: a key type (use <c>ml.Transforms.Conversion.MapValueToKey</c>). Default "Label".</summary>
+    /// <summary>Label column: a key type (use <c>ml.Transforms.Conversion.MapValueToKey</c>). Default
+    /// "Label".</summary>
     public string LabelColumnName { get; set; } = "Label";
 
-    /// <summary>Bag column written by <c>ml.Transforms.BagPatches</c> (its <c>Layout</c> companion is read too). Default "Bag".</summary>
+    /// <summary>Bag column written by <c>ml.Transforms.BagPatches</c> (its <c>Layout</c> companion is read too).
+    /// Default "Bag".</summary>
     public string BagColumnName { get; set; } = "Bag";
 
-    /// <summary>Optional text column (e.g. patient id) that keeps groups on one side of the validation split. Default none.</summary>
+    /// <summary>Optional text column (e.g. patient id) that keeps groups on one side of the validation split. Default
+    /// none.</summary>
     public string? GroupColumnName { get; set; }
 
     /// <summary>Pooling variant. Default <see cref="AttentionPoolingKind.Attention"/>.</summary>
@@ -49,20 +62,24 @@ public sealed class AttentionMilOptions
     /// <summary>Most epochs to train. Default 40.</summary>
     public int MaxEpochs { get; set; } = 40;
 
-    /// <summary>Stop after this many epochs without a better validation loss; 0 = never stop early. Default 10.</summary>
+    /// <summary>Stop after this many epochs without a better validation loss; 0 = never stop early. Default
+    /// 10.</summary>
     public int EarlyStoppingPatience { get; set; } = 10;
 
-    /// <summary>Share of the training data held out (stratified by class, seeded) to pick the best epoch, when no validation
+    /// <summary>Share of the training data held out (stratified by class, seeded) to pick the best epoch, when no
+    /// validation
     /// set is passed to Fit. 0 = no validation: the last epoch is kept. Default 0.2.</summary>
     public double ValidationFraction { get; set; } = 0.2;
 
     /// <summary>Explicit loss weight per class (index = key value − 1). Default none (all 1).</summary>
     public float[]? ClassWeights { get; set; }
 
-    /// <summary>Weight classes inversely to their frequency in the training split (ignored when <see cref="ClassWeights"/> is set). Default false.</summary>
+    /// <summary>Weight classes inversely to their frequency in the training split (ignored when <see
+    /// cref="ClassWeights"/> is set). Default false.</summary>
     public bool BalanceClasses { get; set; }
 
-    /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default: drawn from
+    /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default:
+    /// drawn from
     /// the <see cref="Microsoft.ML.MLContext"/> the trainer came from (so <c>new MLContext(seed: 7)</c> reproduces), or
     /// <see cref="DefaultSeed"/> when the trainer is built without one.</summary>
     public int? Seed { get; set; }
@@ -85,46 +102,65 @@ public sealed class AttentionMilOptions
     /// <summary>Feature mode only: dropout after the feature projection while training. Default 0.25.</summary>
     public double FeatureDropout { get; set; } = 0.25;
 
-    /// <summary>CNN baseline only: the stitched image is downscaled by this factor before the first conv (2 = half resolution,
+    /// <summary>CNN baseline only: the stitched image is downscaled by this factor before the first conv (2 = half
+    /// resolution,
     /// ~4× cheaper on CPU). Default 2.</summary>
     public int CnnInputScale { get; set; } = 2;
 
     /// <summary>Write a training checkpoint here after every epoch (atomically). Default none.</summary>
     public string? CheckpointPath { get; set; }
 
-    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists (same data and settings give the same model as an
+    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists (same data and settings give the same model
+    /// as an
     /// uninterrupted run). Default false: start afresh and overwrite it.</summary>
     public bool ResumeFromCheckpoint { get; set; }
 
-    /// <summary>Stops training between bags; the last finished epoch's checkpoint stays on disk. Default none.</summary>
+    /// <summary>Stops training between bags; the last finished epoch's checkpoint stays on disk. Default
+    /// none.</summary>
     public CancellationToken Cancellation { get; set; }
 
-    /// <summary>Called after every bag with (bags done this epoch, bags in the epoch, training or validation) — for progress bars. Default none.</summary>
+    /// <summary>Called after every bag with (bags done this epoch, bags in the epoch, training or validation) — for
+    /// progress bars. Default none.</summary>
     public Action<int, int, bool>? OnBag { get; set; }
 
     /// <summary>Called after every epoch (progress display). Default none.</summary>
     public Action<EpochReport>? OnEpochEnd { get; set; }
 
-    /// <summary>Called with a warning worth showing the user (e.g. a loss exploding while still finite). Default none.</summary>
+    /// <summary>Called with a warning worth showing the user (e.g. a loss exploding while still finite). Default
+    /// none.</summary>
     public Action<string>? OnWarning { get; set; }
 
-    /// <summary>An epoch whose training loss exceeds the first epoch's by this factor draws a warning. Default 100.</summary>
+    /// <summary>An epoch whose training loss exceeds the first epoch's by this factor draws a warning. Default
+    /// 100.</summary>
     public double ExplodingLossFactor { get; set; } = 100;
 
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(LabelColumnName)) throw new ArgumentException("LabelColumnName must be set.");
-        if (string.IsNullOrWhiteSpace(BagColumnName)) throw new ArgumentException("BagColumnName must be set.");
-        if (EmbeddingSize < 1 || AttentionSize < 1) throw new ArgumentException("EmbeddingSize and AttentionSize must be positive.");
-        if (!(LearningRate > 0)) throw new ArgumentException($"LearningRate must be positive (got {LearningRate}).");
-        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException("Adam betas must be in [0, 1).");
-        if (WeightDecay < 0) throw new ArgumentException("WeightDecay must not be negative.");
-        if (MaxEpochs < 1) throw new ArgumentException($"MaxEpochs must be at least 1 (got {MaxEpochs}).");
-        if (EarlyStoppingPatience < 0) throw new ArgumentException("EarlyStoppingPatience must not be negative.");
-        if (ValidationFraction is < 0 or >= 1) throw new ArgumentException($"ValidationFraction must be in [0, 1) (got {ValidationFraction}).");
-        if (FeatureDropout is < 0 or >= 1) throw new ArgumentException($"FeatureDropout must be in [0, 1) (got {FeatureDropout}).");
-        if (CnnInputScale < 1) throw new ArgumentException($"CnnInputScale must be at least 1 (got {CnnInputScale}).");
-        if (ReadAhead < 1) throw new ArgumentException("ReadAhead must be at least 1.");
-        if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x))) throw new ArgumentException("ClassWeights must be positive numbers.");
+        if (string.IsNullOrWhiteSpace(LabelColumnName))
+            throw new ArgumentException("LabelColumnName must be set.");
+        if (string.IsNullOrWhiteSpace(BagColumnName))
+            throw new ArgumentException("BagColumnName must be set.");
+        if (EmbeddingSize < 1 || AttentionSize < 1)
+            throw new ArgumentException("EmbeddingSize and AttentionSize must be positive.");
+        if (!(LearningRate > 0))
+            throw new ArgumentException($"LearningRate must be positive (got {LearningRate}).");
+        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1)
+            throw new ArgumentException("Adam betas must be in [0, 1).");
+        if (WeightDecay < 0)
+            throw new ArgumentException("WeightDecay must not be negative.");
+        if (MaxEpochs < 1)
+            throw new ArgumentException($"MaxEpochs must be at least 1 (got {MaxEpochs}).");
+        if (EarlyStoppingPatience < 0)
+            throw new ArgumentException("EarlyStoppingPatience must not be negative.");
+        if (ValidationFraction is < 0 or >= 1)
+            throw new ArgumentException($"ValidationFraction must be in [0, 1) (got {ValidationFraction}).");
+        if (FeatureDropout is < 0 or >= 1)
+            throw new ArgumentException($"FeatureDropout must be in [0, 1) (got {FeatureDropout}).");
+        if (CnnInputScale < 1)
+            throw new ArgumentException($"CnnInputScale must be at least 1 (got {CnnInputScale}).");
+        if (ReadAhead < 1)
+            throw new ArgumentException("ReadAhead must be at least 1.");
+        if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x)))
+            throw new ArgumentException("ClassWeights must be positive numbers.");
     }
 }

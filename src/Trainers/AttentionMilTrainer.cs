@@ -13,18 +13,23 @@ namespace Amil.MLNet.Trainers;
 /// </summary>
 public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransformer, AttentionMilModelParameters>
 {
-    /// <summary>No normalisation, calibration or caching wanted (bags are decoded lazily); a validation set is supported.</summary>
+    /// <summary>No normalisation, calibration or caching wanted (bags are decoded lazily); a validation set is
+    /// supported.</summary>
     public TrainerInfo Info { get; } = CreateInfo();
 
     // TrainerInfo's constructor is internal to ML.NET; its parameters are (normalization, calibration, caching,
     // supportValid, supportIncrementalTrain, supportTest).
     private static TrainerInfo CreateInfo()
     {
-        var constructor = typeof(TrainerInfo).GetConstructors(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic |
-                                                              System.Reflection.BindingFlags.Public)
-                                             .FirstOrDefault(c => c.GetParameters().Length == 6);
+        var constructor = typeof(TrainerInfo)
+            .GetConstructors(
+                System.Reflection.BindingFlags.Instance
+                    | System.Reflection.BindingFlags.NonPublic
+                    | System.Reflection.BindingFlags.Public
+            )
+            .FirstOrDefault(c => c.GetParameters().Length == 6);
         return constructor?.Invoke([false, false, false, true, false, false]) as TrainerInfo
-               ?? (TrainerInfo)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(TrainerInfo));
+            ?? (TrainerInfo)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(TrainerInfo));
     }
 
     private readonly MLContext _ml;
@@ -37,18 +42,26 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         _options = options;
     }
 
-    /// <summary>Trains, holding out <see cref="AttentionMilOptions.ValidationFraction"/> of <paramref name="input"/> to pick the best epoch.</summary>
+    /// <summary>Trains, holding out <see cref="AttentionMilOptions.ValidationFraction"/> of <paramref name="input"/> to
+    /// pick the best epoch.</summary>
     public AttentionMilTransformer Fit(IDataView input) => Fit(input, null);
 
-    /// <summary>Trains on <paramref name="trainData"/>, picking the best epoch on <paramref name="validationData"/> when given.</summary>
+    /// <summary>Trains on <paramref name="trainData"/>, picking the best epoch on <paramref name="validationData"/>
+    /// when given.</summary>
     public AttentionMilTransformer Fit(IDataView trainData, IDataView? validationData) =>
         UnwrappingDataView.Guard(() => Train(trainData, validationData));
 
     private AttentionMilTransformer Train(IDataView trainData, IDataView? validationData)
     {
-        var reader = new BagReader(trainData, _options.BagColumnName, _options.LabelColumnName, _options.GroupColumnName);
+        var reader = new BagReader(
+            trainData,
+            _options.BagColumnName,
+            _options.LabelColumnName,
+            _options.GroupColumnName
+        );
         var rows = reader.ListRows();
-        if (rows.Count == 0) throw new ArgumentException("The training data has no rows.");
+        if (rows.Count == 0)
+            throw new ArgumentException("The training data has no rows.");
 
         BagReader? validationReader = null;
         IReadOnlySet<DataViewRowId>? validationRows = null;
@@ -57,31 +70,54 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         {
             validationReader = new BagReader(validationData, _options.BagColumnName, _options.LabelColumnName, null);
             if (validationReader.ClassCount != reader.ClassCount)
-                throw new ArgumentException($"Validation labels have {validationReader.ClassCount} classes but training labels have {reader.ClassCount}; map both with the same key mapping.");
+                throw new ArgumentException(
+                    $"Validation labels have {validationReader.ClassCount} classes but training labels have "
+                        + $"{reader.ClassCount}; map both with the same key mapping."
+                );
             trainRows = rows.Select(r => r.RowId).ToHashSet();
-            validationRows = validationReader.ListRows().Select(r => r.RowId).ToHashSet();   // ids only: no image is decoded
+            // ids only: no image is decoded
+            validationRows = validationReader.ListRows().Select(r => r.RowId).ToHashSet();
         }
         else
         {
             var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.EffectiveSeed);
             trainRows = rows.Select(r => r.RowId).Where(id => !held.Contains(id)).ToHashSet();
-            if (held.Count > 0) { validationReader = reader; validationRows = held; }
+            if (held.Count > 0)
+            {
+                validationReader = reader;
+                validationRows = held;
+            }
         }
 
         var first = reader.First();
         var architecture = ArchitectureFor(first.Layout, first.Pixels.Length);
         var spec = Spec(architecture, first.Layout, first.Pixels.Length, reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
-        var result = new TrainingLoop(_options).Run(reader, spec, trainRows, validationReader, validationRows, classWeights);
+        var result = new TrainingLoop(_options).Run(
+            reader,
+            spec,
+            trainRows,
+            validationReader,
+            validationRows,
+            classWeights
+        );
 
         var state = NetworkState.Encode(result.Spec, result.Weights);
         var taken = trainData.Schema.Select(c => c.Name);
-        var scoring = ScoringChain.Build(_ml, _options.BagColumnName, state, reader.ClassNames, architecture, taken).Fit(trainData);
+        var scoring = ScoringChain
+            .Build(_ml, _options.BagColumnName, state, reader.ClassNames, architecture, taken)
+            .Fit(trainData);
         var model = new AttentionMilModelParameters(reader.ClassNames, architecture, result.History, result.BestEpoch);
-        return new AttentionMilTransformer(scoring, model, _options.BagColumnName, trainData.Schema[_options.BagColumnName].Type);
+        return new AttentionMilTransformer(
+            scoring,
+            model,
+            _options.BagColumnName,
+            trainData.Schema[_options.BagColumnName].Type
+        );
     }
 
-    /// <summary>Patch bags hold 3·P² values a patch, feature bags a feature vector: the bag itself says which network fits.</summary>
+    /// <summary>Patch bags hold 3·P² values a patch, feature bags a feature vector: the bag itself says which network
+    /// fits.</summary>
     private NetworkArchitecture ArchitectureFor(Transforms.Bagging.BagLayout layout, int bagLength) =>
         _options.Architecture == NetworkArchitecture.AttentionMil && bagLength != layout.Count * layout.PatchLength
             ? NetworkArchitecture.FeatureAttentionMil
@@ -90,14 +126,31 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         if (!inputSchema.Any(c => c.Name == _options.BagColumnName))
-            throw new ArgumentException($"Attention-MIL needs the bag column '{_options.BagColumnName}'; add ml.Transforms.BagPatches before the trainer.");
+            throw new ArgumentException(
+                $"Attention-MIL needs the bag column '{_options.BagColumnName}'; add ml.Transforms.BagPatches "
+                    + $"before the trainer."
+            );
         var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
         if (label.Name is null || !label.IsKey)
-            throw new ArgumentException($"Attention-MIL needs a key-typed label column '{_options.LabelColumnName}'; add ml.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\").");
+            throw new ArgumentException(
+                $"Attention-MIL needs a key-typed label column '{_options.LabelColumnName}'; add "
+                    + $"ml.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\")."
+            );
         // The scoring stages do not depend on the trained values, so a placeholder state shows the real output schema.
-        var placeholder = NetworkState.Encode(new NetworkSpec(28, 1, 1, false, 2) { Architecture = _options.Architecture }, [0f]);
-        return ScoringChain.Build(_ml, _options.BagColumnName, placeholder, ["0", "1"], _options.Architecture, inputSchema.Select(c => c.Name))
-                           .GetOutputSchema(inputSchema);
+        var placeholder = NetworkState.Encode(
+            new NetworkSpec(28, 1, 1, false, 2) { Architecture = _options.Architecture },
+            [0f]
+        );
+        return ScoringChain
+            .Build(
+                _ml,
+                _options.BagColumnName,
+                placeholder,
+                ["0", "1"],
+                _options.Architecture,
+                inputSchema.Select(c => c.Name)
+            )
+            .GetOutputSchema(inputSchema);
     }
 
     private float[] ClassWeights(IReadOnlyList<RowInfo> trainRows, int classCount)
@@ -105,11 +158,14 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         if (_options.ClassWeights is { } explicitWeights)
         {
             if (explicitWeights.Length != classCount)
-                throw new ArgumentException($"ClassWeights has {explicitWeights.Length} values but the label has {classCount} classes.");
+                throw new ArgumentException(
+                    $"ClassWeights has {explicitWeights.Length} values but the label has {classCount} classes."
+                );
             return explicitWeights;
         }
         var weights = Enumerable.Repeat(1f, classCount).ToArray();
-        if (!_options.BalanceClasses) return weights;
+        if (!_options.BalanceClasses)
+            return weights;
         for (int c = 0; c < classCount; c++)
         {
             int n = trainRows.Count(r => r.ClassIndex == c);
@@ -118,22 +174,46 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         return weights;
     }
 
-    private NetworkSpec Spec(NetworkArchitecture architecture, Transforms.Bagging.BagLayout layout, int bagLength, int classes)
+    private NetworkSpec Spec(
+        NetworkArchitecture architecture,
+        Transforms.Bagging.BagLayout layout,
+        int bagLength,
+        int classes
+    )
     {
-        var spec = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, _options.Pooling == AttentionPoolingKind.GatedAttention, classes)
+        var spec = new NetworkSpec(
+            layout.PatchSize,
+            _options.EmbeddingSize,
+            _options.AttentionSize,
+            _options.Pooling == AttentionPoolingKind.GatedAttention,
+            classes
+        )
         {
-            Architecture = architecture, InputScale = 1,
+            Architecture = architecture,
+            InputScale = 1,
         };
         if (architecture == NetworkArchitecture.FeatureAttentionMil)
         {
-            if (bagLength % layout.Count != 0) throw new ArgumentException($"Feature bags must hold the same number of features per patch; got {bagLength} values for {layout.Count} patches.");
-            return spec with { FeatureSize = bagLength / layout.Count, DropoutPercent = (int)Math.Round(_options.FeatureDropout * 100) };
+            if (bagLength % layout.Count != 0)
+                throw new ArgumentException(
+                    $"Feature bags must hold the same number of features per patch; got {bagLength} values for "
+                        + $"{layout.Count} patches."
+                );
+            return spec with
+            {
+                FeatureSize = bagLength / layout.Count,
+                DropoutPercent = (int)Math.Round(_options.FeatureDropout * 100),
+            };
         }
-        if (architecture != NetworkArchitecture.CnnBaseline) return spec;
+        if (architecture != NetworkArchitecture.CnnBaseline)
+            return spec;
         if (layout.Stride != layout.PatchSize)
-            throw new ArgumentException($"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = patch size (got stride {layout.Stride}, patch {layout.PatchSize}).");
+            throw new ArgumentException(
+                $"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = "
+                    + $"patch size (got stride {layout.Stride}, patch {layout.PatchSize})."
+            );
         spec = spec with { Rows = layout.Rows, Cols = layout.Columns, InputScale = _options.CnnInputScale };
-        BaselineCnn.FeatureSize(spec);   // fails early, with the reason, when the image is too small for five poolings
+        BaselineCnn.FeatureSize(spec); // fails early, with the reason, when the image is too small for five poolings
         return spec;
     }
 }

@@ -1,20 +1,29 @@
-using Microsoft.ML;
 using Amil.MLNet.Trainers.Scoring;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Amil.MLNet.Trainers;
 
 /// <summary>
-/// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities, slots named by class), <c>PredictedLabel</c>
-/// (key) and <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>, one
+/// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities, slots named by class),
+/// <c>PredictedLabel</c>
+/// (key) and <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>,
+/// one
 /// Grad-CAM value per patch). Saves as ML.NET stages; after <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c>
 /// restores it (as a transformer chain).
 /// </summary>
-public sealed class AttentionMilTransformer : ISingleFeaturePredictionTransformer<AttentionMilModelParameters>, ICanSaveModel
+public sealed class AttentionMilTransformer
+    : ISingleFeaturePredictionTransformer<AttentionMilModelParameters>,
+        ICanSaveModel
 {
     private readonly ITransformer _scoring;
 
-    internal AttentionMilTransformer(ITransformer scoring, AttentionMilModelParameters model, string bagColumnName, DataViewType bagType)
+    internal AttentionMilTransformer(
+        ITransformer scoring,
+        AttentionMilModelParameters model,
+        string bagColumnName,
+        DataViewType bagType
+    )
     {
         _scoring = scoring;
         Model = model;
@@ -41,7 +50,9 @@ public sealed class AttentionMilTransformer : ISingleFeaturePredictionTransforme
     public int BestEpoch => Model.BestEpoch;
 
     public bool IsRowToRowMapper => _scoring.IsRowToRowMapper;
+
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scoring.GetOutputSchema(inputSchema);
+
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scoring.GetRowToRowMapper(inputSchema);
 
     /// <summary>Scores lazily; a failure inside a row (e.g. an unreadable image) surfaces as its own exception, not as

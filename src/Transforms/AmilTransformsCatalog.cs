@@ -7,20 +7,33 @@ namespace Microsoft.ML;
 /// <summary>Amil.MLNet's transforms on <c>ml.Transforms</c>: image → bag of patches → bag of features.</summary>
 public static class AmilTransformsCatalog
 {
-    /// <summary>Cuts each image into a bag of square patches with grid coordinates (centre crop 448×700 by default).</summary>
+    /// <summary>Cuts each image into a bag of square patches with grid coordinates (centre crop 448×700 by
+    /// default).</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The bag column; <c>{name}Layout</c>, <c>{name}Coordinates</c> and <c>{name}Frame</c> come
+    /// <param name="outputColumnName">The bag column; <c>{name}Layout</c>, <c>{name}Coordinates</c> and
+    /// <c>{name}Frame</c> come
     /// with it. Default "Bag".</param>
-    /// <param name="inputColumnName">Image file paths (text) or encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>).
+    /// <param name="inputColumnName">Image file paths (text) or encoded image bytes
+    /// (<c>ml.Transforms.LoadRawImageBytes</c>).
     /// Default "ImagePath".</param>
     /// <param name="patchSize">Patch side in pixels. Default 28.</param>
     /// <param name="stride">Step between patches in pixels (smaller than the patch: overlap). Default 28.</param>
-    public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, string outputColumnName = "Bag",
-                                                   string inputColumnName = "ImagePath", int patchSize = 28, int stride = 28) =>
-        catalog.BagPatches(new PatchBaggingOptions
-        {
-            OutputColumnName = outputColumnName, InputColumnName = inputColumnName, PatchSize = patchSize, Stride = stride,
-        });
+    public static PatchBaggingEstimator BagPatches(
+        this TransformsCatalog catalog,
+        string outputColumnName = "Bag",
+        string inputColumnName = "ImagePath",
+        int patchSize = 28,
+        int stride = 28
+    ) =>
+        catalog.BagPatches(
+            new PatchBaggingOptions
+            {
+                OutputColumnName = outputColumnName,
+                InputColumnName = inputColumnName,
+                PatchSize = patchSize,
+                Stride = stride,
+            }
+        );
 
     /// <summary>Cuts each image into a bag of patches with every setting of <paramref name="options"/>.</summary>
     public static PatchBaggingEstimator BagPatches(this TransformsCatalog catalog, PatchBaggingOptions options) =>
@@ -28,16 +41,25 @@ public static class AmilTransformsCatalog
 
     /// <summary>Bag of patches → bag of frozen ImageNet ResNet18 features (512 per patch) on ONNX Runtime.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The feature bag column (with its <c>{name}Layout</c>). Default "Features".</param>
-    /// <param name="inputColumnName">The bag column written by <see cref="BagPatches(TransformsCatalog, string, string, int, int)"/>.
+    /// <param name="outputColumnName">The feature bag column (with its <c>{name}Layout</c>). Default
+    /// "Features".</param>
+    /// <param name="inputColumnName">The bag column written by <see cref="BagPatches(TransformsCatalog, string, string,
+    /// int, int)"/>.
     /// Default "Bag".</param>
-    public static PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, string outputColumnName = "Features",
-                                                             string inputColumnName = "Bag") =>
-        catalog.ExtractPatchFeatures(new PatchFeatureOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+    public static PatchFeatureEstimator ExtractPatchFeatures(
+        this TransformsCatalog catalog,
+        string outputColumnName = "Features",
+        string inputColumnName = "Bag"
+    ) =>
+        catalog.ExtractPatchFeatures(
+            new PatchFeatureOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName }
+        );
 
     /// <summary>Bag of patches → bag of features with every setting of <paramref name="options"/>.</summary>
-    public static PatchFeatureEstimator ExtractPatchFeatures(this TransformsCatalog catalog, PatchFeatureOptions options) =>
-        new(PrivateContext(catalog), options);
+    public static PatchFeatureEstimator ExtractPatchFeatures(
+        this TransformsCatalog catalog,
+        PatchFeatureOptions options
+    ) => new(PrivateContext(catalog), options);
 
     /// <summary>Registers this assembly's saved-model components so <c>ml.Model.Load</c> can rebuild them.</summary>
     public static void RegisterAmilTransforms(this ComponentCatalog catalog)

@@ -4,8 +4,10 @@ namespace Amil.MLNet.Transforms;
 /// The one place every file Amil.MLNet writes (images, models, checkpoints, caches, JSON) goes through.</summary>
 public static class AtomicFile
 {
-    /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames it over
-    /// <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is untouched.</summary>
+    /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames
+    /// it over
+    /// <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is
+    /// untouched.</summary>
     public static void Write(string path, Action<string> writeTemp)
     {
         var temp = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
@@ -16,7 +18,8 @@ public static class AtomicFile
         }
         finally
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            if (File.Exists(temp))
+                File.Delete(temp);
         }
     }
 

@@ -1,7 +1,8 @@
 namespace Amil.MLNet.Transforms;
 
 /// <summary>
-/// Derives seeds from several numbers the same way in every process. (<see cref="HashCode.Combine{T1,T2}"/> is randomised
+/// Derives seeds from several numbers the same way in every process. (<see cref="HashCode.Combine{T1,T2}"/> is
+/// randomised
 /// per process, so seeds built with it made "same seed, same data" hold only within one process.)
 /// </summary>
 public static class StableSeed

@@ -21,7 +21,18 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.RunDirectory, "metrics.json")));
         var root = metrics.RootElement;
         Assert.Equal(["benign", "malignant"], root.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
-        foreach (var key in new[] { "accuracy", "macro_accuracy", "macro_f1", "log_loss", "auc", "confusion_matrix", "patient_accuracy" })
+        foreach (
+            var key in new[]
+            {
+                "accuracy",
+                "macro_accuracy",
+                "macro_f1",
+                "log_loss",
+                "auc",
+                "confusion_matrix",
+                "patient_accuracy",
+            }
+        )
             Assert.True(root.GetProperty("test").TryGetProperty(key, out _), key);
         Assert.True(root.GetProperty("validation").TryGetProperty("accuracy", out _));
         Assert.InRange(root.GetProperty("best_epoch").GetInt32(), 1, 8);
@@ -42,8 +53,15 @@ public class AttentionMilModelTests(TrainedRunFixture run)
     public void SplitKeepsEachPatientOnOneSide()
     {
         using var split = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.RunDirectory, "split.json")));
-        HashSet<string> Patients(string part) => split.RootElement.GetProperty(part).EnumerateArray().Select(r => r.GetProperty("patient").GetString()!).ToHashSet();
-        var train = Patients("train"); var validation = Patients("validation"); var test = Patients("test");
+        HashSet<string> Patients(string part) =>
+            split
+                .RootElement.GetProperty(part)
+                .EnumerateArray()
+                .Select(r => r.GetProperty("patient").GetString()!)
+                .ToHashSet();
+        var train = Patients("train");
+        var validation = Patients("validation");
+        var test = Patients("test");
         Assert.Empty(train.Intersect(test));
         Assert.Empty(train.Intersect(validation));
         Assert.Empty(validation.Intersect(test));
@@ -70,10 +88,23 @@ public class AttentionMilModelTests(TrainedRunFixture run)
     {
         var ml = new MLContext(1);
         var images = run.SomeImages(6);
-        var rows = images.Select(p => new ImageRow { ImagePath = p, Label = p.Contains("/malignant/") ? "malignant" : "benign" }).ToList();
-        var keyData = ml.Data.LoadFromEnumerable(new[] { new ImageRow { Label = "benign" }, new ImageRow { Label = "malignant" } });
-        var labelled = ml.Transforms.Conversion.MapValueToKey("Label", keyData: ml.Transforms.SelectColumns("Label").Fit(keyData).Transform(keyData))
-                         .Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+        var rows = images
+            .Select(p => new ImageRow { ImagePath = p, Label = p.Contains("/malignant/") ? "malignant" : "benign" })
+            .ToList();
+        var keyData = ml.Data.LoadFromEnumerable(
+            new[]
+            {
+                new ImageRow { Label = "benign" },
+                new ImageRow { Label = "malignant" },
+            }
+        );
+        var labelled = ml
+            .Transforms.Conversion.MapValueToKey(
+                "Label",
+                keyData: ml.Transforms.SelectColumns("Label").Fit(keyData).Transform(keyData)
+            )
+            .Fit(ml.Data.LoadFromEnumerable(rows))
+            .Transform(ml.Data.LoadFromEnumerable(rows));
         var scored = run.Model.Transformer.Transform(labelled);
         Assert.Equal(2, ((VectorDataViewType)scored.Schema["Score"].Type).Size);
         Assert.IsType<KeyDataViewType>(scored.Schema["PredictedLabel"].Type);
@@ -115,9 +146,15 @@ public class AttentionMilModelTests(TrainedRunFixture run)
             using var doc = JsonDocument.Parse(json);
             var probabilities = doc.RootElement.GetProperty("probabilities");
             for (int c = 0; c < run.Model.ClassNames.Count; c++)
-                Assert.Equal(BitConverter.SingleToInt32Bits(expected.Probabilities[c]),
-                             BitConverter.SingleToInt32Bits(probabilities.GetProperty(run.Model.ClassNames[c]).GetSingle()));
-            var attention = doc.RootElement.GetProperty("attention").EnumerateArray().Select(a => BitConverter.SingleToInt32Bits(a.GetSingle())).ToArray();
+                Assert.Equal(
+                    BitConverter.SingleToInt32Bits(expected.Probabilities[c]),
+                    BitConverter.SingleToInt32Bits(probabilities.GetProperty(run.Model.ClassNames[c]).GetSingle())
+                );
+            var attention = doc
+                .RootElement.GetProperty("attention")
+                .EnumerateArray()
+                .Select(a => BitConverter.SingleToInt32Bits(a.GetSingle()))
+                .ToArray();
             Assert.Equal(expected.Map.Select(BitConverter.SingleToInt32Bits).ToArray(), attention);
         }
     }
@@ -128,7 +165,12 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         var bogus = Path.Combine(run.Directory, "not-a-model.zip");
         File.WriteAllText(bogus, "hello");
         Assert.Contains("not-a-model.zip", Assert.Throws<InvalidDataException>(() => AmilModel.Load(bogus)).Message);
-        Assert.Contains("not found", Assert.Throws<FileNotFoundException>(() => AmilModel.Load(Path.Combine(run.Directory, "missing.zip"))).Message);
+        Assert.Contains(
+            "not found",
+            Assert
+                .Throws<FileNotFoundException>(() => AmilModel.Load(Path.Combine(run.Directory, "missing.zip")))
+                .Message
+        );
     }
 
     private static string RunSample(string model, string image)
@@ -139,12 +181,20 @@ public class AttentionMilModelTests(TrainedRunFixture run)
     }
 
     /// <summary>Runs a program of this repository, built in the tests' configuration, as a separate process.</summary>
-    internal static (int Exit, string Stdout, string Stderr) RunBuilt(string projectFolder, string dll, params string[] args)
+    internal static (int Exit, string Stdout, string Stderr) RunBuilt(
+        string projectFolder,
+        string dll,
+        params string[] args
+    )
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;   // …/bin/<Config>/net10.0/
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
         var program = Path.Combine(RepoRoot(), projectFolder, "bin", configuration, "net10.0", dll);
         Assert.True(File.Exists(program), $"{dll} not built at {program}");
-        var start = new ProcessStartInfo("dotnet", [program, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet", [program, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
@@ -155,7 +205,8 @@ public class AttentionMilModelTests(TrainedRunFixture run)
     internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Amil.MLNet.sln"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "Amil.MLNet.sln")))
+                return dir.FullName;
         throw new InvalidOperationException("Amil.MLNet.sln not found above the test binaries.");
     }
 }

@@ -6,7 +6,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Bad data and bad settings for train: each a clear error (exit 1) or a warning, never lost work, never exit 2.</summary>
+/// <summary>Bad data and bad settings for train: each a clear error (exit 1) or a warning, never lost work, never exit
+/// 2.</summary>
 public sealed class BadInputTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("amil-bad-").FullName;
@@ -16,13 +17,19 @@ public sealed class BadInputTests : IDisposable
     private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
         AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
 
-    private string Data(params (string Part, int PerClass)[] parts) => TestImages.ImageFolder(Path.Combine(_work, "data"), parts: parts);
+    private string Data(params (string Part, int PerClass)[] parts) =>
+        TestImages.ImageFolder(Path.Combine(_work, "data"), parts: parts);
 
-    private TrainSettings Settings(string data, string run, int epochs = 1) => new()
-    {
-        Dataset = new DatasetSelection(DataDirectory: data, Layout: "image-folder"), OutDirectory = Path.Combine(_work, run),
-        Epochs = epochs, Crop = "none", PatchSize = 28, Stride = 28,
-    };
+    private TrainSettings Settings(string data, string run, int epochs = 1) =>
+        new()
+        {
+            Dataset = new DatasetSelection(DataDirectory: data, Layout: "image-folder"),
+            OutDirectory = Path.Combine(_work, run),
+            Epochs = epochs,
+            Crop = "none",
+            PatchSize = 28,
+            Stride = 28,
+        };
 
     [Fact]
     public void TruncatedTestImageStopsTheJobBeforeTrainingAndNamesIt()
@@ -31,11 +38,21 @@ public sealed class BadInputTests : IDisposable
         var truncated = Path.Combine(data, "test", "dark", "dark-1.png");
         TestImages.Truncate(truncated, 300);
         var run = Path.Combine(_work, "run");
-        var (exit, stdout, stderr) = Amil("train", "--data", data, "--layout", "image-folder", "--crop", "none", "--out", run);
+        var (exit, stdout, stderr) = Amil(
+            "train",
+            "--data",
+            data,
+            "--layout",
+            "image-folder",
+            "--crop",
+            "none",
+            "--out",
+            run
+        );
         Assert.Equal(1, exit);
         Assert.Contains(truncated, stderr);
         Assert.Contains("truncated", stderr);
-        Assert.DoesNotContain("epoch", stdout);   // found before any training
+        Assert.DoesNotContain("epoch", stdout); // found before any training
         Assert.False(Directory.Exists(run));
     }
 
@@ -45,7 +62,14 @@ public sealed class BadInputTests : IDisposable
         var data = Data(("train", 4), ("test", 2));
         var testImage = Path.Combine(data, "test", "light", "light-0.png");
         // Damaged while training runs, after screening: the test pass meets it only once the model is saved.
-        var settings = Settings(data, "run") with { OnBag = (_, _, _) => { if (File.Exists(testImage)) TestImages.Truncate(testImage, 200); } };
+        var settings = Settings(data, "run") with
+        {
+            OnBag = (_, _, _) =>
+            {
+                if (File.Exists(testImage))
+                    TestImages.Truncate(testImage, 200);
+            },
+        };
         var e = Assert.Throws<RunIncompleteException>(() => TrainingRun.Run(settings, _ => { }));
         Assert.Contains("model was trained and saved", e.Message);
         Assert.Contains(testImage, e.Message);
@@ -65,7 +89,7 @@ public sealed class BadInputTests : IDisposable
         var (exit, stdout, stderr) = Amil("datasets", "check", "--data", data, "--layout", "image-folder");
         Assert.Equal(1, exit);
         Assert.Contains($"unusable: {truncated}: file is truncated", stdout);
-        Assert.Contains("dark: train", stdout);   // per-split class counts
+        Assert.Contains("dark: train", stdout); // per-split class counts
         Assert.StartsWith("error: 1 unusable file(s)", stderr);
     }
 
@@ -74,8 +98,21 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 4));
         var run = Path.Combine(_work, "run");
-        var (exit, _, stderr) = Amil("train", "--data", data, "--layout", "image-folder", "--crop", "none", "--epochs", "2",
-                                     "--learning-rate", "1e30", "--out", run);
+        var (exit, _, stderr) = Amil(
+            "train",
+            "--data",
+            data,
+            "--layout",
+            "image-folder",
+            "--crop",
+            "none",
+            "--epochs",
+            "2",
+            "--learning-rate",
+            "1e30",
+            "--out",
+            run
+        );
         Assert.Equal(1, exit);
         Assert.StartsWith("error: Training diverged: the training loss is NaN", stderr);
         Assert.Contains("Lower the learning rate", stderr);
@@ -86,13 +123,15 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 4));
         int bags = 0;
-        // The loop's own NaN check is proven above; here a divergence is raised inside epoch 2 (from the per-bag callback,
+        // The loop's own NaN check is proven above; here a divergence is raised inside epoch 2 (from the per-bag
+        // callback,
         // which runs inside the loop) to check what the run folder keeps.
         var settings = Settings(data, "run", epochs: 3) with
         {
             OnBag = (done, total, training) =>
             {
-                if (training && ++bags == total + 1) throw new TrainingDivergedException("Training diverged: test.", 2);
+                if (training && ++bags == total + 1)
+                    throw new TrainingDivergedException("Training diverged: test.", 2);
             },
         };
         var e = Assert.Throws<TrainingDivergedException>(() => TrainingRun.Run(settings, _ => { }));
@@ -109,14 +148,19 @@ public sealed class BadInputTests : IDisposable
         var data = Data(("", 4));
         var lines = new List<string>();
         TrainingRun.Run(Settings(data, "run") with { LearningRate = 1e6 }, lines.Add);
-        Assert.Contains(lines, l => l.StartsWith("warning: epoch 1's training loss", StringComparison.Ordinal) && l.Contains("exploding"));
+        Assert.Contains(
+            lines,
+            l => l.StartsWith("warning: epoch 1's training loss", StringComparison.Ordinal) && l.Contains("exploding")
+        );
     }
 
     [Fact]
     public void ABagOfOnePatchIsAnErrorNamingTheSettings()
     {
         var data = Data(("", 3));
-        var e = Assert.Throws<DatasetException>(() => TrainingRun.Run(Settings(data, "run") with { Stride = 1000 }, _ => { }));
+        var e = Assert.Throws<DatasetException>(() =>
+            TrainingRun.Run(Settings(data, "run") with { Stride = 1000 }, _ => { })
+        );
         Assert.Contains("bag of 1 patch", e.Message);
         Assert.Contains("stride 1000", e.Message);
         Assert.False(Directory.Exists(Path.Combine(_work, "run")));
@@ -135,18 +179,23 @@ public sealed class BadInputTests : IDisposable
     public void ABagOverTheMemoryBudgetIsRefusedBeforeTraining()
     {
         var data = Data(("", 3));
-        var e = Assert.Throws<DatasetException>(() => TrainingRun.Run(Settings(data, "run") with { MaxPatches = 10 }, _ => { }));
+        var e = Assert.Throws<DatasetException>(() =>
+            TrainingRun.Run(Settings(data, "run") with { MaxPatches = 10 }, _ => { })
+        );
         Assert.Contains("20 patches", e.Message);
         Assert.Contains("--max-patches", e.Message);
         Assert.Contains("--crop", e.Message);
 
-        // The case, from sizes alone: a 6000×6000 image with crop none is 45,796 patches, ~11 GB of LeNet training.
+        // The case, from sizes alone: a 6000×6000 image with crop none is 45,796 patches, ~11 GB of LeNet
+        // training.
         var huge = new ScreenedImage(new ImageRecord("/data/huge.png", "a"), 6000, 6000);
         var bagging = new PatchBaggingOptions { CropHeight = null, CropWidth = null };
         var perPatch = TrainingMemory.BytesPerPatch(new TrainSettings(), bagging);
-        var refused = Assert.Throws<DatasetException>(() => BagSizeGuard.Check([huge], bagging, perPatch, BagSizeGuard.PatchLimit(perPatch), _ => { }));
+        var refused = Assert.Throws<DatasetException>(() =>
+            BagSizeGuard.Check([huge], bagging, perPatch, BagSizeGuard.PatchLimit(perPatch), _ => { })
+        );
         Assert.Contains("45,796 patches", refused.Message);
-        Assert.Contains("11.", refused.Message);   // GB estimate close to the measured 11.8 GB
+        Assert.Contains("11.", refused.Message); // GB estimate close to the measured 11.8 GB
     }
 
     [Fact]
@@ -157,7 +206,14 @@ public sealed class BadInputTests : IDisposable
         TestImages.WritePng(Path.Combine(data, "rare", "only.png"), 140, 112, dark: true, seed: 99);
         var lines = new List<string>();
         TrainingRun.Run(Settings(data, "run"), lines.Add);
-        Assert.Contains(lines, l => l.StartsWith("warning: class 'rare' has 1 image(s), too few to appear in every part", StringComparison.Ordinal));
+        Assert.Contains(
+            lines,
+            l =>
+                l.StartsWith(
+                    "warning: class 'rare' has 1 image(s), too few to appear in every part",
+                    StringComparison.Ordinal
+                )
+        );
     }
 
     [Fact]
@@ -168,7 +224,17 @@ public sealed class BadInputTests : IDisposable
         Directory.CreateDirectory(run);
         using (RunFolderLock.Acquire(run))
         {
-            var (exit, _, stderr) = Amil("train", "--data", data, "--layout", "image-folder", "--crop", "none", "--out", run);
+            var (exit, _, stderr) = Amil(
+                "train",
+                "--data",
+                data,
+                "--layout",
+                "image-folder",
+                "--crop",
+                "none",
+                "--out",
+                run
+            );
             Assert.Equal(1, exit);
             Assert.Contains("in use by another job", stderr);
             Assert.Equal([RunFolderLock.FileName], Directory.GetFiles(run).Select(Path.GetFileName));
@@ -176,16 +242,21 @@ public sealed class BadInputTests : IDisposable
         TrainingRun.Run(Settings(data, "run"), _ => { });
         var again = Assert.Throws<ArgumentException>(() => TrainingRun.Run(Settings(data, "run"), _ => { }));
         Assert.Contains("already holds a finished run", again.Message);
-        var resume = Assert.Throws<ArgumentException>(() => TrainingRun.Run(new TrainSettings { Resume = run }, _ => { }));
+        var resume = Assert.Throws<ArgumentException>(() =>
+            TrainingRun.Run(new TrainSettings { Resume = run }, _ => { })
+        );
         Assert.Contains("already finished", resume.Message);
-        Assert.False(File.Exists(Path.Combine(run, RunFolderLock.FileName)));   // released at the end
+        Assert.False(File.Exists(Path.Combine(run, RunFolderLock.FileName))); // released at the end
     }
 
     [Fact]
     public void DatasetsFileSyntaxErrorsGiveOneBasedLines()
     {
         var file = Path.Combine(_work, "datasets.json");
-        File.WriteAllText(file, "{\n  \"datasets\": {\n    \"a\": { \"layout\": \"image-folder\" \"root\": \".\" }\n  }\n}\n");
+        File.WriteAllText(
+            file,
+            "{\n  \"datasets\": {\n    \"a\": { \"layout\": \"image-folder\" \"root\": \".\" }\n  }\n}\n"
+        );
         var e = Assert.Throws<DatasetException>(() => DatasetRegistry.Load(file));
         Assert.Contains("at line 3, column", e.Message);
     }
@@ -194,7 +265,11 @@ public sealed class BadInputTests : IDisposable
     public void CropMessagesSpeakHeightByWidth()
     {
         var problem = PatchCutter.SizeProblem(700, 460, new PatchBaggingOptions { CropHeight = 500, CropWidth = 700 });
-        Assert.Equal("image is 460x700 (HxW) but the crop is 500x700 (HxW); use a smaller crop (--crop HxW or --crop none), resize, " +
-                     "or pad small images (--pad-small-images / SmallImages = Pad).", problem);
+        Assert.Equal(
+            "image is 460x700 (HxW) but the crop is 500x700 (HxW); use a smaller crop (--crop HxW or --crop none), "
+                + "resize, "
+                + "or pad small images (--pad-small-images / SmallImages = Pad).",
+            problem
+        );
     }
 }

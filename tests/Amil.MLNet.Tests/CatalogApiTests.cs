@@ -20,8 +20,7 @@ public sealed class CatalogApiTests : IDisposable
     private List<ImageRow> Rows(int perClass = 3, int width = 112, int height = 84) =>
         TestImages.Rows(TestImages.ImageFolder(Path.Combine(_work, "data"), width, height, ("", perClass)));
 
-    private static float[][] Column(IDataView data, string name) =>
-        data.GetColumn<float[]>(name).ToArray();
+    private static float[][] Column(IDataView data, string name) => data.GetColumn<float[]>(name).ToArray();
 
     [Fact]
     public void ImageBytesFromLoadRawImageBytesGiveTheSameBagsAsPaths()
@@ -52,8 +51,13 @@ public sealed class CatalogApiTests : IDisposable
             var trainer = ml.MulticlassClassification.Trainers.AttentionMil(maxEpochs: 1);
             Assert.IsAssignableFrom<ITrainerEstimator<AttentionMilTransformer, AttentionMilModelParameters>>(trainer);
             Assert.False(trainer.Info.NeedNormalization);
-            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-                .Append(ml.Transforms.BagPatches(new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null }))
+            var pipeline = ml
+                .Transforms.Conversion.MapValueToKey("Label")
+                .Append(
+                    ml.Transforms.BagPatches(
+                        new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null }
+                    )
+                )
                 .Append(trainer);
             return pipeline.Fit(data).LastTransformer;
         }
@@ -71,8 +75,19 @@ public sealed class CatalogApiTests : IDisposable
     {
         var ml = new MLContext(1);
         var data = ml.Data.LoadFromEnumerable(Rows(perClass: 2, width: 224, height: 224));
-        var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.BagPatches(new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null, PatchSize = 112, Stride = 112 }))
+        var model = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(
+                ml.Transforms.BagPatches(
+                    new Transforms.Bagging.PatchBaggingOptions
+                    {
+                        CropHeight = null,
+                        CropWidth = null,
+                        PatchSize = 112,
+                        Stride = 112,
+                    }
+                )
+            )
             .Append(ml.Transforms.ExtractPatchFeatures())
             .Append(ml.MulticlassClassification.Trainers.AttentionMil(bagColumnName: "Features", maxEpochs: 1))
             .Fit(data);
@@ -86,8 +101,13 @@ public sealed class CatalogApiTests : IDisposable
         var rows = Rows();
         rows[1].ImagePath = Path.Combine(_work, "missing.png");
         var data = ml.Data.LoadFromEnumerable(rows);
-        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.BagPatches(new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null }))
+        var pipeline = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(
+                ml.Transforms.BagPatches(
+                    new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null }
+                )
+            )
             .Append(ml.MulticlassClassification.Trainers.AttentionMil(maxEpochs: 1));
         var fit = Assert.Throws<ImageReadException>(() => pipeline.Fit(data));
         Assert.Contains("missing.png", fit.Message);

@@ -9,20 +9,39 @@ public class CliReferenceTests
 {
     private static readonly string[][] Verbs =
     [
-        [], ["train"], ["evaluate"], ["predict"], ["heatmap"], ["localize"], ["report"], ["features"], ["bench"], ["synth"],
-        ["datasets", "list"], ["datasets", "check"],
+        [],
+        ["train"],
+        ["evaluate"],
+        ["predict"],
+        ["heatmap"],
+        ["localize"],
+        ["report"],
+        ["features"],
+        ["bench"],
+        ["synth"],
+        ["datasets", "list"],
+        ["datasets", "check"],
     ];
 
     [Fact]
     public void CliReferenceMatchesTheHelpOfEveryVerb()
     {
-        var text = new StringBuilder("# `amil` command reference\n\nGenerated from `--help` (tests/CliReferenceTests.cs checks it). " +
-                                     "Run any verb as `dotnet run --project src/Runner -- <verb> …`.\n");
+        var text = new StringBuilder(
+            "# `amil` command reference\n\nGenerated from `--help` (tests/CliReferenceTests.cs checks it). "
+                + "Run any verb as `dotnet run --project src/Runner -- <verb> …`.\n"
+        );
         foreach (var verb in Verbs)
         {
-            var (exit, stdout, stderr) = AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", [.. verb, "--help"]);
+            var (exit, stdout, stderr) = AttentionMilModelTests.RunBuilt(
+                Path.Combine("src", "Runner"),
+                "amil.dll",
+                [.. verb, "--help"]
+            );
             Assert.True(exit == 0, $"amil {string.Join(' ', verb)} --help failed: {stderr}");
-            text.Append($"\n## amil {(verb.Length == 0 ? "(all verbs)" : string.Join(' ', verb))}\n\n```text\n{stdout.Replace("\r\n", "\n").TrimEnd()}\n```\n");
+            text.Append(
+                $"\n## amil {(verb.Length == 0 ? "(all verbs)" : string.Join(' ', verb))}\n\n"
+                    + $"```text\n{stdout.Replace("\r\n", "\n").TrimEnd()}\n```\n"
+            );
         }
         var path = Path.Combine(AttentionMilModelTests.RepoRoot(), "docs", "cli.md");
         if (Environment.GetEnvironmentVariable("AMIL_WRITE_CLI_REFERENCE") == "1")
@@ -31,7 +50,10 @@ public class CliReferenceTests
             File.WriteAllText(path, text.ToString());
         }
         Assert.True(File.Exists(path), "docs/cli.md is missing; regenerate it (see this test's summary).");
-        Assert.True(File.ReadAllText(path) == text.ToString(),
-                    "docs/cli.md differs from the verbs' --help; regenerate it: AMIL_WRITE_CLI_REFERENCE=1 dotnet test Amil.MLNet.sln -c Release --filter CliReference");
+        Assert.True(
+            File.ReadAllText(path) == text.ToString(),
+            "docs/cli.md differs from the verbs' --help; regenerate it: AMIL_WRITE_CLI_REFERENCE=1 dotnet test "
+                + "Amil.MLNet.sln -c Release --filter CliReference"
+        );
     }
 }

@@ -17,7 +17,7 @@ public class DatasetTests
         Assert.Equal("SOB_B_A_14-22549AB", name.PatientFolder);
         Assert.Equal("SOB_B_A-14-22549AB-40-001.png", name.FileName);
         Assert.Contains(Path.Combine("benign", "SOB", "adenosis", "SOB_B_A_14-22549AB", "40X"), name.RelativePath);
-        Assert.False(BreakHisName.TryParse("SOB_B_DC-14-1-40-001.png", out _));   // DC is malignant
+        Assert.False(BreakHisName.TryParse("SOB_B_DC-14-1-40-001.png", out _)); // DC is malignant
         Assert.False(BreakHisName.TryParse("random.png", out _));
     }
 
@@ -25,10 +25,21 @@ public class DatasetTests
     public void SyntheticBreakHisWritesImagesMasksInTheRealLayout()
     {
         var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
-        var written = SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 });
+        var written = SyntheticHistology.Generate(
+            root,
+            new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 }
+        );
         Assert.Equal(12, written.Count);
         Assert.All(written, p => Assert.True(File.Exists(Path.Combine(root, SyntheticHistology.MasksFolder, p))));
-        var records = DatasetReader.ReadBreakHis(root, new DatasetEntry { Name = "t", Layout = "breakhis", Root = root });
+        var records = DatasetReader.ReadBreakHis(
+            root,
+            new DatasetEntry
+            {
+                Name = "t",
+                Layout = "breakhis",
+                Root = root,
+            }
+        );
         Assert.Equal(12, records.Count);
         Assert.Equal(4, records.Select(r => r.Patient).Distinct().Count());
         Assert.Equal(["benign", "malignant"], records.Select(r => r.Label).Distinct().Order());
@@ -36,28 +47,46 @@ public class DatasetTests
 
         // Same seed, same bytes.
         var again = Directory.CreateTempSubdirectory("amil-synth-").FullName;
-        SyntheticHistology.Generate(again, new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 });
-        Assert.Equal(File.ReadAllBytes(Path.Combine(root, written[5])), File.ReadAllBytes(Path.Combine(again, written[5])));
+        SyntheticHistology.Generate(
+            again,
+            new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 }
+        );
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(root, written[5])),
+            File.ReadAllBytes(Path.Combine(again, written[5]))
+        );
     }
 
     [Fact]
     public void MalignantMasksMarkTumourAndBenignMasksAreEmpty()
     {
         var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
-        var written = SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 4, 2) { ImagesPerPatient = 1 });
+        var written = SyntheticHistology.Generate(
+            root,
+            new SyntheticOptions(SyntheticKind.BreakHis, 4, 2) { ImagesPerPatient = 1 }
+        );
         foreach (var path in written)
         {
-            var mask = Amil.MLNet.Transforms.Images.RgbImageReader.Read(Path.Combine(root, SyntheticHistology.MasksFolder, path));
-            double tumour = Enumerable.Range(0, mask.Width * mask.Height).Count(i => mask.Pixels[i * 3] > 127) / (double)(mask.Width * mask.Height);
-            if (path.Contains("malignant")) Assert.InRange(tumour, 0.01, 0.6);
-            else Assert.Equal(0, tumour);
+            var mask = Amil.MLNet.Transforms.Images.RgbImageReader.Read(
+                Path.Combine(root, SyntheticHistology.MasksFolder, path)
+            );
+            double tumour =
+                Enumerable.Range(0, mask.Width * mask.Height).Count(i => mask.Pixels[i * 3] > 127)
+                / (double)(mask.Width * mask.Height);
+            if (path.Contains("malignant"))
+                Assert.InRange(tumour, 0.01, 0.6);
+            else
+                Assert.Equal(0, tumour);
         }
     }
 
     [Fact]
     public void PatientSplitIsGroupedStratifiedAndSeeded()
     {
-        var records = Enumerable.Range(0, 40).Select(i => new ImageRecord($"img{i}.png", i % 8 < 4 ? "benign" : "malignant", $"p{i % 8}")).ToList();
+        var records = Enumerable
+            .Range(0, 40)
+            .Select(i => new ImageRecord($"img{i}.png", i % 8 < 4 ? "benign" : "malignant", $"p{i % 8}"))
+            .ToList();
         var a = DatasetSplit.Create(records, 0.25, 0.25, 7);
         var b = DatasetSplit.Create(records, 0.25, 0.25, 7);
         Assert.Equal(a.Test.Select(r => r.Path), b.Test.Select(r => r.Path));
@@ -72,11 +101,14 @@ public class DatasetTests
     public void RegistryReportsEveryProblemWithItsJsonPath()
     {
         var file = Path.Combine(Directory.CreateTempSubdirectory("amil-reg-").FullName, "datasets.json");
-        File.WriteAllText(file, """
-        { "datasets": {
-            "a": { "layout": "nope", "root": "x" },
-            "b": { "layout": "breakhis", "root": "y", "patches": { "crop": "big", "size": 28, "stride": 0 } } } }
-        """);
+        File.WriteAllText(
+            file,
+            """
+            { "datasets": {
+                "a": { "layout": "nope", "root": "x" },
+                "b": { "layout": "breakhis", "root": "y", "patches": { "crop": "big", "size": 28, "stride": 0 } } } }
+            """
+        );
         var e = Assert.Throws<DatasetException>(() => DatasetRegistry.Load(file));
         Assert.Contains("$.datasets.a.layout", e.Message);
         Assert.Contains("$.datasets.b.patches.crop", e.Message);
@@ -89,7 +121,10 @@ public class DatasetTests
         Environment.SetEnvironmentVariable("AMIL_TEST_ROOT", "/data/x");
         Assert.Equal("/data/x/sub", DatasetRegistry.ResolvePath("${AMIL_TEST_ROOT}/sub", "/ignored"));
         Assert.Equal("/base/rel", DatasetRegistry.ResolvePath("rel", "/base"));
-        Assert.StartsWith(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), DatasetRegistry.ResolvePath("~/d", "/base"));
+        Assert.StartsWith(
+            Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            DatasetRegistry.ResolvePath("~/d", "/base")
+        );
     }
 
     [Fact]
@@ -97,11 +132,11 @@ public class DatasetTests
     {
         var root = Directory.CreateTempSubdirectory("amil-folder-").FullName;
         foreach (var split in new[] { "train", "test" })
-            foreach (var c in new[] { "a", "b" })
-            {
-                Directory.CreateDirectory(Path.Combine(root, split, c));
-                File.WriteAllBytes(Path.Combine(root, split, c, "x.png"), [1]);
-            }
+        foreach (var c in new[] { "a", "b" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, split, c));
+            File.WriteAllBytes(Path.Combine(root, split, c, "x.png"), [1]);
+        }
         var records = DatasetReader.ReadImageFolder(root);
         Assert.Equal(4, records.Count);
         Assert.Equal(2, records.Count(r => r.Split == "test"));
@@ -124,9 +159,18 @@ public class DatasetTests
     [Fact]
     public void KaggleFoldLayoutReadsLabelsSplitsAndMagnifications()
     {
-        var root = Tree("fold1/train/40X/B_40X/SOB_B_A-14-22549AB-40-001.png", "fold1/test/40X/M_40X/SOB_M_DC-14-2523-40-010.png",
-                        "fold1/train/100X/M_100X/SOB_M_DC-14-2523-100-001.png");
-        var entry = new DatasetEntry { Name = "k", Layout = "breakhis-kaggle", Root = root, Magnification = "40X" };
+        var root = Tree(
+            "fold1/train/40X/B_40X/SOB_B_A-14-22549AB-40-001.png",
+            "fold1/test/40X/M_40X/SOB_M_DC-14-2523-40-010.png",
+            "fold1/train/100X/M_100X/SOB_M_DC-14-2523-100-001.png"
+        );
+        var entry = new DatasetEntry
+        {
+            Name = "k",
+            Layout = "breakhis-kaggle",
+            Root = root,
+            Magnification = "40X",
+        };
         var records = DatasetReader.Read(entry, root);
         Assert.Equal(2, records.Count);
         Assert.Contains(records, r => r.Label == "benign" && r.Split == "train" && r.Patient == "SOB_B_A_14-22549AB");
@@ -137,14 +181,37 @@ public class DatasetTests
     public void AmilDataLayoutMapsZeroToBenignAndOneToMalignant()
     {
         var root = Tree("40X/train/0/a.png", "40X/train/1/b.png", "40X/test/0/c.png", "40X/test/1/d.png");
-        var records = DatasetReader.Read(new DatasetEntry { Name = "a", Layout = "amil-data", Root = root }, root);
+        var records = DatasetReader.Read(
+            new DatasetEntry
+            {
+                Name = "a",
+                Layout = "amil-data",
+                Root = root,
+            },
+            root
+        );
         Assert.Equal(["benign", "benign", "malignant", "malignant"], records.Select(r => r.Label).Order());
         Assert.Equal(2, records.Count(r => r.Split == "test"));
         var split = DatasetSplit.Create(records, 0.25, 0.0, 1);
         Assert.Equal(2, split.Test.Count);
 
         File.WriteAllBytes(Path.Combine(root, "40X", "stray.png"), [1]);
-        Assert.Contains("stray.png", Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "a", Layout = "amil-data", Root = root }, root)).Message);
+        Assert.Contains(
+            "stray.png",
+            Assert
+                .Throws<DatasetException>(() =>
+                    DatasetReader.Read(
+                        new DatasetEntry
+                        {
+                            Name = "a",
+                            Layout = "amil-data",
+                            Root = root,
+                        },
+                        root
+                    )
+                )
+                .Message
+        );
     }
 }
 
@@ -153,7 +220,10 @@ public class BachLayoutTests
     private static string Generate(int count = 8)
     {
         var root = Directory.CreateTempSubdirectory("amil-bach-").FullName;
-        SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.Bach, count, 1) { Width = 128, Height = 96 });
+        SyntheticHistology.Generate(
+            root,
+            new SyntheticOptions(SyntheticKind.Bach, count, 1) { Width = 128, Height = 96 }
+        );
         return root;
     }
 
@@ -166,7 +236,12 @@ public class BachLayoutTests
         Assert.True(File.Exists(Path.Combine(photos, "InSitu", "is002.tif")));
         Assert.Contains("iv001.tif,Invasive", File.ReadAllLines(Path.Combine(photos, "microscopy_ground_truth.csv")));
 
-        var entry = new DatasetEntry { Name = "b", Layout = "bach", Root = root };
+        var entry = new DatasetEntry
+        {
+            Name = "b",
+            Layout = "bach",
+            Root = root,
+        };
         var records = DatasetReader.Read(entry, root);
         Assert.Equal(8, records.Count);
         Assert.Equal(["Benign", "InSitu", "Invasive", "Normal"], records.Select(r => r.Label).Distinct().Order());
@@ -182,7 +257,17 @@ public class BachLayoutTests
         var root = Generate();
         var csv = Path.Combine(root, "ICIAR2018_BACH_Challenge", "Photos", "microscopy_ground_truth.csv");
         File.WriteAllText(csv, File.ReadAllText(csv).Replace("n001.tif,Normal", "n001.tif,Benign"));
-        var e = Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "b", Layout = "bach", Root = root }, root));
+        var e = Assert.Throws<DatasetException>(() =>
+            DatasetReader.Read(
+                new DatasetEntry
+                {
+                    Name = "b",
+                    Layout = "bach",
+                    Root = root,
+                },
+                root
+            )
+        );
         Assert.Contains("n001.tif", e.Message);
     }
 
@@ -192,7 +277,17 @@ public class BachLayoutTests
         var root = Generate();
         var odd = Path.Combine(root, "ICIAR2018_BACH_Challenge", "Photos", "Carcinoma");
         Directory.CreateDirectory(odd);
-        var e = Assert.Throws<DatasetException>(() => DatasetReader.Read(new DatasetEntry { Name = "b", Layout = "bach", Root = root }, root));
+        var e = Assert.Throws<DatasetException>(() =>
+            DatasetReader.Read(
+                new DatasetEntry
+                {
+                    Name = "b",
+                    Layout = "bach",
+                    Root = root,
+                },
+                root
+            )
+        );
         Assert.Contains("Carcinoma", e.Message);
     }
 }

@@ -14,10 +14,23 @@ public class FeatureTests
     private static readonly Lazy<(string Root, IReadOnlyList<string> Files)> Data = new(() =>
     {
         var root = Directory.CreateTempSubdirectory("amil-feat-").FullName;
-        return (root, SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 16, 6) { ImagesPerPatient = 2 }));
+        return (
+            root,
+            SyntheticHistology.Generate(
+                root,
+                new SyntheticOptions(SyntheticKind.BreakHis, 16, 6) { ImagesPerPatient = 2 }
+            )
+        );
     });
 
-    private static PatchBaggingOptions Bagging(int patch = 112) => new() { CropHeight = 224, CropWidth = 224, PatchSize = patch, Stride = patch };
+    private static PatchBaggingOptions Bagging(int patch = 112) =>
+        new()
+        {
+            CropHeight = 224,
+            CropWidth = 224,
+            PatchSize = patch,
+            Stride = patch,
+        };
 
     [Fact]
     public void ExtractorGives512FeaturesPerPatchDeterministicallyBatchedOrNot()
@@ -28,10 +41,11 @@ public class FeatureTests
         var batched = extractor.Extract(bag.Pixels, bag.Layout, batchSize: 16);
         var single = extractor.Extract(bag.Pixels, bag.Layout, batchSize: 1);
         Assert.Equal(4 * 512, batched.Length);
-        Assert.Equal(batched, extractor.Extract(bag.Pixels, bag.Layout, batchSize: 16));      // same input, same features
-        for (int i = 0; i < batched.Length; i++) Assert.Equal(batched[i], single[i], 3);         // batching changes nothing but speed
+        Assert.Equal(batched, extractor.Extract(bag.Pixels, bag.Layout, batchSize: 16)); // same input, same features
+        for (int i = 0; i < batched.Length; i++)
+            Assert.Equal(batched[i], single[i], 3); // batching changes nothing but speed
         Assert.Contains(batched, v => v > 0);
-        Assert.All(batched, v => Assert.True(float.IsFinite(v) && v >= 0));                      // post-ReLU average pooling
+        Assert.All(batched, v => Assert.True(float.IsFinite(v) && v >= 0)); // post-ReLU average pooling
         // Different patches give different features.
         Assert.NotEqual(batched.AsSpan(0, 512).ToArray(), batched.AsSpan(512, 512).ToArray());
     }
@@ -93,18 +107,29 @@ public class FeatureTests
     public void FeatureModeTrainerLearnsAndTheSavedModelScoresImages()
     {
         var run = Path.Combine(Directory.CreateTempSubdirectory("amil-feat-run-").FullName, "run");
-        var result = TrainingRun.Run(new TrainSettings
-        {
-            Dataset = new DatasetSelection(DataDirectory: Data.Value.Root, Layout: "breakhis"), OutDirectory = run, Epochs = 6, Crop = "224x448",
-            PatchSize = 112, Encoder = "resnet18", FeatureCacheFolder = Path.Combine(run, "..", "cache"),
-        }, _ => { });
-        var history = File.ReadAllLines(Path.Combine(run, "history.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var result = TrainingRun.Run(
+            new TrainSettings
+            {
+                Dataset = new DatasetSelection(DataDirectory: Data.Value.Root, Layout: "breakhis"),
+                OutDirectory = run,
+                Epochs = 6,
+                Crop = "224x448",
+                PatchSize = 112,
+                Encoder = "resnet18",
+                FeatureCacheFolder = Path.Combine(run, "..", "cache"),
+            },
+            _ => { }
+        );
+        var history = File.ReadAllLines(Path.Combine(run, "history.csv"))
+            .Skip(1)
+            .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
         Assert.True(history[^1] < history[0], $"training loss did not fall: {string.Join(", ", history)}");
         Assert.NotNull(result.Metrics.FeatureCache);
         var model = AmilModel.Load(Path.Combine(run, "model.zip"));
         var scored = model.Score([Path.Combine(Data.Value.Root, Data.Value.Files[0])]).Single();
-        Assert.Equal(8, scored.Map.Length);                 // 2 × 4 patches of 112 px
-        Assert.Equal(1.0, scored.Map.Sum(), 4);             // attention over the patches
+        Assert.Equal(8, scored.Map.Length); // 2 × 4 patches of 112 px
+        Assert.Equal(1.0, scored.Map.Sum(), 4); // attention over the patches
         Assert.Equal(1.0, scored.Probabilities.Sum(), 4);
     }
 }

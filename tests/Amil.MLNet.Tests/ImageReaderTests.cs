@@ -12,29 +12,41 @@ public class ImageReaderTests
 {
     private static readonly string Dir = Directory.CreateTempSubdirectory("amil-img-").FullName;
 
-    private static string WriteTiff(string name, int bits, int samples, Photometric photometric, Func<int, int, int, int> value)
+    private static string WriteTiff(
+        string name,
+        int bits,
+        int samples,
+        Photometric photometric,
+        Func<int, int, int, int> value
+    )
     {
         var path = Path.Combine(Dir, name);
         using (var tiff = Tiff.Open(path, "w"))
         {
-            int w = 5, h = 3, bytes = bits / 8;
+            int w = 5,
+                h = 3,
+                bytes = bits / 8;
             tiff.SetField(TiffTag.IMAGEWIDTH, w);
             tiff.SetField(TiffTag.IMAGELENGTH, h);
             tiff.SetField(TiffTag.SAMPLESPERPIXEL, samples);
             tiff.SetField(TiffTag.BITSPERSAMPLE, bits);
             tiff.SetField(TiffTag.PHOTOMETRIC, photometric);
             tiff.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-            if (samples == 4) tiff.SetField(TiffTag.EXTRASAMPLES, 1, new short[] { (short)ExtraSample.UNASSALPHA });
+            if (samples == 4)
+                tiff.SetField(TiffTag.EXTRASAMPLES, 1, new short[] { (short)ExtraSample.UNASSALPHA });
             for (int y = 0; y < h; y++)
             {
                 var row = new byte[w * samples * bytes];
                 for (int x = 0; x < w; x++)
-                    for (int c = 0; c < samples; c++)
-                    {
-                        int v = value(x, y, c), at = (x * samples + c) * bytes;
-                        if (bytes == 1) row[at] = (byte)v;
-                        else BitConverter.TryWriteBytes(row.AsSpan(at), (ushort)v);   // TIFF "II" files are little-endian
-                    }
+                for (int c = 0; c < samples; c++)
+                {
+                    int v = value(x, y, c),
+                        at = (x * samples + c) * bytes;
+                    if (bytes == 1)
+                        row[at] = (byte)v;
+                    else
+                        BitConverter.TryWriteBytes(row.AsSpan(at), (ushort)v); // TIFF "II" files are little-endian
+                }
                 tiff.WriteScanline(row, y);
             }
         }
@@ -55,7 +67,16 @@ public class ImageReaderTests
     [Fact]
     public void SixteenBitRgbTiffIsScaledToEightBits()
     {
-        var path = WriteTiff("rgb16.tif", 16, 3, Photometric.RGB, (x, y, c) => c == 0 ? 65535 : c == 1 ? 32896 : 0);
+        var path = WriteTiff(
+            "rgb16.tif",
+            16,
+            3,
+            Photometric.RGB,
+            (x, y, c) =>
+                c == 0 ? 65535
+                : c == 1 ? 32896
+                : 0
+        );
         var image = RgbImageReader.Read(path);
         Assert.Equal((5, 3), (image.Width, image.Height));
         Assert.Equal(255, image[2, 1, 0]);
@@ -130,7 +151,10 @@ public class ImageReaderTests
         Assert.StartsWith(text, Assert.Throws<ImageReadException>(() => RgbImageReader.Read(text)).Message);
         var e = Assert.Throws<ImageReadException>(() => RgbImageReader.Read(truncated));
         Assert.StartsWith(truncated, e.Message);
-        Assert.Contains("not found", Assert.Throws<ImageReadException>(() => RgbImageReader.Read(Path.Combine(Dir, "missing.png"))).Message);
+        Assert.Contains(
+            "not found",
+            Assert.Throws<ImageReadException>(() => RgbImageReader.Read(Path.Combine(Dir, "missing.png"))).Message
+        );
     }
 
     [Fact]
@@ -141,7 +165,7 @@ public class ImageReaderTests
         {
             var path = Path.Combine(folder, name);
             var noise = new byte[size * size * 3];
-            new Random(size).NextBytes(noise);   // noise does not compress, so a cut-off copy really lacks pixel rows
+            new Random(size).NextBytes(noise); // noise does not compress, so a cut-off copy really lacks pixel rows
             RgbImageWriter.WritePng(path, new RgbImage(size, size, noise));
             return path;
         }
@@ -162,7 +186,9 @@ public class ImageReaderTests
         Assert.Contains("empty", skipped.Single(s => s.Path == empty).Reason);
         Assert.Contains(skipped, s => s.Path == truncated);
 
-        var error = Assert.Throws<DatasetException>(() => ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>()));
+        var error = Assert.Throws<DatasetException>(() =>
+            ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>())
+        );
         Assert.Contains(small, error.Message);
         Assert.Contains(empty, error.Message);
         Assert.Contains("--on-bad-image skip", error.Message);

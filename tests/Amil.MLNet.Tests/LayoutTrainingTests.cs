@@ -5,16 +5,24 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Each layout's fixture, in that exact layout, trains end to end (one short epoch on small crops) and writes metrics.</summary>
+/// <summary>Each layout's fixture, in that exact layout, trains end to end (one short epoch on small crops) and writes
+/// metrics.</summary>
 public class LayoutTrainingTests
 {
     private static readonly Lazy<(string Root, IReadOnlyList<string> Files)> BreakHisSource = new(() =>
     {
         var root = Directory.CreateTempSubdirectory("amil-src-").FullName;
-        return (root, SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.BreakHis, 16, 4) { ImagesPerPatient = 4 }));
+        return (
+            root,
+            SyntheticHistology.Generate(
+                root,
+                new SyntheticOptions(SyntheticKind.BreakHis, 16, 4) { ImagesPerPatient = 4 }
+            )
+        );
     });
 
-    /// <summary>Copies the synthetic BreakHis images into another layout: target(relative path, index, malignant) → new relative path.</summary>
+    /// <summary>Copies the synthetic BreakHis images into another layout: target(relative path, index, malignant) → new
+    /// relative path.</summary>
     private static string Relayout(Func<string, int, bool, string> target)
     {
         var (source, files) = BreakHisSource.Value;
@@ -31,10 +39,17 @@ public class LayoutTrainingTests
     private static RunMetrics Train(string root, string layout, BadImagePolicy onBadImage = BadImagePolicy.Error)
     {
         var run = Path.Combine(Directory.CreateTempSubdirectory("amil-run-").FullName, "run");
-        var result = TrainingRun.Run(new TrainSettings
-        {
-            Dataset = new DatasetSelection(DataDirectory: root, Layout: layout), OutDirectory = run, Epochs = 1, Crop = "112x112", OnBadImage = onBadImage,
-        }, _ => { });
+        var result = TrainingRun.Run(
+            new TrainSettings
+            {
+                Dataset = new DatasetSelection(DataDirectory: root, Layout: layout),
+                OutDirectory = run,
+                Epochs = 1,
+                Crop = "112x112",
+                OnBadImage = onBadImage,
+            },
+            _ => { }
+        );
         Assert.True(File.Exists(Path.Combine(run, "model.zip")));
         Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
         return result.Metrics;
@@ -50,14 +65,26 @@ public class LayoutTrainingTests
     [Fact]
     public void BreakHisKaggleLayoutTrains()
     {
-        var root = Relayout((path, i, malignant) => Path.Combine("fold1", i % 4 == 0 ? "test" : "train", "40X", malignant ? "M_40X" : "B_40X", Path.GetFileName(path)));
+        var root = Relayout(
+            (path, i, malignant) =>
+                Path.Combine(
+                    "fold1",
+                    i % 4 == 0 ? "test" : "train",
+                    "40X",
+                    malignant ? "M_40X" : "B_40X",
+                    Path.GetFileName(path)
+                )
+        );
         Assert.Equal(4, Train(root, "breakhis-kaggle").Test!.Images);
     }
 
     [Fact]
     public void AmilDataLayoutTrains()
     {
-        var root = Relayout((path, i, malignant) => Path.Combine("40X", i % 4 == 0 ? "test" : "train", malignant ? "1" : "0", Path.GetFileName(path)));
+        var root = Relayout(
+            (path, i, malignant) =>
+                Path.Combine("40X", i % 4 == 0 ? "test" : "train", malignant ? "1" : "0", Path.GetFileName(path))
+        );
         Assert.Equal(4, Train(root, "amil-data").Test!.Images);
     }
 
@@ -81,9 +108,12 @@ public class LayoutTrainingTests
     public void BachLayoutTrainsOnTiffWithFourClasses()
     {
         var root = Directory.CreateTempSubdirectory("amil-bach-").FullName;
-        SyntheticHistology.Generate(root, new SyntheticOptions(SyntheticKind.Bach, 16, 2) { Width = 160, Height = 128 });
+        SyntheticHistology.Generate(
+            root,
+            new SyntheticOptions(SyntheticKind.Bach, 16, 2) { Width = 160, Height = 128 }
+        );
         var metrics = Train(root, "bach");
         Assert.Equal(["Benign", "InSitu", "Invasive", "Normal"], metrics.Classes);
-        Assert.Null(metrics.Test!.PatientAccuracy);   // BACH knows no patients
+        Assert.Null(metrics.Test!.PatientAccuracy); // BACH knows no patients
     }
 }

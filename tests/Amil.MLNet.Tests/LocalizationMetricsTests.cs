@@ -9,6 +9,7 @@ namespace Amil.MLNet.Tests;
 public class LocalizationMetricsTests
 {
     private static WeightedScore Pos(double s) => new(s, 1, 0);
+
     private static WeightedScore Neg(double s) => new(s, 0, 1);
 
     [Fact]
@@ -48,7 +49,9 @@ public class LocalizationMetricsTests
     {
         var layout = new BagLayout(3, 4, 4, 2, 2, 0, 0, 8, 8);
         var tumour = new bool[64];
-        for (int y = 0; y < 4; y++) for (int x = 4; x < 8; x++) tumour[y * 8 + x] = true;
+        for (int y = 0; y < 4; y++)
+        for (int x = 4; x < 8; x++)
+            tumour[y * 8 + x] = true;
         return (layout, new TumourMask(8, 8, tumour));
     }
 
@@ -76,7 +79,7 @@ public class LocalizationMetricsTests
 
         var constant = Score([0.25f, 0.25f, 0.25f, 0.25f]);
         Assert.Equal(0.5, constant.InstanceAuroc);
-        Assert.Equal(0.25, constant.PointingGame);   // a four-way tie: one of the four tied maxima is tumour
+        Assert.Equal(0.25, constant.PointingGame); // a four-way tie: one of the four tied maxima is tumour
     }
 
     [Fact]
@@ -102,10 +105,17 @@ public class LocalizationMetricsTests
         var (layout, mask) = TopRightTumour();
         var evaluator = new LocalizationEvaluator(MapNormalization.None);
         evaluator.Add(new PatchMap([0.1f, 0.7f, 0.1f, 0.1f], layout), mask, "malignant", weight: 0.9f);
-        evaluator.Add(new PatchMap([0.9f, 0.0f, 0.0f, 0.0f], layout), new TumourMask(8, 8, new bool[64]), "benign", weight: 0.05f);
+        evaluator.Add(
+            new PatchMap([0.9f, 0.0f, 0.0f, 0.0f], layout),
+            new TumourMask(8, 8, new bool[64]),
+            "benign",
+            weight: 0.05f
+        );
         // Unweighted this case scores 6/7 (PatchesOfTumourFreeImagesCountAsNegatives); weighted, 0.045 < 0.63: perfect.
         Assert.Equal(1.0, evaluator.Scores().InstanceAuroc);
-        Assert.Throws<ArgumentOutOfRangeException>(() => evaluator.Add(new PatchMap([0f, 0f, 0f, 0f], layout), mask, "x", weight: -1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            evaluator.Add(new PatchMap([0f, 0f, 0f, 0f], layout), mask, "x", weight: -1f)
+        );
     }
 
     [Fact]
@@ -113,8 +123,11 @@ public class LocalizationMetricsTests
     {
         var layout = new BagLayout(3, 4, 4, 1, 2, 0, 0, 8, 4);
         var tumour = new bool[32];
-        for (int y = 0; y < 2; y++) for (int x = 0; x < 4; x++) tumour[y * 8 + x] = true;      // 8 of 16 pixels of patch 0
-        for (int x = 4; x < 7; x++) tumour[x] = true;                                          // 3 of 16 pixels of patch 1
+        for (int y = 0; y < 2; y++)
+        for (int x = 0; x < 4; x++)
+            tumour[y * 8 + x] = true; // 8 of 16 pixels of patch 0
+        for (int x = 4; x < 7; x++)
+            tumour[x] = true; // 3 of 16 pixels of patch 1
         Assert.Equal([0.5f, 3f / 16], new TumourMask(8, 4, tumour).PatchTumourShare(layout));
     }
 }

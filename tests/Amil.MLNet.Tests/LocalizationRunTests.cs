@@ -6,7 +6,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>The CNN baseline trains on the same data, and localize / heatmap / evaluate --localization run on both models end to end.</summary>
+/// <summary>The CNN baseline trains on the same data, and localize / heatmap / evaluate --localization run on both
+/// models end to end.</summary>
 public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<TrainedRunFixture>
 {
     private static readonly object Gate = new();
@@ -19,7 +20,17 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             if (_cnnRun is null)
             {
                 var dir = Path.Combine(run.Directory, "cnn");
-                TrainingRun.Run(new TrainSettings { Dataset = new DatasetSelection(DatasetsFile: run.DatasetsFile), OutDirectory = dir, Epochs = 2, Seed = 3, CnnBaseline = true }, _ => { });
+                TrainingRun.Run(
+                    new TrainSettings
+                    {
+                        Dataset = new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                        OutDirectory = dir,
+                        Epochs = 2,
+                        Seed = 3,
+                        CnnBaseline = true,
+                    },
+                    _ => { }
+                );
                 _cnnRun = dir;
             }
             return Path.Combine(_cnnRun, "model.zip");
@@ -36,8 +47,15 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.All(scored.Map, v => Assert.True(v >= 0));
 
         var outDir = Path.Combine(run.Directory, "localize");
-        var report = LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), CnnModel(), new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                                         outDir, MapNormalization.None, allImages: false, _ => { });
+        var report = LocalizationRun.Run(
+            Path.Combine(run.RunDirectory, "model.zip"),
+            CnnModel(),
+            new DatasetSelection(DatasetsFile: run.DatasetsFile),
+            outDir,
+            MapNormalization.None,
+            allImages: false,
+            _ => { }
+        );
         Assert.Equal(run.Result.Metrics.Test!.Images, report.Images);
         foreach (var scores in new[] { report.Attention!, report.GradCam! })
         {
@@ -50,15 +68,42 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.True(json.RootElement.GetProperty("attention").TryGetProperty("instance_auroc", out _));
         Assert.True(json.RootElement.GetProperty("gradcam").TryGetProperty("best_dice_threshold", out _));
 
-        var weighted = LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), null, new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                                           Path.Combine(outDir, "weighted"), MapNormalization.None, false, _ => { }, ["malignant"]);
+        var weighted = LocalizationRun.Run(
+            Path.Combine(run.RunDirectory, "model.zip"),
+            null,
+            new DatasetSelection(DatasetsFile: run.DatasetsFile),
+            Path.Combine(outDir, "weighted"),
+            MapNormalization.None,
+            false,
+            _ => { },
+            ["malignant"]
+        );
         Assert.Equal(["malignant"], weighted.WeightedBy);
         Assert.Null(weighted.GradCam);
-        Assert.Throws<ArgumentException>(() => LocalizationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), null, new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                                                                   outDir, MapNormalization.None, false, _ => { }, ["tumour"]));
+        Assert.Throws<ArgumentException>(() =>
+            LocalizationRun.Run(
+                Path.Combine(run.RunDirectory, "model.zip"),
+                null,
+                new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                outDir,
+                MapNormalization.None,
+                false,
+                _ => { },
+                ["tumour"]
+            )
+        );
 
-        var mixedUp = Assert.Throws<ArgumentException>(() => LocalizationRun.Run(CnnModel(), CnnModel(), new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                                                                                  outDir, MapNormalization.None, false, _ => { }));
+        var mixedUp = Assert.Throws<ArgumentException>(() =>
+            LocalizationRun.Run(
+                CnnModel(),
+                CnnModel(),
+                new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                outDir,
+                MapNormalization.None,
+                false,
+                _ => { }
+            )
+        );
         Assert.Contains("both gradcam", mixedUp.Message);
     }
 
@@ -67,7 +112,14 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     {
         var input = Path.GetDirectoryName(run.SomeImages(1)[0])!;
         var outDir = Path.Combine(run.Directory, "heatmaps");
-        var entries = HeatmapRun.Run(Path.Combine(run.RunDirectory, "model.zip"), CnnModel(), input, outDir, new HeatmapRun.Settings(), _ => { });
+        var entries = HeatmapRun.Run(
+            Path.Combine(run.RunDirectory, "model.zip"),
+            CnnModel(),
+            input,
+            outDir,
+            new HeatmapRun.Settings(),
+            _ => { }
+        );
         Assert.NotEmpty(entries);
         var panel = RgbImageReader.Read(Path.Combine(outDir, entries[0].Panel));
         Assert.Equal((3 * 224 + 2 * 8, 224), (panel.Width, panel.Height));
@@ -81,8 +133,14 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     public void EvaluateWithLocalizationAddsTheBlockToMetrics()
     {
         var outDir = Path.Combine(run.Directory, "eval-loc");
-        var metrics = EvaluationRun.Run(Path.Combine(run.RunDirectory, "model.zip"), new DatasetSelection(DatasetsFile: run.DatasetsFile), outDir,
-                                        allImages: false, _ => { }, localization: true);
+        var metrics = EvaluationRun.Run(
+            Path.Combine(run.RunDirectory, "model.zip"),
+            new DatasetSelection(DatasetsFile: run.DatasetsFile),
+            outDir,
+            allImages: false,
+            _ => { },
+            localization: true
+        );
         Assert.NotNull(metrics.Localization);
         Assert.Equal(metrics.Test!.Images, metrics.Localization!.Scores.Images);
         Assert.Contains("\"localization\"", File.ReadAllText(Path.Combine(outDir, "metrics.json")));

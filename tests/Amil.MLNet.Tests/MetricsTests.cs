@@ -5,7 +5,16 @@ namespace Amil.MLNet.Tests;
 
 public class MetricsTests
 {
-    private static ScoredImage Scored(float p1) => new("x", p1 > 0.5f ? 1 : 0, [1 - p1, p1], [1f], [0, 0], new Amil.MLNet.Transforms.Bagging.BagLayout(3, 28, 28, 1, 1, 0, 0, 28, 28), "attention");
+    private static ScoredImage Scored(float p1) =>
+        new(
+            "x",
+            p1 > 0.5f ? 1 : 0,
+            [1 - p1, p1],
+            [1f],
+            [0, 0],
+            new Amil.MLNet.Transforms.Bagging.BagLayout(3, 28, 28, 1, 1, 0, 0, 28, 28),
+            "attention"
+        );
 
     [Fact]
     public void PerfectPredictionsScorePerfectly()
@@ -28,8 +37,14 @@ public class MetricsTests
         var m = ClassificationMetrics.Compute(scored, [0, 0, 1, 1], [null, null, null, null], 2);
         Assert.Equal(0.75, m.Accuracy, 6);
         Assert.Equal(0.75, m.MacroAccuracy, 6);
-        Assert.Equal([[1, 1], [0, 2]], m.ConfusionMatrix);
-        Assert.Equal(0.75, m.Auc!.Value, 6);   // the 0.85 negative outranks one of the two positives
+        Assert.Equal(
+            [
+                [1, 1],
+                [0, 2],
+            ],
+            m.ConfusionMatrix
+        );
+        Assert.Equal(0.75, m.Auc!.Value, 6); // the 0.85 negative outranks one of the two positives
         Assert.Null(m.PatientAccuracy);
     }
 

@@ -9,7 +9,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>A saved model is either the model that was saved, or a clear error: damaged files and other pipelines' models
+/// <summary>A saved model is either the model that was saved, or a clear error: damaged files and other pipelines'
+/// models
 /// never score silently. One loaded model scores the same from many threads.</summary>
 [Collection("trained")]
 public class ModelFileTests(TrainedRunFixture run)
@@ -19,7 +20,8 @@ public class ModelFileTests(TrainedRunFixture run)
     private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
         AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
 
-    /// <summary>A copy of the model with 64 bytes flipped in the middle of its largest entry (the network weights).</summary>
+    /// <summary>A copy of the model with 64 bytes flipped in the middle of its largest entry (the network
+    /// weights).</summary>
     private string DamagedCopy()
     {
         var copy = Path.Combine(Directory.CreateTempSubdirectory("amil-damaged-").FullName, "model.zip");
@@ -37,7 +39,8 @@ public class ModelFileTests(TrainedRunFixture run)
             var bytes = new byte[64];
             stream.Position = offset;
             stream.ReadExactly(bytes);
-            for (int i = 0; i < bytes.Length; i++) bytes[i] ^= 0x5A;
+            for (int i = 0; i < bytes.Length; i++)
+                bytes[i] ^= 0x5A;
             stream.Position = offset;
             stream.Write(bytes);
         }
@@ -49,8 +52,13 @@ public class ModelFileTests(TrainedRunFixture run)
         var bytes = File.ReadAllBytes(zip);
         var needle = System.Text.Encoding.UTF8.GetBytes(name);
         for (int i = 0; i + 30 + needle.Length < bytes.Length; i++)
-            if (bytes[i] == 0x50 && bytes[i + 1] == 0x4B && bytes[i + 2] == 3 && bytes[i + 3] == 4 &&
-                bytes.AsSpan(i + 30, needle.Length).SequenceEqual(needle))
+            if (
+                bytes[i] == 0x50
+                && bytes[i + 1] == 0x4B
+                && bytes[i + 2] == 3
+                && bytes[i + 3] == 4
+                && bytes.AsSpan(i + 30, needle.Length).SequenceEqual(needle)
+            )
                 return i + 30 + needle.Length + BitConverter.ToUInt16(bytes, i + 28);
         throw new InvalidOperationException($"{name} not found in {zip}");
     }
@@ -63,7 +71,15 @@ public class ModelFileTests(TrainedRunFixture run)
         Assert.Contains("model file is damaged", e.Message);
         Assert.Contains(damaged, e.Message);
 
-        var (exit, _, stderr) = Amil("predict", "--model", damaged, "--input", run.SomeImages(1)[0], "--out", Path.GetDirectoryName(damaged)!);
+        var (exit, _, stderr) = Amil(
+            "predict",
+            "--model",
+            damaged,
+            "--input",
+            run.SomeImages(1)[0],
+            "--out",
+            Path.GetDirectoryName(damaged)!
+        );
         Assert.Equal(1, exit);
         Assert.StartsWith($"error: {damaged}: model file is damaged", stderr);
     }
@@ -74,7 +90,7 @@ public class ModelFileTests(TrainedRunFixture run)
         var spec = new NetworkSpec(28, 20, 8, false, 2);
         using var network = TorchSeeding.Seeded(2, () => BagNetwork.Create(spec));
         var state = NetworkState.Encode(spec, network.ExportWeights());
-        state[^1] += 1f;   // one weight changed after the checksum was taken
+        state[^1] += 1f; // one weight changed after the checksum was taken
         var e = Assert.Throws<InvalidDataException>(() => NetworkCache.Get(state));
         Assert.Contains("do not match their checksum", e.Message);
     }
@@ -83,7 +99,12 @@ public class ModelFileTests(TrainedRunFixture run)
     public void AnotherPipelinesModelIsNamedForWhatItIs()
     {
         var ml = new MLContext(1);
-        var data = ml.Data.LoadFromEnumerable(new[] { new OtherRow { X = 1, Y = 2 } });
+        var data = ml.Data.LoadFromEnumerable(
+            new[]
+            {
+                new OtherRow { X = 1, Y = 2 },
+            }
+        );
         var other = ml.Transforms.Concatenate("Features", "X", "Y").Fit(data);
         var path = Path.Combine(Directory.CreateTempSubdirectory("amil-other-").FullName, "model.zip");
         ml.Model.Save(other, data.Schema, path);
@@ -106,12 +127,18 @@ public class ModelFileTests(TrainedRunFixture run)
         var model = AmilModel.Load(ModelPath);
         var expected = images.Select(i => model.Score([i]).Single()).ToList();
         var results = new ScoredImage[8][];
-        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
-        {
-            // Each thread walks the images in its own order, all on the one loaded model.
-            results[t] = images.Select((_, k) => images[(k + t) % images.Count])
-                               .Select(i => model.Score([i]).Single()).OrderBy(s => images.IndexOf(s.Path)).ToArray();
-        })).ToList();
+        var threads = Enumerable
+            .Range(0, 8)
+            .Select(t => new Thread(() =>
+            {
+                // Each thread walks the images in its own order, all on the one loaded model.
+                results[t] = images
+                    .Select((_, k) => images[(k + t) % images.Count])
+                    .Select(i => model.Score([i]).Single())
+                    .OrderBy(s => images.IndexOf(s.Path))
+                    .ToArray();
+            }))
+            .ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
         foreach (var perThread in results)
@@ -124,14 +151,18 @@ public class ModelFileTests(TrainedRunFixture run)
         // ML.NET's own engines, one per thread, over the same transformer.
         var ml = new MLContext(1);
         var scores = new float[8][];
-        var engines = Enumerable.Range(0, 8).Select(t => new Thread(() =>
-        {
-            var engine = ml.Model.CreatePredictionEngine<ImageInput, ScoreOnly>(model.Transformer);
-            scores[t] = engine.Predict(new ImageInput { ImagePath = images[t] }).Score;
-        })).ToList();
+        var engines = Enumerable
+            .Range(0, 8)
+            .Select(t => new Thread(() =>
+            {
+                var engine = ml.Model.CreatePredictionEngine<ImageInput, ScoreOnly>(model.Transformer);
+                scores[t] = engine.Predict(new ImageInput { ImagePath = images[t] }).Score;
+            }))
+            .ToList();
         engines.ForEach(t => t.Start());
         engines.ForEach(t => t.Join());
-        for (int t = 0; t < 8; t++) Assert.Equal(expected[t].Probabilities, scores[t]);
+        for (int t = 0; t < 8; t++)
+            Assert.Equal(expected[t].Probabilities, scores[t]);
     }
 
     private sealed class ScoreOnly
@@ -144,7 +175,8 @@ public class ModelFileTests(TrainedRunFixture run)
     {
         var folder = Directory.CreateTempSubdirectory("amil-predict-skip-").FullName;
         var good = run.SomeImages(2);
-        for (int i = 0; i < good.Count; i++) File.Copy(good[i], Path.Combine(folder, $"good{i}.png"));
+        for (int i = 0; i < good.Count; i++)
+            File.Copy(good[i], Path.Combine(folder, $"good{i}.png"));
         File.WriteAllBytes(Path.Combine(folder, "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         var output = Path.Combine(folder, "out");
 

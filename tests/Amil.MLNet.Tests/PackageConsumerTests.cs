@@ -6,7 +6,8 @@ using Xunit;
 namespace Amil.MLNet.Tests;
 
 /// <summary>
-/// The packages as a user meets them: packed from this build, restored by a console app outside this repository (so none
+/// The packages as a user meets them: packed from this build, restored by a console app outside this repository (so
+/// none
 /// of our Directory.Build files help it), which holds every C# block of README.md, trains two epochs, evaluates, saves,
 /// and reloads in a second process with bit-identical scores.
 /// </summary>
@@ -20,12 +21,14 @@ public sealed partial class PackageConsumerTests : IDisposable
     {
         Directory.Delete(_work, recursive: true);
         // Each run packs a unique version (so a stale copy is never restored); remove it from the NuGet cache again.
-        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                    ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var cache =
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (var id in new[] { "amil.mlnet", "amil.mlnet.transforms", "amil.mlnet.trainers" })
         {
             var folder = Path.Combine(cache, id, _version);
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -35,21 +38,36 @@ public sealed partial class PackageConsumerTests : IDisposable
         string repo = AttentionMilModelTests.RepoRoot();
         string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         string packages = Path.Combine(_work, "nupkgs");
-        Run(repo, "dotnet", "pack", Path.Combine(repo, "Amil.MLNet.sln"), "-c", configuration, "--no-build", "-o", packages,
-            $"-p:PackageVersion={_version}");
+        Run(
+            repo,
+            "dotnet",
+            "pack",
+            Path.Combine(repo, "Amil.MLNet.sln"),
+            "-c",
+            configuration,
+            "--no-build",
+            "-o",
+            packages,
+            $"-p:PackageVersion={_version}"
+        );
         foreach (var id in new[] { "Amil.MLNet", "Amil.MLNet.Transforms", "Amil.MLNet.Trainers" })
             Assert.True(File.Exists(Path.Combine(packages, $"{id}.{_version}.nupkg")), id);
         Assert.True(File.Exists(Path.Combine(packages, $"Amil.MLNet.Trainers.{_version}.snupkg")));
 
         string app = Path.Combine(_work, "app");
         Directory.CreateDirectory(app);
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+        File.WriteAllText(
+            Path.Combine(app, "nuget.config"),
+            $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources><add key="amil-packed" value="{packages}" /></packageSources>
             </configuration>
-            """);
-        File.WriteAllText(Path.Combine(app, "Consumer.csproj"), $"""
+            """
+        );
+        File.WriteAllText(
+            Path.Combine(app, "Consumer.csproj"),
+            $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
@@ -61,18 +79,24 @@ public sealed partial class PackageConsumerTests : IDisposable
                 <PackageReference Include="Amil.MLNet" Version="{_version}" />
               </ItemGroup>
             </Project>
-            """);
+            """
+        );
         File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
-        File.WriteAllText(Path.Combine(app, "ReadmeBlocks.cs"), ReadmeBlocks(File.ReadAllText(Path.Combine(repo, "README.md"))));
+        File.WriteAllText(
+            Path.Combine(app, "ReadmeBlocks.cs"),
+            ReadmeBlocks(File.ReadAllText(Path.Combine(repo, "README.md")))
+        );
         Run(app, "dotnet", "build", "-c", "Release", "-o", Path.Combine(app, "out"));
-        Assert.True(File.Exists(Path.Combine(app, "out", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")),
-                    "the ResNet18 models did not reach the consumer's output");
+        Assert.True(
+            File.Exists(Path.Combine(app, "out", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")),
+            "the ResNet18 models did not reach the consumer's output"
+        );
 
         string data = TestImages.ImageFolder(Path.Combine(_work, "data"), 56, 56, ("", 3));
         string model = Path.Combine(_work, "model.zip");
         string consumer = Path.Combine(app, "out", "Consumer.dll");
         var trained = Run(app, "dotnet", consumer, "train", data, model);
-        Assert.Contains("dark", trained);            // the confusion table names the classes
+        Assert.Contains("dark", trained); // the confusion table names the classes
         Assert.Contains("light", trained);
         Assert.DoesNotContain("__Amil", trained);
         var reloaded = Run(app, "dotnet", consumer, "score", data, model);
@@ -84,7 +108,8 @@ public sealed partial class PackageConsumerTests : IDisposable
     private static List<string> ScoreLines(string output) =>
         output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("SCORE ", StringComparison.Ordinal)).ToList();
 
-    /// <summary>Every ```csharp block of the README as a compilable file: its using lines at the top, its type declarations
+    /// <summary>Every ```csharp block of the README as a compilable file: its using lines at the top, its type
+    /// declarations
     /// in a namespace of its own, its statements in a method of that namespace.</summary>
     internal static string ReadmeBlocks(string readme)
     {
@@ -99,10 +124,16 @@ public sealed partial class PackageConsumerTests : IDisposable
             var code = lines.Where(l => !l.StartsWith("using ", StringComparison.Ordinal)).ToList();
             int types = code.FindIndex(l => TypeDeclaration().IsMatch(l));
             var statements = types < 0 ? code : code[..types];
-            body.Append($"namespace ReadmeBlock{i + 1}\n{{\n    internal static class Block\n    {{\n        public static void Run()\n        {{\n");
-            foreach (var line in statements) body.Append("            ").Append(line).Append('\n');
+            body.Append(
+                $"namespace ReadmeBlock{i + 1}\n{{\n    internal static class Block\n    {{\n        public static "
+                    + $"void Run()\n        {{\n"
+            );
+            foreach (var line in statements)
+                body.Append("            ").Append(line).Append('\n');
             body.Append("        }\n    }\n");
-            if (types >= 0) foreach (var line in code[types..]) body.Append("    ").Append(line).Append('\n');
+            if (types >= 0)
+                foreach (var line in code[types..])
+                    body.Append("    ").Append(line).Append('\n');
             body.Append("}\n");
         }
         return string.Join('\n', usings) + "\n#pragma warning disable CS0219, CS8321\n" + body;
@@ -118,7 +149,9 @@ public sealed partial class PackageConsumerTests : IDisposable
     {
         var start = new ProcessStartInfo(program, args)
         {
-            WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
@@ -126,7 +159,10 @@ public sealed partial class PackageConsumerTests : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), $"{program} {string.Join(' ', args)} did not finish");
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
+        Assert.True(
+            process.ExitCode == 0,
+            $"{program} {string.Join(' ', args)} exited {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}"
+        );
         return stdout.Result;
     }
 
@@ -159,7 +195,10 @@ public sealed partial class PackageConsumerTests : IDisposable
         }
         var scores = model.Transform(data).GetColumn<float[]>("Score").ToList();
         for (int i = 0; i < rows.Count; i++)
-            Console.WriteLine($"SCORE {Path.GetFileName(rows[i].ImagePath)} {string.Join(' ', scores[i].Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8")))}");
+        {
+            var bits = scores[i].Select(v => BitConverter.SingleToInt32Bits(v).ToString("x8"));
+            Console.WriteLine($"SCORE {Path.GetFileName(rows[i].ImagePath)} {string.Join(' ', bits)}");
+        }
 
         public sealed class Row
         {

@@ -10,11 +10,13 @@ public class PatchCutterTests
     {
         var pixels = new byte[width * height * 3];
         for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++)
-            {
-                int i = (y * width + x) * 3;
-                pixels[i] = (byte)(x % 256); pixels[i + 1] = (byte)(y % 256); pixels[i + 2] = 7;
-            }
+        for (int x = 0; x < width; x++)
+        {
+            int i = (y * width + x) * 3;
+            pixels[i] = (byte)(x % 256);
+            pixels[i + 1] = (byte)(y % 256);
+            pixels[i + 2] = 7;
+        }
         return new RgbImage(width, height, pixels);
     }
 
@@ -37,11 +39,13 @@ public class PatchCutterTests
     public void PixelsLandInChannelMajorPatchOrder()
     {
         var bag = PatchCutter.Cut(Gradient(700, 460), new PatchBaggingOptions());
-        int patch = 26, plane = 28 * 28, p = patch * 3 * plane;   // row 1, column 1 → origin (28, 34)
+        int patch = 26,
+            plane = 28 * 28,
+            p = patch * 3 * plane; // row 1, column 1 → origin (28, 34)
         Assert.Equal((28, 34), bag.Layout.Origin(patch));
-        Assert.Equal((28 + 5) / 255f, bag.Pixels[p + 2 * 28 + 5], 6);          // R = x at (x+5, y+2)
-        Assert.Equal((34 + 2) / 255f, bag.Pixels[p + plane + 2 * 28 + 5], 6);  // G = y
-        Assert.Equal(7 / 255f, bag.Pixels[p + 2 * plane], 6);                  // B constant
+        Assert.Equal((28 + 5) / 255f, bag.Pixels[p + 2 * 28 + 5], 6); // R = x at (x+5, y+2)
+        Assert.Equal((34 + 2) / 255f, bag.Pixels[p + plane + 2 * 28 + 5], 6); // G = y
+        Assert.Equal(7 / 255f, bag.Pixels[p + 2 * plane], 6); // B constant
     }
 
     [Fact]
@@ -65,20 +69,31 @@ public class PatchCutterTests
     [Fact]
     public void SmallImageIsAClearErrorOrPaddedByOption()
     {
-        var e = Assert.Throws<ImageReadException>(() => PatchCutter.Cut(Gradient(300, 200), new PatchBaggingOptions(), "small.png"));
+        var e = Assert.Throws<ImageReadException>(() =>
+            PatchCutter.Cut(Gradient(300, 200), new PatchBaggingOptions(), "small.png")
+        );
         Assert.Contains("small.png", e.Message);
         Assert.Contains("--crop", e.Message);
 
-        var padded = PatchCutter.Cut(Gradient(300, 200), new PatchBaggingOptions { SmallImages = SmallImagePolicy.Pad });
+        var padded = PatchCutter.Cut(
+            Gradient(300, 200),
+            new PatchBaggingOptions { SmallImages = SmallImagePolicy.Pad }
+        );
         Assert.Equal(400, padded.Layout.Count);
-        Assert.Equal(1f, padded.Pixels[0]);   // white padding in the corner patch
+        Assert.Equal(1f, padded.Pixels[0]); // white padding in the corner patch
     }
 
     [Fact]
     public void BadOptionsAreRejectedWithTheirName()
     {
-        Assert.Contains("Stride", Assert.Throws<ArgumentException>(() => new PatchBaggingOptions { Stride = 0 }.Validate()).Message);
-        Assert.Contains("CropHeight", Assert.Throws<ArgumentException>(() => new PatchBaggingOptions { CropHeight = null }.Validate()).Message);
+        Assert.Contains(
+            "Stride",
+            Assert.Throws<ArgumentException>(() => new PatchBaggingOptions { Stride = 0 }.Validate()).Message
+        );
+        Assert.Contains(
+            "CropHeight",
+            Assert.Throws<ArgumentException>(() => new PatchBaggingOptions { CropHeight = null }.Validate()).Message
+        );
     }
 
     [Fact]
@@ -91,6 +106,9 @@ public class PatchCutterTests
         File.WriteAllText(junk, "not an image");
         Assert.Contains("empty", Assert.Throws<ImageReadException>(() => RgbImageReader.Read(empty)).Message);
         Assert.Contains("junk.png", Assert.Throws<ImageReadException>(() => RgbImageReader.Read(junk)).Message);
-        Assert.Contains("not found", Assert.Throws<ImageReadException>(() => RgbImageReader.Read(Path.Combine(dir, "missing.png"))).Message);
+        Assert.Contains(
+            "not found",
+            Assert.Throws<ImageReadException>(() => RgbImageReader.Read(Path.Combine(dir, "missing.png"))).Message
+        );
     }
 }

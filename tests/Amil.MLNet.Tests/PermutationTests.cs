@@ -12,22 +12,34 @@ public class PermutationTests
     [InlineData(true)]
     public void PermutingPatchesPermutesAttentionAndKeepsProbabilities(bool gated)
     {
-        using var network = TorchSeeding.Seeded(11, () => new AttentionMilNetwork(new NetworkSpec(28, 500, 128, gated, 2)));
+        using var network = TorchSeeding.Seeded(
+            11,
+            () => new AttentionMilNetwork(new NetworkSpec(28, 500, 128, gated, 2))
+        );
         network.eval();
         var layout = new BagLayout(3, 28, 28, 2, 5, 0, 0, 140, 56);
         var random = new Random(4);
         var pixels = new float[layout.Count * layout.PatchLength];
-        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)random.NextDouble();
+        for (int i = 0; i < pixels.Length; i++)
+            pixels[i] = (float)random.NextDouble();
 
         var permutation = Enumerable.Range(0, layout.Count).OrderBy(_ => random.Next()).ToArray();
         var permuted = new float[pixels.Length];
         for (int i = 0; i < layout.Count; i++)
-            Array.Copy(pixels, permutation[i] * layout.PatchLength, permuted, i * layout.PatchLength, layout.PatchLength);
+            Array.Copy(
+                pixels,
+                permutation[i] * layout.PatchLength,
+                permuted,
+                i * layout.PatchLength,
+                layout.PatchLength
+            );
 
         var (p1, a1) = BagScorer.Score(network, pixels, layout);
         var (p2, a2) = BagScorer.Score(network, permuted, layout);
-        for (int c = 0; c < 2; c++) Assert.Equal(p1[c], p2[c], 1e-5);
-        for (int i = 0; i < layout.Count; i++) Assert.Equal(a1[permutation[i]], a2[i], 1e-6);
+        for (int c = 0; c < 2; c++)
+            Assert.Equal(p1[c], p2[c], 1e-5);
+        for (int i = 0; i < layout.Count; i++)
+            Assert.Equal(a1[permutation[i]], a2[i], 1e-6);
         Assert.Equal(1.0, a1.Sum(), 5);
     }
 

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>A run interrupted mid-epoch and resumed from its checkpoint ends exactly like an uninterrupted one.</summary>
+/// <summary>A run interrupted mid-epoch and resumed from its checkpoint ends exactly like an uninterrupted
+/// one.</summary>
 public class ResumeTests
 {
     [Fact]
@@ -13,11 +14,16 @@ public class ResumeTests
         var data = Directory.CreateTempSubdirectory("amil-resume-data-").FullName;
         SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 24, 9) { ImagesPerPatient = 3 });
         var work = Directory.CreateTempSubdirectory("amil-resume-").FullName;
-        TrainSettings Settings(string name, Action<int, int, bool>? onBag = null) => new()
-        {
-            Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"), OutDirectory = Path.Combine(work, name),
-            Epochs = 3, Crop = "112x112", Seed = 4, OnBag = onBag,
-        };
+        TrainSettings Settings(string name, Action<int, int, bool>? onBag = null) =>
+            new()
+            {
+                Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"),
+                OutDirectory = Path.Combine(work, name),
+                Epochs = 3,
+                Crop = "112x112",
+                Seed = 4,
+                OnBag = onBag,
+            };
 
         var straight = TrainingRun.Run(Settings("straight"), _ => { });
 
@@ -25,7 +31,14 @@ public class ResumeTests
         int trainBags = 0;
         var interrupted = Path.Combine(work, "interrupted");
         // Stop two bags into the second epoch: epoch 1 is checkpointed, epoch 2's partial work must be thrown away.
-        var settings = Settings("interrupted", (done, total, training) => { if (training && ++trainBags == total + 2) stop.Cancel(); });
+        var settings = Settings(
+            "interrupted",
+            (done, total, training) =>
+            {
+                if (training && ++trainBags == total + 2)
+                    stop.Cancel();
+            }
+        );
         var e = Assert.Throws<TrainingInterruptedException>(() => TrainingRun.Run(settings, _ => { }, stop.Token));
         Assert.Contains("--resume", e.Message);
         Assert.True(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));
@@ -36,7 +49,8 @@ public class ResumeTests
         Assert.Equal(straight.Metrics.Test.Accuracy, resumed.Metrics.Test.Accuracy);
         Assert.Equal(straight.Metrics.BestEpoch, resumed.Metrics.BestEpoch);
         Assert.Equal(Losses(Path.Combine(work, "straight")), Losses(interrupted));
-        Assert.False(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));   // a finished run drops its checkpoint
+        // a finished run drops its checkpoint
+        Assert.False(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));
         Assert.Contains("Resuming", File.ReadAllText(Path.Combine(interrupted, TrainingRun.LogFile)));
     }
 
@@ -46,10 +60,18 @@ public class ResumeTests
         var data = Directory.CreateTempSubdirectory("amil-repro-data-").FullName;
         SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 16, 3) { ImagesPerPatient = 2 });
         var work = Directory.CreateTempSubdirectory("amil-repro-").FullName;
-        TrainingRun.Result Train(string name) => TrainingRun.Run(new TrainSettings
-        {
-            Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"), OutDirectory = Path.Combine(work, name), Epochs = 2, Crop = "112x112", Seed = 8,
-        }, _ => { });
+        TrainingRun.Result Train(string name) =>
+            TrainingRun.Run(
+                new TrainSettings
+                {
+                    Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"),
+                    OutDirectory = Path.Combine(work, name),
+                    Epochs = 2,
+                    Crop = "112x112",
+                    Seed = 8,
+                },
+                _ => { }
+            );
         var a = Train("a");
         var b = Train("b");
         Assert.Equal(a.Metrics.Test!.LogLoss, b.Metrics.Test!.LogLoss);

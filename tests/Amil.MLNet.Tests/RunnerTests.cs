@@ -2,7 +2,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>The CLI's contract: exit 0 ok, 1 with one clear "error:" line for user mistakes, nothing half-written left behind.</summary>
+/// <summary>The CLI's contract: exit 0 ok, 1 with one clear "error:" line for user mistakes, nothing half-written left
+/// behind.</summary>
 public class RunnerTests
 {
     private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
@@ -13,16 +14,25 @@ public class RunnerTests
     {
         var (exit, stdout, _) = Amil("--help");
         Assert.Equal(0, exit);
-        foreach (var verb in new[] { "train", "evaluate", "predict", "synth", "datasets" }) Assert.Contains(verb, stdout);
+        foreach (var verb in new[] { "train", "evaluate", "predict", "synth", "datasets" })
+            Assert.Contains(verb, stdout);
     }
 
     [Fact]
     public void MissingModelIsAUserErrorNamingTheFile()
     {
-        var (exit, _, stderr) = Amil("predict", "--model", "/nonexistent/model.zip", "--input", "x.png", "--out", Path.GetTempPath());
+        var (exit, _, stderr) = Amil(
+            "predict",
+            "--model",
+            "/nonexistent/model.zip",
+            "--input",
+            "x.png",
+            "--out",
+            Path.GetTempPath()
+        );
         Assert.Equal(1, exit);
         Assert.StartsWith("error: /nonexistent/model.zip", stderr);
-        Assert.DoesNotContain("   at ", stderr);   // no stack trace without --verbose
+        Assert.DoesNotContain("   at ", stderr); // no stack trace without --verbose
     }
 
     [Fact]
@@ -43,7 +53,8 @@ public class RunnerTests
     }
 }
 
-/// <summary>"Same seed, same result" across processes, not just within one (.NET randomises string and HashCode hashing per process).</summary>
+/// <summary>"Same seed, same result" across processes, not just within one (.NET randomises string and HashCode hashing
+/// per process).</summary>
 public class CrossProcessDeterminismTests
 {
     private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
@@ -59,14 +70,36 @@ public class CrossProcessDeterminismTests
             var data = Path.Combine(work, $"data{i}");
             var synth = Amil("synth", "--out", data, "--count", "12", "--seed", "5");
             Assert.True(synth.Exit == 0, synth.Stderr);
-            var train = Amil("train", "--data", data, "--layout", "breakhis", "--epochs", "2", "--crop", "112x112", "--out", Path.Combine(work, $"run{i}"));
+            var train = Amil(
+                "train",
+                "--data",
+                data,
+                "--layout",
+                "breakhis",
+                "--epochs",
+                "2",
+                "--crop",
+                "112x112",
+                "--out",
+                Path.Combine(work, $"run{i}")
+            );
             Assert.True(train.Exit == 0, train.Stderr);
-            histories[i] = string.Join('\n', File.ReadAllLines(Path.Combine(work, $"run{i}", "history.csv")).Select(l => string.Join(',', l.Split(',')[..^1])));
+            histories[i] = string.Join(
+                '\n',
+                File.ReadAllLines(Path.Combine(work, $"run{i}", "history.csv"))
+                    .Select(l => string.Join(',', l.Split(',')[..^1]))
+            );
         }
-        var first = Directory.GetFiles(Path.Combine(work, "data0"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(24, first.Count);   // 12 images + 12 masks
+        var first = Directory
+            .GetFiles(Path.Combine(work, "data0"), "*.png", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(24, first.Count); // 12 images + 12 masks
         foreach (var file in first)
-            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(file.Replace(Path.Combine(work, "data0"), Path.Combine(work, "data1"))));
+            Assert.Equal(
+                File.ReadAllBytes(file),
+                File.ReadAllBytes(file.Replace(Path.Combine(work, "data0"), Path.Combine(work, "data1")))
+            );
         Assert.Equal(histories[0], histories[1]);
     }
 }

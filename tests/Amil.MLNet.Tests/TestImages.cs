@@ -22,8 +22,14 @@ internal static class TestImages
         File.WriteAllBytes(path, data.ToArray());
     }
 
-    /// <summary>An image-folder dataset root/&lt;part&gt;/{dark,light}/*.png with the given images per class in each part ("" = no part folder).</summary>
-    public static string ImageFolder(string root, int width = 140, int height = 112, params (string Part, int PerClass)[] parts)
+    /// <summary>An image-folder dataset root/&lt;part&gt;/{dark,light}/*.png with the given images per class in each
+    /// part ("" = no part folder).</summary>
+    public static string ImageFolder(
+        string root,
+        int width = 140,
+        int height = 112,
+        params (string Part, int PerClass)[] parts
+    )
     {
         int seed = 0;
         foreach (var (part, perClass) in parts.Length > 0 ? parts : [("", 6)])
@@ -35,8 +41,11 @@ internal static class TestImages
 
     /// <summary>Rows for an ML.NET pipeline over an image folder made by <see cref="ImageFolder"/>.</summary>
     public static List<ImageRow> Rows(string root) =>
-        Directory.EnumerateFiles(root, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-            .Select(p => new ImageRow { ImagePath = p, Label = Path.GetFileName(Path.GetDirectoryName(p))! }).ToList();
+        Directory
+            .EnumerateFiles(root, "*.png", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(p => new ImageRow { ImagePath = p, Label = Path.GetFileName(Path.GetDirectoryName(p))! })
+            .ToList();
 
     /// <summary>Keeps the first <paramref name="bytes"/> bytes of a file, as an interrupted copy would.</summary>
     public static void Truncate(string path, int bytes) => File.WriteAllBytes(path, File.ReadAllBytes(path)[..bytes]);

@@ -1,6 +1,8 @@
 using TorchSharp;
 using Xunit;
+
 namespace Amil.MLNet.Tests;
+
 public class TorchLoadTests
 {
     [Fact]

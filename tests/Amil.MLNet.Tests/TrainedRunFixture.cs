@@ -10,22 +10,34 @@ public sealed class TrainedRunFixture : IDisposable
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("amil-run-").FullName;
         DatasetsFile = Path.Combine(Directory, "datasets.json");
-        File.WriteAllText(DatasetsFile, """
-        {
-          "default": "tiny",
-          "datasets": {
-            "tiny": {
-              "layout": "synthetic",
-              "root": "data",
-              "synthetic": { "kind": "breakhis", "count": 80, "seed": 5 },
-              "split": { "test_fraction": 0.25, "validation_fraction": 0.34, "seed": 2 },
-              "patches": { "crop": "224x224", "size": 28, "stride": 28 }
+        File.WriteAllText(
+            DatasetsFile,
+            """
+            {
+              "default": "tiny",
+              "datasets": {
+                "tiny": {
+                  "layout": "synthetic",
+                  "root": "data",
+                  "synthetic": { "kind": "breakhis", "count": 80, "seed": 5 },
+                  "split": { "test_fraction": 0.25, "validation_fraction": 0.34, "seed": 2 },
+                  "patches": { "crop": "224x224", "size": 28, "stride": 28 }
+                }
+              }
             }
-          }
-        }
-        """);
+            """
+        );
         RunDirectory = Path.Combine(Directory, "run");
-        Result = TrainingRun.Run(new TrainSettings { Dataset = new DatasetSelection(DatasetsFile: DatasetsFile), OutDirectory = RunDirectory, Epochs = 8, Seed = 3 }, _ => { });
+        Result = TrainingRun.Run(
+            new TrainSettings
+            {
+                Dataset = new DatasetSelection(DatasetsFile: DatasetsFile),
+                OutDirectory = RunDirectory,
+                Epochs = 8,
+                Seed = 3,
+            },
+            _ => { }
+        );
         Model = AmilModel.Load(Path.Combine(RunDirectory, "model.zip"));
     }
 
@@ -37,11 +49,19 @@ public sealed class TrainedRunFixture : IDisposable
     public AmilModel Model { get; }
 
     public IReadOnlyList<string> SomeImages(int count) =>
-        System.IO.Directory.EnumerateFiles(DataRoot, "*.png", SearchOption.AllDirectories)
-            .Where(p => !p.Contains("/masks/")).Order(StringComparer.Ordinal).Take(count).ToList();
+        System
+            .IO.Directory.EnumerateFiles(DataRoot, "*.png", SearchOption.AllDirectories)
+            .Where(p => !p.Contains("/masks/"))
+            .Order(StringComparer.Ordinal)
+            .Take(count)
+            .ToList();
 
     public void Dispose()
     {
-        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException) { }
     }
 }

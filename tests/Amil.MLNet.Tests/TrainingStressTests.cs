@@ -32,13 +32,21 @@ public class TrainingStressTests
             {
                 var ml = new MLContext(run);
                 var data = ml.Data.LoadFromEnumerable(rows);
-                var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+                var pipeline = ml
+                    .Transforms.Conversion.MapValueToKey("Label")
                     .Append(ml.Transforms.BagPatches(new PatchBaggingOptions { CropHeight = null, CropWidth = null }))
-                    .Append(ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions
-                    {
-                        MaxEpochs = 3, Seed = run, ValidationFraction = 0, Architecture = run == 3
-                            ? NetworkArchitecture.CnnBaseline : NetworkArchitecture.AttentionMil,
-                    }));
+                    .Append(
+                        ml.MulticlassClassification.Trainers.AttentionMil(
+                            new AttentionMilOptions
+                            {
+                                MaxEpochs = 3,
+                                Seed = run,
+                                ValidationFraction = 0,
+                                Architecture =
+                                    run == 3 ? NetworkArchitecture.CnnBaseline : NetworkArchitecture.AttentionMil,
+                            }
+                        )
+                    );
                 var model = pipeline.Fit(data);
                 Assert.NotEmpty(model.LastTransformer.History);
                 // Scoring (attention or Grad-CAM) runs under the same pressure.
@@ -47,7 +55,10 @@ public class TrainingStressTests
             }
             Assert.True(hammer.Collections > 20, $"only {hammer.Collections} forced collections ran");
         }
-        finally { Directory.Delete(root, recursive: true); }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
@@ -63,16 +74,33 @@ public class TrainingStressTests
         var random = new Random(7);
         for (int step = 0; step < 12; step++)
         {
-            var pixels = Enumerable.Range(0, layout.Count * layout.PatchLength).Select(_ => (float)random.NextDouble()).ToArray();
+            var pixels = Enumerable
+                .Range(0, layout.Count * layout.PatchLength)
+                .Select(_ => (float)random.NextDouble())
+                .ToArray();
             long label = step % 2;
-            foreach (var (network, stepper) in new (BagNetwork, Action)[]
-                     { (reference, () => { torchAdam.zero_grad(); }), (ours, adam.ZeroGrad) })
+            foreach (
+                var (network, stepper) in new (BagNetwork, Action)[]
+                {
+                    (
+                        reference,
+                        () =>
+                        {
+                            torchAdam.zero_grad();
+                        }
+                    ),
+                    (ours, adam.ZeroGrad),
+                }
+            )
             {
                 using var scope = NewDisposeScope();
                 stepper();
                 var logits = network.Logits(tensor(pixels, network.InputShape(layout, pixels.Length)), layout);
                 F.cross_entropy(logits, tensor(new[] { label })).backward();
-                if (network == reference) torchAdam.step(); else adam.Step();
+                if (network == reference)
+                    torchAdam.step();
+                else
+                    adam.Step();
             }
         }
         Assert.Equal(reference.ExportWeights(), ours.ExportWeights());
@@ -119,7 +147,10 @@ public class TrainingStressTests
                     GC.WaitForPendingFinalizers();
                     Interlocked.Increment(ref Collections);
                 }
-            }) { IsBackground = true };
+            })
+            {
+                IsBackground = true,
+            };
             thread.Start();
         }
 

@@ -1,4 +1,5 @@
 namespace Amil.MLNet.Data.Datasets;
 
-/// <summary>A problem with a dataset or its configuration that the user can fix; the message says what and how.</summary>
+/// <summary>A problem with a dataset or its configuration that the user can fix; the message says what and
+/// how.</summary>
 public sealed class DatasetException(string message) : Exception(message);

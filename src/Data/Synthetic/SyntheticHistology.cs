@@ -10,6 +10,7 @@ public enum SyntheticKind
 {
     /// <summary>Binary benign/malignant, written in the BreakHis folder layout (40X).</summary>
     BreakHis,
+
     /// <summary>Four classes (normal, benign, in situ, invasive), written in the BACH layout as RGB TIFF
     /// (ICIAR2018_BACH_Challenge/Photos/&lt;Class&gt;/*.tif with microscopy_ground_truth.csv).</summary>
     Bach,
@@ -20,6 +21,7 @@ public sealed record SyntheticOptions(SyntheticKind Kind, int Count, int Seed)
 {
     public int Width { get; init; } = 700;
     public int Height { get; init; } = 460;
+
     /// <summary>Images per synthetic patient (BreakHis kind). Default 10.</summary>
     public int ImagesPerPatient { get; init; } = 10;
 }
@@ -33,24 +35,37 @@ public static class SyntheticHistology
 {
     public const string MasksFolder = "masks";
 
-    /// <summary>Writes the dataset under <paramref name="root"/>; returns the image paths, relative to the root.</summary>
+    /// <summary>Writes the dataset under <paramref name="root"/>; returns the image paths, relative to the
+    /// root.</summary>
     public static IReadOnlyList<string> Generate(string root, SyntheticOptions options, IProgress<int>? progress = null)
     {
-        if (options.Count < 1) throw new ArgumentException($"--count must be at least 1 (got {options.Count}).");
-        if (options.Width < 64 || options.Height < 64) throw new ArgumentException("Synthetic images must be at least 64×64.");
+        if (options.Count < 1)
+            throw new ArgumentException($"--count must be at least 1 (got {options.Count}).");
+        if (options.Width < 64 || options.Height < 64)
+            throw new ArgumentException("Synthetic images must be at least 64×64.");
         Directory.CreateDirectory(root);
         var plan = Plan(options);
         int done = 0;
-        Parallel.For(0, plan.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        {
-            var item = plan[i];
-            Paint(root, item, options, new Random(Transforms.StableSeed.Mix(options.Seed, i, 7919)));
-            progress?.Report(Interlocked.Increment(ref done));
-        });
+        Parallel.For(
+            0,
+            plan.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i =>
+            {
+                var item = plan[i];
+                Paint(root, item, options, new Random(Transforms.StableSeed.Mix(options.Seed, i, 7919)));
+                progress?.Report(Interlocked.Increment(ref done));
+            }
+        );
         if (options.Kind == SyntheticKind.Bach)
-            AtomicFile.WriteText(Path.Combine(root, BachLayout.PhotosPath, BachLayout.GroundTruthFile),
-                string.Concat(plan.OrderBy(p => p.Class, StringComparer.Ordinal).ThenBy(p => p.RelativePath, StringComparer.Ordinal)
-                                  .Select(p => $"{Path.GetFileName(p.RelativePath)},{p.Class}\n")));
+            AtomicFile.WriteText(
+                Path.Combine(root, BachLayout.PhotosPath, BachLayout.GroundTruthFile),
+                string.Concat(
+                    plan.OrderBy(p => p.Class, StringComparer.Ordinal)
+                        .ThenBy(p => p.RelativePath, StringComparer.Ordinal)
+                        .Select(p => $"{Path.GetFileName(p.RelativePath)},{p.Class}\n")
+                )
+            );
         return plan.Select(p => p.RelativePath).ToList();
     }
 
@@ -62,19 +77,30 @@ public static class SyntheticHistology
         if (o.Kind == SyntheticKind.Bach)
         {
             // BACH's own names: n001.tif, b001.tif, is001.tif, iv001.tif.
-            (string Class, string Prefix)[] classes = [("Normal", "n"), ("Benign", "b"), ("InSitu", "is"), ("Invasive", "iv")];
+            (string Class, string Prefix)[] classes =
+            [
+                ("Normal", "n"),
+                ("Benign", "b"),
+                ("InSitu", "is"),
+                ("Invasive", "iv"),
+            ];
             for (int i = 0; i < o.Count; i++)
             {
                 var (c, prefix) = classes[i % classes.Length];
-                list.Add(new PlannedImage(Path.Combine(BachLayout.PhotosPath, c, $"{prefix}{i / classes.Length + 1:D3}.tif"), c));
+                list.Add(
+                    new PlannedImage(
+                        Path.Combine(BachLayout.PhotosPath, c, $"{prefix}{i / classes.Length + 1:D3}.tif"),
+                        c
+                    )
+                );
             }
             return list;
         }
         int patients = Math.Max(2, (o.Count + o.ImagesPerPatient - 1) / o.ImagesPerPatient);
         for (int i = 0; i < o.Count; i++)
         {
-            int patient = i % patients;                   // images spread evenly over patients
-            bool malignant = patient % 2 == 1;            // half the patients benign, half malignant
+            int patient = i % patients; // images spread evenly over patients
+            bool malignant = patient % 2 == 1; // half the patients benign, half malignant
             var subtypes = malignant ? BreakHisName.MalignantSubtypes : BreakHisName.BenignSubtypes;
             var subtype = subtypes[patient / 2 % subtypes.Count];
             var name = new BreakHisName(malignant, subtype, 14, $"{10001 + patient}S", 40, i / patients + 1);
@@ -87,15 +113,37 @@ public static class SyntheticHistology
     {
         var imageInfo = new SKImageInfo(o.Width, o.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var imageSurface = SKSurface.Create(imageInfo);
-        using var maskSurface = SKSurface.Create(new SKImageInfo(o.Width, o.Height, SKColorType.Gray8, SKAlphaType.Opaque));
+        using var maskSurface = SKSurface.Create(
+            new SKImageInfo(o.Width, o.Height, SKColorType.Gray8, SKAlphaType.Opaque)
+        );
         maskSurface.Canvas.Clear(SKColors.Black);
         var painter = new SyntheticPainter(imageSurface.Canvas, maskSurface.Canvas, random, StainJitter.Sample(random));
         painter.Stroma(o.Width, o.Height);
 
-        float W = o.Width, H = o.Height;
-        (float X, float Y) Anywhere(float margin) => (margin + (float)random.NextDouble() * (W - 2 * margin), margin + (float)random.NextDouble() * (H - 2 * margin));
-        void Glands(int min, int max) { for (int i = random.Next(min, max + 1); i > 0; i--) { var (x, y) = Anywhere(30); painter.Gland(x, y, random.Next(14, 34)); } }
-        void Distractors(double chance) { if (random.NextDouble() < chance) for (int i = random.Next(3, 9); i > 0; i--) { var (x, y) = Anywhere(10); painter.Distractor(x, y); } }
+        float W = o.Width,
+            H = o.Height;
+        (float X, float Y) Anywhere(float margin) =>
+            (
+                margin + (float)random.NextDouble() * (W - 2 * margin),
+                margin + (float)random.NextDouble() * (H - 2 * margin)
+            );
+        void Glands(int min, int max)
+        {
+            for (int i = random.Next(min, max + 1); i > 0; i--)
+            {
+                var (x, y) = Anywhere(30);
+                painter.Gland(x, y, random.Next(14, 34));
+            }
+        }
+        void Distractors(double chance)
+        {
+            if (random.NextDouble() < chance)
+                for (int i = random.Next(3, 9); i > 0; i--)
+                {
+                    var (x, y) = Anywhere(10);
+                    painter.Distractor(x, y);
+                }
+        }
         void Tumours(int min, int max, bool confined)
         {
             // Total tumour area varies from a small focus to most of the image.
@@ -105,7 +153,8 @@ public static class SyntheticHistology
             {
                 double area = share * W * H / blobs;
                 float aspect = 0.6f + (float)random.NextDouble() * 0.8f;
-                float rx = (float)Math.Sqrt(area / Math.PI * aspect), ry = (float)(area / Math.PI / rx);
+                float rx = (float)Math.Sqrt(area / Math.PI * aspect),
+                    ry = (float)(area / Math.PI / rx);
                 var (x, y) = Anywhere(Math.Min(Math.Min(rx, ry), 60));
                 painter.Tumour(x, y, rx, ry, confined);
             }
@@ -113,24 +162,48 @@ public static class SyntheticHistology
 
         switch (item.Class)
         {
-            case "benign": Glands(3, 6); Distractors(0.5); break;
-            case "malignant": Glands(1, 4); Tumours(1, 3, false); Distractors(0.2); break;
-            case "Normal": Glands(2, 4); Distractors(0.3); break;
-            case "Benign": Glands(6, 10); Distractors(0.5); break;
-            case "InSitu": Glands(1, 3); Tumours(2, 4, true); break;
-            case "Invasive": Glands(0, 2); Tumours(1, 2, false); Distractors(0.3); break;
+            case "benign":
+                Glands(3, 6);
+                Distractors(0.5);
+                break;
+            case "malignant":
+                Glands(1, 4);
+                Tumours(1, 3, false);
+                Distractors(0.2);
+                break;
+            case "Normal":
+                Glands(2, 4);
+                Distractors(0.3);
+                break;
+            case "Benign":
+                Glands(6, 10);
+                Distractors(0.5);
+                break;
+            case "InSitu":
+                Glands(1, 3);
+                Tumours(2, 4, true);
+                break;
+            case "Invasive":
+                Glands(0, 2);
+                Tumours(1, 2, false);
+                Distractors(0.3);
+                break;
         }
 
         var imagePath = Path.Combine(root, item.RelativePath);
-        if (o.Kind == SyntheticKind.Bach) RgbImageWriter.WriteTiff(imagePath, ToRgb(imageSurface));
-        else WritePng(imageSurface, imagePath);
+        if (o.Kind == SyntheticKind.Bach)
+            RgbImageWriter.WriteTiff(imagePath, ToRgb(imageSurface));
+        else
+            WritePng(imageSurface, imagePath);
         WritePng(maskSurface, Path.Combine(root, MasksFolder, Path.ChangeExtension(item.RelativePath, ".png")));
     }
 
     private static RgbImage ToRgb(SKSurface surface)
     {
         using var snapshot = surface.Snapshot();
-        using var bitmap = new SKBitmap(new SKImageInfo(snapshot.Width, snapshot.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        using var bitmap = new SKBitmap(
+            new SKImageInfo(snapshot.Width, snapshot.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul)
+        );
         snapshot.ReadPixels(bitmap.Info, bitmap.GetPixels(), bitmap.RowBytes, 0, 0);
         return SkiaPixels.FromRgba(snapshot.Width, snapshot.Height, bitmap.GetPixelSpan());
     }

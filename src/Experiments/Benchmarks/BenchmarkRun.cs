@@ -12,7 +12,8 @@ using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Benchmarks;
 
-/// <summary>The `bench` job: speed of every stage on generated data of the reference shape, as one JSON report.</summary>
+/// <summary>The `bench` job: speed of every stage on generated data of the reference shape, as one JSON
+/// report.</summary>
 public static class BenchmarkRun
 {
     public sealed record Report(
@@ -26,36 +27,65 @@ public static class BenchmarkRun
         [property: JsonPropertyName("inference_images_per_s")] double InferenceImagesPerSecond,
         [property: JsonPropertyName("resnet18_patches_per_s")] double ResNet18PatchesPerSecond,
         [property: JsonPropertyName("resnet18_per_patch_path_patches_per_s")] double ResNet18PerPatchPerSecond,
-        [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes);
+        [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
+    );
 
     public static Report Run(int images, int epochs, string workFolder, Action<string> log)
     {
-        if (images < 4) throw new ArgumentException($"--images must be at least 4 (got {images}).");
-        if (epochs < 2) throw new ArgumentException($"--epochs must be at least 2 (the first epoch is warm-up; got {epochs}).");
+        if (images < 4)
+            throw new ArgumentException($"--images must be at least 4 (got {images}).");
+        if (epochs < 2)
+            throw new ArgumentException($"--epochs must be at least 2 (the first epoch is warm-up; got {epochs}).");
         var data = Path.Combine(workFolder, "data");
-        if (Directory.Exists(data)) Directory.Delete(data, recursive: true);
-        var files = SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, images, 7)).Select(f => Path.Combine(data, f)).ToList();
+        if (Directory.Exists(data))
+            Directory.Delete(data, recursive: true);
+        var files = SyntheticHistology
+            .Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, images, 7))
+            .Select(f => Path.Combine(data, f))
+            .ToList();
         log($"Generated {images} 700×460 images (400 patches of 3×28×28 per bag).");
 
         var raw = NetworkBenchmark.Run();
-        log($"raw TorchSharp loop: {raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s");
+        log(
+            $"raw TorchSharp loop: {raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
+        );
 
         var ml = new MLContext(seed: 1);
-        var rows = ml.Data.LoadFromEnumerable(files.Select((f, i) => new ImageRow { ImagePath = f, Label = f.Contains("malignant") ? "malignant" : "benign" }).ToList());
+        var rows = ml.Data.LoadFromEnumerable(
+            files
+                .Select(
+                    (f, i) => new ImageRow { ImagePath = f, Label = f.Contains("malignant") ? "malignant" : "benign" }
+                )
+                .ToList()
+        );
         var labelled = ml.Transforms.Conversion.MapValueToKey("Label").Fit(rows).Transform(rows);
         var bagger = ml.Transforms.BagPatches(new PatchBaggingOptions()).Fit(labelled);
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(new AttentionMilOptions { MaxEpochs = epochs, ValidationFraction = 0, EarlyStoppingPatience = 0 });
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
+            new AttentionMilOptions
+            {
+                MaxEpochs = epochs,
+                ValidationFraction = 0,
+                EarlyStoppingPatience = 0,
+            }
+        );
         var attention = trainer.Fit(bagger.Transform(labelled));
         // The first epoch warms up allocators and kernels, as the raw loop's warm-up pass does.
         double endToEnd = images * (epochs - 1) / attention.History.Skip(1).Sum(h => h.Seconds);
-        log($"end-to-end training (decode + bagging + IDataView + TorchSharp): {endToEnd:F1} bags/s = {endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop");
+        log(
+            $"end-to-end training (decode + bagging + IDataView + TorchSharp): {endToEnd:F1} bags/s = "
+                + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
+        );
 
         var model = new AmilModel(ml, bagger.Append(attention));
-        model.Score(files.Take(2)).ToList();   // warm-up
+        model.Score(files.Take(2)).ToList(); // warm-up
         var clock = Stopwatch.StartNew();
         foreach (var scored in model.Score(files))
         {
-            var overlay = HeatmapRenderer.Overlay(scored.Prepare(RgbImageReader.Read(scored.Path)), scored.PatchMap.Normalized(MapNormalization.MinMax), Colormap.Jet);
+            var overlay = HeatmapRenderer.Overlay(
+                scored.Prepare(RgbImageReader.Read(scored.Path)),
+                scored.PatchMap.Normalized(MapNormalization.MinMax),
+                Colormap.Jet
+            );
             GC.KeepAlive(overlay);
         }
         double inference = files.Count / clock.Elapsed.TotalSeconds;
@@ -65,21 +95,49 @@ public static class BenchmarkRun
         log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
 
         double rss = PeakRssMegabytes();
-        return new Report($"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}", images, 400,
-                          Math.Round(raw.TrainBagsPerSecond, 2), Math.Round(raw.InferenceBagsPerSecond, 2), Math.Round(endToEnd, 2),
-                          Math.Round(endToEnd / raw.TrainBagsPerSecond, 3), Math.Round(inference, 2), Math.Round(batched, 1), Math.Round(single, 1), Math.Round(rss, 0));
+        return new Report(
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            images,
+            400,
+            Math.Round(raw.TrainBagsPerSecond, 2),
+            Math.Round(raw.InferenceBagsPerSecond, 2),
+            Math.Round(endToEnd, 2),
+            Math.Round(endToEnd / raw.TrainBagsPerSecond, 3),
+            Math.Round(inference, 2),
+            Math.Round(batched, 1),
+            Math.Round(single, 1),
+            Math.Round(rss, 0)
+        );
     }
 
-    /// <summary>Patches/s of the extractor alone on 224 px patches (6 per image), batched (16) and one call per patch.</summary>
+    /// <summary>Patches/s of the extractor alone on 224 px patches (6 per image), batched (16) and one call per
+    /// patch.</summary>
     private static (double Batched, double Single) ResNet18Speed(IReadOnlyList<string> files)
     {
-        var options = new PatchBaggingOptions { CropHeight = 448, CropWidth = 672, PatchSize = 224, Stride = 224 };
+        var options = new PatchBaggingOptions
+        {
+            CropHeight = 448,
+            CropWidth = 672,
+            PatchSize = 224,
+            Stride = 224,
+        };
         var bags = files.Select(f => PatchCutter.Cut(RgbImageReader.Read(f), options)).ToList();
         var extractor = PatchFeatureExtractor.Get();
         // Features of a cohort are extracted in batches that span images; concatenate the bags the same way.
         var all = bags.SelectMany(b => b.Pixels).ToArray();
-        var layout = new BagLayout(3, 224, 224, 1, bags.Sum(b => b.Layout.Count), 0, 0, 224 * bags.Sum(b => b.Layout.Count), 224);
-        extractor.Extract(all.AsSpan(0, 16 * layout.PatchLength), layout with { Columns = 16, RegionWidth = 16 * 224 });   // warm-up
+        var layout = new BagLayout(
+            3,
+            224,
+            224,
+            1,
+            bags.Sum(b => b.Layout.Count),
+            0,
+            0,
+            224 * bags.Sum(b => b.Layout.Count),
+            224
+        );
+        // warm-up
+        extractor.Extract(all.AsSpan(0, 16 * layout.PatchLength), layout with { Columns = 16, RegionWidth = 16 * 224 });
         double Measure(int batch)
         {
             var clock = Stopwatch.StartNew();
@@ -93,8 +151,14 @@ public static class BenchmarkRun
     public static double PeakRssMegabytes()
     {
         const string status = "/proc/self/status";
-        if (!File.Exists(status)) return 0;
+        if (!File.Exists(status))
+            return 0;
         var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        return line is null
+            ? 0
+            : double.Parse(
+                line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                System.Globalization.CultureInfo.InvariantCulture
+            ) / 1024;
     }
 }

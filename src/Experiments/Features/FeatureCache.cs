@@ -15,8 +15,10 @@ public sealed record FeatureBag(float[] Features, BagLayout Layout)
 }
 
 /// <summary>
-/// On-disk feature cache: one file per image, named by SHA-256 of the image's bytes plus the extractor and patch settings,
-/// so a changed image or setting never reuses old features. Files are written beside and renamed over (an interrupted run
+/// On-disk feature cache: one file per image, named by SHA-256 of the image's bytes plus the extractor and patch
+/// settings,
+/// so a changed image or setting never reuses old features. Files are written beside and renamed over (an interrupted
+/// run
 /// leaves no partial entry; a rerun continues where it stopped); an unreadable or mismatching entry is recomputed.
 /// Format (little-endian): "AMILFEAT", int32 version 1, int32 N, int32 D, 9 × int32 bag layout, UTF-8 settings string
 /// (int32 length + bytes), N × D float32.
@@ -35,8 +37,16 @@ public sealed class FeatureCache
         Folder = Path.GetFullPath(folder);
         _bagging = bagging.Clone();
         _features = features;
-        _settings = string.Join('|', features.Extractor, $"resize {bagging.ResizeWidth}x{bagging.ResizeHeight}", $"crop {bagging.CropHeight}x{bagging.CropWidth}",
-                                $"patch {bagging.PatchSize}", $"stride {bagging.Stride}", $"scale {bagging.PixelScale:R} {bagging.PixelOffset:R}", $"small {bagging.SmallImages}");
+        _settings = string.Join(
+            '|',
+            features.Extractor,
+            $"resize {bagging.ResizeWidth}x{bagging.ResizeHeight}",
+            $"crop {bagging.CropHeight}x{bagging.CropWidth}",
+            $"patch {bagging.PatchSize}",
+            $"stride {bagging.Stride}",
+            $"scale {bagging.PixelScale:R} {bagging.PixelOffset:R}",
+            $"small {bagging.SmallImages}"
+        );
     }
 
     public string Folder { get; }
@@ -48,51 +58,79 @@ public sealed class FeatureCache
         using (var stream = File.OpenRead(imagePath))
         {
             var buffer = new byte[1 << 16];
-            for (int n; (n = stream.Read(buffer)) > 0;) sha.AppendData(buffer, 0, n);
+            for (int n; (n = stream.Read(buffer)) > 0; )
+                sha.AppendData(buffer, 0, n);
         }
         sha.AppendData(Encoding.UTF8.GetBytes(_settings));
         var key = Convert.ToHexStringLower(sha.GetHashAndReset());
         return Path.Combine(Folder, key[..2], key + ".feat");
     }
 
-    /// <summary>The image's features: read from the cache when a valid entry exists (hit), else computed and stored.</summary>
+    /// <summary>The image's features: read from the cache when a valid entry exists (hit), else computed and
+    /// stored.</summary>
     public FeatureBag Get(string imagePath, out bool hit)
     {
         var entry = EntryPath(imagePath);
-        if (TryRead(entry) is { } cached) { hit = true; return cached; }
+        if (TryRead(entry) is { } cached)
+        {
+            hit = true;
+            return cached;
+        }
         hit = false;
         var bag = PatchCutter.Cut(RgbImageReader.Read(imagePath), _bagging, imagePath);
-        var features = PatchFeatureExtractor.Get(_features.Extractor).Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
+        var features = PatchFeatureExtractor
+            .Get(_features.Extractor)
+            .Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
         var result = new FeatureBag(features, bag.Layout);
         Write(entry, result);
         return result;
     }
 
-    /// <summary>A valid entry, or null when it is missing, truncated, from another format or written for other settings.</summary>
+    /// <summary>A valid entry, or null when it is missing, truncated, from another format or written for other
+    /// settings.</summary>
     private FeatureBag? TryRead(string entry)
     {
-        if (!File.Exists(entry)) return null;
+        if (!File.Exists(entry))
+            return null;
         try
         {
             var bytes = File.ReadAllBytes(entry);
             var span = bytes.AsSpan();
-            if (span.Length < 8 + 12 + 36 + 4 || !span[..8].SequenceEqual(Magic)) return null;
+            if (span.Length < 8 + 12 + 36 + 4 || !span[..8].SequenceEqual(Magic))
+                return null;
             int p = 8;
-            int Int() { int v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p)); p += 4; return v; }
-            if (Int() != Version) return null;
-            int n = Int(), d = Int();
+            int Int()
+            {
+                int v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p));
+                p += 4;
+                return v;
+            }
+            if (Int() != Version)
+                return null;
+            int n = Int(),
+                d = Int();
             var layout = new int[BagLayout.EncodedLength];
-            for (int i = 0; i < layout.Length; i++) layout[i] = Int();
+            for (int i = 0; i < layout.Length; i++)
+                layout[i] = Int();
             int settingsLength = Int();
-            if (settingsLength < 0 || p + settingsLength > span.Length || Encoding.UTF8.GetString(span.Slice(p, settingsLength)) != _settings) return null;
+            if (
+                settingsLength < 0
+                || p + settingsLength > span.Length
+                || Encoding.UTF8.GetString(span.Slice(p, settingsLength)) != _settings
+            )
+                return null;
             p += settingsLength;
-            if (n <= 0 || d <= 0 || span.Length - p != (long)n * d * sizeof(float)) return null;
+            if (n <= 0 || d <= 0 || span.Length - p != (long)n * d * sizeof(float))
+                return null;
             var features = new float[n * d];
             span[p..].CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()));
             var decoded = BagLayout.Decode(layout);
             return decoded.Count == n ? new FeatureBag(features, decoded) : null;
         }
-        catch (IOException) { return null; }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private void Write(string entry, FeatureBag bag)
@@ -106,7 +144,8 @@ public sealed class FeatureCache
             writer.Write(Version);
             writer.Write(bag.Layout.Count);
             writer.Write(bag.FeatureSize);
-            foreach (int v in bag.Layout.Encode()) writer.Write(v);
+            foreach (int v in bag.Layout.Encode())
+                writer.Write(v);
             writer.Write(settings.Length);
             writer.Write(settings);
             writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bag.Features.AsSpan()));

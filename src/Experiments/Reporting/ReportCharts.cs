@@ -5,14 +5,20 @@ namespace Amil.MLNet.Experiments.Reporting;
 /// <summary>The report's charts, drawn with ScottPlot and returned as PNG bytes.</summary>
 public static class ReportCharts
 {
-    private const int Width = 560, Height = 340;
+    private const int Width = 560,
+        Height = 340;
 
-    public static byte[] Curves(string title, string yLabel, IReadOnlyList<(string Name, double[] X, double[] Y)> series)
+    public static byte[] Curves(
+        string title,
+        string yLabel,
+        IReadOnlyList<(string Name, double[] X, double[] Y)> series
+    )
     {
         var plot = new Plot();
         foreach (var (name, x, y) in series)
         {
-            if (x.Length == 0) continue;
+            if (x.Length == 0)
+                continue;
             var line = plot.Add.Scatter(x, y);
             line.LegendText = name;
         }

@@ -11,23 +11,33 @@ using Amil.MLNet.Transforms.Images;
 namespace Amil.MLNet.Experiments.Reporting;
 
 /// <summary>
-/// report.html for a run folder: training curves, ROC, confusion matrix, metrics, localization (when the test images have
-/// masks) and a gallery of test images with their maps, worst cases first. Self-contained: charts and images are embedded.
+/// report.html for a run folder: training curves, ROC, confusion matrix, metrics, localization (when the test images
+/// have
+/// masks) and a gallery of test images with their maps, worst cases first. Self-contained: charts and images are
+/// embedded.
 /// </summary>
 public static class RunReport
 {
     public const string FileName = "report.html";
     private const int GalleryEach = 4;
 
-    private sealed record TestImage(ImageRecord Record, ScoredImage Scored, ScoredImage? GradCam, float TrueProbability);
+    private sealed record TestImage(
+        ImageRecord Record,
+        ScoredImage Scored,
+        ScoredImage? GradCam,
+        float TrueProbability
+    );
 
-    /// <summary>Writes runDir/report.html; <paramref name="gradCamModelPath"/> adds the CNN baseline's Grad-CAM beside attention.</summary>
+    /// <summary>Writes runDir/report.html; <paramref name="gradCamModelPath"/> adds the CNN baseline's Grad-CAM beside
+    /// attention.</summary>
     public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
     {
         var model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
         if (gradCam is not null && gradCam.MapKind != "gradcam")
-            throw new ArgumentException($"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn.");
+            throw new ArgumentException(
+                $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."
+            );
         var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, "metrics.json"));
         var test = ReadTestSplit(Path.Combine(runDir, "split.json"));
         log($"Writing {Path.Combine(runDir, FileName)} ({test.Count} test images)…");
@@ -36,16 +46,23 @@ public static class RunReport
         var known = test.Where(r => classIndex.ContainsKey(r.Label) && File.Exists(r.Path)).ToList();
         var scored = model.Score(known.Select(r => r.Path)).ToList();
         var gradCamScored = gradCam?.Score(known.Select(r => r.Path)).ToList();
-        var images = known.Select((r, i) => new TestImage(r, scored[i], gradCamScored?[i], scored[i].Probabilities[classIndex[r.Label]])).ToList();
+        var images = known
+            .Select(
+                (r, i) => new TestImage(r, scored[i], gradCamScored?[i], scored[i].Probabilities[classIndex[r.Label]])
+            )
+            .ToList();
 
         var html = new StringBuilder();
-        html.Append(CultureInfo.InvariantCulture, $$"""
+        html.Append(
+            CultureInfo.InvariantCulture,
+            $$"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><title>Amil.MLNet run {{Enc(Path.GetFileName(runDir))}}</title>
             <style>
             body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1300px; }
             h1 { margin-bottom: 0.2em; } .sub { color: #666; margin-top: 0; }
-            table { border-collapse: collapse; margin: 0.5em 0 1.5em; } td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
+            table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+            td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
             th { background: #f3f3f3; } td.name { text-align: left; }
             .charts img { margin: 0 1em 1em 0; border: 1px solid #eee; }
             .gallery figure { display: inline-block; margin: 0 1em 1.2em 0; vertical-align: top; }
@@ -53,21 +70,48 @@ public static class RunReport
             .wrong { color: #b00; font-weight: bold; }
             </style></head><body>
             <h1>Run {{Enc(Path.GetFileName(runDir))}}</h1>
-            <p class="sub">{{Enc(runDir)}} — classes {{Enc(string.Join(", ", model.ClassNames))}} — {{model.MapKind}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
-            """);
+            <p class="sub">{{Enc(runDir)}} — classes {{Enc(
+                string.Join(", ", model.ClassNames)
+            )}} — {{model.MapKind}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
+            """
+        );
 
         html.Append("<h2>Training</h2><div class=\"charts\">");
         var history = ReadHistory(Path.Combine(runDir, "history.csv"));
         if (history.Epochs.Length > 0)
         {
-            html.Append(Img(ReportCharts.Curves("Loss", "cross-entropy", [("train", history.Epochs, history.TrainLoss), ("validation", history.ValidationEpochs, history.ValidationLoss)])));
-            html.Append(Img(ReportCharts.Curves("Accuracy", "accuracy", [("train", history.Epochs, history.TrainAccuracy), ("validation", history.ValidationEpochs, history.ValidationAccuracy)])));
+            html.Append(
+                Img(
+                    ReportCharts.Curves(
+                        "Loss",
+                        "cross-entropy",
+                        [
+                            ("train", history.Epochs, history.TrainLoss),
+                            ("validation", history.ValidationEpochs, history.ValidationLoss),
+                        ]
+                    )
+                )
+            );
+            html.Append(
+                Img(
+                    ReportCharts.Curves(
+                        "Accuracy",
+                        "accuracy",
+                        [
+                            ("train", history.Epochs, history.TrainAccuracy),
+                            ("validation", history.ValidationEpochs, history.ValidationAccuracy),
+                        ]
+                    )
+                )
+            );
         }
         html.Append(Img(ReportCharts.Roc(RocCurves(images, model.ClassNames))));
         html.Append("</div>");
 
         html.Append("<h2>Metrics</h2>").Append(MetricsTable(metrics));
-        if (metrics.Test is { } t) html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>").Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
+        if (metrics.Test is { } t)
+            html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>")
+                .Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
         AppendLocalization(html, images, model, gradCam);
         AppendGallery(html, images, model, gradCam);
         html.Append("</body></html>\n");
@@ -77,10 +121,14 @@ public static class RunReport
         return path;
     }
 
-    private static IReadOnlyList<(string, double[], double[])> RocCurves(IReadOnlyList<TestImage> images, IReadOnlyList<string> classes)
+    private static IReadOnlyList<(string, double[], double[])> RocCurves(
+        IReadOnlyList<TestImage> images,
+        IReadOnlyList<string> classes
+    )
     {
         var curves = new List<(string, double[], double[])>();
-        // Binary: the second class is the positive one (as for the AUC in metrics.json); more classes: one curve per class against the rest.
+        // Binary: the second class is the positive one (as for the AUC in metrics.json); more classes: one curve per
+        // class against the rest.
         var positives = classes.Count == 2 ? [1] : Enumerable.Range(0, classes.Count);
         foreach (int c in positives)
         {
@@ -88,28 +136,51 @@ public static class RunReport
             var truth = images.Select(i => i.Record.Label == classes[c]).ToList();
             var (fpr, tpr) = RocCurve.Points(scores, truth);
             double? auc = ClassificationMetrics.RocAuc(scores, truth);
-            curves.Add(($"{classes[c]} (AUC {(auc is double a ? a.ToString("F3", CultureInfo.InvariantCulture) : "n/a")})", fpr, tpr));
+            curves.Add(
+                (
+                    $"{classes[c]} (AUC {(auc is double a ? a.ToString("F3", CultureInfo.InvariantCulture) : "n/a")})",
+                    fpr,
+                    tpr
+                )
+            );
         }
         return curves;
     }
 
     private static string MetricsTable(RunMetrics m)
     {
-        var rows = new StringBuilder("<table><tr><th class=\"name\">split</th><th>images</th><th>accuracy</th><th>macro-F1</th><th>log-loss</th><th>ROC AUC</th><th>patient accuracy</th></tr>");
+        var rows = new StringBuilder(
+            "<table><tr><th "
+                + "class=\"name\">split</th><th>images</th><th>accuracy</th><th>macro-F1</th><th>log-loss</th><th>ROC "
+                + "AUC</th><th>patient accuracy</th></tr>"
+        );
         foreach (var (name, b) in new[] { ("validation", m.Validation), ("test", m.Test) })
             if (b is not null)
-                rows.Append(CultureInfo.InvariantCulture,
-                    $"<tr><td class=\"name\">{name}</td><td>{b.Images}</td><td>{b.Accuracy:F3}</td><td>{b.MacroF1:F3}</td><td>{b.LogLoss:F3}</td><td>{F(b.Auc)}</td><td>{F(b.PatientAccuracy)}</td></tr>");
+                rows.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<tr><td class=\"name\">{name}</td><td>{b.Images}</td><td>{b.Accuracy:F3}</td>"
+                        + $"<td>{b.MacroF1:F3}</td><td>{b.LogLoss:F3}</td><td>{F(b.Auc)}</td>"
+                        + $"<td>{F(b.PatientAccuracy)}</td></tr>"
+                );
         rows.Append("</table>");
-        if (m.BestEpoch is int best) rows.Append(CultureInfo.InvariantCulture, $"<p>Best epoch {best} of {m.EpochsRun}; training took {m.TrainSeconds:F0} s.</p>");
-        if (m.SkippedImages is { Count: > 0 } skipped) rows.Append(CultureInfo.InvariantCulture, $"<p>{skipped.Count} bad file(s) skipped (listed in metrics.json).</p>");
+        if (m.BestEpoch is int best)
+            rows.Append(
+                CultureInfo.InvariantCulture,
+                $"<p>Best epoch {best} of {m.EpochsRun}; training took {m.TrainSeconds:F0} s.</p>"
+            );
+        if (m.SkippedImages is { Count: > 0 } skipped)
+            rows.Append(
+                CultureInfo.InvariantCulture,
+                $"<p>{skipped.Count} bad file(s) skipped (listed in metrics.json).</p>"
+            );
         return rows.ToString();
     }
 
     private static string ConfusionTable(int[][] matrix, IReadOnlyList<string> classes)
     {
         var t = new StringBuilder("<table><tr><th></th>");
-        foreach (var c in classes) t.Append(CultureInfo.InvariantCulture, $"<th>{Enc(c)}</th>");
+        foreach (var c in classes)
+            t.Append(CultureInfo.InvariantCulture, $"<th>{Enc(c)}</th>");
         t.Append("</tr>");
         for (int i = 0; i < matrix.Length; i++)
         {
@@ -119,89 +190,177 @@ public static class RunReport
             {
                 // Shade by the share of the true class: the diagonal should be dark.
                 int shade = 255 - (int)(150.0 * matrix[i][j] / total);
-                t.Append(CultureInfo.InvariantCulture, $"<td style=\"background: rgb({shade},{shade},255)\">{matrix[i][j]}</td>");
+                t.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<td style=\"background: rgb({shade},{shade},255)\">{matrix[i][j]}</td>"
+                );
             }
             t.Append("</tr>");
         }
         return t.Append("</table>").ToString();
     }
 
-    private static void AppendLocalization(StringBuilder html, IReadOnlyList<TestImage> images, AmilModel model, AmilModel? gradCam)
+    private static void AppendLocalization(
+        StringBuilder html,
+        IReadOnlyList<TestImage> images,
+        AmilModel model,
+        AmilModel? gradCam
+    )
     {
         string mapKind = model.MapKind;
         var withMasks = images.Where(i => i.Record.MaskPath is not null).ToList();
-        if (withMasks.Count == 0) return;
+        if (withMasks.Count == 0)
+            return;
         var methods = new List<(string, LocalizationScores)>
         {
-            (mapKind, Localizing.Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None).Scores()),
+            (
+                mapKind,
+                Localizing
+                    .Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None)
+                    .Scores()
+            ),
         };
         if (gradCam is not null)
-            methods.Add(("gradcam", Localizing.Evaluate(gradCam.ClassNames, withMasks.Select(i => (i.Record, i.GradCam!)), MapNormalization.None).Scores()));
-        html.Append(CultureInfo.InvariantCulture, $"<h2>Localization ({withMasks.Count} test images with masks, raw maps)</h2>");
-        html.Append("<table><tr><th class=\"name\">method</th><th>instance AUROC</th><th>instance AP</th><th>pixel AUROC</th><th>best Dice</th><th>best IoU</th><th>pointing game</th></tr>");
+            methods.Add(
+                (
+                    "gradcam",
+                    Localizing
+                        .Evaluate(
+                            gradCam.ClassNames,
+                            withMasks.Select(i => (i.Record, i.GradCam!)),
+                            MapNormalization.None
+                        )
+                        .Scores()
+                )
+            );
+        html.Append(
+            CultureInfo.InvariantCulture,
+            $"<h2>Localization ({withMasks.Count} test images with masks, raw maps)</h2>"
+        );
+        html.Append(
+            "<table><tr><th class=\"name\">method</th><th>instance AUROC</th><th>instance AP</th><th>pixel "
+                + "AUROC</th><th>best Dice</th><th>best IoU</th><th>pointing game</th></tr>"
+        );
         foreach (var (name, s) in methods)
-            html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td class=\"name\">{name}</td><td>{F(s.InstanceAuroc)}</td><td>{F(s.InstanceAp)}</td><td>{F(s.PixelAuroc)}</td><td>{F(s.BestDice)}</td><td>{F(s.BestIou)}</td><td>{F(s.PointingGame)}</td></tr>");
+            html.Append(
+                CultureInfo.InvariantCulture,
+                $"<tr><td class=\"name\">{name}</td><td>{F(s.InstanceAuroc)}</td><td>{F(s.InstanceAp)}</td>"
+                    + $"<td>{F(s.PixelAuroc)}</td><td>{F(s.BestDice)}</td><td>{F(s.BestIou)}</td>"
+                    + $"<td>{F(s.PointingGame)}</td></tr>"
+            );
         html.Append("</table>");
     }
 
-    private static void AppendGallery(StringBuilder html, IReadOnlyList<TestImage> images, AmilModel model, AmilModel? gradCam)
+    private static void AppendGallery(
+        StringBuilder html,
+        IReadOnlyList<TestImage> images,
+        AmilModel model,
+        AmilModel? gradCam
+    )
     {
         var ordered = images.OrderBy(i => i.TrueProbability).ToList();
         var worst = ordered.Take(GalleryEach).ToList();
         var best = ordered.AsEnumerable().Reverse().Where(i => !worst.Contains(i)).Take(GalleryEach).ToList();
-        html.Append("<h2>Gallery</h2><p>Analysed region | ").Append(model.MapKind).Append(" overlay")
-            .Append(gradCam is null ? "" : " | Grad-CAM overlay (CNN baseline)").Append(" — maps min–max normalised per image, jet colormap.</p>");
-        foreach (var (title, group) in new[] { ("Worst cases (lowest probability of the true class)", worst), ("Best cases", best) })
+        html.Append("<h2>Gallery</h2><p>Analysed region | ")
+            .Append(model.MapKind)
+            .Append(" overlay")
+            .Append(gradCam is null ? "" : " | Grad-CAM overlay (CNN baseline)")
+            .Append(" — maps min–max normalised per image, jet colormap.</p>");
+        foreach (
+            var (title, group) in new[]
+            {
+                ("Worst cases (lowest probability of the true class)", worst),
+                ("Best cases", best),
+            }
+        )
         {
             html.Append(CultureInfo.InvariantCulture, $"<h3>{title}</h3><div class=\"gallery\">");
             foreach (var image in group)
             {
                 var rgb = image.Scored.Prepare(RgbImageReader.Read(image.Record.Path));
-                var maps = new[] { image.Scored, image.GradCam }.OfType<ScoredImage>().Select(s => s.PatchMap.Normalized(MapNormalization.MinMax)).ToList();
+                var maps = new[] { image.Scored, image.GradCam }
+                    .OfType<ScoredImage>()
+                    .Select(s => s.PatchMap.Normalized(MapNormalization.MinMax))
+                    .ToList();
                 var panel = HeatmapRenderer.ComparisonPanel(rgb, maps, Colormap.Jet);
                 var small = ImageResizer.Resize(panel, Math.Max(1, panel.Width / 2), Math.Max(1, panel.Height / 2));
                 string predicted = model.ClassNames[image.Scored.PredictedIndex];
                 bool wrong = predicted != image.Record.Label;
-                html.Append(CultureInfo.InvariantCulture,
-                    $"<figure><img alt=\"{Enc(Path.GetFileName(image.Record.Path))}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(RgbImageWriter.EncodeJpeg(small))}\">" +
-                    $"<figcaption>{Enc(Path.GetFileName(image.Record.Path))} — true {Enc(image.Record.Label)}, predicted " +
-                    $"<span class=\"{(wrong ? "wrong" : "")}\">{Enc(predicted)}</span> (p(true) = {image.TrueProbability:F3})</figcaption></figure>");
+                html.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<figure><img alt=\"{Enc(Path.GetFileName(image.Record.Path))}\" "
+                        + $"src=\"data:image/jpeg;base64,{Convert.ToBase64String(RgbImageWriter.EncodeJpeg(small))}\">"
+                        + $"<figcaption>{Enc(Path.GetFileName(image.Record.Path))} — true "
+                        + $"{Enc(image.Record.Label)}, predicted "
+                        + $"<span class=\"{(wrong ? "wrong" : "")}\">{Enc(predicted)}</span> (p(true) = "
+                        + $"{image.TrueProbability:F3})</figcaption></figure>"
+                );
             }
             html.Append("</div>");
         }
     }
 
-    private sealed record History(double[] Epochs, double[] TrainLoss, double[] TrainAccuracy, double[] ValidationEpochs, double[] ValidationLoss, double[] ValidationAccuracy);
+    private sealed record History(
+        double[] Epochs,
+        double[] TrainLoss,
+        double[] TrainAccuracy,
+        double[] ValidationEpochs,
+        double[] ValidationLoss,
+        double[] ValidationAccuracy
+    );
 
     private static History ReadHistory(string path)
     {
-        if (!File.Exists(path)) return new History([], [], [], [], [], []);
+        if (!File.Exists(path))
+            return new History([], [], [], [], [], []);
         var rows = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
-        double P(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
+        double P(string s) =>
+            double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
         var validation = rows.Where(r => !double.IsNaN(P(r[3]))).ToList();
-        return new History([.. rows.Select(r => P(r[0]))], [.. rows.Select(r => P(r[1]))], [.. rows.Select(r => P(r[2]))],
-                           [.. validation.Select(r => P(r[0]))], [.. validation.Select(r => P(r[3]))], [.. validation.Select(r => P(r[4]))]);
+        return new History(
+            [.. rows.Select(r => P(r[0]))],
+            [.. rows.Select(r => P(r[1]))],
+            [.. rows.Select(r => P(r[2]))],
+            [.. validation.Select(r => P(r[0]))],
+            [.. validation.Select(r => P(r[3]))],
+            [.. validation.Select(r => P(r[4]))]
+        );
     }
 
     private static List<ImageRecord> ReadTestSplit(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no split.json; the report needs a run folder written by train.", path);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"{path}: no split.json; the report needs a run folder written by train.",
+                path
+            );
         using var json = JsonDocument.Parse(File.ReadAllText(path));
         var root = json.RootElement.GetProperty("root").GetString()!;
-        return json.RootElement.GetProperty("test").EnumerateArray().Select(e =>
-        {
-            var image = Path.Combine(root, e.GetProperty("path").GetString()!);
-            var mask = DatasetReader.MaskPathFor(root, image);
-            return new ImageRecord(image, e.GetProperty("label").GetString()!, MaskPath: File.Exists(mask) ? mask : null);
-        }).ToList();
+        return json
+            .RootElement.GetProperty("test")
+            .EnumerateArray()
+            .Select(e =>
+            {
+                var image = Path.Combine(root, e.GetProperty("path").GetString()!);
+                var mask = DatasetReader.MaskPathFor(root, image);
+                return new ImageRecord(
+                    image,
+                    e.GetProperty("label").GetString()!,
+                    MaskPath: File.Exists(mask) ? mask : null
+                );
+            })
+            .ToList();
     }
 
     private static T ReadJson<T>(string path) =>
-        File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), RunFiles.Json) ?? throw new InvalidDataException($"{path}: empty.")
-                          : throw new FileNotFoundException($"{path}: not found; the report needs a finished run folder.", path);
+        File.Exists(path)
+            ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), RunFiles.Json)
+                ?? throw new InvalidDataException($"{path}: empty.")
+            : throw new FileNotFoundException($"{path}: not found; the report needs a finished run folder.", path);
 
     private static string Img(byte[] png) => $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
+
     private static string Enc(string s) => WebUtility.HtmlEncode(s);
+
     private static string F(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–";
 }

@@ -4,12 +4,50 @@ namespace Amil.MLNet.Localization.Heatmaps;
 public sealed class Colormap
 {
     // Anchors: matplotlib's viridis and inferno (CC0) at 0, 1/8, …, 1, rounded to bytes.
-    public static readonly Colormap Viridis = new("viridis", [
-        (68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141), (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)]);
-    public static readonly Colormap Inferno = new("inferno", [
-        (0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85), (227, 89, 51), (249, 140, 10), (249, 201, 50), (252, 255, 164)]);
+    public static readonly Colormap Viridis = new(
+        "viridis",
+        [
+            (68, 1, 84),
+            (71, 44, 122),
+            (59, 81, 139),
+            (44, 113, 142),
+            (33, 144, 141),
+            (39, 173, 129),
+            (92, 200, 99),
+            (170, 220, 50),
+            (253, 231, 37),
+        ]
+    );
+    public static readonly Colormap Inferno = new(
+        "inferno",
+        [
+            (0, 0, 4),
+            (31, 12, 72),
+            (85, 15, 109),
+            (136, 34, 106),
+            (186, 54, 85),
+            (227, 89, 51),
+            (249, 140, 10),
+            (249, 201, 50),
+            (252, 255, 164),
+        ]
+    );
+
     /// <summary>The classic rainbow (blue → cyan → yellow → red) many pathology figures use.</summary>
-    public static readonly Colormap Jet = new("jet", [(0, 0, 143), (0, 0, 255), (0, 127, 255), (0, 255, 255), (127, 255, 127), (255, 255, 0), (255, 127, 0), (255, 0, 0), (127, 0, 0)]);
+    public static readonly Colormap Jet = new(
+        "jet",
+        [
+            (0, 0, 143),
+            (0, 0, 255),
+            (0, 127, 255),
+            (0, 255, 255),
+            (127, 255, 127),
+            (255, 255, 0),
+            (255, 127, 0),
+            (255, 0, 0),
+            (127, 0, 0),
+        ]
+    );
 
     public static IReadOnlyList<Colormap> All { get; } = [Viridis, Inferno, Jet];
 
@@ -23,7 +61,8 @@ public sealed class Colormap
 
     public string Name { get; }
 
-    public static Colormap Parse(string name) => All.FirstOrDefault(c => c.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
+    public static Colormap Parse(string name) =>
+        All.FirstOrDefault(c => c.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown colormap '{name}'; use {string.Join(", ", All.Select(c => c.Name))}.");
 
     /// <summary>Colour of a value in [0, 1] (clamped).</summary>

@@ -6,21 +6,47 @@ namespace Amil.MLNet.Localization.Metrics;
 /// <summary>How well one method's maps find tumour, over a set of images with masks.</summary>
 public sealed record LocalizationScores
 {
-    [JsonPropertyName("images")] public int Images { get; init; }
-    [JsonPropertyName("positive_images")] public int PositiveImages { get; init; }
-    [JsonPropertyName("instances")] public int Instances { get; init; }
-    [JsonPropertyName("positive_instances")] public int PositiveInstances { get; init; }
-    /// <summary>Patches ranked by map value; a patch is positive when ≥ 50 % of its pixels are tumour (all patches of tumour-free images are negatives).</summary>
-    [JsonPropertyName("instance_auroc")] public double? InstanceAuroc { get; init; }
-    [JsonPropertyName("instance_ap")] public double? InstanceAp { get; init; }
-    /// <summary>Pixels of the analysed region ranked by the map value over them (overlapping patches averaged).</summary>
-    [JsonPropertyName("pixel_auroc")] public double? PixelAuroc { get; init; }
-    [JsonPropertyName("best_dice")] public double? BestDice { get; init; }
-    [JsonPropertyName("best_dice_threshold")] public double? BestDiceThreshold { get; init; }
-    [JsonPropertyName("best_iou")] public double? BestIou { get; init; }
-    [JsonPropertyName("best_iou_threshold")] public double? BestIouThreshold { get; init; }
-    /// <summary>Share of images with tumour whose map maximum lies on a positive patch (ties split evenly among the tied patches).</summary>
-    [JsonPropertyName("pointing_game")] public double? PointingGame { get; init; }
+    [JsonPropertyName("images")]
+    public int Images { get; init; }
+
+    [JsonPropertyName("positive_images")]
+    public int PositiveImages { get; init; }
+
+    [JsonPropertyName("instances")]
+    public int Instances { get; init; }
+
+    [JsonPropertyName("positive_instances")]
+    public int PositiveInstances { get; init; }
+
+    /// <summary>Patches ranked by map value; a patch is positive when ≥ 50 % of its pixels are tumour (all patches of
+    /// tumour-free images are negatives).</summary>
+    [JsonPropertyName("instance_auroc")]
+    public double? InstanceAuroc { get; init; }
+
+    [JsonPropertyName("instance_ap")]
+    public double? InstanceAp { get; init; }
+
+    /// <summary>Pixels of the analysed region ranked by the map value over them (overlapping patches
+    /// averaged).</summary>
+    [JsonPropertyName("pixel_auroc")]
+    public double? PixelAuroc { get; init; }
+
+    [JsonPropertyName("best_dice")]
+    public double? BestDice { get; init; }
+
+    [JsonPropertyName("best_dice_threshold")]
+    public double? BestDiceThreshold { get; init; }
+
+    [JsonPropertyName("best_iou")]
+    public double? BestIou { get; init; }
+
+    [JsonPropertyName("best_iou_threshold")]
+    public double? BestIouThreshold { get; init; }
+
+    /// <summary>Share of images with tumour whose map maximum lies on a positive patch (ties split evenly among the
+    /// tied patches).</summary>
+    [JsonPropertyName("pointing_game")]
+    public double? PointingGame { get; init; }
 }
 
 /// <summary>Collects (map, mask) pairs image by image and scores them; maps are normalised per image first.</summary>
@@ -29,7 +55,12 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
     /// <summary>A patch counts as tumour when at least this share of its pixels is tumour.</summary>
     public const double PositivePatchShare = 0.5;
 
-    private sealed record ImageItems(string Class, List<WeightedScore> Instances, List<WeightedScore> Pixels, double? PointingHit);
+    private sealed record ImageItems(
+        string Class,
+        List<WeightedScore> Instances,
+        List<WeightedScore> Pixels,
+        double? PointingHit
+    );
 
     private readonly List<ImageItems> _images = [];
 
@@ -39,9 +70,14 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
     /// (a class-aware map: near zero on images the model calls tumour-free). Default 1.</param>
     public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f)
     {
-        if (!(weight >= 0) || !float.IsFinite(weight)) throw new ArgumentOutOfRangeException(nameof(weight), $"A map weight must be a finite non-negative number (got {weight}).");
+        if (!(weight >= 0) || !float.IsFinite(weight))
+            throw new ArgumentOutOfRangeException(
+                nameof(weight),
+                $"A map weight must be a finite non-negative number (got {weight})."
+            );
         var normalized = map.Normalized(Normalization);
-        if (weight != 1f) normalized = new PatchMap(normalized.Values.Select(v => v * weight).ToArray(), map.Layout);
+        if (weight != 1f)
+            normalized = new PatchMap(normalized.Values.Select(v => v * weight).ToArray(), map.Layout);
         var share = mask.PatchTumourShare(map.Layout);
         var instances = new List<WeightedScore>(share.Length);
         for (int n = 0; n < share.Length; n++)
@@ -56,7 +92,8 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
         var byValue = new Dictionary<float, (double Pos, double Neg)>();
         for (int i = 0; i < pixelValues.Length; i++)
         {
-            if (float.IsNaN(pixelValues[i])) continue;
+            if (float.IsNaN(pixelValues[i]))
+                continue;
             byValue.TryGetValue(pixelValues[i], out var c);
             byValue[pixelValues[i]] = tumour[i] ? (c.Pos + 1, c.Neg) : (c.Pos, c.Neg + 1);
         }
@@ -76,9 +113,13 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
 
     public LocalizationScores Scores() => Score(_images);
 
-    /// <summary>The same scores within each true class (classes without tumour have no AUROC: every patch is negative).</summary>
+    /// <summary>The same scores within each true class (classes without tumour have no AUROC: every patch is
+    /// negative).</summary>
     public IReadOnlyDictionary<string, LocalizationScores> ScoresByClass() =>
-        _images.GroupBy(i => i.Class).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => Score(g.ToList()));
+        _images
+            .GroupBy(i => i.Class)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => Score(g.ToList()));
 
     private static LocalizationScores Score(IReadOnlyList<ImageItems> images)
     {
@@ -95,8 +136,10 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
             InstanceAuroc = Round(RankMetrics.Auroc(instances)),
             InstanceAp = Round(RankMetrics.AveragePrecision(instances)),
             PixelAuroc = Round(RankMetrics.Auroc(pixels)),
-            BestDice = Round(overlap?.Dice), BestDiceThreshold = Round(overlap?.DiceThreshold),
-            BestIou = Round(overlap?.Iou), BestIouThreshold = Round(overlap?.IouThreshold),
+            BestDice = Round(overlap?.Dice),
+            BestDiceThreshold = Round(overlap?.DiceThreshold),
+            BestIou = Round(overlap?.Iou),
+            BestIouThreshold = Round(overlap?.IouThreshold),
             PointingGame = hits.Count == 0 ? null : Round(hits.Average()),
         };
     }

@@ -3,12 +3,14 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Localization.Metrics;
 
-/// <summary>A ground-truth tumour mask (the convention: PNG, tumour where the value is above 127) at image size.</summary>
+/// <summary>A ground-truth tumour mask (the convention: PNG, tumour where the value is above 127) at image
+/// size.</summary>
 public sealed class TumourMask
 {
     public TumourMask(int width, int height, bool[] tumour)
     {
-        if (tumour.Length != width * height) throw new ArgumentException($"A {width}x{height} mask needs {width * height} values.", nameof(tumour));
+        if (tumour.Length != width * height)
+            throw new ArgumentException($"A {width}x{height} mask needs {width * height} values.", nameof(tumour));
         Width = width;
         Height = height;
         Tumour = tumour;
@@ -23,27 +25,38 @@ public sealed class TumourMask
     {
         var image = RgbImageReader.Read(path);
         var tumour = new bool[image.Width * image.Height];
-        for (int i = 0; i < tumour.Length; i++) tumour[i] = image.Pixels[i * 3] > 127;
+        for (int i = 0; i < tumour.Length; i++)
+            tumour[i] = image.Pixels[i * 3] > 127;
         return new TumourMask(image.Width, image.Height, tumour);
     }
 
-    /// <summary>The mask as the model saw its image: resized (nearest neighbour) and padded with non-tumour like the image.</summary>
+    /// <summary>The mask as the model saw its image: resized (nearest neighbour) and padded with non-tumour like the
+    /// image.</summary>
     public TumourMask Prepared(ImageFrame frame)
     {
         var mask = this;
         if (frame.ResizeWidth > 0 && (Width != frame.ResizeWidth || Height != frame.ResizeHeight))
         {
-            int w = frame.ResizeWidth, h = frame.ResizeHeight;
+            int w = frame.ResizeWidth,
+                h = frame.ResizeHeight;
             var resized = new bool[w * h];
             for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    resized[y * w + x] = Tumour[Math.Min(Height - 1, (int)((y + 0.5) * Height / h)) * Width + Math.Min(Width - 1, (int)((x + 0.5) * Width / w))];
+            for (int x = 0; x < w; x++)
+                resized[y * w + x] = Tumour[
+                    Math.Min(Height - 1, (int)((y + 0.5) * Height / h)) * Width
+                        + Math.Min(Width - 1, (int)((x + 0.5) * Width / w))
+                ];
             mask = new TumourMask(w, h, resized);
         }
-        if (mask.Width >= frame.Width && mask.Height >= frame.Height) return mask;
-        int pw = Math.Max(frame.Width, mask.Width), ph = Math.Max(frame.Height, mask.Height), ox = (pw - mask.Width) / 2, oy = (ph - mask.Height) / 2;
+        if (mask.Width >= frame.Width && mask.Height >= frame.Height)
+            return mask;
+        int pw = Math.Max(frame.Width, mask.Width),
+            ph = Math.Max(frame.Height, mask.Height),
+            ox = (pw - mask.Width) / 2,
+            oy = (ph - mask.Height) / 2;
         var padded = new bool[pw * ph];
-        for (int y = 0; y < mask.Height; y++) Array.Copy(mask.Tumour, y * mask.Width, padded, (y + oy) * pw + ox, mask.Width);
+        for (int y = 0; y < mask.Height; y++)
+            Array.Copy(mask.Tumour, y * mask.Width, padded, (y + oy) * pw + ox, mask.Width);
         return new TumourMask(pw, ph, padded);
     }
 
@@ -57,8 +70,9 @@ public sealed class TumourMask
             var (x0, y0) = layout.Origin(n);
             int hits = 0;
             for (int y = y0; y < y0 + layout.PatchSize; y++)
-                for (int x = x0; x < x0 + layout.PatchSize; x++)
-                    if (Tumour[y * Width + x]) hits++;
+            for (int x = x0; x < x0 + layout.PatchSize; x++)
+                if (Tumour[y * Width + x])
+                    hits++;
             share[n] = hits / (float)(layout.PatchSize * layout.PatchSize);
         }
         return share;
@@ -70,14 +84,28 @@ public sealed class TumourMask
         CheckFits(layout);
         var region = new bool[layout.RegionWidth * layout.RegionHeight];
         for (int y = 0; y < layout.RegionHeight; y++)
-            Array.Copy(Tumour, (layout.RegionY + y) * Width + layout.RegionX, region, y * layout.RegionWidth, layout.RegionWidth);
+            Array.Copy(
+                Tumour,
+                (layout.RegionY + y) * Width + layout.RegionX,
+                region,
+                y * layout.RegionWidth,
+                layout.RegionWidth
+            );
         return region;
     }
 
     private void CheckFits(BagLayout layout)
     {
-        if (layout.RegionX < 0 || layout.RegionY < 0 || layout.RegionX + layout.RegionWidth > Width || layout.RegionY + layout.RegionHeight > Height)
-            throw new ArgumentException($"The {Width}x{Height} mask does not cover the analysed region ({layout.RegionWidth}x{layout.RegionHeight} at " +
-                                        $"{layout.RegionX},{layout.RegionY}); the mask must have the image's size.");
+        if (
+            layout.RegionX < 0
+            || layout.RegionY < 0
+            || layout.RegionX + layout.RegionWidth > Width
+            || layout.RegionY + layout.RegionHeight > Height
+        )
+            throw new ArgumentException(
+                $"The {Width}x{Height} mask does not cover the analysed region "
+                    + $"({layout.RegionWidth}x{layout.RegionHeight} at "
+                    + $"{layout.RegionX},{layout.RegionY}); the mask must have the image's size."
+            );
     }
 }

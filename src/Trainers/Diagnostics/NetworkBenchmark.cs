@@ -7,7 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Amil.MLNet.Trainers.Diagnostics;
 
-/// <summary>The raw TorchSharp loop on pre-made tensors (no decoding, no IDataView): the ceiling end-to-end training can reach.</summary>
+/// <summary>The raw TorchSharp loop on pre-made tensors (no decoding, no IDataView): the ceiling end-to-end training
+/// can reach.</summary>
 public static class NetworkBenchmark
 {
     public sealed record Result(double TrainBagsPerSecond, double InferenceBagsPerSecond);
@@ -38,20 +39,27 @@ public static class NetworkBenchmark
             {
                 network.eval();
                 using var _ = no_grad();
-                for (int i = 0; i < bags; i++) { using var scope = NewDisposeScope(); network.Logits(inputs[i], layout); }
+                for (int i = 0; i < bags; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    network.Logits(inputs[i], layout);
+                }
             }
-            Train();   // warm-up: allocator, kernels
+            Train(); // warm-up: allocator, kernels
             var clock = Stopwatch.StartNew();
-            for (int p = 0; p < passes; p++) Train();
+            for (int p = 0; p < passes; p++)
+                Train();
             double train = bags * passes / clock.Elapsed.TotalSeconds;
             Infer();
             clock.Restart();
-            for (int p = 0; p < passes; p++) Infer();
+            for (int p = 0; p < passes; p++)
+                Infer();
             return new Result(train, bags * passes / clock.Elapsed.TotalSeconds);
         }
         finally
         {
-            foreach (var t in inputs.Concat(targets)) t.Dispose();
+            foreach (var t in inputs.Concat(targets))
+                t.Dispose();
         }
     }
 }

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Networks;
 
-/// <summary>A bag network whose localization map is its own attention weights (Attention-MIL on patches or on features).</summary>
+/// <summary>A bag network whose localization map is its own attention weights (Attention-MIL on patches or on
+/// features).</summary>
 internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : BagNetwork(name, spec)
 {
     /// <returns>1 × C logits and the N attention weights.</returns>
@@ -20,7 +21,8 @@ internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : Bag
     {
         using var _ = no_grad();
         var (logits, attention) = forward(bag);
-        using (logits) using (attention)
+        using (logits)
+        using (attention)
         using (var probabilities = softmax(logits, 1).squeeze(0))
             return (probabilities.data<float>().ToArray(), attention.data<float>().ToArray());
     }

@@ -11,7 +11,8 @@ internal sealed class AttentionMilNetwork : AttentionBagNetwork
     private readonly AttentionPooling pooling;
     private readonly Linear classifier;
 
-    public AttentionMilNetwork(NetworkSpec spec) : base(nameof(AttentionMilNetwork), spec)
+    public AttentionMilNetwork(NetworkSpec spec)
+        : base(nameof(AttentionMilNetwork), spec)
     {
         encoder = new LeNetPatchEncoder(spec.PatchSize, spec.EmbeddingSize);
         pooling = new AttentionPooling(spec.EmbeddingSize, spec.AttentionSize, spec.Gated);
@@ -25,6 +26,7 @@ internal sealed class AttentionMilNetwork : AttentionBagNetwork
     {
         using var instances = encoder.forward(bag);
         var (pooled, weights) = pooling.forward(instances);
-        using (pooled) return (classifier.forward(pooled), weights);
+        using (pooled)
+            return (classifier.forward(pooled), weights);
     }
 }

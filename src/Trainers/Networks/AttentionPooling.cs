@@ -9,10 +9,12 @@ namespace Amil.MLNet.Trainers.Networks;
 /// a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))). Returns the weighted mean of the instances and the weights.</summary>
 internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor Weights)>
 {
-    private readonly Linear attention_V, attention_w;
+    private readonly Linear attention_V,
+        attention_w;
     private readonly Linear? attention_U;
 
-    public AttentionPooling(int embeddingSize, int attentionSize, bool gated) : base(nameof(AttentionPooling))
+    public AttentionPooling(int embeddingSize, int attentionSize, bool gated)
+        : base(nameof(AttentionPooling))
     {
         attention_V = Linear(embeddingSize, attentionSize);
         attention_w = Linear(attentionSize, 1);
@@ -31,10 +33,11 @@ internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor W
     {
         using var scope = NewDisposeScope();
         var hidden = tanh(attention_V.forward(instances));
-        if (attention_U is not null) hidden = hidden * sigmoid(attention_U.forward(instances));
-        var scores = attention_w.forward(hidden).t();        // 1 × N
-        var weights = softmax(scores, 1);                     // 1 × N
-        var pooled = weights.mm(instances);                   // 1 × L
+        if (attention_U is not null)
+            hidden = hidden * sigmoid(attention_U.forward(instances));
+        var scores = attention_w.forward(hidden).t(); // 1 × N
+        var weights = softmax(scores, 1); // 1 × N
+        var pooled = weights.mm(instances); // 1 × L
         return (pooled.MoveToOuterDisposeScope(), weights.squeeze(0).MoveToOuterDisposeScope());
     }
 }

@@ -3,27 +3,34 @@ using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Networks;
 
-/// <summary>A network that classifies one bag of patches and can explain its prediction as one value per patch (the localization map).</summary>
+/// <summary>A network that classifies one bag of patches and can explain its prediction as one value per patch (the
+/// localization map).</summary>
 internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(name)
 {
     public NetworkSpec Spec { get; } = spec;
 
-    public static BagNetwork Create(NetworkSpec spec) => spec.Architecture switch
-    {
-        NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
-        NetworkArchitecture.CnnBaseline => new BaselineCnn(spec),
-        NetworkArchitecture.FeatureAttentionMil => new FeatureAttentionMilNetwork(spec),
-        _ => throw new InvalidDataException($"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of Amil.MLNet."),
-    };
+    public static BagNetwork Create(NetworkSpec spec) =>
+        spec.Architecture switch
+        {
+            NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
+            NetworkArchitecture.CnnBaseline => new BaselineCnn(spec),
+            NetworkArchitecture.FeatureAttentionMil => new FeatureAttentionMilNetwork(spec),
+            _ => throw new InvalidDataException(
+                $"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of "
+                    + $"Amil.MLNet."
+            ),
+        };
 
     /// <summary>Tensor shape of one bag: N × 3 × P × P patches by default.</summary>
-    public virtual long[] InputShape(BagLayout layout, int length) => [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize];
+    public virtual long[] InputShape(BagLayout layout, int length) =>
+        [layout.Count, layout.Channels, layout.PatchSize, layout.PatchSize];
 
     /// <param name="bag">One bag shaped by <see cref="InputShape"/>.</param>
     /// <returns>1 × C logits.</returns>
     public abstract Tensor Logits(Tensor bag, BagLayout layout);
 
-    /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval mode.</summary>
+    /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval
+    /// mode.</summary>
     public abstract (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout);
 
     /// <summary>All parameters, flattened in registration order (the saved form).</summary>
@@ -32,7 +39,11 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
         var parts = parameters().Select(p => p.detach().cpu().data<float>().ToArray()).ToList();
         var all = new float[parts.Sum(p => p.Length)];
         int offset = 0;
-        foreach (var part in parts) { part.CopyTo(all, offset); offset += part.Length; }
+        foreach (var part in parts)
+        {
+            part.CopyTo(all, offset);
+            offset += part.Length;
+        }
         return all;
     }
 
@@ -40,7 +51,10 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     {
         long expected = parameters().Sum(p => p.numel());
         if (weights.Length != expected)
-            throw new InvalidDataException($"The saved network has {weights.Length} weights; a network of this shape needs {expected}. The model file is damaged or from another version.");
+            throw new InvalidDataException(
+                $"The saved network has {weights.Length} weights; a network of this shape needs {expected}. The "
+                    + $"model file is damaged or from another version."
+            );
         using var _ = no_grad();
         int offset = 0;
         foreach (var p in parameters())

@@ -5,7 +5,8 @@ using static TorchSharp.torch.nn;
 
 namespace Amil.MLNet.Trainers.Networks;
 
-/// <summary>Attention-MIL on precomputed patch features (CLAM's setup): FC → ReLU → dropout, attention pooling, linear head.
+/// <summary>Attention-MIL on precomputed patch features (CLAM's setup): FC → ReLU → dropout, attention pooling, linear
+/// head.
 /// The frozen encoder runs before (ExtractPatchFeatures), so only this head trains.</summary>
 internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
 {
@@ -14,9 +15,11 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
     private readonly AttentionPooling pooling;
     private readonly Linear classifier;
 
-    public FeatureAttentionMilNetwork(NetworkSpec spec) : base(nameof(FeatureAttentionMilNetwork), spec)
+    public FeatureAttentionMilNetwork(NetworkSpec spec)
+        : base(nameof(FeatureAttentionMilNetwork), spec)
     {
-        if (spec.FeatureSize < 1) throw new ArgumentException($"A feature network needs the feature size (got {spec.FeatureSize}).");
+        if (spec.FeatureSize < 1)
+            throw new ArgumentException($"A feature network needs the feature size (got {spec.FeatureSize}).");
         projection = Linear(spec.FeatureSize, spec.EmbeddingSize);
         dropout = Dropout(spec.DropoutPercent / 100.0);
         pooling = new AttentionPooling(spec.EmbeddingSize, spec.AttentionSize, spec.Gated);
@@ -29,11 +32,15 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
     public override (Tensor Logits, Tensor Attention) forward(Tensor features)
     {
         if (features.shape[1] != Spec.FeatureSize)
-            throw new ArgumentException($"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use the same feature extractor.");
+            throw new ArgumentException(
+                $"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use "
+                    + $"the same feature extractor."
+            );
         using var projected = projection.forward(features);
         using var activated = functional.relu(projected);
         using var instances = dropout.forward(activated);
         var (pooled, weights) = pooling.forward(instances);
-        using (pooled) return (classifier.forward(pooled), weights);
+        using (pooled)
+            return (classifier.forward(pooled), weights);
     }
 }

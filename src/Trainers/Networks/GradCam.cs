@@ -3,7 +3,8 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Amil.MLNet.Trainers.Networks;
 
-/// <summary>Grad-CAM (Selvaraju et al. 2017): channel weights = spatial mean of d(score)/d(activations); map = ReLU(Σ weight × activation).</summary>
+/// <summary>Grad-CAM (Selvaraju et al. 2017): channel weights = spatial mean of d(score)/d(activations); map = ReLU(Σ
+/// weight × activation).</summary>
 internal static class GradCam
 {
     /// <param name="activations">1 × K × h × w, part of the graph that produced <paramref name="classScore"/>.</param>
@@ -17,10 +18,16 @@ internal static class GradCam
         return F.relu(weighted).squeeze(0).detach();
     }
 
-    /// <summary>Upsamples an h × w map bilinearly to height × width pixels, then averages it over each patch × patch tile (grid row-major).</summary>
+    /// <summary>Upsamples an h × w map bilinearly to height × width pixels, then averages it over each patch × patch
+    /// tile (grid row-major).</summary>
     public static Tensor ToPatchGrid(Tensor map, int height, int width, int patch)
     {
-        using var upsampled = F.interpolate(map.unsqueeze(0).unsqueeze(0), size: [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+        using var upsampled = F.interpolate(
+            map.unsqueeze(0).unsqueeze(0),
+            size: [height, width],
+            mode: InterpolationMode.Bilinear,
+            align_corners: false
+        );
         using var pooled = F.avg_pool2d(upsampled, patch);
         return pooled.flatten();
     }

@@ -9,9 +9,12 @@ namespace Amil.MLNet.Trainers.Networks;
 /// Conv 3→20 k5, ReLU, MaxPool 2, Conv 20→50 k5, ReLU, MaxPool 2, Linear → L, ReLU.</summary>
 internal sealed class LeNetPatchEncoder : Module<Tensor, Tensor>
 {
-    private readonly Module<Tensor, Tensor> conv1, conv2, fc;
+    private readonly Module<Tensor, Tensor> conv1,
+        conv2,
+        fc;
 
-    public LeNetPatchEncoder(int patchSize, int embeddingSize) : base(nameof(LeNetPatchEncoder))
+    public LeNetPatchEncoder(int patchSize, int embeddingSize)
+        : base(nameof(LeNetPatchEncoder))
     {
         int side = FeatureSide(patchSize);
         conv1 = Conv2d(3, 20, 5);
@@ -20,11 +23,13 @@ internal sealed class LeNetPatchEncoder : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>Side of the last feature map: 4 for 28 px patches (so 50×4×4 = 800 inputs to the linear layer).</summary>
+    /// <summary>Side of the last feature map: 4 for 28 px patches (so 50×4×4 = 800 inputs to the linear
+    /// layer).</summary>
     public static int FeatureSide(int patchSize)
     {
         int side = ((patchSize - 4) / 2 - 4) / 2;
-        if (side < 1) throw new ArgumentException($"The LeNet encoder needs patches of at least 16 px (got {patchSize}).");
+        if (side < 1)
+            throw new ArgumentException($"The LeNet encoder needs patches of at least 16 px (got {patchSize}).");
         return side;
     }
 

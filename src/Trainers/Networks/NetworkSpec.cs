@@ -3,16 +3,22 @@ namespace Amil.MLNet.Trainers.Networks;
 /// <summary>Which network a model holds.</summary>
 public enum NetworkArchitecture
 {
-    /// <summary>Attention-MIL: LeNet patch encoder, attention pooling, linear head; its map is the attention weights.</summary>
+    /// <summary>Attention-MIL: LeNet patch encoder, attention pooling, linear head; its map is the attention
+    /// weights.</summary>
     AttentionMil = 0,
-    /// <summary>The whole-image CNN baseline (the reference "my_network"); its map is Grad-CAM for the predicted class.</summary>
+
+    /// <summary>The whole-image CNN baseline (the reference "my_network"); its map is Grad-CAM for the predicted
+    /// class.</summary>
     CnnBaseline = 1,
-    /// <summary>Attention-MIL on precomputed patch features (e.g. frozen ResNet18): FC + ReLU + dropout, attention pooling, linear head.</summary>
+
+    /// <summary>Attention-MIL on precomputed patch features (e.g. frozen ResNet18): FC + ReLU + dropout, attention
+    /// pooling, linear head.</summary>
     FeatureAttentionMil = 2,
 }
 
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
-/// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by InputScale);
+/// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
+/// InputScale);
 /// they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
 public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int AttentionSize, bool Gated, int Classes)
 {
@@ -20,20 +26,42 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
     public int Rows { get; init; }
     public int Cols { get; init; }
     public int InputScale { get; init; }
+
     /// <summary>Features per patch (feature mode; 0 otherwise).</summary>
     public int FeatureSize { get; init; }
+
     /// <summary>Dropout after the feature projection, in percent (feature mode; inactive when scoring).</summary>
     public int DropoutPercent { get; init; }
 
     public const int EncodedLength = 11;
 
-    /// <summary>Values of the fields that older saved specs lack, in encoding order (Architecture…DropoutPercent).</summary>
+    /// <summary>Values of the fields that older saved specs lack, in encoding order
+    /// (Architecture…DropoutPercent).</summary>
     internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0];
 
-    public float[] Encode() => [PatchSize, EmbeddingSize, AttentionSize, Gated ? 1 : 0, Classes, (int)Architecture, Rows, Cols, InputScale, FeatureSize, DropoutPercent];
+    public float[] Encode() =>
+        [
+            PatchSize,
+            EmbeddingSize,
+            AttentionSize,
+            Gated ? 1 : 0,
+            Classes,
+            (int)Architecture,
+            Rows,
+            Cols,
+            InputScale,
+            FeatureSize,
+            DropoutPercent,
+        ];
 
-    public static NetworkSpec Decode(ReadOnlySpan<float> v) => new((int)v[0], (int)v[1], (int)v[2], v[3] != 0, (int)v[4])
-    {
-        Architecture = (NetworkArchitecture)(int)v[5], Rows = (int)v[6], Cols = (int)v[7], InputScale = (int)v[8], FeatureSize = (int)v[9], DropoutPercent = (int)v[10],
-    };
+    public static NetworkSpec Decode(ReadOnlySpan<float> v) =>
+        new((int)v[0], (int)v[1], (int)v[2], v[3] != 0, (int)v[4])
+        {
+            Architecture = (NetworkArchitecture)(int)v[5],
+            Rows = (int)v[6],
+            Cols = (int)v[7],
+            InputScale = (int)v[8],
+            FeatureSize = (int)v[9],
+            DropoutPercent = (int)v[10],
+        };
 }

@@ -7,7 +7,8 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// <summary>Runs a trained network on one bag.</summary>
 internal static class BagScorer
 {
-    /// <summary>Probabilities and the network's localization map (attention, or Grad-CAM for the CNN baseline).</summary>
+    /// <summary>Probabilities and the network's localization map (attention, or Grad-CAM for the CNN
+    /// baseline).</summary>
     public static (float[] Probabilities, float[] Map) Score(BagNetwork network, float[] pixels, BagLayout layout)
     {
         if (layout.Count == 0 || pixels.Length % layout.Count != 0)
@@ -15,13 +16,16 @@ internal static class BagScorer
         using var scope = NewDisposeScope();
         var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
-        lock (network) return network.Explain(bag, layout);
+        lock (network)
+            return network.Explain(bag, layout);
     }
 
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best])
+                best = i;
         return best;
     }
 }

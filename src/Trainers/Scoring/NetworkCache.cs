@@ -3,7 +3,8 @@ using Amil.MLNet.Trainers.Networks;
 
 namespace Amil.MLNet.Trainers.Scoring;
 
-/// <summary>Rebuilt networks, keyed by their state id, so scoring builds each network once per process, not per row.</summary>
+/// <summary>Rebuilt networks, keyed by their state id, so scoring builds each network once per process, not per
+/// row.</summary>
 internal static class NetworkCache
 {
     private static readonly ConcurrentDictionary<(ulong Id, int Length), Lazy<BagNetwork>> Networks = new();
@@ -11,15 +12,22 @@ internal static class NetworkCache
     public static BagNetwork Get(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
-        return Networks.GetOrAdd((id, weights.Length), _ => new Lazy<BagNetwork>(() =>
-        {
-            if (NetworkState.Hash(weights.Span) != id)
-                throw new InvalidDataException("The model's network weights do not match their checksum: the model file is damaged; " +
-                                               "restore it from a copy or train the model again.");
-            var network = BagNetwork.Create(spec);
-            network.ImportWeights(weights.Span);
-            network.eval();
-            return network;
-        })).Value;
+        return Networks
+            .GetOrAdd(
+                (id, weights.Length),
+                _ => new Lazy<BagNetwork>(() =>
+                {
+                    if (NetworkState.Hash(weights.Span) != id)
+                        throw new InvalidDataException(
+                            "The model's network weights do not match their checksum: the model file is damaged; "
+                                + "restore it from a copy or train the model again."
+                        );
+                    var network = BagNetwork.Create(spec);
+                    network.ImportWeights(weights.Span);
+                    network.eval();
+                    return network;
+                })
+            )
+            .Value;
     }
 }

@@ -6,54 +6,116 @@ namespace Amil.MLNet.Trainers.Scoring;
 
 /// <summary>
 /// Builds the saved scoring pipeline from ML.NET's own persistable stages around our stateless mapping:
-/// network state (ValueMapping) → scoring mapping → Score (Concatenate of C slots) → PredictedLabel (key with class names).
+/// network state (ValueMapping) → scoring mapping → Score (Concatenate of C slots) → PredictedLabel (key with class
+/// names).
 /// </summary>
 internal static class ScoringChain
 {
-    public const string ScoreColumn = "Score", PredictedLabelColumn = "PredictedLabel", AttentionColumn = "Attention", GradCamColumn = "GradCam";
+    public const string ScoreColumn = "Score",
+        PredictedLabelColumn = "PredictedLabel",
+        AttentionColumn = "Attention",
+        GradCamColumn = "GradCam";
 
     /// <summary>The output column holding a model's per-patch localization map.</summary>
     public static string MapColumn(Networks.NetworkArchitecture architecture) =>
         architecture == Networks.NetworkArchitecture.CnnBaseline ? GradCamColumn : AttentionColumn;
+
     private const string PredictedNameColumn = "__AmilPredictedName";
 
-    /// <param name="takenColumnNames">Columns of the input: a class whose name is one of them keeps an internal slot name.</param>
-    public static IEstimator<ITransformer> Build(MLContext ml, string bagColumn, float[] networkState, IReadOnlyList<string> classNames,
-                                                 Networks.NetworkArchitecture architecture, IEnumerable<string> takenColumnNames)
+    /// <param name="takenColumnNames">Columns of the input: a class whose name is one of them keeps an internal slot
+    /// name.</param>
+    public static IEstimator<ITransformer> Build(
+        MLContext ml,
+        string bagColumn,
+        float[] networkState,
+        IReadOnlyList<string> classNames,
+        Networks.NetworkArchitecture architecture,
+        IEnumerable<string> takenColumnNames
+    )
     {
-        var probabilityColumns = Enumerable.Range(0, classNames.Count).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i).ToArray();
+        var probabilityColumns = Enumerable
+            .Range(0, classNames.Count)
+            .Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i)
+            .ToArray();
         // Concatenate names each Score slot after its source column, and ML.NET's evaluator prints those slot names:
         // so each probability is first copied to a column named after its class (unless that name is taken).
         var taken = new HashSet<string>(takenColumnNames, StringComparer.Ordinal)
         {
-            bagColumn, ScoreColumn, PredictedLabelColumn, AttentionColumn, GradCamColumn, PredictedNameColumn,
-            PatchBaggingEstimator.LayoutColumnName(bagColumn), PatchBaggingEstimator.CoordinatesColumnName(bagColumn),
-            PatchBaggingEstimator.FrameColumnName(bagColumn), PersistedState.KeyColumnName,
+            bagColumn,
+            ScoreColumn,
+            PredictedLabelColumn,
+            AttentionColumn,
+            GradCamColumn,
+            PredictedNameColumn,
+            PatchBaggingEstimator.LayoutColumnName(bagColumn),
+            PatchBaggingEstimator.CoordinatesColumnName(bagColumn),
+            PatchBaggingEstimator.FrameColumnName(bagColumn),
+            PersistedState.KeyColumnName,
         };
-        var slotColumns = classNames.Select((name, i) => taken.Contains(name) || name.StartsWith("__Amil", StringComparison.Ordinal)
-            || classNames.Count(n => n == name) > 1 ? probabilityColumns[i] : name).ToArray();
-        var named = slotColumns.Select((c, i) => (c, i)).Where(x => x.c != probabilityColumns[x.i])
-                               .Select(x => new InputOutputColumnPair(x.c, probabilityColumns[x.i])).ToArray();
-        var allProbabilityColumns = Enumerable.Range(0, AttentionMilScoringMappingFactory.MaxClasses).Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
+        var slotColumns = classNames
+            .Select(
+                (name, i) =>
+                    taken.Contains(name)
+                    || name.StartsWith("__Amil", StringComparison.Ordinal)
+                    || classNames.Count(n => n == name) > 1
+                        ? probabilityColumns[i]
+                        : name
+            )
+            .ToArray();
+        var named = slotColumns
+            .Select((c, i) => (c, i))
+            .Where(x => x.c != probabilityColumns[x.i])
+            .Select(x => new InputOutputColumnPair(x.c, probabilityColumns[x.i]))
+            .ToArray();
+        var allProbabilityColumns = Enumerable
+            .Range(0, AttentionMilScoringMappingFactory.MaxClasses)
+            .Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
         var indexToName = classNames.Select((name, i) => new KeyValuePair<uint, string>((uint)i, name));
         var keyData = ml.Data.LoadFromEnumerable(classNames.Select(n => new ClassNameRow { Value = n }));
 
-        IEstimator<ITransformer> chain = PersistedState.Attach(ml, AttentionMilScoringMappingFactory.StateColumn, networkState)
+        IEstimator<ITransformer> chain = PersistedState
+            .Attach(ml, AttentionMilScoringMappingFactory.StateColumn, networkState)
             .Append(ml.Transforms.CopyColumns(AttentionMilScoringMappingFactory.BagColumn, bagColumn))
-            .Append(ml.Transforms.CopyColumns(AttentionMilScoringMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(bagColumn)))
-            .Append(ml.Transforms.CustomMapping<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>(
-                AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName));
-        foreach (var pair in named) chain = chain.Append(ml.Transforms.CopyColumns(pair.OutputColumnName, pair.InputColumnName));
+            .Append(
+                ml.Transforms.CopyColumns(
+                    AttentionMilScoringMappingFactory.LayoutColumn,
+                    PatchBaggingEstimator.LayoutColumnName(bagColumn)
+                )
+            )
+            .Append(
+                ml.Transforms.CustomMapping<
+                    AttentionMilScoringMappingFactory.Input,
+                    AttentionMilScoringMappingFactory.Output
+                >(AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName)
+            );
+        foreach (var pair in named)
+            chain = chain.Append(ml.Transforms.CopyColumns(pair.OutputColumnName, pair.InputColumnName));
         return chain
             .Append(ml.Transforms.Concatenate(ScoreColumn, slotColumns))
-            .Append(ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn))
-            .Append(ml.Transforms.Conversion.MapValue(PredictedNameColumn, indexToName, AttentionMilScoringMappingFactory.PredictedIndexColumn))
+            .Append(
+                ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn)
+            )
+            .Append(
+                ml.Transforms.Conversion.MapValue(
+                    PredictedNameColumn,
+                    indexToName,
+                    AttentionMilScoringMappingFactory.PredictedIndexColumn
+                )
+            )
             .Append(ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData))
-            .Append(ml.Transforms.DropColumns(
-                [.. allProbabilityColumns, .. named.Select(p => p.OutputColumnName), PersistedState.KeyColumnName,
-                 AttentionMilScoringMappingFactory.StateColumn, AttentionMilScoringMappingFactory.BagColumn,
-                 AttentionMilScoringMappingFactory.LayoutColumn, AttentionMilScoringMappingFactory.PredictedIndexColumn,
-                 AttentionMilScoringMappingFactory.AttentionColumn, PredictedNameColumn]));
+            .Append(
+                ml.Transforms.DropColumns([
+                    .. allProbabilityColumns,
+                    .. named.Select(p => p.OutputColumnName),
+                    PersistedState.KeyColumnName,
+                    AttentionMilScoringMappingFactory.StateColumn,
+                    AttentionMilScoringMappingFactory.BagColumn,
+                    AttentionMilScoringMappingFactory.LayoutColumn,
+                    AttentionMilScoringMappingFactory.PredictedIndexColumn,
+                    AttentionMilScoringMappingFactory.AttentionColumn,
+                    PredictedNameColumn,
+                ])
+            );
     }
 
     private sealed class ClassNameRow

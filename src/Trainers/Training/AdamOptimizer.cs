@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Amil.MLNet.Trainers.Training;
 
 /// <summary>
-/// Adam (Kingma and Ba 2015) with L2 weight decay: the arithmetic of torch.optim.Adam, in the same order, so results are
+/// Adam (Kingma and Ba 2015) with L2 weight decay: the arithmetic of torch.optim.Adam, in the same order, so results
+/// are
 /// bit-identical to it. Ours because TorchSharp 0.107's Adam.step passes implicitly converted <see cref="Scalar"/>s
 /// (<c>grad.add(param, alpha: weight_decay)</c>, <c>mul_(beta1)</c>, <c>addcdiv_(…, value: -step_size)</c>) whose
 /// managed wrappers nothing keeps alive during the native call: a GC on another thread can finalize one mid-call and
@@ -18,14 +19,31 @@ internal sealed class AdamOptimizer : IDisposable
     private const int StateVersion = 1;
 
     private readonly Parameter[] parameters;
-    private readonly Tensor[] firstMoments, secondMoments;
+    private readonly Tensor[] firstMoments,
+        secondMoments;
     private readonly long[] steps;
-    private readonly double learningRate, beta1, beta2, weightDecay;
-    // add_(Scalar) alone would pass an implicit alpha of 1, hence the explicit one.
-    private readonly Scalar beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay, one;
+    private readonly double learningRate,
+        beta1,
+        beta2,
+        weightDecay;
 
-    public AdamOptimizer(IEnumerable<Parameter> parameters, double learningRate, double beta1 = 0.9, double beta2 = 0.999,
-                         double weightDecay = 0, double epsilon = 1e-8)
+    // add_(Scalar) alone would pass an implicit alpha of 1, hence the explicit one.
+    private readonly Scalar beta1Scalar,
+        beta2Scalar,
+        oneMinusBeta1,
+        oneMinusBeta2,
+        epsilon,
+        decay,
+        one;
+
+    public AdamOptimizer(
+        IEnumerable<Parameter> parameters,
+        double learningRate,
+        double beta1 = 0.9,
+        double beta2 = 0.999,
+        double weightDecay = 0,
+        double epsilon = 1e-8
+    )
     {
         this.parameters = parameters.ToArray();
         (this.learningRate, this.beta1, this.beta2, this.weightDecay) = (learningRate, beta1, beta2, weightDecay);
@@ -58,10 +76,13 @@ internal sealed class AdamOptimizer : IDisposable
         {
             var parameter = parameters[i];
             var grad = parameter.grad;
-            if (grad is null) continue;
+            if (grad is null)
+                continue;
             long step = ++steps[i];
-            double biasCorrection1 = 1 - Math.Pow(beta1, step), biasCorrection2 = 1 - Math.Pow(beta2, step);
-            if (weightDecay != 0) grad = grad.add(parameter, decay);
+            double biasCorrection1 = 1 - Math.Pow(beta1, step),
+                biasCorrection2 = 1 - Math.Pow(beta2, step);
+            if (weightDecay != 0)
+                grad = grad.add(parameter, decay);
 
             firstMoments[i].mul_(beta1Scalar).add_(grad, oneMinusBeta1);
             secondMoments[i].mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
@@ -98,7 +119,11 @@ internal sealed class AdamOptimizer : IDisposable
         try
         {
             using var reader = new BinaryReader(new MemoryStream(state));
-            if (reader.ReadString() != StateMagic || reader.ReadInt32() != StateVersion || reader.ReadInt32() != parameters.Length)
+            if (
+                reader.ReadString() != StateMagic
+                || reader.ReadInt32() != StateVersion
+                || reader.ReadInt32() != parameters.Length
+            )
                 throw new InvalidDataException("the optimizer state belongs to another network or version");
             for (int i = 0; i < parameters.Length; i++)
             {
@@ -123,9 +148,11 @@ internal sealed class AdamOptimizer : IDisposable
     private static void ReadTensor(BinaryReader reader, Tensor tensor)
     {
         int count = reader.ReadInt32();
-        if (count != tensor.numel()) throw new InvalidDataException("the optimizer state belongs to another network");
+        if (count != tensor.numel())
+            throw new InvalidDataException("the optimizer state belongs to another network");
         var bytes = reader.ReadBytes(count * sizeof(float));
-        if (bytes.Length != count * sizeof(float)) throw new EndOfStreamException();
+        if (bytes.Length != count * sizeof(float))
+            throw new EndOfStreamException();
         var values = new float[count];
         Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
         using var loaded = torch.tensor(values, tensor.shape);
@@ -135,7 +162,9 @@ internal sealed class AdamOptimizer : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in firstMoments.Concat(secondMoments)) t.Dispose();
-        foreach (var s in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay, one }) s.Dispose();
+        foreach (var t in firstMoments.Concat(secondMoments))
+            t.Dispose();
+        foreach (var s in new[] { beta1Scalar, beta2Scalar, oneMinusBeta1, oneMinusBeta2, epsilon, decay, one })
+            s.Dispose();
     }
 }

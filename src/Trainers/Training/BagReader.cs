@@ -12,22 +12,40 @@ namespace Amil.MLNet.Trainers.Training;
 internal sealed class BagReader
 {
     private readonly IDataView _data;
-    private readonly DataViewSchema.Column _bag, _layout, _label;
+    private readonly DataViewSchema.Column _bag,
+        _layout,
+        _label;
     private readonly DataViewSchema.Column? _group;
 
     public BagReader(IDataView data, string bagColumn, string labelColumn, string? groupColumn)
     {
         _data = data;
         _bag = Require(data.Schema, bagColumn, "the bag column (add ml.Transforms.BagPatches before the trainer)");
-        _layout = Require(data.Schema, PatchBaggingEstimator.LayoutColumnName(bagColumn), "the bag layout column written by ml.Transforms.BagPatches");
+        _layout = Require(
+            data.Schema,
+            PatchBaggingEstimator.LayoutColumnName(bagColumn),
+            "the bag layout column written by ml.Transforms.BagPatches"
+        );
         _label = Require(data.Schema, labelColumn, "the label column");
         _group = groupColumn is null ? null : Require(data.Schema, groupColumn, "the group column");
         if (_label.Type is not KeyDataViewType key)
-            throw new ArgumentException($"Label column '{labelColumn}' must be a key type, but it is {_label.Type}; add ml.Transforms.Conversion.MapValueToKey(\"{labelColumn}\") before the trainer.");
+            throw new ArgumentException(
+                $"Label column '{labelColumn}' must be a key type, but it is {_label.Type}; add "
+                    + $"ml.Transforms.Conversion.MapValueToKey(\"{labelColumn}\") before the trainer."
+            );
         if (key.Count < 2 || key.Count > (ulong)Scoring.AttentionMilScoringMappingFactory.MaxClasses)
-            throw new ArgumentException($"Label column '{labelColumn}' has {key.Count} classes; Attention-MIL supports 2 to {Scoring.AttentionMilScoringMappingFactory.MaxClasses}.");
-        if (_bag.Type is not VectorDataViewType { ItemType: NumberDataViewType } bagType || bagType.ItemType != NumberDataViewType.Single)
-            throw new ArgumentException($"Bag column '{bagColumn}' must be a float vector (from ml.Transforms.BagPatches), but it is {_bag.Type}.");
+            throw new ArgumentException(
+                $"Label column '{labelColumn}' has {key.Count} classes; Attention-MIL supports 2 to "
+                    + $"{Scoring.AttentionMilScoringMappingFactory.MaxClasses}."
+            );
+        if (
+            _bag.Type is not VectorDataViewType { ItemType: NumberDataViewType } bagType
+            || bagType.ItemType != NumberDataViewType.Single
+        )
+            throw new ArgumentException(
+                $"Bag column '{bagColumn}' must be a float vector (from ml.Transforms.BagPatches), but it is "
+                    + $"{_bag.Type}."
+            );
         if (_group is { } g && g.Type != TextDataViewType.Instance)
             throw new ArgumentException($"Group column '{groupColumn}' must be text, but it is {g.Type}.");
         ClassCount = (int)key.Count;
@@ -46,21 +64,36 @@ internal sealed class BagReader
         var id = cursor.GetIdGetter();
         var label = cursor.GetGetter<uint>(_label);
         var group = _group is { } gc ? cursor.GetGetter<ReadOnlyMemory<char>>(gc) : null;
-        DataViewRowId rowId = default; uint key = 0; ReadOnlyMemory<char> text = default;
+        DataViewRowId rowId = default;
+        uint key = 0;
+        ReadOnlyMemory<char> text = default;
         while (cursor.MoveNext())
         {
             id(ref rowId);
             label(ref key);
-            if (key == 0) throw new InvalidDataException($"Row {cursor.Position} has a missing label (a value the label key mapping does not know).");
+            if (key == 0)
+                throw new InvalidDataException(
+                    $"Row {cursor.Position} has a missing label (a value the label key mapping does not know)."
+                );
             string? groupName = null;
-            if (group is not null) { group(ref text); groupName = text.ToString(); }
+            if (group is not null)
+            {
+                group(ref text);
+                groupName = text.ToString();
+            }
             rows.Add(new RowInfo(rowId, (int)key - 1, groupName));
         }
         return rows;
     }
 
-    /// <summary>Reads the bags of the rows in <paramref name="include"/> (all when null), shuffled by <paramref name="shuffle"/> when given.</summary>
-    public IEnumerable<LabelledBag> Read(IReadOnlySet<DataViewRowId>? include, Random? shuffle, int readAhead, CancellationToken cancel = default)
+    /// <summary>Reads the bags of the rows in <paramref name="include"/> (all when null), shuffled by <paramref
+    /// name="shuffle"/> when given.</summary>
+    public IEnumerable<LabelledBag> Read(
+        IReadOnlySet<DataViewRowId>? include,
+        Random? shuffle,
+        int readAhead,
+        CancellationToken cancel = default
+    )
     {
         using var queue = new BlockingCollection<LabelledBag>(readAhead);
         Exception? failure = null;
@@ -71,54 +104,71 @@ internal sealed class BagReader
             {
                 foreach (var bag in ReadInOrder(include, shuffle))
                 {
-                    if (stop.IsCancellationRequested) break;
+                    if (stop.IsCancellationRequested)
+                        break;
                     queue.Add(bag, stop.Token);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-            catch (Exception e) { failure = e; }
-            finally { queue.CompleteAdding(); }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
         });
         try
         {
-            foreach (var bag in queue.GetConsumingEnumerable(cancel)) yield return bag;
+            foreach (var bag in queue.GetConsumingEnumerable(cancel))
+                yield return bag;
         }
         finally
         {
             stop.Cancel();
             producer.Wait();
         }
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
     }
 
     private IEnumerable<LabelledBag> ReadInOrder(IReadOnlySet<DataViewRowId>? include, Random? shuffle)
     {
-        if (shuffle is null) return Pass(_data, include, null);
-        if (_data.CanShuffle) return Pass(_data, include, shuffle);
+        if (shuffle is null)
+            return Pass(_data, include, null);
+        if (_data.CanShuffle)
+            return Pass(_data, include, shuffle);
         return ShuffledInChunks(include, shuffle);
     }
 
     /// <summary>
     /// A true random order over data that cannot shuffle itself (e.g. LoadFromEnumerable): the permutation is cut into
-    /// chunks and each chunk is collected in one cheap pass (rows outside it are skipped before their image is decoded),
+    /// chunks and each chunk is collected in one cheap pass (rows outside it are skipped before their image is
+    /// decoded),
     /// so at most <see cref="ShuffleChunk"/> bags are held at once.
     /// </summary>
     private IEnumerable<LabelledBag> ShuffledInChunks(IReadOnlySet<DataViewRowId>? include, Random shuffle)
     {
-        var order = (include ?? (IEnumerable<DataViewRowId>)ListRows().Select(r => r.RowId)).OrderBy(id => id.High).ThenBy(id => id.Low).ToArray();
+        var order = (include ?? (IEnumerable<DataViewRowId>)ListRows().Select(r => r.RowId))
+            .OrderBy(id => id.High)
+            .ThenBy(id => id.Low)
+            .ToArray();
         shuffle.Shuffle(order);
         foreach (var chunk in order.Chunk(ShuffleChunk))
         {
             var wanted = chunk.ToHashSet();
             var found = Pass(_data, wanted, null).ToDictionary(b => b.RowId);
-            foreach (var id in chunk) yield return found[id];
+            foreach (var id in chunk)
+                yield return found[id];
         }
     }
 
     private const int ShuffleChunk = 16;
 
     /// <summary>The first row's bag (one image decoded): what the trainer sizes its network from.</summary>
-    public LabelledBag First() => Pass(_data, null, null).FirstOrDefault() ?? throw new ArgumentException("The training data has no rows.");
+    public LabelledBag First() =>
+        Pass(_data, null, null).FirstOrDefault() ?? throw new ArgumentException("The training data has no rows.");
 
     private IEnumerable<LabelledBag> Pass(IDataView data, IReadOnlySet<DataViewRowId>? include, Random? shuffle)
     {
@@ -127,11 +177,15 @@ internal sealed class BagReader
         var bagGetter = cursor.GetGetter<VBuffer<float>>(_bag);
         var layoutGetter = cursor.GetGetter<VBuffer<int>>(_layout);
         var labelGetter = cursor.GetGetter<uint>(_label);
-        DataViewRowId rowId = default; VBuffer<float> bag = default; VBuffer<int> layout = default; uint key = 0;
+        DataViewRowId rowId = default;
+        VBuffer<float> bag = default;
+        VBuffer<int> layout = default;
+        uint key = 0;
         while (cursor.MoveNext())
         {
             id(ref rowId);
-            if (include is not null && !include.Contains(rowId)) continue;
+            if (include is not null && !include.Contains(rowId))
+                continue;
             labelGetter(ref key);
             bagGetter(ref bag);
             layoutGetter(ref layout);
@@ -140,28 +194,39 @@ internal sealed class BagReader
     }
 
     /// <summary>
-    /// One cursor, no parallel split. GetRowCursor on a costly transform (our bagging) may split the rows over worker threads
-    /// and consolidate them, and those workers compute every requested column for every row — rows we skip included — and
-    /// buffer whole batches of 3.7 MB bags. A cursor set of one keeps decoding lazy: a bag is built only when its getter is called.
+    /// One cursor, no parallel split. GetRowCursor on a costly transform (our bagging) may split the rows over worker
+    /// threads
+    /// and consolidate them, and those workers compute every requested column for every row — rows we skip included —
+    /// and
+    /// buffer whole batches of 3.7 MB bags. A cursor set of one keeps decoding lazy: a bag is built only when its
+    /// getter is called.
     /// </summary>
-    private static DataViewRowCursor SerialCursor(IDataView data, IEnumerable<DataViewSchema.Column> columns, Random? shuffle) =>
-        data.GetRowCursorSet(columns, 1, shuffle)[0];
+    private static DataViewRowCursor SerialCursor(
+        IDataView data,
+        IEnumerable<DataViewSchema.Column> columns,
+        Random? shuffle
+    ) => data.GetRowCursorSet(columns, 1, shuffle)[0];
 
     private static T[] Dense<T>(in VBuffer<T> v) => v.IsDense ? v.GetValues().ToArray() : v.DenseValues().ToArray();
 
     private static DataViewSchema.Column Require(DataViewSchema schema, string name, string what) =>
-        schema.GetColumnOrNull(name) ?? throw new ArgumentException($"Attention-MIL training needs {what}: column '{name}' is not in the data.");
+        schema.GetColumnOrNull(name)
+        ?? throw new ArgumentException($"Attention-MIL training needs {what}: column '{name}' is not in the data.");
 
     private static IReadOnlyList<string> ReadClassNames(DataViewSchema.Column label, int count)
     {
-        var names = Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var names = Enumerable
+            .Range(0, count)
+            .Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
         var keyValues = label.Annotations.Schema.GetColumnOrNull("KeyValues");
         if (keyValues is { Type: VectorDataViewType { ItemType: TextDataViewType } })
         {
             VBuffer<ReadOnlyMemory<char>> values = default;
             label.GetKeyValues(ref values);
             var dense = values.DenseValues().Select(v => v.ToString()).ToArray();
-            if (dense.Length == count && dense.Distinct().Count() == count) names = dense;
+            if (dense.Length == count && dense.Distinct().Count() == count)
+                names = dense;
         }
         return names;
     }

@@ -6,14 +6,16 @@ namespace Amil.MLNet.Trainers.Training;
 
 /// <summary>
 /// Everything needed to continue training exactly where an epoch ended: current and best weights, Adam's moments,
-/// libtorch's random state (dropout), the early-stopping counters and the history. Written atomically after every epoch.
+/// libtorch's random state (dropout), the early-stopping counters and the history. Written atomically after every
+/// epoch.
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
     private const string Magic = "AMIL-CHECKPOINT";
-    private const int Version = 2;   // 2: our own Adam state (AdamOptimizer)
+    private const int Version = 2; // 2: our own Adam state (AdamOptimizer)
 
     public required NetworkSpec Spec { get; init; }
+
     /// <summary>Seed, data size and options that must match for a resume to reproduce the uninterrupted run.</summary>
     public required string Fingerprint { get; init; }
     public required int Epoch { get; init; }
@@ -29,29 +31,39 @@ internal sealed class TrainingCheckpoint
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        AtomicFile.Write(path, temp =>
-        {
-            using var writer = new BinaryWriter(File.Create(temp));
-            writer.Write(Magic);
-            writer.Write(Version);
-            WriteFloats(writer, Spec.Encode());
-            writer.Write(Fingerprint);
-            writer.Write(Epoch);
-            WriteFloats(writer, Weights);
-            writer.Write(BestWeights is not null);
-            if (BestWeights is not null) WriteFloats(writer, BestWeights);
-            writer.Write(BestEpoch);
-            writer.Write(BestLoss);
-            writer.Write(SinceBest);
-            writer.Write(History.Count);
-            foreach (var r in History)
+        AtomicFile.Write(
+            path,
+            temp =>
             {
-                writer.Write(r.Epoch); writer.Write(r.MaxEpochs); writer.Write(r.TrainLoss); writer.Write(r.TrainAccuracy);
-                writer.Write(r.ValidationLoss ?? double.NaN); writer.Write(r.ValidationAccuracy ?? double.NaN); writer.Write(r.Seconds); writer.Write(r.IsBest);
+                using var writer = new BinaryWriter(File.Create(temp));
+                writer.Write(Magic);
+                writer.Write(Version);
+                WriteFloats(writer, Spec.Encode());
+                writer.Write(Fingerprint);
+                writer.Write(Epoch);
+                WriteFloats(writer, Weights);
+                writer.Write(BestWeights is not null);
+                if (BestWeights is not null)
+                    WriteFloats(writer, BestWeights);
+                writer.Write(BestEpoch);
+                writer.Write(BestLoss);
+                writer.Write(SinceBest);
+                writer.Write(History.Count);
+                foreach (var r in History)
+                {
+                    writer.Write(r.Epoch);
+                    writer.Write(r.MaxEpochs);
+                    writer.Write(r.TrainLoss);
+                    writer.Write(r.TrainAccuracy);
+                    writer.Write(r.ValidationLoss ?? double.NaN);
+                    writer.Write(r.ValidationAccuracy ?? double.NaN);
+                    writer.Write(r.Seconds);
+                    writer.Write(r.IsBest);
+                }
+                WriteBytes(writer, OptimizerState);
+                WriteBytes(writer, RandomState);
             }
-            WriteBytes(writer, OptimizerState);
-            WriteBytes(writer, RandomState);
-        });
+        );
     }
 
     public static TrainingCheckpoint Load(string path)
@@ -59,9 +71,13 @@ internal sealed class TrainingCheckpoint
         try
         {
             using var reader = new BinaryReader(File.OpenRead(path));
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path}: not an Amil.MLNet training checkpoint.");
+            if (reader.ReadString() != Magic)
+                throw new InvalidDataException($"{path}: not an Amil.MLNet training checkpoint.");
             int version = reader.ReadInt32();
-            if (version != Version) throw new InvalidDataException($"{path}: checkpoint format {version}; this version reads {Version}. Restart the training.");
+            if (version != Version)
+                throw new InvalidDataException(
+                    $"{path}: checkpoint format {version}; this version reads {Version}. Restart the training."
+                );
             var spec = NetworkSpec.Decode(ReadFloats(reader));
             var fingerprint = reader.ReadString();
             int epoch = reader.ReadInt32();
@@ -73,20 +89,47 @@ internal sealed class TrainingCheckpoint
             var history = new List<EpochReport>();
             for (int i = reader.ReadInt32(); i > 0; i--)
             {
-                int e = reader.ReadInt32(), max = reader.ReadInt32();
-                double tl = reader.ReadDouble(), ta = reader.ReadDouble(), vl = reader.ReadDouble(), va = reader.ReadDouble(), s = reader.ReadDouble();
+                int e = reader.ReadInt32(),
+                    max = reader.ReadInt32();
+                double tl = reader.ReadDouble(),
+                    ta = reader.ReadDouble(),
+                    vl = reader.ReadDouble(),
+                    va = reader.ReadDouble(),
+                    s = reader.ReadDouble();
                 bool isBest = reader.ReadBoolean();
-                history.Add(new EpochReport(e, max, tl, ta, double.IsNaN(vl) ? null : vl, double.IsNaN(va) ? null : va, s, isBest));
+                history.Add(
+                    new EpochReport(
+                        e,
+                        max,
+                        tl,
+                        ta,
+                        double.IsNaN(vl) ? null : vl,
+                        double.IsNaN(va) ? null : va,
+                        s,
+                        isBest
+                    )
+                );
             }
             return new TrainingCheckpoint
             {
-                Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = weights, BestWeights = best, BestEpoch = bestEpoch, BestLoss = bestLoss,
-                SinceBest = sinceBest, History = history, OptimizerState = ReadBytes(reader), RandomState = ReadBytes(reader),
+                Spec = spec,
+                Fingerprint = fingerprint,
+                Epoch = epoch,
+                Weights = weights,
+                BestWeights = best,
+                BestEpoch = bestEpoch,
+                BestLoss = bestLoss,
+                SinceBest = sinceBest,
+                History = history,
+                OptimizerState = ReadBytes(reader),
+                RandomState = ReadBytes(reader),
             };
         }
         catch (EndOfStreamException)
         {
-            throw new InvalidDataException($"{path}: the checkpoint is truncated; restart the training without --resume.");
+            throw new InvalidDataException(
+                $"{path}: the checkpoint is truncated; restart the training without --resume."
+            );
         }
     }
 
@@ -112,7 +155,8 @@ internal sealed class TrainingCheckpoint
     {
         var values = new float[reader.ReadInt32()];
         var bytes = reader.ReadBytes(values.Length * sizeof(float));
-        if (bytes.Length != values.Length * sizeof(float)) throw new EndOfStreamException();
+        if (bytes.Length != values.Length * sizeof(float))
+            throw new EndOfStreamException();
         Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
         return values;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Amil.MLNet.Trainers.Networks;
 using Microsoft.ML.Data;
 using TorchSharp;
@@ -8,26 +9,48 @@ using F = TorchSharp.torch.nn.functional;
 namespace Amil.MLNet.Trainers.Training;
 
 /// <summary>Result of training: the chosen weights and how the epochs went.</summary>
-internal sealed record TrainingResult(NetworkSpec Spec, float[] Weights, IReadOnlyList<EpochReport> History, int BestEpoch);
+internal sealed record TrainingResult(
+    NetworkSpec Spec,
+    float[] Weights,
+    IReadOnlyList<EpochReport> History,
+    int BestEpoch
+);
 
 /// <summary>One bag per step (the MIL convention), Adam, best epoch by validation loss, early stopping.</summary>
 internal sealed class TrainingLoop(AttentionMilOptions options)
 {
-    public TrainingResult Run(BagReader reader, NetworkSpec spec, IReadOnlySet<DataViewRowId> trainRows,
-                              BagReader? validationReader, IReadOnlySet<DataViewRowId>? validationRows, float[] classWeights)
+    public TrainingResult Run(
+        BagReader reader,
+        NetworkSpec spec,
+        IReadOnlySet<DataViewRowId> trainRows,
+        BagReader? validationReader,
+        IReadOnlySet<DataViewRowId>? validationRows,
+        float[] classWeights
+    )
     {
         using var network = TorchSeeding.Seeded(options.EffectiveSeed, () => BagNetwork.Create(spec));
-        using var optimizer = new AdamOptimizer(network.parameters(), options.LearningRate, options.Beta1, options.Beta2,
-                                                options.WeightDecay);
+        using var optimizer = new AdamOptimizer(
+            network.parameters(),
+            options.LearningRate,
+            options.Beta1,
+            options.Beta2,
+            options.WeightDecay
+        );
         using var weights = tensor(classWeights);
         var history = new List<EpochReport>();
         float[]? best = null;
-        int bestEpoch = 0, sinceBest = 0, firstEpoch = 1;
+        int bestEpoch = 0,
+            sinceBest = 0,
+            firstEpoch = 1;
         double bestLoss = double.PositiveInfinity;
         var cancel = options.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
-        string fingerprint = FormattableString.Invariant(
-            $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{string.Join(',', classWeights.Select(w => w.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}");
+        string weightsText = string.Join(',', classWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
+        string fingerprint =
+            FormattableString.Invariant(
+                $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|"
+            )
+            + FormattableString.Invariant($"{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{weightsText}");
 
         bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
 
@@ -35,17 +58,30 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         {
             var checkpoint = TrainingCheckpoint.Load(path);
             if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
-                throw new InvalidDataException($"{path}: the checkpoint belongs to a training with other data or settings; resume with the same data and options, or start afresh.");
+                throw new InvalidDataException(
+                    $"{path}: the checkpoint belongs to a training with other data or settings; resume with the "
+                        + $"same data and options, or start afresh."
+                );
             network.ImportWeights(checkpoint.Weights);
-            try { optimizer.LoadState(checkpoint.OptimizerState); }
+            try
+            {
+                optimizer.LoadState(checkpoint.OptimizerState);
+            }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
             }
             TrainingCheckpoint.LoadRandomState(checkpoint.RandomState);
             history.AddRange(checkpoint.History);
-            (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (checkpoint.BestWeights, checkpoint.BestEpoch, checkpoint.BestLoss, checkpoint.SinceBest, checkpoint.Epoch + 1);
-            if (validationReader is not null && PatienceExhausted()) firstEpoch = int.MaxValue;
+            (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (
+                checkpoint.BestWeights,
+                checkpoint.BestEpoch,
+                checkpoint.BestLoss,
+                checkpoint.SinceBest,
+                checkpoint.Epoch + 1
+            );
+            if (validationReader is not null && PatienceExhausted())
+                firstEpoch = int.MaxValue;
         }
 
         for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
@@ -53,8 +89,15 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var clock = Stopwatch.StartNew();
             network.train();
             var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
-            var (trainLoss, trainAccuracy) = RunEpoch(network, reader.Read(trainRows, shuffle, options.ReadAhead, cancel), weights, optimizer,
-                                                      (done) => options.OnBag?.Invoke(done, trainRows.Count, true), epoch, cancel);
+            var (trainLoss, trainAccuracy) = RunEpoch(
+                network,
+                reader.Read(trainRows, shuffle, options.ReadAhead, cancel),
+                weights,
+                optimizer,
+                (done) => options.OnBag?.Invoke(done, trainRows.Count, true),
+                epoch,
+                cancel
+            );
 
             (double Loss, double Accuracy)? validation = null;
             if (validationReader is not null)
@@ -62,48 +105,93 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 network.eval();
                 using var _ = no_grad();
                 int total = validationCount;
-                validation = RunEpoch(network, validationReader.Read(validationRows, null, options.ReadAhead, cancel), weights, null,
-                                      (done) => options.OnBag?.Invoke(done, total, false), epoch, cancel);
+                validation = RunEpoch(
+                    network,
+                    validationReader.Read(validationRows, null, options.ReadAhead, cancel),
+                    weights,
+                    null,
+                    (done) => options.OnBag?.Invoke(done, total, false),
+                    epoch,
+                    cancel
+                );
             }
             // Compared with the first epoch, or in the first epoch with an uninformed guess's loss, ln C.
-            var (reference, what) = history.Count > 0 ? (history[0].TrainLoss, "the first epoch's")
-                                                       : (Math.Log(classWeights.Length), "a uniform guess's");
+            var (reference, what) =
+                history.Count > 0
+                    ? (history[0].TrainLoss, "the first epoch's")
+                    : (Math.Log(classWeights.Length), "a uniform guess's");
             if (trainLoss > options.ExplodingLossFactor * reference && reference > 0)
                 options.OnWarning?.Invoke(
-                    FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ") +
-                    FormattableString.Invariant($"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; ") +
-                    FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G})."));
+                    FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ")
+                        + FormattableString.Invariant(
+                            $"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; "
+                        )
+                        + FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G}).")
+                );
 
             // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
             double score = validation?.Loss ?? -epoch;
             bool isBest = score < bestLoss;
             // One export serves both the best weights and the checkpoint.
             float[]? current = isBest || options.CheckpointPath is not null ? network.ExportWeights() : null;
-            if (isBest) { bestLoss = score; bestEpoch = epoch; best = current; sinceBest = 0; }
-            else sinceBest++;
+            if (isBest)
+            {
+                bestLoss = score;
+                bestEpoch = epoch;
+                best = current;
+                sinceBest = 0;
+            }
+            else
+                sinceBest++;
 
-            var report = new EpochReport(epoch, options.MaxEpochs, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy,
-                                         clock.Elapsed.TotalSeconds, isBest);
+            var report = new EpochReport(
+                epoch,
+                options.MaxEpochs,
+                trainLoss,
+                trainAccuracy,
+                validation?.Loss,
+                validation?.Accuracy,
+                clock.Elapsed.TotalSeconds,
+                isBest
+            );
             history.Add(report);
             if (options.CheckpointPath is { } checkpointPath)
                 new TrainingCheckpoint
                 {
-                    Spec = spec, Fingerprint = fingerprint, Epoch = epoch, Weights = current!, BestWeights = best, BestEpoch = bestEpoch,
-                    BestLoss = bestLoss, SinceBest = sinceBest, History = history, OptimizerState = optimizer.SaveState(),
+                    Spec = spec,
+                    Fingerprint = fingerprint,
+                    Epoch = epoch,
+                    Weights = current!,
+                    BestWeights = best,
+                    BestEpoch = bestEpoch,
+                    BestLoss = bestLoss,
+                    SinceBest = sinceBest,
+                    History = history,
+                    OptimizerState = optimizer.SaveState(),
                     RandomState = TrainingCheckpoint.SaveRandomState(),
                 }.Save(checkpointPath);
             options.OnEpochEnd?.Invoke(report);
-            if (validation is not null && PatienceExhausted()) break;
+            if (validation is not null && PatienceExhausted())
+                break;
         }
-        if (best is null) throw new InvalidOperationException("Training ended before any epoch finished.");
+        if (best is null)
+            throw new InvalidOperationException("Training ended before any epoch finished.");
         return new TrainingResult(spec, best, history, bestEpoch);
     }
 
-    private static (double Loss, double Accuracy) RunEpoch(BagNetwork network, IEnumerable<LabelledBag> bags, Tensor classWeights,
-                                                           AdamOptimizer? optimizer, Action<int> onBag, int epoch, CancellationToken cancel)
+    private static (double Loss, double Accuracy) RunEpoch(
+        BagNetwork network,
+        IEnumerable<LabelledBag> bags,
+        Tensor classWeights,
+        AdamOptimizer? optimizer,
+        Action<int> onBag,
+        int epoch,
+        CancellationToken cancel
+    )
     {
         double lossSum = 0;
-        int correct = 0, count = 0;
+        int correct = 0,
+            count = 0;
         foreach (var bag in bags)
         {
             using var scope = NewDisposeScope();
@@ -117,9 +205,11 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
             if (!float.IsFinite(lossValue))
                 throw new TrainingDivergedException(
-                    $"Training diverged: the {(optimizer is null ? "validation" : "training")} loss is " +
-                    FormattableString.Invariant($"{lossValue} in epoch {epoch} (bag {count + 1}). ") +
-                    "Lower the learning rate and train again.", epoch);
+                    $"Training diverged: the {(optimizer is null ? "validation" : "training")} loss is "
+                        + FormattableString.Invariant($"{lossValue} in epoch {epoch} (bag {count + 1}). ")
+                        + "Lower the learning rate and train again.",
+                    epoch
+                );
             if (optimizer is not null)
             {
                 optimizer.ZeroGrad();
@@ -127,12 +217,14 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 optimizer.Step();
             }
             lossSum += lossValue;
-            if (logits.argmax(1).item<long>() == bag.ClassIndex) correct++;
+            if (logits.argmax(1).item<long>() == bag.ClassIndex)
+                correct++;
             count++;
             onBag(count);
             cancel.ThrowIfCancellationRequested();
         }
-        if (count == 0) throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
+        if (count == 0)
+            throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
         return (lossSum / count, (double)correct / count);
     }
 }

@@ -1,10 +1,21 @@
 namespace Amil.MLNet.Transforms.Bagging;
 
-/// <summary>Shape of a bag: <see cref="Count"/> patches of <see cref="Channels"/>×<see cref="PatchSize"/>×<see cref="PatchSize"/>
+/// <summary>Shape of a bag: <see cref="Count"/> patches of <see cref="Channels"/>×<see cref="PatchSize"/>×<see
+/// cref="PatchSize"/>
 /// on a <see cref="Rows"/>×<see cref="Columns"/> grid, cut with <see cref="Stride"/> from the analysed region
-/// (<see cref="RegionX"/>, <see cref="RegionY"/>, <see cref="RegionWidth"/>, <see cref="RegionHeight"/>) of the (resized) image.</summary>
-public readonly record struct BagLayout(int Channels, int PatchSize, int Stride, int Rows, int Columns,
-                                        int RegionX, int RegionY, int RegionWidth, int RegionHeight)
+/// (<see cref="RegionX"/>, <see cref="RegionY"/>, <see cref="RegionWidth"/>, <see cref="RegionHeight"/>) of the
+/// (resized) image.</summary>
+public readonly record struct BagLayout(
+    int Channels,
+    int PatchSize,
+    int Stride,
+    int Rows,
+    int Columns,
+    int RegionX,
+    int RegionY,
+    int RegionWidth,
+    int RegionHeight
+)
 {
     /// <summary>Number of ints in the encoded form (the <c>{bag}Layout</c> column).</summary>
     public const int EncodedLength = 9;
@@ -16,7 +27,8 @@ public readonly record struct BagLayout(int Channels, int PatchSize, int Stride,
 
     public static BagLayout Decode(ReadOnlySpan<int> v)
     {
-        if (v.Length != EncodedLength) throw new ArgumentException($"A bag layout has {EncodedLength} values, got {v.Length}.");
+        if (v.Length != EncodedLength)
+            throw new ArgumentException($"A bag layout has {EncodedLength} values, got {v.Length}.");
         return new BagLayout(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
     }
 

@@ -3,8 +3,10 @@ using Amil.MLNet.Transforms.Images;
 namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>
-/// How an image was prepared before its patches were cut: resized to ResizeWidth × ResizeHeight (0 = not resized), then padded
-/// with white, centred, to Width × Height. Patch coordinates and the analysed region refer to this prepared image, so a map
+/// How an image was prepared before its patches were cut: resized to ResizeWidth × ResizeHeight (0 = not resized), then
+/// padded
+/// with white, centred, to Width × Height. Patch coordinates and the analysed region refer to this prepared image, so a
+/// map
 /// is drawn on (or a mask compared with) the image after <see cref="Apply"/>.
 /// </summary>
 public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int Width, int Height)
@@ -14,21 +16,26 @@ public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int 
     public int[] Encode() => [ResizeWidth, ResizeHeight, Width, Height];
 
     public static ImageFrame Decode(ReadOnlySpan<int> v) =>
-        v.Length == EncodedLength ? new ImageFrame(v[0], v[1], v[2], v[3]) : throw new ArgumentException($"An image frame has {EncodedLength} values, got {v.Length}.");
+        v.Length == EncodedLength
+            ? new ImageFrame(v[0], v[1], v[2], v[3])
+            : throw new ArgumentException($"An image frame has {EncodedLength} values, got {v.Length}.");
 
     /// <summary>The prepared image: resized as the model resized it, then padded as it padded it.</summary>
     public RgbImage Apply(RgbImage image)
     {
-        if (ResizeWidth > 0 && (image.Width != ResizeWidth || image.Height != ResizeHeight)) image = ImageResizer.Resize(image, ResizeWidth, ResizeHeight);
+        if (ResizeWidth > 0 && (image.Width != ResizeWidth || image.Height != ResizeHeight))
+            image = ImageResizer.Resize(image, ResizeWidth, ResizeHeight);
         return image.Width >= Width && image.Height >= Height ? image : PadToAtLeast(image, Width, Height);
     }
 
     internal static RgbImage PadToAtLeast(RgbImage image, int width, int height)
     {
-        int w = Math.Max(width, image.Width), h = Math.Max(height, image.Height);
+        int w = Math.Max(width, image.Width),
+            h = Math.Max(height, image.Height);
         var dst = new byte[w * h * 3];
         Array.Fill(dst, (byte)255);
-        int ox = (w - image.Width) / 2, oy = (h - image.Height) / 2;
+        int ox = (w - image.Width) / 2,
+            oy = (h - image.Height) / 2;
         for (int y = 0; y < image.Height; y++)
             Array.Copy(image.Pixels, y * image.Width * 3, dst, ((y + oy) * w + ox) * 3, image.Width * 3);
         return new RgbImage(w, h, dst);

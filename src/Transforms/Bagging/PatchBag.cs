@@ -1,6 +1,7 @@
 namespace Amil.MLNet.Transforms.Bagging;
 
-/// <summary>One image as a bag: flat patch pixels (patch-major, then channel, row, column), the layout that explains them,
+/// <summary>One image as a bag: flat patch pixels (patch-major, then channel, row, column), the layout that explains
+/// them,
 /// and the frame (resize, padding) the layout's coordinates refer to.</summary>
 public sealed record PatchBag(float[] Pixels, BagLayout Layout, ImageFrame Frame)
 {
@@ -8,7 +9,8 @@ public sealed record PatchBag(float[] Pixels, BagLayout Layout, ImageFrame Frame
     public int[] Coordinates()
     {
         var xy = new int[Layout.Count * 2];
-        for (int i = 0; i < Layout.Count; i++) (xy[2 * i], xy[2 * i + 1]) = Layout.Origin(i);
+        for (int i = 0; i < Layout.Count; i++)
+            (xy[2 * i], xy[2 * i + 1]) = Layout.Origin(i);
         return xy;
     }
 }

@@ -6,9 +6,12 @@ using Microsoft.ML.Transforms.Image;
 namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>
-/// Image column (file paths, or encoded image bytes from <c>LoadRawImageBytes</c>) → bag of patches. Writes four columns: <c>{Output}</c> (float vector, N×C×P×P),
-/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>), <c>{Output}Coordinates</c> (int vector, x/y per patch)
-/// and <c>{Output}Frame</c> (int vector, see <see cref="ImageFrame"/>: the resize and padding the coordinates refer to).
+/// Image column (file paths, or encoded image bytes from <c>LoadRawImageBytes</c>) → bag of patches. Writes four
+/// columns: <c>{Output}</c> (float vector, N×C×P×P),
+/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>), <c>{Output}Coordinates</c> (int vector, x/y per
+/// patch)
+/// and <c>{Output}Frame</c> (int vector, see <see cref="ImageFrame"/>: the resize and padding the coordinates refer
+/// to).
 /// Needs no training; <see cref="Fit"/> returns a transformer that saves into model.zip with its settings.
 /// </summary>
 public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
@@ -24,69 +27,107 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
     }
 
     public static string LayoutColumnName(string bagColumnName) => bagColumnName + "Layout";
+
     public static string CoordinatesColumnName(string bagColumnName) => bagColumnName + "Coordinates";
+
     public static string FrameColumnName(string bagColumnName) => bagColumnName + "Frame";
 
     public ITransformer Fit(IDataView input)
     {
         var column = input.Schema.GetColumnOrNull(_options.InputColumnName);
-        if (column is null) throw MissingInput();
+        if (column is null)
+            throw MissingInput();
         return BuildChain(KindOf(column.Value.Type, column.Value.Type.ToString() ?? "")).Fit(input);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var column = inputSchema.FirstOrDefault(c => c.Name == _options.InputColumnName);
-        if (column.Name is null) throw MissingInput();
-        var kind = column.Kind == SchemaShape.Column.VectorKind.Scalar ? KindOf(column.ItemType, $"{column.ItemType}")
-                 : column.ItemType == NumberDataViewType.Byte ? InputKind.Bytes
-                 : throw WrongInput($"a vector of {column.ItemType}");
+        if (column.Name is null)
+            throw MissingInput();
+        var kind =
+            column.Kind == SchemaShape.Column.VectorKind.Scalar ? KindOf(column.ItemType, $"{column.ItemType}")
+            : column.ItemType == NumberDataViewType.Byte ? InputKind.Bytes
+            : throw WrongInput($"a vector of {column.ItemType}");
         return BuildChain(kind).GetOutputSchema(inputSchema);
     }
 
     /// <summary>What the input column holds.</summary>
-    private enum InputKind { Path, Bytes }
-
-    private InputKind KindOf(DataViewType type, string typeName) => type switch
+    private enum InputKind
     {
-        TextDataViewType => InputKind.Path,
-        ImageDataViewType => throw new ArgumentException(
-            $"Patch bagging input column '{_options.InputColumnName}' holds decoded images (ml.Transforms.LoadImages), which a custom " +
-            "mapping cannot read; load the encoded bytes instead: ml.Transforms.LoadRawImageBytes(...), or pass the file paths."),
-        VectorDataViewType { ItemType: var item } when item == NumberDataViewType.Byte => InputKind.Bytes,
-        _ => throw WrongInput(typeName),
-    };
+        Path,
+        Bytes,
+    }
+
+    private InputKind KindOf(DataViewType type, string typeName) =>
+        type switch
+        {
+            TextDataViewType => InputKind.Path,
+            ImageDataViewType => throw new ArgumentException(
+                $"Patch bagging input column '{_options.InputColumnName}' holds decoded images "
+                    + $"(ml.Transforms.LoadImages), which a custom "
+                    + "mapping cannot read; load the encoded bytes instead: ml.Transforms.LoadRawImageBytes(...), "
+                    + "or pass the file paths."
+            ),
+            VectorDataViewType { ItemType: var item } when item == NumberDataViewType.Byte => InputKind.Bytes,
+            _ => throw WrongInput(typeName),
+        };
 
     private ArgumentException MissingInput() =>
-        new($"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text) or encoded image " +
-            "bytes (ml.Transforms.LoadRawImageBytes); it is not in the data.");
+        new(
+            $"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text) or "
+                + $"encoded image "
+                + "bytes (ml.Transforms.LoadRawImageBytes); it is not in the data."
+        );
 
     private ArgumentException WrongInput(string typeName) =>
-        new($"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text) or image bytes, " +
-            $"but it is {typeName}.");
+        new(
+            $"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text) or image "
+                + $"bytes, "
+                + $"but it is {typeName}."
+        );
 
     private IEstimator<ITransformer> BuildChain(InputKind kind)
     {
         string output = _options.OutputColumnName;
         var (inputCopy, mapping) = kind switch
         {
-            InputKind.Bytes => (PatchBaggingBytesMappingFactory.BytesColumn,
-                (IEstimator<ITransformer>)_ml.Transforms.CustomMapping<PatchBaggingBytesMappingFactory.Input, PatchBaggingMappingFactory.Output>(
-                    PatchBaggingBytesMappingFactory.Map, PatchBaggingBytesMappingFactory.ContractName)),
-            _ => (PatchBaggingMappingFactory.PathColumn,
+            InputKind.Bytes => (
+                PatchBaggingBytesMappingFactory.BytesColumn,
+                (IEstimator<ITransformer>)
+                    _ml.Transforms.CustomMapping<
+                        PatchBaggingBytesMappingFactory.Input,
+                        PatchBaggingMappingFactory.Output
+                    >(PatchBaggingBytesMappingFactory.Map, PatchBaggingBytesMappingFactory.ContractName)
+            ),
+            _ => (
+                PatchBaggingMappingFactory.PathColumn,
                 _ml.Transforms.CustomMapping<PatchBaggingMappingFactory.Input, PatchBaggingMappingFactory.Output>(
-                    PatchBaggingMappingFactory.Map, PatchBaggingMappingFactory.ContractName)),
+                    PatchBaggingMappingFactory.Map,
+                    PatchBaggingMappingFactory.ContractName
+                )
+            ),
         };
-        return PersistedState.Attach(_ml, PatchBaggingMappingFactory.StateColumn, PatchBaggingState.Encode(_options))
+        return PersistedState
+            .Attach(_ml, PatchBaggingMappingFactory.StateColumn, PatchBaggingState.Encode(_options))
             .Append(_ml.Transforms.CopyColumns(inputCopy, _options.InputColumnName))
             .Append(mapping)
             .Append(_ml.Transforms.CopyColumns(output, PatchBaggingMappingFactory.BagColumn))
             .Append(_ml.Transforms.CopyColumns(LayoutColumnName(output), PatchBaggingMappingFactory.LayoutColumn))
-            .Append(_ml.Transforms.CopyColumns(CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn))
+            .Append(
+                _ml.Transforms.CopyColumns(CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn)
+            )
             .Append(_ml.Transforms.CopyColumns(FrameColumnName(output), PatchBaggingMappingFactory.FrameColumn))
-            .Append(_ml.Transforms.DropColumns(
-                PersistedState.KeyColumnName, PatchBaggingMappingFactory.StateColumn, inputCopy,
-                PatchBaggingMappingFactory.BagColumn, PatchBaggingMappingFactory.LayoutColumn, PatchBaggingMappingFactory.CoordinatesColumn,
-                PatchBaggingMappingFactory.FrameColumn));
+            .Append(
+                _ml.Transforms.DropColumns(
+                    PersistedState.KeyColumnName,
+                    PatchBaggingMappingFactory.StateColumn,
+                    inputCopy,
+                    PatchBaggingMappingFactory.BagColumn,
+                    PatchBaggingMappingFactory.LayoutColumn,
+                    PatchBaggingMappingFactory.CoordinatesColumn,
+                    PatchBaggingMappingFactory.FrameColumn
+                )
+            );
     }
 }

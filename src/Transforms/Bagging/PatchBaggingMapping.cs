@@ -4,29 +4,46 @@ using Microsoft.ML.Transforms;
 
 namespace Amil.MLNet.Transforms.Bagging;
 
-/// <summary>The row mapping behind <see cref="PatchBaggingEstimator"/>: image path + saved settings → bag columns.</summary>
+/// <summary>The row mapping behind <see cref="PatchBaggingEstimator"/>: image path + saved settings → bag
+/// columns.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggingMappingFactory.Input, PatchBaggingMappingFactory.Output>
+public sealed class PatchBaggingMappingFactory
+    : CustomMappingFactory<PatchBaggingMappingFactory.Input, PatchBaggingMappingFactory.Output>
 {
     public const string ContractName = "Amil.PatchBagging.v1";
-    internal const string PathColumn = "__AmilImagePath", StateColumn = "__AmilBaggingState";
-    internal const string BagColumn = "__AmilBag", LayoutColumn = "__AmilBagLayout", CoordinatesColumn = "__AmilBagCoordinates", FrameColumn = "__AmilBagFrame";
+    internal const string PathColumn = "__AmilImagePath",
+        StateColumn = "__AmilBaggingState";
+    internal const string BagColumn = "__AmilBag",
+        LayoutColumn = "__AmilBagLayout",
+        CoordinatesColumn = "__AmilBagCoordinates",
+        FrameColumn = "__AmilBagFrame";
 
     public sealed class Input
     {
-        [ColumnName(PathColumn)] public string Path { get; set; } = "";
-        [ColumnName(StateColumn)] public float[] State { get; set; } = [];
+        [ColumnName(PathColumn)]
+        public string Path { get; set; } = "";
+
+        [ColumnName(StateColumn)]
+        public float[] State { get; set; } = [];
     }
 
     public sealed class Output
     {
-        [ColumnName(BagColumn)] public float[] Bag { get; set; } = [];
-        [ColumnName(LayoutColumn)] public int[] Layout { get; set; } = [];
-        [ColumnName(CoordinatesColumn)] public int[] Coordinates { get; set; } = [];
-        [ColumnName(FrameColumn)] public int[] Frame { get; set; } = [];
+        [ColumnName(BagColumn)]
+        public float[] Bag { get; set; } = [];
+
+        [ColumnName(LayoutColumn)]
+        public int[] Layout { get; set; } = [];
+
+        [ColumnName(CoordinatesColumn)]
+        public int[] Coordinates { get; set; } = [];
+
+        [ColumnName(FrameColumn)]
+        public int[] Frame { get; set; } = [];
     }
 
-    public static void Map(Input input, Output output) => Fill(output, RgbImageReader.Read(input.Path), input.State, input.Path);
+    public static void Map(Input input, Output output) =>
+        Fill(output, RgbImageReader.Read(input.Path), input.State, input.Path);
 
     public override Action<Input, Output> GetMapping() => Map;
 
@@ -41,7 +58,8 @@ public sealed class PatchBaggingMappingFactory : CustomMappingFactory<PatchBaggi
     }
 }
 
-/// <summary>The row mapping for encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>): bytes + settings → bag columns.</summary>
+/// <summary>The row mapping for encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>): bytes + settings → bag
+/// columns.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class PatchBaggingBytesMappingFactory
     : CustomMappingFactory<PatchBaggingBytesMappingFactory.Input, PatchBaggingMappingFactory.Output>
@@ -51,12 +69,20 @@ public sealed class PatchBaggingBytesMappingFactory
 
     public sealed class Input
     {
-        [ColumnName(BytesColumn)] public byte[] Bytes { get; set; } = [];
-        [ColumnName(PatchBaggingMappingFactory.StateColumn)] public float[] State { get; set; } = [];
+        [ColumnName(BytesColumn)]
+        public byte[] Bytes { get; set; } = [];
+
+        [ColumnName(PatchBaggingMappingFactory.StateColumn)]
+        public float[] State { get; set; } = [];
     }
 
     public static void Map(Input input, PatchBaggingMappingFactory.Output output) =>
-        PatchBaggingMappingFactory.Fill(output, RgbImageReader.Decode(input.Bytes, "image bytes"), input.State, "image bytes");
+        PatchBaggingMappingFactory.Fill(
+            output,
+            RgbImageReader.Decode(input.Bytes, "image bytes"),
+            input.State,
+            "image bytes"
+        );
 
     public override Action<Input, PatchBaggingMappingFactory.Output> GetMapping() => Map;
 }

@@ -3,8 +3,10 @@ namespace Amil.MLNet.Transforms.Bagging;
 /// <summary>What to do with an image smaller than the crop.</summary>
 public enum SmallImagePolicy
 {
-    /// <summary>Stop with an error naming the image (default: a smaller image usually means a wrong dataset or magnification).</summary>
+    /// <summary>Stop with an error naming the image (default: a smaller image usually means a wrong dataset or
+    /// magnification).</summary>
     Error,
+
     /// <summary>Pad symmetrically with white (empty slide) up to the crop size.</summary>
     Pad,
 }
@@ -17,7 +19,8 @@ public sealed class PatchBaggingOptions
     public string InputColumnName { get; set; } = "ImagePath";
 
     /// <summary>Name of the output bag column (flat C×P×P pixels per patch, patches in grid row-major order).
-    /// Two companion columns are written beside it: <c>{name}Layout</c> and <c>{name}Coordinates</c>. Default "Bag".</summary>
+    /// Two companion columns are written beside it: <c>{name}Layout</c> and <c>{name}Coordinates</c>. Default
+    /// "Bag".</summary>
     public string OutputColumnName { get; set; } = "Bag";
 
     /// <summary>Centre-crop height in pixels, after any resize; null = use the whole image. Default 448.</summary>
@@ -29,13 +32,16 @@ public sealed class PatchBaggingOptions
     /// <summary>Side of a square patch in pixels. Default 28.</summary>
     public int PatchSize { get; set; } = 28;
 
-    /// <summary>Step between patch origins in pixels; smaller than <see cref="PatchSize"/> gives overlapping patches. Default 28.</summary>
+    /// <summary>Step between patch origins in pixels; smaller than <see cref="PatchSize"/> gives overlapping patches.
+    /// Default 28.</summary>
     public int Stride { get; set; } = 28;
 
-    /// <summary>Resize every image to this width before cropping; null = keep (default). Set with <see cref="ResizeHeight"/>.</summary>
+    /// <summary>Resize every image to this width before cropping; null = keep (default). Set with <see
+    /// cref="ResizeHeight"/>.</summary>
     public int? ResizeWidth { get; set; }
 
-    /// <summary>Resize every image to this height before cropping; null = keep (default). Set with <see cref="ResizeWidth"/>.</summary>
+    /// <summary>Resize every image to this height before cropping; null = keep (default). Set with <see
+    /// cref="ResizeWidth"/>.</summary>
     public int? ResizeHeight { get; set; }
 
     /// <summary>Pixel value = byte × scale + offset. Default 1/255 (values in [0, 1]).</summary>
@@ -44,23 +50,33 @@ public sealed class PatchBaggingOptions
     /// <summary>Added after scaling. Default 0.</summary>
     public float PixelOffset { get; set; }
 
-    /// <summary>What to do when an image is smaller than the crop. Default <see cref="SmallImagePolicy.Error"/>.</summary>
+    /// <summary>What to do when an image is smaller than the crop. Default <see
+    /// cref="SmallImagePolicy.Error"/>.</summary>
     public SmallImagePolicy SmallImages { get; set; } = SmallImagePolicy.Error;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(InputColumnName)) throw new ArgumentException("InputColumnName must be set.");
-        if (string.IsNullOrWhiteSpace(OutputColumnName)) throw new ArgumentException("OutputColumnName must be set.");
-        if (PatchSize < 1) throw new ArgumentException($"PatchSize must be at least 1 (got {PatchSize}).");
-        if (Stride < 1) throw new ArgumentException($"Stride must be at least 1 (got {Stride}).");
-        if (CropHeight.HasValue != CropWidth.HasValue) throw new ArgumentException("Set both CropHeight and CropWidth, or neither (whole image).");
-        if (CropHeight is < 1 || CropWidth is < 1) throw new ArgumentException($"Crop must be positive (got {CropHeight}x{CropWidth}).");
+        if (string.IsNullOrWhiteSpace(InputColumnName))
+            throw new ArgumentException("InputColumnName must be set.");
+        if (string.IsNullOrWhiteSpace(OutputColumnName))
+            throw new ArgumentException("OutputColumnName must be set.");
+        if (PatchSize < 1)
+            throw new ArgumentException($"PatchSize must be at least 1 (got {PatchSize}).");
+        if (Stride < 1)
+            throw new ArgumentException($"Stride must be at least 1 (got {Stride}).");
+        if (CropHeight.HasValue != CropWidth.HasValue)
+            throw new ArgumentException("Set both CropHeight and CropWidth, or neither (whole image).");
+        if (CropHeight is < 1 || CropWidth is < 1)
+            throw new ArgumentException($"Crop must be positive (got {CropHeight}x{CropWidth}).");
         if (CropHeight < PatchSize || CropWidth < PatchSize)
             throw new ArgumentException($"Crop {CropHeight}x{CropWidth} is smaller than one {PatchSize}px patch.");
-        if (ResizeWidth.HasValue != ResizeHeight.HasValue) throw new ArgumentException("Set both ResizeWidth and ResizeHeight, or neither.");
-        if (ResizeWidth is < 1 || ResizeHeight is < 1) throw new ArgumentException($"Resize must be positive (got {ResizeWidth}x{ResizeHeight}).");
-        if (!float.IsFinite(PixelScale) || !float.IsFinite(PixelOffset)) throw new ArgumentException("PixelScale and PixelOffset must be finite numbers.");
+        if (ResizeWidth.HasValue != ResizeHeight.HasValue)
+            throw new ArgumentException("Set both ResizeWidth and ResizeHeight, or neither.");
+        if (ResizeWidth is < 1 || ResizeHeight is < 1)
+            throw new ArgumentException($"Resize must be positive (got {ResizeWidth}x{ResizeHeight}).");
+        if (!float.IsFinite(PixelScale) || !float.IsFinite(PixelOffset))
+            throw new ArgumentException("PixelScale and PixelOffset must be finite numbers.");
     }
 
     public PatchBaggingOptions Clone() => (PatchBaggingOptions)MemberwiseClone();

@@ -2,15 +2,21 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Transforms.Bagging;
 
-/// <summary>Cuts an image into a grid of square patches: optional resize, centre crop (or pad), then a strided grid.</summary>
+/// <summary>Cuts an image into a grid of square patches: optional resize, centre crop (or pad), then a strided
+/// grid.</summary>
 public static class PatchCutter
 {
     public static PatchBag Cut(RgbImage image, PatchBaggingOptions options, string source = "image")
     {
-        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh && (rw != image.Width || rh != image.Height))
+        if (
+            options.ResizeWidth is int rw
+            && options.ResizeHeight is int rh
+            && (rw != image.Width || rh != image.Height)
+        )
             image = ImageResizer.Resize(image, rw, rh);
 
-        if (SizeProblem(image.Width, image.Height, options) is string problem) throw new ImageReadException(source, problem);
+        if (SizeProblem(image.Width, image.Height, options) is string problem)
+            throw new ImageReadException(source, problem);
         var layout = Layout(image.Width, image.Height, options);
         if (layout.RegionWidth > image.Width || layout.RegionHeight > image.Height)
             image = ImageFrame.PadToAtLeast(image, layout.RegionWidth, layout.RegionHeight);
@@ -18,7 +24,8 @@ public static class PatchCutter
 
         var pixels = new float[layout.Count * layout.PatchLength];
         byte[] src = image.Pixels;
-        float scale = options.PixelScale, offset = options.PixelOffset;
+        float scale = options.PixelScale,
+            offset = options.PixelOffset;
         int plane = p * p;
         for (int n = 0; n < layout.Count; n++)
         {
@@ -29,37 +36,58 @@ public static class PatchCutter
                 int row = ((y0 + y) * image.Width + x0) * 3;
                 for (int x = 0; x < p; x++)
                 {
-                    int s = row + x * 3, d = patchBase + y * p + x;
+                    int s = row + x * 3,
+                        d = patchBase + y * p + x;
                     pixels[d] = src[s] * scale + offset;
                     pixels[d + plane] = src[s + 1] * scale + offset;
                     pixels[d + 2 * plane] = src[s + 2] * scale + offset;
                 }
             }
         }
-        return new PatchBag(pixels, layout, new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height));
+        return new PatchBag(
+            pixels,
+            layout,
+            new ImageFrame(options.ResizeWidth ?? 0, options.ResizeHeight ?? 0, image.Width, image.Height)
+        );
     }
 
     /// <summary>The bag an image of this size (before any resize) gives, without decoding it: grid and analysed region.
     /// Only meaningful when <see cref="SizeProblem"/> is null.</summary>
     public static BagLayout Layout(int width, int height, PatchBaggingOptions options)
     {
-        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh) (width, height) = (rw, rh);
-        int regionW = options.CropWidth ?? width, regionH = options.CropHeight ?? height;
-        int paddedW = Math.Max(width, regionW), paddedH = Math.Max(height, regionH);
-        int p = options.PatchSize, stride = options.Stride;
-        return new BagLayout(3, p, stride, (regionH - p) / stride + 1, (regionW - p) / stride + 1,
-                             (paddedW - regionW) / 2, (paddedH - regionH) / 2, regionW, regionH);
+        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh)
+            (width, height) = (rw, rh);
+        int regionW = options.CropWidth ?? width,
+            regionH = options.CropHeight ?? height;
+        int paddedW = Math.Max(width, regionW),
+            paddedH = Math.Max(height, regionH);
+        int p = options.PatchSize,
+            stride = options.Stride;
+        return new BagLayout(
+            3,
+            p,
+            stride,
+            (regionH - p) / stride + 1,
+            (regionW - p) / stride + 1,
+            (paddedW - regionW) / 2,
+            (paddedH - regionH) / 2,
+            regionW,
+            regionH
+        );
     }
 
     /// <summary>Why an image of this size (before any resize) cannot be cut with these options; null when it can.
     /// Cheap enough to screen a whole dataset from image headers before training starts.</summary>
     public static string? SizeProblem(int width, int height, PatchBaggingOptions options)
     {
-        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh) (width, height) = (rw, rh);
-        int regionW = options.CropWidth ?? width, regionH = options.CropHeight ?? height;
+        if (options.ResizeWidth is int rw && options.ResizeHeight is int rh)
+            (width, height) = (rw, rh);
+        int regionW = options.CropWidth ?? width,
+            regionH = options.CropHeight ?? height;
         if ((regionW > width || regionH > height) && options.SmallImages == SmallImagePolicy.Error)
-            return $"image is {height}x{width} (HxW) but the crop is {regionH}x{regionW} (HxW); " +
-                   "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (--pad-small-images / SmallImages = Pad).";
+            return $"image is {height}x{width} (HxW) but the crop is {regionH}x{regionW} (HxW); "
+                + "use a smaller crop (--crop HxW or --crop none), resize, or pad small images (--pad-small-images "
+                + "/ SmallImages = Pad).";
         if (regionW < options.PatchSize || regionH < options.PatchSize)
             return $"image region {regionW}x{regionH} is smaller than one {options.PatchSize}px patch.";
         return null;

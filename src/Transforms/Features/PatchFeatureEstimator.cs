@@ -6,8 +6,10 @@ using Microsoft.ML.Data;
 namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>
-/// Bag of patches → bag of frozen ResNet18 features (N × 512, patch-major) in <c>{Output}</c>, with the bag's grid copied to
-/// <c>{Output}Layout</c> so a trainer reads features exactly as it reads patches. Needs no training; saves with its settings.
+/// Bag of patches → bag of frozen ResNet18 features (N × 512, patch-major) in <c>{Output}</c>, with the bag's grid
+/// copied to
+/// <c>{Output}Layout</c> so a trainer reads features exactly as it reads patches. Needs no training; saves with its
+/// settings.
 /// </summary>
 public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
 {
@@ -23,34 +25,65 @@ public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
 
     public ITransformer Fit(IDataView input)
     {
-        Check(input.Schema.GetColumnOrNull(_options.InputColumnName) is not null, input.Schema.GetColumnOrNull(PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)) is not null);
+        Check(
+            input.Schema.GetColumnOrNull(_options.InputColumnName) is not null,
+            input.Schema.GetColumnOrNull(PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)) is not null
+        );
         return BuildChain().Fit(input);
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        Check(inputSchema.Any(c => c.Name == _options.InputColumnName), inputSchema.Any(c => c.Name == PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)));
+        Check(
+            inputSchema.Any(c => c.Name == _options.InputColumnName),
+            inputSchema.Any(c => c.Name == PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName))
+        );
         return BuildChain().GetOutputSchema(inputSchema);
     }
 
     private void Check(bool bag, bool layout)
     {
         if (!bag || !layout)
-            throw new ArgumentException($"Patch features need the bag column '{_options.InputColumnName}' and its '{PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)}' " +
-                                        "companion; add ml.Transforms.BagPatches before ExtractPatchFeatures.");
+            throw new ArgumentException(
+                $"Patch features need the bag column '{_options.InputColumnName}' and its "
+                    + $"'{PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)}' "
+                    + "companion; add ml.Transforms.BagPatches before ExtractPatchFeatures."
+            );
     }
 
     private IEstimator<ITransformer> BuildChain()
     {
         string output = _options.OutputColumnName;
-        return PersistedState.Attach(_ml, PatchFeatureMappingFactory.StateColumn, PatchFeatureState.Encode(_options))
+        return PersistedState
+            .Attach(_ml, PatchFeatureMappingFactory.StateColumn, PatchFeatureState.Encode(_options))
             .Append(_ml.Transforms.CopyColumns(PatchFeatureMappingFactory.BagColumn, _options.InputColumnName))
-            .Append(_ml.Transforms.CopyColumns(PatchFeatureMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)))
-            .Append(_ml.Transforms.CustomMapping<PatchFeatureMappingFactory.Input, PatchFeatureMappingFactory.Output>(
-                PatchFeatureMappingFactory.Map, PatchFeatureMappingFactory.ContractName))
+            .Append(
+                _ml.Transforms.CopyColumns(
+                    PatchFeatureMappingFactory.LayoutColumn,
+                    PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)
+                )
+            )
+            .Append(
+                _ml.Transforms.CustomMapping<PatchFeatureMappingFactory.Input, PatchFeatureMappingFactory.Output>(
+                    PatchFeatureMappingFactory.Map,
+                    PatchFeatureMappingFactory.ContractName
+                )
+            )
             .Append(_ml.Transforms.CopyColumns(output, PatchFeatureMappingFactory.FeaturesColumn))
-            .Append(_ml.Transforms.CopyColumns(PatchBaggingEstimator.LayoutColumnName(output), PatchFeatureMappingFactory.LayoutColumn))
-            .Append(_ml.Transforms.DropColumns(PersistedState.KeyColumnName, PatchFeatureMappingFactory.StateColumn, PatchFeatureMappingFactory.BagColumn,
-                                               PatchFeatureMappingFactory.LayoutColumn, PatchFeatureMappingFactory.FeaturesColumn));
+            .Append(
+                _ml.Transforms.CopyColumns(
+                    PatchBaggingEstimator.LayoutColumnName(output),
+                    PatchFeatureMappingFactory.LayoutColumn
+                )
+            )
+            .Append(
+                _ml.Transforms.DropColumns(
+                    PersistedState.KeyColumnName,
+                    PatchFeatureMappingFactory.StateColumn,
+                    PatchFeatureMappingFactory.BagColumn,
+                    PatchFeatureMappingFactory.LayoutColumn,
+                    PatchFeatureMappingFactory.FeaturesColumn
+                )
+            );
     }
 }

@@ -6,23 +6,32 @@ public sealed class PatchFeatureOptions
     /// <summary>Bag column from BagPatches (its <c>{name}Layout</c> companion is read too). Default "Bag".</summary>
     public string InputColumnName { get; set; } = "Bag";
 
-    /// <summary>Output: N × 512 features per image, with a <c>{name}Layout</c> companion (the bag's grid). Default "Features".</summary>
+    /// <summary>Output: N × 512 features per image, with a <c>{name}Layout</c> companion (the bag's grid). Default
+    /// "Features".</summary>
     public string OutputColumnName { get; set; } = "Features";
 
     /// <summary>The pretrained network. Default (and only) "resnet18".</summary>
     public string Extractor { get; set; } = PatchFeatureExtractor.ResNet18;
 
-    /// <summary>Patches per ONNX Runtime call; 1 runs patch by patch. Default 16 (measured faster on 2 cores; see README).</summary>
+    /// <summary>Patches per ONNX Runtime call; 1 runs patch by patch. Default 16 (measured faster on 2 cores; see
+    /// README).</summary>
     public int BatchSize { get; set; } = 16;
 
-    /// <summary>Multiplies bag values back to 0…255: 255 when the bag used the default PixelScale 1/255. Default 255.</summary>
+    /// <summary>Multiplies bag values back to 0…255: 255 when the bag used the default PixelScale 1/255. Default
+    /// 255.</summary>
     public float ToByteScale { get; set; } = 255f;
 
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName)) throw new ArgumentException("Input and output column names must be set.");
-        if (Extractor != PatchFeatureExtractor.ResNet18) throw new ArgumentException($"Unknown feature extractor '{Extractor}'; the available one is {PatchFeatureExtractor.ResNet18}.");
-        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize}).");
-        if (!(ToByteScale > 0)) throw new ArgumentException($"ToByteScale must be positive (got {ToByteScale}).");
+        if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))
+            throw new ArgumentException("Input and output column names must be set.");
+        if (Extractor != PatchFeatureExtractor.ResNet18)
+            throw new ArgumentException(
+                $"Unknown feature extractor '{Extractor}'; the available one is {PatchFeatureExtractor.ResNet18}."
+            );
+        if (BatchSize < 1)
+            throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize}).");
+        if (!(ToByteScale > 0))
+            throw new ArgumentException($"ToByteScale must be positive (got {ToByteScale}).");
     }
 }

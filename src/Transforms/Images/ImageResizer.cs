@@ -8,9 +8,14 @@ public static class ImageResizer
     public static RgbImage Resize(RgbImage image, int width, int height)
     {
         using var src = SkiaPixels.ToBitmap(image);
-        using var dst = src.Resize(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul),
-                                   new SKSamplingOptions(SKCubicResampler.Mitchell))
-                        ?? throw new InvalidOperationException($"Could not resize a {image.Width}x{image.Height} image to {width}x{height}.");
+        using var dst =
+            src.Resize(
+                new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul),
+                new SKSamplingOptions(SKCubicResampler.Mitchell)
+            )
+            ?? throw new InvalidOperationException(
+                $"Could not resize a {image.Width}x{image.Height} image to {width}x{height}."
+            );
         return SkiaPixels.FromRgba(width, height, dst.GetPixelSpan());
     }
 }

@@ -5,9 +5,13 @@ public sealed class RgbImage
 {
     public RgbImage(int width, int height, byte[] pixels)
     {
-        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), "Image size must be positive.");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), "Image size must be positive.");
         if (pixels.Length != width * height * 3)
-            throw new ArgumentException($"Expected {width * height * 3} bytes for a {width}x{height} RGB image, got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException(
+                $"Expected {width * height * 3} bytes for a {width}x{height} RGB image, got {pixels.Length}.",
+                nameof(pixels)
+            );
         Width = width;
         Height = height;
         Pixels = pixels;

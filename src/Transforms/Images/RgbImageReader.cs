@@ -2,13 +2,15 @@ using SkiaSharp;
 
 namespace Amil.MLNet.Transforms.Images;
 
-/// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and alpha are flattened to 8-bit RGB.
+/// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and
+/// alpha are flattened to 8-bit RGB.
 /// The format is recognised from the file's bytes, not its extension.</summary>
 public static class RgbImageReader
 {
     public static RgbImage Read(string path)
     {
-        if (IsTiff(path)) return TiffCodec.Read(path);
+        if (IsTiff(path))
+            return TiffCodec.Read(path);
         using var codec = OpenCodec(path);
         return Decode(codec, path);
     }
@@ -17,11 +19,17 @@ public static class RgbImageReader
     /// <paramref name="name"/> names it in messages.</summary>
     public static RgbImage Decode(byte[] bytes, string name = "image")
     {
-        if (bytes.Length == 0) throw new ImageReadException(name, "no image data (0 bytes).");
-        if (TiffCodec.IsTiff(bytes)) return TiffCodec.Decode(bytes, name);
+        if (bytes.Length == 0)
+            throw new ImageReadException(name, "no image data (0 bytes).");
+        if (TiffCodec.IsTiff(bytes))
+            return TiffCodec.Decode(bytes, name);
         using var stream = new SKMemoryStream(bytes);
-        using var codec = SKCodec.Create(stream, out var result) ?? throw new ImageReadException(name,
-            $"not a readable image ({result}); the data may be corrupt, truncated or not an image at all.");
+        using var codec =
+            SKCodec.Create(stream, out var result)
+            ?? throw new ImageReadException(
+                name,
+                $"not a readable image ({result}); the data may be corrupt, truncated or not an image at all."
+            );
         return Decode(codec, name);
     }
 
@@ -34,27 +42,36 @@ public static class RgbImageReader
         if (status is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
             throw new ImageReadException(path, $"could not decode pixels ({status}); the file may be corrupt.");
         if (status == SKCodecResult.IncompleteInput)
-            throw new ImageReadException(path, "file is truncated (incomplete image data); re-copy it from the source.");
+            throw new ImageReadException(
+                path,
+                "file is truncated (incomplete image data); re-copy it from the source."
+            );
         return SkiaPixels.FromRgba(bitmap.Width, bitmap.Height, bitmap.GetPixelSpan());
     }
 
-    /// <summary>Width and height from the file header, without decoding pixels (cheap: used to screen whole datasets).</summary>
+    /// <summary>Width and height from the file header, without decoding pixels (cheap: used to screen whole
+    /// datasets).</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
-        if (IsTiff(path)) return TiffCodec.ReadSize(path);
+        if (IsTiff(path))
+            return TiffCodec.ReadSize(path);
         using var codec = OpenCodec(path);
         return (codec.Info.Width, codec.Info.Height);
     }
 
-    /// <summary>Largest image decoded whole (2^28 pixels, e.g. 16384×16384): beyond it one image's buffers outgrow .NET arrays
+    /// <summary>Largest image decoded whole (2^28 pixels, e.g. 16384×16384): beyond it one image's buffers outgrow .NET
+    /// arrays
     /// (and a corrupt header often claims such sizes).</summary>
     public const long MaxPixels = 1L << 28;
 
     internal static void CheckDecodable(string path, int width, int height)
     {
         if ((long)width * height > MaxPixels)
-            throw new ImageReadException(path, $"image is {height}x{width} (HxW), over the {MaxPixels:N0} pixels decoded whole; " +
-                                               "downscale it first (whole-slide images need a tiled reader).");
+            throw new ImageReadException(
+                path,
+                $"image is {height}x{width} (HxW), over the {MaxPixels:N0} pixels decoded whole; "
+                    + "downscale it first (whole-slide images need a tiled reader)."
+            );
     }
 
     private static bool IsTiff(string path)
@@ -67,12 +84,19 @@ public static class RgbImageReader
 
     private static void CheckFile(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new ImageReadException("(empty path)", "no image path was given.");
-        if (!File.Exists(path)) throw new ImageReadException(path, "file not found; check the path or the dataset root.");
-        if (new FileInfo(path).Length == 0) throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ImageReadException("(empty path)", "no image path was given.");
+        if (!File.Exists(path))
+            throw new ImageReadException(path, "file not found; check the path or the dataset root.");
+        if (new FileInfo(path).Length == 0)
+            throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
     }
 
     private static SKCodec OpenCodec(string path) =>
-        SKCodec.Create(path, out var result) ?? throw new ImageReadException(path,
-            $"not a readable image ({result}); the file may be corrupt, truncated or not an image at all (supported: PNG, JPEG, TIFF, BMP, WebP, GIF).");
+        SKCodec.Create(path, out var result)
+        ?? throw new ImageReadException(
+            path,
+            $"not a readable image ({result}); the file may be corrupt, truncated or not an image at all "
+                + $"(supported: PNG, JPEG, TIFF, BMP, WebP, GIF)."
+        );
 }

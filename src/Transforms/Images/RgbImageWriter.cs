@@ -2,13 +2,16 @@ using SkiaSharp;
 
 namespace Amil.MLNet.Transforms.Images;
 
-/// <summary>Writes <see cref="RgbImage"/>s as PNG or TIFF, atomically (written beside, then renamed over), so no half-written image is left.</summary>
+/// <summary>Writes <see cref="RgbImage"/>s as PNG or TIFF, atomically (written beside, then renamed over), so no
+/// half-written image is left.</summary>
 public static class RgbImageWriter
 {
-    public static void WritePng(string path, RgbImage image) => Atomic(path, temp => File.WriteAllBytes(temp, Encode(image, SKEncodedImageFormat.Png, 100)));
+    public static void WritePng(string path, RgbImage image) =>
+        Atomic(path, temp => File.WriteAllBytes(temp, Encode(image, SKEncodedImageFormat.Png, 100)));
 
     /// <summary>JPEG bytes (for embedding previews in reports).</summary>
-    public static byte[] EncodeJpeg(RgbImage image, int quality = 85) => Encode(image, SKEncodedImageFormat.Jpeg, quality);
+    public static byte[] EncodeJpeg(RgbImage image, int quality = 85) =>
+        Encode(image, SKEncodedImageFormat.Jpeg, quality);
 
     private static byte[] Encode(RgbImage image, SKEncodedImageFormat format, int quality)
     {

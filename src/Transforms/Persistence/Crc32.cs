@@ -11,7 +11,8 @@ internal sealed class Crc32
     public void Append(ReadOnlySpan<byte> data)
     {
         uint state = _state;
-        foreach (byte b in data) state = Table[(state ^ b) & 0xFF] ^ (state >> 8);
+        foreach (byte b in data)
+            state = Table[(state ^ b) & 0xFF] ^ (state >> 8);
         _state = state;
     }
 
@@ -21,7 +22,8 @@ internal sealed class Crc32
         for (uint n = 0; n < 256; n++)
         {
             uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
             table[n] = c;
         }
         return table;

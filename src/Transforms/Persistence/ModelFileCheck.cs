@@ -13,12 +13,20 @@ public static class ModelFileCheck
     public static void Verify(string path)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: model file not found; pass the model.zip written by train (runs/<name>/model.zip).", path);
+            throw new FileNotFoundException(
+                $"{path}: model file not found; pass the model.zip written by train (runs/<name>/model.zip).",
+                path
+            );
         ZipArchive archive;
-        try { archive = ZipFile.OpenRead(path); }
+        try
+        {
+            archive = ZipFile.OpenRead(path);
+        }
         catch (InvalidDataException)
         {
-            throw new InvalidDataException($"{path}: not a model file (it is not a zip archive); pass the model.zip written by train.");
+            throw new InvalidDataException(
+                $"{path}: not a model file (it is not a zip archive); pass the model.zip written by train."
+            );
         }
         using (archive)
         {
@@ -30,11 +38,16 @@ public static class ModelFileCheck
                 {
                     using var stream = entry.Open();
                     var checksum = new Crc32();
-                    for (int read; (read = stream.Read(buffer)) > 0;) checksum.Append(buffer.AsSpan(0, read));
+                    for (int read; (read = stream.Read(buffer)) > 0; )
+                        checksum.Append(buffer.AsSpan(0, read));
                     crc = checksum.Value;
                 }
-                catch (InvalidDataException e) { throw Damaged(path, entry.FullName, e.Message); }
-                if (crc != entry.Crc32) throw Damaged(path, entry.FullName, "its CRC-32 does not match");
+                catch (InvalidDataException e)
+                {
+                    throw Damaged(path, entry.FullName, e.Message);
+                }
+                if (crc != entry.Crc32)
+                    throw Damaged(path, entry.FullName, "its CRC-32 does not match");
             }
         }
     }

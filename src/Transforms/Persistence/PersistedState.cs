@@ -14,9 +14,18 @@ public static class PersistedState
     internal const string KeyValue = "state";
 
     public static IEstimator<ITransformer> Attach(MLContext ml, string stateColumnName, float[] state) =>
-        ml.Transforms.CustomMapping<NoColumns, StateKeyRow>(StateKeyMappingFactory.Map, StateKeyMappingFactory.ContractName)
-          .Append(ml.Transforms.Conversion.MapValue(stateColumnName,
-                  new[] { new KeyValuePair<string, float[]>(KeyValue, state) }, KeyColumnName));
+        ml
+            .Transforms.CustomMapping<NoColumns, StateKeyRow>(
+                StateKeyMappingFactory.Map,
+                StateKeyMappingFactory.ContractName
+            )
+            .Append(
+                ml.Transforms.Conversion.MapValue(
+                    stateColumnName,
+                    new[] { new KeyValuePair<string, float[]>(KeyValue, state) },
+                    KeyColumnName
+                )
+            );
 
     public sealed class NoColumns { }
 
@@ -32,7 +41,8 @@ public sealed class StateKeyMappingFactory : CustomMappingFactory<PersistedState
 {
     public const string ContractName = "Amil.StateKey.v1";
 
-    public static void Map(PersistedState.NoColumns input, PersistedState.StateKeyRow output) => output.Key = PersistedState.KeyValue;
+    public static void Map(PersistedState.NoColumns input, PersistedState.StateKeyRow output) =>
+        output.Key = PersistedState.KeyValue;
 
     public override Action<PersistedState.NoColumns, PersistedState.StateKeyRow> GetMapping() => Map;
 }

@@ -19,16 +19,22 @@ public static class StateBlob
         return blob;
     }
 
-    /// <summary>Checks the header and returns the payload; throws with a clear message for a foreign or newer blob.</summary>
+    /// <summary>Checks the header and returns the payload; throws with a clear message for a foreign or newer
+    /// blob.</summary>
     public static ReadOnlySpan<float> Open(ReadOnlySpan<float> blob, StateKind kind, int maxVersion, out int version)
     {
         if (blob.Length < HeaderLength || blob[0] != Magic)
-            throw new InvalidDataException("The model holds no Amil.MLNet state where one was expected; was it saved by Amil.MLNet?");
+            throw new InvalidDataException(
+                "The model holds no Amil.MLNet state where one was expected; was it saved by Amil.MLNet?"
+            );
         if (blob[1] != (float)kind)
             throw new InvalidDataException($"The model's state is a {(StateKind)(int)blob[1]}, expected a {kind}.");
         version = (int)blob[2];
         if (version > maxVersion)
-            throw new InvalidDataException($"The model's {kind} state is format version {version}; this Amil.MLNet reads up to {maxVersion}. Update Amil.MLNet.");
+            throw new InvalidDataException(
+                $"The model's {kind} state is format version {version}; this Amil.MLNet reads up to {maxVersion}. "
+                    + $"Update Amil.MLNet."
+            );
         return blob[HeaderLength..];
     }
 }
