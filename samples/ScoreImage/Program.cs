@@ -1,49 +1,44 @@
-// Scores one image with a saved Amil.MLNet model using nothing but ML.NET's own API
-// plus one registration call. Prints JSON: class probabilities and per-patch attention.
+// Scores one image with a saved Amil.MLNet model (any kind: Attention-MIL on patches or features, or the CNN baseline)
+// through the library's scoring facade, and prints JSON: the class probabilities and the per-patch map.
 using System.Text.Json;
 using Amil.MLNet.Trainers;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 if (args.Length != 2)
 {
-    Console.Error.WriteLine("usage: ScoreImage <model.zip> <image.png>");
+    Console.Error.WriteLine("usage: ScoreImage <model.zip> <image>");
     return 1;
 }
 
-var ml = new MLContext();
-ml.RegisterAmilComponents(); // lets ml.Model.Load rebuild our stages
-ITransformer model = ml.Model.Load(args[0], out _);
-
-var input = ml.Data.LoadFromEnumerable(new[] { new ImageInput { ImagePath = Path.GetFullPath(args[1]) } });
-var output = model.Transform(input);
-
-VBuffer<ReadOnlyMemory<char>> classNames = default;
-output.Schema["PredictedLabel"].GetKeyValues(ref classNames);
-var row = ml.Data.CreateEnumerable<ScoredImage>(output, reuseRowObject: false).Single();
+AmilModel model;
+ScoredImage scored;
+try
+{
+    model = AmilModel.Load(args[0]); // checks the file, registers the components, loads with ML.NET
+    scored = model.Score([Path.GetFullPath(args[1])]).Single();
+}
+catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
 
 var result = new
 {
-    path = row.ImagePath,
-    predicted = classNames.GetValues()[(int)row.PredictedLabel - 1].ToString(),
-    probabilities = classNames
-        .DenseValues()
-        .Select((name, i) => (name.ToString(), row.Score[i]))
-        .ToDictionary(p => p.Item1, p => p.Item2),
-    attention = row.Attention,
+    path = scored.Path,
+    predicted = model.ClassNames[scored.PredictedIndex],
+    probabilities = model
+        .ClassNames.Select((name, i) => (name, p: scored.Probabilities[i]))
+        .ToDictionary(x => x.name, x => x.p),
+    map_kind = scored.MapKind.Name(),
+    map = scored.Map,
+    patches = Enumerable
+        .Range(0, scored.Map.Length)
+        .Select(i => new
+        {
+            x = scored.Coordinates[2 * i],
+            y = scored.Coordinates[2 * i + 1],
+            size = scored.PatchSize,
+        }),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));
 return 0;
-
-internal sealed class ImageInput
-{
-    public string ImagePath { get; set; } = "";
-}
-
-internal sealed class ScoredImage
-{
-    public string ImagePath { get; set; } = "";
-    public float[] Score { get; set; } = [];
-    public uint PredictedLabel { get; set; }
-    public float[] Attention { get; set; } = [];
-}

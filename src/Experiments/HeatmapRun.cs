@@ -36,7 +36,7 @@ public static class HeatmapRun
         var colormap = Colormap.Parse(settings.Colormap);
         var model = AmilModel.Load(modelPath);
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
-        if (gradCam is not null && gradCam.MapKind != "gradcam")
+        if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
                     + $"train --baseline cnn."
@@ -58,14 +58,15 @@ public static class HeatmapRun
             var image = scored.Prepare(RgbImageReader.Read(scored.Path));
             string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null)
                 .Replace(Path.DirectorySeparatorChar, '_');
-            var map = scored.PatchMap.Normalized(settings.Normalization);
+            var map = scored.PatchMap().Normalized(settings.Normalization);
             var shown = new List<PatchMap> { map };
+            string kind = model.MapKind.Name();
             var maps = new Dictionary<string, string>
             {
-                [model.MapKind] = Write(outDirectory, $"{stem}.{model.MapKind}.png", HeatmapRenderer.Grey(map)),
-                [model.MapKind + "_weighted"] = Write(
+                [kind] = Write(outDirectory, $"{stem}.{kind}.png", HeatmapRenderer.Grey(map)),
+                [kind + "_weighted"] = Write(
                     outDirectory,
-                    $"{stem}.{model.MapKind}-weighted.png",
+                    $"{stem}.{kind}-weighted.png",
                     HeatmapRenderer.Weighted(image, map.Normalized(MapNormalization.Max))
                 ),
             };
@@ -73,9 +74,10 @@ public static class HeatmapRun
             if (second is not null && second.MoveNext())
             {
                 var other = second.Current;
-                var otherMap = other.PatchMap.Normalized(settings.Normalization);
+                var otherMap = other.PatchMap().Normalized(settings.Normalization);
                 shown.Add(otherMap);
-                maps["gradcam"] = Write(outDirectory, $"{stem}.gradcam.png", HeatmapRenderer.Grey(otherMap));
+                string gradCamKind = MapKind.GradCam.Name();
+                maps[gradCamKind] = Write(outDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
                 gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
             }
             var panel = Write(

@@ -7,9 +7,3 @@ public sealed class ImageRow
     public string Label { get; set; } = "";
     public string Patient { get; set; } = "";
 }
-
-/// <summary>The scoring input of a saved model: only the image path.</summary>
-public sealed class ImageInput
-{
-    public string ImagePath { get; set; } = "";
-}

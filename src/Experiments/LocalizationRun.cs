@@ -42,28 +42,30 @@ public static class LocalizationRun
             .ToList();
         if (models.Count == 2 && models[0].Model.MapKind == models[1].Model.MapKind)
             throw new ArgumentException(
-                $"--model and --gradcam-model are both {models[0].Model.MapKind} models; pass an Attention-MIL "
+                $"--model and --gradcam-model are both {models[0].Model.MapKind.Name()} models; pass an Attention-MIL "
                     + $"model and a CNN baseline (train --baseline cnn)."
             );
 
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
         var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
-        var blocks = new Dictionary<string, LocalizationBlock>();
+        var blocks = new Dictionary<MapKind, LocalizationBlock>();
         foreach (var (path, model) in models)
         {
             log(
-                $"Localizing with {path} ({model.MapKind}) on {images.Count} {(allImages ? "" : "test ")}images "
+                $"Localizing with {path} ({model.MapKind.Name()}) on {images.Count} {(allImages ? "" : "test ")}images "
                     + $"with masks…"
             );
             blocks[model.MapKind] = LocalizationBlock.From(
                 Localizing.Evaluate(model, images, normalization, tumourClasses)
             );
         }
-        var perClass = blocks.Where(b => b.Value.PerClass is not null).ToDictionary(b => b.Key, b => b.Value.PerClass!);
+        var perClass = blocks
+            .Where(b => b.Value.PerClass is not null)
+            .ToDictionary(b => b.Key.Name(), b => b.Value.PerClass!);
         var report = new Report(
-            blocks.GetValueOrDefault("attention")?.Scores,
-            blocks.GetValueOrDefault("gradcam")?.Scores,
+            blocks.GetValueOrDefault(MapKind.Attention)?.Scores,
+            blocks.GetValueOrDefault(MapKind.GradCam)?.Scores,
             images.Count,
             entry.Name,
             allImages ? "all" : "test",

@@ -44,7 +44,7 @@ public static class Localizing
             float weight = classIndices is null
                 ? 1f
                 : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
-            evaluator.Add(image.PatchMap, Mask(record.MaskPath, image), record.Label, weight);
+            evaluator.Add(image.PatchMap(), Mask(record.MaskPath, image), record.Label, weight);
         }
         return evaluator;
     }

@@ -92,7 +92,7 @@ public static class PredictionRun
                 (a, i) => new PatchValue(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, a)
             )
             .ToList();
-        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, s.MapKind, patches);
+        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, s.MapKind.Name(), patches);
     }
 
     public static IReadOnlyList<string> ListImages(string input)

@@ -151,11 +151,12 @@ public class AttentionMilModelTests(TrainedRunFixture run)
                     BitConverter.SingleToInt32Bits(probabilities.GetProperty(run.Model.ClassNames[c]).GetSingle())
                 );
             var attention = doc
-                .RootElement.GetProperty("attention")
+                .RootElement.GetProperty("map")
                 .EnumerateArray()
                 .Select(a => BitConverter.SingleToInt32Bits(a.GetSingle()))
                 .ToArray();
             Assert.Equal(expected.Map.Select(BitConverter.SingleToInt32Bits).ToArray(), attention);
+            Assert.Equal("attention", doc.RootElement.GetProperty("map_kind").GetString());
         }
     }
 
@@ -173,7 +174,7 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         );
     }
 
-    private static string RunSample(string model, string image)
+    internal static string RunSample(string model, string image)
     {
         var (exit, stdout, stderr) = RunBuilt(Path.Combine("samples", "ScoreImage"), "ScoreImage.dll", model, image);
         Assert.True(exit == 0, $"ScoreImage failed: {stderr}");

@@ -41,10 +41,18 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     public void LocalizeWritesBothMethodsScoresForTestImagesWithMasks()
     {
         var cnn = AmilModel.Load(CnnModel());
-        Assert.Equal("gradcam", cnn.MapKind);
+        Assert.Equal(MapKind.GradCam, cnn.MapKind);
         var scored = cnn.Score(run.SomeImages(1)).Single();
         Assert.Equal(64, scored.Map.Length);
         Assert.All(scored.Map, v => Assert.True(v >= 0));
+        // The sample app scores this model kind through the same facade, in its own process.
+        using (
+            var sample = System.Text.Json.JsonDocument.Parse(AttentionMilModelTests.RunSample(CnnModel(), scored.Path))
+        )
+        {
+            Assert.Equal("gradcam", sample.RootElement.GetProperty("map_kind").GetString());
+            Assert.Equal(scored.Map, sample.RootElement.GetProperty("map").EnumerateArray().Select(v => v.GetSingle()));
+        }
 
         var outDir = Path.Combine(run.Directory, "localize");
         var report = LocalizationRun.Run(

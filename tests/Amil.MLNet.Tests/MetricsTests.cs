@@ -13,7 +13,7 @@ public class MetricsTests
             [1f],
             [0, 0],
             new Amil.MLNet.Transforms.Bagging.BagLayout(3, 28, 28, 1, 1, 0, 0, 28, 28),
-            "attention"
+            MapKind.Attention
         );
 
     [Fact]

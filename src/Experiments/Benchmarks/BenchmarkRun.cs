@@ -83,7 +83,7 @@ public static class BenchmarkRun
         {
             var overlay = HeatmapRenderer.Overlay(
                 scored.Prepare(RgbImageReader.Read(scored.Path)),
-                scored.PatchMap.Normalized(MapNormalization.MinMax),
+                scored.PatchMap().Normalized(MapNormalization.MinMax),
                 Colormap.Jet
             );
             GC.KeepAlive(overlay);

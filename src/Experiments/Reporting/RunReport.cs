@@ -34,7 +34,7 @@ public static class RunReport
     {
         var model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
-        if (gradCam is not null && gradCam.MapKind != "gradcam")
+        if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."
             );
@@ -72,7 +72,7 @@ public static class RunReport
             <h1>Run {{Enc(Path.GetFileName(runDir))}}</h1>
             <p class="sub">{{Enc(runDir)}} — classes {{Enc(
                 string.Join(", ", model.ClassNames)
-            )}} — {{model.MapKind}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
+            )}} — {{model.MapKind.Name()}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
             """
         );
 
@@ -207,7 +207,7 @@ public static class RunReport
         AmilModel? gradCam
     )
     {
-        string mapKind = model.MapKind;
+        string mapKind = model.MapKind.Name();
         var withMasks = images.Where(i => i.Record.MaskPath is not null).ToList();
         if (withMasks.Count == 0)
             return;
@@ -223,7 +223,7 @@ public static class RunReport
         if (gradCam is not null)
             methods.Add(
                 (
-                    "gradcam",
+                    MapKind.GradCam.Name(),
                     Localizing
                         .Evaluate(
                             gradCam.ClassNames,
@@ -262,7 +262,7 @@ public static class RunReport
         var worst = ordered.Take(GalleryEach).ToList();
         var best = ordered.AsEnumerable().Reverse().Where(i => !worst.Contains(i)).Take(GalleryEach).ToList();
         html.Append("<h2>Gallery</h2><p>Analysed region | ")
-            .Append(model.MapKind)
+            .Append(model.MapKind.Name())
             .Append(" overlay")
             .Append(gradCam is null ? "" : " | Grad-CAM overlay (CNN baseline)")
             .Append(" — maps min–max normalised per image, jet colormap.</p>");
@@ -280,7 +280,7 @@ public static class RunReport
                 var rgb = image.Scored.Prepare(RgbImageReader.Read(image.Record.Path));
                 var maps = new[] { image.Scored, image.GradCam }
                     .OfType<ScoredImage>()
-                    .Select(s => s.PatchMap.Normalized(MapNormalization.MinMax))
+                    .Select(s => s.PatchMap().Normalized(MapNormalization.MinMax))
                     .ToList();
                 var panel = HeatmapRenderer.ComparisonPanel(rgb, maps, Colormap.Jet);
                 var small = ImageResizer.Resize(panel, Math.Max(1, panel.Width / 2), Math.Max(1, panel.Height / 2));

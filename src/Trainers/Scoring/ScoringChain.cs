@@ -17,8 +17,7 @@ internal static class ScoringChain
         GradCamColumn = "GradCam";
 
     /// <summary>The output column holding a model's per-patch localization map.</summary>
-    public static string MapColumn(Networks.NetworkArchitecture architecture) =>
-        architecture == Networks.NetworkArchitecture.CnnBaseline ? GradCamColumn : AttentionColumn;
+    public static string MapColumn(Networks.NetworkArchitecture architecture) => architecture.Map().ColumnName();
 
     private const string PredictedNameColumn = "__AmilPredictedName";
 

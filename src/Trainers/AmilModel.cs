@@ -1,12 +1,11 @@
-using Amil.MLNet.Trainers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Trainers;
 
 /// <summary>One scored image: prediction, probabilities, and the localization map (one value per patch, grid order)
 /// with the grid that places it on the image.</summary>
-/// <param name="MapKind">"attention" (Attention-MIL) or "gradcam" (the CNN baseline).</param>
+/// <param name="MapKind">Attention (Attention-MIL) or Grad-CAM (the CNN baseline).</param>
 public sealed record ScoredImage(
     string Path,
     int PredictedIndex,
@@ -14,13 +13,10 @@ public sealed record ScoredImage(
     float[] Map,
     int[] Coordinates,
     Transforms.Bagging.BagLayout Layout,
-    string MapKind
+    MapKind MapKind
 )
 {
     public int PatchSize => Layout.PatchSize;
-
-    /// <summary>The map on its patch grid.</summary>
-    public Localization.Heatmaps.PatchMap PatchMap => new(Map, Layout);
 
     /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were
     /// recorded (no resize).</summary>
@@ -31,7 +27,9 @@ public sealed record ScoredImage(
     public Transforms.Images.RgbImage Prepare(Transforms.Images.RgbImage image) => Frame?.Apply(image) ?? image;
 }
 
-/// <summary>A saved model.zip (image path → bag → Attention-MIL or the CNN baseline) loaded for scoring.</summary>
+/// <summary>A saved model.zip (image path → bag → Attention-MIL or the CNN baseline) loaded for scoring: the one
+/// call an app needs to score images and get their maps, for every model kind. Wraps <c>ml.Model.Load</c> with an
+/// integrity check (zip CRCs, network checksum) and clear errors for files that are not Amil.MLNet models.</summary>
 public sealed class AmilModel
 {
     private readonly MLContext _ml;
@@ -48,9 +46,9 @@ public sealed class AmilModel
                     $"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → "
                         + $"BagPatches → AttentionMil)."
                 );
-        _mapColumn =
-            schema.GetColumnOrNull("Attention") is not null ? "Attention"
-            : schema.GetColumnOrNull("GradCam") is not null ? "GradCam"
+        MapKind =
+            schema.GetColumnOrNull(MapKind.Attention.ColumnName()) is not null ? MapKind.Attention
+            : schema.GetColumnOrNull(MapKind.GradCam.ColumnName()) is not null ? MapKind.GradCam
             : throw new InvalidDataException(
                 "The model has neither an 'Attention' nor a 'GradCam' output; it is not an Amil.MLNet image model."
             );
@@ -59,12 +57,10 @@ public sealed class AmilModel
         ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
-    private readonly string _mapColumn;
-
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>"attention" for Attention-MIL, "gradcam" for the CNN baseline.</summary>
-    public string MapKind => _mapColumn == "GradCam" ? "gradcam" : "attention";
+    /// <summary>Attention for Attention-MIL, Grad-CAM for the CNN baseline.</summary>
+    public MapKind MapKind { get; }
     public ITransformer Transformer => _model;
 
     public static AmilModel Load(string path)
@@ -118,7 +114,7 @@ public sealed class AmilModel
     {
         var data = _ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImageInput { ImagePath = p }));
         var scored = _model.Transform(data);
-        scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), _mapColumn).Fit(scored).Transform(scored);
+        scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), MapKind.ColumnName()).Fit(scored).Transform(scored);
         bool hasFrame = scored.Schema.GetColumnOrNull("BagFrame") is not null;
         if (!hasFrame)
             // placeholder, ignored
@@ -154,4 +150,10 @@ public sealed class AmilModel
         public int[] BagLayout { get; set; } = [];
         public int[] BagFrame { get; set; } = [];
     }
+}
+
+/// <summary>The scoring input of a saved model: only the image path.</summary>
+public sealed class ImageInput
+{
+    public string ImagePath { get; set; } = "";
 }
