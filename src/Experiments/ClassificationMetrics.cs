@@ -68,7 +68,10 @@ public sealed record ClassificationMetrics(
             });
         double? auc =
             classCount == 2
-                ? RocAuc(scored.Select(s => (double)s.Probabilities[1]).ToList(), truth.Select(t => t == 1).ToList())
+                ? Localization.Metrics.RankMetrics.Auroc(
+                    scored.Select(s => (double)s.Probabilities[1]).ToList(),
+                    truth.Select(t => t == 1).ToList()
+                )
                 : null;
 
         double? patientAccuracy = null;
@@ -95,29 +98,6 @@ public sealed record ClassificationMetrics(
             patientAccuracy,
             patientCount
         );
-    }
-
-    /// <summary>Area under the ROC curve (Mann–Whitney U, ties count half); null when one class is absent.</summary>
-    public static double? RocAuc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
-    {
-        int pos = positive.Count(p => p),
-            neg = positive.Count - pos;
-        if (pos == 0 || neg == 0)
-            return null;
-        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
-        double rankSum = 0;
-        for (int i = 0; i < order.Length; )
-        {
-            int j = i;
-            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]])
-                j++;
-            double rank = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++)
-                if (positive[order[k]])
-                    rankSum += rank;
-            i = j + 1;
-        }
-        return (rankSum - pos * (pos + 1) / 2.0) / ((double)pos * neg);
     }
 
     private sealed class EvalRow

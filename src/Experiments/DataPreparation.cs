@@ -13,7 +13,7 @@ public static class DataPreparation
         var resize = CropSpec.Parse(settings.Resize ?? patches.Resize, "Resize");
         // Frozen ImageNet features suit 224 px patches (the network's input size), tiled without overlap unless told
         // otherwise.
-        bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
+        bool featureMode = settings.OnFeatures;
         int size =
             settings.PatchSize ?? (featureMode ? Transforms.Features.PatchFeatureExtractor.InputSize : patches.Size);
         var options = new PatchBaggingOptions

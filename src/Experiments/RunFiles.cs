@@ -13,6 +13,7 @@ public static class RunFiles
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
     };
 
     public static void WriteJson<T>(string path, T value) =>

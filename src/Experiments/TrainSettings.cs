@@ -35,13 +35,15 @@ public sealed record TrainSettings
     /// count them.</summary>
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
 
-    /// <summary>Train the whole-image CNN baseline (Grad-CAM maps) instead of Attention-MIL, on the same data and
-    /// split.</summary>
-    public bool CnnBaseline { get; init; }
+    /// <summary>The model to train: Attention-MIL with a LeNet encoder trained end to end (default), Attention-MIL on
+    /// frozen, cached ResNet18 features (only the attention head trains), or the whole-image CNN baseline (Grad-CAM
+    /// maps), on the same data and split.</summary>
+    public Trainers.Networks.NetworkArchitecture Network { get; init; } =
+        Trainers.Networks.NetworkArchitecture.AttentionMil;
 
-    /// <summary>Patch encoder: "lenet" (trained end to end, default) or "resnet18" (frozen ImageNet features, cached;
-    /// only the attention head trains).</summary>
-    public string Encoder { get; init; } = "lenet";
+    /// <summary>Whether the model reads frozen ResNet18 patch features.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool OnFeatures => Network == Trainers.Networks.NetworkArchitecture.FeatureAttentionMil;
 
     /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
     public string? FeatureCacheFolder { get; init; }

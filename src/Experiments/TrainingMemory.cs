@@ -13,10 +13,10 @@ public static class TrainingMemory
     public static long BytesPerPatch(TrainSettings settings, PatchBaggingOptions bagging)
     {
         long area = (long)bagging.PatchSize * bagging.PatchSize;
-        if (settings.CnnBaseline)
+        if (settings.Network == Trainers.Networks.NetworkArchitecture.CnnBaseline)
             return 23_000 * area / Math.Max(1, settings.CnnInputScale * settings.CnnInputScale);
         // Frozen features: the bag's pixels plus the extractor's batch copy; the attention head itself is tiny.
-        if (settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18)
+        if (settings.OnFeatures)
             return 24 * area;
         return 334 * area;
     }

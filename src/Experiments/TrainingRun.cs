@@ -4,6 +4,7 @@ using System.Text;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Training;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
@@ -60,7 +61,7 @@ public static class TrainingRun
             settings.OutDirectory
                 ?? Path.Combine(
                     "runs",
-                    $"{entry.Name}{(settings.CnnBaseline ? "-cnn" : "")}-"
+                    $"{entry.Name}{(settings.Network == NetworkArchitecture.CnnBaseline ? "-cnn" : "")}-"
                         + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)
                 )
         );
@@ -237,9 +238,10 @@ public static class TrainingRun
                 dataset = entry.Name,
                 layout = entry.Layout,
                 root,
-                network = settings.CnnBaseline ? "cnn-baseline" : "attention-mil",
-                encoder = settings.Encoder,
-                cnn_input_scale = settings.CnnBaseline ? settings.CnnInputScale : (int?)null,
+                network = settings.Network.Name(),
+                cnn_input_scale = settings.Network == NetworkArchitecture.CnnBaseline
+                    ? settings.CnnInputScale
+                    : (int?)null,
                 settings.Epochs,
                 settings.Seed,
                 pooling = settings.Pooling.ToString(),
@@ -294,14 +296,11 @@ public static class TrainingRun
         }
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
-        bool featureMode = settings.Encoder == Transforms.Features.PatchFeatureExtractor.ResNet18;
+        bool featureMode = settings.OnFeatures;
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
             new AttentionMilOptions
             {
-                Architecture =
-                    settings.CnnBaseline ? Trainers.Networks.NetworkArchitecture.CnnBaseline
-                    : featureMode ? Trainers.Networks.NetworkArchitecture.FeatureAttentionMil
-                    : Trainers.Networks.NetworkArchitecture.AttentionMil,
+                Architecture = settings.Network,
                 BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag",
                 CnnInputScale = settings.CnnInputScale,
                 MaxEpochs = settings.Epochs,

@@ -59,7 +59,7 @@ internal static class FeaturesCommand
                     var settings = new TrainSettings
                     {
                         Dataset = selection,
-                        Encoder = r.GetValue(extractor)!,
+                        Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
                         PatchSize = r.GetValue(patchSize),
                         Stride = r.GetValue(stride),
                         Crop = r.GetValue(crop),

@@ -166,13 +166,10 @@ internal static class TrainCommand
                         PadSmallImages = r.GetValue(pad),
                         LearningRate = r.GetValue(lr),
                         OnBadImage = CommonOptions.Policy(r, onBadImage),
-                        CnnBaseline = r.GetValue(baseline) == "cnn",
+                        Network = Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
                         CnnInputScale = r.GetValue(cnnScale),
-                        Encoder = r.GetValue(encoder)!,
                         FeatureCacheFolder = r.GetValue(featureCache),
                     };
-                    if (settings.CnnBaseline && settings.Encoder != "lenet")
-                        throw new ArgumentException("--baseline cnn trains a whole-image CNN; it takes no --encoder.");
                     if (settings.CnnInputScale < 1)
                         throw new ArgumentException(
                             $"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale})."
@@ -198,6 +195,18 @@ internal static class TrainCommand
         );
         return command;
     }
+
+    /// <summary>--baseline and --encoder → the one model kind.</summary>
+    private static Trainers.Networks.NetworkArchitecture Network(string baseline, string encoder) =>
+        (baseline, encoder) switch
+        {
+            ("cnn", "lenet") => Trainers.Networks.NetworkArchitecture.CnnBaseline,
+            ("cnn", _) => throw new ArgumentException(
+                "--baseline cnn trains a whole-image CNN; it takes no --encoder."
+            ),
+            (_, "resnet18") => Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+            _ => Trainers.Networks.NetworkArchitecture.AttentionMil,
+        };
 }
 
 internal static class MetricsPrinter

@@ -115,7 +115,7 @@ public class FeatureTests
                 Epochs = 6,
                 Crop = "224x448",
                 PatchSize = 112,
-                Encoder = "resnet18",
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
                 FeatureCacheFolder = Path.Combine(run, "..", "cache"),
             },
             _ => { }

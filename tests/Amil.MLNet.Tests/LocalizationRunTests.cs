@@ -27,7 +27,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
                         OutDirectory = dir,
                         Epochs = 2,
                         Seed = 3,
-                        CnnBaseline = true,
+                        Network = Trainers.Networks.NetworkArchitecture.CnnBaseline,
                     },
                     _ => { }
                 );

@@ -1,3 +1,5 @@
+using Amil.MLNet.Transforms;
+
 namespace Amil.MLNet.Data.Datasets;
 
 /// <summary>Train / validation / test parts of a dataset. Validation may be empty (the trainer then holds out its
@@ -45,32 +47,19 @@ public sealed record DatasetSplit(
         Random random
     )
     {
-        var kept = new List<ImageRecord>();
-        var held = new List<ImageRecord>();
-        // Units are patients (or single images), stratified by each unit's most common class.
+        // Units are patients (or single images), in path order, stratified by each unit's most common class.
         var units = records
             .GroupBy(r => r.Patient ?? r.Path)
             .Select(g => g.ToList())
-            .GroupBy(u =>
-                u.GroupBy(r => r.Label)
-                    .OrderByDescending(c => c.Count())
-                    .ThenBy(c => c.Key, StringComparer.Ordinal)
-                    .First()
-                    .Key
-            )
-            .OrderBy(g => g.Key, StringComparer.Ordinal);
-        foreach (var byClass in units)
-        {
-            var shuffled = byClass.OrderBy(u => u[0].Path, StringComparer.Ordinal).ToArray();
-            random.Shuffle(shuffled);
-            int take = (int)Math.Round(shuffled.Length * fraction);
-            if (fraction > 0 && take == 0 && shuffled.Length >= 2)
-                take = 1; // every class on both sides when possible
-            if (take >= shuffled.Length && shuffled.Length > 1)
-                take = shuffled.Length - 1;
-            for (int i = 0; i < shuffled.Length; i++)
-                (i < take ? held : kept).AddRange(shuffled[i]);
-        }
-        return (kept, held);
+            .OrderBy(u => u[0].Path, StringComparer.Ordinal)
+            .ToList();
+        var (keptUnits, heldUnits) = StratifiedHoldOut.Choose(
+            units,
+            u => StratifiedHoldOut.MostCommon(u.Select(r => r.Label), StringComparer.Ordinal),
+            StringComparer.Ordinal,
+            fraction,
+            random
+        );
+        return ([.. keptUnits.SelectMany(i => units[i])], [.. heldUnits.SelectMany(i => units[i])]);
     }
 }

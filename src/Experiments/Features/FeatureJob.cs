@@ -23,7 +23,11 @@ public static class FeatureJob
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var records = DatasetReader.Read(entry, root, log);
         ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());
-        var cache = new FeatureCache(cacheFolder, bagging, new PatchFeatureOptions { Extractor = settings.Encoder });
+        var cache = new FeatureCache(
+            cacheFolder,
+            bagging,
+            new PatchFeatureOptions { Extractor = PatchFeatureExtractor.ResNet18 }
+        );
         log(
             $"{entry.Name}: {records.Count} "
                 + $"images{(shard.Count > 1 ? $", shard {shard.Index + 1}/{shard.Count}" : "")}; "

@@ -135,7 +135,7 @@ public static class RunReport
             var scores = images.Select(i => (double)i.Scored.Probabilities[c]).ToList();
             var truth = images.Select(i => i.Record.Label == classes[c]).ToList();
             var (fpr, tpr) = RocCurve.Points(scores, truth);
-            double? auc = ClassificationMetrics.RocAuc(scores, truth);
+            double? auc = Localization.Metrics.RankMetrics.Auroc(scores, truth);
             curves.Add(
                 (
                     $"{classes[c]} (AUC {(auc is double a ? a.ToString("F3", CultureInfo.InvariantCulture) : "n/a")})",

@@ -11,16 +11,8 @@ public static class HeatmapRenderer
     public static RgbImage Region(RgbImage image, BagLayout layout)
     {
         CheckFits(image, layout);
-        var pixels = new byte[layout.RegionWidth * layout.RegionHeight * 3];
-        for (int y = 0; y < layout.RegionHeight; y++)
-            Array.Copy(
-                image.Pixels,
-                ((layout.RegionY + y) * image.Width + layout.RegionX) * 3,
-                pixels,
-                y * layout.RegionWidth * 3,
-                layout.RegionWidth * 3
-            );
-        return new RgbImage(layout.RegionWidth, layout.RegionHeight, pixels);
+        var (x, y, w, h) = (layout.RegionX, layout.RegionY, layout.RegionWidth, layout.RegionHeight);
+        return new RgbImage(w, h, Raster.Crop(image.Pixels, image.Width, 3, x, y, w, h));
     }
 
     /// <summary>Colour heatmap blended over the region: out = (1 − alpha) × image + alpha × colour(map); NaN pixels
@@ -111,12 +103,7 @@ public static class HeatmapRenderer
 
     private static void CheckFits(RgbImage image, BagLayout layout)
     {
-        if (
-            layout.RegionX < 0
-            || layout.RegionY < 0
-            || layout.RegionX + layout.RegionWidth > image.Width
-            || layout.RegionY + layout.RegionHeight > image.Height
-        )
+        if (!layout.RegionFits(image.Width, image.Height))
             throw new ArgumentException(
                 $"The map's region ({layout.RegionWidth}x{layout.RegionHeight} at "
                     + $"{layout.RegionX},{layout.RegionY}) does not fit a "

@@ -8,6 +8,12 @@ public readonly record struct WeightedScore(double Score, double Positives, doub
 /// statistic.</summary>
 public static class RankMetrics
 {
+    /// <summary>AUROC of plain scores with a positive/negative truth each (Mann–Whitney U, ties count half); null when
+    /// one class is absent. The same computation as <see cref="Auroc(IEnumerable{WeightedScore})"/>, one item a
+    /// score.</summary>
+    public static double? Auroc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive) =>
+        Auroc(scores.Select((s, i) => new WeightedScore(s, positive[i] ? 1 : 0, positive[i] ? 0 : 1)));
+
     /// <summary>Area under the ROC curve; null when there are no positives or no negatives.</summary>
     public static double? Auroc(IEnumerable<WeightedScore> items)
     {

@@ -48,16 +48,16 @@ public sealed class TumourMask
                 ];
             mask = new TumourMask(w, h, resized);
         }
-        if (mask.Width >= frame.Width && mask.Height >= frame.Height)
-            return mask;
-        int pw = Math.Max(frame.Width, mask.Width),
-            ph = Math.Max(frame.Height, mask.Height),
-            ox = (pw - mask.Width) / 2,
-            oy = (ph - mask.Height) / 2;
-        var padded = new bool[pw * ph];
-        for (int y = 0; y < mask.Height; y++)
-            Array.Copy(mask.Tumour, y * mask.Width, padded, (y + oy) * pw + ox, mask.Width);
-        return new TumourMask(pw, ph, padded);
+        var (padded, pw, ph) = Raster.PadCentred(
+            mask.Tumour,
+            mask.Width,
+            mask.Height,
+            1,
+            frame.Width,
+            frame.Height,
+            false
+        );
+        return padded == mask.Tumour ? mask : new TumourMask(pw, ph, padded);
     }
 
     /// <summary>Tumour share of each patch of the grid (0…1), in grid order.</summary>
@@ -82,26 +82,12 @@ public sealed class TumourMask
     public bool[] Region(BagLayout layout)
     {
         CheckFits(layout);
-        var region = new bool[layout.RegionWidth * layout.RegionHeight];
-        for (int y = 0; y < layout.RegionHeight; y++)
-            Array.Copy(
-                Tumour,
-                (layout.RegionY + y) * Width + layout.RegionX,
-                region,
-                y * layout.RegionWidth,
-                layout.RegionWidth
-            );
-        return region;
+        return Raster.Crop(Tumour, Width, 1, layout.RegionX, layout.RegionY, layout.RegionWidth, layout.RegionHeight);
     }
 
     private void CheckFits(BagLayout layout)
     {
-        if (
-            layout.RegionX < 0
-            || layout.RegionY < 0
-            || layout.RegionX + layout.RegionWidth > Width
-            || layout.RegionY + layout.RegionHeight > Height
-        )
+        if (!layout.RegionFits(Width, Height))
             throw new ArgumentException(
                 $"The {Width}x{Height} mask does not cover the analysed region "
                     + $"({layout.RegionWidth}x{layout.RegionHeight} at "

@@ -72,49 +72,39 @@ internal static class ScoringChain
         var indexToName = classNames.Select((name, i) => new KeyValuePair<uint, string>((uint)i, name));
         var keyData = ml.Data.LoadFromEnumerable(classNames.Select(n => new ClassNameRow { Value = n }));
 
-        IEstimator<ITransformer> chain = PersistedState
-            .Attach(ml, AttentionMilScoringMappingFactory.StateColumn, networkState)
-            .Append(ml.Transforms.CopyColumns(AttentionMilScoringMappingFactory.BagColumn, bagColumn))
-            .Append(
-                ml.Transforms.CopyColumns(
-                    AttentionMilScoringMappingFactory.LayoutColumn,
-                    PatchBaggingEstimator.LayoutColumnName(bagColumn)
-                )
-            )
-            .Append(
-                ml.Transforms.CustomMapping<
-                    AttentionMilScoringMappingFactory.Input,
-                    AttentionMilScoringMappingFactory.Output
-                >(AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName)
-            );
-        foreach (var pair in named)
-            chain = chain.Append(ml.Transforms.CopyColumns(pair.OutputColumnName, pair.InputColumnName));
-        return chain
-            .Append(ml.Transforms.Concatenate(ScoreColumn, slotColumns))
-            .Append(
-                ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn)
-            )
-            .Append(
-                ml.Transforms.Conversion.MapValue(
-                    PredictedNameColumn,
-                    indexToName,
-                    AttentionMilScoringMappingFactory.PredictedIndexColumn
-                )
-            )
-            .Append(ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData))
-            .Append(
-                ml.Transforms.DropColumns([
-                    .. allProbabilityColumns,
-                    .. named.Select(p => p.OutputColumnName),
-                    PersistedState.KeyColumnName,
-                    AttentionMilScoringMappingFactory.StateColumn,
-                    AttentionMilScoringMappingFactory.BagColumn,
-                    AttentionMilScoringMappingFactory.LayoutColumn,
-                    AttentionMilScoringMappingFactory.PredictedIndexColumn,
-                    AttentionMilScoringMappingFactory.AttentionColumn,
-                    PredictedNameColumn,
-                ])
-            );
+        IEnumerable<IEstimator<ITransformer>> publish =
+        [
+            .. named.Select(p => ml.Transforms.CopyColumns(p.OutputColumnName, p.InputColumnName)),
+            ml.Transforms.Concatenate(ScoreColumn, slotColumns),
+            ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn),
+            ml.Transforms.Conversion.MapValue(
+                PredictedNameColumn,
+                indexToName,
+                AttentionMilScoringMappingFactory.PredictedIndexColumn
+            ),
+            ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData),
+        ];
+        return PersistedState.Chain(
+            ml,
+            AttentionMilScoringMappingFactory.StateColumn,
+            networkState,
+            [
+                (AttentionMilScoringMappingFactory.BagColumn, bagColumn),
+                (AttentionMilScoringMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(bagColumn)),
+            ],
+            ml.Transforms.CustomMapping<
+                AttentionMilScoringMappingFactory.Input,
+                AttentionMilScoringMappingFactory.Output
+            >(AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName),
+            publish,
+            [
+                .. allProbabilityColumns,
+                .. named.Select(p => p.OutputColumnName),
+                AttentionMilScoringMappingFactory.PredictedIndexColumn,
+                AttentionMilScoringMappingFactory.AttentionColumn,
+                PredictedNameColumn,
+            ]
+        );
     }
 
     private sealed class ClassNameRow

@@ -32,6 +32,11 @@ public readonly record struct BagLayout(
         return new BagLayout(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
     }
 
+    /// <summary>Whether the analysed region lies inside a <paramref name="width"/> × <paramref name="height"/>
+    /// plane.</summary>
+    public bool RegionFits(int width, int height) =>
+        RegionX >= 0 && RegionY >= 0 && RegionX + RegionWidth <= width && RegionY + RegionHeight <= height;
+
     /// <summary>Top-left corner of patch <paramref name="index"/> in image pixels.</summary>
     public (int X, int Y) Origin(int index) => (RegionX + index % Columns * Stride, RegionY + index / Columns * Stride);
 }

@@ -30,14 +30,7 @@ public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int 
 
     internal static RgbImage PadToAtLeast(RgbImage image, int width, int height)
     {
-        int w = Math.Max(width, image.Width),
-            h = Math.Max(height, image.Height);
-        var dst = new byte[w * h * 3];
-        Array.Fill(dst, (byte)255);
-        int ox = (w - image.Width) / 2,
-            oy = (h - image.Height) / 2;
-        for (int y = 0; y < image.Height; y++)
-            Array.Copy(image.Pixels, y * image.Width * 3, dst, ((y + oy) * w + ox) * 3, image.Width * 3);
-        return new RgbImage(w, h, dst);
+        var (pixels, w, h) = Raster.PadCentred(image.Pixels, image.Width, image.Height, 3, width, height, (byte)255);
+        return new RgbImage(w, h, pixels);
     }
 }

@@ -108,26 +108,21 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
                 )
             ),
         };
-        return PersistedState
-            .Attach(_ml, PatchBaggingMappingFactory.StateColumn, PatchBaggingState.Encode(_options))
-            .Append(_ml.Transforms.CopyColumns(inputCopy, _options.InputColumnName))
-            .Append(mapping)
-            .Append(_ml.Transforms.CopyColumns(output, PatchBaggingMappingFactory.BagColumn))
-            .Append(_ml.Transforms.CopyColumns(LayoutColumnName(output), PatchBaggingMappingFactory.LayoutColumn))
-            .Append(
-                _ml.Transforms.CopyColumns(CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn)
-            )
-            .Append(_ml.Transforms.CopyColumns(FrameColumnName(output), PatchBaggingMappingFactory.FrameColumn))
-            .Append(
-                _ml.Transforms.DropColumns(
-                    PersistedState.KeyColumnName,
-                    PatchBaggingMappingFactory.StateColumn,
-                    inputCopy,
-                    PatchBaggingMappingFactory.BagColumn,
-                    PatchBaggingMappingFactory.LayoutColumn,
-                    PatchBaggingMappingFactory.CoordinatesColumn,
-                    PatchBaggingMappingFactory.FrameColumn
-                )
-            );
+        (string Public, string Private)[] outputs =
+        [
+            (output, PatchBaggingMappingFactory.BagColumn),
+            (LayoutColumnName(output), PatchBaggingMappingFactory.LayoutColumn),
+            (CoordinatesColumnName(output), PatchBaggingMappingFactory.CoordinatesColumn),
+            (FrameColumnName(output), PatchBaggingMappingFactory.FrameColumn),
+        ];
+        return PersistedState.Chain(
+            _ml,
+            PatchBaggingMappingFactory.StateColumn,
+            PatchBaggingState.Encode(_options),
+            [(inputCopy, _options.InputColumnName)],
+            mapping,
+            outputs.Select(o => _ml.Transforms.CopyColumns(o.Public, o.Private)),
+            outputs.Select(o => o.Private)
+        );
     }
 }

@@ -54,36 +54,27 @@ public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
     private IEstimator<ITransformer> BuildChain()
     {
         string output = _options.OutputColumnName;
-        return PersistedState
-            .Attach(_ml, PatchFeatureMappingFactory.StateColumn, PatchFeatureState.Encode(_options))
-            .Append(_ml.Transforms.CopyColumns(PatchFeatureMappingFactory.BagColumn, _options.InputColumnName))
-            .Append(
-                _ml.Transforms.CopyColumns(
-                    PatchFeatureMappingFactory.LayoutColumn,
-                    PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName)
-                )
-            )
-            .Append(
-                _ml.Transforms.CustomMapping<PatchFeatureMappingFactory.Input, PatchFeatureMappingFactory.Output>(
-                    PatchFeatureMappingFactory.Map,
-                    PatchFeatureMappingFactory.ContractName
-                )
-            )
-            .Append(_ml.Transforms.CopyColumns(output, PatchFeatureMappingFactory.FeaturesColumn))
-            .Append(
+        string layout = PatchBaggingEstimator.LayoutColumnName(_options.InputColumnName);
+        return PersistedState.Chain(
+            _ml,
+            PatchFeatureMappingFactory.StateColumn,
+            PatchFeatureState.Encode(_options),
+            [
+                (PatchFeatureMappingFactory.BagColumn, _options.InputColumnName),
+                (PatchFeatureMappingFactory.LayoutColumn, layout),
+            ],
+            _ml.Transforms.CustomMapping<PatchFeatureMappingFactory.Input, PatchFeatureMappingFactory.Output>(
+                PatchFeatureMappingFactory.Map,
+                PatchFeatureMappingFactory.ContractName
+            ),
+            [
+                _ml.Transforms.CopyColumns(output, PatchFeatureMappingFactory.FeaturesColumn),
                 _ml.Transforms.CopyColumns(
                     PatchBaggingEstimator.LayoutColumnName(output),
                     PatchFeatureMappingFactory.LayoutColumn
-                )
-            )
-            .Append(
-                _ml.Transforms.DropColumns(
-                    PersistedState.KeyColumnName,
-                    PatchFeatureMappingFactory.StateColumn,
-                    PatchFeatureMappingFactory.BagColumn,
-                    PatchFeatureMappingFactory.LayoutColumn,
-                    PatchFeatureMappingFactory.FeaturesColumn
-                )
-            );
+                ),
+            ],
+            [PatchFeatureMappingFactory.FeaturesColumn]
+        );
     }
 }

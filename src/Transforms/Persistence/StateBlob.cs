@@ -4,7 +4,7 @@ namespace Amil.MLNet.Transforms.Persistence;
 /// A component's state as a float vector, so that ML.NET's own persistable ValueMapping can store it inside model.zip.
 /// Layout: [magic, kind, version, payload…]. Integers are stored exactly up to 2^24.
 /// </summary>
-public static class StateBlob
+internal static class StateBlob
 {
     private const float Magic = 2718281f;
     public const int HeaderLength = 3;
@@ -39,7 +39,7 @@ public static class StateBlob
     }
 }
 
-public enum StateKind
+internal enum StateKind
 {
     PatchBagging = 1,
     AttentionMilNetwork = 2,
