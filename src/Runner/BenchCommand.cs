@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Benchmarks;
 
 namespace Amil.MLNet.Runner;
 
@@ -47,7 +46,7 @@ internal static class BenchCommand
                 r,
                 () =>
                 {
-                    var report = BenchmarkRun.Run(
+                    var report = BenchJob.Run(
                         r.GetValue(images),
                         r.GetValue(epochs),
                         r.GetValue(work)!,

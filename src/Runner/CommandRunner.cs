@@ -38,9 +38,9 @@ internal static class CommandRunner
             return 0;
         }
         catch (OperationCanceledException e)
-            when (e is Experiments.TrainingInterruptedException || InterruptSource.IsCancellationRequested)
+            when (e is TrainingInterruptedException || InterruptSource.IsCancellationRequested)
         {
-            Console.Error.WriteLine(e is Experiments.TrainingInterruptedException ? e.Message : "Interrupted.");
+            Console.Error.WriteLine(e is TrainingInterruptedException ? e.Message : "Interrupted.");
             return 130;
         }
         catch (Exception e) when (UserError(e) is { } user)
@@ -67,8 +67,8 @@ internal static class CommandRunner
         for (var x = e; x is not null; x = x.InnerException)
             if (
                 x
-                is Experiments.RunIncompleteException
-                    or Experiments.RunFolderBusyException
+                is RunIncompleteException
+                    or RunFolderBusyException
                     or Trainers.Training.TrainingDivergedException
                     or DatasetException
                     or ImageReadException

@@ -92,7 +92,7 @@ internal static class DatasetsCommand
                     );
                     var report = LiveProgress.Count(
                         "checking images",
-                        (log, progress) => DatasetCheck.Run(selection, log, progress)
+                        (log, progress) => DatasetCheckJob.Run(selection, log, progress)
                     );
                     Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
                     foreach (var (c, n) in report.Classes)

@@ -49,7 +49,7 @@ internal static class EvaluateCommand
                 r,
                 () =>
                 {
-                    var metrics = EvaluationRun.Run(
+                    var metrics = EvaluateJob.Run(
                         r.GetValue(model)!,
                         CommonOptions.Selection(r, dataset, datasets, data, layout),
                         r.GetValue(output)!,

@@ -68,7 +68,7 @@ internal static class FeaturesCommand
                     var interrupt = CommandRunner.Interrupt;
                     var summary = LiveProgress.Count(
                         "features",
-                        (log, onImage) => FeatureJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage)
+                        (log, onImage) => FeaturesJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage)
                     );
                     Console.WriteLine(
                         string.Create(

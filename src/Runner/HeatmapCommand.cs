@@ -59,12 +59,12 @@ internal static class HeatmapCommand
                         throw new ArgumentException(
                             $"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)})."
                         );
-                    var entries = HeatmapRun.Run(
+                    var entries = HeatmapJob.Run(
                         r.GetValue(model)!,
                         r.GetValue(gradCam),
                         r.GetValue(input)!,
                         r.GetValue(output)!,
-                        new HeatmapRun.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
+                        new HeatmapJob.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
                         CommandRunner.Log
                     );
                     Console.WriteLine($"Wrote {entries.Count} panel(s) to {Path.GetFullPath(r.GetValue(output)!)}");

@@ -60,7 +60,7 @@ internal static class LocalizeCommand
                 r,
                 () =>
                 {
-                    var report = LocalizationRun.Run(
+                    var report = LocalizeJob.Run(
                         r.GetValue(model),
                         r.GetValue(gradCam),
                         CommonOptions.Selection(r, dataset, datasets, data, layout),

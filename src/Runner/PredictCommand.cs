@@ -33,7 +33,7 @@ internal static class PredictCommand
                 () =>
                 {
                     foreach (
-                        var p in PredictionRun.Run(
+                        var p in PredictJob.Run(
                             r.GetValue(model)!,
                             r.GetValue(input)!,
                             r.GetValue(output)!,

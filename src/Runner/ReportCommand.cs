@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Amil.MLNet.Experiments.Reporting;
 
 namespace Amil.MLNet.Runner;
 

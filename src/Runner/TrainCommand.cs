@@ -182,7 +182,7 @@ internal static class TrainCommand
                     var result = LiveProgress.Training(
                         settings.Epochs,
                         (log, onBag, onChecked) =>
-                            TrainingRun.Run(settings with { OnBag = onBag, OnImageChecked = onChecked }, log, interrupt)
+                            TrainJob.Run(settings with { OnBag = onBag, OnImageChecked = onChecked }, log, interrupt)
                     );
                     MetricsPrinter.Print(result.Metrics);
                     if (result.Metrics.SkippedImages is { Count: > 0 } skippedFiles)

@@ -123,7 +123,7 @@ public class AttentionMilModelTests(TrainedRunFixture run)
     {
         var output = Path.Combine(run.Directory, "predict");
         var image = run.SomeImages(1)[0];
-        PredictionRun.Run(Path.Combine(run.RunDirectory, "model.zip"), image, output, _ => { });
+        PredictJob.Run(Path.Combine(run.RunDirectory, "model.zip"), image, output, _ => { });
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "predictions.json")));
         var p = doc.RootElement[0];
         Assert.Equal(image, p.GetProperty("path").GetString());

@@ -10,7 +10,7 @@ namespace Amil.MLNet.Tests;
 /// 2.</summary>
 public sealed class BadInputTests : IDisposable
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("amil-bad-").FullName;
+    private readonly string _work = TestTemp.Folder("amil-bad-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
@@ -70,13 +70,13 @@ public sealed class BadInputTests : IDisposable
                     TestImages.Truncate(testImage, 200);
             },
         };
-        var e = Assert.Throws<RunIncompleteException>(() => TrainingRun.Run(settings, _ => { }));
+        var e = Assert.Throws<RunIncompleteException>(() => TrainJob.Run(settings, _ => { }));
         Assert.Contains("model was trained and saved", e.Message);
         Assert.Contains(testImage, e.Message);
         var run = settings.OutDirectory!;
         Assert.True(File.Exists(Path.Combine(run, "model.zip")));
         Assert.True(File.Exists(Path.Combine(run, "history.csv")));
-        Assert.Contains("step after it failed", File.ReadAllText(Path.Combine(run, TrainingRun.LogFile)));
+        Assert.Contains("step after it failed", File.ReadAllText(Path.Combine(run, RunFiles.LogFile)));
     }
 
     [Fact]
@@ -134,12 +134,12 @@ public sealed class BadInputTests : IDisposable
                     throw new TrainingDivergedException("Training diverged: test.", 2);
             },
         };
-        var e = Assert.Throws<TrainingDivergedException>(() => TrainingRun.Run(settings, _ => { }));
+        var e = Assert.Throws<TrainingDivergedException>(() => TrainJob.Run(settings, _ => { }));
         Assert.Contains("The last good epoch (1) stays in", e.Message);
         var run = settings.OutDirectory!;
-        Assert.True(File.Exists(Path.Combine(run, TrainingRun.CheckpointFile)));
+        Assert.True(File.Exists(Path.Combine(run, RunFiles.CheckpointFile)));
         Assert.False(File.Exists(Path.Combine(run, "model.zip")));
-        Assert.Contains("error: Training diverged", File.ReadAllText(Path.Combine(run, TrainingRun.LogFile)));
+        Assert.Contains("error: Training diverged", File.ReadAllText(Path.Combine(run, RunFiles.LogFile)));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 4));
         var lines = new List<string>();
-        TrainingRun.Run(Settings(data, "run") with { LearningRate = 1e6 }, lines.Add);
+        TrainJob.Run(Settings(data, "run") with { LearningRate = 1e6 }, lines.Add);
         Assert.Contains(
             lines,
             l => l.StartsWith("warning: epoch 1's training loss", StringComparison.Ordinal) && l.Contains("exploding")
@@ -159,7 +159,7 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 3));
         var e = Assert.Throws<DatasetException>(() =>
-            TrainingRun.Run(Settings(data, "run") with { Stride = 1000 }, _ => { })
+            TrainJob.Run(Settings(data, "run") with { Stride = 1000 }, _ => { })
         );
         Assert.Contains("bag of 1 patch", e.Message);
         Assert.Contains("stride 1000", e.Message);
@@ -171,7 +171,7 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 3));
         var lines = new List<string>();
-        TrainingRun.Run(Settings(data, "run") with { Stride = 80 }, lines.Add);
+        TrainJob.Run(Settings(data, "run") with { Stride = 80 }, lines.Add);
         Assert.Contains(lines, l => l.StartsWith("warning: the patches cover only", StringComparison.Ordinal));
     }
 
@@ -180,7 +180,7 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 3));
         var e = Assert.Throws<DatasetException>(() =>
-            TrainingRun.Run(Settings(data, "run") with { MaxPatches = 10 }, _ => { })
+            TrainJob.Run(Settings(data, "run") with { MaxPatches = 10 }, _ => { })
         );
         Assert.Contains("20 patches", e.Message);
         Assert.Contains("--max-patches", e.Message);
@@ -205,7 +205,7 @@ public sealed class BadInputTests : IDisposable
         Directory.CreateDirectory(Path.Combine(data, "rare"));
         TestImages.WritePng(Path.Combine(data, "rare", "only.png"), 140, 112, dark: true, seed: 99);
         var lines = new List<string>();
-        TrainingRun.Run(Settings(data, "run"), lines.Add);
+        TrainJob.Run(Settings(data, "run"), lines.Add);
         Assert.Contains(
             lines,
             l =>
@@ -239,12 +239,10 @@ public sealed class BadInputTests : IDisposable
             Assert.Contains("in use by another job", stderr);
             Assert.Equal([RunFolderLock.FileName], Directory.GetFiles(run).Select(Path.GetFileName));
         }
-        TrainingRun.Run(Settings(data, "run"), _ => { });
-        var again = Assert.Throws<ArgumentException>(() => TrainingRun.Run(Settings(data, "run"), _ => { }));
+        TrainJob.Run(Settings(data, "run"), _ => { });
+        var again = Assert.Throws<ArgumentException>(() => TrainJob.Run(Settings(data, "run"), _ => { }));
         Assert.Contains("already holds a finished run", again.Message);
-        var resume = Assert.Throws<ArgumentException>(() =>
-            TrainingRun.Run(new TrainSettings { Resume = run }, _ => { })
-        );
+        var resume = Assert.Throws<ArgumentException>(() => TrainJob.Run(new TrainSettings { Resume = run }, _ => { }));
         Assert.Contains("already finished", resume.Message);
         Assert.False(File.Exists(Path.Combine(run, RunFolderLock.FileName))); // released at the end
     }

@@ -13,7 +13,7 @@ namespace Amil.MLNet.Tests;
 /// MLContext, and errors that arrive as themselves.</summary>
 public sealed class CatalogApiTests : IDisposable
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("amil-api-").FullName;
+    private readonly string _work = TestTemp.Folder("amil-api-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 

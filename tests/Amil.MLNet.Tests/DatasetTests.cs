@@ -24,7 +24,7 @@ public class DatasetTests
     [Fact]
     public void SyntheticBreakHisWritesImagesMasksInTheRealLayout()
     {
-        var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        var root = TestTemp.Folder("amil-synth-").FullName;
         var written = SyntheticHistology.Generate(
             root,
             new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 }
@@ -46,7 +46,7 @@ public class DatasetTests
         Assert.All(records, r => Assert.Equal("40X", r.Magnification));
 
         // Same seed, same bytes.
-        var again = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        var again = TestTemp.Folder("amil-synth-").FullName;
         SyntheticHistology.Generate(
             again,
             new SyntheticOptions(SyntheticKind.BreakHis, 12, 1) { ImagesPerPatient = 3 }
@@ -60,7 +60,7 @@ public class DatasetTests
     [Fact]
     public void MalignantMasksMarkTumourAndBenignMasksAreEmpty()
     {
-        var root = Directory.CreateTempSubdirectory("amil-synth-").FullName;
+        var root = TestTemp.Folder("amil-synth-").FullName;
         var written = SyntheticHistology.Generate(
             root,
             new SyntheticOptions(SyntheticKind.BreakHis, 4, 2) { ImagesPerPatient = 1 }
@@ -100,7 +100,7 @@ public class DatasetTests
     [Fact]
     public void RegistryReportsEveryProblemWithItsJsonPath()
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("amil-reg-").FullName, "datasets.json");
+        var file = Path.Combine(TestTemp.Folder("amil-reg-").FullName, "datasets.json");
         File.WriteAllText(
             file,
             """
@@ -130,7 +130,7 @@ public class DatasetTests
     [Fact]
     public void ImageFolderLayoutHonoursPredefinedSplitsAndRejectsEmptyClasses()
     {
-        var root = Directory.CreateTempSubdirectory("amil-folder-").FullName;
+        var root = TestTemp.Folder("amil-folder-").FullName;
         foreach (var split in new[] { "train", "test" })
         foreach (var c in new[] { "a", "b" })
         {
@@ -146,7 +146,7 @@ public class DatasetTests
 
     private static string Tree(params string[] files)
     {
-        var root = Directory.CreateTempSubdirectory("amil-layout-").FullName;
+        var root = TestTemp.Folder("amil-layout-").FullName;
         foreach (var f in files)
         {
             var path = Path.Combine(root, f);
@@ -219,7 +219,7 @@ public class BachLayoutTests
 {
     private static string Generate(int count = 8)
     {
-        var root = Directory.CreateTempSubdirectory("amil-bach-").FullName;
+        var root = TestTemp.Folder("amil-bach-").FullName;
         SyntheticHistology.Generate(
             root,
             new SyntheticOptions(SyntheticKind.Bach, count, 1) { Width = 128, Height = 96 }

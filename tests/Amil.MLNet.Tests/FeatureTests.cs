@@ -13,7 +13,7 @@ public class FeatureTests
 {
     private static readonly Lazy<(string Root, IReadOnlyList<string> Files)> Data = new(() =>
     {
-        var root = Directory.CreateTempSubdirectory("amil-feat-").FullName;
+        var root = TestTemp.Folder("amil-feat-").FullName;
         return (
             root,
             SyntheticHistology.Generate(
@@ -53,8 +53,8 @@ public class FeatureTests
     [Fact]
     public void CacheHitsMissesRecomputesStaleEntriesAndIgnoresInterruptedWrites()
     {
-        var folder = Directory.CreateTempSubdirectory("amil-cache-").FullName;
-        var image = Path.Combine(Directory.CreateTempSubdirectory("amil-cache-img-").FullName, "x.png");
+        var folder = TestTemp.Folder("amil-cache-").FullName;
+        var image = Path.Combine(TestTemp.Folder("amil-cache-img-").FullName, "x.png");
         File.Copy(Path.Combine(Data.Value.Root, Data.Value.Files[1]), image);
         var cache = new FeatureCache(folder, Bagging(), new PatchFeatureOptions());
 
@@ -92,7 +92,7 @@ public class FeatureTests
     {
         Assert.Equal((1, 4), FeatureExtraction.ParseShard("2/4"));
         Assert.Throws<ArgumentException>(() => FeatureExtraction.ParseShard("5/4"));
-        var folder = Directory.CreateTempSubdirectory("amil-shard-").FullName;
+        var folder = TestTemp.Folder("amil-shard-").FullName;
         var cache = new FeatureCache(folder, Bagging(224), new PatchFeatureOptions());
         var images = Data.Value.Files.Take(6).Select(f => Path.Combine(Data.Value.Root, f)).ToList();
         var a = FeatureExtraction.Fill(cache, images, (0, 2), null);
@@ -106,8 +106,8 @@ public class FeatureTests
     [Fact]
     public void FeatureModeTrainerLearnsAndTheSavedModelScoresImages()
     {
-        var run = Path.Combine(Directory.CreateTempSubdirectory("amil-feat-run-").FullName, "run");
-        var result = TrainingRun.Run(
+        var run = Path.Combine(TestTemp.Folder("amil-feat-run-").FullName, "run");
+        var result = TrainJob.Run(
             new TrainSettings
             {
                 Dataset = new DatasetSelection(DataDirectory: Data.Value.Root, Layout: "breakhis"),

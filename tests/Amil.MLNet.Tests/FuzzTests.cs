@@ -19,7 +19,7 @@ public sealed class FuzzTests : IDisposable
     private static int Iterations(int count) =>
         count * (int.TryParse(Environment.GetEnvironmentVariable("AMIL_FUZZ_SCALE"), out int k) ? Math.Max(1, k) : 1);
 
-    private readonly string _work = Directory.CreateTempSubdirectory("amil-fuzz-").FullName;
+    private readonly string _work = TestTemp.Folder("amil-fuzz-").FullName;
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 

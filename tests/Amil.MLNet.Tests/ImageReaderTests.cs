@@ -10,7 +10,7 @@ namespace Amil.MLNet.Tests;
 /// <summary>Every image format a user may bring decodes to the same 8-bit RGB, and every bad file is named.</summary>
 public class ImageReaderTests
 {
-    private static readonly string Dir = Directory.CreateTempSubdirectory("amil-img-").FullName;
+    private static readonly string Dir = TestTemp.Folder("amil-img-").FullName;
 
     private static string WriteTiff(
         string name,
@@ -160,7 +160,7 @@ public class ImageReaderTests
     [Fact]
     public void ScreeningSkipsAndCountsBadFilesOrStopsNamingThemAll()
     {
-        var folder = Directory.CreateTempSubdirectory("amil-screen-").FullName;
+        var folder = TestTemp.Folder("amil-screen-").FullName;
         string Good(string name, int size)
         {
             var path = Path.Combine(folder, name);

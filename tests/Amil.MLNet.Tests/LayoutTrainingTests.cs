@@ -11,7 +11,7 @@ public class LayoutTrainingTests
 {
     private static readonly Lazy<(string Root, IReadOnlyList<string> Files)> BreakHisSource = new(() =>
     {
-        var root = Directory.CreateTempSubdirectory("amil-src-").FullName;
+        var root = TestTemp.Folder("amil-src-").FullName;
         return (
             root,
             SyntheticHistology.Generate(
@@ -26,7 +26,7 @@ public class LayoutTrainingTests
     private static string Relayout(Func<string, int, bool, string> target)
     {
         var (source, files) = BreakHisSource.Value;
-        var root = Directory.CreateTempSubdirectory("amil-layout-").FullName;
+        var root = TestTemp.Folder("amil-layout-").FullName;
         for (int i = 0; i < files.Count; i++)
         {
             var destination = Path.Combine(root, target(files[i], i, files[i].Contains("malignant")));
@@ -38,8 +38,8 @@ public class LayoutTrainingTests
 
     private static RunMetrics Train(string root, string layout, BadImagePolicy onBadImage = BadImagePolicy.Error)
     {
-        var run = Path.Combine(Directory.CreateTempSubdirectory("amil-run-").FullName, "run");
-        var result = TrainingRun.Run(
+        var run = Path.Combine(TestTemp.Folder("amil-run-").FullName, "run");
+        var result = TrainJob.Run(
             new TrainSettings
             {
                 Dataset = new DatasetSelection(DataDirectory: root, Layout: layout),
@@ -107,7 +107,7 @@ public class LayoutTrainingTests
     [Fact]
     public void BachLayoutTrainsOnTiffWithFourClasses()
     {
-        var root = Directory.CreateTempSubdirectory("amil-bach-").FullName;
+        var root = TestTemp.Folder("amil-bach-").FullName;
         SyntheticHistology.Generate(
             root,
             new SyntheticOptions(SyntheticKind.Bach, 16, 2) { Width = 160, Height = 128 }

@@ -20,7 +20,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             if (_cnnRun is null)
             {
                 var dir = Path.Combine(run.Directory, "cnn");
-                TrainingRun.Run(
+                TrainJob.Run(
                     new TrainSettings
                     {
                         Dataset = new DatasetSelection(DatasetsFile: run.DatasetsFile),
@@ -55,7 +55,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         }
 
         var outDir = Path.Combine(run.Directory, "localize");
-        var report = LocalizationRun.Run(
+        var report = LocalizeJob.Run(
             Path.Combine(run.RunDirectory, "model.zip"),
             CnnModel(),
             new DatasetSelection(DatasetsFile: run.DatasetsFile),
@@ -76,7 +76,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.True(json.RootElement.GetProperty("attention").TryGetProperty("instance_auroc", out _));
         Assert.True(json.RootElement.GetProperty("gradcam").TryGetProperty("best_dice_threshold", out _));
 
-        var weighted = LocalizationRun.Run(
+        var weighted = LocalizeJob.Run(
             Path.Combine(run.RunDirectory, "model.zip"),
             null,
             new DatasetSelection(DatasetsFile: run.DatasetsFile),
@@ -89,7 +89,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.Equal(["malignant"], weighted.WeightedBy);
         Assert.Null(weighted.GradCam);
         Assert.Throws<ArgumentException>(() =>
-            LocalizationRun.Run(
+            LocalizeJob.Run(
                 Path.Combine(run.RunDirectory, "model.zip"),
                 null,
                 new DatasetSelection(DatasetsFile: run.DatasetsFile),
@@ -102,7 +102,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         );
 
         var mixedUp = Assert.Throws<ArgumentException>(() =>
-            LocalizationRun.Run(
+            LocalizeJob.Run(
                 CnnModel(),
                 CnnModel(),
                 new DatasetSelection(DatasetsFile: run.DatasetsFile),
@@ -120,12 +120,12 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     {
         var input = Path.GetDirectoryName(run.SomeImages(1)[0])!;
         var outDir = Path.Combine(run.Directory, "heatmaps");
-        var entries = HeatmapRun.Run(
+        var entries = HeatmapJob.Run(
             Path.Combine(run.RunDirectory, "model.zip"),
             CnnModel(),
             input,
             outDir,
-            new HeatmapRun.Settings(),
+            new HeatmapJob.Settings(),
             _ => { }
         );
         Assert.NotEmpty(entries);
@@ -141,7 +141,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     public void EvaluateWithLocalizationAddsTheBlockToMetrics()
     {
         var outDir = Path.Combine(run.Directory, "eval-loc");
-        var metrics = EvaluationRun.Run(
+        var metrics = EvaluateJob.Run(
             Path.Combine(run.RunDirectory, "model.zip"),
             new DatasetSelection(DatasetsFile: run.DatasetsFile),
             outDir,

@@ -24,7 +24,7 @@ public class ModelFileTests(TrainedRunFixture run)
     /// weights).</summary>
     private string DamagedCopy()
     {
-        var copy = Path.Combine(Directory.CreateTempSubdirectory("amil-damaged-").FullName, "model.zip");
+        var copy = Path.Combine(TestTemp.Folder("amil-damaged-").FullName, "model.zip");
         File.Copy(ModelPath, copy);
         long offset;
         using (var archive = ZipFile.OpenRead(copy))
@@ -106,7 +106,7 @@ public class ModelFileTests(TrainedRunFixture run)
             }
         );
         var other = ml.Transforms.Concatenate("Features", "X", "Y").Fit(data);
-        var path = Path.Combine(Directory.CreateTempSubdirectory("amil-other-").FullName, "model.zip");
+        var path = Path.Combine(TestTemp.Folder("amil-other-").FullName, "model.zip");
         ml.Model.Save(other, data.Schema, path);
         var e = Assert.Throws<InvalidDataException>(() => AmilModel.Load(path));
         Assert.Contains("not an Amil.MLNet model", e.Message);
@@ -173,15 +173,15 @@ public class ModelFileTests(TrainedRunFixture run)
     [Fact]
     public void PredictSkipsBadImagesWhenAskedAndListsThem()
     {
-        var folder = Directory.CreateTempSubdirectory("amil-predict-skip-").FullName;
+        var folder = TestTemp.Folder("amil-predict-skip-").FullName;
         var good = run.SomeImages(2);
         for (int i = 0; i < good.Count; i++)
             File.Copy(good[i], Path.Combine(folder, $"good{i}.png"));
         File.WriteAllBytes(Path.Combine(folder, "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         var output = Path.Combine(folder, "out");
 
-        Assert.ThrowsAny<Exception>(() => PredictionRun.Run(ModelPath, folder, output, _ => { }));
-        var predictions = PredictionRun.Run(ModelPath, folder, output, _ => { }, Data.Datasets.BadImagePolicy.Skip);
+        Assert.ThrowsAny<Exception>(() => PredictJob.Run(ModelPath, folder, output, _ => { }));
+        var predictions = PredictJob.Run(ModelPath, folder, output, _ => { }, Data.Datasets.BadImagePolicy.Skip);
         Assert.Equal(2, predictions.Count);
         using var skipped = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "skipped.json")));
         Assert.EndsWith("broken.png", skipped.RootElement[0].GetProperty("path").GetString());

@@ -14,7 +14,7 @@ namespace Amil.MLNet.Tests;
 public sealed partial class PackageConsumerTests : IDisposable
 {
     // Outside the repository: no Directory.Build.props, global.json or nuget.config of ours applies.
-    private readonly string _work = Directory.CreateTempSubdirectory("amil-consumer-").FullName;
+    private readonly string _work = TestTemp.Folder("amil-consumer-").FullName;
     private readonly string _version = $"0.0.0-test{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
 
     public void Dispose()

@@ -99,7 +99,7 @@ public class PatchCutterTests
     [Fact]
     public void UnreadableFilesNameTheFile()
     {
-        var dir = Directory.CreateTempSubdirectory("amil-bad-").FullName;
+        var dir = TestTemp.Folder("amil-bad-").FullName;
         var empty = Path.Combine(dir, "empty.png");
         File.WriteAllBytes(empty, []);
         var junk = Path.Combine(dir, "junk.png");

@@ -11,9 +11,9 @@ public class ResumeTests
     [Fact]
     public void InterruptedThenResumedRunMatchesAnUninterruptedRun()
     {
-        var data = Directory.CreateTempSubdirectory("amil-resume-data-").FullName;
+        var data = TestTemp.Folder("amil-resume-data-").FullName;
         SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 24, 9) { ImagesPerPatient = 3 });
-        var work = Directory.CreateTempSubdirectory("amil-resume-").FullName;
+        var work = TestTemp.Folder("amil-resume-").FullName;
         TrainSettings Settings(string name, Action<int, int, bool>? onBag = null) =>
             new()
             {
@@ -25,7 +25,7 @@ public class ResumeTests
                 OnBag = onBag,
             };
 
-        var straight = TrainingRun.Run(Settings("straight"), _ => { });
+        var straight = TrainJob.Run(Settings("straight"), _ => { });
 
         using var stop = new CancellationTokenSource();
         int trainBags = 0;
@@ -39,29 +39,29 @@ public class ResumeTests
                     stop.Cancel();
             }
         );
-        var e = Assert.Throws<TrainingInterruptedException>(() => TrainingRun.Run(settings, _ => { }, stop.Token));
+        var e = Assert.Throws<TrainingInterruptedException>(() => TrainJob.Run(settings, _ => { }, stop.Token));
         Assert.Contains("--resume", e.Message);
-        Assert.True(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));
+        Assert.True(File.Exists(Path.Combine(interrupted, RunFiles.CheckpointFile)));
         Assert.False(File.Exists(Path.Combine(interrupted, "model.zip")));
 
-        var resumed = TrainingRun.Run(new TrainSettings { Resume = interrupted }, _ => { });
+        var resumed = TrainJob.Run(new TrainSettings { Resume = interrupted }, _ => { });
         Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss);
         Assert.Equal(straight.Metrics.Test.Accuracy, resumed.Metrics.Test.Accuracy);
         Assert.Equal(straight.Metrics.BestEpoch, resumed.Metrics.BestEpoch);
         Assert.Equal(Losses(Path.Combine(work, "straight")), Losses(interrupted));
         // a finished run drops its checkpoint
-        Assert.False(File.Exists(Path.Combine(interrupted, TrainingRun.CheckpointFile)));
-        Assert.Contains("Resuming", File.ReadAllText(Path.Combine(interrupted, TrainingRun.LogFile)));
+        Assert.False(File.Exists(Path.Combine(interrupted, RunFiles.CheckpointFile)));
+        Assert.Contains("Resuming", File.ReadAllText(Path.Combine(interrupted, RunFiles.LogFile)));
     }
 
     [Fact]
     public void SameSeedAndDataGiveTheSameMetrics()
     {
-        var data = Directory.CreateTempSubdirectory("amil-repro-data-").FullName;
+        var data = TestTemp.Folder("amil-repro-data-").FullName;
         SyntheticHistology.Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, 16, 3) { ImagesPerPatient = 2 });
-        var work = Directory.CreateTempSubdirectory("amil-repro-").FullName;
-        TrainingRun.Result Train(string name) =>
-            TrainingRun.Run(
+        var work = TestTemp.Folder("amil-repro-").FullName;
+        TrainJob.Result Train(string name) =>
+            TrainJob.Run(
                 new TrainSettings
                 {
                     Dataset = new DatasetSelection(DataDirectory: data, Layout: "breakhis"),

@@ -38,7 +38,7 @@ public class RunnerTests
     [Fact]
     public void BadCropFailsBeforeWritingARunFolder()
     {
-        var dir = Directory.CreateTempSubdirectory("amil-cli-").FullName;
+        var dir = TestTemp.Folder("amil-cli-").FullName;
         var datasets = Path.Combine(dir, "datasets.json");
         File.WriteAllText(datasets, """{ "datasets": { "d": { "layout": "image-folder", "root": "." } } }""");
         Directory.CreateDirectory(Path.Combine(dir, "a"));
@@ -63,7 +63,7 @@ public class CrossProcessDeterminismTests
     [Fact]
     public void TwoProcessesWriteTheSameSyntheticImagesAndTrainTheSameModel()
     {
-        var work = Directory.CreateTempSubdirectory("amil-xproc-").FullName;
+        var work = TestTemp.Folder("amil-xproc-").FullName;
         string[] histories = new string[2];
         for (int i = 0; i < 2; i++)
         {

@@ -8,7 +8,7 @@ public sealed class TrainedRunFixture : IDisposable
 {
     public TrainedRunFixture()
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("amil-run-").FullName;
+        Directory = TestTemp.Folder("amil-run-").FullName;
         DatasetsFile = Path.Combine(Directory, "datasets.json");
         File.WriteAllText(
             DatasetsFile,
@@ -28,7 +28,7 @@ public sealed class TrainedRunFixture : IDisposable
             """
         );
         RunDirectory = Path.Combine(Directory, "run");
-        Result = TrainingRun.Run(
+        Result = TrainJob.Run(
             new TrainSettings
             {
                 Dataset = new DatasetSelection(DatasetsFile: DatasetsFile),
@@ -45,7 +45,7 @@ public sealed class TrainedRunFixture : IDisposable
     public string DatasetsFile { get; }
     public string RunDirectory { get; }
     public string DataRoot => Path.Combine(Directory, "data");
-    public TrainingRun.Result Result { get; }
+    public TrainJob.Result Result { get; }
     public AmilModel Model { get; }
 
     public IReadOnlyList<string> SomeImages(int count) =>

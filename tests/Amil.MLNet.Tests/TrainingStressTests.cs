@@ -23,7 +23,7 @@ public class TrainingStressTests
     [Fact]
     public void ShortTrainingsOnSmallBagsSurviveForcedCollections()
     {
-        var root = Directory.CreateTempSubdirectory("amil-stress-").FullName;
+        var root = TestTemp.Folder("amil-stress-").FullName;
         try
         {
             var rows = TestImages.Rows(TestImages.ImageFolder(root, parts: ("", 12)));

@@ -1,4 +1,4 @@
-namespace Amil.MLNet.Experiments.Reporting;
+namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>ROC curve points (false-positive rate, true-positive rate) from scores, one point per distinct
 /// threshold.</summary>

@@ -1,9 +1,9 @@
 using Amil.MLNet.Data.Datasets;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image).</summary>
-public static class EvaluationRun
+public static class EvaluateJob
 {
     public static RunMetrics Run(
         string modelPath,

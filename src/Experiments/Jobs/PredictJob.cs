@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
 using Amil.MLNet.Data.Datasets;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `predict` job: model + image file or folder → predictions.json.</summary>
-public static class PredictionRun
+public static class PredictJob
 {
     /// <summary>One patch: where it is in the image and its map value (attention weight, or Grad-CAM for the CNN
     /// baseline).</summary>

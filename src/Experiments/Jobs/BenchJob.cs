@@ -10,11 +10,11 @@ using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
 using Microsoft.ML;
 
-namespace Amil.MLNet.Experiments.Benchmarks;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `bench` job: speed of every stage on generated data of the reference shape, as one JSON
 /// report.</summary>
-public static class BenchmarkRun
+public static class BenchJob
 {
     public sealed record Report(
         [property: JsonPropertyName("machine")] string Machine,

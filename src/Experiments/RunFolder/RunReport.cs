@@ -8,7 +8,7 @@ using Amil.MLNet.Localization.Metrics;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
 
-namespace Amil.MLNet.Experiments.Reporting;
+namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>
 /// report.html for a run folder: training curves, ROC, confusion matrix, metrics, localization (when the test images

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Transforms.Features;
 
-namespace Amil.MLNet.Experiments.Features;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `features` job: a dataset's images (or one shard of them) into the feature cache, with progress and
 /// ETA.</summary>
-public static class FeatureJob
+public static class FeaturesJob
 {
     /// <param name="onImage">Progress per image (done, total) for a live display; when null, an ETA line is logged
     /// every 5 s.</param>

@@ -10,17 +10,13 @@ using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Microsoft.ML;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `train` job: dataset → split → bag → Attention-MIL → evaluate → run folder
 /// (model.zip, metrics.json, split.json, history.csv, config.json).</summary>
-public static class TrainingRun
+public static class TrainJob
 {
     public sealed record Result(string RunDirectory, RunMetrics Metrics);
-
-    public const string CheckpointFile = "checkpoint.bin",
-        ConfigFile = "config.json",
-        LogFile = "log.txt";
 
     /// <summary>Trains; <paramref name="cancel"/> stops between bags, keeping the last finished epoch's checkpoint
     /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
@@ -82,14 +78,14 @@ public static class TrainingRun
         using var folderLock = AcquireLock(runDir, created);
         if (!settings.ResumeFromCheckpoint)
         {
-            if (File.Exists(Path.Combine(runDir, CheckpointFile)))
+            if (File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)))
                 throw new ArgumentException(
                     $"{runDir} already holds a training; continue it with --resume {runDir}, or pick another --out."
                 );
-            if (File.Exists(Path.Combine(runDir, ModelFile)))
+            if (File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
                 throw new ArgumentException(
-                    $"{runDir} already holds a finished run ({ModelFile}); pick another --out (nothing there is "
-                        + $"overwritten)."
+                    $"{runDir} already holds a finished run ({RunFiles.ModelFile}); "
+                        + "pick another --out (nothing there is overwritten)."
                 );
         }
         string dataHash = RunConfig.DataHash(root, records);
@@ -98,7 +94,7 @@ public static class TrainingRun
         StreamWriter logFile;
         try
         {
-            logFile = new StreamWriter(Path.Combine(runDir, LogFile), append: settings.ResumeFromCheckpoint)
+            logFile = new StreamWriter(Path.Combine(runDir, RunFiles.LogFile), append: settings.ResumeFromCheckpoint)
             {
                 AutoFlush = true,
             };
@@ -133,16 +129,16 @@ public static class TrainingRun
                 cancel
             );
         }
-        catch (OperationCanceledException) when (File.Exists(Path.Combine(runDir, CheckpointFile)))
+        catch (OperationCanceledException) when (File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)))
         {
             Log("Interrupted; the last finished epoch is saved.");
             throw new TrainingInterruptedException(runDir);
         }
         catch (TrainingDivergedException e)
         {
-            string kept = File.Exists(Path.Combine(runDir, CheckpointFile))
-                ? $" The last good epoch ({e.Epoch - 1}) stays in {Path.Combine(runDir, CheckpointFile)}; nothing "
-                    + $"else was written."
+            string kept = File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile))
+                ? $" The last good epoch ({e.Epoch - 1}) stays in "
+                    + $"{Path.Combine(runDir, RunFiles.CheckpointFile)}; nothing else was written."
                 : "";
             if (kept.Length == 0 && created)
                 RemoveUnfinished(runDir, logFile);
@@ -157,8 +153,6 @@ public static class TrainingRun
             throw;
         }
     }
-
-    public const string ModelFile = "model.zip";
 
     private static RunFolderLock AcquireLock(string runDir, bool created)
     {
@@ -181,7 +175,8 @@ public static class TrainingRun
 
     /// <summary>A model or a checkpoint of a finished epoch: work that is never deleted.</summary>
     private static bool HoldsFinishedWork(string runDir) =>
-        File.Exists(Path.Combine(runDir, ModelFile)) || File.Exists(Path.Combine(runDir, CheckpointFile));
+        File.Exists(Path.Combine(runDir, RunFiles.ModelFile))
+        || File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile));
 
     private static void RemoveUnfinished(string runDir, StreamWriter logFile)
     {
@@ -222,9 +217,9 @@ public static class TrainingRun
         );
         log($"Run folder: {runDir}");
 
-        WriteSplit(Path.Combine(runDir, "split.json"), root, entry, split);
+        RunFiles.WriteSplit(runDir, root, entry, split);
         RunFiles.WriteJson(
-            Path.Combine(runDir, ConfigFile),
+            Path.Combine(runDir, RunFiles.ConfigFile),
             new
             {
                 settings = settings with
@@ -281,21 +276,8 @@ public static class TrainingRun
                 )
             );
 
-        var history = new StringBuilder(
-            "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n"
-        );
-        void WriteHistory(IEnumerable<EpochReport> epochs)
-        {
-            foreach (var r in epochs)
-                history.Append(
-                    CultureInfo.InvariantCulture,
-                    $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},"
-                        + $"{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n"
-                );
-            AtomicFile.WriteText(Path.Combine(runDir, "history.csv"), history.ToString());
-        }
         if (settings.ResumeFromCheckpoint)
-            log($"Resuming from {Path.Combine(runDir, CheckpointFile)}.");
+            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         bool featureMode = settings.OnFeatures;
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
             new AttentionMilOptions
@@ -310,7 +292,7 @@ public static class TrainingRun
                 BalanceClasses = settings.BalanceClasses,
                 LearningRate = settings.LearningRate,
                 ValidationFraction = 0,
-                CheckpointPath = Path.Combine(runDir, CheckpointFile),
+                CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile),
                 ResumeFromCheckpoint = settings.ResumeFromCheckpoint,
                 Cancellation = cancel,
                 OnBag = settings.OnBag,
@@ -356,12 +338,12 @@ public static class TrainingRun
             pipeline = baggedTrain.Append(attention);
         }
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        WriteHistory(attention.History);
+        RunFiles.WriteHistory(runDir, attention.History);
 
         var model = new AmilModel(ml, pipeline);
-        model.Save(Path.Combine(runDir, ModelFile));
+        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log(
-            $"Saved {Path.Combine(runDir, ModelFile)} (best epoch {attention.BestEpoch} of "
+            $"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {attention.BestEpoch} of "
                 + $"{attention.History.Count}, {trainSeconds:F0}s)."
         );
         try
@@ -371,10 +353,11 @@ public static class TrainingRun
         catch (Exception e) when (e is not OperationCanceledException)
         {
             string message =
-                $"The model was trained and saved to {Path.Combine(runDir, ModelFile)}, but the step after it failed: "
+                $"The model was trained and saved to {Path.Combine(runDir, RunFiles.ModelFile)}, "
+                + "but the step after it failed: "
                 + $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the "
                 + $"test split again with "
-                + $"amil evaluate --model {Path.Combine(runDir, ModelFile)}.";
+                + $"amil evaluate --model {Path.Combine(runDir, RunFiles.ModelFile)}.";
             log("error: " + message);
             throw new RunIncompleteException(message, e);
         }
@@ -393,13 +376,13 @@ public static class TrainingRun
                 SkippedImages = skipped.Count > 0 ? skipped : null,
                 FeatureCache = cacheReport,
             };
-            RunFiles.WriteJson(Path.Combine(runDir, "metrics.json"), metrics);
+            RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
             // CNN's ~150 MB).
-            File.Delete(Path.Combine(runDir, CheckpointFile));
+            File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
             try
             {
-                Reporting.RunReport.Write(runDir, null, log);
+                RunReport.Write(runDir, null, log);
             }
             catch (Exception e)
                 when (e
@@ -419,32 +402,5 @@ public static class TrainingRun
     private sealed class LabelRow
     {
         public string Label { get; set; } = "";
-    }
-
-    private static void WriteSplit(string path, string root, DatasetEntry entry, DatasetSplit split)
-    {
-        object Part(IReadOnlyList<ImageRecord> part) =>
-            part.Select(r => new
-                {
-                    path = Path.GetRelativePath(root, r.Path),
-                    label = r.Label,
-                    patient = r.Patient,
-                })
-                .ToList();
-        RunFiles.WriteJson(
-            path,
-            new
-            {
-                dataset = entry.Name,
-                root,
-                entry.Split.Seed,
-                entry.Split.TestFraction,
-                entry.Split.ValidationFraction,
-                grouped_by = split.Train.Any(r => r.Patient is not null) ? "patient" : "image",
-                train = Part(split.Train),
-                validation = Part(split.Validation),
-                test = Part(split.Test),
-            }
-        );
     }
 }

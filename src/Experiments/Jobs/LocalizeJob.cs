@@ -3,11 +3,11 @@ using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Localization.Metrics;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `localize` job: attention and Grad-CAM maps scored against tumour masks →
 /// DIR/localization.json.</summary>
-public static class LocalizationRun
+public static class LocalizeJob
 {
     /// <summary>localization.json.</summary>
     public sealed record Report(

@@ -2,11 +2,11 @@ using System.Text.Json.Serialization;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Transforms.Images;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `heatmap` job: per image a panel (analysed region | attention overlay | Grad-CAM overlay) and the raw
 /// maps as PNGs.</summary>
-public static class HeatmapRun
+public static class HeatmapJob
 {
     public sealed record Settings(
         MapNormalization Normalization = MapNormalization.MinMax,
@@ -41,7 +41,7 @@ public static class HeatmapRun
                 $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
                     + $"train --baseline cnn."
             );
-        var images = PredictionRun.ListImages(input);
+        var images = PredictJob.ListImages(input);
         string inputRoot = File.Exists(input)
             ? Path.GetDirectoryName(Path.GetFullPath(input))!
             : Path.GetFullPath(input);

@@ -1,4 +1,4 @@
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>
 /// An exclusive lock on a run folder for the life of a job (an OS file lock on <c>.lock</c>, released when the process

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Amil.MLNet.Data.Datasets;
 
-namespace Amil.MLNet.Experiments;
+namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>A run folder's config.json as the way back into a run: the settings to resume with and the data it was
 /// trained on.</summary>
@@ -22,21 +22,21 @@ public static class RunConfig
     /// <summary>The settings saved in runDir/config.json, marked to continue from its checkpoint.</summary>
     public static TrainSettings SettingsToResume(string runDir)
     {
-        var config = Path.Combine(runDir, TrainingRun.ConfigFile);
+        var config = Path.Combine(runDir, RunFiles.ConfigFile);
         if (!File.Exists(config))
             throw new FileNotFoundException(
-                $"{runDir}: no {TrainingRun.ConfigFile}; --resume needs a run folder written by train.",
+                $"{runDir}: no {RunFiles.ConfigFile}; --resume needs a run folder written by train.",
                 config
             );
-        if (!File.Exists(Path.Combine(runDir, TrainingRun.CheckpointFile)))
-            throw File.Exists(Path.Combine(runDir, TrainingRun.ModelFile))
+        if (!File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)))
+            throw File.Exists(Path.Combine(runDir, RunFiles.ModelFile))
                 ? new ArgumentException(
-                    $"{runDir}: the run already finished ({TrainingRun.ModelFile} is there); there is nothing to "
+                    $"{runDir}: the run already finished ({RunFiles.ModelFile} is there); there is nothing to "
                         + $"resume. "
                         + "Start a new run with another --out."
                 )
                 : new FileNotFoundException(
-                    $"{runDir}: no {TrainingRun.CheckpointFile} (the run stopped before its first epoch ended); "
+                    $"{runDir}: no {RunFiles.CheckpointFile} (the run stopped before its first epoch ended); "
                         + "start it again without --resume.",
                     config
                 );
@@ -53,7 +53,7 @@ public static class RunConfig
 
     public static void CheckSameData(string runDir, string dataHash)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, TrainingRun.ConfigFile)));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, RunFiles.ConfigFile)));
         if (json.RootElement.TryGetProperty("data_hash", out var saved) && saved.GetString() != dataHash)
             throw new DatasetException(
                 $"{runDir}: the dataset's files changed since this run started (data_hash differs); a resumed run "

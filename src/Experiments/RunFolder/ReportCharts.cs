@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Amil.MLNet.Experiments.Reporting;
+namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>The report's charts, drawn with ScottPlot and returned as PNG bytes.</summary>
 public static class ReportCharts

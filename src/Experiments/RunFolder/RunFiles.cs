@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Transforms;
+
+namespace Amil.MLNet.Experiments.RunFolders;
+
+/// <summary>The files of a run folder, their names, and how they are written: JSON in snake_case, indented, and every
+/// file atomically (written beside, then renamed over).</summary>
+public static class RunFiles
+{
+    public const string ConfigFile = "config.json",
+        SplitFile = "split.json",
+        HistoryFile = "history.csv",
+        MetricsFile = "metrics.json",
+        ModelFile = "model.zip",
+        CheckpointFile = "checkpoint.bin",
+        LogFile = "log.txt",
+        ReportFile = "report.html";
+
+    /// <summary>split.json: which image is on which side, relative to the dataset root.</summary>
+    public static void WriteSplit(string runDirectory, string root, DatasetEntry entry, DatasetSplit split)
+    {
+        object Part(IReadOnlyList<ImageRecord> part) =>
+            part.Select(r => new
+                {
+                    path = Path.GetRelativePath(root, r.Path),
+                    label = r.Label,
+                    patient = r.Patient,
+                })
+                .ToList();
+        WriteJson(
+            Path.Combine(runDirectory, SplitFile),
+            new
+            {
+                dataset = entry.Name,
+                root,
+                entry.Split.Seed,
+                entry.Split.TestFraction,
+                entry.Split.ValidationFraction,
+                grouped_by = split.Train.Any(r => r.Patient is not null) ? "patient" : "image",
+                train = Part(split.Train),
+                validation = Part(split.Validation),
+                test = Part(split.Test),
+            }
+        );
+    }
+
+    /// <summary>history.csv: one line per epoch.</summary>
+    public static void WriteHistory(string runDirectory, IEnumerable<EpochReport> epochs)
+    {
+        var history = new StringBuilder(
+            "epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,seconds\n"
+        );
+        foreach (var r in epochs)
+            history.Append(
+                CultureInfo.InvariantCulture,
+                $"{r.Epoch},{r.TrainLoss:G6},{r.TrainAccuracy:G6},"
+                    + $"{r.ValidationLoss:G6},{r.ValidationAccuracy:G6},{r.Seconds:F2}\n"
+            );
+        AtomicFile.WriteText(Path.Combine(runDirectory, HistoryFile), history.ToString());
+    }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
+    };
+
+    public static void WriteJson<T>(string path, T value) =>
+        AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
+}
+
+/// <summary>metrics.json.</summary>
+public sealed record RunMetrics(
+    [property: JsonPropertyName("classes")] IReadOnlyList<string> Classes,
+    [property: JsonPropertyName("test")] ClassificationMetrics? Test,
+    [property: JsonPropertyName("validation")] ClassificationMetrics? Validation,
+    [property: JsonPropertyName("best_epoch")] int? BestEpoch,
+    [property: JsonPropertyName("epochs_run")] int? EpochsRun,
+    [property: JsonPropertyName("train_seconds")] double? TrainSeconds
+)
+{
+    /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
+    [JsonPropertyName("skipped_images")]
+    public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
+
+    /// <summary>Encoder resnet18: how the feature cache served this run.</summary>
+    [JsonPropertyName("feature_cache")]
+    public Features.FeatureCacheReport? FeatureCache { get; init; }
+
+    /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate
+    /// --localization).</summary>
+    [JsonPropertyName("localization")]
+    public LocalizationBlock? Localization { get; init; }
+}
