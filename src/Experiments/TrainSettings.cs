@@ -24,6 +24,13 @@ public sealed record TrainSettings
     /// patch size.</summary>
     public int? MaxPatches { get; init; }
     public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
+
+    /// <summary>CLAM pooling: patches from each end of the attention ranking for the instance loss (k). Default
+    /// 8.</summary>
+    public int ClamInstanceSamples { get; init; } = 8;
+
+    /// <summary>CLAM pooling: weight of the bag loss against the instance loss. Default 0.7.</summary>
+    public double ClamBagWeight { get; init; } = 0.7;
     public int Patience { get; init; } = 10;
     public bool BalanceClasses { get; init; }
 

@@ -79,10 +79,17 @@ internal static class LocalizeCommand
                                     : $", maps × p({string.Join(" + ", report.WeightedBy)}))"
                             )
                     );
-                    if (report.Attention is { } a)
-                        Print("attention", a);
-                    if (report.GradCam is { } g)
-                        Print("gradcam", g);
+                    foreach (
+                        var (kind, scores) in new[]
+                        {
+                            (MapKind.Attention, report.Attention),
+                            (MapKind.Contribution, report.Contribution),
+                            (MapKind.ClassAttention, report.ClassAttention),
+                            (MapKind.GradCam, report.GradCam),
+                        }
+                    )
+                        if (scores is not null)
+                            Print(kind.Name(), scores);
                     Console.WriteLine($"Wrote {Path.Combine(r.GetValue(output)!, "localization.json")}");
                 }
             )
@@ -94,7 +101,7 @@ internal static class LocalizeCommand
     {
         static string F(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "  -  ";
         Console.WriteLine(
-            $"{name, -10} instance AUROC {F(s.InstanceAuroc)}  AP {F(s.InstanceAp)}  pixel AUROC {F(s.PixelAuroc)}  "
+            $"{name, -15} instance AUROC {F(s.InstanceAuroc)}  AP {F(s.InstanceAp)}  pixel AUROC {F(s.PixelAuroc)}  "
                 + $"best Dice {F(s.BestDice)}  best IoU {F(s.BestIou)}  pointing game {F(s.PointingGame)}"
         );
     }

@@ -51,10 +51,23 @@ internal static class TrainCommand
         };
         var pooling = new Option<string>("--pooling")
         {
-            Description = "attention or gated.",
+            Description =
+                "attention (Ilse et al.), gated, additive (Additive MIL: map = each patch's signed contribution to the "
+                + "predicted class) or clam (CLAM multi-branch: map = the predicted class's attention branch, with the "
+                + "instance loss).",
             DefaultValueFactory = _ => "attention",
         };
-        pooling.AcceptOnlyFromAmong("attention", "gated");
+        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam");
+        var clamK = new Option<int>("--clam-k")
+        {
+            Description = "--pooling clam: patches from each end of the attention ranking for the instance loss.",
+            DefaultValueFactory = _ => defaults.ClamInstanceSamples,
+        };
+        var clamBagWeight = new Option<double>("--clam-bag-weight")
+        {
+            Description = "--pooling clam: weight of the bag loss against the instance loss (CLAM's 0.7).",
+            DefaultValueFactory = _ => defaults.ClamBagWeight,
+        };
         var patience = new Option<int>("--patience")
         {
             Description = "Early-stopping patience in epochs (0 = off).",
@@ -130,6 +143,8 @@ internal static class TrainCommand
             resize,
             maxPatches,
             pooling,
+            clamK,
+            clamBagWeight,
             patience,
             balance,
             pad,
@@ -157,10 +172,15 @@ internal static class TrainCommand
                         Crop = r.GetValue(crop),
                         Resize = r.GetValue(resize),
                         MaxPatches = r.GetValue(maxPatches),
-                        Pooling =
-                            r.GetValue(pooling) == "gated"
-                                ? AttentionPoolingKind.GatedAttention
-                                : AttentionPoolingKind.Attention,
+                        Pooling = r.GetValue(pooling) switch
+                        {
+                            "gated" => AttentionPoolingKind.GatedAttention,
+                            "additive" => AttentionPoolingKind.Additive,
+                            "clam" => AttentionPoolingKind.Clam,
+                            _ => AttentionPoolingKind.Attention,
+                        },
+                        ClamInstanceSamples = r.GetValue(clamK),
+                        ClamBagWeight = r.GetValue(clamBagWeight),
                         Patience = r.GetValue(patience),
                         BalanceClasses = r.GetValue(balance),
                         PadSmallImages = r.GetValue(pad),

@@ -47,11 +47,14 @@ public sealed class AmilModel
                         + $"BagPatches → AttentionMil)."
                 );
         MapKind =
-            schema.GetColumnOrNull(MapKind.Attention.ColumnName()) is not null ? MapKind.Attention
-            : schema.GetColumnOrNull(MapKind.GradCam.ColumnName()) is not null ? MapKind.GradCam
-            : throw new InvalidDataException(
-                "The model has neither an 'Attention' nor a 'GradCam' output; it is not an Amil.MLNet image model."
-            );
+            Enum.GetValues<MapKind>().FirstOrDefault(k => schema.GetColumnOrNull(k.ColumnName()) is not null)
+                is var kind
+            && schema.GetColumnOrNull(kind.ColumnName()) is not null
+                ? kind
+                : throw new InvalidDataException(
+                    "The model has no map output (Attention, GradCam, Contribution or ClassAttention); "
+                        + "it is not an Amil.MLNet image model."
+                );
         VBuffer<ReadOnlyMemory<char>> names = default;
         schema["PredictedLabel"].GetKeyValues(ref names);
         ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
@@ -152,8 +155,12 @@ public sealed class AmilModel
     }
 }
 
-/// <summary>The scoring input of a saved model: only the image path.</summary>
+/// <summary>The scoring input of a saved model: the image path (and an empty label).</summary>
 public sealed class ImageInput
 {
     public string ImagePath { get; set; } = "";
+
+    /// <summary>Empty: models saved with their label mapping (MapValueToKey("Label") first) ask for the column, and
+    /// an unknown label scores like any other row.</summary>
+    public string Label { get; set; } = "";
 }

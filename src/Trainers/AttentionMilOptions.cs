@@ -1,13 +1,21 @@
 namespace Amil.MLNet.Trainers;
 
-/// <summary>Attention pooling variant (Ilse et al. 2018).</summary>
+/// <summary>How a bag's instances are pooled into a prediction, and what the map is.</summary>
 public enum AttentionPoolingKind
 {
-    /// <summary>a = softmax(wᵀ tanh(V h)).</summary>
+    /// <summary>Ilse et al. 2018: a = softmax(wᵀ tanh(V h)); map: the attention.</summary>
     Attention,
 
-    /// <summary>a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))).</summary>
+    /// <summary>a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))); map: the attention.</summary>
     GatedAttention,
+
+    /// <summary>Additive MIL (Javed et al. 2022): bag logits are the sum of each patch's class contributions; map: the
+    /// signed contribution to the predicted class (class-aware).</summary>
+    Additive,
+
+    /// <summary>CLAM multi-branch (Lu et al. 2021): one attention branch and classifier per class plus the
+    /// instance-level loss; map: the predicted class's branch (class-aware).</summary>
+    Clam,
 }
 
 /// <summary>Per-epoch figures reported while training.</summary>
@@ -123,6 +131,14 @@ public sealed class AttentionMilOptions
     /// progress bars. Default none.</summary>
     public Action<int, int, bool>? OnBag { get; set; }
 
+    /// <summary>CLAM: patches taken from each end of the true class's attention ranking for the instance loss (k).
+    /// Default 8, CLAM's.</summary>
+    public int ClamInstanceSamples { get; set; } = 8;
+
+    /// <summary>CLAM: weight of the bag loss against the instance loss (total = w·bag + (1 − w)·instance). Default 0.7,
+    /// CLAM's.</summary>
+    public double ClamBagWeight { get; set; } = 0.7;
+
     /// <summary>Called after every epoch (progress display). Default none.</summary>
     public Action<EpochReport>? OnEpochEnd { get; set; }
 
@@ -136,6 +152,10 @@ public sealed class AttentionMilOptions
 
     public void Validate()
     {
+        if (ClamInstanceSamples < 1)
+            throw new ArgumentException($"ClamInstanceSamples must be at least 1 (got {ClamInstanceSamples}).");
+        if (ClamBagWeight is < 0 or > 1 || double.IsNaN(ClamBagWeight))
+            throw new ArgumentException($"ClamBagWeight must be in [0, 1] (got {ClamBagWeight}).");
         if (string.IsNullOrWhiteSpace(LabelColumnName))
             throw new ArgumentException("LabelColumnName must be set.");
         if (string.IsNullOrWhiteSpace(BagColumnName))

@@ -105,7 +105,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         var state = NetworkState.Encode(result.Spec, result.Weights);
         var taken = trainData.Schema.Select(c => c.Name);
         var scoring = ScoringChain
-            .Build(_ml, _options.BagColumnName, state, reader.ClassNames, architecture, taken)
+            .Build(_ml, _options.BagColumnName, state, reader.ClassNames, spec.Map(), taken)
             .Fit(trainData);
         var model = new AttentionMilModelParameters(reader.ClassNames, architecture, result.History, result.BestEpoch);
         return new AttentionMilTransformer(
@@ -147,7 +147,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
                 _options.BagColumnName,
                 placeholder,
                 ["0", "1"],
-                _options.Architecture,
+                ModelKinds.Map(_options.Architecture, _options.Pooling),
                 inputSchema.Select(c => c.Name)
             )
             .GetOutputSchema(inputSchema);
@@ -191,7 +191,18 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         {
             Architecture = architecture,
             InputScale = 1,
+            Head = _options.Pooling switch
+            {
+                AttentionPoolingKind.Additive => MilHead.Additive,
+                AttentionPoolingKind.Clam => MilHead.Clam,
+                _ => MilHead.Attention,
+            },
+            InstanceSamples = _options.Pooling == AttentionPoolingKind.Clam ? _options.ClamInstanceSamples : 0,
         };
+        if (architecture == NetworkArchitecture.CnnBaseline && spec.Head != MilHead.Attention)
+            throw new ArgumentException(
+                $"The CNN baseline has no MIL pooling; {_options.Pooling} pooling applies to Attention-MIL only."
+            );
         if (architecture == NetworkArchitecture.FeatureAttentionMil)
         {
             if (bagLength % layout.Count != 0)

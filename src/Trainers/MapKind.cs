@@ -10,20 +10,48 @@ public enum MapKind
 
     /// <summary>Grad-CAM for the predicted class (the CNN baseline), averaged over each patch.</summary>
     GradCam,
+
+    /// <summary>Additive MIL: each patch's exact, signed contribution to the predicted class's logit.</summary>
+    Contribution,
+
+    /// <summary>CLAM: the attention branch of the predicted class (one per patch, summing to 1).</summary>
+    ClassAttention,
 }
 
 /// <summary>The names model and map kinds go by in files, columns and messages — kept here, in one place.</summary>
 public static class ModelKinds
 {
     /// <summary>The map a network produces.</summary>
-    public static MapKind Map(this NetworkArchitecture architecture) =>
-        architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam : MapKind.Attention;
+    public static MapKind Map(this NetworkSpec spec) =>
+        spec.Architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
+        : spec.Head == MilHead.Additive ? MapKind.Contribution
+        : spec.Head == MilHead.Clam ? MapKind.ClassAttention
+        : MapKind.Attention;
 
-    /// <summary>"attention" or "gradcam": the name in file names, JSON keys and the CLI.</summary>
-    public static string Name(this MapKind kind) => kind == MapKind.GradCam ? "gradcam" : "attention";
+    /// <summary>The map a trainer's settings will produce.</summary>
+    public static MapKind Map(NetworkArchitecture architecture, AttentionPoolingKind pooling) =>
+        architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
+        : pooling == AttentionPoolingKind.Additive ? MapKind.Contribution
+        : pooling == AttentionPoolingKind.Clam ? MapKind.ClassAttention
+        : MapKind.Attention;
 
-    /// <summary>"Attention" or "GradCam": the scored data's column.</summary>
-    public static string ColumnName(this MapKind kind) => kind == MapKind.GradCam ? "GradCam" : "Attention";
+    /// <summary>"attention", "gradcam", "contribution" or "class-attention": the name in file names, JSON keys and
+    /// the CLI.</summary>
+    public static string Name(this MapKind kind) =>
+        kind switch
+        {
+            MapKind.GradCam => "gradcam",
+            MapKind.Contribution => "contribution",
+            MapKind.ClassAttention => "class-attention",
+            _ => "attention",
+        };
+
+    /// <summary>The scored data's column: "Attention", "GradCam", "Contribution" or "ClassAttention".</summary>
+    public static string ColumnName(this MapKind kind) => kind.ToString();
+
+    /// <summary>Whether the map depends on the predicted class (so a tumour-free call fades it by
+    /// construction).</summary>
+    public static bool IsClassAware(this MapKind kind) => kind is not MapKind.Attention;
 
     /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
     public static string Name(this NetworkArchitecture architecture) =>

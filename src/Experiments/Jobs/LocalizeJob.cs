@@ -5,14 +5,16 @@ using Amil.MLNet.Localization.Metrics;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `localize` job: attention and Grad-CAM maps scored against tumour masks →
-/// DIR/localization.json.</summary>
+/// <summary>The `localize` job: a MIL model's map (attention, additive contribution or CLAM class attention) and the
+/// CNN baseline's Grad-CAM scored against tumour masks → DIR/localization.json.</summary>
 public static class LocalizeJob
 {
     /// <summary>localization.json.</summary>
     public sealed record Report(
         [property: JsonPropertyName("attention")] LocalizationScores? Attention,
         [property: JsonPropertyName("gradcam")] LocalizationScores? GradCam,
+        [property: JsonPropertyName("contribution")] LocalizationScores? Contribution,
+        [property: JsonPropertyName("class_attention")] LocalizationScores? ClassAttention,
         [property: JsonPropertyName("images")] int Images,
         [property: JsonPropertyName("dataset")] string Dataset,
         [property: JsonPropertyName("split")] string Split,
@@ -66,6 +68,8 @@ public static class LocalizeJob
         var report = new Report(
             blocks.GetValueOrDefault(MapKind.Attention)?.Scores,
             blocks.GetValueOrDefault(MapKind.GradCam)?.Scores,
+            blocks.GetValueOrDefault(MapKind.Contribution)?.Scores,
+            blocks.GetValueOrDefault(MapKind.ClassAttention)?.Scores,
             images.Count,
             entry.Name,
             allImages ? "all" : "test",

@@ -288,6 +288,8 @@ public static class TrainJob
                 MaxEpochs = settings.Epochs,
                 Seed = settings.Seed,
                 Pooling = settings.Pooling,
+                ClamInstanceSamples = settings.ClamInstanceSamples,
+                ClamBagWeight = settings.ClamBagWeight,
                 EarlyStoppingPatience = settings.Patience,
                 BalanceClasses = settings.BalanceClasses,
                 LearningRate = settings.LearningRate,

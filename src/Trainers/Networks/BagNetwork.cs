@@ -10,6 +10,20 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     public NetworkSpec Spec { get; } = spec;
 
     public static BagNetwork Create(NetworkSpec spec) =>
+        (spec.Architecture, spec.Head) switch
+        {
+            (NetworkArchitecture.CnnBaseline, not MilHead.Attention) => throw new InvalidDataException(
+                "The CNN baseline has no MIL head; the model file is damaged."
+            ),
+            (_, MilHead.Additive) => new AdditiveMilNetwork(spec),
+            (_, MilHead.Clam) => new ClamNetwork(spec),
+            (_, not MilHead.Attention) => throw new InvalidDataException(
+                $"Unknown MIL head {(int)spec.Head}; the model is from a newer version of Amil.MLNet."
+            ),
+            _ => CreateWithAttentionHead(spec),
+        };
+
+    private static BagNetwork CreateWithAttentionHead(NetworkSpec spec) =>
         spec.Architecture switch
         {
             NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
@@ -28,6 +42,14 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     /// <param name="bag">One bag shaped by <see cref="InputShape"/>.</param>
     /// <returns>1 × C logits.</returns>
     public abstract Tensor Logits(Tensor bag, BagLayout layout);
+
+    /// <summary>What training minimises for one bag: the logits, and an extra instance-level loss for networks that
+    /// have one (CLAM). Default: the logits alone.</summary>
+    public virtual (Tensor Logits, Tensor? InstanceLoss) TrainingForward(
+        Tensor bag,
+        BagLayout layout,
+        long classIndex
+    ) => (Logits(bag, layout), null);
 
     /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval
     /// mode.</summary>

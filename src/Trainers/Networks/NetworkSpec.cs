@@ -16,6 +16,23 @@ public enum NetworkArchitecture
     FeatureAttentionMil = 2,
 }
 
+/// <summary>How a MIL network turns its instances into a bag prediction and a map.</summary>
+public enum MilHead
+{
+    /// <summary>Attention pooling (tanh, or gated) and one linear classifier; the map is the attention.</summary>
+    Attention = 0,
+
+    /// <summary>Additive MIL (Javed et al. 2022): the classifier scores each attention-scaled instance and the bag
+    /// logits are their sum plus a bias, so each patch's contribution to each class is exact; the map is the
+    /// contribution to the predicted class (signed).</summary>
+    Additive = 1,
+
+    /// <summary>CLAM multi-branch (Lu et al. 2021): one gated attention branch, pooled vector and classifier per class,
+    /// trained with an instance-level loss on the top-k / bottom-k attended patches; the map is the predicted class's
+    /// attention branch.</summary>
+    Clam = 2,
+}
+
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
 /// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
 /// InputScale);
@@ -33,11 +50,17 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
     /// <summary>Dropout after the feature projection, in percent (feature mode; inactive when scoring).</summary>
     public int DropoutPercent { get; init; }
 
-    public const int EncodedLength = 11;
+    /// <summary>How instances become the prediction (attention pooling, additive, CLAM).</summary>
+    public MilHead Head { get; init; }
+
+    /// <summary>CLAM: patches taken from each end of the attention ranking for the instance loss (k).</summary>
+    public int InstanceSamples { get; init; }
+
+    public const int EncodedLength = 13;
 
     /// <summary>Values of the fields that older saved specs lack, in encoding order
-    /// (Architecture…DropoutPercent).</summary>
-    internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0];
+    /// (Architecture…InstanceSamples).</summary>
+    internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0, 0, 0];
 
     public float[] Encode() =>
         [
@@ -52,6 +75,8 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
             InputScale,
             FeatureSize,
             DropoutPercent,
+            (int)Head,
+            InstanceSamples,
         ];
 
     public static NetworkSpec Decode(ReadOnlySpan<float> v) =>
@@ -63,5 +88,7 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
             InputScale = (int)v[8],
             FeatureSize = (int)v[9],
             DropoutPercent = (int)v[10],
+            Head = (MilHead)(int)v[11],
+            InstanceSamples = (int)v[12],
         };
 }

@@ -9,7 +9,8 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class NetworkState
 {
-    private const int Version = 3; // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout
+    // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout; 4: MIL head and CLAM's k
+    private const int Version = 4;
     private const int IdLength = 4;
 
     public static float[] Encode(NetworkSpec spec, float[] weights)
@@ -26,11 +27,12 @@ internal static class NetworkState
     public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
     {
         var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out int version);
-        // Older specs were shorter (version 1: 5 values, 2: 9); the missing fields take their defaults.
+        // Older specs were shorter (version 1: 5 values, 2: 9, 3: 11); the missing fields take their defaults.
         int specLength = version switch
         {
             1 => 5,
             2 => 9,
+            3 => 11,
             _ => NetworkSpec.EncodedLength,
         };
         if (payload.Length < specLength + IdLength)

@@ -11,13 +11,9 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class ScoringChain
 {
+    // The map's column is named by its kind (MapKind.ColumnName): Attention, GradCam, Contribution, ClassAttention.
     public const string ScoreColumn = "Score",
-        PredictedLabelColumn = "PredictedLabel",
-        AttentionColumn = "Attention",
-        GradCamColumn = "GradCam";
-
-    /// <summary>The output column holding a model's per-patch localization map.</summary>
-    public static string MapColumn(Networks.NetworkArchitecture architecture) => architecture.Map().ColumnName();
+        PredictedLabelColumn = "PredictedLabel";
 
     private const string PredictedNameColumn = "__AmilPredictedName";
 
@@ -28,7 +24,7 @@ internal static class ScoringChain
         string bagColumn,
         float[] networkState,
         IReadOnlyList<string> classNames,
-        Networks.NetworkArchitecture architecture,
+        MapKind mapKind,
         IEnumerable<string> takenColumnNames
     )
     {
@@ -43,14 +39,13 @@ internal static class ScoringChain
             bagColumn,
             ScoreColumn,
             PredictedLabelColumn,
-            AttentionColumn,
-            GradCamColumn,
             PredictedNameColumn,
             PatchBaggingEstimator.LayoutColumnName(bagColumn),
             PatchBaggingEstimator.CoordinatesColumnName(bagColumn),
             PatchBaggingEstimator.FrameColumnName(bagColumn),
             PersistedState.KeyColumnName,
         };
+        taken.UnionWith(Enum.GetValues<MapKind>().Select(k => k.ColumnName()));
         var slotColumns = classNames
             .Select(
                 (name, i) =>
@@ -76,7 +71,7 @@ internal static class ScoringChain
         [
             .. named.Select(p => ml.Transforms.CopyColumns(p.OutputColumnName, p.InputColumnName)),
             ml.Transforms.Concatenate(ScoreColumn, slotColumns),
-            ml.Transforms.CopyColumns(MapColumn(architecture), AttentionMilScoringMappingFactory.AttentionColumn),
+            ml.Transforms.CopyColumns(mapKind.ColumnName(), AttentionMilScoringMappingFactory.AttentionColumn),
             ml.Transforms.Conversion.MapValue(
                 PredictedNameColumn,
                 indexToName,

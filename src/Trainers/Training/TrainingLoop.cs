@@ -84,6 +84,10 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 firstEpoch = int.MaxValue;
         }
 
+        // Owned for the whole training, so no finalizer can free them during a native call (see AdamOptimizer).
+        using var bagWeight = options.ClamBagWeight.ToScalar();
+        using var instanceWeight = (1 - options.ClamBagWeight).ToScalar();
+        var lossWeights = (bagWeight, instanceWeight);
         for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -96,6 +100,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 optimizer,
                 (done) => options.OnBag?.Invoke(done, trainRows.Count, true),
                 epoch,
+                lossWeights,
                 cancel
             );
 
@@ -112,6 +117,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                     null,
                     (done) => options.OnBag?.Invoke(done, total, false),
                     epoch,
+                    lossWeights,
                     cancel
                 );
             }
@@ -186,6 +192,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         AdamOptimizer? optimizer,
         Action<int> onBag,
         int epoch,
+        (Scalar Bag, Scalar Instance) lossWeights,
         CancellationToken cancel
     )
     {
@@ -198,9 +205,15 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             var layout = bag.Layout;
             var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length));
             var target = tensor(new long[] { bag.ClassIndex });
-            var logits = network.Logits(input, layout);
+            var (logits, instanceLoss) = optimizer is null
+                ? (network.Logits(input, layout), null)
+                : network.TrainingForward(input, layout, bag.ClassIndex);
+            var bagLoss = F.cross_entropy(logits, target);
+            // CLAM: the bag loss and the instance loss, weighted (total = w·bag + (1 − w)·instance).
+            if (instanceLoss is not null)
+                bagLoss = bagLoss.mul(lossWeights.Bag).add(instanceLoss.mul(lossWeights.Instance), Scalars.One);
             // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.
-            var loss = F.cross_entropy(logits, target) * classWeights[bag.ClassIndex];
+            var loss = bagLoss * classWeights[bag.ClassIndex];
             float lossValue = loss.item<float>();
             // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
             if (!float.IsFinite(lossValue))

@@ -1,0 +1,97 @@
+using Amil.MLNet.Transforms.Bagging;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Amil.MLNet.Trainers.Networks;
+
+/// <summary>
+/// CLAM multi-branch (Lu et al. 2021): gated attention with one branch per class (C × N weights), each class pooling
+/// its own vector M_c and scoring it with its own classifier. While training, the instance-level loss clusters the
+/// k most and k least attended patches of the true class's branch into "positive" and "negative" with that class's
+/// instance classifier (CLAM's in-class term). The map is the predicted class's attention branch.
+/// </summary>
+internal sealed class ClamNetwork : BagNetwork
+{
+    private readonly Module<Tensor, Tensor> encoder;
+    private readonly Linear attention_V,
+        attention_U,
+        attention_w;
+    private readonly Linear classifiers; // row c: class c's own bag classifier
+    private readonly Linear instance_classifiers; // rows 2c, 2c+1: class c's instance classifier (negative, positive)
+
+    public ClamNetwork(NetworkSpec spec)
+        : base(nameof(ClamNetwork), spec)
+    {
+        encoder = InstanceEncoder.Create(spec);
+        attention_V = Linear(spec.EmbeddingSize, spec.AttentionSize);
+        attention_U = Linear(spec.EmbeddingSize, spec.AttentionSize);
+        attention_w = Linear(spec.AttentionSize, spec.Classes);
+        classifiers = Linear(spec.EmbeddingSize, spec.Classes);
+        instance_classifiers = Linear(spec.EmbeddingSize, 2 * spec.Classes);
+        RegisterComponents();
+    }
+
+    public override long[] InputShape(BagLayout layout, int length) => InstanceEncoder.InputShape(Spec, layout, length);
+
+    /// <returns>1 × C logits, C × N attention (each row sums to 1) and the N × L instances.</returns>
+    public (Tensor Logits, Tensor Attention, Tensor Instances) forward(Tensor bag)
+    {
+        using var scope = NewDisposeScope();
+        var instances = encoder.forward(bag);
+        var hidden = tanh(attention_V.forward(instances)).mul(sigmoid(attention_U.forward(instances)));
+        var attention = softmax(attention_w.forward(hidden).t(), 1); // C × N
+        var pooled = attention.mm(instances); // C × L: one vector per class
+        var logits = pooled.mul(classifiers.weight!).sum(1).add(classifiers.bias!, Scalars.One).unsqueeze(0);
+        return (
+            logits.MoveToOuterDisposeScope(),
+            attention.MoveToOuterDisposeScope(),
+            instances.MoveToOuterDisposeScope()
+        );
+    }
+
+    public override Tensor Logits(Tensor bag, BagLayout layout)
+    {
+        var (logits, attention, instances) = forward(bag);
+        attention.Dispose();
+        instances.Dispose();
+        return logits;
+    }
+
+    public override (Tensor Logits, Tensor? InstanceLoss) TrainingForward(Tensor bag, BagLayout layout, long classIndex)
+    {
+        var (logits, attention, instances) = forward(bag);
+        return (logits, InstanceLoss(attention, instances, classIndex));
+    }
+
+    /// <summary>Cross-entropy of the true class's instance classifier on its top-k (label 1) and bottom-k (label 0)
+    /// attended patches; null for a bag too small to take any.</summary>
+    public Tensor? InstanceLoss(Tensor attention, Tensor instances, long classIndex)
+    {
+        int n = (int)instances.shape[0],
+            k = Math.Min(Spec.InstanceSamples, n / 2);
+        if (k < 1)
+            return null;
+        using var scope = NewDisposeScope();
+        var branch = attention[classIndex];
+        var top = branch.topk(k).indexes;
+        var bottom = branch.neg().topk(k).indexes;
+        var chosen = instances.index_select(0, cat([top, bottom]));
+        var targets = cat([ones(k, dtype: ScalarType.Int64), zeros(k, dtype: ScalarType.Int64)]);
+        int row = (int)(2 * classIndex);
+        var weight = instance_classifiers.weight![row..(row + 2)];
+        var bias = instance_classifiers.bias![row..(row + 2)];
+        return F.cross_entropy(F.linear(chosen, weight, bias), targets).MoveToOuterDisposeScope();
+    }
+
+    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (logits, attention, _) = forward(bag);
+        var probabilities = softmax(logits, 1).squeeze(0).data<float>().ToArray();
+        int predicted = Scoring.BagScorer.ArgMax(probabilities);
+        return (probabilities, attention[predicted].contiguous().data<float>().ToArray());
+    }
+}

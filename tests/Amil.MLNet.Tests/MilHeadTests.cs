@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Scoring;
+using Amil.MLNet.Trainers.Training;
+using Amil.MLNet.Transforms.Bagging;
+using Microsoft.ML;
+using Xunit;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>The class-aware MIL heads: Additive MIL and CLAM multi-branch, on patches and on features.</summary>
+public class MilHeadTests
+{
+    private static NetworkSpec Spec(MilHead head, bool features, int classes = 3) =>
+        new(28, 40, 16, false, classes)
+        {
+            Head = head,
+            InstanceSamples = head == MilHead.Clam ? 3 : 0,
+            Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,
+            FeatureSize = features ? 12 : 0,
+            InputScale = 1,
+        };
+
+    private static (float[] Values, BagLayout Layout) RandomBag(NetworkSpec spec, int patches, int seed)
+    {
+        var layout = new BagLayout(3, 28, 28, 1, patches, 0, 0, 28 * patches, 28);
+        int perPatch = spec.FeatureSize > 0 ? spec.FeatureSize : layout.PatchLength;
+        var random = new Random(seed);
+        return (Enumerable.Range(0, patches * perPatch).Select(_ => (float)random.NextDouble()).ToArray(), layout);
+    }
+
+    [Theory]
+    [InlineData(MilHead.Additive, false)]
+    [InlineData(MilHead.Additive, true)]
+    [InlineData(MilHead.Clam, false)]
+    [InlineData(MilHead.Clam, true)]
+    public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(MilHead head, bool features)
+    {
+        var spec = Spec(head, features);
+        using var network = TorchSeeding.Seeded(4, () => BagNetwork.Create(spec));
+        network.eval();
+        var (values, layout) = RandomBag(spec, 7, 1);
+        int perPatch = values.Length / 7;
+        var permutation = new[] { 3, 0, 6, 1, 5, 2, 4 };
+        var permuted = permutation.SelectMany(p => values.Skip(p * perPatch).Take(perPatch)).ToArray();
+
+        var (p1, m1) = BagScorer.Score(network, values, layout);
+        var (p2, m2) = BagScorer.Score(network, permuted, layout);
+        Assert.Equal(3, p1.Length);
+        Assert.Equal(7, m1.Length);
+        Assert.Equal(1.0, p1.Sum(), 5);
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(p1[c], p2[c], 1e-5);
+        for (int i = 0; i < 7; i++)
+            Assert.Equal(m1[permutation[i]], m2[i], 1e-5);
+        if (head == MilHead.Clam)
+            Assert.Equal(1.0, m1.Sum(), 4); // one attention branch
+    }
+
+    [Fact]
+    public void AdditiveContributionsSumExactlyToTheLogits()
+    {
+        var spec = Spec(MilHead.Additive, features: false);
+        using var network = (AdditiveMilNetwork)TorchSeeding.Seeded(2, () => BagNetwork.Create(spec));
+        network.eval();
+        var (values, layout) = RandomBag(spec, 9, 3);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (logits, contributions, bias) = network.forward(tensor(values, network.InputShape(layout, values.Length)));
+        Assert.Equal([9L, 3L], contributions.shape);
+        var sum = contributions.sum(0, keepdim: false).data<float>().ToArray();
+        var b = bias.data<float>().ToArray();
+        var l = logits.squeeze(0).data<float>().ToArray();
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(l[c], sum[c] + b[c], 5);
+        // The map is the predicted class's column of the decomposition.
+        var (probabilities, map) = network.Explain(tensor(values, network.InputShape(layout, values.Length)), layout);
+        int predicted = BagScorer.ArgMax(probabilities);
+        Assert.Equal(contributions[.., predicted].data<float>().ToArray(), map);
+    }
+
+    [Fact]
+    public void ClamInstanceLossFallsWhenTrainedOnAToyProblem()
+    {
+        // Feature bags of 10 patches; a positive bag hides 3 "tumour" patches whose first feature is high.
+        var spec = Spec(MilHead.Clam, features: true, classes: 2) with
+        {
+            DropoutPercent = 0,
+        };
+        using var network = (ClamNetwork)TorchSeeding.Seeded(5, () => BagNetwork.Create(spec));
+        var random = new Random(6);
+        var bags = Enumerable
+            .Range(0, 16)
+            .Select(i =>
+            {
+                var bag = Enumerable.Range(0, 10 * 12).Select(_ => (float)random.NextDouble() * 0.2f).ToArray();
+                if (i % 2 == 1)
+                    foreach (int patch in new[] { 1, 4, 8 })
+                        bag[patch * 12] = 3f;
+                return (Bag: bag, Label: (long)(i % 2));
+            })
+            .ToList();
+        var layout = new BagLayout(3, 28, 28, 1, 10, 0, 0, 280, 28);
+
+        double MeanInstanceLoss()
+        {
+            using var _ = no_grad();
+            double total = 0;
+            foreach (var (bag, label) in bags)
+            {
+                using var scope = NewDisposeScope();
+                var (_, loss) = network.TrainingForward(tensor(bag, [10L, 12L]), layout, label);
+                total += loss!.item<float>();
+            }
+            return total / bags.Count;
+        }
+
+        double before = MeanInstanceLoss();
+        using var adam = new AdamOptimizer(network.parameters(), 1e-3);
+        network.train();
+        for (int epoch = 0; epoch < 15; epoch++)
+            foreach (var (bag, label) in bags)
+            {
+                using var scope = NewDisposeScope();
+                adam.ZeroGrad();
+                var (logits, instanceLoss) = network.TrainingForward(tensor(bag, [10L, 12L]), layout, label);
+                var loss = F.cross_entropy(logits, tensor(new[] { label })).mul(0.7).add(instanceLoss!.mul(0.3));
+                loss.backward();
+                adam.Step();
+            }
+        network.eval();
+        double after = MeanInstanceLoss();
+        Assert.True(after < before * 0.5, $"instance loss {before:F3} → {after:F3}");
+    }
+
+    [Theory]
+    [InlineData(AttentionPoolingKind.Additive, MapKind.Contribution)]
+    [InlineData(AttentionPoolingKind.Clam, MapKind.ClassAttention)]
+    public void TrainedModelsSaveAndReloadBitIdenticallyInANewProcess(AttentionPoolingKind pooling, MapKind kind)
+    {
+        var root = TestTemp.Folder("amil-heads-").FullName;
+        var ml = new MLContext(1);
+        var data = ml.Data.LoadFromEnumerable(
+            TestImages.Rows(TestImages.ImageFolder(Path.Combine(root, "data"), 56, 56, ("", 3)))
+        );
+        var model = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.BagPatches(new PatchBaggingOptions { CropHeight = null, CropWidth = null }))
+            .Append(
+                ml.MulticlassClassification.Trainers.AttentionMil(
+                    new AttentionMilOptions { Pooling = pooling, MaxEpochs = 2 }
+                )
+            )
+            .Fit(data);
+        var path = Path.Combine(root, "model.zip");
+        ml.Model.Save(model, data.Schema, path);
+
+        var loaded = AmilModel.Load(path);
+        Assert.Equal(kind, loaded.MapKind);
+        var image = TestImages.Rows(Path.Combine(root, "data"))[0].ImagePath;
+        var expected = loaded.Score([image]).Single();
+        Assert.Equal(4, expected.Map.Length);
+        using var sample = JsonDocument.Parse(AttentionMilModelTests.RunSample(path, image));
+        Assert.Equal(kind.Name(), sample.RootElement.GetProperty("map_kind").GetString());
+        Assert.Equal(
+            expected.Map.Select(BitConverter.SingleToInt32Bits),
+            sample
+                .RootElement.GetProperty("map")
+                .EnumerateArray()
+                .Select(v => BitConverter.SingleToInt32Bits(v.GetSingle()))
+        );
+        var probabilities = sample.RootElement.GetProperty("probabilities");
+        for (int c = 0; c < loaded.ClassNames.Count; c++)
+            Assert.Equal(
+                BitConverter.SingleToInt32Bits(expected.Probabilities[c]),
+                BitConverter.SingleToInt32Bits(probabilities.GetProperty(loaded.ClassNames[c]).GetSingle())
+            );
+    }
+}
