@@ -8,7 +8,34 @@ namespace Amil.MLNet.Tests;
 /// <summary>Temporary folders for tests, all under one folder per test run, deleted when the run ends.</summary>
 internal static class TestTemp
 {
-    private static readonly Lazy<string> Root = new(() => Directory.CreateTempSubdirectory("amil-tests-").FullName);
+    private const string Prefix = "amil-tests-";
+    private static readonly Lazy<string> Root = new(CreateRoot);
+
+    /// <summary>This run's root, named after the process; roots of earlier runs whose process is gone are removed
+    /// first (the test host can be stopped before its clean-up runs).</summary>
+    private static string CreateRoot()
+    {
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            var parts = Path.GetFileName(stale)[Prefix.Length..].Split('-');
+            if (int.TryParse(parts[0], out int pid) && pid != Environment.ProcessId && !IsRunning(pid))
+                Delete(stale);
+        }
+        return Directory.CreateTempSubdirectory($"{Prefix}{Environment.ProcessId}-").FullName;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>A new empty folder named after <paramref name="prefix"/>.</summary>
     public static DirectoryInfo Folder(string prefix) =>
@@ -16,15 +43,19 @@ internal static class TestTemp
 
     public static void DeleteAll()
     {
-        if (!Root.IsValueCreated)
-            return;
+        if (Root.IsValueCreated)
+            Delete(Root.Value);
+    }
+
+    private static void Delete(string folder)
+    {
         // A test's background work (a process it started, a log being flushed) can still add a file while the tree
         // is deleted; try again briefly rather than leave the folder behind.
-        for (int attempt = 0; attempt < 5 && Directory.Exists(Root.Value); attempt++)
+        for (int attempt = 0; attempt < 5 && Directory.Exists(folder); attempt++)
         {
             try
             {
-                Directory.Delete(Root.Value, recursive: true);
+                Directory.Delete(folder, recursive: true);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
