@@ -10,11 +10,14 @@ public static class Localizing
     /// <param name="tumourClasses">When given, each image's (normalised) map is multiplied by the model's probability
     /// of these
     /// classes: a class-aware map that fades on images the model calls tumour-free. Null: the map as it is.</param>
+    /// <param name="mapClasses">Class-aware models only: score the map of these classes (summed) in every image,
+    /// instead of the map of the predicted class.</param>
     public static LocalizationEvaluator Evaluate(
         AmilModel model,
         IReadOnlyList<ImageRecord> images,
         MapNormalization normalization,
-        IReadOnlyList<string>? tumourClasses = null
+        IReadOnlyList<string>? tumourClasses = null,
+        IReadOnlyList<string>? mapClasses = null
     )
     {
         var withMasks = images.Where(r => r.MaskPath is not null).ToList();
@@ -22,7 +25,8 @@ public static class Localizing
             model.ClassNames,
             withMasks.Zip(model.Score(withMasks.Select(r => r.Path))),
             normalization,
-            tumourClasses
+            tumourClasses,
+            mapClasses
         );
     }
 
@@ -32,10 +36,12 @@ public static class Localizing
         IReadOnlyList<string> classNames,
         IEnumerable<(ImageRecord Record, ScoredImage Scored)> scored,
         MapNormalization normalization,
-        IReadOnlyList<string>? tumourClasses = null
+        IReadOnlyList<string>? tumourClasses = null,
+        IReadOnlyList<string>? mapClasses = null
     )
     {
-        var classIndices = tumourClasses?.Select(c => ClassIndex(classNames, c)).ToArray();
+        var classIndices = tumourClasses?.Select(c => ClassIndex(classNames, c, "--weight-by-probability")).ToArray();
+        var mapIndices = mapClasses?.Select(c => ClassIndex(classNames, c, "--map-class")).ToArray();
         var evaluator = new LocalizationEvaluator(normalization);
         foreach (var (record, image) in scored)
         {
@@ -44,18 +50,39 @@ public static class Localizing
             float weight = classIndices is null
                 ? 1f
                 : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
-            evaluator.Add(image.PatchMap(), Mask(record.MaskPath, image), record.Label, weight);
+            var map = mapIndices is null ? image.PatchMap() : new PatchMap(ClassMap(image, mapIndices), image.Layout);
+            evaluator.Add(map, Mask(record.MaskPath, image), record.Label, weight);
         }
         return evaluator;
     }
 
-    private static int ClassIndex(IReadOnlyList<string> classNames, string className)
+    /// <summary>The sum of the chosen classes' maps.</summary>
+    private static float[] ClassMap(ScoredImage image, int[] classes)
+    {
+        if (image.ClassMaps is null)
+            throw new ArgumentException(
+                image.MapKind is MapKind.Contribution or MapKind.ClassAttention
+                    ? "--map-class: this model was saved before per-class maps were kept; train it again."
+                    : "--map-class needs a class-aware model (train --pooling additive or clam); this model's map is "
+                        + $"{image.MapKind.Name()}, one map for the predicted class."
+            );
+        var sum = new float[image.Map.Length];
+        foreach (int c in classes)
+        {
+            var map = image.MapOf(c);
+            for (int i = 0; i < sum.Length; i++)
+                sum[i] += map[i];
+        }
+        return sum;
+    }
+
+    private static int ClassIndex(IReadOnlyList<string> classNames, string className, string option)
     {
         int index = classNames.ToList().IndexOf(className);
         return index >= 0
             ? index
             : throw new ArgumentException(
-                $"--weight-by-probability: '{className}' is not a class of the model ({string.Join(", ", classNames)})."
+                $"{option}: '{className}' is not a class of the model ({string.Join(", ", classNames)})."
             );
     }
 

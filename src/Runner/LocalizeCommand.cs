@@ -35,6 +35,13 @@ internal static class LocalizeCommand
                 + "localization.json.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var mapClass = new Option<string[]>("--map-class")
+        {
+            Description =
+                "Class-aware models (--pooling additive or clam): score the map of these classes (summed) in every "
+                + "image, e.g. malignant, instead of the map of the predicted class.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(
             "localize",
             "Measure how well attention and Grad-CAM maps find tumour on test images with masks; writes "
@@ -54,6 +61,7 @@ internal static class LocalizeCommand
             split,
             normalize,
             weight,
+            mapClass,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -68,7 +76,8 @@ internal static class LocalizeCommand
                         CommonOptions.Normalization(r, normalize),
                         r.GetValue(split) == "all",
                         CommandRunner.Log,
-                        r.GetValue(weight) is { Length: > 0 } classes ? classes : null
+                        r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
+                        r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null
                     );
                     Console.WriteLine(
                         $"{report.Images} images with masks ({report.Dataset}, {report.Split} split, normalization "
@@ -78,6 +87,7 @@ internal static class LocalizeCommand
                                     ? ")"
                                     : $", maps × p({string.Join(" + ", report.WeightedBy)}))"
                             )
+                            + (report.MapOf is null ? "" : $"; maps of {string.Join(" + ", report.MapOf)}")
                     );
                     foreach (
                         var (kind, scores) in new[]

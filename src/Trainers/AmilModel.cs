@@ -22,6 +22,14 @@ public sealed record ScoredImage(
     /// recorded (no resize).</summary>
     public Transforms.Bagging.ImageFrame? Frame { get; init; }
 
+    /// <summary>Class-aware models (additive, CLAM): every class's map, class-major (C × N); null otherwise.</summary>
+    public float[]? ClassMaps { get; init; }
+
+    /// <summary>The map of class <paramref name="classIndex"/> (for class-aware models), or the model's own
+    /// map.</summary>
+    public float[] MapOf(int classIndex) =>
+        ClassMaps is null ? Map : ClassMaps.AsSpan(classIndex * Map.Length, Map.Length).ToArray();
+
     /// <summary>The image as the model saw it (resized and padded like the bag), so maps drawn on it land on the right
     /// pixels.</summary>
     public Transforms.Images.RgbImage Prepare(Transforms.Images.RgbImage image) => Frame?.Apply(image) ?? image;
@@ -122,6 +130,12 @@ public sealed class AmilModel
         if (!hasFrame)
             // placeholder, ignored
             scored = _ml.Transforms.CopyColumns("BagFrame", "BagLayout").Fit(scored).Transform(scored);
+        bool hasClassMaps = scored.Schema.GetColumnOrNull(Scoring.ScoringChain.ClassMapsColumn) is not null;
+        if (!hasClassMaps) // placeholder, ignored
+            scored = _ml
+                .Transforms.CopyColumns(Scoring.ScoringChain.ClassMapsColumn, nameof(ScoredRow.Map))
+                .Fit(scored)
+                .Transform(scored);
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
@@ -136,6 +150,7 @@ public sealed class AmilModel
             )
             {
                 Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
+                ClassMaps = hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
             };
         }
     }
@@ -152,6 +167,7 @@ public sealed class AmilModel
         public int[] BagCoordinates { get; set; } = [];
         public int[] BagLayout { get; set; } = [];
         public int[] BagFrame { get; set; } = [];
+        public float[] ClassMaps { get; set; } = [];
     }
 }
 

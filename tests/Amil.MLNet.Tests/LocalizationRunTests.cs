@@ -38,6 +38,19 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     }
 
     [Fact]
+    public void MapOfAClassNeedsAClassAwareModel()
+    {
+        var images = Data.Datasets.DatasetReader.Read(
+            Data.Datasets.DatasetRegistry.Load(run.DatasetsFile).Get(null),
+            run.DataRoot
+        );
+        var e = Assert.Throws<ArgumentException>(() =>
+            Localizing.Evaluate(run.Model, images.Take(4).ToList(), MapNormalization.None, null, ["malignant"])
+        );
+        Assert.Contains("--map-class needs a class-aware model", e.Message);
+    }
+
+    [Fact]
     public void LocalizeWritesBothMethodsScoresForTestImagesWithMasks()
     {
         var cnn = AmilModel.Load(CnnModel());

@@ -162,6 +162,11 @@ public class MilHeadTests
         var image = TestImages.Rows(Path.Combine(root, "data"))[0].ImagePath;
         var expected = loaded.Score([image]).Single();
         Assert.Equal(4, expected.Map.Length);
+        // Every class's map travels too: the predicted class's row is the map, and any class can be asked for.
+        Assert.Equal(2 * 4, expected.ClassMaps!.Length);
+        Assert.Equal(expected.Map, expected.MapOf(expected.PredictedIndex));
+        if (kind == MapKind.ClassAttention)
+            Assert.All(new[] { 0, 1 }, c => Assert.Equal(1.0, expected.MapOf(c).Sum(), 4));
         using var sample = JsonDocument.Parse(AttentionMilModelTests.RunSample(path, image));
         Assert.Equal(kind.Name(), sample.RootElement.GetProperty("map_kind").GetString());
         Assert.Equal(

@@ -21,6 +21,7 @@ public static class LocalizeJob
         [property: JsonPropertyName("normalization")] string Normalization,
         [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare,
         [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
+        [property: JsonPropertyName("map_of_classes")] IReadOnlyList<string>? MapOf,
         [property: JsonPropertyName("per_class")]
             IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass
     );
@@ -33,7 +34,8 @@ public static class LocalizeJob
         MapNormalization normalization,
         bool allImages,
         Action<string> log,
-        IReadOnlyList<string>? tumourClasses = null
+        IReadOnlyList<string>? tumourClasses = null,
+        IReadOnlyList<string>? mapClasses = null
     )
     {
         if (modelPath is null && gradCamModelPath is null)
@@ -59,7 +61,13 @@ public static class LocalizeJob
                     + $"with masks…"
             );
             blocks[model.MapKind] = LocalizationBlock.From(
-                Localizing.Evaluate(model, images, normalization, tumourClasses)
+                Localizing.Evaluate(
+                    model,
+                    images,
+                    normalization,
+                    tumourClasses,
+                    model.MapKind == MapKind.GradCam ? null : mapClasses
+                )
             );
         }
         var perClass = blocks
@@ -76,6 +84,7 @@ public static class LocalizeJob
             normalization.ToString().ToLowerInvariant(),
             LocalizationEvaluator.PositivePatchShare,
             tumourClasses,
+            mapClasses,
             perClass.Count > 0 ? perClass : null
         );
         Directory.CreateDirectory(outDirectory);

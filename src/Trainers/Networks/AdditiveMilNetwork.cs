@@ -55,6 +55,15 @@ internal sealed class AdditiveMilNetwork : BagNetwork
         return logits;
     }
 
+    /// <summary>Each class's contributions, class-major (C × N).</summary>
+    public override float[]? ClassMaps(Tensor bag, BagLayout layout)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (_, contributions, _) = forward(bag);
+        return contributions.t().contiguous().data<float>().ToArray();
+    }
+
     public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
     {
         using var scope = NewDisposeScope();

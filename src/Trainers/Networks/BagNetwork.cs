@@ -55,6 +55,10 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     /// mode.</summary>
     public abstract (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout);
 
+    /// <summary>For class-aware networks, one map per class (C × N, class-major); null for networks whose map is
+    /// not per class.</summary>
+    public virtual float[]? ClassMaps(Tensor bag, BagLayout layout) => null;
+
     /// <summary>All parameters, flattened in registration order (the saved form).</summary>
     public float[] ExportWeights()
     {

@@ -85,6 +85,15 @@ internal sealed class ClamNetwork : BagNetwork
         return F.cross_entropy(F.linear(chosen, weight, bias), targets).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Every class's attention branch (C × N).</summary>
+    public override float[]? ClassMaps(Tensor bag, BagLayout layout)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var (_, attention, _) = forward(bag);
+        return attention.contiguous().data<float>().ToArray();
+    }
+
     public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
     {
         using var scope = NewDisposeScope();

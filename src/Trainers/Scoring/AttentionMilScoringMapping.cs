@@ -21,7 +21,8 @@ public sealed class AttentionMilScoringMappingFactory
         StateColumn = "__AmilNetworkState";
     internal const string ProbabilityPrefix = "__AmilP",
         PredictedIndexColumn = "__AmilPredictedIndex",
-        AttentionColumn = "__AmilAttention";
+        AttentionColumn = "__AmilAttention",
+        ClassMapsColumn = "__AmilClassMaps";
 
     public sealed class Input
     {
@@ -91,6 +92,10 @@ public sealed class AttentionMilScoringMappingFactory
         [ColumnName(AttentionColumn)]
         public float[] Attention { get; set; } = [];
 
+        /// <summary>Class-aware networks: every class's map (C × N, class-major); empty otherwise.</summary>
+        [ColumnName(ClassMapsColumn)]
+        public float[] ClassMaps { get; set; } = [];
+
         internal void SetProbabilities(ReadOnlySpan<float> p)
         {
             Span<float> all = stackalloc float[MaxClasses];
@@ -123,6 +128,8 @@ public sealed class AttentionMilScoringMappingFactory
         output.SetProbabilities(probabilities);
         output.PredictedIndex = (uint)BagScorer.ArgMax(probabilities);
         output.Attention = map;
+        output.ClassMaps =
+            network.Spec.Head == Networks.MilHead.Attention ? [] : BagScorer.ClassMaps(network, input.Bag, layout);
     }
 
     public override Action<Input, Output> GetMapping() => Map;

@@ -20,6 +20,15 @@ internal static class BagScorer
             return network.Explain(bag, layout);
     }
 
+    /// <summary>The network's per-class maps (C × N), or an empty array when its map is not per class.</summary>
+    public static float[] ClassMaps(BagNetwork network, float[] pixels, BagLayout layout)
+    {
+        using var scope = NewDisposeScope();
+        var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
+        lock (network)
+            return network.ClassMaps(bag, layout) ?? [];
+    }
+
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;

@@ -13,7 +13,8 @@ internal static class ScoringChain
 {
     // The map's column is named by its kind (MapKind.ColumnName): Attention, GradCam, Contribution, ClassAttention.
     public const string ScoreColumn = "Score",
-        PredictedLabelColumn = "PredictedLabel";
+        PredictedLabelColumn = "PredictedLabel",
+        ClassMapsColumn = "ClassMaps";
 
     private const string PredictedNameColumn = "__AmilPredictedName";
 
@@ -39,6 +40,7 @@ internal static class ScoringChain
             bagColumn,
             ScoreColumn,
             PredictedLabelColumn,
+            ClassMapsColumn,
             PredictedNameColumn,
             PatchBaggingEstimator.LayoutColumnName(bagColumn),
             PatchBaggingEstimator.CoordinatesColumnName(bagColumn),
@@ -72,6 +74,14 @@ internal static class ScoringChain
             .. named.Select(p => ml.Transforms.CopyColumns(p.OutputColumnName, p.InputColumnName)),
             ml.Transforms.Concatenate(ScoreColumn, slotColumns),
             ml.Transforms.CopyColumns(mapKind.ColumnName(), AttentionMilScoringMappingFactory.AttentionColumn),
+            .. (
+                mapKind.IsClassAware() && mapKind != MapKind.GradCam
+                    ? new[]
+                    {
+                        ml.Transforms.CopyColumns(ClassMapsColumn, AttentionMilScoringMappingFactory.ClassMapsColumn),
+                    }
+                    : []
+            ),
             ml.Transforms.Conversion.MapValue(
                 PredictedNameColumn,
                 indexToName,
@@ -97,6 +107,7 @@ internal static class ScoringChain
                 .. named.Select(p => p.OutputColumnName),
                 AttentionMilScoringMappingFactory.PredictedIndexColumn,
                 AttentionMilScoringMappingFactory.AttentionColumn,
+                AttentionMilScoringMappingFactory.ClassMapsColumn,
                 PredictedNameColumn,
             ]
         );
