@@ -12,7 +12,7 @@ namespace Amil.MLNet.Trainers.Networks;
 /// the contributions plus one bias. The decomposition is exact, so the map (the contribution to the predicted class)
 /// says how much each patch pushed the prediction, and in which direction.
 /// </summary>
-internal sealed class AdditiveMilNetwork : BagNetwork
+internal sealed class AdditiveMilNetwork : ClassAwareBagNetwork
 {
     private readonly Module<Tensor, Tensor> encoder;
     private readonly AttentionPooling pooling;
@@ -26,8 +26,6 @@ internal sealed class AdditiveMilNetwork : BagNetwork
         classifier = Linear(spec.EmbeddingSize, spec.Classes);
         RegisterComponents();
     }
-
-    public override long[] InputShape(BagLayout layout, int length) => InstanceEncoder.InputShape(Spec, layout, length);
 
     /// <returns>1 × C logits, N × C contributions and the C biases: logits = Σ_k contributions_k + bias.</returns>
     public (Tensor Logits, Tensor Contributions, Tensor Bias) forward(Tensor bag)
@@ -47,30 +45,11 @@ internal sealed class AdditiveMilNetwork : BagNetwork
         );
     }
 
-    public override Tensor Logits(Tensor bag, BagLayout layout)
+    protected override (Tensor Logits, Tensor ClassMaps) LogitsAndClassMaps(Tensor bag)
     {
         var (logits, contributions, bias) = forward(bag);
-        contributions.Dispose();
         bias.Dispose();
-        return logits;
-    }
-
-    /// <summary>Each class's contributions, class-major (C × N).</summary>
-    public override float[]? ClassMaps(Tensor bag, BagLayout layout)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (_, contributions, _) = forward(bag);
-        return contributions.t().contiguous().data<float>().ToArray();
-    }
-
-    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (logits, contributions, _) = forward(bag);
-        var probabilities = softmax(logits, 1).squeeze(0).data<float>().ToArray();
-        int predicted = Scoring.BagScorer.ArgMax(probabilities);
-        return (probabilities, contributions[.., predicted].contiguous().data<float>().ToArray());
+        using (contributions)
+            return (logits, contributions.t().contiguous());
     }
 }

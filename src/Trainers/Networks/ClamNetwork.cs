@@ -12,7 +12,7 @@ namespace Amil.MLNet.Trainers.Networks;
 /// k most and k least attended patches of the true class's branch into "positive" and "negative" with that class's
 /// instance classifier (CLAM's in-class term). The map is the predicted class's attention branch.
 /// </summary>
-internal sealed class ClamNetwork : BagNetwork
+internal sealed class ClamNetwork : ClassAwareBagNetwork
 {
     private readonly Module<Tensor, Tensor> encoder;
     private readonly Linear attention_V,
@@ -33,8 +33,6 @@ internal sealed class ClamNetwork : BagNetwork
         RegisterComponents();
     }
 
-    public override long[] InputShape(BagLayout layout, int length) => InstanceEncoder.InputShape(Spec, layout, length);
-
     /// <returns>1 × C logits, C × N attention (each row sums to 1) and the N × L instances.</returns>
     public (Tensor Logits, Tensor Attention, Tensor Instances) forward(Tensor bag)
     {
@@ -51,12 +49,11 @@ internal sealed class ClamNetwork : BagNetwork
         );
     }
 
-    public override Tensor Logits(Tensor bag, BagLayout layout)
+    protected override (Tensor Logits, Tensor ClassMaps) LogitsAndClassMaps(Tensor bag)
     {
         var (logits, attention, instances) = forward(bag);
-        attention.Dispose();
         instances.Dispose();
-        return logits;
+        return (logits, attention);
     }
 
     public override (Tensor Logits, Tensor? InstanceLoss) TrainingForward(Tensor bag, BagLayout layout, long classIndex)
@@ -83,24 +80,5 @@ internal sealed class ClamNetwork : BagNetwork
         var weight = instance_classifiers.weight![row..(row + 2)];
         var bias = instance_classifiers.bias![row..(row + 2)];
         return F.cross_entropy(F.linear(chosen, weight, bias), targets).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Every class's attention branch (C × N).</summary>
-    public override float[]? ClassMaps(Tensor bag, BagLayout layout)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (_, attention, _) = forward(bag);
-        return attention.contiguous().data<float>().ToArray();
-    }
-
-    public override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var (logits, attention, _) = forward(bag);
-        var probabilities = softmax(logits, 1).squeeze(0).data<float>().ToArray();
-        int predicted = Scoring.BagScorer.ArgMax(probabilities);
-        return (probabilities, attention[predicted].contiguous().data<float>().ToArray());
     }
 }
