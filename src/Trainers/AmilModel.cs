@@ -54,11 +54,10 @@ public sealed class AmilModel
                     $"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → "
                         + $"BagPatches → AttentionMil)."
                 );
+        var kinds = Enum.GetValues<MapKind>().Where(k => schema.GetColumnOrNull(k.ColumnName()) is not null).ToList();
         MapKind =
-            Enum.GetValues<MapKind>().FirstOrDefault(k => schema.GetColumnOrNull(k.ColumnName()) is not null)
-                is var kind
-            && schema.GetColumnOrNull(kind.ColumnName()) is not null
-                ? kind
+            kinds.Count > 0
+                ? kinds[0]
                 : throw new InvalidDataException(
                     "The model has no map output (Attention, GradCam, Contribution or ClassAttention); "
                         + "it is not an Amil.MLNet image model."

@@ -49,7 +49,6 @@ internal sealed class AdditiveMilNetwork : ClassAwareBagNetwork
     {
         var (logits, contributions, bias) = forward(bag);
         bias.Dispose();
-        using (contributions)
-            return (logits, contributions.t().contiguous());
+        return (logits, contributions.t()); // a view; copied only when the maps are read
     }
 }

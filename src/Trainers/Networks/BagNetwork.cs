@@ -55,9 +55,13 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     /// mode.</summary>
     public abstract (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout);
 
-    /// <summary>For class-aware networks, one map per class (C × N, class-major); null for networks whose map is
-    /// not per class.</summary>
-    public virtual float[]? ClassMaps(Tensor bag, BagLayout layout) => null;
+    /// <summary><see cref="Explain"/> plus, for class-aware networks, every class's map (C × N, class-major) from
+    /// the same forward pass; null for networks whose map is not per class.</summary>
+    public virtual (float[] Probabilities, float[] Map, float[]? ClassMaps) ExplainAll(Tensor bag, BagLayout layout)
+    {
+        var (probabilities, map) = Explain(bag, layout);
+        return (probabilities, map, null);
+    }
 
     /// <summary>All parameters, flattened in registration order (the saved form).</summary>
     public float[] ExportWeights()

@@ -20,21 +20,25 @@ internal abstract class ClassAwareBagNetwork(string name, NetworkSpec spec) : Ba
         return logits;
     }
 
-    /// <summary>Every class's map, class-major (C × N).</summary>
-    public sealed override float[]? ClassMaps(Tensor bag, BagLayout layout)
+    public sealed override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
     {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return LogitsAndClassMaps(bag).ClassMaps.contiguous().data<float>().ToArray();
+        var (probabilities, map, _) = ExplainAll(bag, layout);
+        return (probabilities, map);
     }
 
-    public sealed override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
+    /// <summary>One forward pass: probabilities, the predicted class's map and every class's map (C × N).</summary>
+    public sealed override (float[] Probabilities, float[] Map, float[]? ClassMaps) ExplainAll(
+        Tensor bag,
+        BagLayout layout
+    )
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (logits, classMaps) = LogitsAndClassMaps(bag);
         var probabilities = softmax(logits, 1).squeeze(0).data<float>().ToArray();
         int predicted = Scoring.BagScorer.ArgMax(probabilities);
-        return (probabilities, classMaps[predicted].contiguous().data<float>().ToArray());
+        var all = classMaps.contiguous().data<float>().ToArray();
+        int n = all.Length / probabilities.Length;
+        return (probabilities, all[(predicted * n)..((predicted + 1) * n)], all);
     }
 }

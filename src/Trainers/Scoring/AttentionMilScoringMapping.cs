@@ -124,12 +124,11 @@ public sealed class AttentionMilScoringMappingFactory
                     + $"{layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the model's patch "
                     + $"size."
             );
-        var (probabilities, map) = BagScorer.Score(network, input.Bag, layout);
+        var (probabilities, map, classMaps) = BagScorer.ScoreAll(network, input.Bag, layout);
         output.SetProbabilities(probabilities);
         output.PredictedIndex = (uint)BagScorer.ArgMax(probabilities);
         output.Attention = map;
-        output.ClassMaps =
-            network.Spec.Head == Networks.MilHead.Attention ? [] : BagScorer.ClassMaps(network, input.Bag, layout);
+        output.ClassMaps = classMaps ?? [];
     }
 
     public override Action<Input, Output> GetMapping() => Map;

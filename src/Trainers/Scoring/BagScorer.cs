@@ -7,9 +7,21 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// <summary>Runs a trained network on one bag.</summary>
 internal static class BagScorer
 {
-    /// <summary>Probabilities and the network's localization map (attention, or Grad-CAM for the CNN
-    /// baseline).</summary>
+    /// <summary>Probabilities and the network's localization map (attention, contribution, class attention, or
+    /// Grad-CAM for the CNN baseline).</summary>
     public static (float[] Probabilities, float[] Map) Score(BagNetwork network, float[] pixels, BagLayout layout)
+    {
+        var (probabilities, map, _) = ScoreAll(network, pixels, layout);
+        return (probabilities, map);
+    }
+
+    /// <summary><see cref="Score"/> plus every class's map for class-aware networks (null otherwise), in one
+    /// pass.</summary>
+    public static (float[] Probabilities, float[] Map, float[]? ClassMaps) ScoreAll(
+        BagNetwork network,
+        float[] pixels,
+        BagLayout layout
+    )
     {
         if (layout.Count == 0 || pixels.Length % layout.Count != 0)
             throw new InvalidOperationException($"A bag of {layout.Count} patches cannot hold {pixels.Length} values.");
@@ -17,16 +29,7 @@ internal static class BagScorer
         var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
         lock (network)
-            return network.Explain(bag, layout);
-    }
-
-    /// <summary>The network's per-class maps (C × N), or an empty array when its map is not per class.</summary>
-    public static float[] ClassMaps(BagNetwork network, float[] pixels, BagLayout layout)
-    {
-        using var scope = NewDisposeScope();
-        var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
-        lock (network)
-            return network.ClassMaps(bag, layout) ?? [];
+            return network.ExplainAll(bag, layout);
     }
 
     public static int ArgMax(ReadOnlySpan<float> values)
