@@ -66,13 +66,19 @@ public sealed record ClassificationMetrics(
                     fn = confusion[c].Sum() - tp;
                 return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
             });
-        double? auc =
-            classCount == 2
-                ? Localization.Metrics.RankMetrics.Auroc(
-                    scored.Select(s => (double)s.Probabilities[1]).ToList(),
-                    truth.Select(t => t == 1).ToList()
+        // Two classes: the AUC of p(second class). More: the macro average of one-vs-rest AUCs over the classes
+        // present with both outcomes (scikit-learn's "ovr" macro).
+        var perClassAuc = Enumerable
+            .Range(classCount == 2 ? 1 : 0, classCount == 2 ? 1 : classCount)
+            .Select(c =>
+                Localization.Metrics.RankMetrics.Auroc(
+                    scored.Select(s => (double)s.Probabilities[c]).ToList(),
+                    truth.Select(t => t == c).ToList()
                 )
-                : null;
+            )
+            .Where(a => a is not null)
+            .ToList();
+        double? auc = perClassAuc.Count > 0 ? perClassAuc.Average() : null;
 
         double? patientAccuracy = null;
         int? patientCount = null;

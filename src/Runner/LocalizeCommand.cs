@@ -9,7 +9,12 @@ internal static class LocalizeCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model") { Description = "Attention-MIL model.zip (from train)." };
+        var model = new Option<string[]>("--model")
+        {
+            Description =
+                "MIL model.zip (from train); repeat to compare several (--model A --model B). LABEL=PATH names the "
+                + "model's rows (default: its folder's name).",
+        };
         var gradCam = new Option<string?>("--gradcam-model")
         {
             Description = "CNN baseline model.zip (from train --baseline cnn), scored with Grad-CAM.",
@@ -18,7 +23,7 @@ internal static class LocalizeCommand
         var datasets = CommonOptions.DatasetsFile();
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
-        var output = CommonOptions.Out("Folder for localization.json.");
+        var output = CommonOptions.Out("Folder for localization.json and localization.md.");
         var split = new Option<string>("--split")
         {
             Description = "test (the dataset's test split) or all.",
@@ -44,11 +49,11 @@ internal static class LocalizeCommand
         };
         var command = new Command(
             "localize",
-            "Measure how well attention and Grad-CAM maps find tumour on test images with masks; writes "
-                + "DIR/localization.json "
-                + "(instance AUROC/AP, pixel AUROC, best Dice/IoU, pointing game, per class).\n"
-                + "Example: amil localize --model runs/a/model.zip --gradcam-model runs/c/model.zip --dataset "
-                + "synthetic --out runs/a/localize"
+            "Compare how well models' maps find tumour on test images with masks: one table with each method's bag "
+                + "accuracy and AUC, instance AUROC/AP, pixel AUROC, best Dice/IoU and pointing game (per class too); "
+                + "writes DIR/localization.json and DIR/localization.md.\n"
+                + "Example: amil localize --model amil=runs/a/model.zip --model additive=runs/b/model.zip "
+                + "--gradcam-model runs/c/model.zip --map-class malignant --dataset synthetic --out runs/compare"
         )
         {
             model,
@@ -69,7 +74,7 @@ internal static class LocalizeCommand
                 () =>
                 {
                     var report = LocalizeJob.Run(
-                        r.GetValue(model),
+                        r.GetValue(model) ?? [],
                         r.GetValue(gradCam),
                         CommonOptions.Selection(r, dataset, datasets, data, layout),
                         r.GetValue(output)!,
@@ -79,28 +84,11 @@ internal static class LocalizeCommand
                         r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null
                     );
+                    Console.Write(LocalizationTable.Markdown(report));
                     Console.WriteLine(
-                        $"{report.Images} images with masks ({report.Dataset}, {report.Split} split, normalization "
-                            + $"{report.Normalization}"
-                            + (
-                                report.WeightedBy is null
-                                    ? ")"
-                                    : $", maps × p({string.Join(" + ", report.WeightedBy)}))"
-                            )
-                            + (report.MapOf is null ? "" : $"; maps of {string.Join(" + ", report.MapOf)}")
+                        $"Wrote {Path.Combine(r.GetValue(output)!, LocalizeJob.JsonFile)} and "
+                            + LocalizeJob.MarkdownFile
                     );
-                    foreach (
-                        var (kind, scores) in new[]
-                        {
-                            (MapKind.Attention, report.Attention),
-                            (MapKind.Contribution, report.Contribution),
-                            (MapKind.ClassAttention, report.ClassAttention),
-                            (MapKind.GradCam, report.GradCam),
-                        }
-                    )
-                        if (scores is not null)
-                            Print(kind.Name(), scores);
-                    Console.WriteLine($"Wrote {Path.Combine(r.GetValue(output)!, "localization.json")}");
                 }
             )
         );

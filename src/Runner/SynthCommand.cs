@@ -10,10 +10,12 @@ internal static class SynthCommand
         var output = CommonOptions.Out("Folder to write the images and masks/ into.");
         var kind = new Option<string>("--kind")
         {
-            Description = "breakhis (binary, BreakHis layout, PNG) or bach (4 classes, BACH layout, TIFF).",
+            Description =
+                "breakhis (binary, BreakHis layout, PNG), breakhis-hard (binary, small tumour foci, benign mimics, "
+                + "per-patient stain and blur, ~31 % benign) or bach (4 classes, BACH layout, TIFF).",
             DefaultValueFactory = _ => "breakhis",
         };
-        kind.AcceptOnlyFromAmong("breakhis", "bach");
+        kind.AcceptOnlyFromAmong([.. SyntheticKinds.All]);
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed")
         {
@@ -36,11 +38,8 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    var options = new SyntheticOptions(
-                        r.GetValue(kind) == "bach" ? SyntheticKind.Bach : SyntheticKind.BreakHis,
-                        r.GetValue(count),
-                        r.GetValue(seed)
-                    );
+                    SyntheticKinds.TryParse(r.GetValue(kind), out var parsed);
+                    var options = new SyntheticOptions(parsed, r.GetValue(count), r.GetValue(seed));
                     var written = SyntheticHistology.Generate(r.GetValue(output)!, options);
                     Console.WriteLine(
                         $"Wrote {written.Count} images and {written.Count} masks under "

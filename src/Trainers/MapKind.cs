@@ -53,6 +53,9 @@ public static class ModelKinds
     /// construction).</summary>
     public static bool IsClassAware(this MapKind kind) => kind is not MapKind.Attention;
 
+    /// <summary>Whether the model keeps a map per class (additive, CLAM), so any class's map can be read.</summary>
+    public static bool HasClassMaps(this MapKind kind) => kind is MapKind.Contribution or MapKind.ClassAttention;
+
     /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
     public static string Name(this NetworkArchitecture architecture) =>
         architecture switch

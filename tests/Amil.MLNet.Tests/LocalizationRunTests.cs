@@ -68,42 +68,53 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         }
 
         var outDir = Path.Combine(run.Directory, "localize");
+        var mil = Path.Combine(run.RunDirectory, "model.zip");
         var report = LocalizeJob.Run(
-            Path.Combine(run.RunDirectory, "model.zip"),
+            [$"amil={mil}"],
             CnnModel(),
             new DatasetSelection(DatasetsFile: run.DatasetsFile),
             outDir,
             MapNormalization.None,
             allImages: false,
-            _ => { }
+            _ => { },
+            ["malignant"]
         );
         Assert.Equal(run.Result.Metrics.Test!.Images, report.Images);
-        foreach (var scores in new[] { report.Attention!, report.GradCam! })
+        // Two models, each as output and × p(malignant): four rows, named by label (or folder) and map.
+        Assert.Equal(
+            ["amil: attention", "amil: attention × p(malignant)", "cnn: gradcam", "cnn: gradcam × p(malignant)"],
+            report.Methods.Select(m => m.Method)
+        );
+        foreach (var scores in new[] { report.Of(MapKind.Attention)!, report.Of(MapKind.GradCam)! })
         {
             Assert.Equal(report.Images * 64, scores.Instances);
             Assert.InRange(scores.InstanceAuroc!.Value, 0, 1);
             Assert.InRange(scores.PointingGame!.Value, 0, 1);
             Assert.True(scores.PositiveInstances > 0);
         }
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "localization.json")));
-        Assert.True(json.RootElement.GetProperty("attention").TryGetProperty("instance_auroc", out _));
-        Assert.True(json.RootElement.GetProperty("gradcam").TryGetProperty("best_dice_threshold", out _));
+        // The bag columns are the model's own test metrics, on the same images.
+        var amil = report.Methods[0];
+        Assert.Equal(run.Result.Metrics.Test.Accuracy, amil.Bag.Accuracy, 6);
+        Assert.Equal(run.Result.Metrics.Test.Auc!.Value, amil.Bag.Auc!.Value, 6);
+        Assert.Equal(["malignant"], report.Methods[1].WeightedBy);
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, LocalizeJob.JsonFile))))
+        {
+            var rows = json.RootElement.GetProperty("methods");
+            Assert.Equal(4, rows.GetArrayLength());
+            Assert.True(rows[0].GetProperty("scores").TryGetProperty("instance_auroc", out _));
+            Assert.True(rows[2].GetProperty("scores").TryGetProperty("best_dice_threshold", out _));
+            Assert.True(rows[0].GetProperty("bag").TryGetProperty("auc", out _));
+        }
+        var markdown = File.ReadAllLines(Path.Combine(outDir, LocalizeJob.MarkdownFile));
+        var header = markdown.Single(l => l.StartsWith("| method"));
+        Assert.Contains("bag AUC", header);
+        Assert.Contains("instance AUROC", header);
+        var gradCamLine = markdown.Single(l => l.StartsWith("| cnn: gradcam |"));
+        Assert.Contains(LocalizationTable.Format(report.Of(MapKind.GradCam)!.InstanceAuroc), gradCamLine);
 
-        var weighted = LocalizeJob.Run(
-            Path.Combine(run.RunDirectory, "model.zip"),
-            null,
-            new DatasetSelection(DatasetsFile: run.DatasetsFile),
-            Path.Combine(outDir, "weighted"),
-            MapNormalization.None,
-            false,
-            _ => { },
-            ["malignant"]
-        );
-        Assert.Equal(["malignant"], weighted.WeightedBy);
-        Assert.Null(weighted.GradCam);
         Assert.Throws<ArgumentException>(() =>
             LocalizeJob.Run(
-                Path.Combine(run.RunDirectory, "model.zip"),
+                [mil],
                 null,
                 new DatasetSelection(DatasetsFile: run.DatasetsFile),
                 outDir,
@@ -113,11 +124,23 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
                 ["tumour"]
             )
         );
-
+        var notClassAware = Assert.Throws<ArgumentException>(() =>
+            LocalizeJob.Run(
+                [mil],
+                null,
+                new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                outDir,
+                MapNormalization.None,
+                false,
+                _ => { },
+                mapClasses: ["malignant"]
+            )
+        );
+        Assert.Contains("class-aware", notClassAware.Message);
         var mixedUp = Assert.Throws<ArgumentException>(() =>
             LocalizeJob.Run(
-                CnnModel(),
-                CnnModel(),
+                [],
+                mil,
                 new DatasetSelection(DatasetsFile: run.DatasetsFile),
                 outDir,
                 MapNormalization.None,
@@ -125,7 +148,19 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
                 _ => { }
             )
         );
-        Assert.Contains("both gradcam", mixedUp.Message);
+        Assert.Contains("pass a CNN baseline", mixedUp.Message);
+        var sameLabel = Assert.Throws<ArgumentException>(() =>
+            LocalizeJob.Run(
+                [mil, mil],
+                null,
+                new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                outDir,
+                MapNormalization.None,
+                false,
+                _ => { }
+            )
+        );
+        Assert.Contains("labelled", sameLabel.Message);
     }
 
     [Fact]

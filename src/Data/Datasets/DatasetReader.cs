@@ -37,9 +37,13 @@ public static class DatasetReader
 
     private static IReadOnlyList<ImageRecord> ReadSynthetic(DatasetEntry entry, string root, Action<string>? log)
     {
-        var kind = entry.Synthetic!.Kind == "bach" ? SyntheticKind.Bach : SyntheticKind.BreakHis;
+        if (!SyntheticKinds.TryParse(entry.Synthetic!.Kind, out var kind))
+            throw new DatasetException(
+                $"Dataset '{entry.Name}': synthetic.kind '{entry.Synthetic.Kind}' is not one of "
+                    + $"{string.Join(", ", SyntheticKinds.All)}."
+            );
         EnsureSynthetic(root, new SyntheticOptions(kind, entry.Synthetic.Count, entry.Synthetic.Seed), log);
-        return kind == SyntheticKind.Bach ? BachLayout.Read(root, entry, null) : ReadBreakHis(root, entry);
+        return SyntheticKinds.IsBach(kind) ? BachLayout.Read(root, entry, null) : ReadBreakHis(root, entry);
     }
 
     /// <summary>The mask convention: root/masks/ mirrors the image paths, as PNG (tumour &gt; 127).</summary>
@@ -85,7 +89,10 @@ public static class DatasetReader
     public static void EnsureSynthetic(string root, SyntheticOptions options, Action<string>? log)
     {
         var marker = Path.Combine(root, ".complete");
-        string signature = $"format 3 {options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
+        // Bump a kind's format when its generator changes, so old copies are written again.
+        int format = options.Kind == SyntheticKind.Bach ? 4 : 3;
+        string signature =
+            $"format {format} {options.Kind} {options.Count} {options.Seed} {options.Width}x{options.Height}";
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == signature)
             return;
         log?.Invoke(

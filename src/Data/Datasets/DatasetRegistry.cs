@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Amil.MLNet.Data.Synthetic;
 
 namespace Amil.MLNet.Data.Datasets;
 
@@ -155,8 +156,11 @@ public sealed partial class DatasetRegistry
                 );
             else
             {
-                if (e.Synthetic.Kind is not ("breakhis" or "bach"))
-                    problems.Add($"{at}.synthetic.kind: '{e.Synthetic.Kind}' must be breakhis or bach");
+                if (!SyntheticKinds.TryParse(e.Synthetic.Kind, out _))
+                    problems.Add(
+                        $"{at}.synthetic.kind: '{e.Synthetic.Kind}' must be one of "
+                            + string.Join(", ", SyntheticKinds.All)
+                    );
                 if (e.Synthetic.Count < 4)
                     problems.Add($"{at}.synthetic.count: {e.Synthetic.Count} must be at least 4");
             }

@@ -5,25 +5,14 @@ using SkiaSharp;
 
 namespace Amil.MLNet.Data.Synthetic;
 
-/// <summary>Which synthetic dataset to write.</summary>
-public enum SyntheticKind
-{
-    /// <summary>Binary benign/malignant, written in the BreakHis folder layout (40X).</summary>
-    BreakHis,
-
-    /// <summary>Four classes (normal, benign, in situ, invasive), written in the BACH layout as RGB TIFF
-    /// (ICIAR2018_BACH_Challenge/Photos/&lt;Class&gt;/*.tif with microscopy_ground_truth.csv).</summary>
-    Bach,
-}
-
 /// <summary>Settings of the synthetic histology generator.</summary>
 public sealed record SyntheticOptions(SyntheticKind Kind, int Count, int Seed)
 {
     public int Width { get; init; } = 700;
     public int Height { get; init; } = 460;
 
-    /// <summary>Images per synthetic patient (BreakHis kind). Default 10.</summary>
-    public int ImagesPerPatient { get; init; } = 10;
+    /// <summary>Images per synthetic patient (BreakHis kinds). Default 10 (breakhis), 6 (breakhis-hard).</summary>
+    public int? ImagesPerPatient { get; init; }
 }
 
 /// <summary>
@@ -69,7 +58,7 @@ public static class SyntheticHistology
         return plan.Select(p => p.RelativePath).ToList();
     }
 
-    private sealed record PlannedImage(string RelativePath, string Class);
+    private sealed record PlannedImage(string RelativePath, string Class, int Patient = 0);
 
     private static List<PlannedImage> Plan(SyntheticOptions o)
     {
@@ -96,15 +85,18 @@ public static class SyntheticHistology
             }
             return list;
         }
-        int patients = Math.Max(2, (o.Count + o.ImagesPerPatient - 1) / o.ImagesPerPatient);
+        bool hard = o.Kind == SyntheticKind.BreakHisHard;
+        int perPatient = o.ImagesPerPatient ?? (hard ? HardCases.ImagesPerPatient : 10);
+        int patients = Math.Max(2, (o.Count + perPatient - 1) / perPatient);
         for (int i = 0; i < o.Count; i++)
         {
             int patient = i % patients; // images spread evenly over patients
-            bool malignant = patient % 2 == 1; // half the patients benign, half malignant
+            // Half the patients benign, half malignant; the hard kind is imbalanced like BreakHis.
+            bool malignant = hard ? !HardCases.IsBenignPatient(patient) : patient % 2 == 1;
             var subtypes = malignant ? BreakHisName.MalignantSubtypes : BreakHisName.BenignSubtypes;
             var subtype = subtypes[patient / 2 % subtypes.Count];
             var name = new BreakHisName(malignant, subtype, 14, $"{10001 + patient}S", 40, i / patients + 1);
-            list.Add(new PlannedImage(name.RelativePath, malignant ? "malignant" : "benign"));
+            list.Add(new PlannedImage(name.RelativePath, malignant ? "malignant" : "benign", patient));
         }
         return list;
     }
@@ -117,6 +109,17 @@ public static class SyntheticHistology
             new SKImageInfo(o.Width, o.Height, SKColorType.Gray8, SKAlphaType.Opaque)
         );
         maskSurface.Canvas.Clear(SKColors.Black);
+        if (o.Kind == SyntheticKind.BreakHisHard)
+        {
+            var look = HardCases.LookOf(o.Seed, item.Patient);
+            var stain = look.Stain.Nudge(random, 6); // the patient's stain, slightly varied per image
+            var hardPainter = new SyntheticPainter(imageSurface.Canvas, maskSurface.Canvas, random, stain);
+            hardPainter.Stroma(o.Width, o.Height);
+            HardCases.Paint(hardPainter, random, o.Width, o.Height, item.Class == "malignant");
+            HardCases.Blur(imageSurface, look.BlurSigma);
+            Write(root, item, o, imageSurface, maskSurface);
+            return;
+        }
         var painter = new SyntheticPainter(imageSurface.Canvas, maskSurface.Canvas, random, StainJitter.Sample(random));
         painter.Stroma(o.Width, o.Height);
 
@@ -144,7 +147,7 @@ public static class SyntheticHistology
                     painter.Distractor(x, y);
                 }
         }
-        void Tumours(int min, int max, bool confined)
+        void Tumours(int min, int max)
         {
             // Total tumour area varies from a small focus to most of the image.
             double share = 0.03 + random.NextDouble() * 0.37;
@@ -156,7 +159,7 @@ public static class SyntheticHistology
                 float rx = (float)Math.Sqrt(area / Math.PI * aspect),
                     ry = (float)(area / Math.PI / rx);
                 var (x, y) = Anywhere(Math.Min(Math.Min(rx, ry), 60));
-                painter.Tumour(x, y, rx, ry, confined);
+                painter.Tumour(x, y, rx, ry);
             }
         }
 
@@ -168,28 +171,57 @@ public static class SyntheticHistology
                 break;
             case "malignant":
                 Glands(1, 4);
-                Tumours(1, 3, false);
+                Tumours(1, 3);
                 Distractors(0.2);
                 break;
+            // BACH's classes differ in what a single patch shows (format 4; format 3 told Normal from Benign by the
+            // number of glands alone, which an attention-weighted average cannot count).
             case "Normal":
-                Glands(2, 4);
+                Glands(2, 5);
                 Distractors(0.3);
                 break;
             case "Benign":
-                Glands(6, 10);
-                Distractors(0.5);
+                Glands(1, 3);
+                for (int i = random.Next(4, 9); i > 0; i--)
+                {
+                    var (x, y) = Anywhere(50);
+                    painter.SlitGland(x, y, random.Next(40, 90));
+                }
+                Distractors(0.3);
                 break;
             case "InSitu":
                 Glands(1, 3);
-                Tumours(2, 4, true);
+                for (int i = random.Next(3, 7); i > 0; i--)
+                {
+                    var (x, y) = Anywhere(40);
+                    painter.DuctInSitu(x, y, random.Next(14, 31));
+                }
+                Distractors(0.2);
                 break;
             case "Invasive":
                 Glands(0, 2);
-                Tumours(1, 2, false);
+                for (int i = random.Next(1, 3); i > 0; i--)
+                {
+                    float rx = random.Next(50, 110),
+                        ry = random.Next(40, 90);
+                    var (x, y) = Anywhere(Math.Min(rx, ry));
+                    painter.InfiltratingTumour(x, y, rx, ry);
+                }
                 Distractors(0.3);
                 break;
         }
 
+        Write(root, item, o, imageSurface, maskSurface);
+    }
+
+    private static void Write(
+        string root,
+        PlannedImage item,
+        SyntheticOptions o,
+        SKSurface imageSurface,
+        SKSurface maskSurface
+    )
+    {
         var imagePath = Path.Combine(root, item.RelativePath);
         if (o.Kind == SyntheticKind.Bach)
             RgbImageWriter.WriteTiff(imagePath, ToRgb(imageSurface));

@@ -5,29 +5,58 @@ using Amil.MLNet.Localization.Metrics;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `localize` job: a MIL model's map (attention, additive contribution or CLAM class attention) and the
-/// CNN baseline's Grad-CAM scored against tumour masks → DIR/localization.json.</summary>
+/// <summary>The `localize` job: one comparison of several models' maps (attention, additive contribution, CLAM class
+/// attention, Grad-CAM) against tumour masks, with each model's bag accuracy and AUC on the same images →
+/// DIR/localization.json and DIR/localization.md.</summary>
 public static class LocalizeJob
 {
+    public const string JsonFile = "localization.json",
+        MarkdownFile = "localization.md";
+
     /// <summary>localization.json.</summary>
     public sealed record Report(
-        [property: JsonPropertyName("attention")] LocalizationScores? Attention,
-        [property: JsonPropertyName("gradcam")] LocalizationScores? GradCam,
-        [property: JsonPropertyName("contribution")] LocalizationScores? Contribution,
-        [property: JsonPropertyName("class_attention")] LocalizationScores? ClassAttention,
+        [property: JsonPropertyName("methods")] IReadOnlyList<MethodResult> Methods,
         [property: JsonPropertyName("images")] int Images,
         [property: JsonPropertyName("dataset")] string Dataset,
         [property: JsonPropertyName("split")] string Split,
         [property: JsonPropertyName("normalization")] string Normalization,
-        [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare,
-        [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
+        [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare
+    )
+    {
+        /// <summary>The first row whose map is of this kind, as the model outputs it (neither a chosen class's map
+        /// nor weighted).</summary>
+        public LocalizationScores? Of(MapKind kind) =>
+            Methods.FirstOrDefault(m => m.Map == kind.Name() && m.MapOf is null && m.WeightedBy is null)?.Scores;
+    }
+
+    /// <summary>One row of the comparison: a model and one way of reading its map.</summary>
+    public sealed record MethodResult(
+        [property: JsonPropertyName("method")] string Method,
+        [property: JsonPropertyName("model")] string Model,
+        [property: JsonPropertyName("map")] string Map,
         [property: JsonPropertyName("map_of_classes")] IReadOnlyList<string>? MapOf,
-        [property: JsonPropertyName("per_class")]
-            IReadOnlyDictionary<string, IReadOnlyDictionary<string, LocalizationScores>>? PerClass
+        [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
+        [property: JsonPropertyName("bag")] BagScores Bag,
+        [property: JsonPropertyName("scores")] LocalizationScores Scores,
+        [property: JsonPropertyName("per_class")] IReadOnlyDictionary<string, LocalizationScores>? PerClass
     );
 
+    /// <summary>Image-level classification of the same images.</summary>
+    public sealed record BagScores(
+        [property: JsonPropertyName("images")] int Images,
+        [property: JsonPropertyName("accuracy")] double Accuracy,
+        [property: JsonPropertyName("auc")] double? Auc,
+        [property: JsonPropertyName("macro_f1")] double MacroF1
+    );
+
+    /// <param name="models">MIL models (or any model.zip), each "PATH" or "LABEL=PATH"; the label names its rows
+    /// (default: the run folder's name).</param>
+    /// <param name="gradCamModelPath">A CNN baseline, scored with Grad-CAM.</param>
+    /// <param name="tumourClasses">When given, every model also gets a row with its map × p(these classes).</param>
+    /// <param name="mapClasses">When given, every class-aware model also gets a row with the map of these classes
+    /// (summed) in every image.</param>
     public static Report Run(
-        string? modelPath,
+        IReadOnlyList<string> models,
         string? gradCamModelPath,
         DatasetSelection selection,
         string outDirectory,
@@ -38,57 +67,100 @@ public static class LocalizeJob
         IReadOnlyList<string>? mapClasses = null
     )
     {
-        if (modelPath is null && gradCamModelPath is null)
-            throw new ArgumentException("Pass --model (Attention-MIL) and/or --gradcam-model (the CNN baseline).");
-        var models = new[] { modelPath, gradCamModelPath }
-            .Where(p => p is not null)
-            .Select(p => (Path: p!, Model: AmilModel.Load(p!)))
-            .ToList();
-        if (models.Count == 2 && models[0].Model.MapKind == models[1].Model.MapKind)
+        var loaded = Load(models, gradCamModelPath);
+        if (mapClasses is not null && !loaded.Any(m => m.Model.MapKind.HasClassMaps()))
             throw new ArgumentException(
-                $"--model and --gradcam-model are both {models[0].Model.MapKind.Name()} models; pass an Attention-MIL "
-                    + $"model and a CNN baseline (train --baseline cnn)."
+                "--map-class needs a class-aware model (train --pooling additive or clam); the models given have "
+                    + $"{string.Join(", ", loaded.Select(m => m.Model.MapKind.Name()).Distinct())} maps, one map "
+                    + "for the predicted class."
             );
 
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
         var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
-        var blocks = new Dictionary<MapKind, LocalizationBlock>();
-        foreach (var (path, model) in models)
+        var rows = new List<MethodResult>();
+        foreach (var (label, path, model) in loaded)
         {
             log(
-                $"Localizing with {path} ({model.MapKind.Name()}) on {images.Count} {(allImages ? "" : "test ")}images "
-                    + $"with masks…"
+                $"Scoring {images.Count} {(allImages ? "" : "test ")}images with masks with {label} "
+                    + $"({model.MapKind.Name()}, {path})…"
             );
-            blocks[model.MapKind] = LocalizationBlock.From(
-                Localizing.Evaluate(
-                    model,
-                    images,
-                    normalization,
-                    tumourClasses,
-                    model.MapKind == MapKind.GradCam ? null : mapClasses
-                )
-            );
+            var scored = Evaluation.Score(model, images);
+            var metrics = Evaluation.Evaluate(model, images, scored);
+            var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
+            var pairs = images.Zip(scored).ToList();
+            MethodResult Row(string method, IReadOnlyList<string>? weightedBy, IReadOnlyList<string>? mapOf)
+            {
+                var block = LocalizationBlock.From(
+                    Localizing.Evaluate(model.ClassNames, pairs, normalization, weightedBy, mapOf)
+                );
+                return new(method, path, model.MapKind.Name(), mapOf, weightedBy, bag, block.Scores, block.PerClass);
+            }
+            rows.Add(Row($"{label}: {model.MapKind.Name()}", null, null));
+            if (mapClasses is not null && model.MapKind.HasClassMaps())
+                rows.Add(Row($"{label}: {model.MapKind.Name()} of {string.Join(" + ", mapClasses)}", null, mapClasses));
+            if (tumourClasses is not null)
+                rows.Add(
+                    Row(
+                        $"{label}: {model.MapKind.Name()} × p({string.Join(" + ", tumourClasses)})",
+                        tumourClasses,
+                        null
+                    )
+                );
         }
-        var perClass = blocks
-            .Where(b => b.Value.PerClass is not null)
-            .ToDictionary(b => b.Key.Name(), b => b.Value.PerClass!);
         var report = new Report(
-            blocks.GetValueOrDefault(MapKind.Attention)?.Scores,
-            blocks.GetValueOrDefault(MapKind.GradCam)?.Scores,
-            blocks.GetValueOrDefault(MapKind.Contribution)?.Scores,
-            blocks.GetValueOrDefault(MapKind.ClassAttention)?.Scores,
+            rows,
             images.Count,
             entry.Name,
             allImages ? "all" : "test",
             normalization.ToString().ToLowerInvariant(),
-            LocalizationEvaluator.PositivePatchShare,
-            tumourClasses,
-            mapClasses,
-            perClass.Count > 0 ? perClass : null
+            LocalizationEvaluator.PositivePatchShare
         );
         Directory.CreateDirectory(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, "localization.json"), report);
+        RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), report);
+        Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), LocalizationTable.Markdown(report));
         return report;
+    }
+
+    private static List<(string Label, string Path, AmilModel Model)> Load(
+        IReadOnlyList<string> models,
+        string? gradCamModelPath
+    )
+    {
+        if (models.Count == 0 && gradCamModelPath is null)
+            throw new ArgumentException(
+                "Pass --model (one or more MIL models) and/or --gradcam-model (a CNN baseline)."
+            );
+        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, m.Path, AmilModel.Load(m.Path))).ToList();
+        if (gradCamModelPath is not null)
+        {
+            var (label, path) = LabelledModel.Parse(gradCamModelPath);
+            var cnn = AmilModel.Load(path);
+            if (cnn.MapKind != MapKind.GradCam)
+                throw new ArgumentException(
+                    $"--gradcam-model {path} is a {cnn.MapKind.Name()} model; pass a CNN baseline (train --baseline "
+                        + "cnn), or give this model with --model."
+                );
+            loaded.Add((label, path, cnn));
+        }
+        var twice = loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new ArgumentException(
+                $"Two models are labelled '{twice.Key}'; name them, e.g. --model amil={twice.First().Path}."
+            );
+        return loaded;
+    }
+}
+
+/// <summary>A model path with an optional label: "LABEL=PATH" or "PATH" (label: the model's folder name).</summary>
+public static class LabelledModel
+{
+    public static (string Label, string Path) Parse(string text)
+    {
+        int eq = text.IndexOf('=');
+        if (eq > 0 && !File.Exists(text) && text[..eq].IndexOfAny(['/', '\\']) < 0)
+            return (text[..eq], text[(eq + 1)..]);
+        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(text)));
+        return (string.IsNullOrEmpty(folder) ? Path.GetFileNameWithoutExtension(text) : folder, text);
     }
 }

@@ -75,7 +75,7 @@ internal static class ScoringChain
             ml.Transforms.Concatenate(ScoreColumn, slotColumns),
             ml.Transforms.CopyColumns(mapKind.ColumnName(), AttentionMilScoringMappingFactory.AttentionColumn),
             .. (
-                mapKind.IsClassAware() && mapKind != MapKind.GradCam
+                mapKind.HasClassMaps()
                     ? new[]
                     {
                         ml.Transforms.CopyColumns(ClassMapsColumn, AttentionMilScoringMappingFactory.ClassMapsColumn),

@@ -1,0 +1,176 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Experiments.RunFolders;
+using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Localization.Metrics;
+
+namespace Amil.MLNet.Experiments.Study;
+
+/// <summary>What the study runs.</summary>
+public sealed record StudySettings
+{
+    /// <summary>Dataset names in the datasets file. Default: the three built-in synthetic sets.</summary>
+    public IReadOnlyList<string> Datasets { get; init; } = ["synthetic", "synthetic-hard", "synthetic-bach"];
+
+    /// <summary>datasets.json to read them from; null: the usual lookup.</summary>
+    public string? DatasetsFile { get; init; }
+    public IReadOnlyList<StudyMethod> Methods { get; init; } = StudyMethods.All;
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
+
+    /// <summary>Epochs per training. Default 15, as `train`.</summary>
+    public int Epochs { get; init; } = 15;
+    public string OutDirectory { get; init; } = Path.Combine("runs", "study");
+}
+
+/// <summary>
+/// The `study` job: every method × seed on every dataset, each trained into its own run folder
+/// (OUT/&lt;dataset&gt;/&lt;method&gt;-seed&lt;k&gt;), compared by `localize` per dataset and seed (maps as output, the
+/// tumour classes' maps for class-aware models, and maps × p(tumour)), then summarised as mean ± sd over seeds in
+/// OUT/study.json and OUT/study.md. Finished runs are reused and an interrupted training resumes from its checkpoint,
+/// so rerunning the same command continues the study; a comparison is reused while its models are the same.
+/// </summary>
+public static class StudyJob
+{
+    public const string JsonFile = "study.json",
+        MarkdownFile = "study.md";
+
+    public static StudySummary Run(StudySettings settings, Action<string> log, CancellationToken cancel = default)
+    {
+        if (settings.Seeds.Count == 0 || settings.Methods.Count == 0 || settings.Datasets.Count == 0)
+            throw new ArgumentException("The study needs at least one dataset, one method and one seed.");
+        if (settings.Epochs < 1)
+            throw new ArgumentException($"Epochs must be at least 1 (got {settings.Epochs}).");
+        var results = new List<StudySummary.DatasetResult>();
+        int total = settings.Datasets.Count * settings.Seeds.Count * settings.Methods.Count,
+            done = 0;
+        foreach (var dataset in settings.Datasets)
+        {
+            var selection = new DatasetSelection(dataset, settings.DatasetsFile);
+            var tumourClasses = TumourClasses(selection, log);
+            var comparisons = new List<LocalizeJob.Report>();
+            foreach (int seed in settings.Seeds)
+            {
+                var models = new List<string>();
+                string? cnn = null;
+                foreach (var method in settings.Methods)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    done++;
+                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name()}-seed{seed}");
+                    log($"[{done}/{total}] {dataset}, {method.Name()}, seed {seed}: {runDir}");
+                    Train(selection, method, seed, settings.Epochs, runDir, log, cancel);
+                    var model = $"{method.Name()}={Path.Combine(runDir, RunFiles.ModelFile)}";
+                    if (method == StudyMethod.Cnn)
+                        cnn = model;
+                    else
+                        models.Add(model);
+                }
+                comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses, log));
+            }
+            results.Add(StudySummary.Of(dataset, tumourClasses, settings.Seeds, comparisons));
+            // Written after every dataset, so a long study shows its finished part.
+            Write(new StudySummary(settings.Epochs, results), settings.OutDirectory);
+        }
+        return new StudySummary(settings.Epochs, results);
+    }
+
+    private static void Write(StudySummary summary, string outDirectory)
+    {
+        Directory.CreateDirectory(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), summary);
+        Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), summary.Markdown());
+    }
+
+    /// <summary>The classes whose images carry tumour in their masks (e.g. malignant; InSitu and Invasive).</summary>
+    internal static IReadOnlyList<string> TumourClasses(DatasetSelection selection, Action<string> log)
+    {
+        var (entry, root) = selection.Resolve();
+        var images = Localizing.WithMasks(DatasetReader.Read(entry, root, log), entry.Name);
+        var classes = images
+            .GroupBy(r => r.Label)
+            .Where(g => g.Any(r => TumourMask.Read(r.MaskPath!).HasTumour))
+            .Select(g => g.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return classes.Count > 0
+            ? classes
+            : throw new DatasetException($"Dataset '{entry.Name}': no mask marks any tumour; nothing to localize.");
+    }
+
+    private static void Train(
+        DatasetSelection selection,
+        StudyMethod method,
+        int seed,
+        int epochs,
+        string runDir,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        if (File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
+        {
+            log("  finished earlier; reused.");
+            return;
+        }
+        var settings = File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile))
+            ? new TrainSettings { Resume = runDir }
+            : method.Apply(
+                new TrainSettings
+                {
+                    Dataset = selection,
+                    Seed = seed,
+                    Epochs = epochs,
+                    OutDirectory = runDir,
+                }
+            );
+        TrainJob.Run(settings, line => log("  " + line), cancel);
+    }
+
+    /// <summary>A comparison written by an earlier run of the study; null when there is none or it cannot be
+    /// read (then it is made again).</summary>
+    private static LocalizeJob.Report? Earlier(string path)
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<LocalizeJob.Report>(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static LocalizeJob.Report Compare(
+        DatasetSelection selection,
+        StudySettings settings,
+        string dataset,
+        int seed,
+        IReadOnlyList<string> models,
+        string? cnn,
+        IReadOnlyList<string> tumourClasses,
+        Action<string> log
+    )
+    {
+        var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-seed{seed}");
+        var earlier = Earlier(Path.Combine(outDir, LocalizeJob.JsonFile));
+        var expected = models.Append(cnn).OfType<string>().Select(m => LabelledModel.Parse(m).Path).ToHashSet();
+        if (earlier is not null && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(expected))
+        {
+            log("  comparison finished earlier; reused.");
+            return earlier;
+        }
+        return LocalizeJob.Run(
+            models,
+            cnn,
+            selection,
+            outDir,
+            MapNormalization.None,
+            allImages: false,
+            line => log("  " + line),
+            tumourClasses,
+            settings.Methods.Any(m => m is StudyMethod.Additive or StudyMethod.Clam) ? tumourClasses : null
+        );
+    }
+}

@@ -1,0 +1,60 @@
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
+
+namespace Amil.MLNet.Experiments.Study;
+
+/// <summary>A model the study trains: an Attention-MIL pooling on the LeNet encoder, or the CNN baseline.</summary>
+public enum StudyMethod
+{
+    /// <summary>Tanh attention (Ilse et al. 2018), the default A-MIL.</summary>
+    Attention,
+
+    /// <summary>Gated attention.</summary>
+    Gated,
+
+    /// <summary>Additive MIL (Javed et al. 2022).</summary>
+    Additive,
+
+    /// <summary>CLAM multi-branch attention with the instance loss (Lu et al. 2021).</summary>
+    Clam,
+
+    /// <summary>The whole-image CNN baseline, read with Grad-CAM.</summary>
+    Cnn,
+}
+
+/// <summary>Names and training settings of <see cref="StudyMethod"/>.</summary>
+public static class StudyMethods
+{
+    private static readonly (StudyMethod Method, string Name)[] Names =
+    [
+        (StudyMethod.Attention, "attention"),
+        (StudyMethod.Gated, "gated"),
+        (StudyMethod.Additive, "additive"),
+        (StudyMethod.Clam, "clam"),
+        (StudyMethod.Cnn, "cnn"),
+    ];
+
+    public static IReadOnlyList<StudyMethod> All { get; } = Names.Select(n => n.Method).ToArray();
+    public static IReadOnlyList<string> AllNames { get; } = Names.Select(n => n.Name).ToArray();
+
+    public static string Name(this StudyMethod method) => Names.First(n => n.Method == method).Name;
+
+    public static StudyMethod Parse(string name)
+    {
+        foreach (var (method, known) in Names)
+            if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
+                return method;
+        throw new ArgumentException($"'{name}' is not a study method; use {string.Join(", ", AllNames)}.");
+    }
+
+    /// <summary>The training settings for this method, on top of the study's common ones.</summary>
+    public static TrainSettings Apply(this StudyMethod method, TrainSettings settings) =>
+        method switch
+        {
+            StudyMethod.Cnn => settings with { Network = NetworkArchitecture.CnnBaseline },
+            StudyMethod.Gated => settings with { Pooling = AttentionPoolingKind.GatedAttention },
+            StudyMethod.Additive => settings with { Pooling = AttentionPoolingKind.Additive },
+            StudyMethod.Clam => settings with { Pooling = AttentionPoolingKind.Clam },
+            _ => settings with { Pooling = AttentionPoolingKind.Attention },
+        };
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Experiments.Study;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>The study trains each method × seed once, compares them per seed, and its summary is the mean ± sd of
+/// the per-seed tables.</summary>
+public class StudyTests
+{
+    [Fact]
+    public void StudySummarisesPerSeedComparisonsAndContinuesWithoutRetraining()
+    {
+        var dir = TestTemp.Folder("amil-study-").FullName;
+        var datasetsFile = Path.Combine(dir, "datasets.json");
+        File.WriteAllText(
+            datasetsFile,
+            """
+            {
+              "default": "tiny-hard",
+              "datasets": {
+                "tiny-hard": {
+                  "layout": "synthetic",
+                  "root": "data",
+                  "synthetic": { "kind": "breakhis-hard", "count": 48, "seed": 3 },
+                  "split": { "test_fraction": 0.34, "validation_fraction": 0.25, "seed": 1 },
+                  "patches": { "crop": "112x168", "size": 28, "stride": 28 }
+                }
+              }
+            }
+            """
+        );
+        var settings = new StudySettings
+        {
+            Datasets = ["tiny-hard"],
+            DatasetsFile = datasetsFile,
+            Methods = [StudyMethod.Attention, StudyMethod.Additive, StudyMethod.Cnn],
+            Seeds = [1, 2],
+            Epochs = 1,
+            OutDirectory = Path.Combine(dir, "study"),
+        };
+        var summary = StudyJob.Run(settings, _ => { });
+
+        var result = Assert.Single(summary.Datasets);
+        Assert.Equal(["malignant"], result.TumourClasses);
+        Assert.Equal(
+            [
+                "attention: attention",
+                "attention: attention × p(malignant)",
+                "additive: contribution",
+                "additive: contribution of malignant",
+                "additive: contribution × p(malignant)",
+                "cnn: gradcam",
+                "cnn: gradcam × p(malignant)",
+            ],
+            result.Methods.Select(m => m.Method)
+        );
+        foreach (var method in StudyMethods.AllNames.Where(m => m is "attention" or "additive" or "cnn"))
+        foreach (int seed in new[] { 1, 2 })
+            Assert.True(
+                File.Exists(Path.Combine(settings.OutDirectory, "tiny-hard", $"{method}-seed{seed}", "model.zip"))
+            );
+
+        // Mean and sd are those of the two per-seed tables.
+        var perSeed = new[] { 1, 2 }
+            .Select(seed =>
+                JsonDocument.Parse(
+                    File.ReadAllText(
+                        Path.Combine(settings.OutDirectory, "tiny-hard", $"localize-seed{seed}", LocalizeJob.JsonFile)
+                    )
+                )
+            )
+            .ToList();
+        Assert.All(
+            perSeed,
+            d =>
+                Assert.True(
+                    d.RootElement.GetProperty("methods")[3]
+                        .GetProperty("scores")
+                        .GetProperty("positive_instances")
+                        .GetInt32() > 0
+                )
+        );
+        double Auroc(JsonDocument d, int row) =>
+            d.RootElement.GetProperty("methods")[row].GetProperty("scores").GetProperty("instance_auroc").GetDouble();
+        double a = Auroc(perSeed[0], 3),
+            b = Auroc(perSeed[1], 3);
+        var cell = result.Methods[3].Values["instance AUROC"]!;
+        Assert.Equal((a + b) / 2, cell.Mean, 9);
+        Assert.Equal(Math.Abs(a - b) / Math.Sqrt(2), cell.Sd, 9);
+        Assert.Equal(2, cell.N);
+
+        var markdown = File.ReadAllText(Path.Combine(settings.OutDirectory, StudyJob.MarkdownFile));
+        Assert.Contains("| additive: contribution of malignant | ", markdown);
+        Assert.Contains(cell.ToString(), markdown);
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(settings.OutDirectory, StudyJob.JsonFile))))
+            Assert.Equal(7, json.RootElement.GetProperty("datasets")[0].GetProperty("methods").GetArrayLength());
+
+        // Run again: every training is reused, and the summary is the same.
+        var log = new List<string>();
+        var again = StudyJob.Run(settings, log.Add);
+        Assert.Equal(6, log.Count(l => l.Contains("  finished earlier; reused")));
+        Assert.Equal(2, log.Count(l => l.Contains("comparison finished earlier; reused")));
+        Assert.Equal(cell, again.Datasets[0].Methods[3].Values["instance AUROC"]);
+    }
+
+    [Fact]
+    public void MeanSdOfOneValueHasZeroSpreadAndNoValuesGiveNothing()
+    {
+        Assert.Equal(new StudySummary.MeanSd(0.5, 0, 1), StudySummary.MeanSd.Of([0.5]));
+        Assert.Null(StudySummary.MeanSd.Of([]));
+        var two = StudySummary.MeanSd.Of([1.0, 3.0])!;
+        Assert.Equal(2.0, two.Mean);
+        Assert.Equal(Math.Sqrt(2), two.Sd, 12);
+        Assert.Equal("2.000 ± 1.414", two.ToString());
+        Assert.Throws<ArgumentException>(() => StudyMethods.Parse("lstm"));
+    }
+}
