@@ -178,7 +178,26 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         );
         Assert.NotEmpty(entries);
         var panel = RgbImageReader.Read(Path.Combine(outDir, entries[0].Panel));
-        Assert.Equal((3 * 224 + 2 * 8, 224), (panel.Width, panel.Height));
+        // Three captioned 224 px tiles and a colour scale; the captions sit in a strip above the images.
+        Assert.InRange(panel.Width, 3 * 224 + 3 * 8 + 20, 3 * 224 + 3 * 8 + 120);
+        int strip = panel.Height - 224;
+        Assert.InRange(strip, 3 * 7, 80);
+        for (int tile = 0; tile < 3; tile++)
+        {
+            int dark = 0;
+            for (int y = 0; y < strip; y++)
+            for (int x = tile * 232; x < tile * 232 + 224; x++)
+                dark += panel.Pixels[(y * panel.Width + x) * 3] == 0 ? 1 : 0;
+            Assert.True(dark > 50, $"tile {tile} has no caption ({dark} dark pixels)");
+        }
+        var captions = HeatmapJob.Caption(
+            CnnModel(),
+            AmilModel.Load(CnnModel()),
+            AmilModel.Load(CnnModel()).Score(run.SomeImages(1)).Single()
+        );
+        Assert.Equal("cnn", captions[0]);
+        Assert.StartsWith("Grad-CAM for ", captions[1]);
+        Assert.Matches(@"^predicted (benign|malignant) p=[01]\.\d\d$", captions[2]);
         Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["attention"])));
         Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["gradcam"])));
         Assert.NotNull(entries[0].GradCamPredicted);

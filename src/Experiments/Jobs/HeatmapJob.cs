@@ -1,11 +1,12 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `heatmap` job: per image a panel (analysed region | attention overlay | Grad-CAM overlay) and the raw
-/// maps as PNGs.</summary>
+/// <summary>The `heatmap` job: per image a labelled panel (analysed region | the model's map | Grad-CAM, each captioned
+/// with model, map, class and p, and a colour scale) and the raw maps as PNGs.</summary>
 public static class HeatmapJob
 {
     public sealed record Settings(
@@ -80,10 +81,20 @@ public static class HeatmapJob
                 maps[gradCamKind] = Write(outDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
                 gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
             }
+            var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored) };
+            if (second is not null && gradCamPredicted is not null)
+                captions.Add(Caption(gradCamModelPath!, gradCam!, second.Current));
             var panel = Write(
                 outDirectory,
                 $"{stem}.panel.png",
-                HeatmapRenderer.ComparisonPanel(image, shown, colormap, settings.Alpha)
+                HeatmapPanel.Render(
+                    image,
+                    ["image", Path.GetFileName(scored.Path)],
+                    shown.Zip(captions, (m, c) => new PanelMap(m, c)).ToList(),
+                    colormap,
+                    ["map", ScaleName(settings.Normalization)],
+                    settings.Alpha
+                )
             );
             entries.Add(
                 new Entry(
@@ -111,6 +122,29 @@ public static class HeatmapJob
         );
         return entries;
     }
+
+    /// <summary>What a map shows, in three lines: which model, which map of which class, and the prediction.</summary>
+    public static IReadOnlyList<string> Caption(string modelPath, AmilModel model, ScoredImage scored)
+    {
+        string predicted = model.ClassNames[scored.PredictedIndex];
+        string map = model.MapKind switch
+        {
+            MapKind.Contribution => $"contribution to {predicted}",
+            MapKind.ClassAttention => $"attention branch of {predicted}",
+            MapKind.GradCam => $"Grad-CAM for {predicted}",
+            _ => "attention (class-agnostic)",
+        };
+        var p = scored.Probabilities[scored.PredictedIndex].ToString("F2", CultureInfo.InvariantCulture);
+        return [LabelledModel.Parse(modelPath).Label, map, $"predicted {predicted} p={p}"];
+    }
+
+    private static string ScaleName(MapNormalization normalization) =>
+        normalization switch
+        {
+            MapNormalization.None => "as output",
+            MapNormalization.MinMax => "min-max",
+            _ => normalization.ToString().ToLowerInvariant(),
+        };
 
     private static string Write(string folder, string name, RgbImage image)
     {
