@@ -37,6 +37,10 @@ internal static class StudyCommand
             Description = "Study folder: one run folder per dataset, method and seed, then study.json and study.md.",
             DefaultValueFactory = _ => defaults.OutDirectory,
         };
+        var summarise = new Option<bool>("--summarise-only")
+        {
+            Description = "Train nothing: summarise the runs already finished (cells say n= when fewer seeds).",
+        };
         var command = new Command(
             "study",
             "Train every method with every seed on every dataset, compare their maps and bag predictions on each "
@@ -51,6 +55,7 @@ internal static class StudyCommand
             seeds,
             epochs,
             output,
+            summarise,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -62,6 +67,7 @@ internal static class StudyCommand
                         DatasetsFile = r.GetValue(datasetsFile),
                         Epochs = r.GetValue(epochs),
                         OutDirectory = r.GetValue(output)!,
+                        TrainMissing = !r.GetValue(summarise),
                     };
                     if (r.GetValue(datasets) is { Length: > 0 } d)
                         settings = settings with { Datasets = d };

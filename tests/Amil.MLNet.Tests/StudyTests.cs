@@ -103,6 +103,22 @@ public class StudyTests
         Assert.Equal(6, log.Count(l => l.Contains("  finished earlier; reused")));
         Assert.Equal(2, log.Count(l => l.Contains("comparison finished earlier; reused")));
         Assert.Equal(cell, again.Datasets[0].Methods[3].Values["instance AUROC"]);
+
+        // Summarise only: a method and a seed never trained are left out, and nothing is trained.
+        log.Clear();
+        var partial = StudyJob.Run(
+            settings with
+            {
+                Methods = [.. settings.Methods, StudyMethod.Clam],
+                Seeds = [1, 2, 3],
+                TrainMissing = false,
+            },
+            log.Add
+        );
+        Assert.Equal(4, log.Count(l => l.Contains("not trained yet; left out")));
+        Assert.Equal([1, 2], partial.Datasets[0].Seeds);
+        Assert.Equal(result.Methods.Select(m => m.Method), partial.Datasets[0].Methods.Select(m => m.Method));
+        Assert.False(Directory.Exists(Path.Combine(settings.OutDirectory, "tiny-hard", "clam-seed1")));
     }
 
     [Fact]

@@ -20,6 +20,10 @@ public sealed record StudySettings
     /// <summary>Epochs per training. Default 15, as `train`.</summary>
     public int Epochs { get; init; } = 15;
     public string OutDirectory { get; init; } = Path.Combine("runs", "study");
+
+    /// <summary>False: train nothing, summarise the runs that are finished (each cell says over how many seeds).
+    /// Default true.</summary>
+    public bool TrainMissing { get; init; } = true;
 }
 
 /// <summary>
@@ -48,6 +52,7 @@ public static class StudyJob
             var selection = new DatasetSelection(dataset, settings.DatasetsFile);
             var tumourClasses = TumourClasses(selection, log);
             var comparisons = new List<LocalizeJob.Report>();
+            var seedsCompared = new List<int>();
             foreach (int seed in settings.Seeds)
             {
                 var models = new List<string>();
@@ -58,6 +63,11 @@ public static class StudyJob
                     done++;
                     var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name()}-seed{seed}");
                     log($"[{done}/{total}] {dataset}, {method.Name()}, seed {seed}: {runDir}");
+                    if (!settings.TrainMissing && !File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
+                    {
+                        log("  not trained yet; left out.");
+                        continue;
+                    }
                     Train(selection, method, seed, settings.Epochs, runDir, log, cancel);
                     var model = $"{method.Name()}={Path.Combine(runDir, RunFiles.ModelFile)}";
                     if (method == StudyMethod.Cnn)
@@ -65,9 +75,13 @@ public static class StudyJob
                     else
                         models.Add(model);
                 }
+                if (models.Count == 0 && cnn is null)
+                    continue;
                 comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses, log));
+                seedsCompared.Add(seed);
             }
-            results.Add(StudySummary.Of(dataset, tumourClasses, settings.Seeds, comparisons));
+            if (comparisons.Count > 0)
+                results.Add(StudySummary.Of(dataset, tumourClasses, seedsCompared, comparisons));
             // Written after every dataset, so a long study shows its finished part.
             Write(new StudySummary(settings.Epochs, results), settings.OutDirectory);
         }
@@ -170,7 +184,7 @@ public static class StudyJob
             allImages: false,
             line => log("  " + line),
             tumourClasses,
-            settings.Methods.Any(m => m is StudyMethod.Additive or StudyMethod.Clam) ? tumourClasses : null
+            models.Any(m => LabelledModel.Parse(m).Label is "additive" or "clam") ? tumourClasses : null
         );
     }
 }

@@ -75,6 +75,12 @@ public sealed record StudySummary(
         return new DatasetResult(dataset, tumourClasses, seeds, comparisons.FirstOrDefault()?.Images ?? 0, methods);
     }
 
+    /// <summary>"mean ± sd", with the number of seeds when it is not all of them.</summary>
+    private static string Cell(MeanSd? value, int seeds) =>
+        value is null ? "–"
+        : value.N == seeds ? value.ToString()
+        : $"{value} (n={value.N})";
+
     public string Markdown()
     {
         var text = new StringBuilder();
@@ -90,7 +96,7 @@ public sealed record StudySummary(
             foreach (var m in d.Methods)
                 text.AppendLine(
                     $"| {m.Method} | "
-                        + string.Join(" | ", LocalizationTable.Columns.Select(c => m.Values[c]?.ToString() ?? "–"))
+                        + string.Join(" | ", LocalizationTable.Columns.Select(c => Cell(m.Values[c], d.Seeds.Count)))
                         + " |"
                 );
             text.AppendLine();
