@@ -63,11 +63,14 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
         type switch
         {
             TextDataViewType => InputKind.Path,
+            // Neither way into a decoded MLImage works on ML.NET 5.0.1: a custom mapping cannot declare an MLImage
+            // input, and MLImage's pixels (ExtractPixels) need SkiaSharp 2.88 while this library, like ScottPlot
+            // 5.1, needs SkiaSharp 3 (dotnet/machinelearning#7413).
             ImageDataViewType => throw new ArgumentException(
                 $"Patch bagging input column '{_options.InputColumnName}' holds decoded images "
-                    + $"(ml.Transforms.LoadImages), which a custom "
-                    + "mapping cannot read; load the encoded bytes instead: ml.Transforms.LoadRawImageBytes(...), "
-                    + "or pass the file paths."
+                    + "(ml.Transforms.LoadImages), whose pixels ML.NET 5.0.1 cannot hand over with SkiaSharp 3 "
+                    + "(dotnet/machinelearning#7413); load the encoded bytes instead: "
+                    + "ml.Transforms.LoadRawImageBytes(...), or pass the file paths."
             ),
             VectorDataViewType { ItemType: var item } when item == NumberDataViewType.Byte => InputKind.Bytes,
             _ => throw WrongInput(typeName),
