@@ -18,6 +18,7 @@ public class CliReferenceTests
         ["report"],
         ["features"],
         ["bench"],
+        ["study"],
         ["synth"],
         ["datasets", "list"],
         ["datasets", "check"],
@@ -38,6 +39,18 @@ public class CliReferenceTests
                 [.. verb, "--help"]
             );
             Assert.True(exit == 0, $"amil {string.Join(' ', verb)} --help failed: {stderr}");
+            if (verb.Length == 0)
+            {
+                // Every verb the CLI lists has its section here (a new verb cannot be left out).
+                var listed = stdout
+                    .Split('\n')
+                    .SkipWhile(l => !l.StartsWith("Commands:"))
+                    .Skip(1)
+                    .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^  (\w[\w-]*)\b"))
+                    .Where(m => m.Success)
+                    .Select(m => m.Groups[1].Value);
+                Assert.All(listed, v => Assert.Contains(Verbs, known => known.Length > 0 && known[0] == v));
+            }
             text.Append(
                 $"\n## amil {(verb.Length == 0 ? "(all verbs)" : string.Join(' ', verb))}\n\n"
                     + $"```text\n{stdout.Replace("\r\n", "\n").TrimEnd()}\n```\n"
