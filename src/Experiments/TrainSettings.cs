@@ -38,6 +38,9 @@ public sealed record TrainSettings
     public bool PadSmallImages { get; init; }
     public double LearningRate { get; init; } = 1e-4;
 
+    /// <summary>cpu (default), cuda, cuda:N or auto (see <see cref="ComputeDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
     /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and
     /// count them.</summary>
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }

@@ -70,6 +70,7 @@ internal static class CommandRunner
                 is RunIncompleteException
                     or RunFolderBusyException
                     or Trainers.Training.TrainingDivergedException
+                    or Trainers.DeviceUnavailableException
                     or DatasetException
                     or ImageReadException
                     or FileNotFoundException

@@ -73,4 +73,18 @@ internal static class CommonOptions
         Option<string?> data,
         Option<string?> layout
     ) => new(r.GetValue(dataset), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
+
+    /// <summary>--device: where networks run (cpu, cuda, cuda:N or auto; default cpu).</summary>
+    public static Option<string> Device(string what = "where the networks run") =>
+        new("--device")
+        {
+            Description =
+                $"Device: {what}: cpu, cuda, cuda:N or auto (CUDA when libtorch has it). Model files do not depend "
+                + "on it.",
+            DefaultValueFactory = _ => "cpu",
+        };
+
+    /// <summary>Sets the scoring device for the models the command loads.</summary>
+    public static void UseScoringDevice(ParseResult r, Option<string> device) =>
+        Trainers.AmilModel.UseDevice(Trainers.ComputeDevice.Parse(r.GetValue(device)!));
 }

@@ -44,11 +44,14 @@ internal static class EvaluateCommand
             localization,
             normalize,
         };
+        var device = CommonOptions.Device("where the models score");
+        command.Options.Add(device);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    CommonOptions.UseScoringDevice(r, device);
                     var metrics = EvaluateJob.Run(
                         r.GetValue(model)!,
                         CommonOptions.Selection(r, dataset, datasets, data, layout),

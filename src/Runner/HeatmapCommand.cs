@@ -49,11 +49,14 @@ internal static class HeatmapCommand
             colormap,
             alpha,
         };
+        var device = CommonOptions.Device("where the models score");
+        command.Options.Add(device);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    CommonOptions.UseScoringDevice(r, device);
                     float a = r.GetValue(alpha);
                     if (a is < 0 or > 1)
                         throw new ArgumentException(

@@ -68,11 +68,14 @@ internal static class LocalizeCommand
             weight,
             mapClass,
         };
+        var device = CommonOptions.Device("where the models score");
+        command.Options.Add(device);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    CommonOptions.UseScoringDevice(r, device);
                     var report = LocalizeJob.Run(
                         r.GetValue(model) ?? [],
                         r.GetValue(gradCam),

@@ -27,11 +27,14 @@ internal static class PredictCommand
             output,
             onBadImage,
         };
+        var device = CommonOptions.Device("where the models score");
+        command.Options.Add(device);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    CommonOptions.UseScoringDevice(r, device);
                     foreach (
                         var p in PredictJob.Run(
                             r.GetValue(model)!,

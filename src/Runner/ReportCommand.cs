@@ -27,11 +27,14 @@ internal static class ReportCommand
             run,
             gradCam,
         };
+        var device = CommonOptions.Device("where the models score");
+        command.Options.Add(device);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    CommonOptions.UseScoringDevice(r, device);
                     var dir = r.GetValue(run)!;
                     if (!Directory.Exists(dir))
                         throw new DirectoryNotFoundException(

@@ -41,6 +41,7 @@ internal static class StudyCommand
         {
             Description = "Train nothing: summarise the runs already finished (cells say n= when fewer seeds).",
         };
+        var device = CommonOptions.Device("where training and scoring run");
         var command = new Command(
             "study",
             "Train every method with every seed on every dataset, compare their maps and bag predictions on each "
@@ -56,6 +57,7 @@ internal static class StudyCommand
             epochs,
             output,
             summarise,
+            device,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -68,6 +70,7 @@ internal static class StudyCommand
                         Epochs = r.GetValue(epochs),
                         OutDirectory = r.GetValue(output)!,
                         TrainMissing = !r.GetValue(summarise),
+                        Device = r.GetValue(device)!,
                     };
                     if (r.GetValue(datasets) is { Length: > 0 } d)
                         settings = settings with { Datasets = d };
@@ -75,6 +78,7 @@ internal static class StudyCommand
                         settings = settings with { Methods = m.Select(StudyMethods.Parse).Distinct().ToList() };
                     if (r.GetValue(seeds) is { Length: > 0 } s)
                         settings = settings with { Seeds = s.Distinct().ToList() };
+                    CommonOptions.UseScoringDevice(r, device);
                     var summary = StudyJob.Run(settings, CommandRunner.Log, CommandRunner.Interrupt);
                     Console.Write(summary.Markdown());
                     Console.WriteLine(

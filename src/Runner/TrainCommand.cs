@@ -120,6 +120,8 @@ internal static class TrainCommand
             DefaultValueFactory = _ => defaults.LearningRate,
         };
 
+        var device = CommonOptions.Device("where training runs (and the test split is scored)");
+
         var command = new Command(
             "train",
             "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, "
@@ -150,6 +152,7 @@ internal static class TrainCommand
             pad,
             onBadImage,
             lr,
+            device,
             baseline,
             cnnScale,
             encoder,
@@ -185,6 +188,7 @@ internal static class TrainCommand
                         BalanceClasses = r.GetValue(balance),
                         PadSmallImages = r.GetValue(pad),
                         LearningRate = r.GetValue(lr),
+                        Device = r.GetValue(device)!,
                         OnBadImage = CommonOptions.Policy(r, onBadImage),
                         Network = Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
                         CnnInputScale = r.GetValue(cnnScale),

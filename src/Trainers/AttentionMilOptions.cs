@@ -92,6 +92,11 @@ public sealed class AttentionMilOptions
     /// <see cref="DefaultSeed"/> when the trainer is built without one.</summary>
     public int? Seed { get; set; }
 
+    /// <summary>Where training runs: <see cref="ComputeDevice.Cpu"/> (default), a CUDA GPU, or auto (the GPU when
+    /// libtorch has CUDA). Results on the CPU are unchanged by this setting; the saved model does not depend on
+    /// it.</summary>
+    public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
+
     /// <summary>The seed used when neither <see cref="Seed"/> nor an MLContext seed is given.</summary>
     public const int DefaultSeed = 1;
 

@@ -29,6 +29,9 @@ public static class TrainJob
                 OnImageChecked = settings.OnImageChecked,
             };
         settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
+        // Before anything is written: a device that is not there is the user's to fix.
+        var device = ComputeDevice.Parse(settings.Device);
+        device.Resolve();
         var (entry, root) = settings.Dataset.Resolve();
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
@@ -216,6 +219,9 @@ public static class TrainJob
                 + $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
         );
         log($"Run folder: {runDir}");
+        var device = ComputeDevice.Parse(settings.Device);
+        AmilModel.UseDevice(device); // the test split is scored where the model trained
+        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
 
         RunFiles.WriteSplit(runDir, root, entry, split);
         RunFiles.WriteJson(
@@ -251,6 +257,8 @@ public static class TrainJob
                     size = bagging.PatchSize,
                     bagging.Stride,
                 },
+                device = settings.Device,
+                device_used = device.Describe(),
                 versions = Versions.All(),
             }
         );
@@ -293,6 +301,7 @@ public static class TrainJob
                 EarlyStoppingPatience = settings.Patience,
                 BalanceClasses = settings.BalanceClasses,
                 LearningRate = settings.LearningRate,
+                Device = device,
                 ValidationFraction = 0,
                 CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile),
                 ResumeFromCheckpoint = settings.ResumeFromCheckpoint,

@@ -24,6 +24,9 @@ public sealed record StudySettings
     /// <summary>False: train nothing, summarise the runs that are finished (each cell says over how many seeds).
     /// Default true.</summary>
     public bool TrainMissing { get; init; } = true;
+
+    /// <summary>Where training and scoring run: cpu (default), cuda, cuda:N or auto.</summary>
+    public string Device { get; init; } = "cpu";
 }
 
 /// <summary>
@@ -68,7 +71,7 @@ public static class StudyJob
                         log("  not trained yet; left out.");
                         continue;
                     }
-                    Train(selection, method, seed, settings.Epochs, runDir, log, cancel);
+                    Train(selection, method, seed, settings.Epochs, settings.Device, runDir, log, cancel);
                     var model = $"{method.Name()}={Path.Combine(runDir, RunFiles.ModelFile)}";
                     if (method == StudyMethod.Cnn)
                         cnn = model;
@@ -116,6 +119,7 @@ public static class StudyJob
         StudyMethod method,
         int seed,
         int epochs,
+        string device,
         string runDir,
         Action<string> log,
         CancellationToken cancel
@@ -135,6 +139,7 @@ public static class StudyJob
                     Seed = seed,
                     Epochs = epochs,
                     OutDirectory = runDir,
+                    Device = device,
                 }
             );
         TrainJob.Run(settings, line => log("  " + line), cancel);

@@ -24,6 +24,6 @@ internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : Bag
         using (logits)
         using (attention)
         using (var probabilities = softmax(logits, 1).squeeze(0))
-            return (probabilities.data<float>().ToArray(), attention.data<float>().ToArray());
+            return (probabilities.cpu().data<float>().ToArray(), attention.cpu().data<float>().ToArray());
     }
 }

@@ -1,4 +1,5 @@
 using Amil.MLNet.Transforms.Bagging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Networks;
@@ -8,6 +9,18 @@ namespace Amil.MLNet.Trainers.Networks;
 internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(name)
 {
     public NetworkSpec Spec { get; } = spec;
+
+    /// <summary>Where the network's weights live; bags are put there before a forward pass.</summary>
+    public Device Device { get; private set; } = CPU;
+
+    /// <summary>Moves the weights to <paramref name="device"/> (nothing happens on the CPU).</summary>
+    public BagNetwork MoveTo(Device device)
+    {
+        if (device.type != Device.type || device.index != Device.index)
+            this.to(device);
+        Device = device;
+        return this;
+    }
 
     public static BagNetwork Create(NetworkSpec spec) =>
         (spec.Architecture, spec.Head) switch

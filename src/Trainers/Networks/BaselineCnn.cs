@@ -115,7 +115,7 @@ internal sealed class BaselineCnn : BagNetwork
         using var scope = NewDisposeScope();
         using var _ = enable_grad();
         var (activations, logits) = Run(Image(bag, layout));
-        var probabilities = softmax(logits.detach(), 1).squeeze(0).data<float>().ToArray();
+        var probabilities = softmax(logits.detach(), 1).squeeze(0).cpu().data<float>().ToArray();
         int predicted = Scoring.BagScorer.ArgMax(probabilities);
         var cam = GradCam.Compute(activations, logits[0, predicted]);
         var map = GradCam.ToPatchGrid(
@@ -124,6 +124,6 @@ internal sealed class BaselineCnn : BagNetwork
             layout.Columns * layout.PatchSize,
             layout.PatchSize
         );
-        return (probabilities, map.data<float>().ToArray());
+        return (probabilities, map.cpu().data<float>().ToArray());
     }
 }

@@ -75,7 +75,10 @@ internal sealed class ClamNetwork : ClassAwareBagNetwork
         var top = branch.topk(k).indexes;
         var bottom = branch.neg().topk(k).indexes;
         var chosen = instances.index_select(0, cat([top, bottom]));
-        var targets = cat([ones(k, dtype: ScalarType.Int64), zeros(k, dtype: ScalarType.Int64)]);
+        var targets = cat([
+            ones(k, dtype: ScalarType.Int64, device: instances.device),
+            zeros(k, dtype: ScalarType.Int64, device: instances.device),
+        ]);
         int row = (int)(2 * classIndex);
         var weight = instance_classifiers.weight![row..(row + 2)];
         var bias = instance_classifiers.bias![row..(row + 2)];

@@ -35,9 +35,9 @@ internal abstract class ClassAwareBagNetwork(string name, NetworkSpec spec) : Ba
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var (logits, classMaps) = LogitsAndClassMaps(bag);
-        var probabilities = softmax(logits, 1).squeeze(0).data<float>().ToArray();
+        var probabilities = softmax(logits, 1).squeeze(0).cpu().data<float>().ToArray();
         int predicted = Scoring.BagScorer.ArgMax(probabilities);
-        var all = classMaps.contiguous().data<float>().ToArray();
+        var all = classMaps.contiguous().cpu().data<float>().ToArray();
         int n = all.Length / probabilities.Length;
         return (probabilities, all[(predicted * n)..((predicted + 1) * n)], all);
     }

@@ -26,7 +26,7 @@ internal static class BagScorer
         if (layout.Count == 0 || pixels.Length % layout.Count != 0)
             throw new InvalidOperationException($"A bag of {layout.Count} patches cannot hold {pixels.Length} values.");
         using var scope = NewDisposeScope();
-        var bag = tensor(pixels, network.InputShape(layout, pixels.Length));
+        var bag = tensor(pixels, network.InputShape(layout, pixels.Length), device: network.Device);
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
         lock (network)
             return network.ExplainAll(bag, layout);

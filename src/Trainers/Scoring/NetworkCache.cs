@@ -7,14 +7,20 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// row.</summary>
 internal static class NetworkCache
 {
-    private static readonly ConcurrentDictionary<(ulong Id, int Length), Lazy<BagNetwork>> Networks = new();
+    private static readonly ConcurrentDictionary<(ulong Id, int Length, string Device), Lazy<BagNetwork>> Networks =
+        new();
+
+    /// <summary>Where loaded models score, for the whole process (<see cref="AmilModel.UseDevice"/>). Default:
+    /// the CPU.</summary>
+    public static ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
 
     public static BagNetwork Get(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
+        var device = Device.Resolve();
         return Networks
             .GetOrAdd(
-                (id, weights.Length),
+                (id, weights.Length, device.ToString()),
                 _ => new Lazy<BagNetwork>(() =>
                 {
                     if (NetworkState.Hash(weights.Span) != id)
@@ -25,7 +31,7 @@ internal static class NetworkCache
                     var network = BagNetwork.Create(spec);
                     network.ImportWeights(weights.Span);
                     network.eval();
-                    return network;
+                    return network.MoveTo(device);
                 })
             )
             .Value;

@@ -140,7 +140,7 @@ internal sealed class AdamOptimizer : IDisposable
 
     private static void WriteTensor(BinaryWriter writer, Tensor tensor)
     {
-        var values = tensor.data<float>().ToArray();
+        var values = tensor.cpu().data<float>().ToArray();
         writer.Write(values.Length);
         writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
     }

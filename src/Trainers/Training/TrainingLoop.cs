@@ -28,7 +28,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         float[] classWeights
     )
     {
-        using var network = TorchSeeding.Seeded(options.EffectiveSeed, () => BagNetwork.Create(spec));
+        var device = options.Device.Resolve();
+        // Created on the CPU from the seed (the same initial weights on every device), then moved.
+        using var network = TorchSeeding.Seeded(options.EffectiveSeed, () => BagNetwork.Create(spec)).MoveTo(device);
         using var optimizer = new AdamOptimizer(
             network.parameters(),
             options.LearningRate,
@@ -36,7 +38,7 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             options.Beta2,
             options.WeightDecay
         );
-        using var weights = tensor(classWeights);
+        using var weights = tensor(classWeights, device: device);
         var history = new List<EpochReport>();
         float[]? best = null;
         int bestEpoch = 0,
@@ -203,8 +205,8 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         {
             using var scope = NewDisposeScope();
             var layout = bag.Layout;
-            var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length));
-            var target = tensor(new long[] { bag.ClassIndex });
+            var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length), device: network.Device);
+            var target = tensor(new long[] { bag.ClassIndex }, device: network.Device);
             var (logits, instanceLoss) = optimizer is null
                 ? (network.Logits(input, layout), null)
                 : network.TrainingForward(input, layout, bag.ClassIndex);
