@@ -28,6 +28,7 @@ internal static class BenchCommand
             Description = "Scratch folder for the generated images.",
             DefaultValueFactory = _ => Path.Combine(".cache", "bench"),
         };
+        var device = CommonOptions.Device("where the raw loop, training and scoring run");
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -40,6 +41,7 @@ internal static class BenchCommand
             epochs,
             output,
             work,
+            device,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -50,7 +52,8 @@ internal static class BenchCommand
                         r.GetValue(images),
                         r.GetValue(epochs),
                         r.GetValue(work)!,
-                        CommandRunner.Log
+                        CommandRunner.Log,
+                        r.GetValue(device)!
                     );
                     var path = r.GetValue(output)!;
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -18,6 +18,7 @@ public static class BenchJob
 {
     public sealed record Report(
         [property: JsonPropertyName("machine")] string Machine,
+        [property: JsonPropertyName("device")] string Device,
         [property: JsonPropertyName("images")] int Images,
         [property: JsonPropertyName("patches_per_bag")] int PatchesPerBag,
         [property: JsonPropertyName("raw_train_bags_per_s")] double RawTrainBagsPerSecond,
@@ -30,8 +31,11 @@ public static class BenchJob
         [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
     );
 
-    public static Report Run(int images, int epochs, string workFolder, Action<string> log)
+    public static Report Run(int images, int epochs, string workFolder, Action<string> log, string device = "cpu")
     {
+        var on = ComputeDevice.Parse(device);
+        on.Resolve();
+        AmilModel.UseDevice(on);
         if (images < 4)
             throw new ArgumentException($"--images must be at least 4 (got {images}).");
         if (epochs < 2)
@@ -45,7 +49,8 @@ public static class BenchJob
             .ToList();
         log($"Generated {images} 700×460 images (400 patches of 3×28×28 per bag).");
 
-        var raw = NetworkBenchmark.Run();
+        log($"Device: {on.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        var raw = NetworkBenchmark.Run(device: on);
         log(
             $"raw TorchSharp loop: {raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
         );
@@ -64,6 +69,7 @@ public static class BenchJob
             new AttentionMilOptions
             {
                 MaxEpochs = epochs,
+                Device = on,
                 ValidationFraction = 0,
                 EarlyStoppingPatience = 0,
             }
@@ -97,6 +103,7 @@ public static class BenchJob
         double rss = PeakRssMegabytes();
         return new Report(
             $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            on.Describe(),
             images,
             400,
             Math.Round(raw.TrainBagsPerSecond, 2),

@@ -14,14 +14,28 @@ public static class NetworkBenchmark
     public sealed record Result(double TrainBagsPerSecond, double InferenceBagsPerSecond);
 
     /// <param name="bags">Distinct random bags cycled through (the reference script uses 20).</param>
-    public static Result Run(int bags = 20, int patches = 400, int patchSize = 28, bool gated = false, int passes = 2)
+    public static Result Run(
+        int bags = 20,
+        int patches = 400,
+        int patchSize = 28,
+        bool gated = false,
+        int passes = 2,
+        ComputeDevice? device = null
+    )
     {
         var spec = new NetworkSpec(patchSize, 500, 128, gated, 2);
-        using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
+        var on = (device ?? ComputeDevice.Cpu).Resolve();
+        using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec)).MoveTo(on);
         using var optimizer = new Training.AdamOptimizer(network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
         var layout = new BagLayout(3, patchSize, patchSize, 1, patches, 0, 0, patches * patchSize, patchSize);
-        var inputs = Enumerable.Range(0, bags).Select(_ => rand(patches, 3, patchSize, patchSize)).ToList();
-        var targets = Enumerable.Range(0, bags).Select(i => tensor(new long[] { i % 2 })).ToList();
+        var inputs = Enumerable.Range(0, bags).Select(_ => rand(patches, 3, patchSize, patchSize, device: on)).ToList();
+        var targets = Enumerable.Range(0, bags).Select(i => tensor(new long[] { i % 2 }, device: on)).ToList();
+        // GPU work is queued: wait for it before reading the clock.
+        void Wait()
+        {
+            if (on.type == DeviceType.CUDA)
+                cuda.synchronize(on);
+        }
         try
         {
             void Train()
@@ -46,14 +60,18 @@ public static class NetworkBenchmark
                 }
             }
             Train(); // warm-up: allocator, kernels
+            Wait();
             var clock = Stopwatch.StartNew();
             for (int p = 0; p < passes; p++)
                 Train();
+            Wait();
             double train = bags * passes / clock.Elapsed.TotalSeconds;
             Infer();
+            Wait();
             clock.Restart();
             for (int p = 0; p < passes; p++)
                 Infer();
+            Wait();
             return new Result(train, bags * passes / clock.Elapsed.TotalSeconds);
         }
         finally
