@@ -21,8 +21,9 @@ public enum DeviceKind
     Auto,
 }
 
-/// <summary>A device setting, as the command line spells it: cpu, cuda, cuda:N or auto. Model files never depend on
-/// it: weights are saved from CPU copies, so a model trained on a GPU scores on a CPU and the other way round.</summary>
+/// <summary>A device setting, as the command line spells it: cpu, cuda, cuda:N or auto. Model files never depend
+/// on it: weights are saved from CPU copies, so a model trained on a GPU scores on a CPU and the other way
+/// round.</summary>
 public readonly record struct ComputeDevice(DeviceKind Kind, int Index = 0)
 {
     public static ComputeDevice Cpu => new(DeviceKind.Cpu);
