@@ -202,6 +202,33 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["gradcam"])));
         Assert.NotNull(entries[0].GradCamPredicted);
         Assert.True(File.Exists(Path.Combine(outDir, "heatmaps.json")));
+
+        // QuPath tiles: one square per patch at the patch's pixels, with both maps as measurements.
+        using var geo = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, entries[0].Maps["geojson"])));
+        Assert.Equal("FeatureCollection", geo.RootElement.GetProperty("type").GetString());
+        var features = geo.RootElement.GetProperty("features");
+        var scored = run.Model.Score([entries[0].Image]).Single();
+        Assert.Equal(64, features.GetArrayLength());
+        var first = features[0];
+        Assert.Equal("tile", first.GetProperty("properties").GetProperty("objectType").GetString());
+        var measurements = first.GetProperty("properties").GetProperty("measurements");
+        Assert.Equal(scored.Map[0], measurements.GetProperty("attention").GetSingle());
+        Assert.True(measurements.TryGetProperty("gradcam", out _));
+        var ring = first.GetProperty("geometry").GetProperty("coordinates")[0];
+        Assert.Equal(5, ring.GetArrayLength());
+        Assert.Equal(scored.Coordinates[0], ring[0][0].GetDouble());
+        Assert.Equal(scored.Coordinates[1], ring[0][1].GetDouble());
+        Assert.Equal(scored.Coordinates[0] + 28, ring[2][0].GetDouble());
+    }
+
+    [Fact]
+    public void FramePointsMapBackToTheOriginalImage()
+    {
+        // 200x100 resized to 100x50, then padded (centred) to 120x60: 10 px left, 5 px top.
+        var frame = new Transforms.Bagging.ImageFrame(100, 50, 120, 60);
+        Assert.Equal((0.0, 0.0), frame.ToOriginal(10, 5, 200, 100));
+        Assert.Equal((200.0, 100.0), frame.ToOriginal(110, 55, 200, 100));
+        Assert.Equal((30.0, 14.0), new Transforms.Bagging.ImageFrame(0, 0, 0, 0).ToOriginal(30, 14, 50, 50));
     }
 
     [Fact]

@@ -6,7 +6,8 @@ using Amil.MLNet.Transforms.Images;
 namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `heatmap` job: per image a labelled panel (analysed region | the model's map | Grad-CAM, each captioned
-/// with model, map, class and p, and a colour scale) and the raw maps as PNGs.</summary>
+/// with model, map, class and p, and a colour scale), the raw maps as PNGs, and the maps as QuPath-compatible GeoJSON
+/// tiles.</summary>
 public static class HeatmapJob
 {
     public sealed record Settings(
@@ -56,7 +57,9 @@ public static class HeatmapJob
         var second = gradCam?.Score(images).GetEnumerator();
         foreach (var scored in model.Score(images))
         {
-            var image = scored.Prepare(RgbImageReader.Read(scored.Path));
+            var original = RgbImageReader.Read(scored.Path);
+            var image = scored.Prepare(original);
+            var measurements = Measurements(model, scored);
             string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null)
                 .Replace(Path.DirectorySeparatorChar, '_');
             var map = scored.PatchMap().Normalized(settings.Normalization);
@@ -79,8 +82,24 @@ public static class HeatmapJob
                 shown.Add(otherMap);
                 string gradCamKind = MapKind.GradCam.Name();
                 maps[gradCamKind] = Write(outDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
+                if (other.Coordinates.SequenceEqual(scored.Coordinates))
+                    measurements.Add((gradCamKind, other.Map));
                 gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
             }
+            maps["geojson"] = $"{stem}.geojson";
+            Transforms.AtomicFile.WriteText(
+                Path.Combine(outDirectory, maps["geojson"]),
+                QuPathTiles.ToJson(
+                    QuPathTiles.Build(
+                        scored.Coordinates,
+                        scored.PatchSize,
+                        measurements,
+                        scored.Frame,
+                        original.Width,
+                        original.Height
+                    )
+                )
+            );
             var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored) };
             if (second is not null && gradCamPredicted is not null)
                 captions.Add(Caption(gradCamModelPath!, gradCam!, second.Current));
@@ -121,6 +140,17 @@ public static class HeatmapJob
             }
         );
         return entries;
+    }
+
+    /// <summary>The map values a tile carries: the model's map as output, and every class's map for class-aware
+    /// models.</summary>
+    private static List<(string Name, float[] Values)> Measurements(AmilModel model, ScoredImage scored)
+    {
+        var list = new List<(string, float[])> { (model.MapKind.Name(), scored.Map) };
+        if (scored.ClassMaps is not null)
+            for (int c = 0; c < model.ClassNames.Count; c++)
+                list.Add(($"{model.MapKind.Name()}: {model.ClassNames[c]}", scored.MapOf(c)));
+        return list;
     }
 
     /// <summary>What a map shows, in three lines: which model, which map of which class, and the prediction.</summary>

@@ -28,6 +28,19 @@ public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int 
         return image.Width >= Width && image.Height >= Height ? image : PadToAtLeast(image, Width, Height);
     }
 
+    /// <summary>A point of the prepared image (where patch coordinates live) in the pixels of the original image
+    /// of <paramref name="originalWidth"/> × <paramref name="originalHeight"/>: padding taken off, resizing
+    /// undone.</summary>
+    public (double X, double Y) ToOriginal(double x, double y, int originalWidth, int originalHeight)
+    {
+        int resizedWidth = ResizeWidth > 0 ? ResizeWidth : originalWidth,
+            resizedHeight = ResizeHeight > 0 ? ResizeHeight : originalHeight;
+        // The same offsets as the centred padding (Raster.PadCentred).
+        int padX = (Math.Max(Width, resizedWidth) - resizedWidth) / 2,
+            padY = (Math.Max(Height, resizedHeight) - resizedHeight) / 2;
+        return ((x - padX) * originalWidth / (double)resizedWidth, (y - padY) * originalHeight / (double)resizedHeight);
+    }
+
     internal static RgbImage PadToAtLeast(RgbImage image, int width, int height)
     {
         var (pixels, w, h) = Raster.PadCentred(image.Pixels, image.Width, image.Height, 3, width, height, (byte)255);
