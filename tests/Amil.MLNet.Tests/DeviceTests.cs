@@ -59,32 +59,14 @@ public class DeviceTests
         var work = TestTemp.Folder("amil-device-").FullName;
         var data = TestImages.ImageFolder(Path.Combine(work, "data"), 56, 56, ("", 2));
         var output = Path.Combine(work, "run");
-        var error = new StringWriter();
-        var before = Console.Error;
-        Console.SetError(error);
-        int exit;
-        try
-        {
-            exit = Cli.Run([
-                "train",
-                "--data",
-                data,
-                "--layout",
-                "image-folder",
-                "--crop",
-                "none",
-                "--device",
-                "cuda",
-                "--out",
-                output,
-            ]);
-        }
-        finally
-        {
-            Console.SetError(before);
-        }
+        // Out of process, as a user runs it (the built CLI).
+        var (exit, _, stderr) = AttentionMilModelTests.RunBuilt(
+            Path.Combine("src", "Runner"),
+            "amil.dll",
+            ["train", "--data", data, "--layout", "image-folder", "--device", "cuda", "--out", output]
+        );
         Assert.Equal(1, exit);
-        Assert.Contains("no CUDA", error.ToString());
+        Assert.Contains("no CUDA", stderr);
         Assert.False(Directory.Exists(output));
         Assert.Equal(1, Cli.Run(["predict", "--model", "x.zip", "--input", data, "--out", output, "--device", "tpu"]));
     }

@@ -112,54 +112,29 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         var gradCamLine = markdown.Single(l => l.StartsWith("| cnn: gradcam |"));
         Assert.Contains(LocalizationTable.Format(report.Of(MapKind.GradCam)!.InstanceAuroc), gradCamLine);
 
-        Assert.Throws<ArgumentException>(() =>
-            LocalizeJob.Run(
-                [mil],
-                null,
-                new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                outDir,
-                MapNormalization.None,
-                false,
-                _ => { },
-                ["tumour"]
-            )
-        );
-        var notClassAware = Assert.Throws<ArgumentException>(() =>
-            LocalizeJob.Run(
-                [mil],
-                null,
-                new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                outDir,
-                MapNormalization.None,
-                false,
-                _ => { },
-                mapClasses: ["malignant"]
-            )
-        );
-        Assert.Contains("class-aware", notClassAware.Message);
-        var mixedUp = Assert.Throws<ArgumentException>(() =>
-            LocalizeJob.Run(
-                [],
-                mil,
-                new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                outDir,
-                MapNormalization.None,
-                false,
-                _ => { }
-            )
-        );
-        Assert.Contains("pass a CNN baseline", mixedUp.Message);
-        var sameLabel = Assert.Throws<ArgumentException>(() =>
-            LocalizeJob.Run(
-                [mil, mil],
-                null,
-                new DatasetSelection(DatasetsFile: run.DatasetsFile),
-                outDir,
-                MapNormalization.None,
-                false,
-                _ => { }
-            )
-        );
+        ArgumentException Refused(
+            string[] models,
+            string? gradCam,
+            string[]? weightedBy = null,
+            string[]? mapClasses = null
+        ) =>
+            Assert.Throws<ArgumentException>(() =>
+                LocalizeJob.Run(
+                    models,
+                    gradCam,
+                    new DatasetSelection(DatasetsFile: run.DatasetsFile),
+                    outDir,
+                    MapNormalization.None,
+                    false,
+                    _ => { },
+                    weightedBy,
+                    mapClasses
+                )
+            );
+        Assert.Contains("'tumour' is not a class", Refused([mil], null, weightedBy: ["tumour"]).Message);
+        Assert.Contains("class-aware", Refused([mil], null, mapClasses: ["malignant"]).Message);
+        Assert.Contains("pass a CNN baseline", Refused([], mil).Message);
+        var sameLabel = Refused([mil, mil], null);
         Assert.Contains("labelled", sameLabel.Message);
     }
 
