@@ -13,7 +13,8 @@ namespace Amil.MLNet.Localization.Heatmaps;
 public static class QuPathTiles
 {
     /// <param name="coordinates">x, y per patch in the prepared image (as the bag's coordinate column).</param>
-    /// <param name="measurements">Named values, one per patch each (e.g. "attention", "contribution: malignant").</param>
+    /// <param name="measurements">Named values, one per patch each (e.g. "attention", "contribution:
+    /// malignant").</param>
     /// <param name="frame">How the image was prepared; null: not resized or padded.</param>
     public static JsonObject Build(
         int[] coordinates,
