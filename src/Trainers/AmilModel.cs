@@ -76,11 +76,7 @@ public sealed class AmilModel
     /// <summary>Where every loaded model scores from now on, in this process (networks are built once per process
     /// and device). Default: the CPU. Model files are the same whatever the device.</summary>
     /// <exception cref="DeviceUnavailableException">CUDA is asked for and the libtorch in use has none.</exception>
-    public static void UseDevice(ComputeDevice device)
-    {
-        device.Resolve(); // fail here, with the clear message, rather than at the first image
-        Scoring.NetworkCache.Device = device;
-    }
+    public static void UseDevice(ComputeDevice device) => Scoring.NetworkCache.Device = device;
 
     /// <summary>The device loaded models score on (see <see cref="UseDevice"/>).</summary>
     public static ComputeDevice ScoringDevice => Scoring.NetworkCache.Device;

@@ -10,17 +10,30 @@ internal static class NetworkCache
     private static readonly ConcurrentDictionary<(ulong Id, int Length, string Device), Lazy<BagNetwork>> Networks =
         new();
 
+    /// <summary>The setting and the device it resolved to, swapped as one reference.</summary>
+    private sealed record Target(ComputeDevice Setting, TorchSharp.torch.Device Device, string Key);
+
+    private static Target current = new(ComputeDevice.Cpu, TorchSharp.torch.CPU, "cpu");
+
     /// <summary>Where loaded models score, for the whole process (<see cref="AmilModel.UseDevice"/>). Default:
-    /// the CPU.</summary>
-    public static ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
+    /// the CPU. Resolved once when set (a missing GPU fails here), not for every row scored.</summary>
+    public static ComputeDevice Device
+    {
+        get => current.Setting;
+        set
+        {
+            var device = value.Resolve();
+            current = new Target(value, device, device.ToString());
+        }
+    }
 
     public static BagNetwork Get(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
-        var device = Device.Resolve();
+        var (_, device, key) = current;
         return Networks
             .GetOrAdd(
-                (id, weights.Length, device.ToString()),
+                (id, weights.Length, key),
                 _ => new Lazy<BagNetwork>(() =>
                 {
                     if (NetworkState.Hash(weights.Span) != id)
