@@ -41,6 +41,12 @@ public sealed record TrainSettings
     /// <summary>cpu (default), cuda, cuda:N or auto (see <see cref="ComputeDevice"/>).</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Bags per optimizer step (see <see cref="AttentionMilOptions.BatchBags"/>). Default 1.</summary>
+    public int BatchBags { get; init; } = 1;
+
+    /// <summary>Threads decoding images for training; null = one per core. The model does not depend on it.</summary>
+    public int? Workers { get; init; }
+
     /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and
     /// count them.</summary>
     public Data.Datasets.BadImagePolicy OnBadImage { get; init; }

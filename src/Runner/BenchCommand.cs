@@ -29,6 +29,8 @@ internal static class BenchCommand
             DefaultValueFactory = _ => Path.Combine(".cache", "bench"),
         };
         var device = CommonOptions.Device("where the raw loop, training and scoring run");
+        var batchBags = CommonOptions.BatchBags();
+        var workers = CommonOptions.Workers();
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -42,6 +44,8 @@ internal static class BenchCommand
             output,
             work,
             device,
+            batchBags,
+            workers,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -53,7 +57,9 @@ internal static class BenchCommand
                         r.GetValue(epochs),
                         r.GetValue(work)!,
                         CommandRunner.Log,
-                        r.GetValue(device)!
+                        r.GetValue(device)!,
+                        CommonOptions.Positive(r, batchBags),
+                        CommonOptions.PositiveOrNull(r, workers)
                     );
                     var path = r.GetValue(output)!;
                     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -87,4 +87,39 @@ internal static class CommonOptions
     /// <summary>Sets the scoring device for the models the command loads.</summary>
     public static void UseScoringDevice(ParseResult r, Option<string> device) =>
         Trainers.AmilModel.UseDevice(Trainers.ComputeDevice.Parse(r.GetValue(device)!));
+
+    /// <summary>--batch-bags: bags per optimizer step (default 1).</summary>
+    public static Option<int> BatchBags() =>
+        new("--batch-bags")
+        {
+            Description =
+                "Bags per training step. 1 (default) is the MIL convention and what earlier versions did; 8–64 keep a "
+                + "GPU busy (the step minimises the batch's mean loss: fewer, larger steps). On a CPU it does not pay.",
+            DefaultValueFactory = _ => 1,
+        };
+
+    /// <summary>--workers: threads decoding images (default: one per core).</summary>
+    public static Option<int?> Workers() =>
+        new("--workers")
+        {
+            Description =
+                "Threads decoding images and cutting patches for training (default: one per core). The order of the "
+                + "bags, and so the model, does not depend on it.",
+        };
+
+    /// <summary>The option's value, or an error naming the flag when it is below 1.</summary>
+    public static int Positive(ParseResult r, Option<int> option)
+    {
+        int value = r.GetValue(option);
+        return value >= 1 ? value : throw new ArgumentException($"{option.Name} must be at least 1 (got {value}).");
+    }
+
+    /// <summary>As <see cref="Positive"/>, for an option whose absence means "the default".</summary>
+    public static int? PositiveOrNull(ParseResult r, Option<int?> option) =>
+        r.GetValue(option) switch
+        {
+            null => null,
+            >= 1 and var value => value,
+            var value => throw new ArgumentException($"{option.Name} must be at least 1 (got {value})."),
+        };
 }

@@ -121,6 +121,8 @@ internal static class TrainCommand
         };
 
         var device = CommonOptions.Device("where training runs (and the test split is scored)");
+        var batchBags = CommonOptions.BatchBags();
+        var workers = CommonOptions.Workers();
 
         var command = new Command(
             "train",
@@ -153,6 +155,8 @@ internal static class TrainCommand
             onBadImage,
             lr,
             device,
+            batchBags,
+            workers,
             baseline,
             cnnScale,
             encoder,
@@ -189,6 +193,8 @@ internal static class TrainCommand
                         PadSmallImages = r.GetValue(pad),
                         LearningRate = r.GetValue(lr),
                         Device = r.GetValue(device)!,
+                        BatchBags = CommonOptions.Positive(r, batchBags),
+                        Workers = CommonOptions.PositiveOrNull(r, workers),
                         OnBadImage = CommonOptions.Policy(r, onBadImage),
                         Network = Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
                         CnnInputScale = r.GetValue(cnnScale),

@@ -108,6 +108,16 @@ public sealed class AttentionMilOptions
     /// <summary>Bags decoded ahead of the network on a background thread. Default 4.</summary>
     public int ReadAhead { get; set; } = 4;
 
+    /// <summary>Threads that decode images (and cut patches) for training; the order of the bags, and so the model,
+    /// does not depend on it. Default: the number of cores.</summary>
+    public int ReadWorkers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Bags per optimizer step. Default 1, the MIL convention, which gives the same model as earlier versions.
+    /// Larger batches keep a GPU busy: the encoder runs on all their patches at once, attention stays per bag, and a
+    /// step minimises the batch's mean loss (so fewer, larger steps: revisit the learning rate). On a CPU they do not
+    /// pay.</summary>
+    public int BatchBags { get; set; } = 1;
+
     /// <summary>Which network to train: Attention-MIL (default), or the whole-image CNN baseline whose map is Grad-CAM
     /// (for comparing localization; reach it as <c>Trainers.CnnBaseline(options)</c>).</summary>
     public Networks.NetworkArchitecture Architecture { get; set; } = Networks.NetworkArchitecture.AttentionMil;
@@ -185,6 +195,10 @@ public sealed class AttentionMilOptions
             throw new ArgumentException($"CnnInputScale must be at least 1 (got {CnnInputScale}).");
         if (ReadAhead < 1)
             throw new ArgumentException("ReadAhead must be at least 1.");
+        if (ReadWorkers < 1)
+            throw new ArgumentException($"ReadWorkers must be at least 1 (got {ReadWorkers}).");
+        if (BatchBags < 1)
+            throw new ArgumentException($"BatchBags must be at least 1 (got {BatchBags}).");
         if (ClassWeights is { } w && w.Any(x => !(x > 0) || !float.IsFinite(x)))
             throw new ArgumentException("ClassWeights must be positive numbers.");
     }

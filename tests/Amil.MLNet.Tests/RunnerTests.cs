@@ -116,6 +116,8 @@ public class NewVerbErrorTests
     [InlineData("train", "--resume", "/nonexistent/run", "/nonexistent/run")]
     [InlineData("localize", "--out", "/tmp/x", "--model", "/nonexistent/model.zip", "/nonexistent/model.zip")]
     [InlineData("bench", "--images", "2", "--images must be at least 4")]
+    [InlineData("train", "--batch-bags", "0", "--batch-bags must be at least 1")]
+    [InlineData("bench", "--workers", "0", "--workers must be at least 1")]
     public void UserErrorsExitWithOneClearLine(params string[] argsAndExpected)
     {
         var (exit, _, stderr) = Amil(argsAndExpected[..^1]);

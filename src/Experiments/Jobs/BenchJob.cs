@@ -19,6 +19,8 @@ public static class BenchJob
     public sealed record Report(
         [property: JsonPropertyName("machine")] string Machine,
         [property: JsonPropertyName("device")] string Device,
+        [property: JsonPropertyName("batch_bags")] int BatchBags,
+        [property: JsonPropertyName("workers")] int Workers,
         [property: JsonPropertyName("images")] int Images,
         [property: JsonPropertyName("patches_per_bag")] int PatchesPerBag,
         [property: JsonPropertyName("raw_train_bags_per_s")] double RawTrainBagsPerSecond,
@@ -31,8 +33,17 @@ public static class BenchJob
         [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
     );
 
-    public static Report Run(int images, int epochs, string workFolder, Action<string> log, string device = "cpu")
+    public static Report Run(
+        int images,
+        int epochs,
+        string workFolder,
+        Action<string> log,
+        string device = "cpu",
+        int batchBags = 1,
+        int? workers = null
+    )
     {
+        int decoders = workers ?? Environment.ProcessorCount;
         var on = ComputeDevice.Parse(device);
         on.Resolve();
         AmilModel.UseDevice(on);
@@ -50,9 +61,10 @@ public static class BenchJob
         log($"Generated {images} 700×460 images (400 patches of 3×28×28 per bag).");
 
         log($"Device: {on.Describe()} (libtorch {TorchSharp.torch.__version__}).");
-        var raw = NetworkBenchmark.Run(device: on);
+        var raw = NetworkBenchmark.Run(device: on, batchBags: batchBags);
         log(
-            $"raw TorchSharp loop: {raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
+            $"raw TorchSharp loop, {batchBags} bag{(batchBags == 1 ? "" : "s")} per step: "
+                + $"{raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
         );
 
         var ml = new MLContext(seed: 1);
@@ -70,6 +82,8 @@ public static class BenchJob
             {
                 MaxEpochs = epochs,
                 Device = on,
+                BatchBags = batchBags,
+                ReadWorkers = decoders,
                 ValidationFraction = 0,
                 EarlyStoppingPatience = 0,
             }
@@ -78,7 +92,8 @@ public static class BenchJob
         // The first epoch warms up allocators and kernels, as the raw loop's warm-up pass does.
         double endToEnd = images * (epochs - 1) / attention.History.Skip(1).Sum(h => h.Seconds);
         log(
-            $"end-to-end training (decode + bagging + IDataView + TorchSharp): {endToEnd:F1} bags/s = "
+            $"end-to-end training (decode on {decoders} workers + bagging + IDataView + TorchSharp): "
+                + $"{endToEnd:F1} bags/s = "
                 + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
         );
 
@@ -104,6 +119,8 @@ public static class BenchJob
         return new Report(
             $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             on.Describe(),
+            batchBags,
+            decoders,
             images,
             400,
             Math.Round(raw.TrainBagsPerSecond, 2),

@@ -222,6 +222,8 @@ public static class TrainJob
         var device = ComputeDevice.Parse(settings.Device);
         AmilModel.UseDevice(device); // the test split is scored where the model trained
         log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        int workers = settings.Workers ?? Environment.ProcessorCount;
+        log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
 
         RunFiles.WriteSplit(runDir, root, entry, split);
         RunFiles.WriteJson(
@@ -302,6 +304,8 @@ public static class TrainJob
                 BalanceClasses = settings.BalanceClasses,
                 LearningRate = settings.LearningRate,
                 Device = device,
+                BatchBags = settings.BatchBags,
+                ReadWorkers = settings.Workers ?? Environment.ProcessorCount,
                 ValidationFraction = 0,
                 CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile),
                 ResumeFromCheckpoint = settings.ResumeFromCheckpoint,

@@ -13,23 +13,45 @@ public static class NetworkBenchmark
 {
     public sealed record Result(double TrainBagsPerSecond, double InferenceBagsPerSecond);
 
-    /// <param name="bags">Distinct random bags cycled through (the reference script uses 20).</param>
+    /// <param name="bags">Distinct random bags cycled through (the reference script uses 20); rounded up to whole
+    /// batches.</param>
+    /// <param name="batchBags">Bags per step (B): the encoder runs on B × <paramref name="patches"/> patches at once,
+    /// attention per bag.</param>
     public static Result Run(
         int bags = 20,
         int patches = 400,
         int patchSize = 28,
         bool gated = false,
         int passes = 2,
-        ComputeDevice? device = null
+        ComputeDevice? device = null,
+        int batchBags = 1
     )
     {
+        if (batchBags < 1)
+            throw new ArgumentException($"The batch must hold at least one bag (got {batchBags}).");
+        bags = (bags + batchBags - 1) / batchBags * batchBags;
         var spec = new NetworkSpec(patchSize, 500, 128, gated, 2);
         var on = (device ?? ComputeDevice.Cpu).Resolve();
         using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec)).MoveTo(on);
         using var optimizer = new Training.AdamOptimizer(network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
         var layout = new BagLayout(3, patchSize, patchSize, 1, patches, 0, 0, patches * patchSize, patchSize);
         var inputs = Enumerable.Range(0, bags).Select(_ => rand(patches, 3, patchSize, patchSize, device: on)).ToList();
-        var targets = Enumerable.Range(0, bags).Select(i => tensor(new long[] { i % 2 }, device: on)).ToList();
+        // targets[i] and batches[i]: the batch that starts at bag i (the bags i … i + B − 1, packed once).
+        var targets = Enumerable
+            .Range(0, bags)
+            .Select(i => tensor(Enumerable.Range(i, batchBags).Select(j => (long)(j % 2)).ToArray(), device: on))
+            .ToList();
+        var batches = Enumerable
+            .Range(0, bags)
+            .Select(i =>
+                batchBags > 1 && i % batchBags == 0
+                    ? new BagBatch(
+                        inputs.Skip(i).Take(batchBags).Select(t => t.alias()).ToList(),
+                        Enumerable.Repeat(layout, batchBags).ToList()
+                    )
+                    : null
+            )
+            .ToList();
         // GPU work is queued: wait for it before reading the clock.
         void Wait()
         {
@@ -41,11 +63,12 @@ public static class NetworkBenchmark
             void Train()
             {
                 network.train();
-                for (int i = 0; i < bags; i++)
+                for (int i = 0; i < bags; i += batchBags)
                 {
                     using var scope = NewDisposeScope();
                     optimizer.ZeroGrad();
-                    F.cross_entropy(network.Logits(inputs[i], layout), targets[i]).backward();
+                    var logits = batchBags == 1 ? network.Logits(inputs[i], layout) : network.Logits(batches[i]!);
+                    F.cross_entropy(logits, targets[i]).backward();
                     optimizer.Step();
                 }
             }
@@ -53,10 +76,13 @@ public static class NetworkBenchmark
             {
                 network.eval();
                 using var _ = no_grad();
-                for (int i = 0; i < bags; i++)
+                for (int i = 0; i < bags; i += batchBags)
                 {
                     using var scope = NewDisposeScope();
-                    network.Logits(inputs[i], layout);
+                    if (batchBags == 1)
+                        network.Logits(inputs[i], layout);
+                    else
+                        network.Logits(batches[i]!);
                 }
             }
             Train(); // warm-up: allocator, kernels
@@ -78,6 +104,8 @@ public static class NetworkBenchmark
         {
             foreach (var t in inputs.Concat(targets))
                 t.Dispose();
+            foreach (var batch in batches)
+                batch?.Dispose();
         }
     }
 }

@@ -45,6 +45,20 @@ internal sealed class AdditiveMilNetwork : ClassAwareBagNetwork
         );
     }
 
+    /// <summary>All patches of the batch through the encoder at once; padded patches weigh 0, so add
+    /// nothing.</summary>
+    public override Tensor Logits(BagBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var (padded, valid) = batch.Pad(encoder.forward(batch.Packed)); // B × N × L
+        var (_, weights) = pooling.PoolBatch(padded, valid); // B × N
+        var contributions = F.linear(padded.mul(weights.unsqueeze(2)), classifier.weight!); // B × N × C
+        return contributions.sum(1).add(classifier.bias!, Scalars.One).MoveToOuterDisposeScope();
+    }
+
+    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices) =>
+        (Logits(batch), null);
+
     protected override (Tensor Logits, Tensor ClassMaps) LogitsAndClassMaps(Tensor bag)
     {
         var (logits, contributions, bias) = forward(bag);

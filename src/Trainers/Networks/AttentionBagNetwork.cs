@@ -1,14 +1,29 @@
 using Amil.MLNet.Transforms.Bagging;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Networks;
 
 /// <summary>A bag network whose localization map is its own attention weights (Attention-MIL on patches or on
-/// features).</summary>
+/// features): instances → attention pooling → linear head.</summary>
 internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : BagNetwork(name, spec)
 {
+    /// <summary>Patches (or features) → N × L instance embeddings.</summary>
+    protected abstract Tensor Encode(Tensor bag);
+
+    protected abstract AttentionPooling Pooling { get; }
+
+    protected abstract Linear Classifier { get; }
+
+    /// <param name="bag">One bag shaped by <see cref="BagNetwork.InputShape"/>.</param>
     /// <returns>1 × C logits and the N attention weights.</returns>
-    public abstract (Tensor Logits, Tensor Attention) forward(Tensor bag);
+    public (Tensor Logits, Tensor Attention) forward(Tensor bag)
+    {
+        using var instances = Encode(bag);
+        var (pooled, weights) = Pooling.forward(instances);
+        using (pooled)
+            return (Classifier.forward(pooled), weights);
+    }
 
     public sealed override Tensor Logits(Tensor bag, BagLayout layout)
     {
@@ -16,6 +31,20 @@ internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : Bag
         attention.Dispose();
         return logits;
     }
+
+    /// <summary>All patches of the batch through the encoder at once, attention per bag.</summary>
+    public sealed override Tensor Logits(BagBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var (padded, valid) = batch.Pad(Encode(batch.Packed));
+        var (pooled, _) = Pooling.PoolBatch(padded, valid);
+        return Classifier.forward(pooled).MoveToOuterDisposeScope();
+    }
+
+    public sealed override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(
+        BagBatch batch,
+        long[] classIndices
+    ) => (Logits(batch), null);
 
     public sealed override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
     {

@@ -20,13 +20,9 @@ internal sealed class AttentionMilNetwork : AttentionBagNetwork
         RegisterComponents();
     }
 
-    /// <param name="bag">N × 3 × P × P patches.</param>
-    /// <returns>1 × C logits and the N attention weights.</returns>
-    public override (Tensor Logits, Tensor Attention) forward(Tensor bag)
-    {
-        using var instances = encoder.forward(bag);
-        var (pooled, weights) = pooling.forward(instances);
-        using (pooled)
-            return (classifier.forward(pooled), weights);
-    }
+    protected override Tensor Encode(Tensor bag) => encoder.forward(bag);
+
+    protected override AttentionPooling Pooling => pooling;
+
+    protected override Linear Classifier => classifier;
 }

@@ -40,4 +40,22 @@ internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor W
         var pooled = weights.mm(instances); // 1 × L
         return (pooled.MoveToOuterDisposeScope(), weights.squeeze(0).MoveToOuterDisposeScope());
     }
+
+    /// <summary>The same pooling for B bags at once, each over its own patches only.</summary>
+    /// <param name="instances">B × N × L instance embeddings, shorter bags zero-padded.</param>
+    /// <param name="valid">B × N, true on real patches; null when no bag is padded.</param>
+    /// <returns>B × L pooled embeddings and B × N weights (0 on padding), each bag's summing to 1.</returns>
+    public (Tensor Pooled, Tensor Weights) PoolBatch(Tensor instances, Tensor? valid)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = tanh(attention_V.forward(instances));
+        if (attention_U is not null)
+            hidden = hidden * sigmoid(attention_U.forward(instances));
+        var scores = attention_w.forward(hidden).squeeze(2); // B × N
+        if (valid is not null)
+            scores = scores.masked_fill(valid.logical_not(), double.NegativeInfinity);
+        var weights = softmax(scores, 1); // B × N
+        var pooled = weights.unsqueeze(1).bmm(instances).squeeze(1); // B × L
+        return (pooled.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
 }

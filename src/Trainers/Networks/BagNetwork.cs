@@ -64,6 +64,30 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
         long classIndex
     ) => (Logits(bag, layout), null);
 
+    /// <summary>B × C logits of a batch of bags. Default: one bag after the other, which is right for every network;
+    /// networks that can override it to encode all patches of the batch at once.</summary>
+    public virtual Tensor Logits(BagBatch batch)
+    {
+        using var scope = NewDisposeScope();
+        var rows = batch.Bags.Select((bag, i) => Logits(bag, batch.Layouts[i])).ToArray();
+        return cat(rows, 0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The batched <see cref="TrainingForward(Tensor, BagLayout, long)"/>: B × C logits and, for networks
+    /// with an instance loss, each bag's (null for a bag too small to have one). Default: one bag after the
+    /// other.</summary>
+    public virtual (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices)
+    {
+        var logits = new Tensor[batch.Count];
+        var instanceLosses = new Tensor?[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
+        var all = cat(logits, 0);
+        foreach (var row in logits)
+            row.Dispose();
+        return (all, instanceLosses.Any(l => l is not null) ? instanceLosses : null);
+    }
+
     /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval
     /// mode.</summary>
     public abstract (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout);

@@ -29,7 +29,7 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
 
     public override long[] InputShape(BagLayout layout, int length) => [layout.Count, length / layout.Count];
 
-    public override (Tensor Logits, Tensor Attention) forward(Tensor features)
+    protected override Tensor Encode(Tensor features)
     {
         if (features.shape[1] != Spec.FeatureSize)
             throw new ArgumentException(
@@ -38,9 +38,10 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
             );
         using var projected = projection.forward(features);
         using var activated = functional.relu(projected);
-        using var instances = dropout.forward(activated);
-        var (pooled, weights) = pooling.forward(instances);
-        using (pooled)
-            return (classifier.forward(pooled), weights);
+        return dropout.forward(activated);
     }
+
+    protected override AttentionPooling Pooling => pooling;
+
+    protected override Linear Classifier => classifier;
 }

@@ -87,11 +87,13 @@ internal sealed class BagReader
     }
 
     /// <summary>Reads the bags of the rows in <paramref name="include"/> (all when null), shuffled by <paramref
-    /// name="shuffle"/> when given.</summary>
+    /// name="shuffle"/> when given, decoded on <paramref name="workers"/> threads; the order does not depend on
+    /// the number of workers.</summary>
     public IEnumerable<LabelledBag> Read(
         IReadOnlySet<DataViewRowId>? include,
         Random? shuffle,
         int readAhead,
+        int workers = 1,
         CancellationToken cancel = default
     )
     {
@@ -102,7 +104,8 @@ internal sealed class BagReader
         {
             try
             {
-                foreach (var bag in ReadInOrder(include, shuffle))
+                var bags = workers > 1 ? ReadInParallel(include, shuffle, workers) : ReadInOrder(include, shuffle);
+                foreach (var bag in bags)
                 {
                     if (stop.IsCancellationRequested)
                         break;
@@ -143,6 +146,85 @@ internal sealed class BagReader
     }
 
     /// <summary>
+    /// The order <see cref="ReadInOrder"/> gives, decoded by several workers: the order is listed first (only row ids
+    /// are read), then cut into chunks whose rows are shared out round-robin, each worker collecting its share in one
+    /// pass of its own cursor. The next chunk is decoded while the current one is consumed, so at most two chunks
+    /// (<see cref="ParallelChunk"/>) are held.
+    /// </summary>
+    private IEnumerable<LabelledBag> ReadInParallel(IReadOnlySet<DataViewRowId>? include, Random? shuffle, int workers)
+    {
+        var chunks = Order(include, shuffle).Chunk(ParallelChunk(workers)).ToList();
+        Task<Dictionary<DataViewRowId, LabelledBag>> Decode(DataViewRowId[] chunk) =>
+            Task.Run(() =>
+            {
+                var shares = Enumerable
+                    .Range(0, workers)
+                    .Select(w => chunk.Where((_, i) => i % workers == w).ToHashSet())
+                    .Where(share => share.Count > 0)
+                    .ToList();
+                var found = new List<LabelledBag>[shares.Count];
+                Parallel.For(
+                    0,
+                    shares.Count,
+                    new ParallelOptions { MaxDegreeOfParallelism = workers },
+                    w => found[w] = Pass(_data, shares[w], null).ToList()
+                );
+                return found.SelectMany(bags => bags).ToDictionary(b => b.RowId);
+            });
+        Task<Dictionary<DataViewRowId, LabelledBag>>? next = chunks.Count > 0 ? Decode(chunks[0]) : null;
+        try
+        {
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                var found = next!.GetAwaiter().GetResult();
+                next = c + 1 < chunks.Count ? Decode(chunks[c + 1]) : null;
+                foreach (var id in chunks[c])
+                    yield return found[id];
+            }
+        }
+        finally
+        {
+            // A consumer that stops early must not leave a decode running on the data.
+            try
+            {
+                next?.Wait();
+            }
+            catch (AggregateException) { }
+        }
+    }
+
+    /// <summary>Rows per chunk of the parallel read: enough for every worker to decode a few.</summary>
+    internal static int ParallelChunk(int workers) => Math.Max(ShuffleChunk, 4 * workers);
+
+    /// <summary>The row ids <see cref="ReadInOrder"/> yields, in its order, without decoding anything.</summary>
+    private List<DataViewRowId> Order(IReadOnlySet<DataViewRowId>? include, Random? shuffle)
+    {
+        if (shuffle is not null && !_data.CanShuffle)
+            return ShuffledOrder(include, shuffle).ToList();
+        var order = new List<DataViewRowId>();
+        using var cursor = SerialCursor(_data, [], shuffle);
+        var id = cursor.GetIdGetter();
+        DataViewRowId rowId = default;
+        while (cursor.MoveNext())
+        {
+            id(ref rowId);
+            if (include is null || include.Contains(rowId))
+                order.Add(rowId);
+        }
+        return order;
+    }
+
+    private DataViewRowId[] ShuffledOrder(IReadOnlySet<DataViewRowId>? include, Random shuffle)
+    {
+        var order = (include ?? (IEnumerable<DataViewRowId>)ListRows().Select(r => r.RowId))
+            .OrderBy(id => id.High)
+            .ThenBy(id => id.Low)
+            .ToArray();
+        shuffle.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>
     /// A true random order over data that cannot shuffle itself (e.g. LoadFromEnumerable): the permutation is cut into
     /// chunks and each chunk is collected in one cheap pass (rows outside it are skipped before their image is
     /// decoded),
@@ -150,12 +232,7 @@ internal sealed class BagReader
     /// </summary>
     private IEnumerable<LabelledBag> ShuffledInChunks(IReadOnlySet<DataViewRowId>? include, Random shuffle)
     {
-        var order = (include ?? (IEnumerable<DataViewRowId>)ListRows().Select(r => r.RowId))
-            .OrderBy(id => id.High)
-            .ThenBy(id => id.Low)
-            .ToArray();
-        shuffle.Shuffle(order);
-        foreach (var chunk in order.Chunk(ShuffleChunk))
+        foreach (var chunk in ShuffledOrder(include, shuffle).Chunk(ShuffleChunk))
         {
             var wanted = chunk.ToHashSet();
             var found = Pass(_data, wanted, null).ToDictionary(b => b.RowId);

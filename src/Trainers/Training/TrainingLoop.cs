@@ -16,8 +16,9 @@ internal sealed record TrainingResult(
     int BestEpoch
 );
 
-/// <summary>One bag per step (the MIL convention), Adam, best epoch by validation loss, early stopping.</summary>
-internal sealed class TrainingLoop(AttentionMilOptions options)
+/// <summary>One bag per step (the MIL convention) or batches of bags, Adam, best epoch by validation loss, early
+/// stopping.</summary>
+internal sealed partial class TrainingLoop(AttentionMilOptions options)
 {
     public TrainingResult Run(
         BagReader reader,
@@ -52,7 +53,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             FormattableString.Invariant(
                 $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|"
             )
-            + FormattableString.Invariant($"{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{weightsText}");
+            + FormattableString.Invariant($"{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{weightsText}")
+            // Batches change every step after the first; one-bag checkpoints keep their old fingerprint.
+            + (options.BatchBags > 1 ? FormattableString.Invariant($"|batch {options.BatchBags}") : "");
 
         bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
 
@@ -96,8 +99,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             network.train();
             var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
             var (trainLoss, trainAccuracy) = RunEpoch(
+                options.BatchBags,
                 network,
-                reader.Read(trainRows, shuffle, options.ReadAhead, cancel),
+                reader.Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, cancel),
                 weights,
                 optimizer,
                 (done) => options.OnBag?.Invoke(done, trainRows.Count, true),
@@ -113,8 +117,9 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
                 using var _ = no_grad();
                 int total = validationCount;
                 validation = RunEpoch(
+                    options.BatchBags,
                     network,
-                    validationReader.Read(validationRows, null, options.ReadAhead, cancel),
+                    validationReader.Read(validationRows, null, options.ReadAhead, options.ReadWorkers, cancel),
                     weights,
                     null,
                     (done) => options.OnBag?.Invoke(done, total, false),
@@ -188,6 +193,30 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
     }
 
     private static (double Loss, double Accuracy) RunEpoch(
+        int batchBags,
+        BagNetwork network,
+        IEnumerable<LabelledBag> bags,
+        Tensor classWeights,
+        AdamOptimizer? optimizer,
+        Action<int> onBag,
+        int epoch,
+        (Scalar Bag, Scalar Instance) lossWeights,
+        CancellationToken cancel
+    ) =>
+        batchBags == 1
+            ? RunEpoch(network, bags, classWeights, optimizer, onBag, epoch, lossWeights, cancel)
+            : RunBatchedEpoch(
+                network,
+                bags.Chunk(batchBags),
+                classWeights,
+                optimizer,
+                onBag,
+                epoch,
+                lossWeights,
+                cancel
+            );
+
+    private static (double Loss, double Accuracy) RunEpoch(
         BagNetwork network,
         IEnumerable<LabelledBag> bags,
         Tensor classWeights,
@@ -204,27 +233,11 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
         foreach (var bag in bags)
         {
             using var scope = NewDisposeScope();
-            var layout = bag.Layout;
-            var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length), device: network.Device);
-            var target = tensor(new long[] { bag.ClassIndex }, device: network.Device);
-            var (logits, instanceLoss) = optimizer is null
-                ? (network.Logits(input, layout), null)
-                : network.TrainingForward(input, layout, bag.ClassIndex);
-            var bagLoss = F.cross_entropy(logits, target);
-            // CLAM: the bag loss and the instance loss, weighted (total = w·bag + (1 − w)·instance).
-            if (instanceLoss is not null)
-                bagLoss = bagLoss.mul(lossWeights.Bag).add(instanceLoss.mul(lossWeights.Instance), Scalars.One);
-            // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.
-            var loss = bagLoss * classWeights[bag.ClassIndex];
+            var (loss, logits) = BagLoss(network, bag, classWeights, lossWeights, optimizer is not null);
             float lossValue = loss.item<float>();
             // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
             if (!float.IsFinite(lossValue))
-                throw new TrainingDivergedException(
-                    $"Training diverged: the {(optimizer is null ? "validation" : "training")} loss is "
-                        + FormattableString.Invariant($"{lossValue} in epoch {epoch} (bag {count + 1}). ")
-                        + "Lower the learning rate and train again.",
-                    epoch
-                );
+                throw Diverged(optimizer is null, lossValue, epoch, count + 1);
             if (optimizer is not null)
             {
                 optimizer.ZeroGrad();
@@ -242,4 +255,35 @@ internal sealed class TrainingLoop(AttentionMilOptions options)
             throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
         return (lossSum / count, (double)correct / count);
     }
+
+    /// <summary>One bag's weighted loss (a scalar) and its 1 × C logits.</summary>
+    internal static (Tensor Loss, Tensor Logits) BagLoss(
+        BagNetwork network,
+        LabelledBag bag,
+        Tensor classWeights,
+        (Scalar Bag, Scalar Instance) lossWeights,
+        bool training
+    )
+    {
+        var layout = bag.Layout;
+        var input = tensor(bag.Pixels, network.InputShape(layout, bag.Pixels.Length), device: network.Device);
+        var target = tensor(new long[] { bag.ClassIndex }, device: network.Device);
+        var (logits, instanceLoss) = training
+            ? network.TrainingForward(input, layout, bag.ClassIndex)
+            : (network.Logits(input, layout), null);
+        var bagLoss = F.cross_entropy(logits, target);
+        // CLAM: the bag loss and the instance loss, weighted (total = w·bag + (1 − w)·instance).
+        if (instanceLoss is not null)
+            bagLoss = bagLoss.mul(lossWeights.Bag).add(instanceLoss.mul(lossWeights.Instance), Scalars.One);
+        // Per-bag weighting by hand: cross_entropy's own class weights cancel out for a batch of one bag.
+        return (bagLoss * classWeights[bag.ClassIndex], logits);
+    }
+
+    private static TrainingDivergedException Diverged(bool validating, float loss, int epoch, int bag) =>
+        new(
+            $"Training diverged: the {(validating ? "validation" : "training")} loss is "
+                + FormattableString.Invariant($"{loss} in epoch {epoch} (bag {bag}). ")
+                + "Lower the learning rate and train again.",
+            epoch
+        );
 }
