@@ -21,9 +21,11 @@ public static class TrainingMemory
         return 334 * area;
     }
 
+    /// <summary>The largest bag training can hold; a batch of B bags keeps B bags' activations until its step, so
+    /// each patch counts B times.</summary>
     public static BagBudget Budget(TrainSettings settings, PatchBaggingOptions bagging)
     {
-        long perPatch = BytesPerPatch(settings, bagging);
+        long perPatch = BytesPerPatch(settings, bagging) * Math.Max(1, settings.BatchBags);
         if (settings.MaxPatches is < BagSizeGuard.MinimumPatches)
             throw new ArgumentException(
                 $"--max-patches must be at least {BagSizeGuard.MinimumPatches} (got {settings.MaxPatches})."
