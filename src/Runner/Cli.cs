@@ -23,6 +23,7 @@ public static class Cli
         root.Subcommands.Add(FeaturesCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
+        root.Subcommands.Add(SlideCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DatasetsCommand.Create());
         return root.Parse(args).Invoke();

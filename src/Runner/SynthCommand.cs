@@ -5,6 +5,8 @@ namespace Amil.MLNet.Runner;
 
 internal static class SynthCommand
 {
+    private const string WsiKind = "wsi";
+
     public static Command Create()
     {
         var output = CommonOptions.Out("Folder to write the images and masks/ into.");
@@ -12,10 +14,12 @@ internal static class SynthCommand
         {
             Description =
                 "breakhis (binary, BreakHis layout, PNG), breakhis-hard (binary, small tumour foci, benign mimics, "
-                + "per-patient stain and blur, ~31 % benign) or bach (4 classes, BACH layout, TIFF).",
+                + "per-patient stain and blur, ~31 % benign), bach (4 classes, BACH layout, TIFF) or wsi (whole "
+                + "slides: pyramidal JPEG TIFF with an Aperio header, 8192×6144 at 0.5 µm/px, tumour foci on every "
+                + "other slide, masks and slides.csv).",
             DefaultValueFactory = _ => "breakhis",
         };
-        kind.AcceptOnlyFromAmong([.. SyntheticKinds.All]);
+        kind.AcceptOnlyFromAmong([.. SyntheticKinds.All, WsiKind]);
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed")
         {
@@ -38,6 +42,19 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
+                    if (r.GetValue(kind) == WsiKind)
+                    {
+                        var slides = SyntheticSlides.Generate(
+                            r.GetValue(output)!,
+                            new SyntheticSlideOptions(r.GetValue(count), r.GetValue(seed)),
+                            n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
+                        );
+                        Console.WriteLine(
+                            $"Wrote {slides.Count} slides, their masks and {SyntheticSlides.ListFile} under "
+                                + $"{Path.GetFullPath(r.GetValue(output)!)}."
+                        );
+                        return;
+                    }
                     SyntheticKinds.TryParse(r.GetValue(kind), out var parsed);
                     var options = new SyntheticOptions(parsed, r.GetValue(count), r.GetValue(seed));
                     var written = SyntheticHistology.Generate(r.GetValue(output)!, options);

@@ -123,7 +123,15 @@ internal static class TiffCodec
         }
     }
 
-    private static Tiff Open(string path, string mode)
+    /// <summary>The last error LibTiff reported on this thread (null after <see cref="Open"/> succeeds
+    /// cleanly).</summary>
+    internal static string? LastError
+    {
+        get => CapturingHandler.LastError;
+        set => CapturingHandler.LastError = value;
+    }
+
+    internal static Tiff Open(string path, string mode)
     {
         CapturingHandler.LastError = null;
         return Tiff.Open(path, mode)

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Slides;
+
+namespace Amil.MLNet.Data.Synthetic;
+
+/// <summary>Settings of <see cref="SyntheticSlides.Generate"/>.</summary>
+public sealed record SyntheticSlideOptions(int Count, int Seed)
+{
+    /// <summary>Level-0 size. Default 8192 × 6144 (4 × 3 mm at 0.5 µm/px).</summary>
+    public int Width { get; init; } = 8192;
+    public int Height { get; init; } = 6144;
+
+    public PyramidSettings Pyramid { get; init; } = new() { MicronsPerPixel = SyntheticSlides.MicronsPerPixel };
+}
+
+/// <summary>
+/// A tiny CAMELYON16-like set: pyramidal JPEG TIFF slides with an Aperio header (so they read as SVS: 20×,
+/// 0.5 µm/px), one to three pieces of tissue on glass, and on every other slide one to four tumour foci of varied
+/// size (about 50 µm to 0.6 mm across). Written tile by tile from a procedural tissue, so a slide of any size costs
+/// the memory of a tile. Each slide comes with its tumour mask at the lowest level's resolution (255 = tumour) and
+/// slides.csv (slide_id,label, CLAM's convention).
+/// </summary>
+public static class SyntheticSlides
+{
+    public const double MicronsPerPixel = 0.5;
+    public const string SlidesFolder = "slides",
+        MasksFolder = "masks",
+        ListFile = "slides.csv";
+
+    /// <summary>Writes the slides under <paramref name="root"/>; returns their paths relative to it.</summary>
+    public static IReadOnlyList<string> Generate(
+        string root,
+        SyntheticSlideOptions options,
+        Action<int>? onSlideWritten = null
+    )
+    {
+        if (options.Count < 1)
+            throw new ArgumentException($"--count must be at least 1 (got {options.Count}).");
+        if (options.Width < 256 || options.Height < 256)
+            throw new ArgumentException("Synthetic slides must be at least 256×256 pixels.");
+        Directory.CreateDirectory(Path.Combine(root, SlidesFolder));
+        Directory.CreateDirectory(Path.Combine(root, MasksFolder));
+        var names = new List<string>();
+        var lines = new List<string> { "slide_id,label" };
+        for (int i = 0; i < options.Count; i++)
+        {
+            bool tumour = i % 2 == 1;
+            string id = FormattableString.Invariant($"{(tumour ? "tumor" : "normal")}_{i + 1:D3}");
+            var tissue = SyntheticTissue.Plan(
+                options.Width,
+                options.Height,
+                tumour,
+                StableSeed.Mix(options.Seed, i, 31)
+            );
+            var pyramid = options.Pyramid with
+            {
+                Description =
+                    $"Aperio Image Library (Amil.MLNet synthetic)\r\n{options.Width}x{options.Height} "
+                    + $"({options.Pyramid.TileSize}x{options.Pyramid.TileSize}) JPEG/RGB|AppMag = 20|MPP = "
+                    + (options.Pyramid.MicronsPerPixel ?? MicronsPerPixel).ToString(CultureInfo.InvariantCulture),
+            };
+            string relative = Path.Combine(SlidesFolder, id + ".svs");
+            PyramidalTiff.Write(Path.Combine(root, relative), options.Width, options.Height, tissue.Render, pyramid);
+            int maskDownsample = (int)Math.Pow(pyramid.LevelFactor, pyramid.Levels - 1);
+            RgbImageWriter.WritePng(Path.Combine(root, MasksFolder, id + ".png"), tissue.Mask(maskDownsample));
+            names.Add(relative);
+            lines.Add($"{id},{(tumour ? "tumor" : "normal")}");
+            onSlideWritten?.Invoke(i + 1);
+        }
+        AtomicFile.WriteText(Path.Combine(root, ListFile), string.Join('\n', lines) + "\n");
+        return names;
+    }
+}

@@ -1,0 +1,232 @@
+using Amil.MLNet.Transforms.Images;
+using BitMiracle.LibTiff.Classic;
+using TiffCodec = Amil.MLNet.Transforms.Images.TiffCodec;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>Overrides for what a slide file says (or does not say) about its scale.</summary>
+public sealed record SlideScale(double? MicronsPerPixel = null, double? ObjectivePower = null);
+
+/// <summary>
+/// A whole-slide image in a tiled, pyramidal TIFF (Aperio SVS, or any tiled TIFF with reduced levels), read tile by
+/// tile with LibTiff.NET: a region costs the tiles it touches, never a whole level. Any compression LibTiff decodes
+/// (JPEG, LZW, Deflate, none) works. Reads are serialised: one open file is one decoder.
+/// </summary>
+public sealed class SlideImage : IDisposable
+{
+    /// <summary>File extensions taken for slides.</summary>
+    public static readonly IReadOnlyList<string> Extensions = [".svs", ".tif", ".tiff"];
+
+    private static readonly string[] OpenSlideOnly = [".ndpi", ".mrxs", ".scn", ".vms", ".vmu", ".bif"];
+    private const int CachedTiles = 64;
+
+    private readonly Tiff _tiff;
+    private readonly short[] _directories;
+    private readonly object _gate = new();
+    private readonly Dictionary<(int Level, int Column, int Row), int[]> _tiles = [];
+    private readonly Queue<(int, int, int)> _tileOrder = new();
+
+    private SlideImage(string path, Tiff tiff, List<(short Directory, SlideLevel Level)> levels, SlideProperties scale)
+    {
+        FilePath = path;
+        _tiff = tiff;
+        _directories = levels.Select(l => l.Directory).ToArray();
+        Levels = levels.Select(l => l.Level).ToList();
+        Properties = scale;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Levels from the largest (level 0) down.</summary>
+    public IReadOnlyList<SlideLevel> Levels { get; }
+
+    /// <summary>Vendor and scale, after any override.</summary>
+    public SlideProperties Properties { get; }
+
+    public int Width => Levels[0].Width;
+    public int Height => Levels[0].Height;
+
+    /// <summary>Opens a slide; <paramref name="scale"/> overrides the file's µm/px and objective power.</summary>
+    public static SlideImage Open(string path, SlideScale? scale = null)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: no such slide file.", path);
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (OpenSlideOnly.Contains(extension))
+            throw new ImageReadException(
+                path,
+                $"{extension} slides are not read by Amil.MLNet yet (their vendor formats need OpenSlide); convert "
+                    + "the slide to a tiled pyramidal TIFF, e.g. `vips tiffsave in.ndpi out.tif --tile --pyramid "
+                    + "--compression jpeg`, or export it from QuPath."
+            );
+        Tiff? tiff = null;
+        try
+        {
+            tiff = TiffCodec.Open(path, "r");
+            var levels = ReadLevels(tiff, path);
+            tiff.SetDirectory(levels[0].Directory);
+            var found = SlideProperties.FromAperio(tiff.GetField(TiffTag.IMAGEDESCRIPTION)?[0].ToString());
+            found ??= new SlideProperties(
+                "tiff",
+                SlideProperties.MicronsFromResolution(
+                    tiff.GetField(TiffTag.XRESOLUTION)?[0].ToDouble(),
+                    tiff.GetField(TiffTag.RESOLUTIONUNIT)?[0].ToInt()
+                ),
+                null
+            );
+            var properties = found with
+            {
+                MicronsPerPixel = scale?.MicronsPerPixel ?? found.MicronsPerPixel,
+                ObjectivePower = scale?.ObjectivePower ?? found.ObjectivePower,
+            };
+            var slide = new SlideImage(path, tiff, levels, properties);
+            tiff = null;
+            return slide;
+        }
+        catch (Exception e) when (e is not (ImageReadException or IOException or UnauthorizedAccessException))
+        {
+            throw new ImageReadException(
+                path,
+                $"not a readable slide ({e.GetType().Name}: {e.Message.Split('\n')[0]}); the file may be corrupt."
+            );
+        }
+        finally
+        {
+            tiff?.Dispose();
+        }
+    }
+
+    /// <summary>Every tiled directory of the same shape as the largest is a level (thumbnails, labels and macro
+    /// images are stored in strips or with another aspect ratio, so they drop out).</summary>
+    private static List<(short Directory, SlideLevel Level)> ReadLevels(Tiff tiff, string path)
+    {
+        var tiled = new List<(short Directory, int Width, int Height, int TileWidth, int TileHeight)>();
+        short count = tiff.NumberOfDirectories();
+        for (short d = 0; d < count; d++)
+        {
+            if (!tiff.SetDirectory(d) || !tiff.IsTiled())
+                continue;
+            int width = tiff.GetField(TiffTag.IMAGEWIDTH)?[0].ToInt() ?? 0,
+                height = tiff.GetField(TiffTag.IMAGELENGTH)?[0].ToInt() ?? 0,
+                tileWidth = tiff.GetField(TiffTag.TILEWIDTH)?[0].ToInt() ?? 0,
+                tileHeight = tiff.GetField(TiffTag.TILELENGTH)?[0].ToInt() ?? 0;
+            if (width > 0 && height > 0 && tileWidth > 0 && tileHeight > 0)
+                tiled.Add((d, width, height, tileWidth, tileHeight));
+        }
+        if (tiled.Count == 0)
+            throw new ImageReadException(
+                path,
+                "not a tiled TIFF, so it cannot be read region by region as a slide; convert it, e.g. `vips "
+                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or use it as an ordinary image)."
+            );
+        var largest = tiled.MaxBy(t => (long)t.Width * t.Height);
+        var levels = new List<(short Directory, SlideLevel Level)>();
+        foreach (var t in tiled.OrderByDescending(t => (long)t.Width * t.Height))
+        {
+            double across = (double)largest.Width / t.Width,
+                down = (double)largest.Height / t.Height;
+            if (Math.Abs(across - down) > 0.02 * Math.Max(across, down) + 1.0 / Math.Min(t.Width, t.Height))
+                continue; // another aspect ratio: not part of the pyramid
+            levels.Add(
+                (t.Directory, new SlideLevel(t.Width, t.Height, (across + down) / 2, t.TileWidth, t.TileHeight))
+            );
+        }
+        return levels;
+    }
+
+    /// <summary>The level to read for a wanted downsample: the most detailed level no coarser than asked.</summary>
+    public int BestLevel(double downsample)
+    {
+        int best = 0;
+        for (int i = 1; i < Levels.Count; i++)
+            if (Levels[i].Downsample <= downsample * 1.001)
+                best = i;
+        return best;
+    }
+
+    /// <summary>The pixels of a rectangle of one level (x, y, width, height in that level's pixels); parts outside the
+    /// slide are white, as the glass around tissue is.</summary>
+    public RgbImage ReadRegion(int level, int x, int y, int width, int height)
+    {
+        if (level < 0 || level >= Levels.Count)
+            throw new ArgumentOutOfRangeException(
+                nameof(level),
+                $"{FilePath} has levels 0 to {Levels.Count - 1}; level {level} does not exist."
+            );
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), "A region needs a positive size.");
+        var info = Levels[level];
+        var pixels = new byte[checked(width * height * 3)];
+        Array.Fill(pixels, (byte)255);
+        int firstColumn = Math.Max(0, x) / info.TileWidth,
+            lastColumn = (Math.Min(info.Width, x + width) - 1) / info.TileWidth,
+            firstRow = Math.Max(0, y) / info.TileHeight,
+            lastRow = (Math.Min(info.Height, y + height) - 1) / info.TileHeight;
+        lock (_gate)
+            for (int row = firstRow; row <= lastRow && x + width > 0 && y + height > 0; row++)
+            for (int column = firstColumn; column <= lastColumn; column++)
+                CopyTile(level, info, column, row, Tile(level, info, column, row), pixels, x, y, width, height);
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>A tile as LibTiff's RGBA raster (ABGR ints, bottom row first), from a small cache.</summary>
+    private int[] Tile(int level, SlideLevel info, int column, int row)
+    {
+        if (_tiles.TryGetValue((level, column, row), out var cached))
+            return cached;
+        if (_tiff.CurrentDirectory() != _directories[level] && !_tiff.SetDirectory(_directories[level]))
+            throw new ImageReadException(FilePath, $"could not open level {level}; the file may be corrupt.");
+        var raster = new int[info.TileWidth * info.TileHeight];
+        TiffCodec.LastError = null;
+        if (
+            !_tiff.ReadRGBATile(column * info.TileWidth, row * info.TileHeight, raster)
+            || TiffCodec.LastError is not null
+        )
+            throw new ImageReadException(
+                FilePath,
+                $"could not decode tile ({column}, {row}) of level {level} "
+                    + $"({TiffCodec.LastError ?? "unsupported encoding"}); the file may be truncated or corrupt."
+            );
+        if (_tiles.Count >= CachedTiles)
+            _tiles.Remove(_tileOrder.Dequeue());
+        _tiles[(level, column, row)] = raster;
+        _tileOrder.Enqueue((level, column, row));
+        return raster;
+    }
+
+    private static void CopyTile(
+        int level,
+        SlideLevel info,
+        int column,
+        int row,
+        int[] raster,
+        byte[] pixels,
+        int x,
+        int y,
+        int width,
+        int height
+    )
+    {
+        int left = column * info.TileWidth,
+            top = row * info.TileHeight;
+        int fromX = Math.Max(x, left),
+            toX = Math.Min(Math.Min(x + width, left + info.TileWidth), info.Width),
+            fromY = Math.Max(y, top),
+            toY = Math.Min(Math.Min(y + height, top + info.TileHeight), info.Height);
+        for (int py = fromY; py < toY; py++)
+        {
+            int source = (info.TileHeight - 1 - (py - top)) * info.TileWidth; // bottom row first
+            int target = ((py - y) * width + (fromX - x)) * 3;
+            for (int px = fromX; px < toX; px++, target += 3)
+            {
+                int abgr = raster[source + px - left],
+                    alpha = Tiff.GetA(abgr);
+                pixels[target] = SkiaPixels.OnWhite(Tiff.GetR(abgr), alpha);
+                pixels[target + 1] = SkiaPixels.OnWhite(Tiff.GetG(abgr), alpha);
+                pixels[target + 2] = SkiaPixels.OnWhite(Tiff.GetB(abgr), alpha);
+            }
+        }
+    }
+
+    public void Dispose() => _tiff.Dispose();
+}

@@ -1,0 +1,5 @@
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>One level of a slide's pyramid: its size in pixels, how much smaller than level 0 it is, and its tile
+/// size in the file.</summary>
+public sealed record SlideLevel(int Width, int Height, double Downsample, int TileWidth, int TileHeight);

@@ -1,0 +1,95 @@
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>Settings of <see cref="SlideTiling.Plan"/>: tile size and the scale to tile at.</summary>
+public sealed record TilingSettings
+{
+    /// <summary>Tile side in pixels at the chosen scale. Default 224 (ResNet18's input).</summary>
+    public int TileSize { get; init; } = 224;
+
+    /// <summary>Tile at this many µm per pixel (e.g. 0.5 ≈ 20×, 1.0 ≈ 10×). Default none: see <see
+    /// cref="Magnification"/>.</summary>
+    public double? MicronsPerPixel { get; init; }
+
+    /// <summary>Tile at this objective power (e.g. 20, 10); used when <see cref="MicronsPerPixel"/> is not set.
+    /// Default none: level 0's own scale.</summary>
+    public double? Magnification { get; init; }
+
+    /// <summary>Keep a tile when at least this share of it is tissue. Default 0.5.</summary>
+    public double MinimumTissue { get; init; } = 0.5;
+}
+
+/// <summary>A tile of a slide: its corner and side in level-0 pixels, and its share of tissue.</summary>
+public sealed record SlideTile(int X, int Y, int Side, double Tissue);
+
+/// <summary>The tiles of a slide: a grid at a chosen scale over the tissue, coordinates kept at level 0.</summary>
+public static class SlideTiling
+{
+    /// <summary>Level-0 pixels per tile pixel for the settings.</summary>
+    public static double Downsample(SlideImage slide, TilingSettings settings)
+    {
+        var scale = slide.Properties;
+        if (settings.MicronsPerPixel is { } mpp)
+        {
+            if (!(mpp > 0))
+                throw new ArgumentException($"The tiling scale must be positive (got {mpp} µm/px).");
+            return mpp
+                / (
+                    scale.MicronsPerPixel
+                    ?? throw new ArgumentException(
+                        $"{slide.FilePath}: the slide does not say its µm per pixel, so it cannot be tiled at "
+                            + $"{mpp} µm/px; give the slide's scale (µm per level-0 pixel) or tile at a magnification."
+                    )
+                );
+        }
+        if (settings.Magnification is { } magnification)
+        {
+            if (!(magnification > 0))
+                throw new ArgumentException($"The tiling magnification must be positive (got {magnification}).");
+            double objective =
+                scale.ObjectivePower
+                ?? (scale.MicronsPerPixel is { } own ? 10 / own : (double?)null) // 20× ≈ 0.5 µm/px, the usual convention
+                ?? throw new ArgumentException(
+                    $"{slide.FilePath}: the slide says neither its objective power nor its µm per pixel, so it cannot "
+                        + $"be tiled at {magnification}×; give the slide's scale."
+                );
+            return objective / magnification;
+        }
+        return 1;
+    }
+
+    /// <summary>The tiles over tissue, row by row, on a grid from the slide's corner.</summary>
+    public static IReadOnlyList<SlideTile> Plan(SlideImage slide, TissueMap tissue, TilingSettings settings)
+    {
+        if (settings.TileSize < 1)
+            throw new ArgumentException($"The tile size must be positive (got {settings.TileSize}).");
+        if (settings.MinimumTissue is < 0 or > 1)
+            throw new ArgumentException($"The minimum tissue share must be in [0, 1] (got {settings.MinimumTissue}).");
+        double downsample = Downsample(slide, settings);
+        int side = Math.Max(1, (int)Math.Round(settings.TileSize * downsample));
+        var tiles = new List<SlideTile>();
+        for (int y = 0; y + side <= slide.Height; y += side)
+        for (int x = 0; x + side <= slide.Width; x += side)
+        {
+            double share = tissue.Fraction(x, y, side, side);
+            if (share >= settings.MinimumTissue && share > 0)
+                tiles.Add(new SlideTile(x, y, side, share));
+        }
+        return tiles;
+    }
+
+    /// <summary>A tile's pixels at the tiling scale: read from the most detailed level not finer than needed and
+    /// resized to <paramref name="tileSize"/>.</summary>
+    public static RgbImage Read(SlideImage slide, SlideTile tile, int tileSize)
+    {
+        double downsample = tile.Side / (double)tileSize;
+        int level = slide.BestLevel(downsample);
+        double levelDownsample = slide.Levels[level].Downsample;
+        int x = (int)Math.Round(tile.X / levelDownsample),
+            y = (int)Math.Round(tile.Y / levelDownsample),
+            side = Math.Max(1, (int)Math.Round(tile.Side / levelDownsample));
+        var region = slide.ReadRegion(level, x, y, side, side);
+        return side == tileSize ? region : ImageResizer.Resize(region, tileSize, tileSize);
+    }
+}

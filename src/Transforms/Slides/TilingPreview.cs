@@ -1,0 +1,59 @@
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>The tissue map's thumbnail with the tissue's outline (green) and every kept tile's outline (blue), for
+/// checking detection and tiling by eye.</summary>
+public static class TilingPreview
+{
+    public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles)
+    {
+        int width = tissue.Width,
+            height = tissue.Height;
+        var pixels = (byte[])tissue.Thumbnail.Pixels.Clone();
+        void Paint(int x, int y, byte r, byte g, byte b)
+        {
+            if (x < 0 || y < 0 || x >= width || y >= height)
+                return;
+            int o = (y * width + x) * 3;
+            (pixels[o], pixels[o + 1], pixels[o + 2]) = (r, g, b);
+        }
+        foreach (var tile in tiles)
+        {
+            int x0 = (int)(tile.X / tissue.Downsample),
+                y0 = (int)(tile.Y / tissue.Downsample),
+                x1 = (int)((tile.X + tile.Side) / tissue.Downsample),
+                y1 = (int)((tile.Y + tile.Side) / tissue.Downsample);
+            for (int x = x0; x <= x1; x++)
+            {
+                Paint(x, y0, 40, 90, 230);
+                Paint(x, y1, 40, 90, 230);
+            }
+            for (int y = y0; y <= y1; y++)
+            {
+                Paint(x0, y, 40, 90, 230);
+                Paint(x1, y, 40, 90, 230);
+            }
+        }
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+        {
+            int i = y * width + x;
+            bool edge =
+                tissue.Tissue[i]
+                && (
+                    x == 0
+                    || y == 0
+                    || x == width - 1
+                    || y == height - 1
+                    || !tissue.Tissue[i - 1]
+                    || !tissue.Tissue[i + 1]
+                    || !tissue.Tissue[i - width]
+                    || !tissue.Tissue[i + width]
+                );
+            if (edge)
+                Paint(x, y, 20, 200, 60);
+        }
+        return new RgbImage(width, height, pixels);
+    }
+}

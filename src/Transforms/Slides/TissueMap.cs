@@ -1,0 +1,245 @@
+using Amil.MLNet.Transforms.Images;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>Settings of <see cref="TissueMap.Detect"/>.</summary>
+public sealed record TissueSettings
+{
+    /// <summary>Longer side of the map in pixels (the slide is averaged down to it). Default 1024.</summary>
+    public int MapSide { get; init; } = 1024;
+
+    /// <summary>Pieces of tissue smaller than this many level-0 pixels are dropped (dust, debris). Default 40,000
+    /// (0.01 mm² at 0.5 µm/px).</summary>
+    public long MinimumPiecePixels { get; init; } = 40_000;
+
+    /// <summary>The saturation threshold is Otsu's but never below this (a slide of glass alone has no tissue to
+    /// find). Default 0.05.</summary>
+    public double MinimumSaturation { get; init; } = 0.05;
+}
+
+/// <summary>
+/// Where the tissue is, on a small map of the slide: stained tissue is saturated, glass and background are grey or
+/// white. The slide is averaged down tile by tile (never a whole level in memory), thresholded on saturation at
+/// Otsu's level, holes inside tissue are filled and small pieces dropped.
+/// </summary>
+public sealed class TissueMap
+{
+    private TissueMap(RgbImage thumbnail, bool[] tissue, double downsample, double threshold)
+    {
+        Thumbnail = thumbnail;
+        Tissue = tissue;
+        Downsample = downsample;
+        Threshold = threshold;
+    }
+
+    /// <summary>The slide averaged down to the map's size.</summary>
+    public RgbImage Thumbnail { get; }
+
+    /// <summary>Row-major, one per map pixel.</summary>
+    public bool[] Tissue { get; }
+
+    public int Width => Thumbnail.Width;
+    public int Height => Thumbnail.Height;
+
+    /// <summary>Level-0 pixels per map pixel.</summary>
+    public double Downsample { get; }
+
+    /// <summary>The saturation threshold used.</summary>
+    public double Threshold { get; }
+
+    /// <summary>Share of the map that is tissue.</summary>
+    public double TissueFraction => Tissue.Count(t => t) / (double)Tissue.Length;
+
+    public static TissueMap Detect(SlideImage slide, TissueSettings? settings = null)
+    {
+        settings ??= new TissueSettings();
+        if (settings.MapSide < 16)
+            throw new ArgumentException($"The tissue map needs at least 16 pixels a side (got {settings.MapSide}).");
+        double downsample = Math.Max(1.0, Math.Max(slide.Width, slide.Height) / (double)settings.MapSide);
+        var thumbnail = AverageDown(slide, downsample);
+        var saturation = new double[thumbnail.Width * thumbnail.Height];
+        for (int i = 0; i < saturation.Length; i++)
+        {
+            int r = thumbnail.Pixels[3 * i],
+                g = thumbnail.Pixels[3 * i + 1],
+                b = thumbnail.Pixels[3 * i + 2];
+            int max = Math.Max(r, Math.Max(g, b)),
+                min = Math.Min(r, Math.Min(g, b));
+            saturation[i] = max == 0 ? 0 : (max - min) / (double)max;
+        }
+        double threshold = Math.Max(settings.MinimumSaturation, Otsu(saturation));
+        var tissue = saturation.Select(s => s > threshold).ToArray();
+        FillHoles(tissue, thumbnail.Width, thumbnail.Height);
+        long minimum = (long)Math.Ceiling(settings.MinimumPiecePixels / (downsample * downsample));
+        DropSmallPieces(tissue, thumbnail.Width, thumbnail.Height, minimum);
+        return new TissueMap(thumbnail, tissue, downsample, threshold);
+    }
+
+    /// <summary>Share of tissue under a level-0 rectangle (map pixels whose centre falls inside it).</summary>
+    public double Fraction(int x, int y, int width, int height)
+    {
+        int x0 = (int)Math.Floor(x / Downsample),
+            y0 = (int)Math.Floor(y / Downsample),
+            x1 = (int)Math.Ceiling((x + width) / Downsample),
+            y1 = (int)Math.Ceiling((y + height) / Downsample);
+        int inside = 0,
+            total = 0;
+        for (int my = Math.Max(0, y0); my < Math.Min(Height, y1); my++)
+        for (int mx = Math.Max(0, x0); mx < Math.Min(Width, x1); mx++)
+        {
+            double cx = (mx + 0.5) * Downsample,
+                cy = (my + 0.5) * Downsample;
+            if (cx < x || cx >= x + width || cy < y || cy >= y + height)
+                continue;
+            total++;
+            if (Tissue[my * Width + mx])
+                inside++;
+        }
+        return total == 0 ? 0 : inside / (double)total;
+    }
+
+    /// <summary>The slide averaged over blocks of <paramref name="downsample"/> level-0 pixels, read in bands of the
+    /// most detailed level that is not finer than needed.</summary>
+    private static RgbImage AverageDown(SlideImage slide, double downsample)
+    {
+        int width = Math.Max(1, (int)Math.Round(slide.Width / downsample)),
+            height = Math.Max(1, (int)Math.Round(slide.Height / downsample));
+        int level = slide.BestLevel(downsample);
+        var info = slide.Levels[level];
+        double scale = downsample / info.Downsample; // level pixels per map pixel
+        var sums = new double[width * height * 3];
+        var counts = new int[width * height];
+        int band = Math.Max(info.TileHeight, 256);
+        for (int top = 0; top < info.Height; top += band)
+        {
+            int rows = Math.Min(band, info.Height - top);
+            var strip = slide.ReadRegion(level, 0, top, info.Width, rows);
+            for (int y = 0; y < rows; y++)
+            {
+                int my = Math.Min(height - 1, (int)((top + y) / scale));
+                for (int x = 0; x < info.Width; x++)
+                {
+                    int mx = Math.Min(width - 1, (int)(x / scale)),
+                        m = my * width + mx,
+                        p = (y * info.Width + x) * 3;
+                    sums[3 * m] += strip.Pixels[p];
+                    sums[3 * m + 1] += strip.Pixels[p + 1];
+                    sums[3 * m + 2] += strip.Pixels[p + 2];
+                    counts[m]++;
+                }
+            }
+        }
+        var pixels = new byte[width * height * 3];
+        for (int m = 0; m < counts.Length; m++)
+        for (int c = 0; c < 3; c++)
+            pixels[3 * m + c] = counts[m] == 0 ? (byte)255 : (byte)Math.Round(sums[3 * m + c] / counts[m]);
+        return new RgbImage(width, height, pixels);
+    }
+
+    /// <summary>Otsu's threshold of values in [0, 1] (256 bins): the split that maximises the between-class
+    /// variance.</summary>
+    internal static double Otsu(IReadOnlyList<double> values)
+    {
+        var histogram = new long[256];
+        foreach (var v in values)
+            histogram[Math.Clamp((int)(v * 255), 0, 255)]++;
+        long total = values.Count;
+        double sumAll = 0;
+        for (int i = 0; i < 256; i++)
+            sumAll += i * (double)histogram[i];
+        double sumBelow = 0,
+            best = -1;
+        long below = 0;
+        int split = 0;
+        for (int i = 0; i < 256; i++)
+        {
+            below += histogram[i];
+            if (below == 0)
+                continue;
+            long above = total - below;
+            if (above == 0)
+                break;
+            sumBelow += i * (double)histogram[i];
+            double meanBelow = sumBelow / below,
+                meanAbove = (sumAll - sumBelow) / above;
+            double between = (double)below * above * (meanBelow - meanAbove) * (meanBelow - meanAbove);
+            if (between > best)
+            {
+                best = between;
+                split = i;
+            }
+        }
+        return (split + 0.5) / 255.0;
+    }
+
+    /// <summary>Background not connected to the map's border is a hole in tissue (a lumen, a tear): tissue.</summary>
+    private static void FillHoles(bool[] tissue, int width, int height)
+    {
+        var outside = new bool[tissue.Length];
+        var stack = new Stack<int>();
+        for (int x = 0; x < width; x++)
+        {
+            stack.Push(x);
+            stack.Push((height - 1) * width + x);
+        }
+        for (int y = 0; y < height; y++)
+        {
+            stack.Push(y * width);
+            stack.Push(y * width + width - 1);
+        }
+        while (stack.Count > 0)
+        {
+            int i = stack.Pop();
+            if (tissue[i] || outside[i])
+                continue;
+            outside[i] = true;
+            foreach (int n in Neighbours(i, width, height))
+                stack.Push(n);
+        }
+        for (int i = 0; i < tissue.Length; i++)
+            tissue[i] |= !outside[i];
+    }
+
+    private static void DropSmallPieces(bool[] tissue, int width, int height, long minimum)
+    {
+        var seen = new bool[tissue.Length];
+        var piece = new List<int>();
+        var stack = new Stack<int>();
+        for (int start = 0; start < tissue.Length; start++)
+        {
+            if (!tissue[start] || seen[start])
+                continue;
+            piece.Clear();
+            stack.Push(start);
+            seen[start] = true;
+            while (stack.Count > 0)
+            {
+                int i = stack.Pop();
+                piece.Add(i);
+                foreach (int n in Neighbours(i, width, height))
+                    if (tissue[n] && !seen[n])
+                    {
+                        seen[n] = true;
+                        stack.Push(n);
+                    }
+            }
+            if (piece.Count < minimum)
+                foreach (int i in piece)
+                    tissue[i] = false;
+        }
+    }
+
+    private static IEnumerable<int> Neighbours(int i, int width, int height)
+    {
+        int x = i % width,
+            y = i / width;
+        if (x > 0)
+            yield return i - 1;
+        if (x < width - 1)
+            yield return i + 1;
+        if (y > 0)
+            yield return i - width;
+        if (y < height - 1)
+            yield return i + width;
+    }
+}
