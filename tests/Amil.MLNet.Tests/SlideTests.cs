@@ -6,7 +6,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Whole-slide images: tile-by-tile reading, scale, tissue detection, tiling, synthetic slides, FROC.</summary>
+/// <summary>Whole-slide images: tile-by-tile reading, scale, tissue detection, tiling, synthetic slides,
+/// FROC.</summary>
 public class SlideTests
 {
     /// <summary>A pattern that differs from pixel to pixel, as a function of level-0 coordinates.</summary>

@@ -41,10 +41,13 @@ public static class SlideJob
     {
         using var slide = SlideImage.Open(slidePath, scale);
         var p = slide.Properties;
+        string microns = p.MicronsPerPixel is { } mpp
+                ? FormattableString.Invariant($"{mpp:G4} µm/px")
+                : "µm/px unknown",
+            objective = p.ObjectivePower is { } mag ? FormattableString.Invariant($"{mag:G3}×") : "objective unknown";
         log(
-            $"{slidePath}: {slide.Width}×{slide.Height} px, {slide.Levels.Count} levels, {p.Vendor}, "
-                + $"{(p.MicronsPerPixel is { } mpp ? FormattableString.Invariant($"{mpp:G4} µm/px") : "µm/px unknown")}, "
-                + $"{(p.ObjectivePower is { } mag ? FormattableString.Invariant($"{mag:G3}×") : "objective unknown")}."
+            $"{slidePath}: {slide.Width}×{slide.Height} px, {slide.Levels.Count} levels, {p.Vendor}, {microns}, "
+                + $"{objective}."
         );
         var tissue = TissueMap.Detect(slide, tissueSettings);
         var tiles = SlideTiling.Plan(slide, tissue, tiling);

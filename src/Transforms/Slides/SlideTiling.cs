@@ -47,9 +47,10 @@ public static class SlideTiling
         {
             if (!(magnification > 0))
                 throw new ArgumentException($"The tiling magnification must be positive (got {magnification}).");
+            // Without an objective power, the usual convention: 20× ≈ 0.5 µm/px.
             double objective =
                 scale.ObjectivePower
-                ?? (scale.MicronsPerPixel is { } own ? 10 / own : (double?)null) // 20× ≈ 0.5 µm/px, the usual convention
+                ?? (scale.MicronsPerPixel is { } own ? 10 / own : (double?)null)
                 ?? throw new ArgumentException(
                     $"{slide.FilePath}: the slide says neither its objective power nor its µm per pixel, so it cannot "
                         + $"be tiled at {magnification}×; give the slide's scale."
