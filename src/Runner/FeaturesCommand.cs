@@ -26,7 +26,14 @@ internal static class FeaturesCommand
         };
         var shard = new Option<string?>("--shard")
         {
-            Description = "Process only shard K of N (e.g. 2/4), so several jobs or machines can split a cohort.",
+            Description =
+                "Process only shard K of N (e.g. 2/4), so several jobs or machines can split a cohort; auto takes it "
+                + "from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job "
+                + "(JOB_COMPLETION_INDEX with --shard-count). Shards share one cache safely.",
+        };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = "Number of shards for --shard auto (required in a Kubernetes Indexed Job).",
         };
         var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default 224)." };
         var stride = new Option<int?>("--stride") { Description = "Patch stride (default: the patch size)." };
@@ -46,6 +53,7 @@ internal static class FeaturesCommand
             extractor,
             output,
             shard,
+            shardCount,
             patchSize,
             stride,
             crop,
@@ -64,7 +72,11 @@ internal static class FeaturesCommand
                         Stride = r.GetValue(stride),
                         Crop = r.GetValue(crop),
                     };
-                    var part = FeatureExtraction.ParseShard(r.GetValue(shard));
+                    var part = FeatureExtraction.ParseShard(
+                        r.GetValue(shard),
+                        Environment.GetEnvironmentVariable,
+                        CommonOptions.PositiveOrNull(r, shardCount)
+                    );
                     var interrupt = CommandRunner.Interrupt;
                     var summary = LiveProgress.Count(
                         "features",

@@ -186,6 +186,14 @@ public class AttentionMilModelTests(TrainedRunFixture run)
         string projectFolder,
         string dll,
         params string[] args
+    ) => RunBuilt(projectFolder, dll, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with extra environment variables.</summary>
+    internal static (int Exit, string Stdout, string Stderr) RunBuilt(
+        string projectFolder,
+        string dll,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
     )
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
@@ -196,6 +204,8 @@ public class AttentionMilModelTests(TrainedRunFixture run)
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();

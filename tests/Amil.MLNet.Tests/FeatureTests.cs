@@ -104,6 +104,79 @@ public class FeatureTests
     }
 
     [Fact]
+    public void AutoShardsComeFromSlurmOrKubernetes()
+    {
+        Func<string, string?> Env(params (string, string)[] values) =>
+            name => values.FirstOrDefault(v => v.Item1 == name).Item2;
+        var slurm = Env(("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "4"));
+        Assert.Equal((2, 4), FeatureExtraction.ParseShard("auto", slurm));
+        Assert.Equal((0, 2), FeatureExtraction.ShardFromEnvironment(Env(("SLURM_ARRAY_TASK_ID", "0")), 2));
+        Assert.Equal((2, 3), FeatureExtraction.ShardFromEnvironment(Env(("JOB_COMPLETION_INDEX", "2")), 3));
+        string Error(Func<string, string?> env, int? count) =>
+            Assert.Throws<ArgumentException>(() => FeatureExtraction.ShardFromEnvironment(env, count)).Message;
+        Assert.Contains("--shard-count", Error(Env(("JOB_COMPLETION_INDEX", "2")), null));
+        Assert.Contains("below the count", Error(Env(("JOB_COMPLETION_INDEX", "3")), 3));
+        Assert.Contains("SLURM_ARRAY_TASK_ID", Error(Env(), 3));
+        Assert.Contains("not a whole number", Error(Env(("SLURM_ARRAY_TASK_ID", "x")), 3));
+    }
+
+    [Fact]
+    public async Task ThreeShardProcessesAtOnceFillOneCacheEachImageOnce()
+    {
+        var cache = TestTemp.Folder("amil-shared-cache-").FullName;
+        var runs = Enumerable
+            .Range(1, 3)
+            .Select(task =>
+                Task.Run(() =>
+                    AttentionMilModelTests.RunBuilt(
+                        Path.Combine("src", "Runner"),
+                        "amil.dll",
+                        new Dictionary<string, string>
+                        {
+                            ["SLURM_ARRAY_TASK_ID"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            ["SLURM_ARRAY_TASK_MIN"] = "1",
+                            ["SLURM_ARRAY_TASK_COUNT"] = "3",
+                        },
+                        "features",
+                        "--data",
+                        Data.Value.Root,
+                        "--layout",
+                        "breakhis",
+                        "--crop",
+                        "224x224",
+                        "--patch-size",
+                        "112",
+                        "--out",
+                        cache,
+                        "--shard",
+                        "auto"
+                    )
+                )
+            )
+            .ToArray();
+        var results = await Task.WhenAll(runs);
+        var computed = results
+            .Select(r =>
+            {
+                Assert.True(r.Exit == 0, r.Stderr);
+                var match = System.Text.RegularExpressions.Regex.Match(r.Stdout, @"(\d+) computed");
+                Assert.True(match.Success, r.Stdout);
+                return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            })
+            .ToList();
+        Assert.Equal(Data.Value.Files.Count, computed.Sum()); // every image once, by exactly one shard
+        Assert.All(computed, c => Assert.InRange(c, 5, 6));
+        var files = Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).ToList();
+        Assert.Equal(Data.Value.Files.Count, files.Count); // no temporary file left behind
+        var reader = new FeatureCache(cache, Bagging(112), new PatchFeatureOptions());
+        foreach (var file in Data.Value.Files)
+        {
+            reader.Get(Path.Combine(Data.Value.Root, file), out bool hit);
+            Assert.True(hit, $"{file}: no readable cache entry");
+        }
+    }
+
+    [Fact]
     public void FeatureModeTrainerLearnsAndTheSavedModelScoresImages()
     {
         var run = Path.Combine(TestTemp.Folder("amil-feat-run-").FullName, "run");

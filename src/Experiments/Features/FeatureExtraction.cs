@@ -11,11 +11,18 @@ public static class FeatureExtraction
         public double PatchesPerSecond => Seconds > 0 ? Patches / Seconds : 0;
     }
 
-    /// <summary>Shard "K/N" (1-based): images whose index in path order is K−1 modulo N.</summary>
-    public static (int Index, int Count) ParseShard(string? shard)
+    /// <summary>Shard "K/N" (1-based): images whose index in path order is K−1 modulo N. "auto" takes the shard from
+    /// the job engine (see <see cref="ShardFromEnvironment"/>).</summary>
+    public static (int Index, int Count) ParseShard(
+        string? shard,
+        Func<string, string?>? environment = null,
+        int? shardCount = null
+    )
     {
         if (string.IsNullOrWhiteSpace(shard))
             return (0, 1);
+        if (shard.Equals("auto", StringComparison.OrdinalIgnoreCase))
+            return ShardFromEnvironment(environment ?? Environment.GetEnvironmentVariable, shardCount);
         var parts = shard.Split('/');
         if (
             parts.Length == 2
@@ -27,7 +34,56 @@ public static class FeatureExtraction
         )
             return (k - 1, n);
         throw new ArgumentException(
-            $"--shard '{shard}' must be K/N with 1 ≤ K ≤ N, e.g. 2/4 for the second of four jobs."
+            $"--shard '{shard}' must be K/N with 1 ≤ K ≤ N, e.g. 2/4 for the second of four jobs, or auto."
+        );
+    }
+
+    /// <summary>
+    /// The shard of a Slurm job array task (SLURM_ARRAY_TASK_ID counted from SLURM_ARRAY_TASK_MIN, of
+    /// SLURM_ARRAY_TASK_COUNT) or of a Kubernetes Indexed Job pod (JOB_COMPLETION_INDEX, 0-based, of
+    /// <paramref name="shardCount"/>: Kubernetes does not tell a pod the number of completions). A given count
+    /// overrides Slurm's.
+    /// </summary>
+    public static (int Index, int Count) ShardFromEnvironment(Func<string, string?> environment, int? shardCount)
+    {
+        int? Number(string name)
+        {
+            var text = environment(name);
+            if (text is null)
+                return null;
+            return int.TryParse(text, out int value) && value >= 0
+                ? value
+                : throw new ArgumentException($"--shard auto: {name}='{text}' is not a whole number.");
+        }
+        (int Index, int Count) Checked(int index, int count, string source) =>
+            count >= 1 && index < count
+                ? (index, count)
+                : throw new ArgumentException(
+                    $"--shard auto: {source} gives shard {index + 1} of {count}; the index must be below the count."
+                );
+        if (Number("SLURM_ARRAY_TASK_ID") is { } task)
+        {
+            int first = Number("SLURM_ARRAY_TASK_MIN") ?? 0;
+            int count =
+                shardCount
+                ?? Number("SLURM_ARRAY_TASK_COUNT")
+                ?? throw new ArgumentException(
+                    "--shard auto: SLURM_ARRAY_TASK_COUNT is not set; give the number of shards with --shard-count."
+                );
+            return Checked(task - first, count, "Slurm");
+        }
+        if (Number("JOB_COMPLETION_INDEX") is { } index)
+            return Checked(
+                index,
+                shardCount
+                    ?? throw new ArgumentException(
+                        "--shard auto in a Kubernetes Indexed Job needs --shard-count (the Job's completions)."
+                    ),
+                "JOB_COMPLETION_INDEX"
+            );
+        throw new ArgumentException(
+            "--shard auto found neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor JOB_COMPLETION_INDEX (a "
+                + "Kubernetes Indexed Job); run it as such a job, or give --shard K/N."
         );
     }
 
