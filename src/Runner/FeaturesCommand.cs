@@ -85,8 +85,9 @@ internal static class FeaturesCommand
                     Console.WriteLine(
                         string.Create(
                             CultureInfo.InvariantCulture,
-                            $"{summary.Images} images: {summary.Hits} already cached, {summary.Computed} computed "
-                                + $"({summary.Patches} patches, {summary.PatchesPerSecond:F1} patches/s)."
+                            $"{summary.Images} {(summary.Slides ? "slides" : "images")}: {summary.Hits} already "
+                                + $"cached, {summary.Computed} computed ({summary.Patches} "
+                                + $"{(summary.Slides ? "tiles" : "patches")}, {summary.PatchesPerSecond:F1}/s)."
                         )
                     );
                 }

@@ -19,6 +19,7 @@ public class CliReferenceTests
         ["features"],
         ["bench"],
         ["study"],
+        ["slide"],
         ["synth"],
         ["datasets", "list"],
         ["datasets", "check"],

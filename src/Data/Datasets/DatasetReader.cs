@@ -19,6 +19,11 @@ public static class DatasetReader
         ICollection<SkippedImage>? skipped = null
     )
     {
+        if (IsSlides(entry))
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' holds whole slides: `slide` and `features` read them; slide-level training, "
+                    + "evaluation and maps are not built yet."
+            );
         var records = entry.Layout switch
         {
             "synthetic" => ReadSynthetic(entry, root, log),
@@ -33,6 +38,27 @@ public static class DatasetReader
             ),
         };
         return AttachMasks(root, records);
+    }
+
+    /// <summary>Whether the entry is a whole-slide dataset (the wsi layout, or the built-in synthetic slides).</summary>
+    public static bool IsSlides(DatasetEntry entry) =>
+        entry.Layout == "wsi" || (entry.Layout == "synthetic" && entry.Synthetic?.Kind == SyntheticSlideKind);
+
+    /// <summary>The synthetic.kind of the built-in slides.</summary>
+    public const string SyntheticSlideKind = "wsi";
+
+    /// <summary>A whole-slide dataset's slides (generated first for the built-in one).</summary>
+    public static IReadOnlyList<ImageRecord> ReadSlides(DatasetEntry entry, string root, Action<string>? log = null)
+    {
+        if (!IsSlides(entry))
+            throw new DatasetException($"Dataset '{entry.Name}' is not a whole-slide dataset (layout wsi).");
+        if (entry.Layout == "synthetic")
+            SlideLayout.EnsureSynthetic(
+                root,
+                new SyntheticSlideOptions(entry.Synthetic!.Count, entry.Synthetic.Seed),
+                log
+            );
+        return SlideLayout.Read(RequireFolder(root, entry), entry);
     }
 
     private static IReadOnlyList<ImageRecord> ReadSynthetic(DatasetEntry entry, string root, Action<string>? log)

@@ -16,6 +16,7 @@ public sealed partial class DatasetRegistry
         "image-folder",
         "bach",
         "synthetic",
+        "wsi",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)
@@ -156,10 +157,13 @@ public sealed partial class DatasetRegistry
                 );
             else
             {
-                if (!SyntheticKinds.TryParse(e.Synthetic.Kind, out _))
+                if (
+                    !SyntheticKinds.TryParse(e.Synthetic.Kind, out _)
+                    && e.Synthetic.Kind != DatasetReader.SyntheticSlideKind
+                )
                     problems.Add(
                         $"{at}.synthetic.kind: '{e.Synthetic.Kind}' must be one of "
-                            + string.Join(", ", SyntheticKinds.All)
+                            + string.Join(", ", [.. SyntheticKinds.All, DatasetReader.SyntheticSlideKind])
                     );
                 if (e.Synthetic.Count < 4)
                     problems.Add($"{at}.synthetic.count: {e.Synthetic.Count} must be at least 4");

@@ -5,7 +5,9 @@ namespace Amil.MLNet.Experiments.Features;
 /// <summary>Fills a feature cache for a list of images (optionally one shard of it), reporting progress.</summary>
 public static class FeatureExtraction
 {
-    public sealed record Summary(int Images, int Hits, int Computed, int Patches, double Seconds)
+    /// <param name="Images">Images, or slides for a whole-slide dataset (<see cref="Slides"/>).</param>
+    /// <param name="Patches">Patches encoded, or tiles for slides.</param>
+    public sealed record Summary(int Images, int Hits, int Computed, int Patches, double Seconds, bool Slides = false)
     {
         /// <summary>Patches per second over the images that had to be computed.</summary>
         public double PatchesPerSecond => Seconds > 0 ? Patches / Seconds : 0;

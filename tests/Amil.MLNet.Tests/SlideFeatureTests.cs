@@ -1,0 +1,96 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Transforms.Slides;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>The wsi layout and per-slide features: streamed, cached, resumable.</summary>
+public class SlideFeatureTests
+{
+    private static readonly Lazy<string> Slides = new(() =>
+    {
+        var root = TestTemp.Folder("wsi-features").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(3, 5) { Width = 1024, Height = 768 });
+        return root;
+    });
+
+    private static readonly TilingSettings LevelZero = new() { TileSize = 112 };
+
+    [Fact]
+    public void SlideFeaturesAreComputedOnceThenReadBack()
+    {
+        var cache = new SlideFeatureCache(TestTemp.Folder("slide-cache").FullName, LevelZero);
+        var slide = Path.Combine(Slides.Value, "slides", "tumor_002.svs");
+        var first = cache.Get(slide);
+        Assert.False(first.Hit);
+        Assert.InRange(first.Bag.Tiles.Count, 5, 60);
+        Assert.Equal(512, first.Bag.FeatureSize);
+        Assert.All(first.Bag.Features, f => Assert.True(float.IsFinite(f)));
+        Assert.All(first.Bag.Tiles, t => Assert.Equal((0, 0, 112), (t.X % 112, t.Y % 112, t.Side)));
+        var second = cache.Get(slide);
+        Assert.True(second.Hit);
+        Assert.Equal(first.Bag.Features, second.Bag.Features);
+        Assert.Equal(first.Bag.Tiles.Select(t => (t.X, t.Y, t.Side)), second.Bag.Tiles.Select(t => (t.X, t.Y, t.Side)));
+        // Other settings, another entry.
+        var coarser = new SlideFeatureCache(cache.Folder, LevelZero with { MinimumTissue = 0.9 });
+        Assert.NotEqual(cache.EntryPath(slide), coarser.EntryPath(slide));
+    }
+
+    [Fact]
+    public void AnExtractionKilledMidSlideLeavesNoEntryAndARerunFinishesIt()
+    {
+        var folder = TestTemp.Folder("slide-resume").FullName;
+        var cache = new SlideFeatureCache(folder, LevelZero);
+        var slide = Path.Combine(Slides.Value, "slides", "tumor_002.svs");
+        using var stop = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => cache.Get(slide, (done, _) => stop.Cancel(), stop.Token));
+        Assert.Empty(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
+        Assert.False(cache.Get(slide).Hit);
+        Assert.True(cache.Get(slide).Hit);
+    }
+
+    [Fact]
+    public void TheFeaturesJobEncodesEverySlideOfAWsiDatasetAndSkipsFinishedOnes()
+    {
+        var cacheFolder = TestTemp.Folder("slide-job").FullName;
+        var settings = new TrainSettings { Dataset = new DatasetSelection(DataDirectory: Slides.Value, Layout: "wsi") };
+        var first = FeaturesJob.Run(settings, cacheFolder, (0, 1), _ => { }, CancellationToken.None);
+        Assert.Equal((3, 3, 0, true), (first.Images, first.Computed, first.Hits, first.Slides));
+        Assert.True(first.Patches > 0);
+        var again = FeaturesJob.Run(settings, cacheFolder, (0, 1), _ => { }, CancellationToken.None);
+        Assert.Equal((3, 0, 3), (again.Images, again.Computed, again.Hits));
+    }
+
+    [Fact]
+    public void TheWsiLayoutReadsTheListOrClassFoldersAndSaysWhatIsMissing()
+    {
+        var entry = new DatasetEntry
+        {
+            Name = "w",
+            Layout = "wsi",
+            Root = Slides.Value,
+        };
+        var records = SlideLayout.Read(Slides.Value, entry);
+        Assert.Equal(["normal", "tumor", "normal"], records.Select(r => r.Label));
+        Assert.Equal(Path.Combine(Slides.Value, "masks", "tumor_002.png"), records[1].MaskPath);
+
+        var folders = TestTemp.Folder("wsi-folders").FullName;
+        Directory.CreateDirectory(Path.Combine(folders, "tumor"));
+        File.Copy(Path.Combine(Slides.Value, "slides", "tumor_002.svs"), Path.Combine(folders, "tumor", "a.svs"));
+        Assert.Equal("tumor", Assert.Single(SlideLayout.Read(folders, entry)).Label);
+
+        var broken = TestTemp.Folder("wsi-broken").FullName;
+        File.WriteAllText(Path.Combine(broken, "slides.csv"), "slide_id,label\nmissing_1,tumor\n");
+        var e = Assert.Throws<DatasetException>(() => SlideLayout.Read(broken, entry));
+        Assert.Contains("line 2", e.Message);
+        Assert.Contains("missing_1", e.Message);
+
+        // Image commands say what slides can do today instead of decoding slides as images.
+        var images = Assert.Throws<DatasetException>(() => DatasetReader.Read(entry, Slides.Value));
+        Assert.Contains("whole slides", images.Message);
+    }
+}
