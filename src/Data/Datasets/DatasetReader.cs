@@ -40,7 +40,8 @@ public static class DatasetReader
         return AttachMasks(root, records);
     }
 
-    /// <summary>Whether the entry is a whole-slide dataset (the wsi layout, or the built-in synthetic slides).</summary>
+    /// <summary>Whether the entry is a whole-slide dataset (the wsi layout, or the built-in synthetic
+    /// slides).</summary>
     public static bool IsSlides(DatasetEntry entry) =>
         entry.Layout == "wsi" || (entry.Layout == "synthetic" && entry.Synthetic?.Kind == SyntheticSlideKind);
 

@@ -49,9 +49,8 @@ public static class SlideFeaturesJob
                     if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(5) && finished != total)
                         return;
                     lastReport = clock.Elapsed;
-                    log(
-                        $"  {Path.GetFileName(slide)}: {finished}/{total} tiles, {finished / clock.Elapsed.TotalSeconds:F1} tiles/s"
-                    );
+                    double rate = finished / clock.Elapsed.TotalSeconds;
+                    log($"  {Path.GetFileName(slide)}: {finished}/{total} tiles, {rate:F1} tiles/s");
                 },
                 cancel
             );
