@@ -94,3 +94,82 @@ public class SlideFeatureTests
         Assert.Contains("whole slides", images.Message);
     }
 }
+
+/// <summary>Slide-level A-MIL end to end on tiny generated slides: train, score the test slides, measure and draw
+/// their maps.</summary>
+public class SlideTrainingTests
+{
+    [Fact]
+    public void TrainOnSlidesWritesTheModelMetricsLocalizationAndHeatmaps()
+    {
+        var root = TestTemp.Folder("wsi-train").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(8, 2) { Width = 1536, Height = 1024 });
+        var run = Path.Combine(TestTemp.Folder("wsi-run").FullName, "run");
+        var settings = new TrainSettings
+        {
+            Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
+            OutDirectory = run,
+            Epochs = 3,
+            Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+            FeatureCacheFolder = Path.Combine(run, "..", "cache"),
+        };
+        var result = TrainJob.Run(settings, _ => { });
+
+        Assert.Equal(run, result.RunDirectory);
+        foreach (var file in new[] { "model.zip", "metrics.json", "history.csv", "split.json", "config.json" })
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        Assert.Equal(["normal", "tumor"], result.Metrics.Classes);
+        Assert.Equal(2, result.Metrics.Test!.Images);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(run, "history.csv")).Length - 1);
+
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "localization.json")));
+        var report = json.RootElement;
+        Assert.Equal(["tumor"], report.GetProperty("tumour_classes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(6, report.GetProperty("froc_rates").GetArrayLength());
+        var methods = report.GetProperty("methods").EnumerateArray().ToList();
+        Assert.Equal(2, methods.Count);
+        Assert.All(methods, m => Assert.InRange(m.GetProperty("froc").GetDouble(), 0, 1));
+        Assert.True(report.GetProperty("tumour_tiles").GetInt32() > 0);
+
+        // One heatmap and one GeoJSON per test slide, one GeoJSON tile per bag tile.
+        int tiles = 0;
+        foreach (var geojson in Directory.EnumerateFiles(Path.Combine(run, "heatmaps"), "*.geojson"))
+        {
+            Assert.True(File.Exists(Path.ChangeExtension(geojson, ".png")));
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(geojson));
+            tiles += doc.RootElement.GetProperty("features").GetArrayLength();
+        }
+        Assert.Equal(report.GetProperty("tiles").GetInt32(), tiles);
+
+        var images = Assert.Throws<DatasetException>(() =>
+            TrainJob.Run(
+                settings with
+                {
+                    OutDirectory = run + "-lenet",
+                    Network = Trainers.Networks.NetworkArchitecture.AttentionMil,
+                },
+                _ => { }
+            )
+        );
+        Assert.Contains("--encoder resnet18", images.Message);
+    }
+
+    [Fact]
+    public void LesionsAreTheConnectedTumourRegionsOfAMask()
+    {
+        var pixels = new byte[6 * 4 * 3];
+        void Tumour(int x, int y) => pixels.AsSpan((y * 6 + x) * 3, 3).Fill(255);
+        Tumour(0, 0);
+        Tumour(1, 1); // diagonal: the same lesion
+        Tumour(4, 0);
+        Tumour(4, 1);
+        Tumour(5, 3);
+        var labels = SlideLocalization.Lesions(new Transforms.Images.RgbImage(6, 4, pixels), out int count);
+        Assert.Equal(3, count);
+        Assert.Equal(labels[0], labels[1 * 6 + 1]);
+        Assert.Equal(labels[4], labels[1 * 6 + 4]);
+        Assert.NotEqual(labels[0], labels[4]);
+        Assert.Null(labels[2]);
+        Assert.Equal(2, labels[3 * 6 + 5]);
+    }
+}

@@ -33,6 +33,8 @@ public static class TrainJob
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
         var (entry, root) = settings.Dataset.Resolve();
+        if (DatasetReader.IsSlides(entry))
+            return SlideTrainJob.Run(settings, entry, root, log, cancel);
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
