@@ -110,36 +110,9 @@ public static class SlideTrainJob
 
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes, bags);
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
-            new AttentionMilOptions
-            {
-                BagColumnName = SlideRows.FeaturesColumn,
-                Architecture = NetworkArchitecture.FeatureAttentionMil,
-                MaxEpochs = settings.Epochs,
-                Seed = settings.Seed,
-                Pooling = settings.Pooling,
-                ClamInstanceSamples = settings.ClamInstanceSamples,
-                ClamBagWeight = settings.ClamBagWeight,
-                EarlyStoppingPatience = settings.Patience,
-                BalanceClasses = settings.BalanceClasses,
-                LearningRate = settings.LearningRate,
-                Device = device,
-                BatchBags = settings.BatchBags,
-                ValidationFraction = 0,
-                Cancellation = cancel,
-                OnWarning = log,
-                OnEpochEnd = r =>
-                    log(
-                        $"epoch {r.Epoch, 3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}"
-                            + (
-                                r.ValidationLoss is null
-                                    ? ""
-                                    : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}"
-                            )
-                            + $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}"
-                    ),
-            }
-        );
+        var options = TrainerOptions.From(settings, device, log, cancel);
+        options.BagColumnName = SlideRows.FeaturesColumn;
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
         clock.Restart();
         var train = rows.View(split.Train);
         var head = trainer.Fit(train, split.Validation.Count > 0 ? rows.View(split.Validation) : null);

@@ -291,43 +291,11 @@ public static class TrainJob
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         bool featureMode = settings.OnFeatures;
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
-            new AttentionMilOptions
-            {
-                Architecture = settings.Network,
-                BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag",
-                CnnInputScale = settings.CnnInputScale,
-                MaxEpochs = settings.Epochs,
-                Seed = settings.Seed,
-                Pooling = settings.Pooling,
-                ClamInstanceSamples = settings.ClamInstanceSamples,
-                ClamBagWeight = settings.ClamBagWeight,
-                EarlyStoppingPatience = settings.Patience,
-                BalanceClasses = settings.BalanceClasses,
-                LearningRate = settings.LearningRate,
-                Device = device,
-                BatchBags = settings.BatchBags,
-                ReadWorkers = settings.Workers ?? Environment.ProcessorCount,
-                ValidationFraction = 0,
-                CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile),
-                ResumeFromCheckpoint = settings.ResumeFromCheckpoint,
-                Cancellation = cancel,
-                OnBag = settings.OnBag,
-                OnWarning = log,
-                OnEpochEnd = r =>
-                {
-                    log(
-                        $"epoch {r.Epoch, 3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}"
-                            + (
-                                r.ValidationLoss is null
-                                    ? ""
-                                    : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}"
-                            )
-                            + $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}"
-                    );
-                },
-            }
-        );
+        var options = TrainerOptions.From(settings, device, log, cancel);
+        options.BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag";
+        options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
+        options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
         var bagger = ml.Transforms.BagPatches(bagging);
 
         var clock = Stopwatch.StartNew();
