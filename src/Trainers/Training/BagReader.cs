@@ -163,12 +163,21 @@ internal sealed class BagReader
                     .Where(share => share.Count > 0)
                     .ToList();
                 var found = new List<LabelledBag>[shares.Count];
-                Parallel.For(
-                    0,
-                    shares.Count,
-                    new ParallelOptions { MaxDegreeOfParallelism = workers },
-                    w => found[w] = Pass(_data, shares[w], null).ToList()
-                );
+                try
+                {
+                    Parallel.For(
+                        0,
+                        shares.Count,
+                        new ParallelOptions { MaxDegreeOfParallelism = workers },
+                        w => found[w] = Pass(_data, shares[w], null).ToList()
+                    );
+                }
+                catch (AggregateException e)
+                {
+                    // The first worker's failure as itself (a bad image stays an ImageReadException), as one worker
+                    // would have thrown it.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                }
                 return found.SelectMany(bags => bags).ToDictionary(b => b.RowId);
             });
         Task<Dictionary<DataViewRowId, LabelledBag>>? next = chunks.Count > 0 ? Decode(chunks[0]) : null;
