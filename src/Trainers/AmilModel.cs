@@ -112,6 +112,13 @@ public sealed class AmilModel
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException)
         {
             // Another pipeline's model asks for its own input columns ("Could not find input column 'X'").
+            if (e.Message.Contains("'Features'", StringComparison.Ordinal))
+                throw new InvalidDataException(
+                    $"{path}: a slide-level model (the attention head on tile features, written by train on a "
+                        + "whole-slide dataset); it scores rows of slide tile features, not images. Its run folder "
+                        + "already holds the test slides' metrics, localization.json and heatmaps/.",
+                    e
+                );
             throw new InvalidDataException(
                 $"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). "
                     + "Pass a model.zip written by amil train, or saved from a pipeline that starts with "
