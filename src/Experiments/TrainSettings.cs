@@ -44,7 +44,8 @@ public sealed record TrainSettings
     /// <summary>Bags per optimizer step (see <see cref="AttentionMilOptions.BatchBags"/>). Default 1.</summary>
     public int BatchBags { get; init; } = 1;
 
-    /// <summary>Threads decoding images for training; null = one per core. The model does not depend on it.</summary>
+    /// <summary>Threads decoding images for training; null = one per core, at most 8. The model does not depend on
+    /// it.</summary>
     public int? Workers { get; init; }
 
     /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and

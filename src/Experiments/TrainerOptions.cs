@@ -26,7 +26,7 @@ internal static class TrainerOptions
             LearningRate = settings.LearningRate,
             Device = device,
             BatchBags = settings.BatchBags,
-            ReadWorkers = settings.Workers ?? Environment.ProcessorCount,
+            ReadWorkers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers,
             ValidationFraction = 0, // the run's split gives the validation set
             Cancellation = cancel,
             OnBag = settings.OnBag,

@@ -98,12 +98,12 @@ internal static class CommonOptions
             DefaultValueFactory = _ => 1,
         };
 
-    /// <summary>--workers: threads decoding images (default: one per core).</summary>
+    /// <summary>--workers: threads decoding images (default: one per core, at most 8).</summary>
     public static Option<int?> Workers() =>
         new("--workers")
         {
             Description =
-                "Threads decoding images and cutting patches for training (default: one per core). The order of the "
+                "Threads decoding images and cutting patches for training (default: one per core, at most 8). The order of the "
                 + "bags, and so the model, does not depend on it.",
         };
 

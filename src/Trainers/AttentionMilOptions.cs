@@ -109,8 +109,12 @@ public sealed class AttentionMilOptions
     public int ReadAhead { get; set; } = 4;
 
     /// <summary>Threads that decode images (and cut patches) for training; the order of the bags, and so the model,
-    /// does not depend on it. Default: the number of cores.</summary>
-    public int ReadWorkers { get; set; } = Environment.ProcessorCount;
+    /// does not depend on it. At most two chunks of max(16, 2 × workers) decoded bags are held. Default <see
+    /// cref="DefaultReadWorkers"/>.</summary>
+    public int ReadWorkers { get; set; } = DefaultReadWorkers;
+
+    /// <summary>One decoding thread per core, at most 8 (more feed no CPU network and hold more bags).</summary>
+    public static int DefaultReadWorkers => Math.Min(Environment.ProcessorCount, 8);
 
     /// <summary>Bags per optimizer step. Default 1, the MIL convention, which gives the same model as earlier versions.
     /// Larger batches keep a GPU busy: the encoder runs on all their patches at once, attention stays per bag, and a

@@ -43,7 +43,7 @@ public static class BenchJob
         int? workers = null
     )
     {
-        int decoders = workers ?? Environment.ProcessorCount;
+        int decoders = workers ?? AttentionMilOptions.DefaultReadWorkers;
         var on = ComputeDevice.Parse(device);
         on.Resolve();
         AmilModel.UseDevice(on);

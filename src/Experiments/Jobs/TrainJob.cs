@@ -224,7 +224,7 @@ public static class TrainJob
         var device = ComputeDevice.Parse(settings.Device);
         AmilModel.UseDevice(device); // the test split is scored where the model trained
         log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
-        int workers = settings.Workers ?? Environment.ProcessorCount;
+        int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
         log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
 
         RunFiles.WriteSplit(runDir, root, entry, split);

@@ -203,7 +203,7 @@ internal sealed class BagReader
     }
 
     /// <summary>Rows per chunk of the parallel read: enough for every worker to decode a few.</summary>
-    internal static int ParallelChunk(int workers) => Math.Max(ShuffleChunk, 4 * workers);
+    internal static int ParallelChunk(int workers) => Math.Max(ShuffleChunk, 2 * workers);
 
     /// <summary>The row ids <see cref="ReadInOrder"/> yields, in its order, without decoding anything.</summary>
     private List<DataViewRowId> Order(IReadOnlySet<DataViewRowId>? include, Random? shuffle)
