@@ -103,8 +103,8 @@ internal static class CommonOptions
         new("--workers")
         {
             Description =
-                "Threads decoding images and cutting patches for training (default: one per core, at most 8). The order of the "
-                + "bags, and so the model, does not depend on it.",
+                "Threads decoding images and cutting patches for training (default: one per core, at most 8). The "
+                + "order of the bags, and so the model, does not depend on it.",
         };
 
     /// <summary>The option's value, or an error naming the flag when it is below 1.</summary>
