@@ -123,6 +123,15 @@ public class BatchTrainingTests
     }
 
     [Fact]
+    public void TheRawBenchmarkStepsTheSameBatchesAgain()
+    {
+        // Each batch is packed once and stepped in every pass (a packed tensor freed with its first step's scope
+        // once made the second pass fail).
+        var result = Trainers.Diagnostics.NetworkBenchmark.Run(bags: 4, patches: 6, passes: 2, batchBags: 2);
+        Assert.True(result.TrainBagsPerSecond > 0 && result.InferenceBagsPerSecond > 0);
+    }
+
+    [Fact]
     public void PaddingNeverChangesABagsPrediction()
     {
         // The same bag alone and next to a longer one (so it is padded): the same logits.

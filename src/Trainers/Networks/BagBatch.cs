@@ -31,8 +31,10 @@ internal sealed class BagBatch : IDisposable
 
     public int Count => Bags.Count;
 
-    /// <summary>Every bag's patches, one after the other (ΣN × …).</summary>
-    public Tensor Packed => _packed ??= Count == 1 ? Bags[0].alias() : cat(Bags.ToArray(), 0);
+    /// <summary>Every bag's patches, one after the other (ΣN × …). Made once and owned by the batch, not by the
+    /// dispose scope it was first asked in, so a batch can be stepped again (the benchmark does).</summary>
+    public Tensor Packed =>
+        _packed ??= (Count == 1 ? Bags[0].alias() : cat(Bags.ToArray(), 0)).DetachFromDisposeScope();
 
     /// <summary>Per-patch rows of <see cref="Packed"/> (ΣN × L) as B × N_max × L, zero-padded, with the B × N_max
     /// mask of real patches (null when every bag has the same size: nothing to mask).</summary>
