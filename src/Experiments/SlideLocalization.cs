@@ -38,13 +38,15 @@ public static class SlideLocalization
         [property: JsonPropertyName("methods")] IReadOnlyList<MapScores> Methods
     );
 
+    /// <param name="Thumbnail">The tissue map's thumbnail, for the heatmap.</param>
     private sealed record SlideTruth(
         ScoredImage Scored,
         bool[] Tumour,
         int?[] Lesion,
         int Lesions,
         int Width,
-        int Height
+        int Height,
+        RgbImage Thumbnail
     );
 
     /// <returns>Null when no test slide has a mask with tumour (nothing to measure).</returns>
@@ -152,7 +154,9 @@ public static class SlideLocalization
             lesion[k] = overlap.Count == 0 ? null : overlap.MaxBy(o => o.Value).Key;
             tumour[k] = lesion[k] is not null;
         }
-        return new SlideTruth(scored, tumour, lesion, lesions, slide.Width, slide.Height);
+        // The slide is open here anyway: its thumbnail is taken once, for the heatmap.
+        var thumbnail = TissueMap.Detect(slide).Thumbnail;
+        return new SlideTruth(scored, tumour, lesion, lesions, slide.Width, slide.Height, thumbnail);
     }
 
     /// <summary>Connected tumour regions (8-connected, tumour &gt; 127) of a mask, numbered from 0.</summary>
@@ -229,8 +233,7 @@ public static class SlideLocalization
         foreach (var t in truths)
         {
             var v = values(t.Scored);
-            using var slide = SlideImage.Open(t.Scored.Path);
-            var thumbnail = TissueMap.Detect(slide).Thumbnail;
+            var thumbnail = t.Thumbnail;
             var pixels = (byte[])thumbnail.Pixels.Clone();
             double scale = thumbnail.Width / (double)t.Width;
             int side = t.Scored.Layout.PatchSize;

@@ -5,7 +5,6 @@ using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Transforms;
-using Amil.MLNet.Transforms.Bagging;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Jobs;
@@ -21,6 +20,7 @@ public static class SlideTrainJob
         TrainSettings settings,
         DatasetEntry entry,
         string root,
+        ComputeDevice device,
         Action<string> log,
         CancellationToken cancel
     )
@@ -62,8 +62,6 @@ public static class SlideTrainJob
             $"Dataset '{entry.Name}': {records.Count} slides, classes {string.Join('/', classes)}; train "
                 + $"{split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
         );
-        var device = ComputeDevice.Parse(settings.Device);
-        device.Resolve();
         RunFiles.WriteSplit(runDir, root, entry, split);
         RunFiles.WriteJson(
             Path.Combine(runDir, RunFiles.ConfigFile),

@@ -34,7 +34,7 @@ public static class TrainJob
         device.Resolve();
         var (entry, root) = settings.Dataset.Resolve();
         if (DatasetReader.IsSlides(entry))
-            return SlideTrainJob.Run(settings, entry, root, log, cancel);
+            return SlideTrainJob.Run(settings, entry, root, device, log, cancel);
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);

@@ -56,9 +56,6 @@ internal sealed class AdditiveMilNetwork : ClassAwareBagNetwork
         return contributions.sum(1).add(classifier.bias!, Scalars.One).MoveToOuterDisposeScope();
     }
 
-    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices) =>
-        (Logits(batch), null);
-
     protected override (Tensor Logits, Tensor ClassMaps) LogitsAndClassMaps(Tensor bag)
     {
         var (logits, contributions, bias) = forward(bag);

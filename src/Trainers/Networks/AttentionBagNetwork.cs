@@ -41,11 +41,6 @@ internal abstract class AttentionBagNetwork(string name, NetworkSpec spec) : Bag
         return Classifier.forward(pooled).MoveToOuterDisposeScope();
     }
 
-    public sealed override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(
-        BagBatch batch,
-        long[] classIndices
-    ) => (Logits(batch), null);
-
     public sealed override (float[] Probabilities, float[] Map) Explain(Tensor bag, BagLayout layout)
     {
         using var _ = no_grad();

@@ -32,10 +32,7 @@ internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor W
     public override (Tensor Pooled, Tensor Weights) forward(Tensor instances)
     {
         using var scope = NewDisposeScope();
-        var hidden = tanh(attention_V.forward(instances));
-        if (attention_U is not null)
-            hidden = hidden * sigmoid(attention_U.forward(instances));
-        var scores = attention_w.forward(hidden).t(); // 1 × N
+        var scores = Scores(instances).t(); // 1 × N
         var weights = softmax(scores, 1); // 1 × N
         var pooled = weights.mm(instances); // 1 × L
         return (pooled.MoveToOuterDisposeScope(), weights.squeeze(0).MoveToOuterDisposeScope());
@@ -48,14 +45,20 @@ internal sealed class AttentionPooling : Module<Tensor, (Tensor Pooled, Tensor W
     public (Tensor Pooled, Tensor Weights) PoolBatch(Tensor instances, Tensor? valid)
     {
         using var scope = NewDisposeScope();
-        var hidden = tanh(attention_V.forward(instances));
-        if (attention_U is not null)
-            hidden = hidden * sigmoid(attention_U.forward(instances));
-        var scores = attention_w.forward(hidden).squeeze(2); // B × N
+        var scores = Scores(instances).squeeze(2); // B × N
         if (valid is not null)
             scores = scores.masked_fill(valid.logical_not(), double.NegativeInfinity);
         var weights = softmax(scores, 1); // B × N
         var pooled = weights.unsqueeze(1).bmm(instances).squeeze(1); // B × L
         return (pooled.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>wᵀ tanh(V h), or wᵀ (tanh(V h) ⊙ sigm(U h)): one score per instance, before the softmax.</summary>
+    private Tensor Scores(Tensor instances)
+    {
+        var hidden = tanh(attention_V.forward(instances));
+        if (attention_U is not null)
+            hidden = hidden * sigmoid(attention_U.forward(instances));
+        return attention_w.forward(hidden);
     }
 }

@@ -74,19 +74,10 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
     }
 
     /// <summary>The batched <see cref="TrainingForward(Tensor, BagLayout, long)"/>: B × C logits and, for networks
-    /// with an instance loss, each bag's (null for a bag too small to have one). Default: one bag after the
-    /// other.</summary>
-    public virtual (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices)
-    {
-        var logits = new Tensor[batch.Count];
-        var instanceLosses = new Tensor?[batch.Count];
-        for (int i = 0; i < batch.Count; i++)
-            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
-        var all = cat(logits, 0);
-        foreach (var row in logits)
-            row.Dispose();
-        return (all, instanceLosses.Any(l => l is not null) ? instanceLosses : null);
-    }
+    /// with an instance loss, each bag's (null for a bag too small to have one). Default: the logits alone, as for
+    /// one bag.</summary>
+    public virtual (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices) =>
+        (Logits(batch), null);
 
     /// <summary>Class probabilities and one localization value per patch (grid row-major), for a network in eval
     /// mode.</summary>

@@ -62,6 +62,19 @@ internal sealed class ClamNetwork : ClassAwareBagNetwork
         return (logits, InstanceLoss(attention, instances, classIndex));
     }
 
+    /// <summary>Batches step bag by bag: the instance loss ranks each bag's own patches.</summary>
+    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices)
+    {
+        var logits = new Tensor[batch.Count];
+        var instanceLosses = new Tensor?[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
+        var all = cat(logits, 0);
+        foreach (var row in logits)
+            row.Dispose();
+        return (all, instanceLosses.Any(l => l is not null) ? instanceLosses : null);
+    }
+
     /// <summary>Cross-entropy of the true class's instance classifier on its top-k (label 1) and bottom-k (label 0)
     /// attended patches; null for a bag too small to take any.</summary>
     public Tensor? InstanceLoss(Tensor attention, Tensor instances, long classIndex)
