@@ -29,7 +29,6 @@ internal sealed partial class TrainingLoop
         {
             using var scope = NewDisposeScope();
             var (losses, logits) = BatchLosses(network, bags, classWeights, lossWeights, optimizer is not null);
-            var classes = bags.Select(b => (long)b.ClassIndex).ToArray();
             var values = losses.detach().cpu().data<float>().ToArray();
             for (int i = 0; i < values.Length; i++)
                 if (!float.IsFinite(values[i]))
@@ -44,7 +43,7 @@ internal sealed partial class TrainingLoop
             for (int i = 0; i < values.Length; i++)
             {
                 lossSum += values[i];
-                if (predicted[i] == classes[i])
+                if (predicted[i] == bags[i].ClassIndex)
                     correct++;
                 count++;
                 onBag(count);
