@@ -35,7 +35,9 @@ public static class NetworkBenchmark
         using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec)).MoveTo(on);
         using var optimizer = new Training.AdamOptimizer(network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
         var layout = new BagLayout(3, patchSize, patchSize, 1, patches, 0, 0, patches * patchSize, patchSize);
-        var inputs = Enumerable.Range(0, bags).Select(_ => rand(patches, 3, patchSize, patchSize, device: on)).ToList();
+        // Drawn from a generator of its own: libtorch's global one belongs to trainings that may run beside us.
+        using var noise = new Generator(1);
+        var inputs = Enumerable.Range(0, bags).Select(_ => RandomBag(noise, patches, patchSize, on)).ToList();
         // targets[i] and batches[i]: the batch that starts at bag i (the bags i … i + B − 1, packed once).
         var targets = Enumerable
             .Range(0, bags)
@@ -107,5 +109,14 @@ public static class NetworkBenchmark
             foreach (var batch in batches)
                 batch?.Dispose();
         }
+    }
+
+    private static Tensor RandomBag(Generator noise, int patches, int patchSize, Device on)
+    {
+        var bag = rand(patches, 3, patchSize, patchSize, generator: noise);
+        if (on.type == DeviceType.CPU)
+            return bag;
+        using (bag)
+            return bag.to(on);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class BaselineCnn : BagNetwork
     public const int HiddenSize = 1024;
 
     private readonly Sequential features;
-    private readonly Dropout dropout1,
+    private readonly SeededDropout dropout1,
         dropout2;
     private readonly Linear hidden,
         output;
@@ -43,9 +43,9 @@ internal sealed class BaselineCnn : BagNetwork
             inChannels = Channels[i];
         }
         features = Sequential(blocks);
-        dropout1 = Dropout(0.5);
+        dropout1 = new SeededDropout(0.5);
         hidden = Linear(Channels[^1] * height * width, HiddenSize);
-        dropout2 = Dropout(0.5);
+        dropout2 = new SeededDropout(0.5);
         output = Linear(HiddenSize, spec.Classes);
         RegisterComponents();
     }

@@ -11,7 +11,7 @@ namespace Amil.MLNet.Trainers.Networks;
 internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
 {
     private readonly Linear projection;
-    private readonly Dropout dropout;
+    private readonly SeededDropout dropout;
     private readonly AttentionPooling pooling;
     private readonly Linear classifier;
 
@@ -21,7 +21,7 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
         if (spec.FeatureSize < 1)
             throw new ArgumentException($"A feature network needs the feature size (got {spec.FeatureSize}).");
         projection = Linear(spec.FeatureSize, spec.EmbeddingSize);
-        dropout = Dropout(spec.DropoutPercent / 100.0);
+        dropout = new SeededDropout(spec.DropoutPercent / 100.0);
         pooling = new AttentionPooling(spec.EmbeddingSize, spec.AttentionSize, spec.Gated);
         classifier = Linear(spec.EmbeddingSize, spec.Classes);
         RegisterComponents();

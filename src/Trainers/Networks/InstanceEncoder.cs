@@ -24,7 +24,7 @@ internal static class InstanceEncoder
 internal sealed class FeatureProjection : Module<Tensor, Tensor>
 {
     private readonly Linear projection;
-    private readonly Dropout dropout;
+    private readonly SeededDropout dropout;
     private readonly int _featureSize;
 
     public FeatureProjection(NetworkSpec spec)
@@ -34,7 +34,7 @@ internal sealed class FeatureProjection : Module<Tensor, Tensor>
             throw new ArgumentException($"A feature network needs the feature size (got {spec.FeatureSize}).");
         _featureSize = spec.FeatureSize;
         projection = Linear(spec.FeatureSize, spec.EmbeddingSize);
-        dropout = Dropout(spec.DropoutPercent / 100.0);
+        dropout = new SeededDropout(spec.DropoutPercent / 100.0);
         RegisterComponents();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Networks;
 
@@ -17,6 +18,26 @@ internal static class TorchSeeding
         {
             torch.manual_seed(seed);
             return create();
+        }
+    }
+
+    /// <summary>
+    /// Creates a network from <paramref name="seed"/> and gives its dropout a generator of its own that starts where
+    /// the global one stands after the initial weights: a training alone in its process draws exactly what it drew
+    /// when dropout used the global generator, and trainings side by side no longer share one stream.
+    /// </summary>
+    public static (BagNetwork Network, Generator Dropout) SeededForTraining(int seed, Func<BagNetwork> create)
+    {
+        lock (Gate)
+        {
+            torch.manual_seed(seed);
+            var network = create();
+            var generator = new Generator();
+            using (var state = torch.random.get_rng_state())
+                generator.set_state(state);
+            foreach (var dropout in network.modules().OfType<SeededDropout>())
+                dropout.Generator = generator;
+            return (network, generator);
         }
     }
 }

@@ -133,16 +133,17 @@ internal sealed class TrainingCheckpoint
         }
     }
 
-    public static byte[] SaveRandomState()
+    /// <summary>The dropout generator's state, so a resumed training draws the masks it would have drawn.</summary>
+    public static byte[] SaveRandomState(TorchSharp.torch.Generator generator)
     {
-        using var state = TorchSharp.torch.random.get_rng_state();
+        using var state = generator.get_state();
         return state.data<byte>().ToArray();
     }
 
-    public static void LoadRandomState(byte[] state)
+    public static void LoadRandomState(TorchSharp.torch.Generator generator, byte[] state)
     {
         using var tensor = TorchSharp.torch.tensor(state, dtype: ScalarType.Byte);
-        TorchSharp.torch.random.set_rng_state(tensor);
+        generator.set_state(tensor);
     }
 
     private static void WriteFloats(BinaryWriter writer, float[] values)

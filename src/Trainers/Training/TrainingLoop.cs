@@ -31,7 +31,12 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
     {
         var device = options.Device.Resolve();
         // Created on the CPU from the seed (the same initial weights on every device), then moved.
-        using var network = TorchSeeding.Seeded(options.EffectiveSeed, () => BagNetwork.Create(spec)).MoveTo(device);
+        var (created, dropoutGenerator) = TorchSeeding.SeededForTraining(
+            options.EffectiveSeed,
+            () => BagNetwork.Create(spec)
+        );
+        using var dropoutMasks = dropoutGenerator;
+        using var network = created.MoveTo(device);
         using var optimizer = new AdamOptimizer(
             network.parameters(),
             options.LearningRate,
@@ -76,7 +81,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
             {
                 throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
             }
-            TrainingCheckpoint.LoadRandomState(checkpoint.RandomState);
+            TrainingCheckpoint.LoadRandomState(dropoutGenerator, checkpoint.RandomState);
             history.AddRange(checkpoint.History);
             (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (
                 checkpoint.BestWeights,
@@ -181,7 +186,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                     SinceBest = sinceBest,
                     History = history,
                     OptimizerState = optimizer.SaveState(),
-                    RandomState = TrainingCheckpoint.SaveRandomState(),
+                    RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
                 }.Save(checkpointPath);
             options.OnEpochEnd?.Invoke(report);
             if (validation is not null && PatienceExhausted())
