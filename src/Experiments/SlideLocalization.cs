@@ -20,8 +20,12 @@ public static class SlideLocalization
 {
     public const string File = "localization.json";
 
+    /// <param name="Model">The model's label (its run folder's name unless named).</param>
     public sealed record MapScores(
+        [property: JsonPropertyName("model")] string Model,
         [property: JsonPropertyName("map")] string Map,
+        [property: JsonPropertyName("slide_accuracy")] double? SlideAccuracy,
+        [property: JsonPropertyName("slide_auc")] double? SlideAuc,
         [property: JsonPropertyName("instance_auroc")] double? InstanceAuroc,
         [property: JsonPropertyName("instance_ap")] double? InstanceAp,
         [property: JsonPropertyName("froc")] double Froc,
@@ -38,16 +42,10 @@ public static class SlideLocalization
         [property: JsonPropertyName("methods")] IReadOnlyList<MapScores> Methods
     );
 
-    /// <param name="Thumbnail">The tissue map's thumbnail, for the heatmap.</param>
-    private sealed record SlideTruth(
-        ScoredImage Scored,
-        bool[] Tumour,
-        int?[] Lesion,
-        int Lesions,
-        int Width,
-        int Height,
-        RgbImage Thumbnail
-    );
+    private sealed record SlideTruth(SlideHeatmaps.Slide Slide, bool[] Tumour, int?[] Lesion, int Lesions)
+    {
+        public ScoredImage Scored => Slide.Scored;
+    }
 
     /// <returns>Null when no test slide has a mask with tumour (nothing to measure).</returns>
     public static Report? Run(
@@ -55,7 +53,10 @@ public static class SlideLocalization
         IReadOnlyList<ScoredImage> scored,
         IReadOnlyList<string> classes,
         string runDir,
-        Action<string> log
+        Action<string> log,
+        string model = "model",
+        ClassificationMetrics? slideMetrics = null,
+        string? heatmapFolder = null
     )
     {
         var truths = new List<SlideTruth>();
@@ -77,18 +78,24 @@ public static class SlideLocalization
         var tumourIndices = tumourClasses.Select(c => classes.ToList().IndexOf(c)).ToArray();
         var maps = new (string Name, Func<ScoredImage, float[]> Values)[]
         {
-            (MapName(truths[0].Scored.MapKind), s => Relative(s)),
+            (SlideHeatmaps.MapName(truths[0].Scored.MapKind), SlideHeatmaps.Relative),
             (
-                $"{MapName(truths[0].Scored.MapKind)} × p({string.Join(" + ", tumourClasses)})",
+                $"{SlideHeatmaps.MapName(truths[0].Scored.MapKind)} × p({string.Join(" + ", tumourClasses)})",
                 s =>
                 {
                     float p = tumourIndices.Sum(c => s.Probabilities[c]);
-                    return Relative(s).Select(v => v * p).ToArray();
+                    return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
                 }
             ),
         };
-        var methods = maps.Select(m => Measure(m.Name, truths, m.Values)).ToList();
-        Draw(truths, maps[1].Values, maps[0].Name, runDir);
+        var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values)).ToList();
+        string folder = heatmapFolder ?? Path.Combine(runDir, "heatmaps");
+        SlideHeatmaps.Write(
+            [.. truths.Select(t => t.Slide)],
+            maps[1].Values,
+            s => [(maps[0].Name, maps[0].Values(s)), (maps[1].Name, maps[1].Values(s))],
+            folder
+        );
         var report = new Report(
             [.. tumourClasses],
             truths.Count,
@@ -104,25 +111,13 @@ public static class SlideLocalization
                     $"{m.Map}: tile AUROC {m.InstanceAuroc:F3}, AP {m.InstanceAp:F3}, FROC {m.Froc:F3}"
                 )
             );
-        log($"Heatmaps (PNG over the slide, QuPath GeoJSON) of {truths.Count} test slides under {runDir}/heatmaps.");
+        log($"Heatmaps (PNG over the slide, QuPath GeoJSON) of {truths.Count} slides under {folder}.");
         return report;
     }
 
-    private static string MapName(MapKind kind) =>
-        kind switch
-        {
-            MapKind.Contribution => "contribution",
-            MapKind.ClassAttention => "class-attention",
-            _ => "attention",
-        };
-
-    /// <summary>Attention as N·a (1 = a uniform share); contributions as they are.</summary>
-    private static float[] Relative(ScoredImage s) =>
-        s.MapKind == MapKind.Contribution ? s.Map : s.Map.Select(v => v * s.Map.Length).ToArray();
-
     private static SlideTruth Truth(ScoredImage scored, RgbImage mask)
     {
-        using var slide = SlideImage.Open(scored.Path);
+        var slide = SlideHeatmaps.Slide.Open(scored);
         var lesionOf = Lesions(mask, out int lesions);
         int n = scored.Map.Length;
         var tumour = new bool[n];
@@ -154,9 +149,7 @@ public static class SlideLocalization
             lesion[k] = overlap.Count == 0 ? null : overlap.MaxBy(o => o.Value).Key;
             tumour[k] = lesion[k] is not null;
         }
-        // The slide is open here anyway: its thumbnail is taken once, for the heatmap.
-        var thumbnail = TissueMap.Detect(slide).Thumbnail;
-        return new SlideTruth(scored, tumour, lesion, lesions, slide.Width, slide.Height, thumbnail);
+        return new SlideTruth(slide, tumour, lesion, lesions);
     }
 
     /// <summary>Connected tumour regions (8-connected, tumour &gt; 127) of a mask, numbered from 0.</summary>
@@ -195,7 +188,13 @@ public static class SlideLocalization
         return label;
     }
 
-    private static MapScores Measure(string name, IReadOnlyList<SlideTruth> truths, Func<ScoredImage, float[]> values)
+    private static MapScores Measure(
+        string model,
+        string name,
+        ClassificationMetrics? slideMetrics,
+        IReadOnlyList<SlideTruth> truths,
+        Func<ScoredImage, float[]> values
+    )
     {
         var items = new List<WeightedScore>();
         var detections = new List<SlideDetections>();
@@ -208,7 +207,10 @@ public static class SlideLocalization
         }
         var froc = Froc.Compute(detections);
         return new MapScores(
+            model,
             name,
+            slideMetrics?.Accuracy is { } accuracy ? Math.Round(accuracy, 4) : null,
+            Round(slideMetrics?.Auc),
             Round(RankMetrics.Auroc(items)),
             Round(RankMetrics.AveragePrecision(items)),
             Math.Round(froc.Score, 4),
@@ -218,55 +220,30 @@ public static class SlideLocalization
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
 
-    /// <summary>Per slide: the tissue thumbnail with tiles coloured by the map (one scale over all test slides, so
-    /// a tumour-free slide stays cool), and the tiles as QuPath GeoJSON with the map as measurements.</summary>
-    private static void Draw(
-        IReadOnlyList<SlideTruth> truths,
-        Func<ScoredImage, float[]> values,
-        string mapName,
-        string runDir
-    )
+    /// <summary>The comparison as a Markdown table (localization.md).</summary>
+    public static string Markdown(Report report)
     {
-        var folder = Path.Combine(runDir, "heatmaps");
-        Directory.CreateDirectory(folder);
-        float top = Math.Max(1e-6f, truths.Max(t => values(t.Scored).DefaultIfEmpty(0).Max()));
-        foreach (var t in truths)
-        {
-            var v = values(t.Scored);
-            var thumbnail = t.Thumbnail;
-            var pixels = (byte[])thumbnail.Pixels.Clone();
-            double scale = thumbnail.Width / (double)t.Width;
-            int side = t.Scored.Layout.PatchSize;
-            for (int k = 0; k < v.Length; k++)
-            {
-                var (r, g, b) = Colormap.Jet[v[k] / top];
-                int x0 = (int)(t.Scored.Coordinates[2 * k] * scale),
-                    y0 = (int)(t.Scored.Coordinates[2 * k + 1] * scale),
-                    x1 = (int)((t.Scored.Coordinates[2 * k] + side) * scale),
-                    y1 = (int)((t.Scored.Coordinates[2 * k + 1] + side) * scale);
-                for (int y = y0; y < Math.Min(y1, thumbnail.Height); y++)
-                for (int x = x0; x < Math.Min(x1, thumbnail.Width); x++)
-                {
-                    int o = (y * thumbnail.Width + x) * 3;
-                    pixels[o] = (byte)((pixels[o] + r) / 2);
-                    pixels[o + 1] = (byte)((pixels[o + 1] + g) / 2);
-                    pixels[o + 2] = (byte)((pixels[o + 2] + b) / 2);
-                }
-            }
-            string id = SlideLayout.SlideId(t.Scored.Path);
-            RgbImageWriter.WritePng(
-                Path.Combine(folder, id + ".png"),
-                new RgbImage(thumbnail.Width, thumbnail.Height, pixels)
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        string F(double? v) => v is { } x ? x.ToString("F3", culture) : "–";
+        var text = new System.Text.StringBuilder();
+        text.AppendLine(
+            $"{report.Slides} slides with masks, {report.Tiles} tiles ({report.TumourTiles} on tumour), "
+                + $"{report.Lesions} lesions; tumour classes {string.Join(", ", report.TumourClasses)}."
+        );
+        text.AppendLine();
+        text.AppendLine("| model | map | slide accuracy | slide AUC | tile AUROC | tile AP | FROC |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var m in report.Methods)
+            text.AppendLine(
+                $"| {m.Model} | {m.Map} | {F(m.SlideAccuracy)} | {F(m.SlideAuc)} | {F(m.InstanceAuroc)} | "
+                    + $"{F(m.InstanceAp)} | {F(m.Froc)} |"
             );
-            var geojson = QuPathTiles.Build(
-                t.Scored.Coordinates,
-                side,
-                [(mapName, Relative(t.Scored)), (mapName + " × p", v)],
-                null,
-                t.Width,
-                t.Height
-            );
-            AtomicFile.WriteText(Path.Combine(folder, id + ".geojson"), QuPathTiles.ToJson(geojson));
-        }
+        text.AppendLine();
+        text.AppendLine(
+            "FROC: mean sensitivity at "
+                + string.Join(", ", report.FrocRates.Select(r => r.ToString(culture)))
+                + " false positives per slide (CAMELYON16)."
+        );
+        return text.ToString();
     }
 }

@@ -64,6 +64,15 @@ internal static class CommonOptions
     public static Option<string> Model() =>
         new("--model") { Description = "A model.zip written by train.", Required = true };
 
+    /// <summary>Where slide models find their slides' tile features (encoded there first when missing).</summary>
+    public static Option<string?> FeatureCache() =>
+        new("--feature-cache")
+        {
+            Description =
+                "Slide-level models: the feature cache holding the slides' tile features (default .cache/features; "
+                + "slides not in it are encoded first).",
+        };
+
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 
     public static DatasetSelection Selection(

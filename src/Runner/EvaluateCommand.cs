@@ -27,6 +27,7 @@ internal static class EvaluateCommand
                 + "metrics.json.",
         };
         var normalize = CommonOptions.Normalize("none", "before the localization metrics");
+        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "evaluate",
             "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model "
@@ -43,6 +44,7 @@ internal static class EvaluateCommand
             onBadImage,
             localization,
             normalize,
+            featureCache,
         };
         var device = CommonOptions.Device("where the models score");
         command.Options.Add(device);
@@ -60,7 +62,8 @@ internal static class EvaluateCommand
                         CommandRunner.Log,
                         CommonOptions.Policy(r, onBadImage),
                         r.GetValue(localization),
-                        CommonOptions.Normalization(r, normalize)
+                        CommonOptions.Normalization(r, normalize),
+                        r.GetValue(featureCache)
                     );
                     MetricsPrinter.Print(metrics);
                     if (metrics.Localization is { } block)

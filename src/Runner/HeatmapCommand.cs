@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Experiments.Jobs;
 
 namespace Amil.MLNet.Runner;
 
@@ -15,7 +17,8 @@ internal static class HeatmapCommand
         };
         var input = new Option<string>("--input")
         {
-            Description = "An image file or a folder of images.",
+            Description =
+                "An image file or a folder of images; for a slide-level model, a slide or a folder of slides.",
             Required = true,
         };
         var output = CommonOptions.Out("Folder for the panels, raw maps and heatmaps.json.");
@@ -31,12 +34,21 @@ internal static class HeatmapCommand
             Description = "Overlay opacity, 0 to 1.",
             DefaultValueFactory = _ => 0.45f,
         };
+        var mapClass = new Option<string[]>("--map-class")
+        {
+            Description =
+                "Slide-level models: colour each slide by the map × p(these classes, summed), e.g. tumor, instead of "
+                + "× p(the predicted class).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "heatmap",
             "Draw localization maps: per image NAME.panel.png (analysed region | attention overlay | Grad-CAM "
                 + "overlay), NAME.attention.png "
                 + "(raw map, grey), NAME.attention-weighted.png (the reference rendering: patches scaled by weight) "
-                + "and heatmaps.json.\n"
+                + "and heatmaps.json. Slide-level models: per slide ID.png (tiles coloured over the thumbnail) and "
+                + "ID.geojson (QuPath tiles with the map as measurements).\n"
                 + "Example: amil heatmap --model runs/a/model.zip --gradcam-model runs/c/model.zip --input "
                 + ".cache/synthetic-breakhis/BreaKHis_v1 --out heatmaps"
         )
@@ -48,6 +60,8 @@ internal static class HeatmapCommand
             normalize,
             colormap,
             alpha,
+            mapClass,
+            featureCache,
         };
         var device = CommonOptions.Device("where the models score");
         command.Options.Add(device);
@@ -62,6 +76,22 @@ internal static class HeatmapCommand
                         throw new ArgumentException(
                             $"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)})."
                         );
+                    if (SlideModel.IsSlideModel(r.GetValue(model)!))
+                    {
+                        var slides = SlideMapsJob.Heatmap(
+                            r.GetValue(model)!,
+                            r.GetValue(input)!,
+                            r.GetValue(output)!,
+                            r.GetValue(mapClass) is { Length: > 0 } classes ? classes : null,
+                            r.GetValue(featureCache),
+                            CommandRunner.Log
+                        );
+                        Console.WriteLine(
+                            $"Wrote {slides.Count} slide heatmap(s) (PNG + GeoJSON) to "
+                                + Path.GetFullPath(r.GetValue(output)!)
+                        );
+                        return;
+                    }
                     var entries = HeatmapJob.Run(
                         r.GetValue(model)!,
                         r.GetValue(gradCam),

@@ -47,6 +47,7 @@ internal static class LocalizeCommand
                 + "image, e.g. malignant, instead of the map of the predicted class.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "localize",
             "Compare how well models' maps find tumour on test images with masks: one table with each method's bag "
@@ -67,6 +68,7 @@ internal static class LocalizeCommand
             normalize,
             weight,
             mapClass,
+            featureCache,
         };
         var device = CommonOptions.Device("where the models score");
         command.Options.Add(device);
@@ -76,10 +78,39 @@ internal static class LocalizeCommand
                 () =>
                 {
                     CommonOptions.UseScoringDevice(r, device);
+                    var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
+                    if (SlideMapsJob.IsSlideDataset(selection, out var entry, out var root))
+                    {
+                        if (
+                            r.GetValue(gradCam) is not null
+                            || r.GetValue(weight) is { Length: > 0 }
+                            || r.GetValue(mapClass) is { Length: > 0 }
+                        )
+                            throw new ArgumentException(
+                                "On slides, localize compares slide-level models (--model) and always reports each "
+                                    + "map and the map × p(the classes with tumour in their masks); --gradcam-model, "
+                                    + "--weight-by-probability and --map-class are for image datasets."
+                            );
+                        var slides = SlideMapsJob.Localize(
+                            r.GetValue(model) ?? [],
+                            entry,
+                            root,
+                            r.GetValue(output)!,
+                            r.GetValue(split) == "all",
+                            r.GetValue(featureCache),
+                            CommandRunner.Log
+                        );
+                        Console.Write(SlideLocalization.Markdown(slides));
+                        Console.WriteLine(
+                            $"Wrote {Path.Combine(r.GetValue(output)!, LocalizeJob.JsonFile)}, "
+                                + $"{LocalizeJob.MarkdownFile} and heatmaps/"
+                        );
+                        return;
+                    }
                     var report = LocalizeJob.Run(
                         r.GetValue(model) ?? [],
                         r.GetValue(gradCam),
-                        CommonOptions.Selection(r, dataset, datasets, data, layout),
+                        selection,
                         r.GetValue(output)!,
                         CommonOptions.Normalization(r, normalize),
                         r.GetValue(split) == "all",

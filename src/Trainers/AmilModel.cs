@@ -115,8 +115,8 @@ public sealed class AmilModel
             if (e.Message.Contains("'Features'", StringComparison.Ordinal))
                 throw new InvalidDataException(
                     $"{path}: a slide-level model (the attention head on tile features, written by train on a "
-                        + "whole-slide dataset); it scores rows of slide tile features, not images. Its run folder "
-                        + "already holds the test slides' metrics, localization.json and heatmaps/.",
+                        + "whole-slide dataset); it scores slides, not images: amil evaluate/localize --dataset "
+                        + "<slide dataset> or amil heatmap --input <slide>.",
                     e
                 );
             throw new InvalidDataException(

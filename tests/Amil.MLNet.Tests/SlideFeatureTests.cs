@@ -142,8 +142,81 @@ public class SlideTrainingTests
         Assert.Equal(report.GetProperty("tiles").GetInt32(), tiles);
 
         // The image tools say what a slide-level model is instead of failing on a missing column.
-        var load = Assert.Throws<InvalidDataException>(() => Trainers.AmilModel.Load(Path.Combine(run, "model.zip")));
+        string model = Path.Combine(run, "model.zip");
+        var load = Assert.Throws<InvalidDataException>(() => Trainers.AmilModel.Load(model));
         Assert.Contains("slide-level model", load.Message);
+        Assert.True(SlideModel.IsSlideModel(model));
+
+        // evaluate, localize and heatmap score the slides again from the model file and the feature cache, and find
+        // what training found.
+        var tools = TestTemp.Folder("wsi-tools").FullName;
+        var evaluated = EvaluateJob.Run(
+            model,
+            settings.Dataset,
+            Path.Combine(tools, "eval"),
+            false,
+            _ => { },
+            localization: true,
+            featureCache: settings.FeatureCacheFolder
+        );
+        // The trained head in memory and the model file score alike (to float rounding: the file's stages).
+        Assert.Equal(result.Metrics.Test.LogLoss, evaluated.Test!.LogLoss, 6);
+        Assert.Equal(result.Metrics.Test.Accuracy, evaluated.Test.Accuracy);
+        Assert.True(File.Exists(Path.Combine(tools, "eval", "localization.json")));
+
+        var compared = SlideMapsJob.Localize(
+            [$"a={model}", $"b={model}"],
+            SlideLayoutEntry(root),
+            root,
+            Path.Combine(tools, "localize"),
+            false,
+            settings.FeatureCacheFolder,
+            _ => { }
+        );
+        Assert.Equal(["a", "a", "b", "b"], compared.Methods.Select(m => m.Model));
+        var trained = methods.Select(m => m.GetProperty("instance_auroc").GetDouble()).ToList();
+        Assert.Equal([.. trained, .. trained], compared.Methods.Select(m => m.InstanceAuroc!.Value));
+        Assert.All(compared.Methods, m => Assert.Equal(result.Metrics.Test.Accuracy, m.SlideAccuracy!.Value, 4));
+        Assert.Contains("| a | attention |", File.ReadAllText(Path.Combine(tools, "localize", "localization.md")));
+        Assert.Equal(
+            compared.Slides,
+            Directory.EnumerateFiles(Path.Combine(tools, "localize", "heatmaps", "b"), "*.geojson").Count()
+        );
+
+        var drawn = SlideMapsJob.Heatmap(
+            model,
+            Path.Combine(root, "slides"),
+            Path.Combine(tools, "heatmap"),
+            ["tumor"],
+            settings.FeatureCacheFolder,
+            _ => { }
+        );
+        Assert.Equal(8, drawn.Count);
+        using (
+            var geojson = System.Text.Json.JsonDocument.Parse(
+                File.ReadAllText(Path.Combine(tools, "heatmap", "tumor_002.geojson"))
+            )
+        )
+        {
+            var measurements = geojson
+                .RootElement.GetProperty("features")[0]
+                .GetProperty("properties")
+                .GetProperty("measurements");
+            Assert.True(measurements.TryGetProperty("attention × p(tumor)", out _));
+            Assert.True(measurements.TryGetProperty("attention × p(normal)", out _));
+        }
+        Assert.True(File.Exists(Path.Combine(tools, "heatmap", "normal_001.png")));
+        var unknown = Assert.Throws<ArgumentException>(() =>
+            SlideMapsJob.Heatmap(
+                model,
+                root,
+                Path.Combine(tools, "x"),
+                ["benign"],
+                settings.FeatureCacheFolder,
+                _ => { }
+            )
+        );
+        Assert.Contains("'benign'", unknown.Message);
 
         var images = Assert.Throws<DatasetException>(() =>
             TrainJob.Run(
@@ -156,6 +229,59 @@ public class SlideTrainingTests
             )
         );
         Assert.Contains("--encoder resnet18", images.Message);
+    }
+
+    private static DatasetEntry SlideLayoutEntry(string root) =>
+        new DatasetSelection(DataDirectory: root, Layout: "wsi").Resolve().Entry;
+
+    [Fact]
+    public void AnInterruptedSlideTrainingResumesToTheSameModel()
+    {
+        var root = TestTemp.Folder("wsi-resume").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(6, 2) { Width = 1024, Height = 768 });
+        var work = TestTemp.Folder("wsi-resume-runs").FullName;
+        TrainSettings Settings(string name, Action<int, int, bool>? onBag = null) =>
+            new()
+            {
+                Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
+                OutDirectory = Path.Combine(work, name),
+                Epochs = 3,
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                FeatureCacheFolder = Path.Combine(work, "cache"),
+                OnBag = onBag,
+            };
+        var straight = TrainJob.Run(Settings("straight"), _ => { });
+
+        using var stop = new CancellationTokenSource();
+        int trainBags = 0;
+        var interrupted = Settings(
+            "interrupted",
+            (done, total, training) =>
+            {
+                if (training && ++trainBags == total + 1)
+                    stop.Cancel();
+            }
+        );
+        var e = Assert.Throws<TrainingInterruptedException>(() => TrainJob.Run(interrupted, _ => { }, stop.Token));
+        Assert.Contains("--resume", e.Message);
+        var runDir = interrupted.OutDirectory!;
+        Assert.True(File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)));
+        Assert.False(File.Exists(Path.Combine(runDir, RunFiles.ModelFile)));
+
+        var resumed = TrainJob.Run(new TrainSettings { Resume = runDir }, _ => { });
+        Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss);
+        Assert.Equal(
+            File.ReadAllLines(Path.Combine(straight.RunDirectory, RunFiles.HistoryFile)).Select(Losses),
+            File.ReadAllLines(Path.Combine(runDir, RunFiles.HistoryFile)).Select(Losses)
+        );
+        Assert.False(File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)));
+        Assert.Contains("Resuming", File.ReadAllText(Path.Combine(runDir, RunFiles.LogFile)));
+        var again = Assert.Throws<ArgumentException>(() =>
+            TrainJob.Run(new TrainSettings { Resume = runDir }, _ => { })
+        );
+        Assert.Contains("already finished", again.Message);
+
+        static string Losses(string line) => string.Join(',', line.Split(',').Take(5));
     }
 
     [Fact]

@@ -2,7 +2,8 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image).</summary>
+/// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image); slide
+/// datasets go to <see cref="SlideMapsJob.Evaluate"/>.</summary>
 public static class EvaluateJob
 {
     public static RunMetrics Run(
@@ -13,11 +14,23 @@ public static class EvaluateJob
         Action<string> log,
         BadImagePolicy onBadImage = BadImagePolicy.Error,
         bool localization = false,
-        Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None
+        Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None,
+        string? featureCache = null
     )
     {
-        var model = AmilModel.Load(modelPath);
         var (entry, root) = selection.Resolve();
+        if (DatasetReader.IsSlides(entry))
+            return SlideMapsJob.Evaluate(
+                modelPath,
+                entry,
+                root,
+                outDirectory,
+                allImages,
+                localization,
+                featureCache,
+                log
+            );
+        var model = AmilModel.Load(modelPath);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);

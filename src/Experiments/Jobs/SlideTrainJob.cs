@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
@@ -12,28 +11,23 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// <summary>
 /// `train` on a whole-slide dataset: each slide is one bag of its tiles' cached ResNet18 features (224 px at 20×,
 /// over tissue); the attention head trains on them, the test slides are scored, and their maps are measured
-/// against the tumour masks (tile AUROC / AP, FROC) and drawn (PNG over the slide, QuPath GeoJSON).
+/// against the tumour masks (tile AUROC / AP, FROC) and drawn (PNG over the slide, QuPath GeoJSON). The run folder
+/// (lock, log, checkpoint, resume, clean-up) is <see cref="TrainJob"/>'s.
 /// </summary>
 public static class SlideTrainJob
 {
-    public static TrainJob.Result Run(
+    /// <summary>The slides and their split, after checking that the settings can train on slides.</summary>
+    internal static (IReadOnlyList<ImageRecord> Records, DatasetSplit Split) ReadAndSplit(
         TrainSettings settings,
         DatasetEntry entry,
         string root,
-        ComputeDevice device,
-        Action<string> log,
-        CancellationToken cancel
+        Action<string> log
     )
     {
         if (settings.Network != NetworkArchitecture.FeatureAttentionMil)
             throw new DatasetException(
                 $"Dataset '{entry.Name}' holds whole slides, which train on frozen ResNet18 tile features: add "
                     + "--encoder resnet18."
-            );
-        if (settings.ResumeFromCheckpoint)
-            throw new ArgumentException(
-                "Slide-level runs do not resume yet: train again (the tile features are cached, so only the head "
-                    + "trains again)."
             );
         var records = DatasetReader.ReadSlides(entry, root, log);
         var split = DatasetSplit.For(records, entry);
@@ -42,26 +36,29 @@ public static class SlideTrainJob
                 $"Dataset '{entry.Name}': {records.Count} slides leave {split.Train.Count} for training and "
                     + $"{split.Test.Count} for testing; add slides."
             );
-        var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (classes.Length < 2)
-            throw new DatasetException($"Dataset '{entry.Name}' has only one class ({classes[0]}).");
-        string runDir = Path.GetFullPath(
-            settings.OutDirectory
-                ?? Path.Combine(
-                    "runs",
-                    $"{entry.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}"
-                )
-        );
-        if (File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
-            throw new ArgumentException(
-                $"{runDir} already holds a finished run ({RunFiles.ModelFile}); pick another --out."
-            );
-        Directory.CreateDirectory(runDir);
+        return (records, split);
+    }
+
+    internal static TrainJob.Result Train(
+        TrainSettings settings,
+        DatasetEntry entry,
+        string root,
+        IReadOnlyList<ImageRecord> records,
+        DatasetSplit split,
+        string[] classes,
+        string runDir,
+        string dataHash,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
         log($"Run folder: {runDir}");
         log(
             $"Dataset '{entry.Name}': {records.Count} slides, classes {string.Join('/', classes)}; train "
                 + $"{split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
         );
+        var device = ComputeDevice.Parse(settings.Device);
+        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
         RunFiles.WriteSplit(runDir, root, entry, split);
         RunFiles.WriteJson(
             Path.Combine(runDir, RunFiles.ConfigFile),
@@ -71,7 +68,9 @@ public static class SlideTrainJob
                 {
                     OutDirectory = runDir,
                     Resume = null,
+                    ResumeFromCheckpoint = false,
                 },
+                data_hash = dataHash,
                 dataset = entry.Name,
                 slides = records.Count,
                 tiling = new
@@ -84,62 +83,55 @@ public static class SlideTrainJob
             }
         );
 
-        var cache = new SlideFeatureCache(
-            settings.FeatureCacheFolder ?? Path.Combine(".cache", "features"),
-            SlideFeaturesJob.Tiling
-        );
-        var bags = new Dictionary<string, SlideFeatureBag>(StringComparer.Ordinal);
-        var clock = Stopwatch.StartNew();
-        int encoded = 0;
-        double encodeSeconds = 0;
-        foreach (var (record, i) in records.Select((r, i) => (r, i)))
-        {
-            var outcome = cache.Get(record.Path, null, cancel);
-            bags[record.Path] = outcome.Bag;
-            if (!outcome.Hit)
-                (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
-            log(
-                $"  features {i + 1}/{records.Count}: {SlideLayout.SlideId(record.Path)}, {outcome.Bag.Tiles.Count} "
-                    + $"tiles{(outcome.Hit ? " (cached)" : "")}"
-            );
-        }
-        if (encoded > 0)
-            log(FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s."));
-
+        var bags = SlideBags.Load(records, settings.FeatureCacheFolder, log, cancel);
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes, bags);
+        if (settings.ResumeFromCheckpoint)
+            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         var options = TrainerOptions.From(settings, device, log, cancel);
         options.BagColumnName = SlideRows.FeaturesColumn;
+        options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
+        options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var train = rows.View(split.Train);
         var head = trainer.Fit(train, split.Validation.Count > 0 ? rows.View(split.Validation) : null);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);
         AtomicFile.Write(Path.Combine(runDir, RunFiles.ModelFile), temp => ml.Model.Save(head, train.Schema, temp));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-
-        var test = SlideScoring.Score(ml, head, rows, split.Test, bags);
-        var validation = split.Validation.Count > 0 ? SlideScoring.Score(ml, head, rows, split.Validation, bags) : null;
-        ClassificationMetrics Metrics(IReadOnlyList<ScoredImage> scored, IReadOnlyList<ImageRecord> part) =>
-            ClassificationMetrics.Compute(
-                scored,
-                part.Select(r => Array.IndexOf(classes, r.Label)).ToList(),
-                part.Select(r => r.Patient).ToList(),
-                classes.Length
+        try
+        {
+            var model = new SlideModel(head);
+            var test = model.Score(split.Test, bags);
+            var metrics = new RunMetrics(
+                head.ClassNames,
+                model.Metrics(split.Test, test),
+                split.Validation.Count > 0
+                    ? model.Metrics(split.Validation, model.Score(split.Validation, bags))
+                    : null,
+                head.BestEpoch,
+                head.History.Count,
+                Math.Round(trainSeconds, 1)
             );
-        var metrics = new RunMetrics(
-            head.ClassNames,
-            Metrics(test, split.Test),
-            validation is null ? null : Metrics(validation, split.Validation),
-            head.BestEpoch,
-            head.History.Count,
-            Math.Round(trainSeconds, 1)
-        );
-        RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
-        var localization = SlideLocalization.Run(split.Test, test, classes, runDir, log);
-        if (localization is not null)
-            RunFiles.WriteJson(Path.Combine(runDir, SlideLocalization.File), localization);
-        return new TrainJob.Result(runDir, metrics);
+            RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
+            File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
+            var localization = SlideLocalization.Run(
+                split.Test,
+                test,
+                classes,
+                runDir,
+                log,
+                Path.GetFileName(runDir),
+                metrics.Test
+            );
+            if (localization is not null)
+                RunFiles.WriteJson(Path.Combine(runDir, SlideLocalization.File), localization);
+            return new TrainJob.Result(runDir, metrics);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw TrainJob.AfterTheModel(runDir, e, log);
+        }
     }
 }

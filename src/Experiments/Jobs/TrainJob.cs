@@ -33,21 +33,29 @@ public static class TrainJob
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
         var (entry, root) = settings.Dataset.Resolve();
-        if (DatasetReader.IsSlides(entry))
-            return SlideTrainJob.Run(settings, entry, root, device, log, cancel);
-        var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
+        bool slides = DatasetReader.IsSlides(entry);
         var skipped = new List<SkippedImage>();
-        var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
-        // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
-        var split = DataPreparation.ScreenedSplit(
-            DatasetSplit.For(records, entry),
-            bagging,
-            settings.OnBadImage,
-            skipped,
-            log,
-            settings.OnImageChecked,
-            TrainingMemory.Budget(settings, bagging)
-        );
+        PatchBaggingOptions? bagging = null;
+        IReadOnlyList<ImageRecord> records;
+        DatasetSplit split;
+        if (slides)
+            (records, split) = SlideTrainJob.ReadAndSplit(settings, entry, root, log);
+        else
+        {
+            bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
+            records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
+            // Split first, then screen: which files are bad never changes which side of the split a good file lands
+            // on.
+            split = DataPreparation.ScreenedSplit(
+                DatasetSplit.For(records, entry),
+                bagging,
+                settings.OnBadImage,
+                skipped,
+                log,
+                settings.OnImageChecked,
+                TrainingMemory.Budget(settings, bagging)
+            );
+        }
         if (split.Train.Count == 0)
             throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -119,20 +127,22 @@ public static class TrainJob
         }
         try
         {
-            return Train(
-                settings,
-                entry,
-                root,
-                records,
-                split,
-                classes,
-                bagging,
-                runDir,
-                skipped,
-                dataHash,
-                Log,
-                cancel
-            );
+            return bagging is null
+                ? SlideTrainJob.Train(settings, entry, root, records, split, classes, runDir, dataHash, Log, cancel)
+                : Train(
+                    settings,
+                    entry,
+                    root,
+                    records,
+                    split,
+                    classes,
+                    bagging,
+                    runDir,
+                    skipped,
+                    dataHash,
+                    Log,
+                    cancel
+                );
         }
         catch (OperationCanceledException) when (File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)))
         {
@@ -157,6 +167,19 @@ public static class TrainJob
             RemoveUnfinished(runDir, logFile);
             throw;
         }
+    }
+
+    /// <summary>A failure after the model was saved: the model stays, and the message says how to score again.</summary>
+    internal static RunIncompleteException AfterTheModel(string runDir, Exception e, Action<string> log)
+    {
+        string message =
+            $"The model was trained and saved to {Path.Combine(runDir, RunFiles.ModelFile)}, "
+            + "but the step after it failed: "
+            + $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the "
+            + $"test split again with "
+            + $"amil evaluate --model {Path.Combine(runDir, RunFiles.ModelFile)}.";
+        log("error: " + message);
+        return new RunIncompleteException(message, e);
     }
 
     private static RunFolderLock AcquireLock(string runDir, bool created)
@@ -337,14 +360,7 @@ public static class TrainJob
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            string message =
-                $"The model was trained and saved to {Path.Combine(runDir, RunFiles.ModelFile)}, "
-                + "but the step after it failed: "
-                + $"{Innermost(e).Message.Split('\n')[0]} The run folder keeps everything that finished; score the "
-                + $"test split again with "
-                + $"amil evaluate --model {Path.Combine(runDir, RunFiles.ModelFile)}.";
-            log("error: " + message);
-            throw new RunIncompleteException(message, e);
+            throw AfterTheModel(runDir, e, log);
         }
 
         Result Finish()

@@ -1,0 +1,196 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Slides;
+
+namespace Amil.MLNet.Experiments.Jobs;
+
+/// <summary>`evaluate`, `localize` and `heatmap` with slide-level models: the slides' tile features come from the
+/// feature cache (encoded first when missing), so any slide dataset or slide file can be scored after training.</summary>
+public static class SlideMapsJob
+{
+    /// <summary>Whether the selected dataset holds whole slides (then its entry and root).</summary>
+    public static bool IsSlideDataset(DatasetSelection selection, out DatasetEntry entry, out string root)
+    {
+        (entry, root) = selection.Resolve();
+        return DatasetReader.IsSlides(entry);
+    }
+
+    /// <summary>Slide-level metrics (and, with masks, localization.json) on the test split or every slide.</summary>
+    public static RunMetrics Evaluate(
+        string modelPath,
+        DatasetEntry entry,
+        string root,
+        string outDirectory,
+        bool allSlides,
+        bool localization,
+        string? featureCache,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        var model = SlideModel.Load(modelPath);
+        var slides = Slides(entry, root, allSlides, log);
+        log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
+        var bags = SlideBags.Load(slides, featureCache, log, cancel);
+        var scored = model.Score(slides, bags);
+        var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null);
+        Directory.CreateDirectory(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
+        if (localization)
+        {
+            var report = SlideLocalization.Run(
+                slides,
+                scored,
+                model.ClassNames,
+                outDirectory,
+                log,
+                LabelledModel.Parse(modelPath).Label,
+                metrics.Test
+            );
+            if (report is not null)
+                RunFiles.WriteJson(Path.Combine(outDirectory, SlideLocalization.File), report);
+        }
+        return metrics;
+    }
+
+    /// <summary>One comparison of slide models' maps against the tumour masks: tile AUROC / AP and FROC per map, with
+    /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and DIR/heatmaps/LABEL/.</summary>
+    public static SlideLocalization.Report Localize(
+        IReadOnlyList<string> models,
+        DatasetEntry entry,
+        string root,
+        string outDirectory,
+        bool allSlides,
+        string? featureCache,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        if (models.Count == 0)
+            throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
+        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, Model: SlideModel.Load(m.Path))).ToList();
+        if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
+        var slides = Slides(entry, root, allSlides, log).Where(s => s.MaskPath is not null).ToList();
+        if (slides.Count == 0)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
+                    + "localization needs them."
+            );
+        var bags = SlideBags.Load(slides, featureCache, log, cancel);
+        var reports = new List<SlideLocalization.Report>();
+        foreach (var (label, model) in loaded)
+        {
+            log($"Scoring {slides.Count} slides with masks with {label}…");
+            var scored = model.Score(slides, bags);
+            var report =
+                SlideLocalization.Run(
+                    slides,
+                    scored,
+                    model.ClassNames,
+                    outDirectory,
+                    log,
+                    label,
+                    model.Metrics(slides, scored),
+                    Path.Combine(outDirectory, "heatmaps", label)
+                )
+                ?? throw new DatasetException(
+                    $"Dataset '{entry.Name}': no slide's mask marks any tumour; localization needs tumour in the masks."
+                );
+            reports.Add(report);
+        }
+        var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
+        Directory.CreateDirectory(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, LocalizeJob.JsonFile), combined);
+        Transforms.AtomicFile.WriteText(
+            Path.Combine(outDirectory, LocalizeJob.MarkdownFile),
+            SlideLocalization.Markdown(combined)
+        );
+        return combined;
+    }
+
+    /// <summary>Heatmaps of slide files: per slide ID.png over the tissue thumbnail, coloured by the map × p(class)
+    /// (<paramref name="mapClasses"/> summed, or the predicted class), and ID.geojson with the map and the map ×
+    /// p(c) for every class as measurements.</summary>
+    /// <returns>The slides drawn.</returns>
+    public static IReadOnlyList<ScoredImage> Heatmap(
+        string modelPath,
+        string input,
+        string outDirectory,
+        IReadOnlyList<string>? mapClasses,
+        string? featureCache,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        var model = SlideModel.Load(modelPath);
+        var classes = model.ClassNames.ToList();
+        foreach (var c in mapClasses ?? [])
+            if (!classes.Contains(c))
+                throw new ArgumentException($"Class '{c}' is not one the model knows ({string.Join(", ", classes)}).");
+        var files = SlideFiles(input);
+        var slides = files.Select(f => new ImageRecord(f, classes[0], null)).ToList();
+        var bags = SlideBags.Load(slides, featureCache, log, cancel);
+        var scored = model.Score(slides, bags);
+        float[] Shown(ScoredImage s)
+        {
+            float p = mapClasses is null
+                ? s.Probabilities[s.PredictedIndex]
+                : mapClasses.Sum(c => s.Probabilities[classes.IndexOf(c)]);
+            return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
+        }
+        string name = SlideHeatmaps.MapName(scored[0].MapKind);
+        SlideHeatmaps.Write(
+            [.. scored.Select(SlideHeatmaps.Slide.Open)],
+            Shown,
+            s =>
+                [
+                    (name, SlideHeatmaps.Relative(s)),
+                    .. classes.Select(
+                        (c, i) =>
+                            (
+                                $"{name} × p({c})",
+                                SlideHeatmaps.Relative(s).Select(v => v * s.Probabilities[i]).ToArray()
+                            )
+                    ),
+                ],
+            outDirectory
+        );
+        foreach (var s in scored)
+        {
+            float p = s.Probabilities[s.PredictedIndex];
+            log(FormattableString.Invariant($"{SlideLayout.SlideId(s.Path)}: {classes[s.PredictedIndex]} (p {p:F3})"));
+        }
+        return scored;
+    }
+
+    private static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
+    {
+        var records = DatasetReader.ReadSlides(entry, root, log);
+        var slides = all ? records : DatasetSplit.For(records, entry).Test;
+        if (slides.Count == 0)
+            throw new DatasetException($"Dataset '{entry.Name}' has no test slides; pass --split all.");
+        return [.. slides];
+    }
+
+    /// <summary>A slide file, or the slide files in a folder (sorted).</summary>
+    private static List<string> SlideFiles(string input)
+    {
+        if (File.Exists(input))
+            return [Path.GetFullPath(input)];
+        if (!Directory.Exists(input))
+            throw new FileNotFoundException($"{input}: no such slide file or folder.", input);
+        var files = Directory
+            .EnumerateFiles(input)
+            .Where(f => SlideImage.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return files.Count > 0
+            ? files
+            : throw new FileNotFoundException(
+                $"{input}: no slide files ({string.Join(", ", SlideImage.Extensions)}) in this folder.",
+                input
+            );
+    }
+}

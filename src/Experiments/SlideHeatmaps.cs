@@ -1,0 +1,90 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Slides;
+
+namespace Amil.MLNet.Experiments;
+
+/// <summary>Maps people open, per slide: <c>ID.png</c>, the tissue thumbnail with its tiles coloured by the map, and
+/// <c>ID.geojson</c>, the tiles as QuPath objects with the map values as measurements.</summary>
+public static class SlideHeatmaps
+{
+    /// <summary>A scored slide with what drawing needs: its level-0 size and its tissue thumbnail.</summary>
+    public sealed record Slide(ScoredImage Scored, int Width, int Height, RgbImage Thumbnail)
+    {
+        public static Slide Open(ScoredImage scored)
+        {
+            using var image = SlideImage.Open(scored.Path);
+            return new Slide(scored, image.Width, image.Height, TissueMap.Detect(image).Thumbnail);
+        }
+    }
+
+    /// <summary>The attention map as N·a (1 = a uniform share, so slides with different numbers of tiles compare);
+    /// other maps (contributions) as they are.</summary>
+    public static float[] Relative(ScoredImage s) =>
+        s.MapKind == MapKind.Contribution ? s.Map : s.Map.Select(v => v * s.Map.Length).ToArray();
+
+    public static string MapName(MapKind kind) =>
+        kind switch
+        {
+            MapKind.Contribution => "contribution",
+            MapKind.ClassAttention => "class-attention",
+            _ => "attention",
+        };
+
+    /// <param name="shown">The values the PNG colours (one colour scale over all <paramref name="slides"/>, so a
+    /// tumour-free slide stays cool).</param>
+    /// <param name="measurements">The GeoJSON's measurements per tile.</param>
+    public static void Write(
+        IReadOnlyList<Slide> slides,
+        Func<ScoredImage, float[]> shown,
+        Func<ScoredImage, IReadOnlyList<(string Name, float[] Values)>> measurements,
+        string folder
+    )
+    {
+        if (slides.Count == 0)
+            return;
+        Directory.CreateDirectory(folder);
+        float top = Math.Max(1e-6f, slides.Max(t => shown(t.Scored).DefaultIfEmpty(0).Max()));
+        foreach (var t in slides)
+        {
+            var v = shown(t.Scored);
+            var thumbnail = t.Thumbnail;
+            var pixels = (byte[])thumbnail.Pixels.Clone();
+            double scale = thumbnail.Width / (double)t.Width;
+            int side = t.Scored.Layout.PatchSize;
+            for (int k = 0; k < v.Length; k++)
+            {
+                var (r, g, b) = Colormap.Jet[v[k] / top];
+                int x0 = (int)(t.Scored.Coordinates[2 * k] * scale),
+                    y0 = (int)(t.Scored.Coordinates[2 * k + 1] * scale),
+                    x1 = (int)((t.Scored.Coordinates[2 * k] + side) * scale),
+                    y1 = (int)((t.Scored.Coordinates[2 * k + 1] + side) * scale);
+                for (int y = y0; y < Math.Min(y1, thumbnail.Height); y++)
+                for (int x = x0; x < Math.Min(x1, thumbnail.Width); x++)
+                {
+                    int o = (y * thumbnail.Width + x) * 3;
+                    pixels[o] = (byte)((pixels[o] + r) / 2);
+                    pixels[o + 1] = (byte)((pixels[o + 1] + g) / 2);
+                    pixels[o + 2] = (byte)((pixels[o + 2] + b) / 2);
+                }
+            }
+            string id = SlideLayout.SlideId(t.Scored.Path);
+            RgbImageWriter.WritePng(
+                Path.Combine(folder, id + ".png"),
+                new RgbImage(thumbnail.Width, thumbnail.Height, pixels)
+            );
+            var geojson = QuPathTiles.Build(
+                t.Scored.Coordinates,
+                side,
+                measurements(t.Scored),
+                null,
+                t.Width,
+                t.Height
+            );
+            AtomicFile.WriteText(Path.Combine(folder, id + ".geojson"), QuPathTiles.ToJson(geojson));
+        }
+    }
+}
