@@ -65,7 +65,7 @@ public static class SlideLocalization
         {
             if (slides[i].MaskPath is not { } maskPath)
                 continue;
-            var truth = Truth(scored[i], RgbImageReader.Read(maskPath));
+            var truth = Truth(scored[i], maskPath);
             if (truth.Lesions > 0)
                 tumourClasses.Add(slides[i].Label);
             truths.Add(truth);
@@ -115,9 +115,12 @@ public static class SlideLocalization
         return report;
     }
 
-    private static SlideTruth Truth(ScoredImage scored, RgbImage mask)
+    private static SlideTruth Truth(ScoredImage scored, string maskPath)
     {
         var slide = SlideHeatmaps.Slide.Open(scored);
+        var mask = AnnotationMask.IsAnnotationFile(maskPath)
+            ? AnnotationMask.Rasterize(maskPath, slide.Width, slide.Height)
+            : RgbImageReader.Read(maskPath);
         var lesionOf = Lesions(mask, out int lesions);
         int n = scored.Map.Length;
         var tumour = new bool[n];

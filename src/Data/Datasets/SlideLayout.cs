@@ -8,10 +8,15 @@ namespace Amil.MLNet.Data.Datasets;
 /// The <c>wsi</c> layout: whole slides listed in <c>root/slides.csv</c> (<c>slide_id,label[,patient]</c>, CLAM's
 /// convention) with the files under <c>root/slides/</c> or <c>root/</c>, or, without a list, class folders
 /// <c>root/&lt;class&gt;/*.{svs,tif,tiff}</c>. A slide's tumour mask, when there is one, is
-/// <c>root/masks/&lt;slide_id&gt;.png</c> (any size: it is scaled to the slide; tumour &gt; 127).
+/// <c>root/masks/&lt;slide_id&gt;.png</c> (any size: it is scaled to the slide; tumour &gt; 127) or
+/// <c>root/masks/&lt;slide_id&gt;.geojson</c> (tumour annotations, e.g. exported from QuPath; see
+/// <see cref="AnnotationMask"/>).
 /// </summary>
 public static class SlideLayout
 {
+    /// <summary>Mask files looked for, in this order.</summary>
+    public static readonly IReadOnlyList<string> MaskExtensions = [".png", ".geojson", ".json"];
+
     public static IReadOnlyList<ImageRecord> Read(string root, DatasetEntry entry)
     {
         var list = Path.Combine(root, SyntheticSlides.ListFile);
@@ -24,8 +29,10 @@ public static class SlideLayout
         return records
             .Select(r =>
             {
-                var mask = Path.Combine(root, SyntheticSlides.MasksFolder, SlideId(r.Path) + ".png");
-                return File.Exists(mask) ? r with { MaskPath = mask } : r;
+                var mask = MaskExtensions
+                    .Select(e => Path.Combine(root, SyntheticSlides.MasksFolder, SlideId(r.Path) + e))
+                    .FirstOrDefault(File.Exists);
+                return mask is not null ? r with { MaskPath = mask } : r;
             })
             .ToList();
     }
