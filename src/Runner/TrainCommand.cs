@@ -249,7 +249,7 @@ internal static class MetricsPrinter
                 continue;
             var line = string.Create(
                 CultureInfo.InvariantCulture,
-                $"{name, -10} images {block.Images, 4}  accuracy {block.Accuracy:F3}  macro-F1 {block.MacroF1:F3}  "
+                $"{name, -10} {m.Unit} {block.Images, 4}  accuracy {block.Accuracy:F3}  macro-F1 {block.MacroF1:F3}  "
                     + $"log-loss {block.LogLoss:F3}"
             );
             if (block.Auc is double auc)

@@ -34,7 +34,10 @@ public static class SlideMapsJob
         log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
         var bags = SlideBags.Load(slides, featureCache, log, cancel);
         var scored = model.Score(slides, bags);
-        var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null);
+        var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null)
+        {
+            Unit = "slides",
+        };
         Directory.CreateDirectory(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
         if (localization)

@@ -113,7 +113,10 @@ public static class SlideTrainJob
                 head.BestEpoch,
                 head.History.Count,
                 Math.Round(trainSeconds, 1)
-            );
+            )
+            {
+                Unit = "slides",
+            };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
             var localization = SlideLocalization.Run(

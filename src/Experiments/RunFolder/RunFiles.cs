@@ -86,6 +86,10 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("train_seconds")] double? TrainSeconds
 )
 {
+    /// <summary>What the metrics count: images, or slides for slide-level models.</summary>
+    [JsonPropertyName("unit")]
+    public string Unit { get; init; } = "images";
+
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
     [JsonPropertyName("skipped_images")]
     public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }

@@ -14,13 +14,18 @@ public sealed record SlideScale(double? MicronsPerPixel = null, double? Objectiv
 /// </summary>
 public sealed class SlideImage : IDisposable
 {
-    /// <summary>File extensions taken for slides.</summary>
-    public static readonly IReadOnlyList<string> Extensions = [".svs", ".tif", ".tiff"];
-
+    /// <summary>Vendor formats only OpenSlide reads.</summary>
     private static readonly string[] OpenSlideOnly = [".ndpi", ".mrxs", ".scn", ".vms", ".vmu", ".bif"];
+
+    /// <summary>File extensions taken for slides.</summary>
+    public static readonly IReadOnlyList<string> Extensions = [".svs", ".tif", ".tiff", .. OpenSlideOnly];
+
+    /// <summary>Aperio's JPEG 2000 tile compressions, which LibTiff does not decode.</summary>
+    private static readonly int[] Jpeg2000 = [33003, 33005];
     private const int CachedTiles = 64;
 
-    private readonly Tiff _tiff;
+    private readonly Tiff? _tiff;
+    private readonly OpenSlideFile? _openSlide;
     private readonly short[] _directories;
     private readonly object _gate = new();
     private readonly Dictionary<(int Level, int Column, int Row), int[]> _tiles = [];
@@ -35,7 +40,19 @@ public sealed class SlideImage : IDisposable
         Properties = scale;
     }
 
+    private SlideImage(OpenSlideFile openSlide, List<SlideLevel> levels, SlideProperties scale)
+    {
+        FilePath = openSlide.FilePath;
+        _openSlide = openSlide;
+        _directories = [];
+        Levels = levels;
+        Properties = scale;
+    }
+
     public string FilePath { get; }
+
+    /// <summary>Which library reads the pixels: LibTiff.NET (tiled TIFF, SVS) or OpenSlide (vendor formats).</summary>
+    public SlideReader Reader => _openSlide is null ? SlideReader.LibTiff : SlideReader.OpenSlide;
 
     /// <summary>Levels from the largest (level 0) down.</summary>
     public IReadOnlyList<SlideLevel> Levels { get; }
@@ -47,24 +64,27 @@ public sealed class SlideImage : IDisposable
     public int Height => Levels[0].Height;
 
     /// <summary>Opens a slide; <paramref name="scale"/> overrides the file's µm/px and objective power.</summary>
-    public static SlideImage Open(string path, SlideScale? scale = null)
+    /// <param name="reader">Auto: OpenSlide for vendor formats (NDPI, MRXS …) and JPEG 2000 SVS, LibTiff.NET for
+    /// the rest.</param>
+    public static SlideImage Open(string path, SlideScale? scale = null, SlideReader reader = SlideReader.Auto)
     {
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
             throw new FileNotFoundException($"{path}: no such slide file.", path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
-        if (OpenSlideOnly.Contains(extension))
-            throw new ImageReadException(
-                path,
-                $"{extension} slides are not read by Amil.MLNet yet (their vendor formats need OpenSlide); convert "
-                    + "the slide to a tiled pyramidal TIFF, e.g. `vips tiffsave in.ndpi out.tif --tile --pyramid "
-                    + "--compression jpeg`, or export it from QuPath."
-            );
+        if (reader == SlideReader.OpenSlide || (reader == SlideReader.Auto && OpenSlideOnly.Contains(extension)))
+            return OpenWithOpenSlide(path, scale);
         Tiff? tiff = null;
         try
         {
             tiff = TiffCodec.Open(path, "r");
             var levels = ReadLevels(tiff, path);
             tiff.SetDirectory(levels[0].Directory);
+            if (reader == SlideReader.Auto && Jpeg2000.Contains(tiff.GetField(TiffTag.COMPRESSION)?[0].ToInt() ?? 0))
+            {
+                tiff.Dispose();
+                tiff = null;
+                return OpenWithOpenSlide(path, scale);
+            }
             var found = SlideProperties.FromAperio(tiff.GetField(TiffTag.IMAGEDESCRIPTION)?[0].ToString());
             found ??= new SlideProperties(
                 "tiff",
@@ -93,6 +113,29 @@ public sealed class SlideImage : IDisposable
         finally
         {
             tiff?.Dispose();
+        }
+    }
+
+    private static SlideImage OpenWithOpenSlide(string path, SlideScale? scale)
+    {
+        var file = OpenSlideFile.Open(path);
+        try
+        {
+            static double? Number(string? text) =>
+                double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out double v) && v > 0
+                    ? v
+                    : null;
+            var properties = new SlideProperties(
+                file.Property("openslide.vendor") ?? "openslide",
+                scale?.MicronsPerPixel ?? Number(file.Property("openslide.mpp-x")),
+                scale?.ObjectivePower ?? Number(file.Property("openslide.objective-power"))
+            );
+            return new SlideImage(file, file.Levels(), properties);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
     }
 
@@ -156,6 +199,8 @@ public sealed class SlideImage : IDisposable
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), "A region needs a positive size.");
         var info = Levels[level];
+        if (_openSlide is not null)
+            return _openSlide.ReadRegion(level, info.Downsample, x, y, width, height);
         var pixels = new byte[checked(width * height * 3)];
         Array.Fill(pixels, (byte)255);
         int firstColumn = Math.Max(0, x) / info.TileWidth,
@@ -174,12 +219,13 @@ public sealed class SlideImage : IDisposable
     {
         if (_tiles.TryGetValue((level, column, row), out var cached))
             return cached;
-        if (_tiff.CurrentDirectory() != _directories[level] && !_tiff.SetDirectory(_directories[level]))
+        var tiff = _tiff!;
+        if (tiff.CurrentDirectory() != _directories[level] && !tiff.SetDirectory(_directories[level]))
             throw new ImageReadException(FilePath, $"could not open level {level}; the file may be corrupt.");
         var raster = new int[info.TileWidth * info.TileHeight];
         TiffCodec.LastError = null;
         if (
-            !_tiff.ReadRGBATile(column * info.TileWidth, row * info.TileHeight, raster)
+            !tiff.ReadRGBATile(column * info.TileWidth, row * info.TileHeight, raster)
             || TiffCodec.LastError is not null
         )
             throw new ImageReadException(
@@ -228,5 +274,22 @@ public sealed class SlideImage : IDisposable
         }
     }
 
-    public void Dispose() => _tiff.Dispose();
+    public void Dispose()
+    {
+        _tiff?.Dispose();
+        _openSlide?.Dispose();
+    }
+}
+
+/// <summary>The library that reads a slide's pixels.</summary>
+public enum SlideReader
+{
+    /// <summary>OpenSlide for vendor formats and JPEG 2000 SVS, LibTiff.NET otherwise.</summary>
+    Auto,
+
+    /// <summary>LibTiff.NET, managed: tiled TIFF and SVS with JPEG, LZW, Deflate or no compression.</summary>
+    LibTiff,
+
+    /// <summary>The OpenSlide system library (apt-get install libopenslide0).</summary>
+    OpenSlide,
 }
