@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Experiments;
@@ -269,11 +270,15 @@ public class SlideTrainingTests
         Assert.False(File.Exists(Path.Combine(runDir, RunFiles.ModelFile)));
 
         var resumed = TrainJob.Run(new TrainSettings { Resume = runDir }, _ => { });
-        Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss);
-        Assert.Equal(
-            File.ReadAllLines(Path.Combine(straight.RunDirectory, RunFiles.HistoryFile)).Select(Losses),
-            File.ReadAllLines(Path.Combine(runDir, RunFiles.HistoryFile)).Select(Losses)
-        );
+        // Not bit for bit, unlike image runs: on bags of hundreds of 512-feature tiles libtorch's CPU matrix products
+        // differ in the last float bits from run to run (measured: log-loss 0.7044512 ± 1e-7, straight runs too).
+        Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss, 5);
+        var expected = History(straight.RunDirectory);
+        var actual = History(runDir);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        for (int j = 0; j < expected[i].Length; j++)
+            Assert.Equal(expected[i][j], actual[i][j], 4);
         Assert.False(File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile)));
         Assert.Contains("Resuming", File.ReadAllText(Path.Combine(runDir, RunFiles.LogFile)));
         var again = Assert.Throws<ArgumentException>(() =>
@@ -281,7 +286,14 @@ public class SlideTrainingTests
         );
         Assert.Contains("already finished", again.Message);
 
-        static string Losses(string line) => string.Join(',', line.Split(',').Take(5));
+        // Epoch, losses and accuracies of each epoch (not the seconds).
+        static double[][] History(string run) =>
+            File.ReadAllLines(Path.Combine(run, RunFiles.HistoryFile))
+                .Skip(1)
+                .Select(line =>
+                    line.Split(',').Take(5).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()
+                )
+                .ToArray();
     }
 
     [Fact]
