@@ -26,6 +26,12 @@ internal static class SynthCommand
             Description = "Seed; the same seed writes the same images.",
             DefaultValueFactory = _ => 1,
         };
+        var slideSize = new Option<string>("--slide-size")
+        {
+            Description =
+                "--kind wsi: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles of 224 px).",
+            DefaultValueFactory = _ => "6144x8192",
+        };
         var command = new Command(
             "synth",
             "Write synthetic H&E-like images with tumour masks (ground truth for localization).\nExample: amil "
@@ -36,6 +42,7 @@ internal static class SynthCommand
             kind,
             count,
             seed,
+            slideSize,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -44,9 +51,14 @@ internal static class SynthCommand
                 {
                     if (r.GetValue(kind) == WsiKind)
                     {
+                        var size = SlideSize(r.GetValue(slideSize)!);
                         var slides = SyntheticSlides.Generate(
                             r.GetValue(output)!,
-                            new SyntheticSlideOptions(r.GetValue(count), r.GetValue(seed)),
+                            new SyntheticSlideOptions(r.GetValue(count), r.GetValue(seed))
+                            {
+                                Height = size.Height,
+                                Width = size.Width,
+                            },
                             n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
                         );
                         Console.WriteLine(
@@ -66,5 +78,20 @@ internal static class SynthCommand
             )
         );
         return command;
+    }
+
+    private static (int Height, int Width) SlideSize(string text)
+    {
+        var parts = text.Split('x');
+        return
+            parts.Length == 2
+            && int.TryParse(parts[0], out int height)
+            && int.TryParse(parts[1], out int width)
+            && height is >= 256 and <= 200_000
+            && width is >= 256 and <= 200_000
+            ? (height, width)
+            : throw new ArgumentException(
+                $"--slide-size '{text}' must be HxW (height x width, each 256 to 200000 pixels; e.g. 6144x8192)."
+            );
     }
 }

@@ -6,7 +6,8 @@ using Amil.MLNet.Transforms.Slides;
 namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>`evaluate`, `localize` and `heatmap` with slide-level models: the slides' tile features come from the
-/// feature cache (encoded first when missing), so any slide dataset or slide file can be scored after training.</summary>
+/// feature cache (encoded first when missing), so any slide dataset or slide file can be scored after
+/// training.</summary>
 public static class SlideMapsJob
 {
     /// <summary>Whether the selected dataset holds whole slides (then its entry and root).</summary>
@@ -58,7 +59,8 @@ public static class SlideMapsJob
     }
 
     /// <summary>One comparison of slide models' maps against the tumour masks: tile AUROC / AP and FROC per map, with
-    /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and DIR/heatmaps/LABEL/.</summary>
+    /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and
+    /// DIR/heatmaps/LABEL/.</summary>
     public static SlideLocalization.Report Localize(
         IReadOnlyList<string> models,
         DatasetEntry entry,

@@ -169,7 +169,8 @@ public static class TrainJob
         }
     }
 
-    /// <summary>A failure after the model was saved: the model stays, and the message says how to score again.</summary>
+    /// <summary>A failure after the model was saved: the model stays, and the message says how to score
+    /// again.</summary>
     internal static RunIncompleteException AfterTheModel(string runDir, Exception e, Action<string> log)
     {
         string message =
