@@ -158,37 +158,13 @@ public static class SlideLocalization
     /// <summary>Connected tumour regions (8-connected, tumour &gt; 127) of a mask, numbered from 0.</summary>
     public static int?[] Lesions(RgbImage mask, out int count)
     {
-        int w = mask.Width,
-            h = mask.Height;
-        var label = new int?[w * h];
-        count = 0;
-        var stack = new Stack<int>();
-        for (int start = 0; start < label.Length; start++)
-        {
-            if (label[start] is not null || mask.Pixels[3 * start] <= 127)
-                continue;
-            label[start] = count;
-            stack.Push(start);
-            while (stack.Count > 0)
-            {
-                int i = stack.Pop(),
-                    x = i % w,
-                    y = i / w;
-                for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++)
-                {
-                    int nx = x + dx,
-                        ny = y + dy,
-                        j = ny * w + nx;
-                    if (nx < 0 || ny < 0 || nx >= w || ny >= h || label[j] is not null || mask.Pixels[3 * j] <= 127)
-                        continue;
-                    label[j] = count;
-                    stack.Push(j);
-                }
-            }
-            count++;
-        }
-        return label;
+        var tumour = new bool[mask.Width * mask.Height];
+        for (int i = 0; i < tumour.Length; i++)
+            tumour[i] = mask.Pixels[3 * i] > 127;
+        return Regions
+            .Label(tumour, mask.Width, mask.Height, Connectivity.Eight, out count)
+            .Select(l => l >= 0 ? l : (int?)null)
+            .ToArray();
     }
 
     private static MapScores Measure(

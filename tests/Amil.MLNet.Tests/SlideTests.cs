@@ -191,6 +191,23 @@ public class SlideTests
     }
 
     [Fact]
+    public void RegionsJoinCornersOnlyWithEightConnectivity()
+    {
+        // x . x
+        // . x .
+        // x x .
+        bool[] set = [true, false, true, false, true, false, true, true, false];
+        var four = Regions.Label(set, 3, 3, Connectivity.Four, out int fourCount);
+        var eight = Regions.Label(set, 3, 3, Connectivity.Eight, out int eightCount);
+        // By edges: (0,0); (2,0); (1,1) with (1,2) below it and (0,2) beside that — numbered in scan order.
+        Assert.Equal(3, fourCount);
+        Assert.Equal([0, -1, 1, -1, 2, -1, 2, 2, -1], four.Select(l => l));
+        Assert.Equal(1, eightCount);
+        Assert.All(eight.Where((_, i) => set[i]), l => Assert.Equal(0, l));
+        Assert.Throws<ArgumentException>(() => Regions.Label(set, 2, 2, Connectivity.Four, out _));
+    }
+
+    [Fact]
     public void FilesThatAreNoSlideSayWhatToDo()
     {
         var folder = TestTemp.Folder("notslide").FullName;

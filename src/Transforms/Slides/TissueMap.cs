@@ -173,73 +173,39 @@ public sealed class TissueMap
     }
 
     /// <summary>Background not connected to the map's border is a hole in tissue (a lumen, a tear): tissue.</summary>
+    /// <summary>Background not connected to the border (4-connected) is a hole and becomes tissue.</summary>
     private static void FillHoles(bool[] tissue, int width, int height)
     {
-        var outside = new bool[tissue.Length];
-        var stack = new Stack<int>();
+        var background = Regions.Label(
+            tissue.Select(t => !t).ToArray(),
+            width,
+            height,
+            Connectivity.Four,
+            out int count
+        );
+        var outside = new bool[count];
         for (int x = 0; x < width; x++)
-        {
-            stack.Push(x);
-            stack.Push((height - 1) * width + x);
-        }
+            foreach (int i in new[] { x, (height - 1) * width + x })
+                if (background[i] >= 0)
+                    outside[background[i]] = true;
         for (int y = 0; y < height; y++)
-        {
-            stack.Push(y * width);
-            stack.Push(y * width + width - 1);
-        }
-        while (stack.Count > 0)
-        {
-            int i = stack.Pop();
-            if (tissue[i] || outside[i])
-                continue;
-            outside[i] = true;
-            foreach (int n in Neighbours(i, width, height))
-                stack.Push(n);
-        }
+            foreach (int i in new[] { y * width, y * width + width - 1 })
+                if (background[i] >= 0)
+                    outside[background[i]] = true;
         for (int i = 0; i < tissue.Length; i++)
-            tissue[i] |= !outside[i];
+            tissue[i] |= background[i] >= 0 && !outside[background[i]];
     }
 
+    /// <summary>Tissue pieces (4-connected) under <paramref name="minimum"/> map pixels are dropped.</summary>
     private static void DropSmallPieces(bool[] tissue, int width, int height, long minimum)
     {
-        var seen = new bool[tissue.Length];
-        var piece = new List<int>();
-        var stack = new Stack<int>();
-        for (int start = 0; start < tissue.Length; start++)
-        {
-            if (!tissue[start] || seen[start])
-                continue;
-            piece.Clear();
-            stack.Push(start);
-            seen[start] = true;
-            while (stack.Count > 0)
-            {
-                int i = stack.Pop();
-                piece.Add(i);
-                foreach (int n in Neighbours(i, width, height))
-                    if (tissue[n] && !seen[n])
-                    {
-                        seen[n] = true;
-                        stack.Push(n);
-                    }
-            }
-            if (piece.Count < minimum)
-                foreach (int i in piece)
-                    tissue[i] = false;
-        }
-    }
-
-    private static IEnumerable<int> Neighbours(int i, int width, int height)
-    {
-        int x = i % width,
-            y = i / width;
-        if (x > 0)
-            yield return i - 1;
-        if (x < width - 1)
-            yield return i + 1;
-        if (y > 0)
-            yield return i - width;
-        if (y < height - 1)
-            yield return i + width;
+        var pieces = Regions.Label(tissue, width, height, Connectivity.Four, out int count);
+        var sizes = new long[count];
+        foreach (int piece in pieces)
+            if (piece >= 0)
+                sizes[piece]++;
+        for (int i = 0; i < tissue.Length; i++)
+            if (pieces[i] >= 0 && sizes[pieces[i]] < minimum)
+                tissue[i] = false;
     }
 }
