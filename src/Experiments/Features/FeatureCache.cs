@@ -94,36 +94,18 @@ public sealed class FeatureCache
             return null;
         try
         {
-            var bytes = File.ReadAllBytes(entry);
-            var span = bytes.AsSpan();
-            if (span.Length < 8 + 12 + 36 + 4 || !span[..8].SequenceEqual(Magic))
+            var reader = new CacheEntryReader(File.ReadAllBytes(entry));
+            if (!reader.Header(Magic, Version))
                 return null;
-            int p = 8;
-            int Int()
-            {
-                int v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p));
-                p += 4;
-                return v;
-            }
-            if (Int() != Version)
-                return null;
-            int n = Int(),
-                d = Int();
+            int n = reader.Int(),
+                d = reader.Int();
             var layout = new int[BagLayout.EncodedLength];
             for (int i = 0; i < layout.Length; i++)
-                layout[i] = Int();
-            int settingsLength = Int();
-            if (
-                settingsLength < 0
-                || p + settingsLength > span.Length
-                || Encoding.UTF8.GetString(span.Slice(p, settingsLength)) != _settings
-            )
+                layout[i] = reader.Int();
+            if (reader.Text(reader.Int()) != _settings || n <= 0 || d <= 0)
                 return null;
-            p += settingsLength;
-            if (n <= 0 || d <= 0 || span.Length - p != (long)n * d * sizeof(float))
+            if (reader.FloatsToEnd((long)n * d) is not { } features)
                 return null;
-            var features = new float[n * d];
-            span[p..].CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()));
             var decoded = BagLayout.Decode(layout);
             return decoded.Count == n ? new FeatureBag(features, decoded) : null;
         }

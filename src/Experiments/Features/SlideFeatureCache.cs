@@ -145,35 +145,17 @@ public sealed class SlideFeatureCache
             return null;
         try
         {
-            var bytes = File.ReadAllBytes(entry);
-            int p = 0;
-            int Int()
-            {
-                int v = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(p));
-                p += 4;
-                return v;
-            }
-            if (bytes.Length < 8 + 16 || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
+            var reader = new CacheEntryReader(File.ReadAllBytes(entry));
+            if (!reader.Header(Magic, Version))
                 return null;
-            p = 8;
-            if (Int() != Version)
-                return null;
-            int n = Int(),
-                d = Int(),
-                settingsLength = Int();
-            if (n <= 0 || d <= 0 || settingsLength < 0 || p + settingsLength > bytes.Length)
-                return null;
-            if (Encoding.UTF8.GetString(bytes, p, settingsLength) != _settings)
-                return null;
-            p += settingsLength;
-            if (bytes.Length - p != (long)n * 12 + (long)n * d * sizeof(float))
+            int n = reader.Int(),
+                d = reader.Int();
+            if (reader.Text(reader.Int()) != _settings || n <= 0 || d <= 0 || reader.Remaining < (long)n * 12)
                 return null;
             var tiles = new SlideTile[n];
             for (int i = 0; i < n; i++)
-                tiles[i] = new SlideTile(Int(), Int(), Int(), double.NaN);
-            var features = new float[n * d];
-            bytes.AsSpan(p).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan()));
-            return new SlideFeatureBag(tiles, features);
+                tiles[i] = new SlideTile(reader.Int(), reader.Int(), reader.Int(), double.NaN);
+            return reader.FloatsToEnd((long)n * d) is { } features ? new SlideFeatureBag(tiles, features) : null;
         }
         catch (IOException)
         {
