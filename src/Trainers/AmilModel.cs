@@ -81,14 +81,17 @@ public sealed class AmilModel
     /// <summary>The device loaded models score on (see <see cref="UseDevice"/>).</summary>
     public static ComputeDevice ScoringDevice => Scoring.NetworkCache.Device;
 
-    public static AmilModel Load(string path)
+    /// <summary>Any model.zip of ours, image or slide-level, as ML.NET loads it: integrity checked (zip CRCs,
+    /// network checksum), our components registered, and a clear error for files that are no ML.NET model.</summary>
+    /// <param name="ml">The context it was loaded with (score with this one).</param>
+    /// <param name="inputSchema">The columns it was trained on.</param>
+    public static ITransformer LoadTransformer(string path, out MLContext ml, out DataViewSchema inputSchema)
     {
         Transforms.Persistence.ModelFileCheck.Verify(path);
-        var ml = new MLContext(seed: 1).RegisterAmilComponents();
-        ITransformer model;
+        ml = new MLContext(seed: 1).RegisterAmilComponents();
         try
         {
-            model = ml.Model.Load(path, out _);
+            return ml.Model.Load(path, out inputSchema);
         }
         catch (Exception e)
             when (e
@@ -105,6 +108,11 @@ public sealed class AmilModel
                 e
             );
         }
+    }
+
+    public static AmilModel Load(string path)
+    {
+        var model = LoadTransformer(path, out var ml, out _);
         try
         {
             return new AmilModel(ml, model);

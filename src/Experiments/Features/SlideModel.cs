@@ -40,29 +40,7 @@ public sealed class SlideModel
 
     private static bool TryLoad(string path, out SlideModel? model)
     {
-        Transforms.Persistence.ModelFileCheck.Verify(path);
-        var ml = new MLContext(seed: 1).RegisterAmilComponents();
-        ITransformer loaded;
-        DataViewSchema input;
-        try
-        {
-            loaded = ml.Model.Load(path, out input);
-        }
-        catch (Exception e)
-            when (e
-                    is InvalidOperationException
-                        or FormatException
-                        or InvalidDataException
-                        or ArgumentException
-                        or IOException
-            )
-        {
-            throw new InvalidDataException(
-                $"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by "
-                    + "train.",
-                e
-            );
-        }
+        var loaded = AmilModel.LoadTransformer(path, out var ml, out var input);
         model = null;
         // A slide model reads rows of tile features (the schema it was trained on); an image model reads paths.
         if (input?.GetColumnOrNull(SlideRows.FeaturesColumn) is null || input.GetColumnOrNull("SlidePath") is null)
