@@ -11,11 +11,13 @@ internal static class PredictCommand
         var model = CommonOptions.Model();
         var input = new Option<string>("--input")
         {
-            Description = "An image file or a folder of images.",
+            Description =
+                "An image file or a folder of images; for a slide-level model, a slide or a folder of slides.",
             Required = true,
         };
         var output = CommonOptions.Out("Folder for predictions.json.");
         var onBadImage = CommonOptions.OnBadImage();
+        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -26,6 +28,7 @@ internal static class PredictCommand
             input,
             output,
             onBadImage,
+            featureCache,
         };
         var device = CommonOptions.Device("where the models score");
         command.Options.Add(device);
@@ -41,7 +44,8 @@ internal static class PredictCommand
                             r.GetValue(input)!,
                             r.GetValue(output)!,
                             CommandRunner.Log,
-                            CommonOptions.Policy(r, onBadImage)
+                            CommonOptions.Policy(r, onBadImage),
+                            r.GetValue(featureCache)
                         )
                     )
                         Console.WriteLine(

@@ -207,6 +207,20 @@ public class SlideTrainingTests
             Assert.True(measurements.TryGetProperty("attention × p(normal)", out _));
         }
         Assert.True(File.Exists(Path.Combine(tools, "heatmap", "normal_001.png")));
+
+        // predict: per slide the class, probabilities and the map over its tiles at level 0.
+        var predictions = PredictJob.Run(
+            model,
+            Path.Combine(root, "slides", "tumor_002.svs"),
+            Path.Combine(tools, "predict"),
+            _ => { },
+            featureCache: settings.FeatureCacheFolder
+        );
+        var prediction = Assert.Single(predictions);
+        Assert.Equal(drawn.Single(s => s.Path.EndsWith("tumor_002.svs")).Map.Length, prediction.Patches.Count);
+        Assert.All(prediction.Patches, p => Assert.Equal(224, p.Width));
+        Assert.Equal(1f, prediction.Probabilities.Values.Sum(), 4);
+        Assert.True(File.Exists(Path.Combine(tools, "predict", "predictions.json")));
         var unknown = Assert.Throws<ArgumentException>(() =>
             SlideMapsJob.Heatmap(
                 model,

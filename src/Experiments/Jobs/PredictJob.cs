@@ -3,7 +3,8 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `predict` job: model + image file or folder → predictions.json.</summary>
+/// <summary>The `predict` job: model + image file or folder → predictions.json (slide-level models: slide files,
+/// see <see cref="SlideMapsJob.Predict"/>).</summary>
 public static class PredictJob
 {
     /// <summary>One patch: where it is in the image and its map value (attention weight, or Grad-CAM for the CNN
@@ -32,9 +33,12 @@ public static class PredictJob
         string input,
         string outDirectory,
         Action<string> log,
-        BadImagePolicy onBadImage = BadImagePolicy.Error
+        BadImagePolicy onBadImage = BadImagePolicy.Error,
+        string? featureCache = null
     )
     {
+        if (Features.SlideModel.IsSlideModel(modelPath))
+            return SlideMapsJob.Predict(modelPath, input, outDirectory, featureCache, log);
         var model = AmilModel.Load(modelPath);
         var images = ListImages(input);
         var skipped = new List<SkippedImage>();

@@ -134,10 +134,7 @@ public static class SlideMapsJob
         foreach (var c in mapClasses ?? [])
             if (!classes.Contains(c))
                 throw new ArgumentException($"Class '{c}' is not one the model knows ({string.Join(", ", classes)}).");
-        var files = SlideFiles(input);
-        var slides = files.Select(f => new ImageRecord(f, classes[0], null)).ToList();
-        var bags = SlideBags.Load(slides, featureCache, log, cancel);
-        var scored = model.Score(slides, bags);
+        var scored = ScoreFiles(model, input, featureCache, log, cancel);
         float[] Shown(ScoredImage s)
         {
             float p = mapClasses is null
@@ -168,6 +165,43 @@ public static class SlideMapsJob
             log(FormattableString.Invariant($"{SlideLayout.SlideId(s.Path)}: {classes[s.PredictedIndex]} (p {p:F3})"));
         }
         return scored;
+    }
+
+    /// <summary>`predict` with a slide-level model: per slide the predicted class, the probabilities and the map
+    /// over its tiles (level-0 coordinates, the tile's side) → DIR/predictions.json.</summary>
+    public static IReadOnlyList<PredictJob.Prediction> Predict(
+        string modelPath,
+        string input,
+        string outDirectory,
+        string? featureCache,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        var model = SlideModel.Load(modelPath);
+        var predictions = ScoreFiles(model, input, featureCache, log, cancel)
+            .Select(s => PredictJob.ToPrediction(s, model.ClassNames))
+            .ToList();
+        Directory.CreateDirectory(outDirectory);
+        var path = Path.Combine(outDirectory, "predictions.json");
+        RunFiles.WriteJson(path, predictions);
+        log($"Wrote {path}.");
+        return predictions;
+    }
+
+    /// <summary>The slide files in <paramref name="input"/> scored (features from the cache, encoded when
+    /// missing).</summary>
+    private static IReadOnlyList<ScoredImage> ScoreFiles(
+        SlideModel model,
+        string input,
+        string? featureCache,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        var slides = SlideFiles(input).Select(f => new ImageRecord(f, model.ClassNames[0], null)).ToList();
+        log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
+        return model.Score(slides, SlideBags.Load(slides, featureCache, log, cancel));
     }
 
     private static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
