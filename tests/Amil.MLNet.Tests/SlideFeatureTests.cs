@@ -147,6 +147,8 @@ public class SlideTrainingTests
         var load = Assert.Throws<InvalidDataException>(() => Trainers.AmilModel.Load(model));
         Assert.Contains("slide-level model", load.Message);
         Assert.True(SlideModel.IsSlideModel(model));
+        var noReport = Assert.Throws<ArgumentException>(() => RunReport.Write(run, null, _ => { }));
+        Assert.Contains("slide-level run", noReport.Message);
 
         // evaluate, localize and heatmap score the slides again from the model file and the feature cache, and find
         // what training found.
