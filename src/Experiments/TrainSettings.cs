@@ -29,6 +29,9 @@ public sealed record TrainSettings
     /// 8.</summary>
     public int ClamInstanceSamples { get; init; } = 8;
 
+    /// <summary>Additive pooling: hidden units of the per-patch classifier (0 = linear). Default 256.</summary>
+    public int AdditiveHidden { get; init; } = 256;
+
     /// <summary>CLAM pooling: weight of the bag loss against the instance loss. Default 0.7.</summary>
     public double ClamBagWeight { get; init; } = 0.7;
     public int Patience { get; init; } = 10;

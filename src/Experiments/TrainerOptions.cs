@@ -21,6 +21,7 @@ internal static class TrainerOptions
             Pooling = settings.Pooling,
             ClamInstanceSamples = settings.ClamInstanceSamples,
             ClamBagWeight = settings.ClamBagWeight,
+            AdditiveHiddenSize = settings.AdditiveHidden,
             EarlyStoppingPatience = settings.Patience,
             BalanceClasses = settings.BalanceClasses,
             LearningRate = settings.LearningRate,

@@ -63,6 +63,13 @@ internal static class TrainCommand
             Description = "--pooling clam: patches from each end of the attention ranking for the instance loss.",
             DefaultValueFactory = _ => defaults.ClamInstanceSamples,
         };
+        var additiveHidden = new Option<int>("--additive-hidden")
+        {
+            Description =
+                "--pooling additive: hidden units of the per-patch classifier (Javed et al.'s MLP); 0 = one linear "
+                + "layer, whose prediction equals gated attention's (the only form before 2026-11-27).",
+            DefaultValueFactory = _ => defaults.AdditiveHidden,
+        };
         var clamBagWeight = new Option<double>("--clam-bag-weight")
         {
             Description = "--pooling clam: weight of the bag loss against the instance loss (CLAM's 0.7).",
@@ -149,6 +156,7 @@ internal static class TrainCommand
             pooling,
             clamK,
             clamBagWeight,
+            additiveHidden,
             patience,
             balance,
             pad,
@@ -188,6 +196,7 @@ internal static class TrainCommand
                         },
                         ClamInstanceSamples = r.GetValue(clamK),
                         ClamBagWeight = r.GetValue(clamBagWeight),
+                        AdditiveHidden = r.GetValue(additiveHidden),
                         Patience = r.GetValue(patience),
                         BalanceClasses = r.GetValue(balance),
                         PadSmallImages = r.GetValue(pad),

@@ -154,6 +154,10 @@ public sealed class AttentionMilOptions
     /// Default 8, CLAM's.</summary>
     public int ClamInstanceSamples { get; set; } = 8;
 
+    /// <summary>Additive MIL: hidden units of the per-patch classifier ψ (Linear → ReLU → Linear, as Javed et al.);
+    /// 0 = one linear layer, whose bag prediction equals gated attention pooling's. Default 256.</summary>
+    public int AdditiveHiddenSize { get; set; } = 256;
+
     /// <summary>CLAM: weight of the bag loss against the instance loss (total = w·bag + (1 − w)·instance). Default 0.7,
     /// CLAM's.</summary>
     public double ClamBagWeight { get; set; } = 0.7;
@@ -171,6 +175,8 @@ public sealed class AttentionMilOptions
 
     public void Validate()
     {
+        if (AdditiveHiddenSize < 0)
+            throw new ArgumentException($"AdditiveHiddenSize must be 0 or more (got {AdditiveHiddenSize}).");
         if (ClamInstanceSamples < 1)
             throw new ArgumentException($"ClamInstanceSamples must be at least 1 (got {ClamInstanceSamples}).");
         if (ClamBagWeight is < 0 or > 1 || double.IsNaN(ClamBagWeight))

@@ -198,6 +198,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
                 _ => MilHead.Attention,
             },
             InstanceSamples = _options.Pooling == AttentionPoolingKind.Clam ? _options.ClamInstanceSamples : 0,
+            ClassifierHidden = _options.Pooling == AttentionPoolingKind.Additive ? _options.AdditiveHiddenSize : 0,
         };
         if (architecture == NetworkArchitecture.CnnBaseline && spec.Head != MilHead.Attention)
             throw new ArgumentException(

@@ -36,6 +36,7 @@ public class BatchTrainingTests
                 _ => MilHead.Attention,
             },
             InstanceSamples = net == Net.Clam ? 2 : 0,
+            ClassifierHidden = net == Net.Additive ? 16 : 0, // the MLP ψ on patches, the linear one on features
             Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,
             FeatureSize = features ? 12 : 0,
             DropoutPercent = 0, // dropout draws different masks for a batch than for its bags one by one

@@ -13,11 +13,12 @@ namespace Amil.MLNet.Tests;
 /// <summary>The class-aware MIL heads: Additive MIL and CLAM multi-branch, on patches and on features.</summary>
 public class MilHeadTests
 {
-    private static NetworkSpec Spec(MilHead head, bool features, int classes = 3) =>
+    private static NetworkSpec Spec(MilHead head, bool features, int classes = 3, int additiveHidden = 16) =>
         new(28, 40, 16, false, classes)
         {
             Head = head,
             InstanceSamples = head == MilHead.Clam ? 3 : 0,
+            ClassifierHidden = head == MilHead.Additive ? additiveHidden : 0,
             Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,
             FeatureSize = features ? 12 : 0,
             InputScale = 1,
@@ -59,10 +60,12 @@ public class MilHeadTests
             Assert.Equal(1.0, m1.Sum(), 4); // one attention branch
     }
 
-    [Fact]
-    public void AdditiveContributionsSumExactlyToTheLogits()
+    [Theory]
+    [InlineData(16)] // ψ an MLP, as Javed et al.
+    [InlineData(0)] // ψ linear (models saved before 2026-11-27)
+    public void AdditiveContributionsSumExactlyToTheLogits(int hidden)
     {
-        var spec = Spec(MilHead.Additive, features: false);
+        var spec = Spec(MilHead.Additive, features: false, additiveHidden: hidden);
         using var network = (AdditiveMilNetwork)TorchSeeding.Seeded(2, () => BagNetwork.Create(spec));
         network.eval();
         var (values, layout) = RandomBag(spec, 9, 3);
@@ -75,10 +78,29 @@ public class MilHeadTests
         var l = logits.squeeze(0).data<float>().ToArray();
         for (int c = 0; c < 3; c++)
             Assert.Equal(l[c], sum[c] + b[c], 5);
+        if (hidden > 0) // every bias lives inside the patches' contributions
+            Assert.All(b, v => Assert.Equal(0f, v));
         // The map is the predicted class's column of the decomposition.
         var (probabilities, map) = network.Explain(tensor(values, network.InputShape(layout, values.Length)), layout);
         int predicted = BagScorer.ArgMax(probabilities);
         Assert.Equal(contributions[.., predicted].data<float>().ToArray(), map);
+    }
+
+    [Fact]
+    public void TheAdditiveClassifierSizeIsSavedAndOlderModelsReadAsLinear()
+    {
+        var spec = Spec(MilHead.Additive, features: false, additiveHidden: 16);
+        float[] weights = [1, 2, 3];
+        var blob = Trainers.Scoring.NetworkState.Encode(spec, weights);
+        var (decoded, _, read) = Trainers.Scoring.NetworkState.Decode(blob);
+        Assert.Equal(spec, decoded);
+        Assert.Equal(weights, read.ToArray());
+        // A state written before the field existed (format 4: 13 spec values) reads with a linear ψ.
+        float[] older = [.. blob[..(3 + 13)], .. blob[(3 + 14)..]];
+        older[2] = 4;
+        var (old, _, oldWeights) = Trainers.Scoring.NetworkState.Decode(older);
+        Assert.Equal(spec with { ClassifierHidden = 0 }, old);
+        Assert.Equal(weights, oldWeights.ToArray());
     }
 
     [Fact]

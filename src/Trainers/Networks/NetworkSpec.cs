@@ -56,11 +56,15 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
     /// <summary>CLAM: patches taken from each end of the attention ranking for the instance loss (k).</summary>
     public int InstanceSamples { get; init; }
 
-    public const int EncodedLength = 13;
+    /// <summary>Additive MIL: hidden units of the per-patch classifier ψ (Javed et al.'s small MLP); 0 = one linear
+    /// layer (models saved before 2026-11-27).</summary>
+    public int ClassifierHidden { get; init; }
+
+    public const int EncodedLength = 14;
 
     /// <summary>Values of the fields that older saved specs lack, in encoding order
-    /// (Architecture…InstanceSamples).</summary>
-    internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0, 0, 0];
+    /// (Architecture…ClassifierHidden).</summary>
+    internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0, 0, 0, 0];
 
     public float[] Encode() =>
         [
@@ -77,6 +81,7 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
             DropoutPercent,
             (int)Head,
             InstanceSamples,
+            ClassifierHidden,
         ];
 
     public static NetworkSpec Decode(ReadOnlySpan<float> v) =>
@@ -90,5 +95,6 @@ public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int 
             DropoutPercent = (int)v[10],
             Head = (MilHead)(int)v[11],
             InstanceSamples = (int)v[12],
+            ClassifierHidden = (int)v[13],
         };
 }

@@ -9,8 +9,9 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// </summary>
 internal static class NetworkState
 {
-    // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout; 4: MIL head and CLAM's k
-    private const int Version = 4;
+    // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout; 4: MIL head and CLAM's k;
+    // 5: additive MIL's classifier hidden units
+    private const int Version = 5;
     private const int IdLength = 4;
 
     public static float[] Encode(NetworkSpec spec, float[] weights)
@@ -27,12 +28,13 @@ internal static class NetworkState
     public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
     {
         var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out int version);
-        // Older specs were shorter (version 1: 5 values, 2: 9, 3: 11); the missing fields take their defaults.
+        // Older specs were shorter (version 1: 5 values, 2: 9, 3: 11, 4: 13); the missing fields take their defaults.
         int specLength = version switch
         {
             1 => 5,
             2 => 9,
             3 => 11,
+            4 => 13,
             _ => NetworkSpec.EncodedLength,
         };
         if (payload.Length < specLength + IdLength)
