@@ -29,8 +29,8 @@ public sealed record TrainSettings
     /// 8.</summary>
     public int ClamInstanceSamples { get; init; } = 8;
 
-    /// <summary>Additive pooling: hidden units of the per-patch classifier (0 = linear). Default 256.</summary>
-    public int AdditiveHidden { get; init; } = 256;
+    /// <summary>Additive pooling: hidden units of the per-patch classifier (0 = linear, the default).</summary>
+    public int AdditiveHidden { get; init; }
 
     /// <summary>CLAM pooling: weight of the bag loss against the instance loss. Default 0.7.</summary>
     public double ClamBagWeight { get; init; } = 0.7;

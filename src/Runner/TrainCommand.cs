@@ -66,8 +66,9 @@ internal static class TrainCommand
         var additiveHidden = new Option<int>("--additive-hidden")
         {
             Description =
-                "--pooling additive: hidden units of the per-patch classifier (Javed et al.'s MLP); 0 = one linear "
-                + "layer, whose prediction equals gated attention's (the only form before 2026-11-27).",
+                "--pooling additive: hidden units of the per-patch classifier. 0: one linear layer (its prediction "
+                + "equals gated attention's; the map is the exact per-patch decomposition). N > 0: an MLP as in "
+                + "Javed et al. (localized worse in our study; README).",
             DefaultValueFactory = _ => defaults.AdditiveHidden,
         };
         var clamBagWeight = new Option<double>("--clam-bag-weight")

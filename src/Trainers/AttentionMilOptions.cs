@@ -154,9 +154,10 @@ public sealed class AttentionMilOptions
     /// Default 8, CLAM's.</summary>
     public int ClamInstanceSamples { get; set; } = 8;
 
-    /// <summary>Additive MIL: hidden units of the per-patch classifier ψ (Linear → ReLU → Linear, as Javed et al.);
-    /// 0 = one linear layer, whose bag prediction equals gated attention pooling's. Default 256.</summary>
-    public int AdditiveHiddenSize { get; set; } = 256;
+    /// <summary>Additive MIL: hidden units of the per-patch classifier ψ. Default 0: one linear layer (its bag
+    /// prediction equals gated attention pooling's; the map is the exact per-patch decomposition). N &gt; 0: Linear →
+    /// ReLU → Linear as in Javed et al., which localized worse in our study (README).</summary>
+    public int AdditiveHiddenSize { get; set; }
 
     /// <summary>CLAM: weight of the bag loss against the instance loss (total = w·bag + (1 − w)·instance). Default 0.7,
     /// CLAM's.</summary>

@@ -9,11 +9,11 @@ namespace Amil.MLNet.Trainers.Networks;
 /// <summary>
 /// Additive MIL (Javed et al., NeurIPS 2022): instances → gated attention a → the patch classifier ψ applied to each
 /// attention-scaled instance a_k·h_k gives that patch's contribution to every class, and the bag logits are the sum of
-/// the contributions. ψ is a small MLP (Linear → ReLU → Linear, <see cref="NetworkSpec.ClassifierHidden"/> units, as
-/// in the paper) so that the model differs from attention pooling; with 0 hidden units ψ is one linear layer W, the
-/// logits are Σ_k W·a_k·h_k plus one bias, and the prediction equals gated attention-MIL's with a linear head (models
-/// saved before 2026-11-27). Either way the decomposition is exact: the map (the contribution to the predicted class)
-/// says how much each patch pushed the prediction, and in which direction.
+/// the contributions. By default (<see cref="NetworkSpec.ClassifierHidden"/> = 0) ψ is one linear layer W: the logits
+/// are Σ_k W·a_k·h_k plus one bias, the prediction equals gated attention-MIL's with a linear head, and the map is the
+/// exact per-patch decomposition of it. With hidden units ψ is the paper's small MLP (Linear → ReLU → Linear), a
+/// genuinely different model (it localized worse in our study). Either way the decomposition is exact: the map (the
+/// contribution to the predicted class) says how much each patch pushed the prediction, and in which direction.
 /// </summary>
 internal sealed class AdditiveMilNetwork : ClassAwareBagNetwork
 {
