@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Runner;
 
@@ -76,7 +76,23 @@ internal static class HeatmapCommand
                         throw new ArgumentException(
                             $"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)})."
                         );
-                    if (SlideModel.IsSlideModel(r.GetValue(model)!))
+                    IReadOnlyList<HeatmapJob.Entry> entries;
+                    try
+                    {
+                        entries = HeatmapJob.Run(
+                            r.GetValue(model)!,
+                            r.GetValue(gradCam),
+                            r.GetValue(input)!,
+                            r.GetValue(output)!,
+                            new HeatmapJob.Settings(
+                                CommonOptions.Normalization(r, normalize),
+                                r.GetValue(colormap)!,
+                                a
+                            ),
+                            CommandRunner.Log
+                        );
+                    }
+                    catch (SlideLevelModelException e) when (e.ModelPath == r.GetValue(model))
                     {
                         var slides = SlideMapsJob.Heatmap(
                             r.GetValue(model)!,
@@ -92,14 +108,6 @@ internal static class HeatmapCommand
                         );
                         return;
                     }
-                    var entries = HeatmapJob.Run(
-                        r.GetValue(model)!,
-                        r.GetValue(gradCam),
-                        r.GetValue(input)!,
-                        r.GetValue(output)!,
-                        new HeatmapJob.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
-                        CommandRunner.Log
-                    );
                     Console.WriteLine($"Wrote {entries.Count} panel(s) to {Path.GetFullPath(r.GetValue(output)!)}");
                 }
             )

@@ -110,9 +110,17 @@ public sealed class AmilModel
         }
     }
 
+    /// <exception cref="SlideLevelModelException">The file holds a slide-level model: tools that take both kinds
+    /// catch it and score slides instead, so an image model is loaded once.</exception>
     public static AmilModel Load(string path)
     {
-        var model = LoadTransformer(path, out var ml, out _);
+        var model = LoadTransformer(path, out var ml, out var input);
+        // A slide-level model was trained on rows of tile features, an image model on image paths.
+        if (
+            input?.GetColumnOrNull(nameof(ImageInput.ImagePath)) is null
+            && input?.GetColumnOrNull("Features") is not null
+        )
+            throw new SlideLevelModelException(path);
         try
         {
             return new AmilModel(ml, model);
@@ -120,13 +128,6 @@ public sealed class AmilModel
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException)
         {
             // Another pipeline's model asks for its own input columns ("Could not find input column 'X'").
-            if (e.Message.Contains("'Features'", StringComparison.Ordinal))
-                throw new InvalidDataException(
-                    $"{path}: a slide-level model (the attention head on tile features, written by train on a "
-                        + "whole-slide dataset); it scores slides, not images: amil evaluate/localize --dataset "
-                        + "<slide dataset> or amil heatmap --input <slide>.",
-                    e
-                );
             throw new InvalidDataException(
                 $"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). "
                     + "Pass a model.zip written by amil train, or saved from a pipeline that starts with "

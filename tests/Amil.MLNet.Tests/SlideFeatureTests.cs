@@ -144,9 +144,9 @@ public class SlideTrainingTests
 
         // The image tools say what a slide-level model is instead of failing on a missing column.
         string model = Path.Combine(run, "model.zip");
-        var load = Assert.Throws<InvalidDataException>(() => Trainers.AmilModel.Load(model));
+        var load = Assert.Throws<Trainers.SlideLevelModelException>(() => Trainers.AmilModel.Load(model));
         Assert.Contains("slide-level model", load.Message);
-        Assert.True(SlideModel.IsSlideModel(model));
+        Assert.Equal(["normal", "tumor"], SlideModel.Load(model).ClassNames);
         var noReport = Assert.Throws<ArgumentException>(() => RunReport.Write(run, null, _ => { }));
         Assert.Contains("slide-level run", noReport.Message);
 

@@ -26,32 +26,21 @@ public sealed class SlideModel
 
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Whether <paramref name="path"/> holds a slide-level model rather than an image model (read from the
-    /// file; nothing is scored).</summary>
-    public static bool IsSlideModel(string path) => TryLoad(path, out _);
-
-    public static SlideModel Load(string path) =>
-        TryLoad(path, out var model)
-            ? model!
-            : throw new InvalidDataException(
+    public static SlideModel Load(string path)
+    {
+        var loaded = AmilModel.LoadTransformer(path, out var ml, out var input);
+        // A slide model reads rows of tile features (the schema it was trained on); an image model reads paths.
+        if (input?.GetColumnOrNull(SlideRows.FeaturesColumn) is null || input.GetColumnOrNull("SlidePath") is null)
+            throw new InvalidDataException(
                 $"{path}: an image model, not a slide-level one; score images with it, or pass a model.zip that "
                     + "train wrote on a whole-slide dataset."
             );
-
-    private static bool TryLoad(string path, out SlideModel? model)
-    {
-        var loaded = AmilModel.LoadTransformer(path, out var ml, out var input);
-        model = null;
-        // A slide model reads rows of tile features (the schema it was trained on); an image model reads paths.
-        if (input?.GetColumnOrNull(SlideRows.FeaturesColumn) is null || input.GetColumnOrNull("SlidePath") is null)
-            return false;
         var output = loaded.GetOutputSchema(input);
         if (output.GetColumnOrNull("PredictedLabel") is not { } predicted)
             throw new InvalidDataException($"{path}: a slide model without predictions; pass a model.zip from train.");
         VBuffer<ReadOnlyMemory<char>> names = default;
         predicted.GetKeyValues(ref names);
-        model = new SlideModel(ml, loaded, names.DenseValues().Select(n => n.ToString()).ToArray());
-        return true;
+        return new SlideModel(ml, loaded, names.DenseValues().Select(n => n.ToString()).ToArray());
     }
 
     /// <summary>Scores slides (same order) from their bags of tile features.</summary>

@@ -37,9 +37,15 @@ public static class PredictJob
         string? featureCache = null
     )
     {
-        if (Features.SlideModel.IsSlideModel(modelPath))
+        AmilModel model;
+        try
+        {
+            model = AmilModel.Load(modelPath);
+        }
+        catch (SlideLevelModelException)
+        {
             return SlideMapsJob.Predict(modelPath, input, outDirectory, featureCache, log);
-        var model = AmilModel.Load(modelPath);
+        }
         var images = ListImages(input);
         var skipped = new List<SkippedImage>();
         var usable = ImageScreening

@@ -32,16 +32,20 @@ public static class RunReport
     /// attention.</summary>
     public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
     {
-        if (
-            File.Exists(Path.Combine(runDir, "model.zip"))
-            && Features.SlideModel.IsSlideModel(Path.Combine(runDir, "model.zip"))
-        )
+        AmilModel model;
+        try
+        {
+            model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
+        }
+        catch (SlideLevelModelException e)
+        {
             throw new ArgumentException(
                 $"{runDir} is a slide-level run; report.html is drawn for image runs. The run folder holds "
                     + "metrics.json, history.csv, localization.json and heatmaps/ (a PNG and a QuPath GeoJSON per "
-                    + "test slide)."
+                    + "test slide).",
+                e
             );
-        var model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
+        }
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
