@@ -34,23 +34,27 @@ public static class SlideHeatmaps
             _ => "attention",
         };
 
-    /// <param name="shown">The values the PNG colours (one colour scale over all <paramref name="slides"/>, so a
-    /// tumour-free slide stays cool).</param>
+    /// <param name="open">Each slide's size and thumbnail, taken one slide at a time (a folder of slides never has
+    /// every thumbnail in memory at once).</param>
+    /// <param name="shown">The values the PNG colours (one colour scale over all <paramref name="scored"/> slides,
+    /// so a tumour-free slide stays cool).</param>
     /// <param name="measurements">The GeoJSON's measurements per tile.</param>
     public static void Write(
-        IReadOnlyList<Slide> slides,
+        IReadOnlyList<ScoredImage> scored,
+        Func<ScoredImage, Slide> open,
         Func<ScoredImage, float[]> shown,
         Func<ScoredImage, IReadOnlyList<(string Name, float[] Values)>> measurements,
         string folder
     )
     {
-        if (slides.Count == 0)
+        if (scored.Count == 0)
             return;
         Directory.CreateDirectory(folder);
-        float top = Math.Max(1e-6f, slides.Max(t => shown(t.Scored).DefaultIfEmpty(0).Max()));
-        foreach (var t in slides)
+        var values = scored.Select(shown).ToList();
+        float top = Math.Max(1e-6f, values.Max(v => v.DefaultIfEmpty(0).Max()));
+        foreach (var (s, v) in scored.Zip(values))
         {
-            var v = shown(t.Scored);
+            var t = open(s);
             var thumbnail = t.Thumbnail;
             var pixels = (byte[])thumbnail.Pixels.Clone();
             double scale = thumbnail.Width / (double)t.Width;

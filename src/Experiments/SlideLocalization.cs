@@ -90,8 +90,10 @@ public static class SlideLocalization
         };
         var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values)).ToList();
         string folder = heatmapFolder ?? Path.Combine(runDir, "heatmaps");
+        var opened = truths.ToDictionary(t => t.Scored.Path, t => t.Slide);
         SlideHeatmaps.Write(
-            [.. truths.Select(t => t.Slide)],
+            [.. truths.Select(t => t.Scored)],
+            s => opened[s.Path],
             maps[1].Values,
             s => [(maps[0].Name, maps[0].Values(s)), (maps[1].Name, maps[1].Values(s))],
             folder

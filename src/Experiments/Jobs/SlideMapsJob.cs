@@ -143,22 +143,18 @@ public static class SlideMapsJob
             return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
         }
         string name = SlideHeatmaps.MapName(scored[0].MapKind);
-        SlideHeatmaps.Write(
-            [.. scored.Select(SlideHeatmaps.Slide.Open)],
-            Shown,
-            s =>
-                [
-                    (name, SlideHeatmaps.Relative(s)),
-                    .. classes.Select(
-                        (c, i) =>
-                            (
-                                $"{name} × p({c})",
-                                SlideHeatmaps.Relative(s).Select(v => v * s.Probabilities[i]).ToArray()
-                            )
-                    ),
-                ],
-            outDirectory
-        );
+        IReadOnlyList<(string, float[])> Measurements(ScoredImage s)
+        {
+            var relative = SlideHeatmaps.Relative(s);
+            return
+            [
+                (name, relative),
+                .. classes.Select(
+                    (c, i) => ($"{name} × p({c})", relative.Select(v => v * s.Probabilities[i]).ToArray())
+                ),
+            ];
+        }
+        SlideHeatmaps.Write(scored, SlideHeatmaps.Slide.Open, Shown, Measurements, outDirectory);
         foreach (var s in scored)
         {
             float p = s.Probabilities[s.PredictedIndex];

@@ -31,7 +31,14 @@ public static class AnnotationMask
         var pixels = new byte[width * height * 3];
         var crossings = new List<double>();
         foreach (var rings in polygons)
-            for (int y = 0; y < height; y++)
+        {
+            // Only the mask rows the polygon spans: an export holds many small annotations.
+            var ys = rings.SelectMany(ring => ring.Select(p => p.Y)).ToList();
+            if (ys.Count == 0)
+                continue;
+            int firstRow = Math.Max(0, (int)Math.Floor(ys.Min() * scale - 0.5)),
+                lastRow = Math.Min(height - 1, (int)Math.Ceiling(ys.Max() * scale));
+            for (int y = firstRow; y <= lastRow; y++)
             {
                 // Row centre in level-0 pixels; every ring edge it crosses toggles inside/outside.
                 double level0Y = (y + 0.5) / scale;
@@ -53,6 +60,7 @@ public static class AnnotationMask
                         pixels.AsSpan((y * width + from) * 3, (to - from + 1) * 3).Fill(255);
                 }
             }
+        }
         return new RgbImage(width, height, pixels);
     }
 
