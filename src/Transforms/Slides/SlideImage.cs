@@ -68,7 +68,7 @@ public sealed class SlideImage : IDisposable
     /// the rest.</param>
     public static SlideImage Open(string path, SlideScale? scale = null, SlideReader reader = SlideReader.Auto)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
+        if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such slide file.", path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (reader == SlideReader.OpenSlide || (reader == SlideReader.Auto && OpenSlideOnly.Contains(extension)))
