@@ -49,7 +49,7 @@ public static class SlideHeatmaps
     {
         if (scored.Count == 0)
             return;
-        Directory.CreateDirectory(folder);
+        RunFolders.OutputFolder.Create(folder);
         var values = scored.Select(shown).ToList();
         float top = Math.Max(1e-6f, values.Max(v => v.DefaultIfEmpty(0).Max()));
         foreach (var (s, v) in scored.Zip(values))

@@ -65,12 +65,17 @@ internal static class CommandRunner
     private static Exception? UserError(Exception e)
     {
         for (var x = e; x is not null; x = x.InnerException)
-            if (
+            if (x is Transforms.DiskFullException)
+                return x;
+            else if (Transforms.DiskFullException.IsDiskFull(x))
+                return new IOException($"the disk is full ({x.Message}); free space there, or write to another disk.");
+            else if (
                 x
                 is RunIncompleteException
                     or RunFolderBusyException
                     or Trainers.Training.TrainingDivergedException
                     or Trainers.DeviceUnavailableException
+                    or Trainers.NonFiniteScoreException
                     or DatasetException
                     or ImageReadException
                     or FileNotFoundException

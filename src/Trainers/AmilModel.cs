@@ -162,7 +162,7 @@ public sealed class AmilModel
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
-            yield return new ScoredImage(
+            yield return NonFiniteScoreException.Checked(new ScoredImage(
                 row.ImagePath,
                 (int)row.PredictedLabel - 1,
                 row.Score,
@@ -174,7 +174,7 @@ public sealed class AmilModel
             {
                 Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
                 ClassMaps = hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
-            };
+            });
         }
     }
 

@@ -8,6 +8,7 @@ public static class AtomicFile
     /// it over
     /// <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is
     /// untouched.</summary>
+    /// <exception cref="DiskFullException">The disk is full.</exception>
     public static void Write(string path, Action<string> writeTemp)
     {
         var temp = path + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
@@ -15,6 +16,10 @@ public static class AtomicFile
         {
             writeTemp(temp);
             File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is not DiskFullException && DiskFullException.IsDiskFull(e))
+        {
+            throw new DiskFullException(path, e);
         }
         finally
         {

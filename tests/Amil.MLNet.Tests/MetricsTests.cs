@@ -49,6 +49,55 @@ public class MetricsTests
     }
 
     [Fact]
+    public void EveryMetricComesFromTheSamePredictions()
+    {
+        var random = new Random(5);
+        var truth = Enumerable.Range(0, 50).Select(i => i % 3).ToList();
+        var scored = truth
+            .Select(t =>
+            {
+                var p = Enumerable.Range(0, 3).Select(c => random.NextSingle() + (c == t ? 0.4f : 0)).ToArray();
+                float sum = p.Sum();
+                p = p.Select(v => v / sum).ToArray();
+                return new ScoredImage("x", Array.IndexOf(p, p.Max()), p, [1f], [0, 0], Scored(0).Layout, MapKind.Attention);
+            })
+            .ToList();
+        var m = ClassificationMetrics.Compute(scored, truth, truth.Select(_ => (string?)null).ToList(), 3);
+        int trace = Enumerable.Range(0, 3).Sum(c => m.ConfusionMatrix[c][c]);
+        Assert.Equal(50, m.ConfusionMatrix.Sum(r => r.Sum()));
+        Assert.Equal(trace / 50.0, m.Accuracy, 12);
+        Assert.Equal(
+            Enumerable.Range(0, 3).Average(c => m.ConfusionMatrix[c][c] / (double)m.ConfusionMatrix[c].Sum()),
+            m.MacroAccuracy,
+            12
+        );
+        Assert.Equal(truth.Select((t, i) => -Math.Log(scored[i].Probabilities[t])).Average(), m.LogLoss, 5);
+    }
+
+    [Fact]
+    public void NaNProbabilitiesAreAnErrorNotAClass()
+    {
+        var nan = Scored(0.9f) with { Path = "tumour.png", Probabilities = [float.NaN, float.NaN], PredictedIndex = 0 };
+        var e = Assert.Throws<InvalidDataException>(() =>
+            ClassificationMetrics.Compute([Scored(0.1f), nan], [0, 1], [null, null], 2)
+        );
+        Assert.Contains("tumour.png", e.Message);
+        var scoring = Assert.Throws<NonFiniteScoreException>(() => NonFiniteScoreException.Checked(nan));
+        Assert.Contains("tumour.png", scoring.Message);
+        Assert.Contains("probabilities", scoring.Message);
+        var map = Scored(0.9f) with { Path = "b.png", Map = [float.PositiveInfinity] };
+        Assert.Contains("map", Assert.Throws<NonFiniteScoreException>(() => NonFiniteScoreException.Checked(map)).Message);
+        Assert.Same(Scored(0.2f) is var ok ? ok : null, NonFiniteScoreException.Checked(ok));
+    }
+
+    [Fact]
+    public void APredictionThatIsNotTheArgMaxIsRefused()
+    {
+        var wrong = Scored(0.9f) with { PredictedIndex = 0 };
+        Assert.Throws<InvalidDataException>(() => ClassificationMetrics.Compute([wrong], [1], [null], 2));
+    }
+
+    [Fact]
     public void RocAucHandlesTiesAndMissingClasses()
     {
         Assert.Equal(0.5, Amil.MLNet.Localization.Metrics.RankMetrics.Auroc([0.5, 0.5], [true, false])!.Value, 9);

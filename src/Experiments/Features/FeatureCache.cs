@@ -81,6 +81,7 @@ public sealed class FeatureCache
         var features = PatchFeatureExtractor
             .Get(_features.Extractor)
             .Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
+        Trainers.NonFiniteScoreException.ThrowUnlessFinite(imagePath, "ResNet18 features", features);
         var result = new FeatureBag(features, bag.Layout);
         Write(entry, result);
         return result;

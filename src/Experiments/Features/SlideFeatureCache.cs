@@ -121,6 +121,7 @@ public sealed class SlideFeatureCache
             onTiles?.Invoke(first + n, tiles.Count);
         }
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
+        Trainers.NonFiniteScoreException.ThrowUnlessFinite(slidePath, "ResNet18 tile features", features);
         var bag = new SlideFeatureBag(tiles, features);
         Write(entry, bag);
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds);

@@ -66,6 +66,7 @@ public sealed class SlideModel
             mapGetter(ref values);
             var p = probabilities.DenseValues().ToArray();
             var bag = bags[slides[i].Path];
+            NonFiniteScoreException.ThrowUnlessFinite(slides[i].Path, "probabilities", p);
             result.Add(
                 new ScoredImage(
                     slides[i].Path,
@@ -77,6 +78,7 @@ public sealed class SlideModel
                     kind
                 )
             );
+            NonFiniteScoreException.ThrowUnlessFinite(slides[i].Path, $"{kind} map values", result[^1].Map);
         }
         return result;
     }

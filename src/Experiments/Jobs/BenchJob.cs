@@ -4,6 +4,7 @@ using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Diagnostics;
+using Amil.MLNet.Trainers.Kernels;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
@@ -31,7 +32,12 @@ public static class BenchJob
         [property: JsonPropertyName("resnet18_patches_per_s")] double ResNet18PatchesPerSecond,
         [property: JsonPropertyName("resnet18_per_patch_path_patches_per_s")] double ResNet18PerPatchPerSecond,
         [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
-    );
+    )
+    {
+        /// <summary>The CPU kernels the timings were taken with, and the self-check's result.</summary>
+        [JsonPropertyName("cpu_kernels")]
+        public CpuKernelCheck CpuKernels { get; init; } = Trainers.Kernels.CpuKernels.Current;
+    }
 
     public static Report Run(
         int images,

@@ -55,11 +55,12 @@ public static class EvaluateJob
         )
         {
             SkippedImages = skipped.Count > 0 ? skipped : null,
+            CpuKernels = Trainers.Kernels.CpuKernels.Current,
             Localization = localization
                 ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, images.Zip(scored), normalization))
                 : null,
         };
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);
         return metrics;
     }

@@ -51,7 +51,7 @@ public static class HeatmapJob
             $"Rendering {images.Count} image(s) with "
                 + $"{modelPath}{(gradCam is null ? "" : " and " + gradCamModelPath)} into {outDirectory}."
         );
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
 
         var entries = new List<Entry>();
         var second = gradCam?.Score(images).GetEnumerator();

@@ -116,7 +116,7 @@ public static class LocalizeJob
             normalization.ToString().ToLowerInvariant(),
             LocalizationEvaluator.PositivePatchShare
         );
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), report);
         Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), LocalizationTable.Markdown(report));
         return report;

@@ -75,7 +75,7 @@ public static class PredictJob
         }
         foreach (var s in skipped)
             log($"skipped {s.Path}: {s.Reason}");
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         var path = System.IO.Path.Combine(outDirectory, "predictions.json");
         RunFiles.WriteJson(path, predictions);
         if (skipped.Count > 0)

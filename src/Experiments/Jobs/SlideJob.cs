@@ -55,7 +55,7 @@ public static class SlideJob
             FormattableString.Invariant($"Tissue: {tissue.TissueFraction:P1} of the slide; ")
                 + $"{tiles.Count} tiles of {tiling.TileSize} px ({(tiles.Count > 0 ? tiles[0].Side : 0)} level-0 px)."
         );
-        Directory.CreateDirectory(outFolder);
+        OutputFolder.Create(outFolder);
         string name = Path.GetFileNameWithoutExtension(slidePath);
         RgbImageWriter.WritePng(Path.Combine(outFolder, name + ".tiles.png"), TilingPreview.Render(tissue, tiles));
         AtomicFile.WriteText(

@@ -38,8 +38,9 @@ public static class SlideMapsJob
         var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null)
         {
             Unit = "slides",
+            CpuKernels = Trainers.Kernels.CpuKernels.Current,
         };
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
         if (localization)
         {
@@ -106,7 +107,7 @@ public static class SlideMapsJob
             reports.Add(report);
         }
         var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, LocalizeJob.JsonFile), combined);
         Transforms.AtomicFile.WriteText(
             Path.Combine(outDirectory, LocalizeJob.MarkdownFile),
@@ -178,7 +179,7 @@ public static class SlideMapsJob
         var predictions = ScoreFiles(model, input, featureCache, log, cancel)
             .Select(s => PredictJob.ToPrediction(s, model.ClassNames))
             .ToList();
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         var path = Path.Combine(outDirectory, "predictions.json");
         RunFiles.WriteJson(path, predictions);
         log($"Wrote {path}.");

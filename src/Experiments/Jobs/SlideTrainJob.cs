@@ -80,6 +80,7 @@ public static class SlideTrainJob
                 },
                 device_used = device.Describe(),
                 versions = Versions.All(),
+                cpu_kernels = Trainers.Kernels.CpuKernels.Current,
             }
         );
 
@@ -116,6 +117,7 @@ public static class SlideTrainJob
             )
             {
                 Unit = "slides",
+                CpuKernels = Trainers.Kernels.CpuKernels.Current,
             };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));

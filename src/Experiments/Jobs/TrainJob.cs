@@ -77,7 +77,7 @@ public static class TrainJob
         bool created = !Directory.Exists(runDir);
         try
         {
-            Directory.CreateDirectory(runDir);
+            OutputFolder.Create(runDir);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -248,6 +248,7 @@ public static class TrainJob
         var device = ComputeDevice.Parse(settings.Device);
         AmilModel.UseDevice(device); // the test split is scored where the model trained
         log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        log(Trainers.Kernels.CpuKernels.Current.Describe());
         int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
         log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
 
@@ -288,6 +289,7 @@ public static class TrainJob
                 device = settings.Device,
                 device_used = device.Describe(),
                 versions = Versions.All(),
+                cpu_kernels = Trainers.Kernels.CpuKernels.Current,
             }
         );
 
@@ -377,6 +379,7 @@ public static class TrainJob
             {
                 SkippedImages = skipped.Count > 0 ? skipped : null,
                 FeatureCache = cacheReport,
+                CpuKernels = Trainers.Kernels.CpuKernels.Current,
             };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the

@@ -86,6 +86,10 @@ public sealed record RunMetrics(
     [property: JsonPropertyName("train_seconds")] double? TrainSeconds
 )
 {
+    /// <summary>The CPU kernels the numbers were computed with, and the self-check's result.</summary>
+    [JsonPropertyName("cpu_kernels")]
+    public Trainers.Kernels.CpuKernelCheck? CpuKernels { get; init; }
+
     /// <summary>What the metrics count: images, or slides for slide-level models.</summary>
     [JsonPropertyName("unit")]
     public string Unit { get; init; } = "images";

@@ -93,7 +93,7 @@ public static class StudyJob
 
     private static void Write(StudySummary summary, string outDirectory)
     {
-        Directory.CreateDirectory(outDirectory);
+        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), summary);
         Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), summary.Markdown());
     }

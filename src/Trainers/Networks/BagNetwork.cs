@@ -10,6 +10,10 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
 {
     public NetworkSpec Spec { get; } = spec;
 
+    /// <summary>The CPU kernels the process computes with: the first network built decides them (the self-check),
+    /// before any forward pass.</summary>
+    public Kernels.CpuKernelCheck CpuKernels { get; } = Kernels.CpuKernels.Current;
+
     /// <summary>Where the network's weights live; bags are put there before a forward pass.</summary>
     public Device Device { get; private set; } = CPU;
 

@@ -93,7 +93,8 @@ internal sealed class BaselineCnn : BagNetwork
     /// <summary>Last conv block's activations (1 × K × h × w) and the logits (1 × C).</summary>
     public (Tensor Activations, Tensor Logits) Run(Tensor image)
     {
-        var activations = features.forward(image);
+        using var input = Kernels.CpuKernels.ForConvolution(image);
+        var activations = features.forward(input);
         using var flat = activations.flatten(1);
         using var a = dropout1.forward(flat);
         using var b = hidden.forward(a);

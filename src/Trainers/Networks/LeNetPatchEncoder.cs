@@ -35,7 +35,8 @@ internal sealed class LeNetPatchEncoder : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor patches)
     {
-        using var a = F.max_pool2d(F.relu(conv1.forward(patches)), 2);
+        using var input = Kernels.CpuKernels.ForConvolution(patches);
+        using var a = F.max_pool2d(F.relu(conv1.forward(input)), 2);
         using var b = F.max_pool2d(F.relu(conv2.forward(a)), 2);
         using var flat = b.flatten(1);
         return F.relu(fc.forward(flat));

@@ -87,7 +87,14 @@ public static class RgbImageReader
         if (string.IsNullOrWhiteSpace(path))
             throw new ImageReadException("(empty path)", "no image path was given.");
         if (!File.Exists(path))
-            throw new ImageReadException(path, "file not found; check the path or the dataset root.");
+            throw new ImageReadException(
+                path,
+                path.Contains('\uFFFD')
+                    ? "the file name is not valid UTF-8 (\uFFFD stands for bytes that could not be decoded), and .NET "
+                        + "on Linux opens files only by names it can decode, so the file cannot be read under this "
+                        + "name; rename it to UTF-8 (for example `convmv -f latin1 -t utf8 --notest FILE`)."
+                    : "file not found; check the path or the dataset root."
+            );
         if (new FileInfo(path).Length == 0)
             throw new ImageReadException(path, "file is empty (0 bytes); re-copy or remove it.");
     }
