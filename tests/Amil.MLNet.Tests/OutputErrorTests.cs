@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Text;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Images;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>Where results cannot be written, or an input cannot be named: exit 1 with the thing named, nothing
+/// half-written left.</summary>
+[Collection("trained")]
+public class OutputErrorTests(TrainedRunFixture run)
+{
+    private string ModelPath => Path.Combine(run.RunDirectory, "model.zip");
+
+    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
+        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
+
+    [Fact]
+    public void AnOutputFolderThatIsAFileIsAUserError()
+    {
+        var file = Path.Combine(TestTemp.Folder("amil-outfile-").FullName, "predictions");
+        File.WriteAllText(file, "keep me");
+        var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", file);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{file} is a file", stderr);
+        Assert.Equal("keep me", File.ReadAllText(file));
+
+        var below = Path.Combine(file, "sub");
+        (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", below);
+        Assert.Equal(1, exit);
+        Assert.Contains($"{file} is a file", stderr);
+    }
+
+    [Fact]
+    public void AFullDiskEndsAnAtomicWriteWithTheFolderNamedAndNothingLeft()
+    {
+        if (!File.Exists("/dev/full"))
+            return; // Linux only: /dev/full answers every write with ENOSPC
+        var folder = TestTemp.Folder("amil-full-").FullName;
+        var target = Path.Combine(folder, "model.zip");
+        var e = Assert.Throws<DiskFullException>(() =>
+            AtomicFile.Write(
+                target,
+                temp =>
+                {
+                    File.WriteAllText(temp, "half");
+                    using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write);
+                    full.Write(new byte[4096]);
+                    full.Flush();
+                }
+            )
+        );
+        Assert.Contains(folder, e.Message);
+        Assert.Contains("is full", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(folder));
+    }
+
+    /// <summary>The whole CLI on a real full disk: a 1 MB tmpfs, filled up. Needs root (mount); says so otherwise.</summary>
+    [Fact]
+    public void PredictOnAFullDiskExitsOneNamingTheFolder()
+    {
+        var disk = TestTemp.Folder("amil-tmpfs-").FullName;
+        if (!Mount(disk))
+        {
+            Console.WriteLine($"skipped: {nameof(PredictOnAFullDiskExitsOneNamingTheFolder)} needs root to mount a tmpfs");
+            return;
+        }
+        try
+        {
+            try
+            {
+                using var filler = File.Create(Path.Combine(disk, "filler"));
+                var block = new byte[64 * 1024];
+                while (true)
+                    filler.Write(block);
+            }
+            catch (IOException) { }
+            var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", disk);
+            Assert.Equal(1, exit);
+            Assert.Contains($"The disk holding {disk} is full", stderr);
+            Assert.DoesNotContain("internal error", stderr);
+            Assert.Equal(["filler"], Directory.GetFileSystemEntries(disk).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Process.Start("umount", disk)!.WaitForExit();
+        }
+    }
+
+    private static bool Mount(string folder)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+            return false;
+        try
+        {
+            using var mount = Process.Start(
+                new ProcessStartInfo("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", folder])
+                {
+                    RedirectStandardError = true,
+                }
+            )!;
+            mount.WaitForExit();
+            return mount.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public void AFileNameThatIsNotUtf8IsNamedAsSuch()
+    {
+        if (!OperatingSystem.IsLinux())
+            return; // other systems keep names in their own encodings
+        var folder = TestTemp.Folder("amil-name-").FullName;
+        var image = Path.Combine(folder, "plain.png");
+        File.Copy(run.SomeImages(1)[0], image);
+        // Rename through the shell with raw bytes 0xFF 0xFE: .NET cannot spell such a name.
+        var rename = Process.Start("sh", ["-c", $"mv '{image}' \"$(printf '{folder}/bad\\377\\376.png')\""])!;
+        rename.WaitForExit();
+        Assert.Equal(0, rename.ExitCode);
+        var listed = Directory.GetFiles(folder).Single();
+        Assert.Contains('\uFFFD', listed);
+        var e = Assert.Throws<ImageReadException>(() => RgbImageReader.Read(listed));
+        Assert.Contains("not valid UTF-8", e.Message);
+        Assert.DoesNotContain("not found", e.Message);
+        var output = Path.Combine(TestTemp.Folder("amil-name-out-").FullName, "out");
+        var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", folder, "--out", output);
+        Assert.Equal(1, exit);
+        Assert.Contains("not valid UTF-8", stderr);
+    }
+}
