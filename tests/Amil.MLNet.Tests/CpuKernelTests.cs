@@ -80,8 +80,7 @@ public class CpuKernelCheckTests
     [InlineData("OneDNN", CpuKernelMode.OneDnn)]
     [InlineData(" channels-last ", CpuKernelMode.ChannelsLast)]
     [InlineData("reference", CpuKernelMode.Reference)]
-    public void ModesParseByName(string text, CpuKernelMode mode) =>
-        Assert.Equal(mode, CpuKernelModeNames.Parse(text));
+    public void ModesParseByName(string text, CpuKernelMode mode) => Assert.Equal(mode, CpuKernelModeNames.Parse(text));
 
     [Fact]
     public void AnUnknownModeNamesTheChoices()
@@ -127,25 +126,34 @@ public class CpuKernelDeterminismTests
     [InlineData(NetworkArchitecture.CnnBaseline)]
     public void RepeatedScoringIsIdenticalAndMatchesTheReferencePath(NetworkArchitecture architecture)
     {
-        var spec = architecture == NetworkArchitecture.CnnBaseline
-            ? new NetworkSpec(28, 500, 128, true, 2) { Architecture = architecture, Rows = 2, Cols = 2, InputScale = 1 }
-            : new NetworkSpec(28, 500, 128, true, 2);
+        var spec =
+            architecture == NetworkArchitecture.CnnBaseline
+                ? new NetworkSpec(28, 500, 128, true, 2)
+                {
+                    Architecture = architecture,
+                    Rows = 2,
+                    Cols = 2,
+                    InputScale = 1,
+                }
+                : new NetworkSpec(28, 500, 128, true, 2);
         using var network = TorchSeeding.Seeded(9, () => BagNetwork.Create(spec));
         network.eval();
         var layout = new BagLayout(3, 28, 28, 2, 2, 0, 0, 56, 56);
         var random = new Random(3);
         var bags = Enumerable
             .Range(0, 4)
-            .Select(_ => Enumerable.Range(0, layout.Count * layout.PatchLength).Select(_ => random.NextSingle()).ToArray())
+            .Select(_ =>
+                Enumerable.Range(0, layout.Count * layout.PatchLength).Select(_ => random.NextSingle()).ToArray()
+            )
             .ToArray();
         var first = bags.Select(b => BagScorer.Score(network, b, layout)).ToArray();
         for (int repeat = 0; repeat < 10; repeat++)
-            for (int b = 0; b < bags.Length; b++)
-            {
-                var (p, map) = BagScorer.Score(network, bags[b], layout);
-                Assert.Equal(first[b].Probabilities, p);
-                Assert.Equal(first[b].Map, map);
-            }
+        for (int b = 0; b < bags.Length; b++)
+        {
+            var (p, map) = BagScorer.Score(network, bags[b], layout);
+            Assert.Equal(first[b].Probabilities, p);
+            Assert.Equal(first[b].Map, map);
+        }
         Assert.All(first, s => Assert.All(s.Probabilities.Concat(s.Map), v => Assert.True(float.IsFinite(v))));
 
         var requested = CpuKernelModeNames.Parse(CpuKernels.Current.Requested);

@@ -32,6 +32,32 @@ public class FeatureTests
             Stride = patch,
         };
 
+    /// <summary>ONNX Runtime's kernels checked like libtorch's: the shared extractor (optimised graph, every core)
+    /// gives the same features bit for bit however often it runs, and those of an unoptimised one-thread
+    /// session within float rounding.</summary>
+    [Fact]
+    public void ResNet18FeaturesRepeatBitForBitAndMatchAnUnoptimisedSession()
+    {
+        var bags = Data
+            .Value.Files.Take(3)
+            .Select(f => PatchCutter.Cut(RgbImageReader.Read(Path.Combine(Data.Value.Root, f)), Bagging()))
+            .ToList();
+        var extractor = PatchFeatureExtractor.Get();
+        var first = bags.Select(b => extractor.Extract(b.Pixels, b.Layout)).ToList();
+        for (int repeat = 0; repeat < 5; repeat++)
+        for (int b = 0; b < bags.Count; b++)
+            Assert.Equal(first[b], extractor.Extract(bags[b].Pixels, bags[b].Layout));
+        var reference = PatchFeatureExtractor.CreateReference();
+        for (int b = 0; b < bags.Count; b++)
+        {
+            var expected = reference.Extract(bags[b].Pixels, bags[b].Layout);
+            float scale = expected.Max();
+            Assert.All(first[b], v => Assert.True(float.IsFinite(v)));
+            double worst = first[b].Zip(expected).Max(p => Math.Abs(p.First - p.Second)) / scale;
+            Assert.True(worst < 1e-4, $"bag {b}: features differ from the unoptimised session by {worst:G2} of scale");
+        }
+    }
+
     [Fact]
     public void ExtractorGives512FeaturesPerPatchDeterministicallyBatchedOrNot()
     {

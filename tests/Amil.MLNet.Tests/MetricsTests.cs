@@ -59,7 +59,15 @@ public class MetricsTests
                 var p = Enumerable.Range(0, 3).Select(c => random.NextSingle() + (c == t ? 0.4f : 0)).ToArray();
                 float sum = p.Sum();
                 p = p.Select(v => v / sum).ToArray();
-                return new ScoredImage("x", Array.IndexOf(p, p.Max()), p, [1f], [0, 0], Scored(0).Layout, MapKind.Attention);
+                return new ScoredImage(
+                    "x",
+                    Array.IndexOf(p, p.Max()),
+                    p,
+                    [1f],
+                    [0, 0],
+                    Scored(0).Layout,
+                    MapKind.Attention
+                );
             })
             .ToList();
         var m = ClassificationMetrics.Compute(scored, truth, truth.Select(_ => (string?)null).ToList(), 3);
@@ -86,7 +94,10 @@ public class MetricsTests
         Assert.Contains("tumour.png", scoring.Message);
         Assert.Contains("probabilities", scoring.Message);
         var map = Scored(0.9f) with { Path = "b.png", Map = [float.PositiveInfinity] };
-        Assert.Contains("map", Assert.Throws<NonFiniteScoreException>(() => NonFiniteScoreException.Checked(map)).Message);
+        Assert.Contains(
+            "map",
+            Assert.Throws<NonFiniteScoreException>(() => NonFiniteScoreException.Checked(map)).Message
+        );
         Assert.Same(Scored(0.2f) is var ok ? ok : null, NonFiniteScoreException.Checked(ok));
     }
 

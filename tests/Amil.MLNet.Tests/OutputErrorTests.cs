@@ -56,14 +56,17 @@ public class OutputErrorTests(TrainedRunFixture run)
         Assert.Empty(Directory.GetFileSystemEntries(folder));
     }
 
-    /// <summary>The whole CLI on a real full disk: a 1 MB tmpfs, filled up. Needs root (mount); says so otherwise.</summary>
+    /// <summary>The whole CLI on a real full disk: a 1 MB tmpfs, filled up. Needs root (mount); says so
+    /// otherwise.</summary>
     [Fact]
     public void PredictOnAFullDiskExitsOneNamingTheFolder()
     {
         var disk = TestTemp.Folder("amil-tmpfs-").FullName;
         if (!Mount(disk))
         {
-            Console.WriteLine($"skipped: {nameof(PredictOnAFullDiskExitsOneNamingTheFolder)} needs root to mount a tmpfs");
+            Console.WriteLine(
+                $"skipped: {nameof(PredictOnAFullDiskExitsOneNamingTheFolder)} needs root to mount a tmpfs"
+            );
             return;
         }
         try
@@ -76,7 +79,15 @@ public class OutputErrorTests(TrainedRunFixture run)
                     filler.Write(block);
             }
             catch (IOException) { }
-            var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", disk);
+            var (exit, _, stderr) = Amil(
+                "predict",
+                "--model",
+                ModelPath,
+                "--input",
+                run.SomeImages(1)[0],
+                "--out",
+                disk
+            );
             Assert.Equal(1, exit);
             Assert.Contains($"The disk holding {disk} is full", stderr);
             Assert.DoesNotContain("internal error", stderr);

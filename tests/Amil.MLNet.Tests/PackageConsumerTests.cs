@@ -21,16 +21,21 @@ public sealed partial class PackageConsumerTests : IDisposable
     {
         Directory.Delete(_work, recursive: true);
         // Each run packs a unique version (so a stale copy is never restored); remove it from the NuGet cache again.
-        var cache =
-            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (var id in new[] { "amil.mlnet", "amil.mlnet.transforms", "amil.mlnet.trainers" })
         {
-            var folder = Path.Combine(cache, id, _version);
+            var folder = Path.Combine(NuGetCache, id, _version);
             if (Directory.Exists(folder))
                 Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>The NuGet cache, written without a trailing slash: the consumer restores with NUGET_PACKAGES set
+    /// that way, as CI caches often are (NuGetPackageRoot then has no slash either).</summary>
+    private static string NuGetCache =>
+        Path.TrimEndingDirectorySeparator(
+            Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages")
+        );
 
     [Fact]
     public void AConsumerProjectUsesThePackedPackagesAsTheReadmeSays()
@@ -155,6 +160,7 @@ public sealed partial class PackageConsumerTests : IDisposable
         };
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["NUGET_PACKAGES"] = NuGetCache;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

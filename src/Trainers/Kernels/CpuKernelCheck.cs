@@ -61,6 +61,9 @@ public sealed record CpuKernelCheck(
                 + (active is null ? ")." : $"; {Active} has {active.Describe()}).");
     }
 
+    private static string Ms(KernelPathResult path) =>
+        path.Milliseconds.ToString("F0", CultureInfo.InvariantCulture) + " ms";
+
     /// <summary>The warning printed once when the self-check moved the process off oneDNN; null when it did
     /// not.</summary>
     public string? Warning()
@@ -71,9 +74,8 @@ public sealed record CpuKernelCheck(
         var active = Checked.FirstOrDefault(p => p.Path == Active);
         string cost = active is null
             ? ""
-            : FormattableString.Invariant(
-                $" The check's operations took {active.Milliseconds:F0} ms on {Active} against {oneDnn.Milliseconds:F0} ms"
-            ) + " on onednn (README, \"Correct numbers on every CPU\", has the measured cost per epoch).";
+            : $" The check's operations took {Ms(active)} on {Active} against {Ms(oneDnn)}"
+                + " on onednn (README, \"Correct numbers on every CPU\", has the measured cost per epoch).";
         return $"On this CPU ({Cpu}) libtorch's oneDNN kernels disagree with the reference path: "
             + FormattableString.Invariant($"{oneDnn.Describe()} (tolerance {KernelCheck.Tolerance:G1}). ")
             + $"This process computes with {Active} "

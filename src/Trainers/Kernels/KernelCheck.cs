@@ -83,24 +83,24 @@ internal static class KernelCheck
         bool nonFinite = false;
         var clock = new Stopwatch();
         for (int repeat = 0; repeat < Repeats && !nonFinite; repeat++)
-            for (int i = 0; i < operations.Count && !nonFinite; i++)
+        for (int i = 0; i < operations.Count && !nonFinite; i++)
+        {
+            clock.Start();
+            var outputs = operations[i].Run(channelsLast);
+            clock.Stop();
+            for (int t = 0; t < outputs.Length; t++)
             {
-                clock.Start();
-                var outputs = operations[i].Run(channelsLast);
-                clock.Stop();
-                for (int t = 0; t < outputs.Length; t++)
+                double error = RelativeError(outputs[t], reference[i][t]);
+                if (double.IsNaN(error) || double.IsInfinity(error))
                 {
-                    double error = RelativeError(outputs[t], reference[i][t]);
-                    if (double.IsNaN(error) || double.IsInfinity(error))
-                    {
-                        nonFinite = true;
-                        worstName = operations[i].Name;
-                        break;
-                    }
-                    if (error > worst)
-                        (worst, worstName) = (error, operations[i].Name);
+                    nonFinite = true;
+                    worstName = operations[i].Name;
+                    break;
                 }
+                if (error > worst)
+                    (worst, worstName) = (error, operations[i].Name);
             }
+        }
         return new KernelPathResult(
             path.Name(),
             nonFinite ? null : worst,

@@ -290,10 +290,12 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                 + FormattableString.Invariant($"{loss} in epoch {epoch} (bag {bag}). ")
                 + "Lower the learning rate and train again. "
                 + Kernels.CpuKernels.Current.Describe()
-                + (Kernels.CpuKernels.Current.Mode == Kernels.CpuKernelMode.Reference
-                    ? ""
-                    : " If the loss was finite in the previous epochs, train once with "
-                        + $"{Kernels.CpuKernels.EnvironmentVariable}=reference to rule out the CPU kernels."),
+                + (
+                    Kernels.CpuKernels.Current.Mode == Kernels.CpuKernelMode.Reference
+                        ? ""
+                        : " To rule out the CPU kernels, train once with "
+                            + $"{Kernels.CpuKernels.EnvironmentVariable}=reference."
+                ),
             epoch
         );
 }

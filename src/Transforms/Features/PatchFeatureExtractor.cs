@@ -27,7 +27,7 @@ public sealed class PatchFeatureExtractor
     private readonly float[] _scale = new float[3],
         _offset = new float[3];
 
-    private PatchFeatureExtractor(string modelFolder)
+    private PatchFeatureExtractor(string modelFolder, bool reference = false)
     {
         var network = Path.Combine(modelFolder, "ResNet18Onnx", "ResNet18.onnx");
         var preprocess = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
@@ -42,8 +42,10 @@ public sealed class PatchFeatureExtractor
                 );
         var options = new SessionOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = Environment.ProcessorCount,
+            GraphOptimizationLevel = reference
+                ? GraphOptimizationLevel.ORT_DISABLE_ALL
+                : GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = reference ? 1 : Environment.ProcessorCount,
         };
         _session = new InferenceSession(OnnxBatchDimension.MakeDynamic(File.ReadAllBytes(network)), options);
         _input = _session.InputMetadata.Keys.Single();
@@ -64,6 +66,10 @@ public sealed class PatchFeatureExtractor
             )
             .Value;
     }
+
+    /// <summary>A second extractor for checking the shared one: ONNX Runtime's graph unoptimised (no fused or
+    /// re-laid-out kernels) on one thread.</summary>
+    internal static PatchFeatureExtractor CreateReference() => new(FindModelFolder(), reference: true);
 
     private static string FindModelFolder()
     {
