@@ -18,6 +18,16 @@ internal static class PredictCommand
         var output = CommonOptions.Out("Folder for predictions.json.");
         var onBadImage = CommonOptions.OnBadImage();
         var featureCache = CommonOptions.FeatureCache();
+        var mapClass = new Option<string?>("--map-class")
+        {
+            Description =
+                "Class-aware models (additive, CLAM): report this class's map for every image (e.g. malignant) "
+                + "instead of the predicted class's. Every class's value is in each patch's \"classes\" anyway.",
+        };
+        var weight = new Option<string?>("--weight-by-probability")
+        {
+            Description = "Multiply the reported map by the image's p(this class), e.g. malignant.",
+        };
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -29,6 +39,8 @@ internal static class PredictCommand
             output,
             onBadImage,
             featureCache,
+            mapClass,
+            weight,
         };
         var device = CommonOptions.Device("where the models score");
         command.Options.Add(device);
@@ -45,7 +57,8 @@ internal static class PredictCommand
                             r.GetValue(output)!,
                             CommandRunner.Log,
                             CommonOptions.Policy(r, onBadImage),
-                            r.GetValue(featureCache)
+                            r.GetValue(featureCache),
+                            new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight))
                         )
                     )
                         Console.WriteLine(

@@ -69,7 +69,8 @@ public sealed class AmilModel
 
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Attention for Attention-MIL, Grad-CAM for the CNN baseline.</summary>
+    /// <summary>The model's map: attention (attention or gated pooling, on patches or features), contribution
+    /// (additive MIL), class attention (CLAM) or Grad-CAM (the CNN baseline).</summary>
     public MapKind MapKind { get; }
     public ITransformer Transformer => _model;
 

@@ -6,11 +6,10 @@ namespace Amil.MLNet.Trainers;
 
 /// <summary>
 /// A trained Attention-MIL model: adds <c>Score</c> (C class probabilities, slots named by class),
-/// <c>PredictedLabel</c>
-/// (key) and <c>Attention</c> (one weight per patch, summing to 1; for the CNN baseline the column is <c>GradCam</c>,
-/// one
-/// Grad-CAM value per patch). Saves as ML.NET stages; after <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c>
-/// restores it (as a transformer chain).
+/// <c>PredictedLabel</c> (key) and the map column named by its <see cref="MapKind"/>: <c>Attention</c> (one weight
+/// per patch, summing to 1), <c>Contribution</c> (additive MIL), <c>ClassAttention</c> (CLAM) or <c>GradCam</c> (the
+/// CNN baseline); class-aware models add <c>ClassMaps</c> (every class's map, class-major). Saves as ML.NET
+/// stages; after <c>ml.RegisterAmilComponents()</c>, <c>ml.Model.Load</c> restores it (as a transformer chain).
 /// </summary>
 public sealed class AttentionMilTransformer
     : ISingleFeaturePredictionTransformer<AttentionMilModelParameters>,

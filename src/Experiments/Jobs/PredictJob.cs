@@ -7,15 +7,49 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// see <see cref="SlideMapsJob.Predict"/>).</summary>
 public static class PredictJob
 {
-    /// <summary>One patch: where it is in the image and its map value (attention weight, or Grad-CAM for the CNN
-    /// baseline).</summary>
+    /// <summary>One patch: where it is in the image and its value of the reported map (<see cref="Prediction.Map"/>
+    /// names it); for class-aware models (additive, CLAM) also every class's map value.</summary>
     public sealed record PatchValue(
         [property: JsonPropertyName("x")] int X,
         [property: JsonPropertyName("y")] int Y,
         [property: JsonPropertyName("width")] int Width,
         [property: JsonPropertyName("height")] int Height,
         [property: JsonPropertyName("value")] float Value
-    );
+    )
+    {
+        /// <summary>Class-aware models: class → this patch's value in that class's map; null otherwise.</summary>
+        [JsonPropertyName("classes")]
+        public IReadOnlyDictionary<string, float>? Classes { get; init; }
+    }
+
+    /// <summary>Which map predict reports per patch: the model's own (for class-aware models, that of the predicted
+    /// class), or the map of <paramref name="MapClass"/> in every image; either one × p(<paramref
+    /// name="WeightClass"/>) when given.</summary>
+    public sealed record ReportedMap(string? MapClass = null, string? WeightClass = null)
+    {
+        public static readonly ReportedMap Model = new();
+
+        /// <summary>A clear error for a class the model does not have, or a class map of a class-agnostic
+        /// model.</summary>
+        public void Check(IReadOnlyList<string> classes, MapKind kind)
+        {
+            foreach (var name in new[] { MapClass, WeightClass })
+                if (name is not null)
+                    IndexOf(classes, name);
+            if (MapClass is not null && kind is not (MapKind.Contribution or MapKind.ClassAttention))
+                throw new ArgumentException(
+                    $"The model's map ({kind.Name()}) is the same for every class: a class's own map needs a "
+                        + "class-aware model (additive or CLAM pooling). Weight the map by p(class) instead."
+                );
+        }
+
+        /// <summary>The name predictions.json gives the reported map, e.g. "contribution of malignant ×
+        /// p(malignant)".</summary>
+        public string Describe(MapKind kind) =>
+            kind.Name()
+            + (MapClass is null ? "" : $" of {MapClass}")
+            + (WeightClass is null ? "" : $" × p({WeightClass})");
+    }
 
     public sealed record Prediction(
         [property: JsonPropertyName("path")] string Path,
@@ -34,9 +68,11 @@ public static class PredictJob
         string outDirectory,
         Action<string> log,
         BadImagePolicy onBadImage = BadImagePolicy.Error,
-        string? featureCache = null
+        string? featureCache = null,
+        ReportedMap? map = null
     )
     {
+        map ??= ReportedMap.Model;
         AmilModel model;
         try
         {
@@ -44,8 +80,14 @@ public static class PredictJob
         }
         catch (SlideLevelModelException)
         {
+            if (map != ReportedMap.Model)
+                throw new ArgumentException(
+                    "A slide-level model's predictions report its map over the tiles; a class map or a weighting by "
+                        + "p(class) is for image models."
+                );
             return SlideMapsJob.Predict(modelPath, input, outDirectory, featureCache, log);
         }
+        map.Check(model.ClassNames, model.MapKind);
         var images = ListImages(input);
         var skipped = new List<SkippedImage>();
         var usable = ImageScreening
@@ -55,7 +97,7 @@ public static class PredictJob
         log($"Scoring {usable.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
         List<Prediction> predictions;
         if (onBadImage == BadImagePolicy.Error)
-            predictions = model.Score(usable).Select(s => ToPrediction(s, model.ClassNames)).ToList();
+            predictions = model.Score(usable).Select(s => ToPrediction(s, model.ClassNames, map)).ToList();
         else
         {
             // One image at a time, so an image the model's own patch settings cannot cut (e.g. smaller than its crop)
@@ -65,7 +107,7 @@ public static class PredictJob
             {
                 try
                 {
-                    predictions.AddRange(model.Score([image]).Select(s => ToPrediction(s, model.ClassNames)));
+                    predictions.AddRange(model.Score([image]).Select(s => ToPrediction(s, model.ClassNames, map)));
                 }
                 catch (Exception e) when (UserProblem(e) is { } problem)
                 {
@@ -92,18 +134,35 @@ public static class PredictJob
         return null;
     }
 
-    public static Prediction ToPrediction(ScoredImage s, IReadOnlyList<string> classes)
+    public static Prediction ToPrediction(ScoredImage s, IReadOnlyList<string> classes, ReportedMap? map = null)
     {
+        map ??= ReportedMap.Model;
         var probabilities = new Dictionary<string, float>();
         for (int c = 0; c < classes.Count; c++)
             probabilities[classes[c]] = s.Probabilities[c];
-        var patches = s
-            .Map.Select(
-                (a, i) => new PatchValue(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, a)
+        var classMaps = s.ClassMaps is null ? null : Enumerable.Range(0, classes.Count).Select(s.MapOf).ToArray();
+        var values = map.MapClass is { } mapClass ? s.MapOf(IndexOf(classes, mapClass)) : s.Map;
+        float weight = map.WeightClass is { } weightClass ? s.Probabilities[IndexOf(classes, weightClass)] : 1f;
+        var patches = values
+            .Select(
+                (v, i) =>
+                    new PatchValue(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, v * weight)
+                    {
+                        Classes = classMaps is null
+                            ? null
+                            : classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => classMaps[x.c][i]),
+                    }
             )
             .ToList();
-        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, s.MapKind.Name(), patches);
+        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, map.Describe(s.MapKind), patches);
     }
+
+    private static int IndexOf(IReadOnlyList<string> classes, string name) =>
+        classes.ToList().IndexOf(name) is var i and >= 0
+            ? i
+            : throw new ArgumentException(
+                $"Class '{name}' is not one of the model's classes ({string.Join(", ", classes)})."
+            );
 
     public static IReadOnlyList<string> ListImages(string input)
     {

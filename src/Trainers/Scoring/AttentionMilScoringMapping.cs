@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 
 namespace Amil.MLNet.Trainers.Scoring;
 
-/// <summary>The row mapping that scores a bag with the saved network: class probabilities, predicted index, and the
-/// localization map (attention, or Grad-CAM for the CNN baseline).</summary>
+/// <summary>The row mapping that scores a bag with the saved network: class probabilities, predicted index, the
+/// localization map (<see cref="MapKind"/>: attention, contribution, class attention or Grad-CAM) and, for
+/// class-aware networks (additive MIL, CLAM), every class's map.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 public sealed class AttentionMilScoringMappingFactory
     : CustomMappingFactory<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>
