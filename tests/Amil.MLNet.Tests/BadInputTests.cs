@@ -14,9 +14,6 @@ public sealed class BadInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     private string Data(params (string Part, int PerClass)[] parts) =>
         TestImages.ImageFolder(Path.Combine(_work, "data"), parts: parts);
 
@@ -38,7 +35,7 @@ public sealed class BadInputTests : IDisposable
         var truncated = Path.Combine(data, "test", "dark", "dark-1.png");
         TestImages.Truncate(truncated, 300);
         var run = Path.Combine(_work, "run");
-        var (exit, stdout, stderr) = Amil(
+        var (exit, stdout, stderr) = Programs.Amil(
             "train",
             "--data",
             data,
@@ -86,7 +83,7 @@ public sealed class BadInputTests : IDisposable
         var data = TestImages.ImageFolder(Path.Combine(_work, "data"), 700, 460, ("", 3));
         var truncated = Path.Combine(data, "light", "light-2.png");
         TestImages.Truncate(truncated, 300);
-        var (exit, stdout, stderr) = Amil("datasets", "check", "--data", data, "--layout", "image-folder");
+        var (exit, stdout, stderr) = Programs.Amil("datasets", "check", "--data", data, "--layout", "image-folder");
         Assert.Equal(1, exit);
         Assert.Contains($"unusable: {truncated}: file is truncated", stdout);
         Assert.Contains("dark: train", stdout); // per-split class counts
@@ -98,7 +95,7 @@ public sealed class BadInputTests : IDisposable
     {
         var data = Data(("", 4));
         var run = Path.Combine(_work, "run");
-        var (exit, _, stderr) = Amil(
+        var (exit, _, stderr) = Programs.Amil(
             "train",
             "--data",
             data,
@@ -227,7 +224,7 @@ public sealed class BadInputTests : IDisposable
         Directory.CreateDirectory(run);
         using (RunFolderLock.Acquire(run))
         {
-            var (exit, _, stderr) = Amil(
+            var (exit, _, stderr) = Programs.Amil(
                 "train",
                 "--data",
                 data,

@@ -34,11 +34,7 @@ public class CliReferenceTests
         );
         foreach (var verb in Verbs)
         {
-            var (exit, stdout, stderr) = AttentionMilModelTests.RunBuilt(
-                Path.Combine("src", "Runner"),
-                "amil.dll",
-                [.. verb, "--help"]
-            );
+            var (exit, stdout, stderr) = Programs.Amil([.. verb, "--help"]);
             Assert.True(exit == 0, $"amil {string.Join(' ', verb)} --help failed: {stderr}");
             if (verb.Length == 0)
             {
@@ -57,7 +53,7 @@ public class CliReferenceTests
                     + $"```text\n{stdout.Replace("\r\n", "\n").TrimEnd()}\n```\n"
             );
         }
-        var path = Path.Combine(AttentionMilModelTests.RepoRoot(), "docs", "cli.md");
+        var path = Path.Combine(Programs.RepoRoot(), "docs", "cli.md");
         if (Environment.GetEnvironmentVariable("AMIL_WRITE_CLI_REFERENCE") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

@@ -35,11 +35,10 @@ public class DeviceTests
         Assert.Contains("cpu, cuda, cuda:N", e.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void WithoutCudaAutoIsTheCpuAndCudaIsAClearError()
     {
-        if (ComputeDevice.CudaAvailable())
-            return; // checks for machines without CUDA, like CI
+        Skip.If(ComputeDevice.CudaAvailable(), "a check for machines without CUDA, like CI; this one has a GPU");
         Assert.Equal("cpu", new ComputeDevice(DeviceKind.Auto).Describe());
         Assert.Equal("cpu", ComputeDevice.Cpu.Describe());
         var e = Assert.Throws<DeviceUnavailableException>(() => new ComputeDevice(DeviceKind.Cuda, 1).Resolve());
@@ -51,20 +50,25 @@ public class DeviceTests
         Assert.Equal(ComputeDevice.Cpu, AmilModel.ScoringDevice);
     }
 
-    [Fact]
+    [SkippableFact]
     public void TrainOnAMissingGpuExitsOneBeforeWritingAnything()
     {
-        if (ComputeDevice.CudaAvailable())
-            return; // checks for machines without CUDA, like CI
+        Skip.If(ComputeDevice.CudaAvailable(), "a check for machines without CUDA, like CI; this one has a GPU");
         var work = TestTemp.Folder("amil-device-").FullName;
         var data = TestImages.ImageFolder(Path.Combine(work, "data"), 56, 56, ("", 2));
         var output = Path.Combine(work, "run");
         // Out of process, as a user runs it (the built CLI).
-        var (exit, _, stderr) = AttentionMilModelTests.RunBuilt(
-            Path.Combine("src", "Runner"),
-            "amil.dll",
-            ["train", "--data", data, "--layout", "image-folder", "--device", "cuda", "--out", output]
-        );
+        var (exit, _, stderr) = Programs.Amil([
+            "train",
+            "--data",
+            data,
+            "--layout",
+            "image-folder",
+            "--device",
+            "cuda",
+            "--out",
+            output,
+        ]);
         Assert.Equal(1, exit);
         Assert.Contains("no CUDA", stderr);
         Assert.False(Directory.Exists(output));

@@ -147,6 +147,7 @@ public class FeatureTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task ThreeShardProcessesAtOnceFillOneCacheEachImageOnce()
     {
         var cache = TestTemp.Folder("amil-shared-cache-").FullName;
@@ -154,9 +155,7 @@ public class FeatureTests
             .Range(1, 3)
             .Select(task =>
                 Task.Run(() =>
-                    AttentionMilModelTests.RunBuilt(
-                        Path.Combine("src", "Runner"),
-                        "amil.dll",
+                    Programs.Amil(
                         new Dictionary<string, string>
                         {
                             ["SLURM_ARRAY_TASK_ID"] = task.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -64,7 +64,7 @@ public class HardBenchmarkTests
     [Fact]
     public void TheBuiltInHardDatasetIsDeclaredWithItsKind()
     {
-        var registry = DatasetRegistry.Load(Path.Combine(AttentionMilModelTests.RepoRoot(), "datasets.json"));
+        var registry = DatasetRegistry.Load(Path.Combine(Programs.RepoRoot(), "datasets.json"));
         var entry = registry.Get("synthetic-hard");
         Assert.Equal("breakhis-hard", entry.Synthetic!.Kind);
         Assert.True(SyntheticKinds.TryParse(entry.Synthetic.Kind, out var kind));

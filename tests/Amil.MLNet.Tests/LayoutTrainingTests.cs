@@ -59,7 +59,12 @@ public class LayoutTrainingTests
     public void BreakHisLayoutTrainsWithPatientAccuracy()
     {
         var metrics = Train(BreakHisSource.Value.Root, "breakhis");
-        Assert.NotNull(metrics.Test!.PatientAccuracy);
+        var test = metrics.Test!;
+        // The patients come from the BreakHis folder names, 4 images each, and the split keeps patients whole.
+        Assert.Equal(test.Images, 4 * test.Patients!.Value);
+        Assert.InRange(test.PatientAccuracy!.Value, 0, 1);
+        Assert.Equal(test.Images, test.ConfusionMatrix.Sum(row => row.Sum()));
+        Assert.Equal(["benign", "malignant"], metrics.Classes);
     }
 
     [Fact]

@@ -51,6 +51,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void LocalizeWritesBothMethodsScoresForTestImagesWithMasks()
     {
         var cnn = AmilModel.Load(CnnModel());
@@ -59,9 +60,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.Equal(64, scored.Map.Length);
         Assert.All(scored.Map, v => Assert.True(v >= 0));
         // The sample app scores this model kind through the same facade, in its own process.
-        using (
-            var sample = System.Text.Json.JsonDocument.Parse(AttentionMilModelTests.RunSample(CnnModel(), scored.Path))
-        )
+        using (var sample = System.Text.Json.JsonDocument.Parse(Programs.RunSample(CnnModel(), scored.Path)))
         {
             Assert.Equal("gradcam", sample.RootElement.GetProperty("map_kind").GetString());
             Assert.Equal(scored.Map, sample.RootElement.GetProperty("map").EnumerateArray().Select(v => v.GetSingle()));
@@ -139,6 +138,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void HeatmapWritesPanelsWithBothOverlaysAndRawMaps()
     {
         var input = Path.GetDirectoryName(run.SomeImages(1)[0])!;

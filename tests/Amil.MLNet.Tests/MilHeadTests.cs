@@ -189,7 +189,7 @@ public class MilHeadTests
         Assert.Equal(expected.Map, expected.MapOf(expected.PredictedIndex));
         if (kind == MapKind.ClassAttention)
             Assert.All(new[] { 0, 1 }, c => Assert.Equal(1.0, expected.MapOf(c).Sum(), 4));
-        using var sample = JsonDocument.Parse(AttentionMilModelTests.RunSample(path, image));
+        using var sample = JsonDocument.Parse(Programs.RunSample(path, image));
         Assert.Equal(kind.Name(), sample.RootElement.GetProperty("map_kind").GetString());
         Assert.Equal(
             expected.Map.Select(BitConverter.SingleToInt32Bits),

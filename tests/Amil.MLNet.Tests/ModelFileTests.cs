@@ -17,9 +17,6 @@ public class ModelFileTests(TrainedRunFixture run)
 {
     private string ModelPath => Path.Combine(run.RunDirectory, "model.zip");
 
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     /// <summary>A copy of the model with 64 bytes flipped in the middle of its largest entry (the network
     /// weights).</summary>
     private string DamagedCopy()
@@ -71,7 +68,7 @@ public class ModelFileTests(TrainedRunFixture run)
         Assert.Contains("model file is damaged", e.Message);
         Assert.Contains(damaged, e.Message);
 
-        var (exit, _, stderr) = Amil(
+        var (exit, _, stderr) = Programs.Amil(
             "predict",
             "--model",
             damaged,

@@ -13,30 +13,42 @@ public class OutputErrorTests(TrainedRunFixture run)
 {
     private string ModelPath => Path.Combine(run.RunDirectory, "model.zip");
 
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     [Fact]
     public void AnOutputFolderThatIsAFileIsAUserError()
     {
         var file = Path.Combine(TestTemp.Folder("amil-outfile-").FullName, "predictions");
         File.WriteAllText(file, "keep me");
-        var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", file);
+        var (exit, _, stderr) = Programs.Amil(
+            "predict",
+            "--model",
+            ModelPath,
+            "--input",
+            run.SomeImages(1)[0],
+            "--out",
+            file
+        );
         Assert.Equal(1, exit);
         Assert.Contains($"{file} is a file", stderr);
         Assert.Equal("keep me", File.ReadAllText(file));
 
         var below = Path.Combine(file, "sub");
-        (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", run.SomeImages(1)[0], "--out", below);
+        (exit, _, stderr) = Programs.Amil(
+            "predict",
+            "--model",
+            ModelPath,
+            "--input",
+            run.SomeImages(1)[0],
+            "--out",
+            below
+        );
         Assert.Equal(1, exit);
         Assert.Contains($"{file} is a file", stderr);
     }
 
-    [Fact]
+    [SkippableFact]
     public void AFullDiskEndsAnAtomicWriteWithTheFolderNamedAndNothingLeft()
     {
-        if (!File.Exists("/dev/full"))
-            return; // Linux only: /dev/full answers every write with ENOSPC
+        Skip.IfNot(File.Exists("/dev/full"), "needs /dev/full (Linux), which answers every write with ENOSPC");
         var folder = TestTemp.Folder("amil-full-").FullName;
         var target = Path.Combine(folder, "model.zip");
         var e = Assert.Throws<DiskFullException>(() =>
@@ -58,17 +70,11 @@ public class OutputErrorTests(TrainedRunFixture run)
 
     /// <summary>The whole CLI on a real full disk: a 1 MB tmpfs, filled up. Needs root (mount); says so
     /// otherwise.</summary>
-    [Fact]
+    [SkippableFact]
     public void PredictOnAFullDiskExitsOneNamingTheFolder()
     {
         var disk = TestTemp.Folder("amil-tmpfs-").FullName;
-        if (!Mount(disk))
-        {
-            Console.WriteLine(
-                $"skipped: {nameof(PredictOnAFullDiskExitsOneNamingTheFolder)} needs root to mount a tmpfs"
-            );
-            return;
-        }
+        Skip.IfNot(Mount(disk), "needs root on Linux to mount a 1 MB tmpfs");
         try
         {
             try
@@ -79,7 +85,7 @@ public class OutputErrorTests(TrainedRunFixture run)
                     filler.Write(block);
             }
             catch (IOException) { }
-            var (exit, _, stderr) = Amil(
+            var (exit, _, stderr) = Programs.Amil(
                 "predict",
                 "--model",
                 ModelPath,
@@ -120,11 +126,10 @@ public class OutputErrorTests(TrainedRunFixture run)
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void AFileNameThatIsNotUtf8IsNamedAsSuch()
     {
-        if (!OperatingSystem.IsLinux())
-            return; // other systems keep names in their own encodings
+        Skip.IfNot(OperatingSystem.IsLinux(), "file names as raw bytes are a Linux matter");
         var folder = TestTemp.Folder("amil-name-").FullName;
         var image = Path.Combine(folder, "plain.png");
         File.Copy(run.SomeImages(1)[0], image);
@@ -138,7 +143,7 @@ public class OutputErrorTests(TrainedRunFixture run)
         Assert.Contains("not valid UTF-8", e.Message);
         Assert.DoesNotContain("not found", e.Message);
         var output = Path.Combine(TestTemp.Folder("amil-name-out-").FullName, "out");
-        var (exit, _, stderr) = Amil("predict", "--model", ModelPath, "--input", folder, "--out", output);
+        var (exit, _, stderr) = Programs.Amil("predict", "--model", ModelPath, "--input", folder, "--out", output);
         Assert.Equal(1, exit);
         Assert.Contains("not valid UTF-8", stderr);
     }

@@ -38,9 +38,10 @@ public sealed partial class PackageConsumerTests : IDisposable
         );
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void AConsumerProjectUsesThePackedPackagesAsTheReadmeSays()
     {
-        string repo = AttentionMilModelTests.RepoRoot();
+        string repo = Programs.RepoRoot();
         string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         string packages = Path.Combine(_work, "nupkgs");
         Run(

@@ -12,13 +12,19 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     private JsonElement[] Predict(string model, string data, string name, params string[] extra)
     {
         var output = Path.Combine(_work, name);
-        var (exit, _, stderr) = Amil(["predict", "--model", model, "--input", data, "--out", output, .. extra]);
+        var (exit, _, stderr) = Programs.Amil([
+            "predict",
+            "--model",
+            model,
+            "--input",
+            data,
+            "--out",
+            output,
+            .. extra,
+        ]);
         Assert.True(exit == 0, stderr);
         return JsonDocument
             .Parse(File.ReadAllText(Path.Combine(output, "predictions.json")))
@@ -27,12 +33,13 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void AClassAwareModelReportsEveryClassesMapAndTheOneAskedFor()
     {
         var data = TestImages.ImageFolder(Path.Combine(_work, "data"), parts: ("", 4));
         var model = Path.Combine(_work, "run");
         string[] train = ["train", "--data", data, "--layout", "image-folder", "--crop", "none"];
-        var (exit, _, stderr) = Amil([.. train, "--pooling", "additive", "--epochs", "1", "--out", model]);
+        var (exit, _, stderr) = Programs.Amil([.. train, "--pooling", "additive", "--epochs", "1", "--out", model]);
         Assert.True(exit == 0, stderr);
         model = Path.Combine(model, "model.zip");
 
@@ -69,7 +76,7 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
         string model = Path.Combine(run.RunDirectory, "model.zip");
         string image = run.SomeImages(1)[0];
         var output = Path.Combine(_work, "out");
-        var (exit, _, stderr) = Amil(
+        var (exit, _, stderr) = Programs.Amil(
             "predict",
             "--model",
             model,
@@ -82,7 +89,7 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
         );
         Assert.Equal(1, exit);
         Assert.Contains("class-aware model", stderr);
-        (exit, _, stderr) = Amil(
+        (exit, _, stderr) = Programs.Amil(
             "predict",
             "--model",
             model,

@@ -55,6 +55,7 @@ public class ResumeTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
     public void SameSeedAndDataGiveTheSameMetrics()
     {
         var data = TestTemp.Folder("amil-repro-data-").FullName;

@@ -6,13 +6,10 @@ namespace Amil.MLNet.Tests;
 /// behind.</summary>
 public class RunnerTests
 {
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     [Fact]
     public void HelpListsEveryVerb()
     {
-        var (exit, stdout, _) = Amil("--help");
+        var (exit, stdout, _) = Programs.Amil("--help");
         Assert.Equal(0, exit);
         foreach (var verb in new[] { "train", "evaluate", "predict", "synth", "datasets" })
             Assert.Contains(verb, stdout);
@@ -21,7 +18,7 @@ public class RunnerTests
     [Fact]
     public void MissingModelIsAUserErrorNamingTheFile()
     {
-        var (exit, _, stderr) = Amil(
+        var (exit, _, stderr) = Programs.Amil(
             "predict",
             "--model",
             "/nonexistent/model.zip",
@@ -46,7 +43,7 @@ public class RunnerTests
         Directory.CreateDirectory(Path.Combine(dir, "b"));
         File.WriteAllBytes(Path.Combine(dir, "b", "y.png"), [1]);
         var run = Path.Combine(dir, "run");
-        var (exit, _, stderr) = Amil("train", "--datasets", datasets, "--crop", "9x", "--out", run);
+        var (exit, _, stderr) = Programs.Amil("train", "--datasets", datasets, "--crop", "9x", "--out", run);
         Assert.Equal(1, exit);
         Assert.Contains("9x", stderr);
         Assert.False(Directory.Exists(run));
@@ -57,10 +54,8 @@ public class RunnerTests
 /// per process).</summary>
 public class CrossProcessDeterminismTests
 {
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     [Fact]
+    [Trait("Category", "Slow")]
     public void TwoProcessesWriteTheSameSyntheticImagesAndTrainTheSameModel()
     {
         var work = TestTemp.Folder("amil-xproc-").FullName;
@@ -68,9 +63,9 @@ public class CrossProcessDeterminismTests
         for (int i = 0; i < 2; i++)
         {
             var data = Path.Combine(work, $"data{i}");
-            var synth = Amil("synth", "--out", data, "--count", "12", "--seed", "5");
+            var synth = Programs.Amil("synth", "--out", data, "--count", "12", "--seed", "5");
             Assert.True(synth.Exit == 0, synth.Stderr);
-            var train = Amil(
+            var train = Programs.Amil(
                 "train",
                 "--data",
                 data,
@@ -107,9 +102,6 @@ public class CrossProcessDeterminismTests
 /// <summary>The new verbs fail the same way as the old ones: exit 1 and one line naming the problem.</summary>
 public class NewVerbErrorTests
 {
-    private static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
-        AttentionMilModelTests.RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
-
     [Theory]
     [InlineData("report", "--run", "/nonexistent/run", "no such run folder")]
     [InlineData("features", "--data", "/tmp", "--layout", "image-folder", "--shard", "3/2", "must be K/N")]
@@ -120,7 +112,7 @@ public class NewVerbErrorTests
     [InlineData("bench", "--workers", "0", "--workers must be at least 1")]
     public void UserErrorsExitWithOneClearLine(params string[] argsAndExpected)
     {
-        var (exit, _, stderr) = Amil(argsAndExpected[..^1]);
+        var (exit, _, stderr) = Programs.Amil(argsAndExpected[..^1]);
         Assert.Equal(1, exit);
         Assert.StartsWith("error: ", stderr);
         Assert.Contains(argsAndExpected[^1], stderr);

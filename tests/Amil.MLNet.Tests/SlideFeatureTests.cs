@@ -101,6 +101,7 @@ public class SlideFeatureTests
 public class SlideTrainingTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public void TrainOnSlidesWritesTheModelMetricsLocalizationAndHeatmaps()
     {
         var root = TestTemp.Folder("wsi-train").FullName;

@@ -9,7 +9,7 @@ public class SourceStyleTests
     [Fact]
     public void NoSourceLineIsLongerThan120Characters()
     {
-        var root = AttentionMilModelTests.RepoRoot();
+        var root = Programs.RepoRoot();
         var offenders = new[] { "src", "tests", "samples" }
             .SelectMany(folder =>
                 Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories)

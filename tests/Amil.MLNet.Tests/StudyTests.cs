@@ -10,6 +10,7 @@ namespace Amil.MLNet.Tests;
 public class StudyTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public void StudySummarisesPerSeedComparisonsAndContinuesWithoutRetraining()
     {
         var dir = TestTemp.Folder("amil-study-").FullName;

@@ -21,6 +21,7 @@ namespace Amil.MLNet.Tests;
 public class TrainingStressTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public void ShortTrainingsOnSmallBagsSurviveForcedCollections()
     {
         var root = TestTemp.Folder("amil-stress-").FullName;

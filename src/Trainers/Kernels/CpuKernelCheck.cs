@@ -45,6 +45,10 @@ public sealed record CpuKernelCheck(
     [JsonIgnore]
     public CpuKernelMode Mode { get; init; }
 
+    /// <summary>Why nothing was checked under auto, when that happened.</summary>
+    [JsonPropertyName("note")]
+    public string? Note { get; init; }
+
     /// <summary>How long choosing took: the whole self-check under auto.</summary>
     [JsonPropertyName("check_milliseconds")]
     public double Milliseconds { get; init; }
@@ -53,7 +57,7 @@ public sealed record CpuKernelCheck(
     public string Describe()
     {
         if (Checked.Count == 0)
-            return $"CPU kernels: {Active} (forced; not checked).";
+            return $"CPU kernels: {Active} ({Note ?? "forced; not checked"}).";
         var active = Checked.FirstOrDefault(p => p.Path == Active);
         return Active == Checked[0].Path
             ? $"CPU kernels: {Active} (self-check: agrees with the reference path, {active!.Describe()})."

@@ -63,16 +63,30 @@ public static class CpuKernels
             IReadOnlyList<KernelPathResult> results = [];
             var active = requested;
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            if (requested == CpuKernelMode.Auto)
+            string? note = null;
+            if (!LibTorchSwitch.Available)
+            {
+                // Another platform's libtorch (its own name mangling): oneDNN stays as it is, unchecked.
+                if (requested == CpuKernelMode.Reference)
+                    throw new ArgumentException(
+                        "The reference CPU kernels need libtorch's oneDNN switch, which the libtorch in use does not "
+                            + "export; use auto, onednn or channels-last."
+                    );
+                note = "not checked: the libtorch in use does not export its oneDNN switch";
+                active = requested == CpuKernelMode.Auto ? CpuKernelMode.OneDnn : requested;
+            }
+            else if (requested == CpuKernelMode.Auto)
             {
                 results = KernelCheck.Measure(KernelCheck.Operations, LibTorchSwitch.SetOneDnn);
                 active = KernelCheck.Choose(results);
             }
-            LibTorchSwitch.SetOneDnn(active != CpuKernelMode.Reference);
+            if (LibTorchSwitch.Available)
+                LibTorchSwitch.SetOneDnn(active != CpuKernelMode.Reference);
             var check = new CpuKernelCheck(CpuName(), requested.Name(), active.Name(), results)
             {
                 Mode = active,
                 Milliseconds = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                Note = note,
             };
             if (check.Warning() is { } warning)
                 Console.Error.WriteLine($"warning: {warning}");
@@ -116,6 +130,24 @@ public static class CpuKernels
 internal static class LibTorchSwitch
 {
     private const string Library = "libtorch_cpu";
+
+    private static readonly Lazy<bool> Exported = new(() =>
+    {
+        try
+        {
+            _ = torch.__version__;
+            UserEnabledMkldnn(GlobalContext());
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    });
+
+    /// <summary>Whether the libtorch in use exports the switch (Linux builds do; others mangle names their own
+    /// way).</summary>
+    public static bool Available => Exported.Value;
 
     /// <summary>Switches oneDNN on or off; NNPACK goes with it, so that off means libtorch's own convolutions
     /// (NNPACK is only tried without oneDNN, and on CPUs it does not support it prints a warning per call).</summary>

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>This repository's programs as the tests run them: built in the tests' configuration, each a separate
+/// process, and the repository root they live under.</summary>
+internal static class Programs
+{
+    /// <summary>The amil CLI (src/Runner), out of process as a user runs it.</summary>
+    internal static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
+        RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
+
+    /// <summary>The amil CLI with extra environment variables.</summary>
+    internal static (int Exit, string Stdout, string Stderr) Amil(
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    ) => RunBuilt(Path.Combine("src", "Runner"), "amil.dll", environment, args);
+
+    internal static string RunSample(string model, string image)
+    {
+        var (exit, stdout, stderr) = RunBuilt(Path.Combine("samples", "ScoreImage"), "ScoreImage.dll", model, image);
+        Assert.True(exit == 0, $"ScoreImage failed: {stderr}");
+        return stdout;
+    }
+
+    /// <summary>Runs a program of this repository, built in the tests' configuration, as a separate process.</summary>
+    internal static (int Exit, string Stdout, string Stderr) RunBuilt(
+        string projectFolder,
+        string dll,
+        params string[] args
+    ) => RunBuilt(projectFolder, dll, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with extra environment variables.</summary>
+    internal static (int Exit, string Stdout, string Stderr) RunBuilt(
+        string projectFolder,
+        string dll,
+        IReadOnlyDictionary<string, string> environment,
+        params string[] args
+    )
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
+        var program = Path.Combine(RepoRoot(), projectFolder, "bin", configuration, "net10.0", dll);
+        Assert.True(File.Exists(program), $"{dll} not built at {program}");
+        var start = new ProcessStartInfo("dotnet", [program, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    internal static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Amil.MLNet.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("Amil.MLNet.sln not found above the test binaries.");
+    }
+}
