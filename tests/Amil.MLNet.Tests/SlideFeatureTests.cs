@@ -148,8 +148,19 @@ public class SlideTrainingTests
         var load = Assert.Throws<Trainers.SlideLevelModelException>(() => Trainers.AmilModel.Load(model));
         Assert.Contains("slide-level model", load.Message);
         Assert.Equal(["normal", "tumor"], SlideModel.Load(model).ClassNames);
-        var noReport = Assert.Throws<ArgumentException>(() => RunReport.Write(run, null, _ => { }));
-        Assert.Contains("slide-level run", noReport.Message);
+        // train wrote report.html from the run folder: metrics, confusion, FROC table, every test slide's heatmap.
+        var html = File.ReadAllText(Path.Combine(run, RunReport.FileName));
+        foreach (var part in new[] { "Metrics (slides)", "Confusion matrix", "FROC", "Test slides, worst first" })
+            Assert.Contains(part, html);
+        int heatmaps = Directory.EnumerateFiles(Path.Combine(run, "heatmaps"), "*.png").Count();
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(html, "<figure>").Count);
+        Assert.Equal(heatmaps, System.Text.RegularExpressions.Regex.Matches(html, "data:image/jpeg").Count);
+        // report --run draws it again from the files alone; a Grad-CAM comparison is for image runs.
+        File.Delete(Path.Combine(run, RunReport.FileName));
+        Assert.Equal(Path.Combine(run, RunReport.FileName), RunReport.Write(run, null, _ => { }));
+        Assert.Contains("FROC", File.ReadAllText(Path.Combine(run, RunReport.FileName)));
+        var gradCam = Assert.Throws<ArgumentException>(() => RunReport.Write(run, model, _ => { }));
+        Assert.Contains("slide-level run", gradCam.Message);
 
         // evaluate, localize and heatmap score the slides again from the model file and the feature cache, and find
         // what training found.

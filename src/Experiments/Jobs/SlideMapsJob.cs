@@ -37,7 +37,7 @@ public static class SlideMapsJob
         var scored = model.Score(slides, bags);
         var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null)
         {
-            Unit = "slides",
+            Unit = SlideRunReport.Unit,
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
         };
         OutputFolder.Create(outDirectory);

@@ -116,7 +116,7 @@ public static class SlideTrainJob
                 Math.Round(trainSeconds, 1)
             )
             {
-                Unit = "slides",
+                Unit = SlideRunReport.Unit,
                 CpuKernels = Trainers.Kernels.CpuKernels.Current,
             };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
@@ -132,6 +132,8 @@ public static class SlideTrainJob
             );
             if (localization is not null)
                 RunFiles.WriteJson(Path.Combine(runDir, SlideLocalization.File), localization);
+            SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
+            TrainJob.WriteReport(runDir, log);
             return new TrainJob.Result(runDir, metrics);
         }
         catch (Exception e) when (e is not OperationCanceledException)

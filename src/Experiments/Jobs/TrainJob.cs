@@ -169,6 +169,21 @@ public static class TrainJob
         }
     }
 
+    /// <summary>Writes report.html for a finished run (image or slide); the model and metrics are complete, so a
+    /// report that cannot be drawn is a warning, never a reason to throw them away.</summary>
+    internal static void WriteReport(string runDir, Action<string> log)
+    {
+        try
+        {
+            RunReport.Write(runDir, null, log);
+        }
+        catch (Exception e)
+            when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
+        {
+            log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
+        }
+    }
+
     /// <summary>A failure after the model was saved: the model stays, and the message says how to score
     /// again.</summary>
     internal static RunIncompleteException AfterTheModel(string runDir, Exception e, Action<string> log)
@@ -385,21 +400,7 @@ public static class TrainJob
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
             // CNN's ~150 MB).
             File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
-            try
-            {
-                RunReport.Write(runDir, null, log);
-            }
-            catch (Exception e)
-                when (e
-                        is IOException
-                            or InvalidDataException
-                            or ArgumentException
-                            or Transforms.Images.ImageReadException
-                )
-            {
-                // The model and metrics are complete; a report that cannot be drawn must not throw them away.
-                log($"warning: report.html not written ({e.Message}); run `amil report --run {runDir}` to retry.");
-            }
+            WriteReport(runDir, log);
             return new Result(runDir, metrics);
         }
     }

@@ -32,20 +32,13 @@ public static class RunReport
     /// attention.</summary>
     public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
     {
-        AmilModel model;
-        try
-        {
-            model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
-        }
-        catch (SlideLevelModelException e)
-        {
-            throw new ArgumentException(
-                $"{runDir} is a slide-level run; report.html is drawn for image runs. The run folder holds "
-                    + "metrics.json, history.csv, localization.json and heatmaps/ (a PNG and a QuPath GeoJSON per "
-                    + "test slide).",
-                e
-            );
-        }
+        if (ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile)).Unit == SlideRunReport.Unit)
+            return gradCamModelPath is null
+                ? SlideRunReport.Write(runDir, log)
+                : throw new ArgumentException(
+                    $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
+                );
+        var model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
         var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
@@ -65,6 +58,27 @@ public static class RunReport
             )
             .ToList();
 
+        var html = Head(runDir, model.ClassNames, model.MapKind.Name());
+        AppendTraining(html, runDir);
+        html.Append(Img(ReportCharts.Roc(RocCurves(images, model.ClassNames))));
+        html.Append("</div>");
+
+        html.Append("<h2>Metrics</h2>").Append(MetricsTable(metrics));
+        if (metrics.Test is { } t)
+            html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>")
+                .Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
+        AppendLocalization(html, images, model, gradCam);
+        AppendGallery(html, images, model, gradCam);
+        html.Append("</body></html>\n");
+
+        var path = Path.Combine(runDir, FileName);
+        AtomicFile.WriteText(path, html.ToString());
+        return path;
+    }
+
+    /// <summary>The page up to its first section: title, style, the run's name, classes and map kind.</summary>
+    internal static StringBuilder Head(string runDir, IReadOnlyList<string> classes, string mapKind)
+    {
         var html = new StringBuilder();
         html.Append(
             CultureInfo.InvariantCulture,
@@ -84,11 +98,16 @@ public static class RunReport
             </style></head><body>
             <h1>Run {{Enc(Path.GetFileName(runDir))}}</h1>
             <p class="sub">{{Enc(runDir)}} — classes {{Enc(
-                string.Join(", ", model.ClassNames)
-            )}} — {{model.MapKind.Name()}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
+                string.Join(", ", classes)
+            )}} — {{mapKind}} maps — written {{DateTime.Now:yyyy-MM-dd HH:mm}}</p>
             """
         );
+        return html;
+    }
 
+    /// <summary>Opens the charts block with the training curves; the caller adds the ROC and closes it.</summary>
+    internal static void AppendTraining(StringBuilder html, string runDir)
+    {
         html.Append("<h2>Training</h2><div class=\"charts\">");
         var history = ReadHistory(Path.Combine(runDir, "history.csv"));
         if (history.Epochs.Length > 0)
@@ -118,24 +137,17 @@ public static class RunReport
                 )
             );
         }
-        html.Append(Img(ReportCharts.Roc(RocCurves(images, model.ClassNames))));
-        html.Append("</div>");
-
-        html.Append("<h2>Metrics</h2>").Append(MetricsTable(metrics));
-        if (metrics.Test is { } t)
-            html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>")
-                .Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
-        AppendLocalization(html, images, model, gradCam);
-        AppendGallery(html, images, model, gradCam);
-        html.Append("</body></html>\n");
-
-        var path = Path.Combine(runDir, FileName);
-        AtomicFile.WriteText(path, html.ToString());
-        return path;
     }
 
     private static IReadOnlyList<(string, double[], double[])> RocCurves(
         IReadOnlyList<TestImage> images,
+        IReadOnlyList<string> classes
+    ) => RocCurves([.. images.Select(i => i.Scored.Probabilities)], [.. images.Select(i => i.Record.Label)], classes);
+
+    /// <summary>ROC curves of scored items with their true labels.</summary>
+    internal static IReadOnlyList<(string, double[], double[])> RocCurves(
+        IReadOnlyList<float[]> probabilities,
+        IReadOnlyList<string> labels,
         IReadOnlyList<string> classes
     )
     {
@@ -145,8 +157,8 @@ public static class RunReport
         var positives = classes.Count == 2 ? [1] : Enumerable.Range(0, classes.Count);
         foreach (int c in positives)
         {
-            var scores = images.Select(i => (double)i.Scored.Probabilities[c]).ToList();
-            var truth = images.Select(i => i.Record.Label == classes[c]).ToList();
+            var scores = probabilities.Select(p => (double)p[c]).ToList();
+            var truth = labels.Select(l => l == classes[c]).ToList();
             var (fpr, tpr) = RocCurve.Points(scores, truth);
             double? auc = Localization.Metrics.RankMetrics.Auroc(scores, truth);
             curves.Add(
@@ -160,7 +172,7 @@ public static class RunReport
         return curves;
     }
 
-    private static string MetricsTable(RunMetrics m)
+    internal static string MetricsTable(RunMetrics m)
     {
         var rows = new StringBuilder(
             "<table><tr><th "
@@ -189,7 +201,7 @@ public static class RunReport
         return rows.ToString();
     }
 
-    private static string ConfusionTable(int[][] matrix, IReadOnlyList<string> classes)
+    internal static string ConfusionTable(int[][] matrix, IReadOnlyList<string> classes)
     {
         var t = new StringBuilder("<table><tr><th></th>");
         foreach (var c in classes)
@@ -365,15 +377,15 @@ public static class RunReport
             .ToList();
     }
 
-    private static T ReadJson<T>(string path) =>
+    internal static T ReadJson<T>(string path) =>
         File.Exists(path)
             ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), RunFiles.Json)
                 ?? throw new InvalidDataException($"{path}: empty.")
             : throw new FileNotFoundException($"{path}: not found; the report needs a finished run folder.", path);
 
-    private static string Img(byte[] png) => $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
+    internal static string Img(byte[] png) => $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\">";
 
-    private static string Enc(string s) => WebUtility.HtmlEncode(s);
+    internal static string Enc(string s) => WebUtility.HtmlEncode(s);
 
-    private static string F(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–";
+    internal static string F(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–";
 }
