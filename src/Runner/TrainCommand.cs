@@ -68,7 +68,7 @@ internal static class TrainCommand
             Description =
                 "--pooling additive: hidden units of the per-patch classifier. 0: one linear layer (its prediction "
                 + "equals gated attention's; the map is the exact per-patch decomposition). N > 0: an MLP as in "
-                + "Javed et al. (localized worse in our study; README).",
+                + "Javed et al. (localized worse in our study; docs/results.md).",
             DefaultValueFactory = _ => defaults.AdditiveHidden,
         };
         var clamBagWeight = new Option<double>("--clam-bag-weight")

@@ -156,7 +156,7 @@ public sealed class AttentionMilOptions
 
     /// <summary>Additive MIL: hidden units of the per-patch classifier ψ. Default 0: one linear layer (its bag
     /// prediction equals gated attention pooling's; the map is the exact per-patch decomposition). N &gt; 0: Linear →
-    /// ReLU → Linear as in Javed et al., which localized worse in our study (README).</summary>
+    /// ReLU → Linear as in Javed et al., which localized worse in our study (docs/results.md).</summary>
     public int AdditiveHiddenSize { get; set; }
 
     /// <summary>CLAM: weight of the bag loss against the instance loss (total = w·bag + (1 − w)·instance). Default 0.7,

@@ -84,7 +84,7 @@ public readonly record struct ComputeDevice(DeviceKind Kind, int Index = 0)
                 $"Device {this} was asked for, but the libtorch in use has no CUDA (TorchSharp-cpu, or no GPU "
                     + "visible). Provide a CUDA libtorch: put an installed CUDA PyTorch's torch/lib folder on "
                     + "LD_LIBRARY_PATH, or build with -p:AmilTorchBackend=cuda -p:AmilTorchPackage=<a CUDA "
-                    + "libtorch package your feed serves> (README, \"GPU\"); or use --device cpu."
+                    + "libtorch package your feed serves> (docs/speed-and-platforms.md, \"GPU\"); or use --device cpu."
             );
         int count = cuda.device_count();
         if (Index >= count)

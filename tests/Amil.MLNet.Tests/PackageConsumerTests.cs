@@ -7,9 +7,8 @@ namespace Amil.MLNet.Tests;
 
 /// <summary>
 /// The packages as a user meets them: packed from this build, restored by a console app outside this repository (so
-/// none
-/// of our Directory.Build files help it), which holds every C# block of README.md, trains two epochs, evaluates, saves,
-/// and reloads in a second process with bit-identical scores.
+/// none of our Directory.Build files help it), which holds every C# block of README.md and docs/, trains two epochs,
+/// evaluates, saves, and reloads in a second process with bit-identical scores.
 /// </summary>
 public sealed partial class PackageConsumerTests : IDisposable
 {
@@ -90,7 +89,16 @@ public sealed partial class PackageConsumerTests : IDisposable
         File.WriteAllText(Path.Combine(app, "Program.cs"), ConsumerProgram);
         File.WriteAllText(
             Path.Combine(app, "ReadmeBlocks.cs"),
-            ReadmeBlocks(File.ReadAllText(Path.Combine(repo, "README.md")))
+            ReadmeBlocks(
+                string.Join(
+                    "\n",
+                    Directory
+                        .EnumerateFiles(Path.Combine(repo, "docs"), "*.md")
+                        .Order(StringComparer.Ordinal)
+                        .Prepend(Path.Combine(repo, "README.md"))
+                        .Select(File.ReadAllText)
+                )
+            )
         );
         Run(app, "dotnet", "build", "-c", "Release", "-o", Path.Combine(app, "out"));
         Assert.True(
@@ -120,7 +128,7 @@ public sealed partial class PackageConsumerTests : IDisposable
     internal static string ReadmeBlocks(string readme)
     {
         var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
-        Assert.True(blocks.Count >= 3, $"README.md has {blocks.Count} C# blocks");
+        Assert.True(blocks.Count >= 3, $"README.md and docs/ have {blocks.Count} C# blocks");
         var usings = new SortedSet<string>(StringComparer.Ordinal);
         var body = new StringBuilder();
         for (int i = 0; i < blocks.Count; i++)

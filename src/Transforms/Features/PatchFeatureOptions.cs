@@ -14,7 +14,7 @@ public sealed class PatchFeatureOptions
     public string Extractor { get; set; } = PatchFeatureExtractor.ResNet18;
 
     /// <summary>Patches per ONNX Runtime call; 1 runs patch by patch. Default 16 (measured faster on 2 cores; see
-    /// README).</summary>
+    /// docs/speed-and-platforms.md).</summary>
     public int BatchSize { get; set; } = 16;
 
     /// <summary>Multiplies bag values back to 0…255: 255 when the bag used the default PixelScale 1/255. Default
