@@ -25,8 +25,8 @@ public sealed record TrainSettings
     public int? MaxPatches { get; init; }
     public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
 
-    /// <summary>CLAM pooling: patches from each end of the attention ranking for the instance loss (k). Default
-    /// 8.</summary>
+    /// <summary>CLAM pooling: patches from each end of the attention ranking for the instance loss (k); 0 sets it from
+    /// each bag's size. Default 8.</summary>
     public int ClamInstanceSamples { get; init; } = 8;
 
     /// <summary>Additive pooling: hidden units of the per-patch classifier (0 = linear, the default).</summary>

@@ -12,22 +12,22 @@ internal static class CommandRunner
     private static readonly CancellationTokenSource InterruptSource = new();
     private static int _interrupts;
 
-    /// <summary>Cancelled by the first Ctrl-C (a second one ends the process at once).</summary>
-    public static CancellationToken Interrupt
+    private static readonly Lazy<CancellationToken> Handler = new(() =>
     {
-        get
+        // One handler per process, however often the token is asked for.
+        Console.CancelKeyPress += (_, e) =>
         {
-            Console.CancelKeyPress += (_, e) =>
-            {
-                if (Interlocked.Increment(ref _interrupts) > 1)
-                    return;
-                e.Cancel = true;
-                Console.Error.WriteLine("Stopping… (press Ctrl-C again to quit at once)");
-                InterruptSource.Cancel();
-            };
-            return InterruptSource.Token;
-        }
-    }
+            if (Interlocked.Increment(ref _interrupts) > 1)
+                return;
+            e.Cancel = true;
+            Console.Error.WriteLine("Stopping… (press Ctrl-C again to quit at once)");
+            InterruptSource.Cancel();
+        };
+        return InterruptSource.Token;
+    });
+
+    /// <summary>Cancelled by the first Ctrl-C (a second one ends the process at once).</summary>
+    public static CancellationToken Interrupt => Handler.Value;
 
     public static int Run(ParseResult parse, Action body)
     {

@@ -58,10 +58,12 @@ internal static class TrainCommand
             DefaultValueFactory = _ => "attention",
         };
         pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam");
-        var clamK = new Option<int>("--clam-k")
+        var clamK = new Option<string>("--clam-k")
         {
-            Description = "--pooling clam: patches from each end of the attention ranking for the instance loss.",
-            DefaultValueFactory = _ => defaults.ClamInstanceSamples,
+            Description =
+                "--pooling clam: patches from each end of the attention ranking for the instance loss (k), or auto: "
+                + "from each bag's size N, ceil(sqrt(N) / 8) at most 8.",
+            DefaultValueFactory = _ => defaults.ClamInstanceSamples.ToString(CultureInfo.InvariantCulture),
         };
         var additiveHidden = new Option<int>("--additive-hidden")
         {
@@ -195,7 +197,7 @@ internal static class TrainCommand
                             "clam" => AttentionPoolingKind.Clam,
                             _ => AttentionPoolingKind.Attention,
                         },
-                        ClamInstanceSamples = r.GetValue(clamK),
+                        ClamInstanceSamples = ClamK(r.GetValue(clamK)!),
                         ClamBagWeight = r.GetValue(clamBagWeight),
                         AdditiveHidden = r.GetValue(additiveHidden),
                         Patience = r.GetValue(patience),
@@ -247,6 +249,12 @@ internal static class TrainCommand
             (_, "resnet18") => Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
             _ => Trainers.Networks.NetworkArchitecture.AttentionMil,
         };
+
+    /// <summary>--clam-k: a count of at least 1, or auto (k from each bag's size).</summary>
+    private static int ClamK(string text) =>
+        text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? AttentionMilOptions.AutoInstanceSamples
+        : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k >= 1 ? k
+        : throw new ArgumentException($"--clam-k '{text}' is not auto or a whole number of at least 1.");
 }
 
 internal static class MetricsPrinter

@@ -163,19 +163,21 @@ public sealed class AmilModel
         foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
         {
             var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
-            yield return NonFiniteScoreException.Checked(new ScoredImage(
-                row.ImagePath,
-                (int)row.PredictedLabel - 1,
-                row.Score,
-                row.Map,
-                row.BagCoordinates,
-                layout,
-                MapKind
-            )
-            {
-                Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
-                ClassMaps = hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
-            });
+            yield return NonFiniteScoreException.Checked(
+                new ScoredImage(
+                    row.ImagePath,
+                    (int)row.PredictedLabel - 1,
+                    row.Score,
+                    row.Map,
+                    row.BagCoordinates,
+                    layout,
+                    MapKind
+                )
+                {
+                    Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
+                    ClassMaps = hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
+                }
+            );
         }
     }
 

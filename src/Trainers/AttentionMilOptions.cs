@@ -103,7 +103,13 @@ public sealed class AttentionMilOptions
     /// <summary>The seed training uses.</summary>
     internal int EffectiveSeed => Seed ?? DefaultSeed;
 
-    internal AttentionMilOptions Clone() => (AttentionMilOptions)MemberwiseClone();
+    /// <summary>A copy that shares nothing mutable with this one (the class weights are copied too).</summary>
+    internal AttentionMilOptions Clone()
+    {
+        var copy = (AttentionMilOptions)MemberwiseClone();
+        copy.ClassWeights = ClassWeights?.ToArray();
+        return copy;
+    }
 
     /// <summary>Bags decoded ahead of the network on a background thread. Default 4.</summary>
     public int ReadAhead { get; set; } = 4;
@@ -151,8 +157,12 @@ public sealed class AttentionMilOptions
     public Action<int, int, bool>? OnBag { get; set; }
 
     /// <summary>CLAM: patches taken from each end of the true class's attention ranking for the instance loss (k).
-    /// Default 8, CLAM's.</summary>
+    /// Default 8, CLAM's. <see cref="AutoInstanceSamples"/> (0) sets k from each bag's size N: ⌈√N / 8⌉, at most 8
+    /// (8 from N = 3,137 patches on, CLAM's slide bags; 3 for a 400-patch image).</summary>
     public int ClamInstanceSamples { get; set; } = 8;
+
+    /// <summary>The <see cref="ClamInstanceSamples"/> value that sets k from each bag's size.</summary>
+    public const int AutoInstanceSamples = 0;
 
     /// <summary>Additive MIL: hidden units of the per-patch classifier ψ. Default 0: one linear layer (its bag
     /// prediction equals gated attention pooling's; the map is the exact per-patch decomposition). N &gt; 0: Linear →
@@ -178,8 +188,10 @@ public sealed class AttentionMilOptions
     {
         if (AdditiveHiddenSize < 0)
             throw new ArgumentException($"AdditiveHiddenSize must be 0 or more (got {AdditiveHiddenSize}).");
-        if (ClamInstanceSamples < 1)
-            throw new ArgumentException($"ClamInstanceSamples must be at least 1 (got {ClamInstanceSamples}).");
+        if (ClamInstanceSamples < 0)
+            throw new ArgumentException(
+                $"ClamInstanceSamples must be at least 1, or 0 for k from the bag size (got {ClamInstanceSamples})."
+            );
         if (ClamBagWeight is < 0 or > 1 || double.IsNaN(ClamBagWeight))
             throw new ArgumentException($"ClamBagWeight must be in [0, 1] (got {ClamBagWeight}).");
         if (string.IsNullOrWhiteSpace(LabelColumnName))

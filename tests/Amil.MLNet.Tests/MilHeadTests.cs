@@ -103,6 +103,39 @@ public class MilHeadTests
         Assert.Equal(weights, oldWeights.ToArray());
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(64, 1)]
+    [InlineData(400, 3)]
+    [InlineData(3137, 8)]
+    [InlineData(52661, 8)]
+    public void ClamKFromTheBagSizeGrowsWithTheBagUpToClamsEight(int patches, int k) =>
+        Assert.Equal(k, ClamNetwork.AutoInstanceSamples(patches));
+
+    [Fact]
+    public void ClamKAutoTakesTheInstanceLossOfThatK()
+    {
+        // A bag of 400 patches: auto is k = 3, so the loss equals that of a fixed k = 3 and differs from k = 8.
+        var random = new Random(8);
+        using var attention = tensor(
+            Enumerable.Range(0, 2 * 400).Select(_ => random.NextSingle()).ToArray(),
+            [2L, 400L]
+        );
+        using var instances = tensor(
+            Enumerable.Range(0, 400 * 40).Select(_ => random.NextSingle()).ToArray(),
+            [400L, 40L]
+        );
+        float Loss(int k)
+        {
+            var spec = Spec(MilHead.Clam, features: true, classes: 2) with { InstanceSamples = k };
+            using var network = (ClamNetwork)TorchSeeding.Seeded(5, () => BagNetwork.Create(spec));
+            using var loss = network.InstanceLoss(attention, instances, 1)!;
+            return loss.item<float>();
+        }
+        Assert.Equal(Loss(3), Loss(0));
+        Assert.NotEqual(Loss(8), Loss(0));
+    }
+
     [Fact]
     public void ClamInstanceLossFallsWhenTrainedOnAToyProblem()
     {
