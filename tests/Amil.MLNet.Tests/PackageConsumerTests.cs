@@ -58,6 +58,12 @@ public sealed partial class PackageConsumerTests : IDisposable
         foreach (var id in new[] { "Amil.MLNet", "Amil.MLNet.Transforms", "Amil.MLNet.Trainers" })
             Assert.True(File.Exists(Path.Combine(packages, $"{id}.{_version}.nupkg")), id);
         Assert.True(File.Exists(Path.Combine(packages, $"Amil.MLNet.Trainers.{_version}.snupkg")));
+        // The NuGet page: the short package README, not the repository's (whose links to docs/ a package page lacks).
+        using (
+            var nupkg = System.IO.Compression.ZipFile.OpenRead(Path.Combine(packages, $"Amil.MLNet.{_version}.nupkg"))
+        )
+        using (var readme = new StreamReader(nupkg.GetEntry("README.md")!.Open()))
+            Assert.Equal(File.ReadAllText(Path.Combine(repo, "docs", "nuget", "README.md")), readme.ReadToEnd());
 
         string app = Path.Combine(_work, "app");
         Directory.CreateDirectory(app);
