@@ -18,29 +18,13 @@ public class OutputErrorTests(TrainedRunFixture run)
     {
         var file = Path.Combine(TestTemp.Folder("amil-outfile-").FullName, "predictions");
         File.WriteAllText(file, "keep me");
-        var (exit, _, stderr) = Programs.Amil(
-            "predict",
-            "--model",
-            ModelPath,
-            "--input",
-            run.SomeImages(1)[0],
-            "--out",
-            file
-        );
+        var (exit, _, stderr) = Programs.Predict(ModelPath, run.SomeImages(1)[0], file);
         Assert.Equal(1, exit);
         Assert.Contains($"{file} is a file", stderr);
         Assert.Equal("keep me", File.ReadAllText(file));
 
         var below = Path.Combine(file, "sub");
-        (exit, _, stderr) = Programs.Amil(
-            "predict",
-            "--model",
-            ModelPath,
-            "--input",
-            run.SomeImages(1)[0],
-            "--out",
-            below
-        );
+        (exit, _, stderr) = Programs.Predict(ModelPath, run.SomeImages(1)[0], below);
         Assert.Equal(1, exit);
         Assert.Contains($"{file} is a file", stderr);
     }
@@ -85,15 +69,7 @@ public class OutputErrorTests(TrainedRunFixture run)
                     filler.Write(block);
             }
             catch (IOException) { }
-            var (exit, _, stderr) = Programs.Amil(
-                "predict",
-                "--model",
-                ModelPath,
-                "--input",
-                run.SomeImages(1)[0],
-                "--out",
-                disk
-            );
+            var (exit, _, stderr) = Programs.Predict(ModelPath, run.SomeImages(1)[0], disk);
             Assert.Equal(1, exit);
             Assert.Contains($"The disk holding {disk} is full", stderr);
             Assert.DoesNotContain("internal error", stderr);
@@ -143,7 +119,7 @@ public class OutputErrorTests(TrainedRunFixture run)
         Assert.Contains("not valid UTF-8", e.Message);
         Assert.DoesNotContain("not found", e.Message);
         var output = Path.Combine(TestTemp.Folder("amil-name-out-").FullName, "out");
-        var (exit, _, stderr) = Programs.Amil("predict", "--model", ModelPath, "--input", folder, "--out", output);
+        var (exit, _, stderr) = Programs.Predict(ModelPath, folder, output);
         Assert.Equal(1, exit);
         Assert.Contains("not valid UTF-8", stderr);
     }

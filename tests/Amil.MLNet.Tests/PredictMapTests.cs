@@ -15,16 +15,7 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
     private JsonElement[] Predict(string model, string data, string name, params string[] extra)
     {
         var output = Path.Combine(_work, name);
-        var (exit, _, stderr) = Programs.Amil([
-            "predict",
-            "--model",
-            model,
-            "--input",
-            data,
-            "--out",
-            output,
-            .. extra,
-        ]);
+        var (exit, _, stderr) = Programs.Predict(model, data, output, extra);
         Assert.True(exit == 0, stderr);
         return JsonDocument
             .Parse(File.ReadAllText(Path.Combine(output, "predictions.json")))
@@ -76,30 +67,10 @@ public sealed class PredictMapTests(TrainedRunFixture run) : IDisposable
         string model = Path.Combine(run.RunDirectory, "model.zip");
         string image = run.SomeImages(1)[0];
         var output = Path.Combine(_work, "out");
-        var (exit, _, stderr) = Programs.Amil(
-            "predict",
-            "--model",
-            model,
-            "--input",
-            image,
-            "--out",
-            output,
-            "--map-class",
-            "malignant"
-        );
+        var (exit, _, stderr) = Programs.Predict(model, image, output, "--map-class", "malignant");
         Assert.Equal(1, exit);
         Assert.Contains("class-aware model", stderr);
-        (exit, _, stderr) = Programs.Amil(
-            "predict",
-            "--model",
-            model,
-            "--input",
-            image,
-            "--out",
-            output,
-            "--weight-by-probability",
-            "tumour"
-        );
+        (exit, _, stderr) = Programs.Predict(model, image, output, "--weight-by-probability", "tumour");
         Assert.Equal(1, exit);
         Assert.Contains("'tumour' is not one of the model's classes (benign, malignant)", stderr);
         Assert.False(Directory.Exists(output));

@@ -11,6 +11,14 @@ internal static class Programs
     internal static (int Exit, string Stdout, string Stderr) Amil(params string[] args) =>
         RunBuilt(Path.Combine("src", "Runner"), "amil.dll", args);
 
+    /// <summary>amil predict of one model on an image or folder into <paramref name="output"/>, plus options.</summary>
+    internal static (int Exit, string Stdout, string Stderr) Predict(
+        string model,
+        string input,
+        string output,
+        params string[] options
+    ) => Amil(["predict", "--model", model, "--input", input, "--out", output, .. options]);
+
     /// <summary>The amil CLI with extra environment variables.</summary>
     internal static (int Exit, string Stdout, string Stderr) Amil(
         IReadOnlyDictionary<string, string> environment,
