@@ -73,6 +73,7 @@ public static class PredictJob
     )
     {
         map ??= ReportedMap.Model;
+        OutputFolder.Check(outDirectory); // before scoring, not after
         AmilModel model;
         try
         {

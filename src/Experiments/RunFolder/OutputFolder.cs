@@ -7,6 +7,15 @@ public static class OutputFolder
     /// the way to it, is a file.</summary>
     public static string Create(string path)
     {
+        var full = Check(path);
+        Directory.CreateDirectory(full);
+        return full;
+    }
+
+    /// <summary>The error <see cref="Create"/> would give, before any work is done; creates nothing. Returns the full
+    /// path.</summary>
+    public static string Check(string path)
+    {
         var full = Path.GetFullPath(path);
         for (var at = full; !string.IsNullOrEmpty(at); at = Path.GetDirectoryName(at))
             if (File.Exists(at))
@@ -18,7 +27,6 @@ public static class OutputFolder
                 );
             else if (Directory.Exists(at))
                 break;
-        Directory.CreateDirectory(full);
         return full;
     }
 }

@@ -46,7 +46,7 @@ internal static class KernelCheck
     )
     {
         using var scope = NewDisposeScope();
-        using var noGradMode = enable_grad();
+        using var gradients = enable_grad();
         setOneDnn(false);
         Tensor[][] reference;
         try
