@@ -66,19 +66,19 @@ public sealed class SlideModel
             mapGetter(ref values);
             var p = probabilities.DenseValues().ToArray();
             var bag = bags[slides[i].Path];
-            NonFiniteScoreException.ThrowUnlessFinite(slides[i].Path, "probabilities", p);
             result.Add(
-                new ScoredImage(
-                    slides[i].Path,
-                    Array.IndexOf(p, p.Max()),
-                    p,
-                    values.DenseValues().ToArray(),
-                    bag.Tiles.SelectMany(t => new[] { t.X, t.Y }).ToArray(),
-                    SlideRows.Layout(bag),
-                    kind
+                NonFiniteScoreException.Checked(
+                    new ScoredImage(
+                        slides[i].Path,
+                        Array.IndexOf(p, p.Max()),
+                        p,
+                        values.DenseValues().ToArray(),
+                        bag.Tiles.SelectMany(t => new[] { t.X, t.Y }).ToArray(),
+                        SlideRows.Layout(bag),
+                        kind
+                    )
                 )
             );
-            NonFiniteScoreException.ThrowUnlessFinite(slides[i].Path, $"{kind} map values", result[^1].Map);
         }
         return result;
     }

@@ -32,9 +32,10 @@ public static class RunReport
     /// attention.</summary>
     public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
     {
-        if (ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile)).Unit == SlideRunReport.Unit)
+        var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile));
+        if (metrics.Unit == SlideRunReport.Unit)
             return gradCamModelPath is null
-                ? SlideRunReport.Write(runDir, log)
+                ? SlideRunReport.Write(runDir, metrics, log)
                 : throw new ArgumentException(
                     $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
                 );
@@ -44,7 +45,6 @@ public static class RunReport
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."
             );
-        var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, "metrics.json"));
         var test = ReadTestSplit(Path.Combine(runDir, "split.json"));
         log($"Writing {Path.Combine(runDir, FileName)} ({test.Count} test images)…");
 

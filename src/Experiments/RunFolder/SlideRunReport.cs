@@ -51,9 +51,9 @@ public static class SlideRunReport
                 .ToList()
         );
 
-    public static string Write(string runDir, Action<string> log)
+    /// <summary>Writes runDir/report.html (called by <see cref="RunReport.Write"/> for slide runs).</summary>
+    internal static string Write(string runDir, RunMetrics metrics, Action<string> log)
     {
-        var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile));
         var scoresFile = Path.Combine(runDir, TestScoresFile);
         if (!File.Exists(scoresFile))
             throw new ArgumentException(

@@ -6,7 +6,7 @@ namespace Amil.MLNet.Trainers.Kernels;
 /// <summary>One kernel path measured by the self-check against the reference path on the same fixed inputs.</summary>
 /// <param name="Path">The path measured.</param>
 /// <param name="WorstError">Largest |difference| of any output or gradient, relative to that tensor's largest
-/// reference magnitude; infinite when a value was not finite.</param>
+/// reference magnitude; null when a value was not finite.</param>
 /// <param name="WorstOperation">The operation where <paramref name="WorstError"/> occurred.</param>
 /// <param name="Milliseconds">Time of all operations, forward and backward, once on this path.</param>
 public sealed record KernelPathResult(
@@ -43,7 +43,10 @@ public sealed record CpuKernelCheck(
 {
     /// <summary>The path in use, as the enum.</summary>
     [JsonIgnore]
-    public CpuKernelMode Mode { get; init; }
+    public CpuKernelMode Mode { get; } = CpuKernelModeNames.Parse(Active);
+
+    /// <summary>The self-check's measurement of the path in use; null when it was forced or is the reference.</summary>
+    private KernelPathResult? ActiveResult => Checked.FirstOrDefault(p => p.Path == Active);
 
     /// <summary>Why nothing was checked under auto, when that happened.</summary>
     [JsonPropertyName("note")]
@@ -58,7 +61,7 @@ public sealed record CpuKernelCheck(
     {
         if (Checked.Count == 0)
             return $"CPU kernels: {Active} ({Note ?? "forced; not checked"}).";
-        var active = Checked.FirstOrDefault(p => p.Path == Active);
+        var active = ActiveResult;
         return Active == Checked[0].Path
             ? $"CPU kernels: {Active} (self-check: agrees with the reference path, {active!.Describe()})."
             : $"CPU kernels: {Active}, not onednn (self-check: onednn has {Checked[0].Describe()}"
@@ -75,7 +78,7 @@ public sealed record CpuKernelCheck(
         if (Checked.Count == 0 || Active == Checked[0].Path)
             return null;
         var oneDnn = Checked[0];
-        var active = Checked.FirstOrDefault(p => p.Path == Active);
+        var active = ActiveResult;
         string cost = active is null
             ? ""
             : $" The check's operations took {Ms(active)} on {Active} against {Ms(oneDnn)}"

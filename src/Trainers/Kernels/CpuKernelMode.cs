@@ -34,11 +34,14 @@ public static class CpuKernelModeNames
         };
 
     /// <summary>Parses a name of <see cref="Name"/> (case-insensitive); a clear error for anything else.</summary>
-    public static CpuKernelMode Parse(string text) =>
-        Enum.GetValues<CpuKernelMode>().FirstOrDefault(m => m.Name() == text.Trim().ToLowerInvariant()) is var mode
-        && mode.Name() == text.Trim().ToLowerInvariant()
-            ? mode
-            : throw new ArgumentException(
-                $"CPU kernels '{text}' is not one of {string.Join(", ", Enum.GetValues<CpuKernelMode>().Select(Name))}."
-            );
+    public static CpuKernelMode Parse(string text)
+    {
+        var name = text.Trim().ToLowerInvariant();
+        foreach (var mode in Enum.GetValues<CpuKernelMode>())
+            if (mode.Name() == name)
+                return mode;
+        throw new ArgumentException(
+            $"CPU kernels '{text}' is not one of {string.Join(", ", Enum.GetValues<CpuKernelMode>().Select(Name))}."
+        );
+    }
 }

@@ -84,7 +84,6 @@ public static class CpuKernels
                 LibTorchSwitch.SetOneDnn(active != CpuKernelMode.Reference);
             var check = new CpuKernelCheck(CpuName(), requested.Name(), active.Name(), results)
             {
-                Mode = active,
                 Milliseconds = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
                 Note = note,
             };
