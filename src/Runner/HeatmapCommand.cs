@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments;
 using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Experiments;
 using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Runner;
 
@@ -76,39 +78,22 @@ internal static class HeatmapCommand
                         throw new ArgumentException(
                             $"--alpha must be between 0 and 1 (got {a.ToString(CultureInfo.InvariantCulture)})."
                         );
-                    IReadOnlyList<HeatmapJob.Entry> entries;
-                    try
-                    {
-                        entries = HeatmapJob.Run(
-                            r.GetValue(model)!,
-                            r.GetValue(gradCam),
-                            r.GetValue(input)!,
-                            r.GetValue(output)!,
-                            new HeatmapJob.Settings(
-                                CommonOptions.Normalization(r, normalize),
-                                r.GetValue(colormap)!,
-                                a
-                            ),
-                            CommandRunner.Log
-                        );
-                    }
-                    catch (SlideLevelModelException e) when (e.ModelPath == r.GetValue(model))
-                    {
-                        var slides = SlideMapsJob.Heatmap(
-                            r.GetValue(model)!,
-                            r.GetValue(input)!,
-                            r.GetValue(output)!,
-                            r.GetValue(mapClass) is { Length: > 0 } classes ? classes : null,
-                            r.GetValue(featureCache),
-                            CommandRunner.Log
-                        );
-                        Console.WriteLine(
-                            $"Wrote {slides.Count} slide heatmap(s) (PNG + GeoJSON) to "
-                                + Path.GetFullPath(r.GetValue(output)!)
-                        );
-                        return;
-                    }
-                    Console.WriteLine($"Wrote {entries.Count} panel(s) to {Path.GetFullPath(r.GetValue(output)!)}");
+                    var drawn = HeatmapJob.Run(
+                        r.GetValue(model)!,
+                        r.GetValue(gradCam),
+                        r.GetValue(input)!,
+                        r.GetValue(output)!,
+                        new HeatmapJob.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
+                        CommandRunner.Log,
+                        r.GetValue(mapClass) is { Length: > 0 } classes ? classes : null,
+                        r.GetValue(featureCache)
+                    );
+                    string dir = Path.GetFullPath(r.GetValue(output)!);
+                    Console.WriteLine(
+                        drawn.Slides.Count > 0
+                            ? $"Wrote {drawn.Slides.Count} slide heatmap(s) (PNG + GeoJSON) to {dir}"
+                            : $"Wrote {drawn.Panels.Count} panel(s) to {dir}"
+                    );
                 }
             )
         );

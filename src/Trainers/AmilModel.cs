@@ -1,5 +1,5 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace Amil.MLNet.Trainers;
 
@@ -35,24 +35,43 @@ public sealed record ScoredImage(
     public Transforms.Images.RgbImage Prepare(Transforms.Images.RgbImage image) => Frame?.Apply(image) ?? image;
 }
 
-/// <summary>A saved model.zip (image path → bag → Attention-MIL or the CNN baseline) loaded for scoring: the one
-/// call an app needs to score images and get their maps, for every model kind. Wraps <c>ml.Model.Load</c> with an
-/// integrity check (zip CRCs, network checksum) and clear errors for files that are not Amil.MLNet models.</summary>
+/// <summary>A saved model.zip loaded for scoring: images (image path → bag → Attention-MIL or the CNN baseline) or
+/// whole slides (slide path → tissue tiles' features → Attention-MIL). The one call an app needs to score images or
+/// slides and get their maps, for every model kind. Wraps <c>ml.Model.Load</c> with an integrity check (zip CRCs,
+/// network checksum) and clear errors for files that are not Amil.MLNet models.</summary>
 public sealed class AmilModel
 {
+    private const string PathColumn = "__AmilScoredPath",
+        CoordinatesColumn = "__AmilScoredCoordinates",
+        LayoutColumn = "__AmilScoredLayout",
+        FrameColumn = "__AmilScoredFrame",
+        MapColumn = "__AmilScoredMap",
+        ClassMapsColumn = "__AmilScoredClassMaps";
+
     private readonly MLContext _ml;
     private readonly ITransformer _model;
+    private readonly bool _hasFrame,
+        _hasClassMaps;
 
-    public AmilModel(MLContext ml, ITransformer model)
+    /// <summary>A fitted pipeline as a scoring model.</summary>
+    /// <param name="ml">The context it was built or loaded with.</param>
+    /// <param name="model">Image path → BagPatches → … → AttentionMil (or the CNN baseline), or slide path →
+    /// TileSlides → AttentionMil, with the default column names.</param>
+    /// <param name="input">What the pipeline reads. Default: images.</param>
+    /// <exception cref="InvalidDataException">The pipeline lacks an output a model of this kind has.</exception>
+    public AmilModel(MLContext ml, ITransformer model, ModelInput input = ModelInput.Images)
     {
         _ml = ml;
         _model = model;
-        var schema = model.GetOutputSchema(SchemaDefinitionFor<ImageInput>(ml));
-        foreach (var required in new[] { "Score", "PredictedLabel", "BagCoordinates", "BagLayout" })
+        Input = input;
+        var schema = model.GetOutputSchema(EmptyInput(ml, input).Schema);
+        string bag = input.BagColumn();
+        string pipeline =
+            input == ModelInput.Slides ? "slide path → TileSlides → AttentionMil" : "image path → BagPatches → AttentionMil";
+        foreach (var required in new[] { "Score", "PredictedLabel", bag + "Coordinates", bag + "Layout" })
             if (schema.GetColumnOrNull(required) is null)
                 throw new InvalidDataException(
-                    $"The model has no '{required}' output; it is not an Amil.MLNet image model (image path → "
-                        + $"BagPatches → AttentionMil)."
+                    $"The model has no '{required}' output; it is not an Amil.MLNet {input.Noun()} model ({pipeline})."
                 );
         var kinds = Enum.GetValues<MapKind>().Where(k => schema.GetColumnOrNull(k.ColumnName()) is not null).ToList();
         MapKind =
@@ -60,18 +79,26 @@ public sealed class AmilModel
                 ? kinds[0]
                 : throw new InvalidDataException(
                     "The model has no map output (Attention, GradCam, Contribution or ClassAttention); "
-                        + "it is not an Amil.MLNet image model."
+                        + "it is not an Amil.MLNet model."
                 );
         VBuffer<ReadOnlyMemory<char>> names = default;
         schema["PredictedLabel"].GetKeyValues(ref names);
         ClassNames = names.DenseValues().Select(n => n.ToString()).ToArray();
+        _hasFrame = schema.GetColumnOrNull(bag + "Frame") is not null;
+        _hasClassMaps = schema.GetColumnOrNull(Scoring.ScoringChain.ClassMapsColumn) is not null;
     }
 
+    /// <summary>Whether the model scores images or whole slides.</summary>
+    public ModelInput Input { get; }
+
+    /// <summary>The class names, in the order of <see cref="ScoredImage.Probabilities"/>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The model's map: attention (attention or gated pooling, on patches or features), contribution
     /// (additive MIL), class attention (CLAM) or Grad-CAM (the CNN baseline).</summary>
     public MapKind MapKind { get; }
+
+    /// <summary>The ML.NET pipeline, for use in other ML.NET code.</summary>
     public ITransformer Transformer => _model;
 
     /// <summary>Where every loaded model scores from now on, in this process (networks are built once per process
@@ -82,11 +109,11 @@ public sealed class AmilModel
     /// <summary>The device loaded models score on (see <see cref="UseDevice"/>).</summary>
     public static ComputeDevice ScoringDevice => Scoring.NetworkCache.Device;
 
-    /// <summary>Any model.zip of ours, image or slide-level, as ML.NET loads it: integrity checked (zip CRCs,
-    /// network checksum), our components registered, and a clear error for files that are no ML.NET model.</summary>
+    /// <summary>Any model.zip of ours as ML.NET loads it: integrity checked (zip CRCs, network checksum), our
+    /// components registered, and a clear error for files that are no ML.NET model.</summary>
     /// <param name="ml">The context it was loaded with (score with this one).</param>
     /// <param name="inputSchema">The columns it was trained on.</param>
-    public static ITransformer LoadTransformer(string path, out MLContext ml, out DataViewSchema inputSchema)
+    internal static ITransformer LoadTransformer(string path, out MLContext ml, out DataViewSchema inputSchema)
     {
         Transforms.Persistence.ModelFileCheck.Verify(path);
         ml = new MLContext(seed: 1).RegisterAmilComponents();
@@ -111,20 +138,22 @@ public sealed class AmilModel
         }
     }
 
-    /// <exception cref="SlideLevelModelException">The file holds a slide-level model: tools that take both kinds
-    /// catch it and score slides instead, so an image model is loaded once.</exception>
+    /// <summary>Loads a model.zip of images or of slides; <see cref="Input"/> says which.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="InvalidDataException">A damaged file, or one that holds no Amil.MLNet model.</exception>
     public static AmilModel Load(string path)
     {
-        var model = LoadTransformer(path, out var ml, out var input);
-        // A slide-level model was trained on rows of tile features, an image model on image paths.
-        if (
-            input?.GetColumnOrNull(nameof(ImageInput.ImagePath)) is null
-            && input?.GetColumnOrNull("Features") is not null
-        )
-            throw new SlideLevelModelException(path);
+        var model = LoadTransformer(path, out var ml, out var saved);
+        // The saved input schema says what the model reads: image paths, slide paths, or (slide models saved before
+        // TileSlides existed) the slide's tile features, which the default tiling those models were trained on makes.
+        var input = saved?.GetColumnOrNull(ModelInput.Slides.PathColumn()) is not null
+            ? ModelInput.Slides
+            : ModelInput.Images;
+        if (input == ModelInput.Slides && saved!.GetColumnOrNull(ModelInput.Slides.BagColumn()) is not null)
+            model = ml.Transforms.TileSlides().Fit(EmptyInput(ml, input)).Append(model);
         try
         {
-            return new AmilModel(ml, model);
+            return new AmilModel(ml, model, input);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException)
         {
@@ -132,77 +161,109 @@ public sealed class AmilModel
             throw new InvalidDataException(
                 $"{path}: not an Amil.MLNet model ({e.Message.Split('\n')[0].Split(" (Parameter")[0]}). "
                     + "Pass a model.zip written by amil train, or saved from a pipeline that starts with "
-                    + "ml.Transforms.BagPatches() on an ImagePath column.",
+                    + "ml.Transforms.BagPatches() on an ImagePath column or ml.Transforms.TileSlides() on a SlidePath "
+                    + "column.",
                 e
             );
         }
     }
 
+    /// <summary>Saves the model with its input schema (<see cref="ImageInput"/> or <see cref="SlideInput"/>),
+    /// written beside and renamed over, so a failed save leaves no half-written file.</summary>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        Transforms.AtomicFile.Write(path, temp => _ml.Model.Save(_model, SchemaDefinitionFor<ImageInput>(_ml), temp));
+        Transforms.AtomicFile.Write(path, temp => _ml.Model.Save(_model, EmptyInput(_ml, Input).Schema, temp));
     }
 
-    /// <summary>Scores images lazily, one at a time, in order.</summary>
-    public IEnumerable<ScoredImage> Score(IEnumerable<string> imagePaths)
+    /// <summary>Scores images or slides (as <see cref="Input"/> says) lazily, one at a time, in order. For slides
+    /// the map's coordinates are level-0 tile corners and the features come from the slide feature cache
+    /// (<c>SlideFeatures.CacheFolder</c>), encoded first where missing.</summary>
+    /// <exception cref="NonFiniteScoreException">Scoring gave a NaN or infinite value for an item.</exception>
+    public IEnumerable<ScoredImage> Score(IEnumerable<string> paths)
     {
-        var data = _ml.Data.LoadFromEnumerable(imagePaths.Select(p => new ImageInput { ImagePath = p }));
-        var scored = _model.Transform(data);
-        scored = _ml.Transforms.CopyColumns(nameof(ScoredRow.Map), MapKind.ColumnName()).Fit(scored).Transform(scored);
-        bool hasFrame = scored.Schema.GetColumnOrNull("BagFrame") is not null;
-        if (!hasFrame)
-            // placeholder, ignored
-            scored = _ml.Transforms.CopyColumns("BagFrame", "BagLayout").Fit(scored).Transform(scored);
-        bool hasClassMaps = scored.Schema.GetColumnOrNull(Scoring.ScoringChain.ClassMapsColumn) is not null;
-        if (!hasClassMaps) // placeholder, ignored
-            scored = _ml
-                .Transforms.CopyColumns(Scoring.ScoringChain.ClassMapsColumn, nameof(ScoredRow.Map))
-                .Fit(scored)
-                .Transform(scored);
-        foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
+        var data =
+            Input == ModelInput.Slides
+                ? _ml.Data.LoadFromEnumerable(paths.Select(p => new SlideInput { SlidePath = p }))
+                : _ml.Data.LoadFromEnumerable(paths.Select(p => new ImageInput { ImagePath = p }));
+        string bag = Input.BagColumn();
+        var copies = new (string Output, string Input)[]
         {
-            var layout = Transforms.Bagging.BagLayout.Decode(row.BagLayout);
+            (PathColumn, Input.PathColumn()),
+            (MapColumn, MapKind.ColumnName()),
+            (CoordinatesColumn, bag + "Coordinates"),
+            (LayoutColumn, bag + "Layout"),
+            // Absent outputs are filled with placeholders that are never read.
+            (FrameColumn, _hasFrame ? bag + "Frame" : bag + "Layout"),
+            (ClassMapsColumn, _hasClassMaps ? Scoring.ScoringChain.ClassMapsColumn : MapKind.ColumnName()),
+        };
+        var scored = _model.Transform(data);
+        foreach (var (output, input) in copies)
+            scored = _ml.Transforms.CopyColumns(output, input).Fit(scored).Transform(scored);
+        foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
             yield return NonFiniteScoreException.Checked(
                 new ScoredImage(
-                    row.ImagePath,
+                    row.Path,
                     (int)row.PredictedLabel - 1,
                     row.Score,
                     row.Map,
-                    row.BagCoordinates,
-                    layout,
+                    row.Coordinates,
+                    Transforms.Bagging.BagLayout.Decode(row.Layout),
                     MapKind
                 )
                 {
-                    Frame = hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.BagFrame) : null,
-                    ClassMaps = hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
+                    Frame = _hasFrame ? Transforms.Bagging.ImageFrame.Decode(row.Frame) : null,
+                    ClassMaps = _hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
                 }
             );
-        }
     }
 
-    private static DataViewSchema SchemaDefinitionFor<T>(MLContext ml)
-        where T : class => ml.Data.LoadFromEnumerable(Array.Empty<T>()).Schema;
+    private static IDataView EmptyInput(MLContext ml, ModelInput input) =>
+        input == ModelInput.Slides
+            ? ml.Data.LoadFromEnumerable(Array.Empty<SlideInput>())
+            : ml.Data.LoadFromEnumerable(Array.Empty<ImageInput>());
 
     private sealed class ScoredRow
     {
-        public string ImagePath { get; set; } = "";
+        [ColumnName(PathColumn)]
+        public string Path { get; set; } = "";
         public float[] Score { get; set; } = [];
         public uint PredictedLabel { get; set; }
+
+        [ColumnName(MapColumn)]
         public float[] Map { get; set; } = [];
-        public int[] BagCoordinates { get; set; } = [];
-        public int[] BagLayout { get; set; } = [];
-        public int[] BagFrame { get; set; } = [];
+
+        [ColumnName(CoordinatesColumn)]
+        public int[] Coordinates { get; set; } = [];
+
+        [ColumnName(LayoutColumn)]
+        public int[] Layout { get; set; } = [];
+
+        [ColumnName(FrameColumn)]
+        public int[] Frame { get; set; } = [];
+
+        [ColumnName(ClassMapsColumn)]
         public float[] ClassMaps { get; set; } = [];
     }
 }
 
-/// <summary>The scoring input of a saved model: the image path (and an empty label).</summary>
+/// <summary>The scoring input of a saved image model: the image path (and an empty label).</summary>
 public sealed class ImageInput
 {
+    /// <summary>The image file.</summary>
     public string ImagePath { get; set; } = "";
 
     /// <summary>Empty: models saved with their label mapping (MapValueToKey("Label") first) ask for the column, and
     /// an unknown label scores like any other row.</summary>
+    public string Label { get; set; } = "";
+}
+
+/// <summary>The scoring input of a saved slide model: the slide path (and an empty label).</summary>
+public sealed class SlideInput
+{
+    /// <summary>The slide file.</summary>
+    public string SlidePath { get; set; } = "";
+
+    /// <summary>Empty, as in <see cref="ImageInput.Label"/>.</summary>
     public string Label { get; set; } = "";
 }

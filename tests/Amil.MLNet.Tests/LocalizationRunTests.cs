@@ -150,7 +150,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             outDir,
             new HeatmapJob.Settings(),
             _ => { }
-        );
+        ).Panels;
         Assert.NotEmpty(entries);
         var panel = RgbImageReader.Read(Path.Combine(outDir, entries[0].Panel));
         // Three captioned 224 px tiles and a colour scale; the captions sit in a strip above the images.

@@ -2,8 +2,8 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image); slide
-/// datasets go to <see cref="SlideMapsJob.Evaluate"/>.</summary>
+/// <summary>The `evaluate` job: model + dataset → metrics.json on the dataset's test split (or every image or
+/// slide).</summary>
 public static class EvaluateJob
 {
     public static RunMetrics Run(
@@ -30,7 +30,7 @@ public static class EvaluateJob
                 featureCache,
                 log
             );
-        var model = AmilModel.Load(modelPath);
+        var model = ModelFiles.Load(modelPath, ModelInput.Images);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);

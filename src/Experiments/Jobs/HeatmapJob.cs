@@ -26,18 +26,39 @@ public static class HeatmapJob
         [property: JsonPropertyName("gradcam_predicted")] string? GradCamPredicted
     );
 
-    public static IReadOnlyList<Entry> Run(
+    /// <summary>What was drawn: a panel per image (image models) or a heatmap and GeoJSON per slide (slide
+    /// models).</summary>
+    public sealed record Result(IReadOnlyList<Entry> Panels, IReadOnlyList<ScoredImage> Slides);
+
+    /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.</summary>
+    /// <param name="mapClasses">Slide models: colour by the map × p(these classes, summed) instead of × p(the
+    /// predicted class).</param>
+    /// <param name="featureCache">Slide models: the tile feature cache (default .cache/features).</param>
+    public static Result Run(
         string modelPath,
         string? gradCamModelPath,
         string input,
         string outDirectory,
         Settings settings,
-        Action<string> log
+        Action<string> log,
+        IReadOnlyList<string>? mapClasses = null,
+        string? featureCache = null
     )
     {
         var colormap = Colormap.Parse(settings.Colormap);
         var model = AmilModel.Load(modelPath);
-        var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
+        if (model.Input == ModelInput.Slides)
+            return gradCamModelPath is null
+                ? new Result([], SlideMapsJob.Heatmap(model, input, outDirectory, mapClasses, featureCache, log))
+                : throw new ArgumentException(
+                    $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
+                );
+        if (mapClasses is { Count: > 0 })
+            throw new ArgumentException(
+                "A class to colour by is for slide-level models; image panels show the model's map and its "
+                    + "weighted rendering."
+            );
+        var gradCam = gradCamModelPath is null ? null : ModelFiles.Load(gradCamModelPath, ModelInput.Images);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
@@ -139,7 +160,7 @@ public static class HeatmapJob
                 images = entries,
             }
         );
-        return entries;
+        return new Result(entries, []);
     }
 
     /// <summary>The map values a tile carries: the model's map as output, and every class's map for class-aware

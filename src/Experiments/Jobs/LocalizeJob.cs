@@ -131,11 +131,11 @@ public static class LocalizeJob
             throw new ArgumentException(
                 "Pass --model (one or more MIL models) and/or --gradcam-model (a CNN baseline)."
             );
-        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, m.Path, AmilModel.Load(m.Path))).ToList();
+        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, m.Path, ModelFiles.Load(m.Path, ModelInput.Images))).ToList();
         if (gradCamModelPath is not null)
         {
             var (label, path) = LabelledModel.Parse(gradCamModelPath);
-            var cnn = AmilModel.Load(path);
+            var cnn = ModelFiles.Load(path, ModelInput.Images);
             if (cnn.MapKind != MapKind.GradCam)
                 throw new ArgumentException(
                     $"--gradcam-model {path} is a {cnn.MapKind.Name()} model; pass a CNN baseline (train --baseline "

@@ -3,8 +3,8 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
-/// <summary>The `predict` job: model + image file or folder → predictions.json (slide-level models: slide files,
-/// see <see cref="SlideMapsJob.Predict"/>).</summary>
+/// <summary>The `predict` job: model + image file or folder (slide models: a slide file or folder) →
+/// predictions.json.</summary>
 public static class PredictJob
 {
     /// <summary>One patch: where it is in the image and its value of the reported map (<see cref="Prediction.Map"/>
@@ -74,19 +74,22 @@ public static class PredictJob
     {
         map ??= ReportedMap.Model;
         OutputFolder.Check(outDirectory); // before scoring, not after
-        AmilModel model;
-        try
-        {
-            model = AmilModel.Load(modelPath);
-        }
-        catch (SlideLevelModelException)
+        var model = AmilModel.Load(modelPath);
+        if (model.Input == ModelInput.Slides)
         {
             if (map != ReportedMap.Model)
                 throw new ArgumentException(
                     "A slide-level model's predictions report its map over the tiles; a class map or a weighting by "
                         + "p(class) is for image models."
                 );
-            return SlideMapsJob.Predict(modelPath, input, outDirectory, featureCache, log);
+            return Write(
+                SlideMapsJob.ScoreFiles(model, input, featureCache, log, default)
+                    .Select(s => ToPrediction(s, model.ClassNames))
+                    .ToList(),
+                [],
+                outDirectory,
+                log
+            );
         }
         map.Check(model.ClassNames, model.MapKind);
         var images = ListImages(input);
@@ -118,6 +121,16 @@ public static class PredictJob
         }
         foreach (var s in skipped)
             log($"skipped {s.Path}: {s.Reason}");
+        return Write(predictions, skipped, outDirectory, log);
+    }
+
+    private static List<Prediction> Write(
+        List<Prediction> predictions,
+        List<SkippedImage> skipped,
+        string outDirectory,
+        Action<string> log
+    )
+    {
         OutputFolder.Create(outDirectory);
         var path = System.IO.Path.Combine(outDirectory, "predictions.json");
         RunFiles.WriteJson(path, predictions);

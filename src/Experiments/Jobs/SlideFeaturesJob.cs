@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments.Jobs;
@@ -9,9 +10,6 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// into the slide feature cache, slide by slide (a rerun skips finished slides), with tiles/s.</summary>
 public static class SlideFeaturesJob
 {
-    /// <summary>The tiling slides are encoded at: CLAM's 224 px tiles at 20× (0.5 µm/px).</summary>
-    public static readonly TilingSettings Tiling = new() { TileSize = 224, Magnification = 20 };
-
     public static FeatureExtraction.Summary Run(
         DatasetEntry entry,
         string root,
@@ -28,10 +26,10 @@ public static class SlideFeaturesJob
             .Order(StringComparer.Ordinal)
             .Where((_, i) => i % shard.Count == shard.Index)
             .ToList();
-        var cache = new SlideFeatureCache(cacheFolder, Tiling);
+        var cache = new SlideFeatureCache(cacheFolder, SlideBags.Tiling);
         log(
             $"{entry.Name}: {slides.Count} slides{(shard.Count > 1 ? $", shard {shard.Index + 1}/{shard.Count}" : "")}"
-                + $"; {Tiling.TileSize} px tiles at {Tiling.Magnification}×; cache {cache.Folder}"
+                + $"; {SlideBags.Tiling.TileSize} px tiles at {SlideBags.Tiling.Magnification}×; cache {cache.Folder}"
         );
         int hits = 0,
             computed = 0,

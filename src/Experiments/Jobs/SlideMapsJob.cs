@@ -30,12 +30,12 @@ public static class SlideMapsJob
         CancellationToken cancel = default
     )
     {
-        var model = SlideModel.Load(modelPath);
+        var model = ModelFiles.Load(modelPath, ModelInput.Slides);
         var slides = Slides(entry, root, allSlides, log);
         log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
-        var bags = SlideBags.Load(slides, featureCache, log, cancel);
-        var scored = model.Score(slides, bags);
-        var metrics = new RunMetrics(model.ClassNames, model.Metrics(slides, scored), null, null, null, null)
+        SlideBags.Prepare(slides.Select(s => s.Path), featureCache, log, cancel);
+        var scored = Evaluation.Score(model, slides);
+        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, slides, scored), null, null, null, null)
         {
             Unit = SlideRunReport.Unit,
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
@@ -75,7 +75,7 @@ public static class SlideMapsJob
     {
         if (models.Count == 0)
             throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
-        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, Model: SlideModel.Load(m.Path))).ToList();
+        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, Model: ModelFiles.Load(m.Path, ModelInput.Slides))).ToList();
         if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
         var slides = Slides(entry, root, allSlides, log).Where(s => s.MaskPath is not null).ToList();
@@ -84,12 +84,12 @@ public static class SlideMapsJob
                 $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
                     + "localization needs them."
             );
-        var bags = SlideBags.Load(slides, featureCache, log, cancel);
+        SlideBags.Prepare(slides.Select(s => s.Path), featureCache, log, cancel);
         var reports = new List<SlideLocalization.Report>();
         foreach (var (label, model) in loaded)
         {
             log($"Scoring {slides.Count} slides with masks with {label}…");
-            var scored = model.Score(slides, bags);
+            var scored = Evaluation.Score(model, slides);
             var report =
                 SlideLocalization.Run(
                     slides,
@@ -98,7 +98,7 @@ public static class SlideMapsJob
                     outDirectory,
                     log,
                     label,
-                    model.Metrics(slides, scored),
+                    Evaluation.Evaluate(model, slides, scored),
                     Path.Combine(outDirectory, "heatmaps", label)
                 )
                 ?? throw new DatasetException(
@@ -121,7 +121,7 @@ public static class SlideMapsJob
     /// p(c) for every class as measurements.</summary>
     /// <returns>The slides drawn.</returns>
     public static IReadOnlyList<ScoredImage> Heatmap(
-        string modelPath,
+        AmilModel model,
         string input,
         string outDirectory,
         IReadOnlyList<string>? mapClasses,
@@ -130,7 +130,6 @@ public static class SlideMapsJob
         CancellationToken cancel = default
     )
     {
-        var model = SlideModel.Load(modelPath);
         var classes = model.ClassNames.ToList();
         foreach (var c in mapClasses ?? [])
             if (!classes.Contains(c))
@@ -164,41 +163,20 @@ public static class SlideMapsJob
         return scored;
     }
 
-    /// <summary>`predict` with a slide-level model: per slide the predicted class, the probabilities and the map
-    /// over its tiles (level-0 coordinates, the tile's side) → DIR/predictions.json.</summary>
-    public static IReadOnlyList<PredictJob.Prediction> Predict(
-        string modelPath,
-        string input,
-        string outDirectory,
-        string? featureCache,
-        Action<string> log,
-        CancellationToken cancel = default
-    )
-    {
-        var model = SlideModel.Load(modelPath);
-        var predictions = ScoreFiles(model, input, featureCache, log, cancel)
-            .Select(s => PredictJob.ToPrediction(s, model.ClassNames))
-            .ToList();
-        OutputFolder.Create(outDirectory);
-        var path = Path.Combine(outDirectory, "predictions.json");
-        RunFiles.WriteJson(path, predictions);
-        log($"Wrote {path}.");
-        return predictions;
-    }
-
     /// <summary>The slide files in <paramref name="input"/> scored (features from the cache, encoded when
     /// missing).</summary>
-    private static IReadOnlyList<ScoredImage> ScoreFiles(
-        SlideModel model,
+    internal static IReadOnlyList<ScoredImage> ScoreFiles(
+        AmilModel model,
         string input,
         string? featureCache,
         Action<string> log,
         CancellationToken cancel
     )
     {
-        var slides = SlideFiles(input).Select(f => new ImageRecord(f, model.ClassNames[0], null)).ToList();
+        var slides = SlideFiles(input);
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
-        return model.Score(slides, SlideBags.Load(slides, featureCache, log, cancel));
+        SlideBags.Prepare(slides, featureCache, log, cancel);
+        return model.Score(slides).ToList();
     }
 
     private static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)

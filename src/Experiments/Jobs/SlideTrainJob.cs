@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
-using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Slides;
 using Amil.MLNet.Transforms;
 using Microsoft.ML;
 
@@ -75,8 +76,8 @@ public static class SlideTrainJob
                 slides = records.Count,
                 tiling = new
                 {
-                    tile = SlideFeaturesJob.Tiling.TileSize,
-                    magnification = SlideFeaturesJob.Tiling.Magnification,
+                    tile = SlideBags.Tiling.TileSize,
+                    magnification = SlideBags.Tiling.Magnification,
                 },
                 device_used = device.Describe(),
                 versions = Versions.All(),
@@ -84,33 +85,35 @@ public static class SlideTrainJob
             }
         );
 
-        var bags = SlideBags.Load(records, settings.FeatureCacheFolder, log, cancel);
+        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, log, cancel);
         var ml = new MLContext(seed: settings.Seed);
-        var rows = new SlideRows(ml, classes, bags);
+        var rows = new SlideRows(ml, classes);
+        var tiles = ml.Transforms.TileSlides().Fit(rows.View([]));
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         var options = TrainerOptions.From(settings, device, log, cancel);
-        options.BagColumnName = SlideRows.FeaturesColumn;
+        options.BagColumnName = new SlideTilesOptions().OutputColumnName;
         options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
         options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
         var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
         var clock = Stopwatch.StartNew();
-        var train = rows.View(split.Train);
-        var head = trainer.Fit(train, split.Validation.Count > 0 ? rows.View(split.Validation) : null);
+        var head = trainer.Fit(
+            tiles.Transform(rows.View(split.Train)),
+            split.Validation.Count > 0 ? tiles.Transform(rows.View(split.Validation)) : null
+        );
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);
-        AtomicFile.Write(Path.Combine(runDir, RunFiles.ModelFile), temp => ml.Model.Save(head, train.Schema, temp));
+        // The saved model reads slide paths: TileSlides, then the head — scored like any other model.
+        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides);
+        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
         try
         {
-            var model = new SlideModel(head);
-            var test = model.Score(split.Test, bags);
+            var test = Evaluation.Score(model, split.Test);
             var metrics = new RunMetrics(
                 head.ClassNames,
-                model.Metrics(split.Test, test),
-                split.Validation.Count > 0
-                    ? model.Metrics(split.Validation, model.Score(split.Validation, bags))
-                    : null,
+                Evaluation.Evaluate(model, split.Test, test),
+                split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
                 head.BestEpoch,
                 head.History.Count,
                 Math.Round(trainSeconds, 1)

@@ -1,8 +1,10 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Slides;
 using Amil.MLNet.Transforms;
 
 namespace Amil.MLNet.Experiments.RunFolders;

@@ -39,8 +39,8 @@ public static class RunReport
                 : throw new ArgumentException(
                     $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
                 );
-        var model = AmilModel.Load(Path.Combine(runDir, "model.zip"));
-        var gradCam = gradCamModelPath is null ? null : AmilModel.Load(gradCamModelPath);
+        var model = ModelFiles.Load(Path.Combine(runDir, "model.zip"), ModelInput.Images);
+        var gradCam = gradCamModelPath is null ? null : ModelFiles.Load(gradCamModelPath, ModelInput.Images);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."

@@ -1,3 +1,4 @@
+
 namespace Amil.MLNet.Transforms.Persistence;
 
 /// <summary>
@@ -44,4 +45,5 @@ internal enum StateKind
     PatchBagging = 1,
     AttentionMilNetwork = 2,
     PatchFeatures = 3,
+    SlideTiles = 4,
 }

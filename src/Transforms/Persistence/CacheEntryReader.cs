@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Amil.MLNet.Experiments.Features;
+namespace Amil.MLNet.Transforms.Persistence;
 
 /// <summary>Reads a feature cache entry front to back: magic and version, little-endian ints, the settings text, then
 /// the features. Every read is checked against the entry's length, so a truncated entry reads as "not there"

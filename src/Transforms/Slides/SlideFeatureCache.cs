@@ -2,18 +2,29 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms.Persistence;
+using Amil.MLNet.Transforms;
 
-namespace Amil.MLNet.Experiments.Features;
+namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
 public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
 {
+    /// <summary>Features per tile (512 for ResNet18).</summary>
     public int FeatureSize => Features.Length / Tiles.Count;
+
+    /// <summary>The bag's grid: the tiles side by side in one row, each as wide as its level-0 side.</summary>
+    public BagLayout Layout
+    {
+        get
+        {
+            int side = Tiles[0].Side;
+            return new BagLayout(3, side, side, 1, Tiles.Count, 0, 0, side * Tiles.Count, side);
+        }
+    }
 }
 
 /// <summary>
@@ -121,7 +132,7 @@ public sealed class SlideFeatureCache
             onTiles?.Invoke(first + n, tiles.Count);
         }
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
-        Trainers.NonFiniteScoreException.ThrowUnlessFinite(slidePath, "ResNet18 tile features", features);
+        FeatureCheck.ThrowUnlessFinite(slidePath, "ResNet18 tile features", features);
         var bag = new SlideFeatureBag(tiles, features);
         Write(entry, bag);
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds);

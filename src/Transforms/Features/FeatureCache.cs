@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+using Amil.MLNet.Transforms;
 
-namespace Amil.MLNet.Experiments.Features;
+namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>One image's cached features: N × D values (patch-major) and the bag grid they came from.</summary>
 public sealed record FeatureBag(float[] Features, BagLayout Layout)
@@ -81,7 +82,7 @@ public sealed class FeatureCache
         var features = PatchFeatureExtractor
             .Get(_features.Extractor)
             .Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
-        Trainers.NonFiniteScoreException.ThrowUnlessFinite(imagePath, "ResNet18 features", features);
+        FeatureCheck.ThrowUnlessFinite(imagePath, "ResNet18 features", features);
         var result = new FeatureBag(features, bag.Layout);
         Write(entry, result);
         return result;

@@ -1,0 +1,18 @@
+
+namespace Amil.MLNet.Transforms.Features;
+
+/// <summary>Features leave the extractor only when every value is finite: a NaN feature would become a NaN score
+/// later, far from its cause.</summary>
+internal static class FeatureCheck
+{
+    /// <exception cref="InvalidDataException">A value is NaN or infinite.</exception>
+    public static void ThrowUnlessFinite(string item, string what, ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+            if (!float.IsFinite(v))
+                throw new InvalidDataException(
+                    $"{item}: {what} are not all finite (NaN or infinity), so nothing is cached or scored for it; "
+                        + "check that the file reads as an image, and that the ResNet18 model files are intact."
+                );
+    }
+}

@@ -1,0 +1,23 @@
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>Where slides' tile features are cached. Encoding a slide's tiles takes minutes, so TileSlides keeps each
+/// slide's features in one file per slide and settings (<see cref="SlideFeatureCache"/>), and a slide scored or trained
+/// on again reads them back in milliseconds.</summary>
+public static class SlideFeatures
+{
+    private static readonly AsyncLocal<string?> Folder = new();
+
+    /// <summary>The default cache folder: <c>.cache/features</c> under the working folder.</summary>
+    public static string DefaultCacheFolder => Path.GetFullPath(Path.Combine(".cache", "features"));
+
+    /// <summary>The cache folder TileSlides reads and writes, for the code that sets it and what it calls (an async
+    /// local: parallel work of other callers keeps its own). Set it before fitting or scoring; null restores <see
+    /// cref="DefaultCacheFolder"/>. Models do not store it, so a model moves between machines unchanged.</summary>
+    [System.Diagnostics.CodeAnalysis.AllowNull]
+    public static string CacheFolder
+    {
+        get => Folder.Value ?? DefaultCacheFolder;
+        set => Folder.Value = value is null ? null : Path.GetFullPath(value);
+    }
+}

@@ -1,0 +1,81 @@
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Persistence;
+using Microsoft.ML.Data;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>
+/// Slide path → the slide's bag: frozen ResNet18 features of its tissue tiles in <c>{Output}</c> (N × 512,
+/// tile-major), the bag's grid in <c>{Output}Layout</c> and each tile's level-0 corner in <c>{Output}Coordinates</c>:
+/// the same columns <c>ExtractPatchFeatures</c> gives an image, so AttentionMil trains on slides as on images. Features
+/// stream a batch of tiles at a time and are cached per slide (<see cref="SlideFeatures.CacheFolder"/>). Needs no
+/// training; saves with its tiling.
+/// </summary>
+public sealed class SlideTilesEstimator : IEstimator<ITransformer>
+{
+    private readonly MLContext _ml;
+    private readonly SlideTilesOptions _options;
+
+    internal SlideTilesEstimator(MLContext ml, SlideTilesOptions options)
+    {
+        _ml = ml ?? throw new ArgumentNullException(nameof(ml));
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+    }
+
+    /// <summary>Checks that the input has the slide path column (text) and returns the transformer.</summary>
+    public ITransformer Fit(IDataView input)
+    {
+        Check(input.Schema.GetColumnOrNull(_options.InputColumnName)?.Type is TextDataViewType);
+        return BuildChain().Fit(input);
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        Check(inputSchema.Any(c => c.Name == _options.InputColumnName && c.ItemType is TextDataViewType));
+        return BuildChain().GetOutputSchema(inputSchema);
+    }
+
+    private void Check(bool pathColumn)
+    {
+        if (!pathColumn)
+            throw new ArgumentException(
+                $"TileSlides needs a text column '{_options.InputColumnName}' of slide file paths; name it with "
+                    + "SlideTilesOptions.InputColumnName."
+            );
+    }
+
+    private IEstimator<ITransformer> BuildChain()
+    {
+        string output = _options.OutputColumnName;
+        return PersistedState.Chain(
+            _ml,
+            SlideTilesMappingFactory.StateColumn,
+            SlideTilesState.Encode(_options.Tiling),
+            [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)],
+            _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
+                SlideTilesMappingFactory.Map,
+                SlideTilesMappingFactory.ContractName
+            ),
+            [
+                _ml.Transforms.CopyColumns(output, SlideTilesMappingFactory.FeaturesColumn),
+                _ml.Transforms.CopyColumns(
+                    PatchBaggingEstimator.LayoutColumnName(output),
+                    SlideTilesMappingFactory.LayoutColumn
+                ),
+                _ml.Transforms.CopyColumns(
+                    PatchBaggingEstimator.CoordinatesColumnName(output),
+                    SlideTilesMappingFactory.CoordinatesColumn
+                ),
+            ],
+            [
+                SlideTilesMappingFactory.FeaturesColumn,
+                SlideTilesMappingFactory.LayoutColumn,
+                SlideTilesMappingFactory.CoordinatesColumn,
+            ]
+        );
+    }
+}

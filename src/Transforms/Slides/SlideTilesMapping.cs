@@ -1,0 +1,98 @@
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Persistence;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>The row mapping behind TileSlides: slide path + saved tiling → the slide's tile features, their grid and
+/// their level-0 corners, read from the slide feature cache or encoded into it.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class SlideTilesMappingFactory
+    : CustomMappingFactory<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>
+{
+    /// <summary>The name model.zip files know this mapping by.</summary>
+    public const string ContractName = "Amil.SlideTiles.v1";
+    internal const string PathColumn = "__AmilSlidePath",
+        StateColumn = "__AmilSlideTilesState",
+        FeaturesColumn = "__AmilSlideFeatures",
+        LayoutColumn = "__AmilSlideLayout",
+        CoordinatesColumn = "__AmilSlideCoordinates";
+
+    /// <summary>ML.NET plumbing: the mapping's input row.</summary>
+    public sealed class Input
+    {
+        /// <summary>The slide file.</summary>
+        [ColumnName(PathColumn)]
+        public string SlidePath { get; set; } = "";
+
+        /// <summary>The saved tiling.</summary>
+        [ColumnName(StateColumn)]
+        public float[] State { get; set; } = [];
+    }
+
+    /// <summary>ML.NET plumbing: the mapping's output row.</summary>
+    public sealed class Output
+    {
+        /// <summary>N × D features, tile-major.</summary>
+        [ColumnName(FeaturesColumn)]
+        public float[] Features { get; set; } = [];
+
+        /// <summary>The bag's grid (<see cref="BagLayout"/>, encoded).</summary>
+        [ColumnName(LayoutColumn)]
+        public int[] Layout { get; set; } = [];
+
+        /// <summary>Each tile's level-0 corner: x, y.</summary>
+        [ColumnName(CoordinatesColumn)]
+        public int[] Coordinates { get; set; } = [];
+    }
+
+    internal static void Map(Input input, Output output)
+    {
+        if (string.IsNullOrEmpty(input.SlidePath))
+            throw new ArgumentException("TileSlides: a row has no slide path.");
+        var tiling = SlideTilesState.Decode(input.State);
+        var bag = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling).Get(input.SlidePath).Bag;
+        output.Features = bag.Features;
+        output.Layout = bag.Layout.Encode();
+        output.Coordinates = bag.Tiles.SelectMany(t => new[] { t.X, t.Y }).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override Action<Input, Output> GetMapping() => Map;
+}
+
+/// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum
+/// tissue].</summary>
+internal static class SlideTilesState
+{
+    private const int Version = 1;
+
+    public static float[] Encode(TilingSettings t) =>
+        StateBlob.Create(
+            StateKind.SlideTiles,
+            Version,
+            [
+                t.TileSize,
+                (float)(t.Magnification ?? double.NaN),
+                (float)(t.MicronsPerPixel ?? double.NaN),
+                (float)t.MinimumTissue,
+            ]
+        );
+
+    public static TilingSettings Decode(float[] blob)
+    {
+        var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out _);
+        return new TilingSettings
+        {
+            TileSize = (int)p[0],
+            Magnification = float.IsNaN(p[1]) ? null : Exact(p[1]),
+            MicronsPerPixel = float.IsNaN(p[2]) ? null : Exact(p[2]),
+            MinimumTissue = Exact(p[3]),
+        };
+    }
+
+    // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.
+    private static double Exact(float v) => double.Parse(v.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+}

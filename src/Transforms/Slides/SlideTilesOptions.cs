@@ -1,0 +1,54 @@
+
+namespace Amil.MLNet.Transforms.Slides;
+
+/// <summary>How <c>ml.Transforms.TileSlides</c> turns a whole slide into a bag: tissue found on a low-resolution
+/// level, a grid of tiles over it at one scale, and each tile's frozen ResNet18 features (512 per tile). Defaults:
+/// CLAM's 224 px tiles at 20× (0.5 µm/px), kept when at least half tissue.</summary>
+public sealed class SlideTilesOptions
+{
+    /// <summary>Slide file paths (text): pyramidal TIFF/SVS, or any format OpenSlide reads. Default "SlidePath".</summary>
+    public string InputColumnName { get; set; } = "SlidePath";
+
+    /// <summary>Output: N × 512 features per slide (tile-major), with <c>{name}Layout</c> (the bag's grid: the tiles in
+    /// one row) and <c>{name}Coordinates</c> (each tile's level-0 corner, x then y). Default "Features".</summary>
+    public string OutputColumnName { get; set; } = "Features";
+
+    /// <summary>Tile side in pixels at the tiling scale. Default 224 (ResNet18's input).</summary>
+    public int TileSize { get; set; } = 224;
+
+    /// <summary>Tile at this objective power, used when <see cref="MicronsPerPixel"/> is not set; null tiles at
+    /// level 0's own scale. Default 20.</summary>
+    public double? Magnification { get; set; } = 20;
+
+    /// <summary>Tile at this many µm per pixel (e.g. 0.5 ≈ 20×); overrides <see cref="Magnification"/>. Default
+    /// none.</summary>
+    public double? MicronsPerPixel { get; set; }
+
+    /// <summary>Keep a tile when at least this share of it is tissue (0–1]. Default 0.5.</summary>
+    public double MinimumTissue { get; set; } = 0.5;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))
+            throw new ArgumentException("TileSlides: input and output column names must be set.");
+        if (TileSize < 16 || TileSize > 4096)
+            throw new ArgumentException($"TileSlides: TileSize must be 16 to 4096 pixels (got {TileSize}).");
+        if (Magnification is { } m && !(m > 0 && double.IsFinite(m)))
+            throw new ArgumentException($"TileSlides: Magnification must be positive (got {m}).");
+        if (MicronsPerPixel is { } mpp && !(mpp > 0 && double.IsFinite(mpp)))
+            throw new ArgumentException($"TileSlides: MicronsPerPixel must be positive (got {mpp}).");
+        if (!(MinimumTissue > 0 && MinimumTissue <= 1))
+            throw new ArgumentException($"TileSlides: MinimumTissue must be in (0, 1] (got {MinimumTissue}).");
+    }
+
+    /// <summary>The tiling these options ask for.</summary>
+    public TilingSettings Tiling =>
+        new()
+        {
+            TileSize = TileSize,
+            Magnification = Magnification,
+            MicronsPerPixel = MicronsPerPixel,
+            MinimumTissue = MinimumTissue,
+        };
+}

@@ -1,0 +1,138 @@
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Slides;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>Slides through the ML.NET chain: TileSlides gives the feature-bag columns, AttentionMil trains on them,
+/// and the saved model is an ordinary AmilModel that scores slide paths; models saved before TileSlides still
+/// load.</summary>
+public sealed class TileSlidesTests
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var root = TestTemp.Folder("tile-slides").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(4, 9) { Width = 1024, Height = 768 });
+        return root;
+    });
+
+    private static IReadOnlyList<SlideRow> Rows() =>
+        Directory
+            .EnumerateFiles(Path.Combine(Root.Value, "slides"), "*.svs")
+            .Order(StringComparer.Ordinal)
+            .Select(p => new SlideRow { SlidePath = p, Label = Path.GetFileName(p).Split('_')[0] })
+            .ToList();
+
+    [Fact]
+    public void ASlideModelTrainsInTheChainAndScoresSlidePathsAfterSaveAndLoad()
+    {
+        var cache = TestTemp.Folder("tile-slides-cache").FullName;
+        SlideFeatures.CacheFolder = cache;
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Rows());
+        var pipeline = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.TileSlides())
+            .Append(
+                ml.MulticlassClassification.Trainers.AttentionMil(
+                    new AttentionMilOptions { BagColumnName = "Features", MaxEpochs = 2 }
+                )
+            );
+        var fitted = pipeline.Fit(data);
+
+        // The bag columns: 512 features a tile, one row of tiles, level-0 corners on the 224 px grid.
+        var bagged = fitted.Transform(data);
+        var features = bagged.GetColumn<float[]>("Features").First();
+        var coordinates = bagged.GetColumn<int[]>("FeaturesCoordinates").First();
+        Assert.Equal(0, features.Length % 512);
+        Assert.Equal(2 * features.Length / 512, coordinates.Length);
+        Assert.All(coordinates, c => Assert.Equal(0, c % 224));
+        Assert.NotEmpty(Directory.EnumerateFiles(cache, "*.slidefeat", SearchOption.AllDirectories));
+
+        var path = Path.Combine(TestTemp.Folder("tile-slides-model").FullName, "model.zip");
+        var model = new AmilModel(ml, fitted, ModelInput.Slides);
+        model.Save(path);
+        var loaded = AmilModel.Load(path);
+        Assert.Equal(ModelInput.Slides, loaded.Input);
+        var slides = Rows().Select(r => r.SlidePath).ToList();
+        var before = model.Score(slides).ToList();
+        var after = loaded.Score(slides).ToList();
+        // Equal to float rounding: libtorch's products over hundreds of 512-feature tiles vary in the last bits.
+        for (int i = 0; i < slides.Count; i++)
+            Assert.All(after[i].Probabilities.Zip(before[i].Probabilities), p => Assert.Equal(p.First, p.Second, 5));
+        Assert.Equal(features.Length / 512, after[0].Map.Length);
+        Assert.Equal(coordinates, after[0].Coordinates);
+    }
+
+    [Fact]
+    public void ASlideModelSavedBeforeTileSlidesLoadsAndScoresAsItDid()
+    {
+        // The old format: the head alone, saved on rows of cached tile features (what train wrote until TileSlides).
+        var cache = TestTemp.Folder("tile-slides-old").FullName;
+        var tiling = new SlideTilesOptions().Tiling;
+        var store = new SlideFeatureCache(cache, tiling);
+        var ml = new MLContext(seed: 1);
+        var rows = Rows()
+            .Select(r =>
+            {
+                var bag = store.Get(r.SlidePath).Bag;
+                return new OldRow
+                {
+                    SlidePath = r.SlidePath,
+                    Label = r.Label,
+                    Features = bag.Features,
+                    FeaturesLayout = bag.Layout.Encode(),
+                };
+            })
+            .ToList();
+        var keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows));
+        var train = keyed.Transform(ml.Data.LoadFromEnumerable(rows));
+        var head = ml
+            .MulticlassClassification.Trainers.AttentionMil(
+                new AttentionMilOptions { BagColumnName = "Features", MaxEpochs = 1 }
+            )
+            .Fit(train);
+        var path = Path.Combine(cache, "old-model.zip");
+        ml.Model.Save(head, train.Schema, path);
+        var expected = head.Transform(train).GetColumn<float[]>("Score").ToList();
+
+        SlideFeatures.CacheFolder = cache;
+        var loaded = AmilModel.Load(path);
+        Assert.Equal(ModelInput.Slides, loaded.Input);
+        var scored = loaded.Score(rows.Select(r => r.SlidePath)).ToList();
+        for (int i = 0; i < rows.Count; i++)
+            Assert.All(scored[i].Probabilities.Zip(expected[i]), p => Assert.Equal(p.First, p.Second, 5));
+        var tile = store.Get(rows[0].SlidePath).Bag.Tiles;
+        Assert.Equal(tile.SelectMany(t => new[] { t.X, t.Y }), scored[0].Coordinates);
+    }
+
+    [Fact]
+    public void TileSlidesSaysWhatItNeeds()
+    {
+        var ml = new MLContext(seed: 1);
+        var images = ml.Data.LoadFromEnumerable(new[] { new { ImagePath = "a.png" } });
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.TileSlides().Fit(images));
+        Assert.Contains("'SlidePath'", e.Message);
+        var bad = Assert.Throws<ArgumentException>(() =>
+            ml.Transforms.TileSlides(new SlideTilesOptions { MinimumTissue = 0 })
+        );
+        Assert.Contains("MinimumTissue", bad.Message);
+    }
+
+    private sealed class SlideRow
+    {
+        public string SlidePath { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
+
+    private sealed class OldRow
+    {
+        public string SlidePath { get; set; } = "";
+        public string Label { get; set; } = "";
+        public float[] Features { get; set; } = [];
+        public int[] FeaturesLayout { get; set; } = [];
+    }
+}
