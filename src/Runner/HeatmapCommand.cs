@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments.Jobs;
 using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Jobs;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Slides;

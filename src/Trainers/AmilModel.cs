@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Amil.MLNet.Trainers;
 
@@ -67,7 +67,9 @@ public sealed class AmilModel
         var schema = model.GetOutputSchema(EmptyInput(ml, input).Schema);
         string bag = input.BagColumn();
         string pipeline =
-            input == ModelInput.Slides ? "slide path → TileSlides → AttentionMil" : "image path → BagPatches → AttentionMil";
+            input == ModelInput.Slides
+                ? "slide path → TileSlides → AttentionMil"
+                : "image path → BagPatches → AttentionMil";
         foreach (var required in new[] { "Score", "PredictedLabel", bag + "Coordinates", bag + "Layout" })
             if (schema.GetColumnOrNull(required) is null)
                 throw new InvalidDataException(

@@ -1,4 +1,3 @@
-
 namespace Amil.MLNet.Trainers;
 
 /// <summary>What a model scores: images (a path column <c>ImagePath</c>, cut into a bag of patches) or whole slides

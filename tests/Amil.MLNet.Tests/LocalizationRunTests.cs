@@ -143,14 +143,16 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     {
         var input = Path.GetDirectoryName(run.SomeImages(1)[0])!;
         var outDir = Path.Combine(run.Directory, "heatmaps");
-        var entries = HeatmapJob.Run(
-            Path.Combine(run.RunDirectory, "model.zip"),
-            CnnModel(),
-            input,
-            outDir,
-            new HeatmapJob.Settings(),
-            _ => { }
-        ).Panels;
+        var entries = HeatmapJob
+            .Run(
+                Path.Combine(run.RunDirectory, "model.zip"),
+                CnnModel(),
+                input,
+                outDir,
+                new HeatmapJob.Settings(),
+                _ => { }
+            )
+            .Panels;
         Assert.NotEmpty(entries);
         var panel = RgbImageReader.Read(Path.Combine(outDir, entries[0].Panel));
         // Three captioned 224 px tiles and a colour scale; the captions sit in a strip above the images.

@@ -131,7 +131,10 @@ public static class LocalizeJob
             throw new ArgumentException(
                 "Pass --model (one or more MIL models) and/or --gradcam-model (a CNN baseline)."
             );
-        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, m.Path, ModelFiles.Load(m.Path, ModelInput.Images))).ToList();
+        var loaded = models
+            .Select(LabelledModel.Parse)
+            .Select(m => (m.Label, m.Path, ModelFiles.Load(m.Path, ModelInput.Images)))
+            .ToList();
         if (gradCamModelPath is not null)
         {
             var (label, path) = LabelledModel.Parse(gradCamModelPath);

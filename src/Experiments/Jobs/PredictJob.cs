@@ -83,7 +83,8 @@ public static class PredictJob
                         + "p(class) is for image models."
                 );
             return Write(
-                SlideMapsJob.ScoreFiles(model, input, featureCache, log, default)
+                SlideMapsJob
+                    .ScoreFiles(model, input, featureCache, log, default)
                     .Select(s => ToPrediction(s, model.ClassNames))
                     .ToList(),
                 [],

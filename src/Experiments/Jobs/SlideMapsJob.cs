@@ -35,7 +35,14 @@ public static class SlideMapsJob
         log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
         SlideBags.Prepare(slides.Select(s => s.Path), featureCache, log, cancel);
         var scored = Evaluation.Score(model, slides);
-        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, slides, scored), null, null, null, null)
+        var metrics = new RunMetrics(
+            model.ClassNames,
+            Evaluation.Evaluate(model, slides, scored),
+            null,
+            null,
+            null,
+            null
+        )
         {
             Unit = SlideRunReport.Unit,
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
@@ -75,7 +82,10 @@ public static class SlideMapsJob
     {
         if (models.Count == 0)
             throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
-        var loaded = models.Select(LabelledModel.Parse).Select(m => (m.Label, Model: ModelFiles.Load(m.Path, ModelInput.Slides))).ToList();
+        var loaded = models
+            .Select(LabelledModel.Parse)
+            .Select(m => (m.Label, Model: ModelFiles.Load(m.Path, ModelInput.Slides)))
+            .ToList();
         if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
         var slides = Slides(entry, root, allSlides, log).Where(s => s.MaskPath is not null).ToList();

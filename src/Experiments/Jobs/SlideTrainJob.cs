@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
-using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Slides;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Jobs;
@@ -74,11 +74,7 @@ public static class SlideTrainJob
                 data_hash = dataHash,
                 dataset = entry.Name,
                 slides = records.Count,
-                tiling = new
-                {
-                    tile = SlideBags.Tiling.TileSize,
-                    magnification = SlideBags.Tiling.Magnification,
-                },
+                tiling = new { tile = SlideBags.Tiling.TileSize, magnification = SlideBags.Tiling.Magnification },
                 device_used = device.Describe(),
                 versions = Versions.All(),
                 cpu_kernels = Trainers.Kernels.CpuKernels.Current,

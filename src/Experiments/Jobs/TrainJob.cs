@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Text;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Training;
-using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Slides;
-using Amil.MLNet.Transforms;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Jobs;

@@ -1,11 +1,11 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Slides;
-using Amil.MLNet.Transforms;
 
 namespace Amil.MLNet.Experiments.RunFolders;
 

@@ -1,4 +1,3 @@
-
 namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>Features leave the extractor only when every value is finite: a NaN feature would become a NaN score

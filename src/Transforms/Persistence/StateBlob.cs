@@ -1,4 +1,3 @@
-
 namespace Amil.MLNet.Transforms.Persistence;
 
 /// <summary>

@@ -1,4 +1,3 @@
-
 namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>Where slides' tile features are cached. Encoding a slide's tiles takes minutes, so TileSlides keeps each

@@ -1,7 +1,7 @@
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Persistence;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Amil.MLNet.Transforms.Slides;
 

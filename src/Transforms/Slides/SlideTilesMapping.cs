@@ -94,5 +94,9 @@ internal static class SlideTilesState
     }
 
     // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.
-    private static double Exact(float v) => double.Parse(v.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture);
+    private static double Exact(float v) =>
+        double.Parse(
+            v.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            System.Globalization.CultureInfo.InvariantCulture
+        );
 }

@@ -1,4 +1,3 @@
-
 namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>How <c>ml.Transforms.TileSlides</c> turns a whole slide into a bag: tissue found on a low-resolution
