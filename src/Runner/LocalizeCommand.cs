@@ -81,35 +81,7 @@ internal static class LocalizeCommand
                 {
                     CommonOptions.UseScoringDevice(r, device);
                     var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
-                    if (SlideMapsJob.IsSlideDataset(selection, out var entry, out var root))
-                    {
-                        if (
-                            r.GetValue(gradCam) is not null
-                            || r.GetValue(weight) is { Length: > 0 }
-                            || r.GetValue(mapClass) is { Length: > 0 }
-                        )
-                            throw new ArgumentException(
-                                "On slides, localize compares slide-level models (--model) and always reports each "
-                                    + "map and the map × p(the classes with tumour in their masks); --gradcam-model, "
-                                    + "--weight-by-probability and --map-class are for image datasets."
-                            );
-                        var slides = SlideMapsJob.Localize(
-                            r.GetValue(model) ?? [],
-                            entry,
-                            root,
-                            r.GetValue(output)!,
-                            r.GetValue(split) == "all",
-                            r.GetValue(featureCache),
-                            CommandRunner.Log
-                        );
-                        Console.Write(SlideLocalization.Markdown(slides));
-                        Console.WriteLine(
-                            $"Wrote {Path.Combine(r.GetValue(output)!, LocalizeJob.JsonFile)}, "
-                                + $"{LocalizeJob.MarkdownFile} and heatmaps/"
-                        );
-                        return;
-                    }
-                    var report = LocalizeJob.Run(
+                    var comparison = LocalizeJob.Compare(
                         r.GetValue(model) ?? [],
                         r.GetValue(gradCam),
                         selection,
@@ -118,13 +90,11 @@ internal static class LocalizeCommand
                         r.GetValue(split) == "all",
                         CommandRunner.Log,
                         r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
-                        r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null
+                        r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null,
+                        r.GetValue(featureCache)
                     );
-                    Console.Write(LocalizationTable.Markdown(report));
-                    Console.WriteLine(
-                        $"Wrote {Path.Combine(r.GetValue(output)!, LocalizeJob.JsonFile)} and "
-                            + LocalizeJob.MarkdownFile
-                    );
+                    Console.Write(comparison.Markdown);
+                    Console.WriteLine($"Wrote {comparison.Written}");
                 }
             )
         );

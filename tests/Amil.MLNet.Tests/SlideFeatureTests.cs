@@ -191,6 +191,22 @@ public class SlideTrainingTests
             _ => { }
         );
         Assert.Equal(["a", "a", "b", "b"], compared.Methods.Select(m => m.Model));
+        // The CLI's one entry decides by the dataset: on slides every map × p is reported already.
+        var weighted = Assert.Throws<ArgumentException>(() =>
+            LocalizeJob.Compare(
+                [model],
+                null,
+                settings.Dataset,
+                Path.Combine(tools, "weighted"),
+                Localization.Heatmaps.MapNormalization.None,
+                false,
+                _ => { },
+                ["tumor"],
+                null,
+                settings.FeatureCacheFolder
+            )
+        );
+        Assert.Contains("On slides", weighted.Message);
         var trained = methods.Select(m => m.GetProperty("instance_auroc").GetDouble()).ToList();
         Assert.Equal([.. trained, .. trained], compared.Methods.Select(m => m.InstanceAuroc!.Value));
         Assert.All(compared.Methods, m => Assert.Equal(result.Metrics.Test.Accuracy, m.SlideAccuracy!.Value, 4));

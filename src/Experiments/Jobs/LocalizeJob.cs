@@ -49,6 +49,52 @@ public static class LocalizeJob
         [property: JsonPropertyName("macro_f1")] double MacroF1
     );
 
+    /// <summary>What a comparison wrote: the table as Markdown and the files, for the caller to print.</summary>
+    public sealed record Comparison(string Markdown, string Written);
+
+    /// <summary>The comparison the dataset calls for: on images <see cref="Run"/>, on whole slides the slide
+    /// models' maps per tile with FROC (<see cref="SlideMapsJob.Localize"/>), which always reports each map and the
+    /// map × p(the classes with tumour in their masks).</summary>
+    public static Comparison Compare(
+        IReadOnlyList<string> models,
+        string? gradCamModelPath,
+        DatasetSelection selection,
+        string outDirectory,
+        MapNormalization normalization,
+        bool allItems,
+        Action<string> log,
+        IReadOnlyList<string>? tumourClasses,
+        IReadOnlyList<string>? mapClasses,
+        string? featureCache
+    )
+    {
+        var (entry, root) = selection.Resolve();
+        string json = Path.Combine(outDirectory, JsonFile);
+        if (!DatasetReader.IsSlides(entry))
+        {
+            var report = Run(
+                models,
+                gradCamModelPath,
+                selection,
+                outDirectory,
+                normalization,
+                allItems,
+                log,
+                tumourClasses,
+                mapClasses
+            );
+            return new Comparison(LocalizationTable.Markdown(report), $"{json} and {MarkdownFile}");
+        }
+        if (gradCamModelPath is not null || tumourClasses is not null || mapClasses is not null)
+            throw new ArgumentException(
+                "On slides, localize compares slide-level models and always reports each map and the map × p(the "
+                    + "classes with tumour in their masks); a Grad-CAM model, a weighting by p(class) and a class's "
+                    + "own map are compared on image datasets."
+            );
+        var slides = SlideMapsJob.Localize(models, entry, root, outDirectory, allItems, featureCache, log);
+        return new Comparison(SlideLocalization.Markdown(slides), $"{json}, {MarkdownFile} and heatmaps/");
+    }
+
     /// <param name="models">MIL models (or any model.zip), each "PATH" or "LABEL=PATH"; the label names its rows
     /// (default: the run folder's name).</param>
     /// <param name="gradCamModelPath">A CNN baseline, scored with Grad-CAM.</param>

@@ -10,13 +10,6 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// training.</summary>
 public static class SlideMapsJob
 {
-    /// <summary>Whether the selected dataset holds whole slides (then its entry and root).</summary>
-    public static bool IsSlideDataset(DatasetSelection selection, out DatasetEntry entry, out string root)
-    {
-        (entry, root) = selection.Resolve();
-        return DatasetReader.IsSlides(entry);
-    }
-
     /// <summary>Slide-level metrics (and, with masks, localization.json) on the test split or every slide.</summary>
     public static RunMetrics Evaluate(
         string modelPath,
