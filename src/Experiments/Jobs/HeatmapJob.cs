@@ -30,7 +30,8 @@ public static class HeatmapJob
     /// models).</summary>
     public sealed record Result(IReadOnlyList<Entry> Panels, IReadOnlyList<ScoredImage> Slides);
 
-    /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.</summary>
+    /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.
+    /// </summary>
     /// <param name="mapClasses">Slide models: colour by the map × p(these classes, summed) instead of × p(the
     /// predicted class).</param>
     /// <param name="featureCache">Slide models: the tile feature cache (default .cache/features).</param>

@@ -5,7 +5,8 @@ namespace Amil.MLNet.Transforms.Slides;
 /// CLAM's 224 px tiles at 20× (0.5 µm/px), kept when at least half tissue.</summary>
 public sealed class SlideTilesOptions
 {
-    /// <summary>Slide file paths (text): pyramidal TIFF/SVS, or any format OpenSlide reads. Default "SlidePath".</summary>
+    /// <summary>Slide file paths (text): pyramidal TIFF/SVS, or any format OpenSlide reads. Default
+    /// "SlidePath".</summary>
     public string InputColumnName { get; set; } = "SlidePath";
 
     /// <summary>Output: N × 512 features per slide (tile-major), with <c>{name}Layout</c> (the bag's grid: the tiles in
