@@ -18,8 +18,6 @@ namespace Amil.MLNet.Experiments;
 /// </summary>
 public static class SlideLocalization
 {
-    public const string File = "localization.json";
-
     /// <param name="Model">The model's label (its run folder's name unless named).</param>
     public sealed record MapScores(
         [property: JsonPropertyName("model")] string Model,

@@ -96,7 +96,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.Equal(run.Result.Metrics.Test.Accuracy, amil.Bag.Accuracy, 6);
         Assert.Equal(run.Result.Metrics.Test.Auc!.Value, amil.Bag.Auc!.Value, 6);
         Assert.Equal(["malignant"], report.Methods[1].WeightedBy);
-        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, LocalizeJob.JsonFile))))
+        using (var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, RunFiles.LocalizationFile))))
         {
             var rows = json.RootElement.GetProperty("methods");
             Assert.Equal(4, rows.GetArrayLength());
@@ -104,7 +104,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             Assert.True(rows[2].GetProperty("scores").TryGetProperty("best_dice_threshold", out _));
             Assert.True(rows[0].GetProperty("bag").TryGetProperty("auc", out _));
         }
-        var markdown = File.ReadAllLines(Path.Combine(outDir, LocalizeJob.MarkdownFile));
+        var markdown = File.ReadAllLines(Path.Combine(outDir, RunFiles.LocalizationMarkdownFile));
         var header = markdown.Single(l => l.StartsWith("| method"));
         Assert.Contains("bag AUC", header);
         Assert.Contains("instance AUROC", header);

@@ -181,7 +181,7 @@ public class SlideTrainingTests
         Assert.Equal(result.Metrics.Test.Accuracy, evaluated.Test.Accuracy);
         Assert.True(File.Exists(Path.Combine(tools, "eval", "localization.json")));
 
-        var compared = SlideMapsJob.Localize(
+        var compared = SlideScoring.Localize(
             [$"a={model}", $"b={model}"],
             SlideLayoutEntry(root),
             root,
@@ -216,7 +216,7 @@ public class SlideTrainingTests
             Directory.EnumerateFiles(Path.Combine(tools, "localize", "heatmaps", "b"), "*.geojson").Count()
         );
 
-        var drawn = SlideMapsJob.Heatmap(
+        var drawn = SlideScoring.Heatmap(
             loaded,
             Path.Combine(root, "slides"),
             Path.Combine(tools, "heatmap"),
@@ -254,7 +254,7 @@ public class SlideTrainingTests
         Assert.Equal(1f, prediction.Probabilities.Values.Sum(), 4);
         Assert.True(File.Exists(Path.Combine(tools, "predict", "predictions.json")));
         var unknown = Assert.Throws<ArgumentException>(() =>
-            SlideMapsJob.Heatmap(
+            SlideScoring.Heatmap(
                 loaded,
                 root,
                 Path.Combine(tools, "x"),

@@ -68,7 +68,12 @@ public class StudyTests
             .Select(seed =>
                 JsonDocument.Parse(
                     File.ReadAllText(
-                        Path.Combine(settings.OutDirectory, "tiny-hard", $"localize-seed{seed}", LocalizeJob.JsonFile)
+                        Path.Combine(
+                            settings.OutDirectory,
+                            "tiny-hard",
+                            $"localize-seed{seed}",
+                            RunFiles.LocalizationFile
+                        )
                     )
                 )
             )

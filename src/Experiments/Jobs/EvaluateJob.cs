@@ -20,7 +20,7 @@ public static class EvaluateJob
     {
         var (entry, root) = selection.Resolve();
         if (DatasetReader.IsSlides(entry))
-            return SlideMapsJob.Evaluate(
+            return SlideScoring.Evaluate(
                 modelPath,
                 entry,
                 root,

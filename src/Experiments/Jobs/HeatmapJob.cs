@@ -50,7 +50,7 @@ public static class HeatmapJob
         var model = AmilModel.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
-                ? new Result([], SlideMapsJob.Heatmap(model, input, outDirectory, mapClasses, featureCache, log))
+                ? new Result([], SlideScoring.Heatmap(model, input, outDirectory, mapClasses, featureCache, log))
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );

@@ -10,9 +10,6 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// DIR/localization.json and DIR/localization.md.</summary>
 public static class LocalizeJob
 {
-    public const string JsonFile = "localization.json",
-        MarkdownFile = "localization.md";
-
     /// <summary>localization.json.</summary>
     public sealed record Report(
         [property: JsonPropertyName("methods")] IReadOnlyList<MethodResult> Methods,
@@ -53,7 +50,7 @@ public static class LocalizeJob
     public sealed record Comparison(string Markdown, string Written);
 
     /// <summary>The comparison the dataset calls for: on images <see cref="Run"/>, on whole slides the slide
-    /// models' maps per tile with FROC (<see cref="SlideMapsJob.Localize"/>), which always reports each map and the
+    /// models' maps per tile with FROC (<see cref="SlideScoring.Localize"/>), which always reports each map and the
     /// map × p(the classes with tumour in their masks).</summary>
     public static Comparison Compare(
         IReadOnlyList<string> models,
@@ -69,7 +66,7 @@ public static class LocalizeJob
     )
     {
         var (entry, root) = selection.Resolve();
-        string json = Path.Combine(outDirectory, JsonFile);
+        string json = Path.Combine(outDirectory, RunFiles.LocalizationFile);
         if (!DatasetReader.IsSlides(entry))
         {
             var report = Run(
@@ -83,7 +80,10 @@ public static class LocalizeJob
                 tumourClasses,
                 mapClasses
             );
-            return new Comparison(LocalizationTable.Markdown(report), $"{json} and {MarkdownFile}");
+            return new Comparison(
+                LocalizationTable.Markdown(report),
+                $"{json} and {RunFiles.LocalizationMarkdownFile}"
+            );
         }
         if (gradCamModelPath is not null || tumourClasses is not null || mapClasses is not null)
             throw new ArgumentException(
@@ -91,8 +91,11 @@ public static class LocalizeJob
                     + "classes with tumour in their masks); a Grad-CAM model, a weighting by p(class) and a class's "
                     + "own map are compared on image datasets."
             );
-        var slides = SlideMapsJob.Localize(models, entry, root, outDirectory, allItems, featureCache, log);
-        return new Comparison(SlideLocalization.Markdown(slides), $"{json}, {MarkdownFile} and heatmaps/");
+        var slides = SlideScoring.Localize(models, entry, root, outDirectory, allItems, featureCache, log);
+        return new Comparison(
+            SlideLocalization.Markdown(slides),
+            $"{json}, {RunFiles.LocalizationMarkdownFile} and heatmaps/"
+        );
     }
 
     /// <param name="models">MIL models (or any model.zip), each "PATH" or "LABEL=PATH"; the label names its rows
@@ -163,8 +166,11 @@ public static class LocalizeJob
             LocalizationEvaluator.PositivePatchShare
         );
         OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), report);
-        Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), LocalizationTable.Markdown(report));
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
+        Transforms.AtomicFile.WriteText(
+            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
+            LocalizationTable.Markdown(report)
+        );
         return report;
     }
 

@@ -83,7 +83,7 @@ public static class PredictJob
                         + "p(class) is for image models."
                 );
             return Write(
-                SlideMapsJob
+                SlideScoring
                     .ScoreFiles(model, input, featureCache, log, default)
                     .Select(s => ToPrediction(s, model.ClassNames))
                     .ToList(),

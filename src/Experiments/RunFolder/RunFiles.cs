@@ -20,7 +20,9 @@ public static class RunFiles
         ModelFile = "model.zip",
         CheckpointFile = "checkpoint.bin",
         LogFile = "log.txt",
-        ReportFile = "report.html";
+        ReportFile = "report.html",
+        LocalizationFile = "localization.json",
+        LocalizationMarkdownFile = "localization.md";
 
     /// <summary>split.json: which image is on which side, relative to the dataset root.</summary>
     public static void WriteSplit(string runDirectory, string root, DatasetEntry entry, DatasetSplit split)

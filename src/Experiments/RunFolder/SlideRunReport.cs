@@ -61,7 +61,7 @@ public static class SlideRunReport
                     + "Train again for the report; metrics.json, localization.json and heatmaps/ hold the figures."
             );
         var scores = ReadJson<List<SlideScore>>(scoresFile);
-        var localizationFile = Path.Combine(runDir, SlideLocalization.File);
+        var localizationFile = Path.Combine(runDir, RunFiles.LocalizationFile);
         var localization = File.Exists(localizationFile) ? ReadJson<SlideLocalization.Report>(localizationFile) : null;
         var classes = metrics.Classes;
         log($"Writing {Path.Combine(runDir, RunReport.FileName)} ({scores.Count} test slides)…");

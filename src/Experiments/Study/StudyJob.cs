@@ -173,7 +173,7 @@ public static class StudyJob
     )
     {
         var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-seed{seed}");
-        var earlier = Earlier(Path.Combine(outDir, LocalizeJob.JsonFile));
+        var earlier = Earlier(Path.Combine(outDir, RunFiles.LocalizationFile));
         var expected = models.Append(cnn).OfType<string>().Select(m => LabelledModel.Parse(m).Path).ToHashSet();
         if (earlier is not null && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(expected))
         {

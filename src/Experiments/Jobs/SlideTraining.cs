@@ -13,9 +13,9 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// `train` on a whole-slide dataset: each slide is one bag of its tiles' cached ResNet18 features (224 px at 20×,
 /// over tissue); the attention head trains on them, the test slides are scored, and their maps are measured
 /// against the tumour masks (tile AUROC / AP, FROC) and drawn (PNG over the slide, QuPath GeoJSON). The run folder
-/// (lock, log, checkpoint, resume, clean-up) is <see cref="TrainJob"/>'s.
+/// (lock, log, checkpoint, resume, clean-up) is the run session's.
 /// </summary>
-public static class SlideTrainJob
+internal static class SlideTraining
 {
     /// <summary>The slides and their split, after checking that the settings can train on slides.</summary>
     internal static (IReadOnlyList<ImageRecord> Records, DatasetSplit Split) ReadAndSplit(
@@ -40,19 +40,20 @@ public static class SlideTrainJob
         return (records, split);
     }
 
-    internal static TrainJob.Result Train(
+    internal static RunMetrics Train(
+        RunSession session,
         TrainSettings settings,
         DatasetEntry entry,
         string root,
         IReadOnlyList<ImageRecord> records,
         DatasetSplit split,
         string[] classes,
-        string runDir,
         string dataHash,
-        Action<string> log,
         CancellationToken cancel
     )
     {
+        string runDir = session.Directory;
+        Action<string> log = session.Log;
         log($"Run folder: {runDir}");
         log(
             $"Dataset '{entry.Name}': {records.Count} slides, classes {string.Join('/', classes)}; train "
@@ -103,7 +104,7 @@ public static class SlideTrainJob
         var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-        try
+        return session.AfterTheModel(() =>
         {
             var test = Evaluation.Score(model, split.Test);
             var metrics = new RunMetrics(
@@ -130,14 +131,10 @@ public static class SlideTrainJob
                 metrics.Test
             );
             if (localization is not null)
-                RunFiles.WriteJson(Path.Combine(runDir, SlideLocalization.File), localization);
+                RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
             SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
-            TrainJob.WriteReport(runDir, log);
-            return new TrainJob.Result(runDir, metrics);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw TrainJob.AfterTheModel(runDir, e, log);
-        }
+            session.WriteReport();
+            return metrics;
+        });
     }
 }

@@ -3,12 +3,13 @@ using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Slides;
 
-namespace Amil.MLNet.Experiments.Jobs;
+namespace Amil.MLNet.Experiments;
 
-/// <summary>`evaluate`, `localize` and `heatmap` with slide-level models: the slides' tile features come from the
+/// <summary>The slide half of `evaluate`, `localize`, `heatmap` and `predict` (not a job of its own; those jobs call
+/// it for slide models and datasets): the slides' tile features come from the
 /// feature cache (encoded first when missing), so any slide dataset or slide file can be scored after
 /// training.</summary>
-public static class SlideMapsJob
+public static class SlideScoring
 {
     /// <summary>Slide-level metrics (and, with masks, localization.json) on the test split or every slide.</summary>
     public static RunMetrics Evaluate(
@@ -54,7 +55,7 @@ public static class SlideMapsJob
                 metrics.Test
             );
             if (report is not null)
-                RunFiles.WriteJson(Path.Combine(outDirectory, SlideLocalization.File), report);
+                RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
         }
         return metrics;
     }
@@ -111,9 +112,9 @@ public static class SlideMapsJob
         }
         var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
         OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, LocalizeJob.JsonFile), combined);
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), combined);
         Transforms.AtomicFile.WriteText(
-            Path.Combine(outDirectory, LocalizeJob.MarkdownFile),
+            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
             SlideLocalization.Markdown(combined)
         );
         return combined;

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Transforms.Bagging;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Experiments.Jobs;
+
+/// <summary>`train` on images, inside its run session: config.json, label keys, bagging (and ResNet18 features from
+/// the cache when asked), Attention-MIL or the CNN baseline, model.zip, then the test split scored → metrics.json and
+/// report.html.</summary>
+internal static class ImageTraining
+{
+    public static RunMetrics Train(
+        RunSession session,
+        TrainSettings settings,
+        DatasetEntry entry,
+        string root,
+        IReadOnlyList<ImageRecord> records,
+        DatasetSplit split,
+        string[] classes,
+        PatchBaggingOptions bagging,
+        IReadOnlyList<SkippedImage> skipped,
+        string dataHash,
+        CancellationToken cancel
+    )
+    {
+        string runDir = session.Directory;
+        Action<string> log = session.Log;
+        log(
+            $"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} "
+                + $"images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes "
+                + $"{string.Join("/", classes)}; "
+                + $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
+        );
+        log($"Run folder: {runDir}");
+        var device = ComputeDevice.Parse(settings.Device);
+        AmilModel.UseDevice(device); // the test split is scored where the model trained
+        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        log(Trainers.Kernels.CpuKernels.Current.Describe());
+        int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
+        log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
+
+        RunFiles.WriteSplit(runDir, root, entry, split);
+        RunFiles.WriteJson(
+            Path.Combine(runDir, RunFiles.ConfigFile),
+            new
+            {
+                settings = settings with
+                {
+                    OutDirectory = runDir,
+                    Resume = null,
+                    ResumeFromCheckpoint = false,
+                },
+                data_hash = dataHash,
+                images = records.Count,
+                dataset = entry.Name,
+                layout = entry.Layout,
+                root,
+                network = settings.Network.Name(),
+                cnn_input_scale = settings.Network == NetworkArchitecture.CnnBaseline
+                    ? settings.CnnInputScale
+                    : (int?)null,
+                settings.Epochs,
+                settings.Seed,
+                pooling = settings.Pooling.ToString(),
+                settings.Patience,
+                settings.BalanceClasses,
+                settings.LearningRate,
+                settings.PadSmallImages,
+                patches = new
+                {
+                    resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
+                    crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
+                    size = bagging.PatchSize,
+                    bagging.Stride,
+                },
+                device = settings.Device,
+                device_used = device.Describe(),
+                versions = Versions.All(),
+                cpu_kernels = Trainers.Kernels.CpuKernels.Current,
+            }
+        );
+
+        var ml = new MLContext(seed: settings.Seed);
+        // Class order is fixed (sorted names), so key i+1 is class i in every split and in the saved model.
+        var labelKeys = ml
+            .Transforms.Conversion.MapValueToKey(
+                "Label",
+                keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new LabelRow { Label = c }))
+            )
+            .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
+        IDataView Rows(IEnumerable<ImageRecord> part) =>
+            labelKeys.Transform(
+                ml.Data.LoadFromEnumerable(
+                    part.Select(r => new ImageRow
+                        {
+                            ImagePath = r.Path,
+                            Label = r.Label,
+                            Patient = r.Patient ?? "",
+                        })
+                        .ToList()
+                )
+            );
+
+        if (settings.ResumeFromCheckpoint)
+            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
+        bool featureMode = settings.OnFeatures;
+        var options = TrainerOptions.From(settings, device, log, cancel);
+        options.BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag";
+        options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
+        options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
+        var bagger = ml.Transforms.BagPatches(bagging);
+
+        var clock = Stopwatch.StartNew();
+        var trainView = Rows(split.Train);
+        var baggedTrain = bagger.Fit(trainView);
+        AttentionMilTransformer attention;
+        ITransformer pipeline;
+        Features.FeatureCacheReport? cacheReport = null;
+        if (featureMode)
+        {
+            var features = new FeatureTraining(ml, labelKeys, bagging, settings.FeatureCacheFolder, log);
+            cacheReport = features.Fill([.. split.Train, .. split.Validation], cancel);
+            attention = trainer.Fit(
+                features.Rows(split.Train),
+                split.Validation.Count > 0 ? features.Rows(split.Validation) : null
+            );
+            pipeline = baggedTrain.Append(features.Extractor(baggedTrain.Transform(trainView))).Append(attention);
+        }
+        else
+        {
+            attention = trainer.Fit(
+                baggedTrain.Transform(trainView),
+                split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null
+            );
+            pipeline = baggedTrain.Append(attention);
+        }
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        RunFiles.WriteHistory(runDir, attention.History);
+
+        var model = new AmilModel(ml, pipeline);
+        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
+        log(
+            $"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {attention.BestEpoch} of "
+                + $"{attention.History.Count}, {trainSeconds:F0}s)."
+        );
+        return session.AfterTheModel(Finish);
+
+        RunMetrics Finish()
+        {
+            var metrics = new RunMetrics(
+                attention.ClassNames,
+                split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
+                split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
+                attention.BestEpoch,
+                attention.History.Count,
+                Math.Round(trainSeconds, 1)
+            )
+            {
+                SkippedImages = skipped.Count > 0 ? skipped : null,
+                FeatureCache = cacheReport,
+                CpuKernels = Trainers.Kernels.CpuKernels.Current,
+            };
+            RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
+            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
+            // CNN's ~150 MB).
+            File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
+            session.WriteReport();
+            return metrics;
+        }
+    }
+
+    private sealed class LabelRow
+    {
+        public string Label { get; set; } = "";
+    }
+}
