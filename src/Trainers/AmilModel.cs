@@ -16,6 +16,7 @@ public sealed record ScoredImage(
     MapKind MapKind
 )
 {
+    /// <summary>A patch's (or tile's) side in the pixels of <see cref="Coordinates"/>.</summary>
     public int PatchSize => Layout.PatchSize;
 
     /// <summary>The resize and padding the patch coordinates refer to; null for models saved before frames were

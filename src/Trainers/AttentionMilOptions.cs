@@ -184,6 +184,7 @@ public sealed class AttentionMilOptions
     /// 100.</summary>
     public double ExplodingLossFactor { get; set; } = 100;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         if (AdditiveHiddenSize < 0)

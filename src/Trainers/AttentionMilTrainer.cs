@@ -29,13 +29,16 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
             )
             .FirstOrDefault(c => c.GetParameters().Length == 6);
         return constructor?.Invoke([false, false, false, true, false, false]) as TrainerInfo
-            ?? (TrainerInfo)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(TrainerInfo));
+            ?? throw new InvalidOperationException(
+                $"This ML.NET ({typeof(TrainerInfo).Assembly.GetName().Version}) has no TrainerInfo constructor of "
+                    + "six flags; Amil.MLNet is built for ML.NET 5.0: reference that version."
+            );
     }
 
     private readonly MLContext _ml;
     private readonly AttentionMilOptions _options;
 
-    public AttentionMilTrainer(MLContext ml, AttentionMilOptions options)
+    internal AttentionMilTrainer(MLContext ml, AttentionMilOptions options)
     {
         _ml = ml ?? throw new ArgumentNullException(nameof(ml));
         options.Validate();
@@ -123,6 +126,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
             ? NetworkArchitecture.FeatureAttentionMil
             : _options.Architecture;
 
+    /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         if (!inputSchema.Any(c => c.Name == _options.BagColumnName))

@@ -48,10 +48,13 @@ public sealed class AttentionMilTransformer
     /// <summary>The epoch whose weights the model holds.</summary>
     public int BestEpoch => Model.BestEpoch;
 
+    /// <inheritdoc/>
     public bool IsRowToRowMapper => _scoring.IsRowToRowMapper;
 
+    /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scoring.GetOutputSchema(inputSchema);
 
+    /// <inheritdoc/>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scoring.GetRowToRowMapper(inputSchema);
 
     /// <summary>Scores lazily; a failure inside a row (e.g. an unreadable image) surfaces as its own exception, not as

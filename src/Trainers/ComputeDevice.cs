@@ -26,6 +26,7 @@ public enum DeviceKind
 /// round.</summary>
 public readonly record struct ComputeDevice(DeviceKind Kind, int Index = 0)
 {
+    /// <summary>The CPU.</summary>
     public static ComputeDevice Cpu => new(DeviceKind.Cpu);
 
     /// <summary>Parses cpu, cuda, cuda:N or auto (case-insensitive).</summary>
@@ -46,6 +47,7 @@ public readonly record struct ComputeDevice(DeviceKind Kind, int Index = 0)
         throw new ArgumentException($"Device '{text}' is not one of cpu, cuda, cuda:N (N = 0, 1, …) or auto.");
     }
 
+    /// <summary>"cpu", "cuda", "cuda:N" or "auto": what <see cref="Parse"/> reads back.</summary>
     public override string ToString() =>
         Kind switch
         {

@@ -19,7 +19,7 @@ public enum MapKind
 }
 
 /// <summary>The names model and map kinds go by in files, columns and messages — kept here, in one place.</summary>
-public static class ModelKinds
+internal static class ModelKinds
 {
     /// <summary>The map a network produces.</summary>
     public static MapKind Map(this NetworkSpec spec) =>
@@ -35,6 +35,19 @@ public static class ModelKinds
         : pooling == AttentionPoolingKind.Clam ? MapKind.ClassAttention
         : MapKind.Attention;
 
+    /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
+    public static string Name(this NetworkArchitecture architecture) =>
+        architecture switch
+        {
+            NetworkArchitecture.CnnBaseline => "cnn-baseline",
+            NetworkArchitecture.FeatureAttentionMil => "feature-attention-mil",
+            _ => "attention-mil",
+        };
+}
+
+/// <summary>How a <see cref="MapKind"/> is named and read.</summary>
+public static class MapKindNames
+{
     /// <summary>"attention", "gradcam", "contribution" or "class-attention": the name in file names, JSON keys and
     /// the CLI.</summary>
     public static string Name(this MapKind kind) =>
@@ -55,13 +68,4 @@ public static class ModelKinds
 
     /// <summary>Whether the model keeps a map per class (additive, CLAM), so any class's map can be read.</summary>
     public static bool HasClassMaps(this MapKind kind) => kind is MapKind.Contribution or MapKind.ClassAttention;
-
-    /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
-    public static string Name(this NetworkArchitecture architecture) =>
-        architecture switch
-        {
-            NetworkArchitecture.CnnBaseline => "cnn-baseline",
-            NetworkArchitecture.FeatureAttentionMil => "feature-attention-mil",
-            _ => "attention-mil",
-        };
 }

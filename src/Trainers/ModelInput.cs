@@ -12,7 +12,7 @@ public enum ModelInput
 }
 
 /// <summary>Names of <see cref="ModelInput"/>.</summary>
-public static class ModelInputNames
+internal static class ModelInputNames
 {
     /// <summary>The input column a model of this kind reads.</summary>
     public static string PathColumn(this ModelInput input) => input == ModelInput.Slides ? "SlidePath" : "ImagePath";

@@ -2,7 +2,7 @@ namespace Amil.MLNet.Transforms;
 
 /// <summary>Writes files so that a reader never sees half of one: write beside, then rename over.
 /// The one place every file Amil.MLNet writes (images, models, checkpoints, caches, JSON) goes through.</summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames
     /// it over

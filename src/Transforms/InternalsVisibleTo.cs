@@ -1,6 +1,10 @@
 using System.Runtime.CompilerServices;
 
-[assembly: InternalsVisibleTo("Amil.MLNet.Tests")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Localization")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Data")]
+// The packages' public API is what an ML.NET app needs (PublicAPI.Shipped.txt); the rest of this repository (data,
+// localization, the CLI's jobs, tests) also uses the image and file plumbing behind it.
 [assembly: InternalsVisibleTo("Amil.MLNet.Trainers")]
+[assembly: InternalsVisibleTo("Amil.MLNet.Data")]
+[assembly: InternalsVisibleTo("Amil.MLNet.Localization")]
+[assembly: InternalsVisibleTo("Amil.MLNet.Experiments")]
+[assembly: InternalsVisibleTo("amil")]
+[assembly: InternalsVisibleTo("Amil.MLNet.Tests")]

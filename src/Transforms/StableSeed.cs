@@ -5,7 +5,7 @@ namespace Amil.MLNet.Transforms;
 /// randomised
 /// per process, so seeds built with it made "same seed, same data" hold only within one process.)
 /// </summary>
-public static class StableSeed
+internal static class StableSeed
 {
     public static int Mix(params int[] values)
     {

@@ -33,12 +33,13 @@ public class MilHeadTests
     }
 
     [Theory]
-    [InlineData(MilHead.Additive, false)]
-    [InlineData(MilHead.Additive, true)]
-    [InlineData(MilHead.Clam, false)]
-    [InlineData(MilHead.Clam, true)]
-    public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(MilHead head, bool features)
+    [InlineData(AttentionPoolingKind.Additive, false)]
+    [InlineData(AttentionPoolingKind.Additive, true)]
+    [InlineData(AttentionPoolingKind.Clam, false)]
+    [InlineData(AttentionPoolingKind.Clam, true)]
+    public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(AttentionPoolingKind pooling, bool features)
     {
+        var head = pooling == AttentionPoolingKind.Clam ? MilHead.Clam : MilHead.Additive;
         var spec = Spec(head, features);
         using var network = TorchSeeding.Seeded(4, () => BagNetwork.Create(spec));
         network.eval();

@@ -12,7 +12,7 @@ public sealed record SyntheticSlideOptions(int Count, int Seed)
     public int Width { get; init; } = 8192;
     public int Height { get; init; } = 6144;
 
-    public PyramidSettings Pyramid { get; init; } = new() { MicronsPerPixel = SyntheticSlides.MicronsPerPixel };
+    internal PyramidSettings Pyramid { get; init; } = new() { MicronsPerPixel = SyntheticSlides.MicronsPerPixel };
 }
 
 /// <summary>

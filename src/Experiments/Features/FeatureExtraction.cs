@@ -92,7 +92,7 @@ public static class FeatureExtraction
     }
 
     /// <param name="progress">Called after each image with (done, total).</param>
-    public static Summary Fill(
+    internal static Summary Fill(
         FeatureCache cache,
         IReadOnlyList<string> imagePaths,
         (int Index, int Count) shard,

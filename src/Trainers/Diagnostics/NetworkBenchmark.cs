@@ -9,7 +9,7 @@ namespace Amil.MLNet.Trainers.Diagnostics;
 
 /// <summary>The raw TorchSharp loop on pre-made tensors (no decoding, no IDataView): the ceiling end-to-end training
 /// can reach.</summary>
-public static class NetworkBenchmark
+internal static class NetworkBenchmark
 {
     public sealed record Result(double TrainBagsPerSecond, double InferenceBagsPerSecond);
 

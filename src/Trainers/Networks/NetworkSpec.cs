@@ -17,7 +17,7 @@ public enum NetworkArchitecture
 }
 
 /// <summary>How a MIL network turns its instances into a bag prediction and a map.</summary>
-public enum MilHead
+internal enum MilHead
 {
     /// <summary>Attention pooling (tanh, or gated) and one linear classifier; the map is the attention.</summary>
     Attention = 0,
@@ -37,7 +37,7 @@ public enum MilHead
 /// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
 /// InputScale);
 /// they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
-public readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int AttentionSize, bool Gated, int Classes)
+internal readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int AttentionSize, bool Gated, int Classes)
 {
     public NetworkArchitecture Architecture { get; init; }
     public int Rows { get; init; }

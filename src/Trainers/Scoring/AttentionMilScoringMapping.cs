@@ -9,7 +9,7 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// localization map (<see cref="MapKind"/>: attention, contribution, class attention or Grad-CAM) and, for
 /// class-aware networks (additive MIL, CLAM), every class's map.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class AttentionMilScoringMappingFactory
+internal sealed class AttentionMilScoringMappingFactory
     : CustomMappingFactory<AttentionMilScoringMappingFactory.Input, AttentionMilScoringMappingFactory.Output>
 {
     public const string ContractName = "Amil.AttentionMilScoring.v1";

@@ -20,11 +20,15 @@ public readonly record struct BagLayout(
     /// <summary>Number of ints in the encoded form (the <c>{bag}Layout</c> column).</summary>
     public const int EncodedLength = 9;
 
+    /// <summary>Patches in the bag: rows × columns.</summary>
     public int Count => Rows * Columns;
+    /// <summary>Values per patch: channels × side².</summary>
     public int PatchLength => Channels * PatchSize * PatchSize;
 
+    /// <summary>The layout as the <c>{bag}Layout</c> column holds it (<see cref="EncodedLength"/> ints).</summary>
     public int[] Encode() => [Channels, PatchSize, Stride, Rows, Columns, RegionX, RegionY, RegionWidth, RegionHeight];
 
+    /// <summary>A layout from its <c>{bag}Layout</c> column value.</summary>
     public static BagLayout Decode(ReadOnlySpan<int> v)
     {
         if (v.Length != EncodedLength)

@@ -11,10 +11,13 @@ namespace Amil.MLNet.Transforms.Bagging;
 /// </summary>
 public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int Width, int Height)
 {
+    /// <summary>Ints in the encoded form (the <c>{bag}Frame</c> column).</summary>
     public const int EncodedLength = 4;
 
+    /// <summary>The frame as the <c>{bag}Frame</c> column holds it.</summary>
     public int[] Encode() => [ResizeWidth, ResizeHeight, Width, Height];
 
+    /// <summary>A frame from its <c>{bag}Frame</c> column value.</summary>
     public static ImageFrame Decode(ReadOnlySpan<int> v) =>
         v.Length == EncodedLength
             ? new ImageFrame(v[0], v[1], v[2], v[3])

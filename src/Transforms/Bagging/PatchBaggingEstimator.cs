@@ -19,19 +19,25 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
     private readonly MLContext _ml;
     private readonly PatchBaggingOptions _options;
 
-    public PatchBaggingEstimator(MLContext ml, PatchBaggingOptions options)
+    internal PatchBaggingEstimator(MLContext ml, PatchBaggingOptions options)
     {
         _ml = ml ?? throw new ArgumentNullException(nameof(ml));
         options.Validate();
         _options = options.Clone();
     }
 
+    /// <summary>The bag grid column that comes with bag column <paramref name="bagColumnName"/>:
+    /// <c>{name}Layout</c>.</summary>
     public static string LayoutColumnName(string bagColumnName) => bagColumnName + "Layout";
 
+    /// <summary>The patch corners column (x, y in pixels) that comes with a bag column:
+    /// <c>{name}Coordinates</c>.</summary>
     public static string CoordinatesColumnName(string bagColumnName) => bagColumnName + "Coordinates";
 
+    /// <summary>The resize and padding column that comes with a bag column: <c>{name}Frame</c>.</summary>
     public static string FrameColumnName(string bagColumnName) => bagColumnName + "Frame";
 
+    /// <summary>Checks the input column (text paths or encoded bytes) and returns the transformer.</summary>
     public ITransformer Fit(IDataView input)
     {
         var column = input.Schema.GetColumnOrNull(_options.InputColumnName);
@@ -40,6 +46,7 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
         return BuildChain(KindOf(column.Value.Type, column.Value.Type.ToString() ?? "")).Fit(input);
     }
 
+    /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var column = inputSchema.FirstOrDefault(c => c.Name == _options.InputColumnName);

@@ -7,7 +7,7 @@ namespace Amil.MLNet.Transforms.Bagging;
 /// <summary>The row mapping behind <see cref="PatchBaggingEstimator"/>: image path + saved settings → bag
 /// columns.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PatchBaggingMappingFactory
+internal sealed class PatchBaggingMappingFactory
     : CustomMappingFactory<PatchBaggingMappingFactory.Input, PatchBaggingMappingFactory.Output>
 {
     public const string ContractName = "Amil.PatchBagging.v1";
@@ -61,7 +61,7 @@ public sealed class PatchBaggingMappingFactory
 /// <summary>The row mapping for encoded image bytes (<c>ml.Transforms.LoadRawImageBytes</c>): bytes + settings → bag
 /// columns.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PatchBaggingBytesMappingFactory
+internal sealed class PatchBaggingBytesMappingFactory
     : CustomMappingFactory<PatchBaggingBytesMappingFactory.Input, PatchBaggingMappingFactory.Output>
 {
     public const string ContractName = "Amil.PatchBaggingBytes.v1";

@@ -79,5 +79,6 @@ public sealed class PatchBaggingOptions
             throw new ArgumentException("PixelScale and PixelOffset must be finite numbers.");
     }
 
+    /// <summary>A copy, so an estimator keeps the settings it was given.</summary>
     public PatchBaggingOptions Clone() => (PatchBaggingOptions)MemberwiseClone();
 }

@@ -4,7 +4,7 @@ namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>Cuts an image into a grid of square patches: optional resize, centre crop (or pad), then a strided
 /// grid.</summary>
-public static class PatchCutter
+internal static class PatchCutter
 {
     public static PatchBag Cut(RgbImage image, PatchBaggingOptions options, string source = "image")
     {

@@ -10,7 +10,7 @@ using Amil.MLNet.Transforms.Persistence;
 namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>One image's cached features: N × D values (patch-major) and the bag grid they came from.</summary>
-public sealed record FeatureBag(float[] Features, BagLayout Layout)
+internal sealed record FeatureBag(float[] Features, BagLayout Layout)
 {
     public int FeatureSize => Features.Length / Layout.Count;
 }
@@ -24,7 +24,7 @@ public sealed record FeatureBag(float[] Features, BagLayout Layout)
 /// Format (little-endian): "AMILFEAT", int32 version 1, int32 N, int32 D, 9 × int32 bag layout, UTF-8 settings string
 /// (int32 length + bytes), N × D float32.
 /// </summary>
-public sealed class FeatureCache
+internal sealed class FeatureCache
 {
     private static readonly byte[] Magic = "AMILFEAT"u8.ToArray();
     private const int Version = 1;

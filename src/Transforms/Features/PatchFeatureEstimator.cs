@@ -16,13 +16,14 @@ public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
     private readonly MLContext _ml;
     private readonly PatchFeatureOptions _options;
 
-    public PatchFeatureEstimator(MLContext ml, PatchFeatureOptions options)
+    internal PatchFeatureEstimator(MLContext ml, PatchFeatureOptions options)
     {
         _ml = ml ?? throw new ArgumentNullException(nameof(ml));
         options.Validate();
         _options = options;
     }
 
+    /// <summary>Checks that the bag and its layout are there and returns the transformer.</summary>
     public ITransformer Fit(IDataView input)
     {
         Check(
@@ -32,6 +33,7 @@ public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
         return BuildChain().Fit(input);
     }
 
+    /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         Check(

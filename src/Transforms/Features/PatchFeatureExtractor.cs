@@ -12,7 +12,7 @@ namespace Amil.MLNet.Transforms.Features;
 /// The package's ResNetPreprocess.onnx defines the normalisation; it is measured once per process (it is a per-channel
 /// affine map of 0…255 pixels) and applied while patches are copied into the batch.
 /// </summary>
-public sealed class PatchFeatureExtractor
+internal sealed class PatchFeatureExtractor
 {
     public const string ResNet18 = "resnet18";
     public const int InputSize = 224,

@@ -7,7 +7,7 @@ namespace Amil.MLNet.Transforms.Features;
 /// <summary>The row mapping behind <see cref="PatchFeatureEstimator"/>: bag + layout + saved settings →
 /// features.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
-public sealed class PatchFeatureMappingFactory
+internal sealed class PatchFeatureMappingFactory
     : CustomMappingFactory<PatchFeatureMappingFactory.Input, PatchFeatureMappingFactory.Output>
 {
     public const string ContractName = "Amil.PatchFeatures.v1";

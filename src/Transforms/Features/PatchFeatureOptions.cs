@@ -21,6 +21,7 @@ public sealed class PatchFeatureOptions
     /// 255.</summary>
     public float ToByteScale { get; set; } = 255f;
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))

@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>High-quality resampling of <see cref="RgbImage"/> (SkiaSharp, cubic).</summary>
-public static class ImageResizer
+internal static class ImageResizer
 {
     public static RgbImage Resize(RgbImage image, int width, int height)
     {

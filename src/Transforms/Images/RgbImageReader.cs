@@ -5,7 +5,7 @@ namespace Amil.MLNet.Transforms.Images;
 /// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and
 /// alpha are flattened to 8-bit RGB.
 /// The format is recognised from the file's bytes, not its extension.</summary>
-public static class RgbImageReader
+internal static class RgbImageReader
 {
     public static RgbImage Read(string path)
     {

@@ -4,7 +4,7 @@ namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Writes <see cref="RgbImage"/>s as PNG or TIFF, atomically (written beside, then renamed over), so no
 /// half-written image is left.</summary>
-public static class RgbImageWriter
+internal static class RgbImageWriter
 {
     public static void WritePng(string path, RgbImage image) =>
         Atomic(path, temp => File.WriteAllBytes(temp, Encode(image, SKEncodedImageFormat.Png, 100)));

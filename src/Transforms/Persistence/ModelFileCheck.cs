@@ -6,7 +6,7 @@ namespace Amil.MLNet.Transforms.Persistence;
 /// Verifies a model.zip before ML.NET reads it: every entry must decompress and match the CRC-32 the archive records.
 /// ML.NET does not check them, so a damaged file would otherwise load and score with wrong weights, silently.
 /// </summary>
-public static class ModelFileCheck
+internal static class ModelFileCheck
 {
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">Not a zip archive, or an entry is damaged.</exception>

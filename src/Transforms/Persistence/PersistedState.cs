@@ -58,11 +58,11 @@ internal static class PersistedState
 /// <summary>ML.NET plumbing of saved state: the (empty) input row of the state-key mapping. Not for direct
 /// use.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public sealed class StateKeyInput { }
+internal sealed class StateKeyInput { }
 
 /// <summary>ML.NET plumbing of saved state: the row the state-key mapping writes. Not for direct use.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public sealed class StateKeyRow
+internal sealed class StateKeyRow
 {
     [Microsoft.ML.Data.ColumnName(PersistedState.KeyColumnName)]
     public string Key { get; set; } = PersistedState.KeyValue;
@@ -71,7 +71,7 @@ public sealed class StateKeyRow
 /// <summary>ML.NET plumbing: the registered mapping that emits the state key. Not for direct use.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public sealed class StateKeyMappingFactory : CustomMappingFactory<StateKeyInput, StateKeyRow>
+internal sealed class StateKeyMappingFactory : CustomMappingFactory<StateKeyInput, StateKeyRow>
 {
     public const string ContractName = "Amil.StateKey.v1";
 

@@ -14,9 +14,14 @@ public static class AnnotationMask
     /// <summary>The mask's longer side in pixels (a slide of 100,000 px gives one mask pixel per ~49 px).</summary>
     public const int DefaultLongSide = 2048;
 
+    /// <summary>Whether <paramref name="path"/> is a GeoJSON annotation file (.geojson or .json) rather than a mask
+    /// image.</summary>
     public static bool IsAnnotationFile(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".geojson" or ".json";
 
+    /// <summary>The tumour polygons of a GeoJSON file (level-0 pixel coordinates, holes kept) filled into a mask of
+    /// the slide's shape whose longer side is <paramref name="longSide"/>: tumour white, the rest black.</summary>
+    /// <exception cref="InvalidDataException">Not GeoJSON, or no polygons in it (the message says where).</exception>
     public static RgbImage Rasterize(string path, int slideWidth, int slideHeight, int longSide = DefaultLongSide)
     {
         var polygons = Polygons(path);

@@ -5,7 +5,7 @@ using TiffCodec = Amil.MLNet.Transforms.Images.TiffCodec;
 namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>How tiles of a written pyramid are compressed.</summary>
-public enum TileCompression
+internal enum TileCompression
 {
     /// <summary>JPEG (YCbCr), what scanners write; lossy.</summary>
     Jpeg,
@@ -18,7 +18,7 @@ public enum TileCompression
 }
 
 /// <summary>Settings of <see cref="PyramidalTiff.Write"/>.</summary>
-public sealed record PyramidSettings
+internal sealed record PyramidSettings
 {
     /// <summary>Levels, level 0 included. Default 3.</summary>
     public int Levels { get; init; } = 3;
@@ -44,7 +44,7 @@ public sealed record PyramidSettings
 
 /// <summary>Writes a tiled, pyramidal TIFF one tile at a time, so a slide of any size is written in the memory of a
 /// tile. The file appears only when complete.</summary>
-public static class PyramidalTiff
+internal static class PyramidalTiff
 {
     /// <param name="render">The pixels of a region of a level: (downsample, x, y, width, height) in that level's
     /// pixels, where level-0 pixel (x·downsample, y·downsample) is the region's corner.</param>

@@ -1,14 +1,14 @@
 namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>How pixels touch: by an edge (4 neighbours) or also by a corner (8).</summary>
-public enum Connectivity
+internal enum Connectivity
 {
     Four = 4,
     Eight = 8,
 }
 
 /// <summary>Connected regions of a binary grid (tissue pieces, holes, tumour lesions).</summary>
-public static class Regions
+internal static class Regions
 {
     /// <summary>Numbers the connected regions of the set pixels from 0, in the order their first pixel comes in a
     /// row-by-row scan.</summary>

@@ -11,7 +11,7 @@ using Amil.MLNet.Transforms.Persistence;
 namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
-public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
+internal sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
 {
     /// <summary>Features per tile (512 for ResNet18).</summary>
     public int FeatureSize => Features.Length / Tiles.Count;
@@ -37,7 +37,7 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
 /// Format (little-endian): "AMILSLID", int32 version 1, int32 N, int32 D, int32 length + UTF-8 settings, N × 3 int32
 /// (x, y, side), N × D float32.
 /// </summary>
-public sealed class SlideFeatureCache
+internal sealed class SlideFeatureCache
 {
     private static readonly byte[] Magic = "AMILSLID"u8.ToArray();
     private const int Version = 1,

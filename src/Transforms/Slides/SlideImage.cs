@@ -49,6 +49,7 @@ public sealed class SlideImage : IDisposable
         Properties = scale;
     }
 
+    /// <summary>The slide file.</summary>
     public string FilePath { get; }
 
     /// <summary>Which library reads the pixels: LibTiff.NET (tiled TIFF, SVS) or OpenSlide (vendor formats).</summary>
@@ -60,7 +61,10 @@ public sealed class SlideImage : IDisposable
     /// <summary>Vendor and scale, after any override.</summary>
     public SlideProperties Properties { get; }
 
+    /// <summary>Level 0's width in pixels.</summary>
     public int Width => Levels[0].Width;
+
+    /// <summary>Level 0's height in pixels.</summary>
     public int Height => Levels[0].Height;
 
     /// <summary>Opens a slide; <paramref name="scale"/> overrides the file's µm/px and objective power.</summary>
@@ -274,6 +278,7 @@ public sealed class SlideImage : IDisposable
         }
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose()
     {
         _tiff?.Dispose();

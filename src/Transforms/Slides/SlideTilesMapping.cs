@@ -9,7 +9,7 @@ namespace Amil.MLNet.Transforms.Slides;
 /// their level-0 corners, read from the slide feature cache or encoded into it.</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public sealed class SlideTilesMappingFactory
+internal sealed class SlideTilesMappingFactory
     : CustomMappingFactory<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>
 {
     /// <summary>The name model.zip files know this mapping by.</summary>

@@ -4,7 +4,7 @@ namespace Amil.MLNet.Transforms.Slides;
 
 /// <summary>The tissue map's thumbnail with the tissue's outline (green) and every kept tile's outline (blue), for
 /// checking detection and tiling by eye.</summary>
-public static class TilingPreview
+internal static class TilingPreview
 {
     public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles)
     {

@@ -38,7 +38,10 @@ public sealed class TissueMap
     /// <summary>Row-major, one per map pixel.</summary>
     public bool[] Tissue { get; }
 
+    /// <summary>The map's width in pixels.</summary>
     public int Width => Thumbnail.Width;
+
+    /// <summary>The map's height in pixels.</summary>
     public int Height => Thumbnail.Height;
 
     /// <summary>Level-0 pixels per map pixel.</summary>
@@ -50,6 +53,8 @@ public sealed class TissueMap
     /// <summary>Share of the map that is tissue.</summary>
     public double TissueFraction => Tissue.Count(t => t) / (double)Tissue.Length;
 
+    /// <summary>Finds the tissue of a slide on a low-resolution copy of it (see <see cref="TissueSettings"/>).
+    /// </summary>
     public static TissueMap Detect(SlideImage slide, TissueSettings? settings = null)
     {
         settings ??= new TissueSettings();
