@@ -1,4 +1,3 @@
-using System.Reflection;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Microsoft.ML.Runtime;
@@ -49,9 +48,10 @@ public static class AmilMulticlassTrainersCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         var resolved = options.Clone();
-        resolved.Seed ??= ContextSeed(catalog);
-        // ML.NET keeps the catalog's environment internal; our stages keep their state in saved vectors, not the host.
-        return new AttentionMilTrainer(new MLContext(seed: resolved.EffectiveSeed), resolved);
+        // The catalog's environment gives the seed (drawn as ML.NET's own trainers draw theirs) and the log.
+        var host = Amil.MLNet.Transforms.CatalogEnvironment.Of(catalog)?.Register(nameof(AttentionMilTrainer));
+        resolved.Seed ??= host?.Rand.Next();
+        return new AttentionMilTrainer(new MLContext(seed: resolved.EffectiveSeed), resolved, host);
     }
 
     /// <summary>The whole-image CNN baseline (5 conv blocks, two FC layers) over the same bags, stitched back into the
@@ -87,23 +87,6 @@ public static class AmilMulticlassTrainersCatalog
         var baseline = options.Clone();
         baseline.Architecture = NetworkArchitecture.CnnBaseline;
         return catalog.AttentionMil(baseline);
-    }
-
-    /// <summary>A seed drawn from the MLContext behind the catalog, as ML.NET's own trainers draw theirs. ML.NET keeps
-    /// the
-    /// catalog's environment internal, so it is read by reflection; null when that is not possible.</summary>
-    private static int? ContextSeed(object catalog)
-    {
-        for (var type = catalog.GetType(); type is not null; type = type.BaseType)
-        {
-            var property = type.GetProperty(
-                "Microsoft.ML.Data.IInternalCatalog.Environment",
-                BindingFlags.Instance | BindingFlags.NonPublic
-            );
-            if (property?.GetValue(catalog) is IHostEnvironment environment)
-                return environment.Register(nameof(AttentionMilTrainer)).Rand.Next();
-        }
-        return null;
     }
 }
 

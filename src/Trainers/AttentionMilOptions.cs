@@ -19,6 +19,15 @@ public enum AttentionPoolingKind
 }
 
 /// <summary>Per-epoch figures reported while training.</summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="MaxEpochs">The most epochs the run may take.</param>
+/// <param name="TrainLoss">Mean training loss of the epoch.</param>
+/// <param name="TrainAccuracy">Training accuracy of the epoch.</param>
+/// <param name="ValidationLoss">Validation loss after the epoch; null without validation.</param>
+/// <param name="ValidationAccuracy">Validation accuracy after the epoch; null without validation.</param>
+/// <param name="Seconds">Wall time of the epoch.</param>
+/// <param name="IsBest">Whether these weights are the best so far (the ones the model keeps, unless a later epoch
+/// beats them).</param>
 public sealed record EpochReport(
     int Epoch,
     int MaxEpochs,
@@ -28,10 +37,22 @@ public sealed record EpochReport(
     double? ValidationAccuracy,
     double Seconds,
     bool IsBest
-);
+)
+{
+    /// <summary>One line: "epoch  3/15  train loss 0.4123 acc 0.812  val loss … acc …  18.2s  *best".</summary>
+    public string Describe() =>
+        FormattableString.Invariant($"epoch {Epoch, 3}/{MaxEpochs}  train loss {TrainLoss:F4} acc {TrainAccuracy:F3}")
+        + (
+            ValidationLoss is null
+                ? ""
+                : FormattableString.Invariant($"  val loss {ValidationLoss:F4} acc {ValidationAccuracy:F3}")
+        )
+        + FormattableString.Invariant($"  {Seconds:F1}s{(IsBest ? "  *best" : "")}");
+}
 
-/// <summary>Options of <see cref="AttentionMilTrainer"/>. Defaults follow Ilse et al. (2018) and the BreakHis A-MIL
-/// setup.</summary>
+/// <summary>Options of <see cref="AttentionMilTrainer"/>: what to train, as plain data (columns, network,
+/// optimiser, seed, device, threads). Defaults follow Ilse et al. (2018) and the BreakHis A-MIL setup. How a run
+/// reports, stops and resumes is a <see cref="TrainingControl"/>.</summary>
 public sealed class AttentionMilOptions
 {
     /// <summary>Label column: a key type (use <c>ml.Transforms.Conversion.MapValueToKey</c>). Default
@@ -140,22 +161,6 @@ public sealed class AttentionMilOptions
     /// ~4× cheaper on CPU). Default 2.</summary>
     public int CnnInputScale { get; set; } = 2;
 
-    /// <summary>Write a training checkpoint here after every epoch (atomically). Default none.</summary>
-    public string? CheckpointPath { get; set; }
-
-    /// <summary>Continue from <see cref="CheckpointPath"/> when it exists (same data and settings give the same model
-    /// as an
-    /// uninterrupted run). Default false: start afresh and overwrite it.</summary>
-    public bool ResumeFromCheckpoint { get; set; }
-
-    /// <summary>Stops training between bags; the last finished epoch's checkpoint stays on disk. Default
-    /// none.</summary>
-    public CancellationToken Cancellation { get; set; }
-
-    /// <summary>Called after every bag with (bags done this epoch, bags in the epoch, training or validation) — for
-    /// progress bars. Default none.</summary>
-    public Action<int, int, bool>? OnBag { get; set; }
-
     /// <summary>CLAM: patches taken from each end of the true class's attention ranking for the instance loss (k).
     /// Default 8, CLAM's. <see cref="AutoInstanceSamples"/> (0) sets k from each bag's size N: ⌈√N / 8⌉, at most 8
     /// (8 from N = 3,137 patches on, CLAM's slide bags; 3 for a 400-patch image).</summary>
@@ -172,13 +177,6 @@ public sealed class AttentionMilOptions
     /// <summary>CLAM: weight of the bag loss against the instance loss (total = w·bag + (1 − w)·instance). Default 0.7,
     /// CLAM's.</summary>
     public double ClamBagWeight { get; set; } = 0.7;
-
-    /// <summary>Called after every epoch (progress display). Default none.</summary>
-    public Action<EpochReport>? OnEpochEnd { get; set; }
-
-    /// <summary>Called with a warning worth showing the user (e.g. a loss exploding while still finite). Default
-    /// none.</summary>
-    public Action<string>? OnWarning { get; set; }
 
     /// <summary>An epoch whose training loss exceeds the first epoch's by this factor draws a warning. Default
     /// 100.</summary>

@@ -37,12 +37,29 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
 
     private readonly MLContext _ml;
     private readonly AttentionMilOptions _options;
+    private readonly Microsoft.ML.Runtime.IHost? _host;
+    private readonly TrainingControl _control;
 
-    internal AttentionMilTrainer(MLContext ml, AttentionMilOptions options)
+    internal AttentionMilTrainer(
+        MLContext ml,
+        AttentionMilOptions options,
+        Microsoft.ML.Runtime.IHost? host,
+        TrainingControl? control = null
+    )
     {
         _ml = ml ?? throw new ArgumentNullException(nameof(ml));
         options.Validate();
         _options = options;
+        _host = host;
+        _control = control ?? TrainingControl.None;
+    }
+
+    /// <summary>The same trainer, reporting, stopping and resuming as <paramref name="control"/> says (checkpoints,
+    /// callbacks, cancellation); usable in a pipeline like any estimator.</summary>
+    public AttentionMilTrainer WithControl(TrainingControl control)
+    {
+        ArgumentNullException.ThrowIfNull(control);
+        return new AttentionMilTrainer(_ml, _options, _host, control);
     }
 
     /// <summary>Trains, holding out <see cref="AttentionMilOptions.ValidationFraction"/> of <paramref name="input"/> to
@@ -96,7 +113,8 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         var architecture = ArchitectureFor(first.Layout, first.Pixels.Length);
         var spec = Spec(architecture, first.Layout, first.Pixels.Length, reader.ClassCount);
         var classWeights = ClassWeights(rows.Where(r => trainRows.Contains(r.RowId)).ToList(), reader.ClassCount);
-        var result = new TrainingLoop(_options).Run(
+        using var log = _host is null ? null : new ContextLog(_host.Start("Training"));
+        var result = new TrainingLoop(_options, _control, log).Run(
             reader,
             spec,
             trainRows,

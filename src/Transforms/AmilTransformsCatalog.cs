@@ -90,8 +90,8 @@ public static class AmilTransformsCatalog
         catalog.RegisterAssembly(typeof(AmilTransformsCatalog).Assembly);
     }
 
-    // ML.NET keeps a catalog's host environment internal. Our transforms hold no host state (settings travel in the
-    // saved state vector), so their inner ML.NET stages are built on a private context.
+    // Our transforms hold no host state (settings travel in the saved state vector) and draw no random numbers, so
+    // their inner ML.NET stages are built on a context of their own (see CatalogEnvironment).
     private static MLContext PrivateContext(TransformsCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);

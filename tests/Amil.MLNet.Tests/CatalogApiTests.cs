@@ -71,6 +71,43 @@ public sealed class CatalogApiTests : IDisposable
     }
 
     [Fact]
+    public void TrainingReportsToTheContextsLogAndToItsControl()
+    {
+        var ml = new MLContext(2);
+        var logged = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (
+                e.Source.Contains(nameof(AttentionMilTrainer))
+                && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info
+            )
+                lock (logged)
+                    logged.Add(e.RawMessage);
+        };
+        var epochs = new List<EpochReport>();
+        string checkpoint = Path.Combine(_work, "checkpoint.bin");
+        var trainer = ml
+            .MulticlassClassification.Trainers.AttentionMil(maxEpochs: 2)
+            .WithControl(new TrainingControl { CheckpointPath = checkpoint, OnEpochEnd = epochs.Add });
+        var data = ml.Data.LoadFromEnumerable(Rows());
+        var model = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(
+                ml.Transforms.BagPatches(
+                    new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null }
+                )
+            )
+            .Append(trainer)
+            .Fit(data)
+            .LastTransformer;
+        Assert.Equal([1, 2], epochs.Select(e => e.Epoch));
+        Assert.Equal(epochs.Select(e => e.Describe()), logged);
+        Assert.StartsWith("epoch   1/2  train loss", logged[0]);
+        Assert.True(File.Exists(checkpoint));
+        Assert.Equal(model.History, epochs);
+    }
+
+    [Fact]
     public void FeatureBagsNeedNoArchitectureSetting()
     {
         var ml = new MLContext(1);

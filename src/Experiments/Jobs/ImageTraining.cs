@@ -108,11 +108,15 @@ internal static class ImageTraining
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         bool featureMode = settings.OnFeatures;
-        var options = TrainerOptions.From(settings, device, log, cancel);
-        options.BagColumnName = featureMode ? FeatureTraining.FeaturesColumn : "Bag";
-        options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
-        options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
+        var trainer = RunTrainer.Create(
+            ml,
+            settings,
+            device,
+            featureMode ? FeatureTraining.FeaturesColumn : "Bag",
+            runDir,
+            log,
+            cancel
+        );
         var bagger = ml.Transforms.BagPatches(bagging);
 
         var clock = Stopwatch.StartNew();

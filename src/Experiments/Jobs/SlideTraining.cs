@@ -88,11 +88,15 @@ internal static class SlideTraining
         var tiles = ml.Transforms.TileSlides().Fit(rows.View([]));
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
-        var options = TrainerOptions.From(settings, device, log, cancel);
-        options.BagColumnName = new SlideTilesOptions().OutputColumnName;
-        options.CheckpointPath = Path.Combine(runDir, RunFiles.CheckpointFile);
-        options.ResumeFromCheckpoint = settings.ResumeFromCheckpoint;
-        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(options);
+        var trainer = RunTrainer.Create(
+            ml,
+            settings,
+            device,
+            new SlideTilesOptions().OutputColumnName,
+            runDir,
+            log,
+            cancel
+        );
         var clock = Stopwatch.StartNew();
         var head = trainer.Fit(
             tiles.Transform(rows.View(split.Train)),

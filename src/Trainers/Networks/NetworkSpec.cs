@@ -37,7 +37,13 @@ internal enum MilHead
 /// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
 /// InputScale);
 /// they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
-internal readonly record struct NetworkSpec(int PatchSize, int EmbeddingSize, int AttentionSize, bool Gated, int Classes)
+internal readonly record struct NetworkSpec(
+    int PatchSize,
+    int EmbeddingSize,
+    int AttentionSize,
+    bool Gated,
+    int Classes
+)
 {
     public NetworkArchitecture Architecture { get; init; }
     public int Rows { get; init; }

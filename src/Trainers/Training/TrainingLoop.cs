@@ -18,7 +18,7 @@ internal sealed record TrainingResult(
 
 /// <summary>One bag per step (the MIL convention) or batches of bags, Adam, best epoch by validation loss, early
 /// stopping.</summary>
-internal sealed partial class TrainingLoop(AttentionMilOptions options)
+internal sealed partial class TrainingLoop(AttentionMilOptions options, TrainingControl control, ContextLog? log)
 {
     public TrainingResult Run(
         BagReader reader,
@@ -51,7 +51,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
             sinceBest = 0,
             firstEpoch = 1;
         double bestLoss = double.PositiveInfinity;
-        var cancel = options.Cancellation;
+        var cancel = control.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
         string weightsText = string.Join(',', classWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
         string fingerprint =
@@ -64,7 +64,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
 
         bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
 
-        if (options.ResumeFromCheckpoint && options.CheckpointPath is { } path && File.Exists(path))
+        if (control.ResumeFromCheckpoint && control.CheckpointPath is { } path && File.Exists(path))
         {
             var checkpoint = TrainingCheckpoint.Load(path);
             if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
@@ -109,7 +109,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                 reader.Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, cancel),
                 weights,
                 optimizer,
-                (done) => options.OnBag?.Invoke(done, trainRows.Count, true),
+                (done) => control.OnBag?.Invoke(done, trainRows.Count, true),
                 epoch,
                 lossWeights,
                 cancel
@@ -127,7 +127,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                     validationReader.Read(validationRows, null, options.ReadAhead, options.ReadWorkers, cancel),
                     weights,
                     null,
-                    (done) => options.OnBag?.Invoke(done, total, false),
+                    (done) => control.OnBag?.Invoke(done, total, false),
                     epoch,
                     lossWeights,
                     cancel
@@ -139,19 +139,22 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                     ? (history[0].TrainLoss, "the first epoch's")
                     : (Math.Log(classWeights.Length), "a uniform guess's");
             if (trainLoss > options.ExplodingLossFactor * reference && reference > 0)
-                options.OnWarning?.Invoke(
+            {
+                string warning =
                     FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ")
-                        + FormattableString.Invariant(
-                            $"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; "
-                        )
-                        + FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G}).")
-                );
+                    + FormattableString.Invariant(
+                        $"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; "
+                    )
+                    + FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G}).");
+                control.OnWarning?.Invoke(warning);
+                log?.Warning(warning);
+            }
 
             // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
             double score = validation?.Loss ?? -epoch;
             bool isBest = score < bestLoss;
             // One export serves both the best weights and the checkpoint.
-            float[]? current = isBest || options.CheckpointPath is not null ? network.ExportWeights() : null;
+            float[]? current = isBest || control.CheckpointPath is not null ? network.ExportWeights() : null;
             if (isBest)
             {
                 bestLoss = score;
@@ -173,7 +176,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                 isBest
             );
             history.Add(report);
-            if (options.CheckpointPath is { } checkpointPath)
+            if (control.CheckpointPath is { } checkpointPath)
                 new TrainingCheckpoint
                 {
                     Spec = spec,
@@ -188,7 +191,8 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options)
                     OptimizerState = optimizer.SaveState(),
                     RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
                 }.Save(checkpointPath);
-            options.OnEpochEnd?.Invoke(report);
+            control.OnEpochEnd?.Invoke(report);
+            log?.Info(report.Describe());
             if (validation is not null && PatienceExhausted())
                 break;
         }

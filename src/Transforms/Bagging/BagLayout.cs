@@ -22,6 +22,7 @@ public readonly record struct BagLayout(
 
     /// <summary>Patches in the bag: rows × columns.</summary>
     public int Count => Rows * Columns;
+
     /// <summary>Values per patch: channels × side².</summary>
     public int PatchLength => Channels * PatchSize * PatchSize;
 

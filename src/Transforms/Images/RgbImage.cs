@@ -29,6 +29,5 @@ public sealed class RgbImage
 
     /// <summary>Channel <paramref name="channel"/> (0 R, 1 G, 2 B) of pixel (<paramref name="x"/>, <paramref
     /// name="y"/>).</summary>
-
     public byte this[int x, int y, int channel] => Pixels[(y * Width + x) * 3 + channel];
 }

@@ -1,19 +1,26 @@
 using Amil.MLNet.Trainers;
+using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The trainer options a run's settings ask for, the same for image and slide runs; the caller adds what
-/// is its own (bag column, checkpoint).</summary>
-internal static class TrainerOptions
+/// <summary>The trainer a run's settings ask for, the same for image and slide runs: the settings record in, the
+/// library's plain options and the run's control (checkpoint in the run folder, log, progress, cancellation)
+/// out.</summary>
+internal static class RunTrainer
 {
-    public static AttentionMilOptions From(
+    public static AttentionMilTrainer Create(
+        MLContext ml,
         TrainSettings settings,
         ComputeDevice device,
+        string bagColumn,
+        string runDirectory,
         Action<string> log,
         CancellationToken cancel
-    ) =>
-        new()
+    )
+    {
+        var options = new AttentionMilOptions
         {
+            BagColumnName = bagColumn,
             Architecture = settings.Network,
             CnnInputScale = settings.CnnInputScale,
             MaxEpochs = settings.Epochs,
@@ -29,15 +36,16 @@ internal static class TrainerOptions
             BatchBags = settings.BatchBags,
             ReadWorkers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers,
             ValidationFraction = 0, // the run's split gives the validation set
+        };
+        var control = new TrainingControl
+        {
+            CheckpointPath = Path.Combine(runDirectory, RunFiles.CheckpointFile),
+            ResumeFromCheckpoint = settings.ResumeFromCheckpoint,
             Cancellation = cancel,
             OnBag = settings.OnBag,
             OnWarning = log,
-            OnEpochEnd = r => log(EpochLine(r)),
+            OnEpochEnd = r => log(r.Describe()),
         };
-
-    /// <summary>One epoch as the log shows it.</summary>
-    public static string EpochLine(EpochReport r) =>
-        $"epoch {r.Epoch, 3}/{r.MaxEpochs}  train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F3}"
-        + (r.ValidationLoss is null ? "" : $"  val loss {r.ValidationLoss:F4} acc {r.ValidationAccuracy:F3}")
-        + $"  {r.Seconds:F1}s{(r.IsBest ? "  *best" : "")}";
+        return ml.MulticlassClassification.Trainers.AttentionMil(options).WithControl(control);
+    }
 }
