@@ -88,7 +88,7 @@ public class ModelFileTests(TrainedRunFixture run)
         using var network = TorchSeeding.Seeded(2, () => BagNetwork.Create(spec));
         var state = NetworkState.Encode(spec, network.ExportWeights());
         state[^1] += 1f; // one weight changed after the checksum was taken
-        var e = Assert.Throws<InvalidDataException>(() => NetworkCache.Get(state));
+        var e = Assert.Throws<InvalidDataException>(() => NetworkCache.Use(state, n => n.Spec));
         Assert.Contains("do not match their checksum", e.Message);
     }
 

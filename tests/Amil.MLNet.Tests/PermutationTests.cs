@@ -49,8 +49,45 @@ public class PermutationTests
         var spec = new NetworkSpec(28, 500, 128, true, 3);
         using var network = TorchSeeding.Seeded(5, () => new AttentionMilNetwork(spec));
         var weights = network.ExportWeights();
-        var rebuilt = NetworkCache.Get(NetworkState.Encode(spec, weights));
-        Assert.Equal(spec, rebuilt.Spec);
-        Assert.Equal(weights, rebuilt.ExportWeights());
+        var (rebuiltSpec, rebuilt) = NetworkCache.Use(
+            NetworkState.Encode(spec, weights),
+            n => (n.Spec, n.ExportWeights())
+        );
+        Assert.Equal(spec, rebuiltSpec);
+        Assert.Equal(weights, rebuilt);
+    }
+
+    [Fact]
+    public void TheNetworkCacheKeepsAFewNetworksAndNeverReleasesOneInUse()
+    {
+        float[] State(int seed)
+        {
+            var spec = new NetworkSpec(28, 20, 8, false, 2);
+            using var network = TorchSeeding.Seeded(seed, () => BagNetwork.Create(spec));
+            return NetworkState.Encode(spec, network.ExportWeights());
+        }
+        var states = Enumerable.Range(100, 4).Select(State).ToList();
+        int before = NetworkCache.Capacity;
+        try
+        {
+            NetworkCache.Capacity = 2;
+            var weights = NetworkCache.Use(
+                states[0],
+                held =>
+                {
+                    // Three other networks push the held one out of the cache while it is in use.
+                    foreach (var other in states.Skip(1))
+                        NetworkCache.Use(other, n => n.Spec);
+                    Assert.InRange(NetworkCache.Count, 1, 2);
+                    return held.ExportWeights(); // still whole: released only when this use ends
+                }
+            );
+            Assert.Equal(NetworkCache.Use(states[0], n => n.ExportWeights()), weights);
+            Assert.InRange(NetworkCache.Count, 1, 2);
+        }
+        finally
+        {
+            NetworkCache.Capacity = before;
+        }
     }
 }

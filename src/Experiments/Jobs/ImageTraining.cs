@@ -44,44 +44,42 @@ internal static class ImageTraining
         log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
 
         RunFiles.WriteSplit(runDir, root, entry, split);
-        RunFiles.WriteJson(
-            Path.Combine(runDir, RunFiles.ConfigFile),
-            new
-            {
-                settings = settings with
-                {
-                    OutDirectory = runDir,
-                    Resume = null,
-                    ResumeFromCheckpoint = false,
-                },
-                data_hash = dataHash,
-                images = records.Count,
-                dataset = entry.Name,
-                layout = entry.Layout,
-                root,
-                network = settings.Network.Name(),
-                cnn_input_scale = settings.Network == NetworkArchitecture.CnnBaseline
-                    ? settings.CnnInputScale
-                    : (int?)null,
-                settings.Epochs,
-                settings.Seed,
-                pooling = settings.Pooling.ToString(),
-                settings.Patience,
-                settings.BalanceClasses,
-                settings.LearningRate,
-                settings.PadSmallImages,
-                patches = new
-                {
-                    resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
-                    crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
-                    size = bagging.PatchSize,
-                    bagging.Stride,
-                },
-                device = settings.Device,
-                device_used = device.Describe(),
-                versions = Versions.All(),
-                cpu_kernels = Trainers.Kernels.CpuKernels.Current,
-            }
+        RunFiles.WriteConfig(
+            runDir,
+            settings,
+            dataHash,
+            entry.Name,
+            device,
+            [
+                ("images", records.Count),
+                ("layout", entry.Layout),
+                ("root", root),
+                ("network", settings.Network.Name()),
+                (
+                    "cnn_input_scale",
+                    settings.Network == NetworkArchitecture.CnnBaseline ? settings.CnnInputScale : null
+                ),
+                ("epochs", settings.Epochs),
+                ("seed", settings.Seed),
+                ("pooling", settings.Pooling.ToString()),
+                ("patience", settings.Patience),
+                ("balance_classes", settings.BalanceClasses),
+                ("learning_rate", settings.LearningRate),
+                ("pad_small_images", settings.PadSmallImages),
+                (
+                    "patches",
+                    new
+                    {
+                        resize = bagging.ResizeHeight is null
+                            ? "none"
+                            : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
+                        crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
+                        size = bagging.PatchSize,
+                        stride = bagging.Stride,
+                    }
+                ),
+                ("device", settings.Device),
+            ]
         );
 
         var ml = new MLContext(seed: settings.Seed);

@@ -62,24 +62,16 @@ internal static class SlideTraining
         var device = ComputeDevice.Parse(settings.Device);
         log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
         RunFiles.WriteSplit(runDir, root, entry, split);
-        RunFiles.WriteJson(
-            Path.Combine(runDir, RunFiles.ConfigFile),
-            new
-            {
-                settings = settings with
-                {
-                    OutDirectory = runDir,
-                    Resume = null,
-                    ResumeFromCheckpoint = false,
-                },
-                data_hash = dataHash,
-                dataset = entry.Name,
-                slides = records.Count,
-                tiling = new { tile = SlideBags.Tiling.TileSize, magnification = SlideBags.Tiling.Magnification },
-                device_used = device.Describe(),
-                versions = Versions.All(),
-                cpu_kernels = Trainers.Kernels.CpuKernels.Current,
-            }
+        RunFiles.WriteConfig(
+            runDir,
+            settings,
+            dataHash,
+            entry.Name,
+            device,
+            [
+                ("slides", records.Count),
+                ("tiling", new { tile = SlideBags.Tiling.TileSize, magnification = SlideBags.Tiling.Magnification }),
+            ]
         );
 
         SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, log, cancel);

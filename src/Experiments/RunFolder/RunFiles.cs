@@ -76,6 +76,32 @@ public static class RunFiles
         Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
     };
 
+    /// <summary>config.json: the settings to resume with, the data's hash, the dataset, what is particular to the
+    /// run (<paramref name="details"/>, in order), then the device, versions and CPU kernels every run
+    /// records.</summary>
+    internal static void WriteConfig(
+        string runDirectory,
+        TrainSettings settings,
+        string dataHash,
+        string dataset,
+        Trainers.ComputeDevice device,
+        IEnumerable<(string Key, object? Value)> details
+    )
+    {
+        var config = new Dictionary<string, object?>
+        {
+            ["settings"] = settings with { OutDirectory = runDirectory, Resume = null, ResumeFromCheckpoint = false },
+            ["data_hash"] = dataHash,
+            ["dataset"] = dataset,
+        };
+        foreach (var (key, value) in details)
+            config[key] = value;
+        config["device_used"] = device.Describe();
+        config["versions"] = Versions.All();
+        config["cpu_kernels"] = Trainers.Kernels.CpuKernels.Current;
+        WriteJson(Path.Combine(runDirectory, ConfigFile), config);
+    }
+
     public static void WriteJson<T>(string path, T value) =>
         AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
 }

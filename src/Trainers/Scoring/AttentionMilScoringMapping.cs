@@ -117,15 +117,20 @@ internal sealed class AttentionMilScoringMappingFactory
 
     public static void Map(Input input, Output output)
     {
-        var network = NetworkCache.Get(input.State);
         var layout = BagLayout.Decode(input.Layout);
-        if (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3)
-            throw new ArgumentException(
-                $"The model was trained on 3×{network.Spec.PatchSize}×{network.Spec.PatchSize} patches but got "
-                    + $"{layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the model's patch "
-                    + $"size."
-            );
-        var (probabilities, map, classMaps) = BagScorer.ScoreAll(network, input.Bag, layout);
+        var (probabilities, map, classMaps) = NetworkCache.Use(
+            input.State,
+            network =>
+            {
+                if (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3)
+                    throw new ArgumentException(
+                        $"The model was trained on 3×{network.Spec.PatchSize}×{network.Spec.PatchSize} patches but "
+                            + $"got {layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the "
+                            + "model's patch size."
+                    );
+                return BagScorer.ScoreAll(network, input.Bag, layout);
+            }
+        );
         output.SetProbabilities(probabilities);
         output.PredictedIndex = (uint)BagScorer.ArgMax(probabilities);
         output.Attention = map;

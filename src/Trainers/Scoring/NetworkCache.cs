@@ -1,14 +1,18 @@
-using System.Collections.Concurrent;
 using Amil.MLNet.Trainers.Networks;
 
 namespace Amil.MLNet.Trainers.Scoring;
 
-/// <summary>Rebuilt networks, keyed by their state id, so scoring builds each network once per process, not per
-/// row.</summary>
+/// <summary>
+/// Rebuilt networks, keyed by their state id and device, so scoring builds each network once, not per row. Bounded:
+/// at most <see cref="Capacity"/> networks stay built; the least recently used one is released (its native memory
+/// freed) once no scoring call still holds it, so an app that loads model after model does not grow without end.
+/// </summary>
 internal static class NetworkCache
 {
-    private static readonly ConcurrentDictionary<(ulong Id, int Length, string Device), Lazy<BagNetwork>> Networks =
-        new();
+    private static readonly object Gate = new();
+    private static readonly LinkedList<Entry> Recent = new(); // most recent first
+    private static readonly Dictionary<(ulong Id, int Length, string Device), LinkedListNode<Entry>> Index = [];
+    private static int capacity = 8;
 
     /// <summary>The setting and the device it resolved to, swapped as one reference.</summary>
     private sealed record Target(ComputeDevice Setting, TorchSharp.torch.Device Device, string Key);
@@ -27,26 +31,119 @@ internal static class NetworkCache
         }
     }
 
-    public static BagNetwork Get(float[] state)
+    /// <summary>Networks kept built at once. Default 8 (a few MB each on features, ~100 MB for the CNN
+    /// baseline).</summary>
+    public static int Capacity
+    {
+        get => capacity;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            lock (Gate)
+            {
+                capacity = value;
+                Trim();
+            }
+        }
+    }
+
+    /// <summary>Networks built now (for tests and diagnostics).</summary>
+    public static int Count
+    {
+        get
+        {
+            lock (Gate)
+                return Index.Count;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the network of <paramref name="state"/>, built once; the network is
+    /// not released while the work runs.</summary>
+    public static T Use<T>(float[] state, Func<BagNetwork, T> work)
+    {
+        var entry = Acquire(state);
+        try
+        {
+            return work(entry.Network.Value);
+        }
+        finally
+        {
+            Release(entry);
+        }
+    }
+
+    private static Entry Acquire(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
         var (_, device, key) = current;
-        return Networks
-            .GetOrAdd(
-                (id, weights.Length, key),
-                _ => new Lazy<BagNetwork>(() =>
-                {
-                    if (NetworkState.Hash(weights.Span) != id)
-                        throw new InvalidDataException(
-                            "The model's network weights do not match their checksum: the model file is damaged; "
-                                + "restore it from a copy or train the model again."
-                        );
-                    var network = BagNetwork.Create(spec);
-                    network.ImportWeights(weights.Span);
-                    network.eval();
-                    return network.MoveTo(device);
-                })
-            )
-            .Value;
+        lock (Gate)
+        {
+            if (!Index.TryGetValue((id, weights.Length, key), out var node))
+            {
+                var entry = new Entry(
+                    new Lazy<BagNetwork>(() =>
+                    {
+                        if (NetworkState.Hash(weights.Span) != id)
+                            throw new InvalidDataException(
+                                "The model's network weights do not match their checksum: the model file is damaged; "
+                                    + "restore it from a copy or train the model again."
+                            );
+                        var network = BagNetwork.Create(spec);
+                        network.ImportWeights(weights.Span);
+                        network.eval();
+                        return network.MoveTo(device);
+                    })
+                );
+                node = Recent.AddFirst(entry);
+                Index[(id, weights.Length, key)] = node;
+                entry.Key = (id, weights.Length, key);
+                Trim();
+            }
+            else
+            {
+                Recent.Remove(node);
+                Recent.AddFirst(node);
+            }
+            node.Value.Users++;
+            return node.Value;
+        }
+    }
+
+    private static void Release(Entry entry)
+    {
+        lock (Gate)
+        {
+            entry.Users--;
+            if (entry.Evicted && entry.Users == 0)
+                entry.Dispose();
+        }
+    }
+
+    /// <summary>Drops the least recently used entries beyond the capacity; one still in use is disposed when its
+    /// last user lets go.</summary>
+    private static void Trim()
+    {
+        while (Index.Count > capacity && Recent.Last is { } oldest)
+        {
+            Recent.RemoveLast();
+            Index.Remove(oldest.Value.Key);
+            oldest.Value.Evicted = true;
+            if (oldest.Value.Users == 0)
+                oldest.Value.Dispose();
+        }
+    }
+
+    private sealed class Entry(Lazy<BagNetwork> network)
+    {
+        public Lazy<BagNetwork> Network { get; } = network;
+        public (ulong, int, string) Key { get; set; }
+        public int Users { get; set; }
+        public bool Evicted { get; set; }
+
+        public void Dispose()
+        {
+            if (Network.IsValueCreated)
+                Network.Value.Dispose();
+        }
     }
 }
