@@ -22,38 +22,11 @@ internal static class DatasetsCommand
                 r,
                 () =>
                 {
-                    var selection = new DatasetSelection(DatasetsFile: r.GetValue(datasets));
-                    var registry = DatasetRegistry.Load(selection.FindDatasetsFile());
-                    foreach (var entry in registry.Entries.Values)
-                    {
-                        var root = registry.ResolveRoot(entry);
-                        bool found = Directory.Exists(root);
-                        string counts = "";
-                        if (found)
-                        {
-                            try
-                            {
-                                counts = string.Join(
-                                    ", ",
-                                    DatasetReader
-                                        .Read(entry, root)
-                                        .GroupBy(x => x.Label)
-                                        .OrderBy(g => g.Key)
-                                        .Select(g => $"{g.Key} {g.Count()}")
-                                );
-                            }
-                            catch (DatasetException e)
-                            {
-                                counts = "unreadable: " + e.Message;
-                            }
-                        }
-                        else if (entry.Layout == "synthetic")
-                            counts = "generated on first use";
+                    foreach (var row in DatasetListJob.Run(r.GetValue(datasets)))
                         Console.WriteLine(
-                            $"{entry.Name}{(entry.Name == registry.DefaultName ? " (default)" : "")}  "
-                                + $"{entry.Layout}  {root}  {(found ? "found" : "missing")}  {counts}"
+                            $"{row.Name}{(row.IsDefault ? " (default)" : "")}  {row.Layout}  {row.Root}  "
+                                + $"{(row.Found ? "found" : "missing")}  {row.Counts}"
                         );
-                    }
                 }
             )
         );

@@ -35,12 +35,9 @@ internal static class ReportCommand
                 () =>
                 {
                     CommonOptions.UseScoringDevice(r, device);
-                    var dir = r.GetValue(run)!;
-                    if (!Directory.Exists(dir))
-                        throw new DirectoryNotFoundException(
-                            $"{dir}: no such run folder; pass the folder train wrote (runs/<name>)."
-                        );
-                    Console.WriteLine($"Wrote {RunReport.Write(dir, r.GetValue(gradCam), CommandRunner.Log)}");
+                    Console.WriteLine(
+                        $"Wrote {RunReport.Write(r.GetValue(run)!, r.GetValue(gradCam), CommandRunner.Log)}"
+                    );
                 }
             )
         );

@@ -32,6 +32,10 @@ public static class RunReport
     /// attention.</summary>
     public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
     {
+        if (!Directory.Exists(runDir))
+            throw new DirectoryNotFoundException(
+                $"{runDir}: no such run folder; pass the folder train wrote (runs/<name>)."
+            );
         var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile));
         if (metrics.Unit == SlideRunReport.Unit)
             return gradCamModelPath is null
