@@ -20,6 +20,7 @@ public static class Cli
         root.Subcommands.Add(HeatmapCommand.Create());
         root.Subcommands.Add(LocalizeCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(ViewCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());

@@ -7,4 +7,5 @@ using System.Runtime.CompilerServices;
 [assembly: InternalsVisibleTo("Amil.MLNet.Localization")]
 [assembly: InternalsVisibleTo("Amil.MLNet.Experiments")]
 [assembly: InternalsVisibleTo("amil")]
+[assembly: InternalsVisibleTo("Amil.MLNet.Viewer")]
 [assembly: InternalsVisibleTo("Amil.MLNet.Tests")]

@@ -57,7 +57,15 @@ public static class PredictJob
         [property: JsonPropertyName("probabilities")] IReadOnlyDictionary<string, float> Probabilities,
         [property: JsonPropertyName("map")] string Map,
         [property: JsonPropertyName("patches")] IReadOnlyList<PatchValue> Patches
-    );
+    )
+    {
+        /// <summary>Images: how the model resized and padded the image before cutting patches (resize width,
+        /// resize height, width, height; see <see cref="Transforms.Bagging.ImageFrame"/>): the patches' x and y
+        /// are in that prepared image's pixels. Null for slides and for models saved without a frame.</summary>
+        [JsonPropertyName("frame")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public int[]? Frame { get; init; }
+    }
 
     /// <summary>Scores every image; with <see cref="BadImagePolicy.Skip"/>, unusable images are left out, logged and
     /// listed
@@ -169,7 +177,10 @@ public static class PredictJob
                     }
             )
             .ToList();
-        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, map.Describe(s.MapKind), patches);
+        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, map.Describe(s.MapKind), patches)
+        {
+            Frame = s.Frame?.Encode(),
+        };
     }
 
     private static int IndexOf(IReadOnlyList<string> classes, string name) =>

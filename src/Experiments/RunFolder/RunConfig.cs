@@ -40,15 +40,25 @@ public static class RunConfig
                         + "start it again without --resume.",
                     config
                 );
+        return Settings(runDir) with { OutDirectory = Path.GetFullPath(runDir), ResumeFromCheckpoint = true };
+    }
+
+    /// <summary>The settings a run was trained with (runDir/config.json), its dataset made absolute.</summary>
+    public static TrainSettings Settings(string runDir)
+    {
+        var config = Path.Combine(runDir, RunFiles.ConfigFile);
+        if (!File.Exists(config))
+            throw new FileNotFoundException(
+                $"{runDir}: no {RunFiles.ConfigFile}; pass a run folder train wrote.",
+                config
+            );
         using var json = JsonDocument.Parse(File.ReadAllText(config));
         if (!json.RootElement.TryGetProperty("settings", out var saved))
             throw new InvalidDataException(
-                $"{config}: written by an older Amil.MLNet without saved settings; it cannot be resumed."
+                $"{config}: written by an older Amil.MLNet without saved settings; train the run again."
             );
-        var settings =
-            saved.Deserialize<TrainSettings>(RunFiles.Json)
+        return saved.Deserialize<TrainSettings>(RunFiles.Json)
             ?? throw new InvalidDataException($"{config}: empty settings.");
-        return settings with { OutDirectory = Path.GetFullPath(runDir), ResumeFromCheckpoint = true };
     }
 
     public static void CheckSameData(string runDir, string dataHash)

@@ -1,0 +1,129 @@
+using System.Globalization;
+
+namespace Amil.MLNet.Viewer;
+
+/// <summary>A map layer: its id in URLs, its title, and how its colours are normalised (named on screen).</summary>
+internal sealed record LayerInfo(string Id, string Title, string Normalization);
+
+/// <summary>
+/// The map layers of a view and their values. The default, <c>evidence</c>, is the evidence for the tumour classes —
+/// each tumour class's own map for class-aware models, the model's map × p(class) otherwise (attention counted as
+/// N·a, so 1 is a uniform share) — on one colour scale shared by every item, so an item the model calls tumour-free
+/// stays cool. The model's raw map with per-item min–max, each class's map, and the map × p(class) are one click away,
+/// labelled as what they are.
+/// </summary>
+internal sealed class ViewLayers
+{
+    public const string Evidence = "evidence",
+        Map = "map",
+        Mask = "mask",
+        Tissue = "tissue";
+
+    private readonly ViewSet _set;
+    private readonly Dictionary<string, float> _sharedScale = [];
+
+    public ViewLayers(ViewSet set)
+    {
+        _set = set;
+        string map = set.MapKind.Name();
+        string tumour = string.Join(" + ", set.TumourClasses);
+        var layers = new List<LayerInfo>
+        {
+            new(
+                Evidence,
+                $"tumour evidence ({(set.MapKind.HasClassMaps() ? $"{map} of {tumour}" : $"{map} × p({tumour})")})",
+                "shared by all items"
+            ),
+            new(Map, $"{map} (the model's map)", "per-item min–max"),
+        };
+        if (set.MapKind.HasClassMaps())
+            layers.AddRange(set.Classes.Select(c => new LayerInfo("class:" + c, $"{map} of {c}", "per-item min–max")));
+        else
+            layers.AddRange(
+                set.Classes.Select(c => new LayerInfo("weighted:" + c, $"{map} × p({c})", "shared by all items"))
+            );
+        if (set.Items.Any(i => i.MaskPath is not null))
+            layers.Add(new LayerInfo(Mask, "ground-truth tumour outline", "outline"));
+        if (set.Items.Any(i => i.Kind == ModelInput.Slides))
+            layers.Add(new LayerInfo(Tissue, "tissue outline", "outline"));
+        All = layers;
+        foreach (var layer in layers.Where(l => l.Normalization == "shared by all items"))
+            _sharedScale[layer.Id] = SharedScale(layer.Id);
+    }
+
+    public IReadOnlyList<LayerInfo> All { get; }
+
+    public LayerInfo? Find(string id) => All.FirstOrDefault(l => l.Id == id);
+
+    /// <summary>The top of a shared scale (the 99th percentile of the positive values of every item), or null for a
+    /// per-item or outline layer.</summary>
+    public float? ScaleTop(string layer) => _sharedScale.TryGetValue(layer, out var top) ? top : null;
+
+    /// <summary>The values a layer shows for each of the item's patches, before normalisation.</summary>
+    public float[] Raw(ViewItem item, string layer)
+    {
+        var s = item.Scored;
+        if (layer == Evidence)
+        {
+            var sum = new float[s.Map.Length];
+            foreach (var c in _set.TumourClasses)
+            {
+                int k = IndexOf(c);
+                var values = s.ClassMaps is not null ? Relative(s, s.MapOf(k)) : Relative(s, s.Map);
+                float weight = s.MapKind == MapKind.Contribution ? 1f : s.Probabilities[k];
+                for (int i = 0; i < sum.Length; i++)
+                    sum[i] += values[i] * weight;
+            }
+            return sum;
+        }
+        if (layer == Map)
+            return s.Map;
+        if (layer.StartsWith("class:", StringComparison.Ordinal))
+            return s.MapOf(IndexOf(layer[6..]));
+        if (layer.StartsWith("weighted:", StringComparison.Ordinal))
+        {
+            float p = s.Probabilities[IndexOf(layer[9..])];
+            return Relative(s, s.Map).Select(v => v * p).ToArray();
+        }
+        throw new ArgumentException($"No map layer '{layer}'.");
+    }
+
+    /// <summary>The layer's values in [0, 1] for colouring: shared layers over their run-wide top, per-item layers
+    /// min–max over the item.</summary>
+    public float[] Normalized(ViewItem item, string layer)
+    {
+        var raw = Raw(item, layer);
+        if (ScaleTop(layer) is { } top)
+            return raw.Select(v => top > 0 ? Math.Clamp(v / top, 0f, 1f) : 0f).ToArray();
+        float min = raw.Min(),
+            max = raw.Max();
+        return raw.Select(v => max > min ? (v - min) / (max - min) : 0f).ToArray();
+    }
+
+    /// <summary>The scale's description for the legend, e.g. "0 – 3.21, shared by all 60 items".</summary>
+    public string Legend(string layer) =>
+        ScaleTop(layer) is { } top
+            ? string.Create(CultureInfo.InvariantCulture, $"0 – {top:G3}, shared by all {_set.Items.Count} items")
+            : Find(layer)?.Normalization ?? "";
+
+    private float SharedScale(string layer)
+    {
+        var positive = _set.Items.SelectMany(i => Raw(i, layer)).Where(v => v > 0 && float.IsFinite(v)).ToArray();
+        if (positive.Length == 0)
+            return 0;
+        Array.Sort(positive);
+        return positive[(int)Math.Min(positive.Length - 1, Math.Floor(0.99 * positive.Length))];
+    }
+
+    private int IndexOf(string cls) =>
+        _set.Classes.ToList().IndexOf(cls) is var k and >= 0
+            ? k
+            : throw new ArgumentException($"Class '{cls}' is not one of the model's classes.");
+
+    /// <summary>Attention-like maps as N·a (1 = a uniform share), so items with different patch counts compare;
+    /// contributions and Grad-CAM as they are.</summary>
+    private static float[] Relative(ScoredImage s, float[] values) =>
+        s.MapKind is MapKind.Attention or MapKind.ClassAttention
+            ? values.Select(v => v * values.Length).ToArray()
+            : values;
+}
