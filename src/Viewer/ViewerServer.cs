@@ -121,7 +121,12 @@ public sealed class ViewerServer : IAsyncDisposable
         _app.MapGet("/api/items/{id}/geojson", (string id) => Item(id) is { } item ? GeoJson(item) : NotFound());
         _app.MapGet("/report", () => _set.ReportPath is { } report ? Results.File(report, "text/html") : NotFound());
         _app.MapGet("/dzi/{file}", (string file) => Descriptor(file));
-        _app.MapGet("/dzi/{id}/{level}/{tile}", (string id, string level, string tile) => BaseTile(id, level, tile));
+        // Deep Zoom's own naming: ID.dzi describes the pyramid, ID_files/LEVEL/COLUMN_ROW.jpg are its tiles.
+        _app.MapGet(
+            "/dzi/{files}/{level}/{tile}",
+            (string files, string level, string tile) =>
+                files.EndsWith("_files", StringComparison.Ordinal) ? BaseTile(files[..^6], level, tile) : NotFound()
+        );
         _app.MapGet(
             "/overlay/{id}/{layer}/{level}/{tile}",
             (string id, string layer, string level, string tile) => OverlayTile(id, layer, level, tile)

@@ -67,7 +67,7 @@ public sealed class ViewerServerTests(TrainedRunFixture run) : IAsyncLifetime
         Assert.Equal((int)Math.Ceiling(Math.Log2(Math.Max(width, height))), max);
 
         // A full-resolution tile is the image's own pixels (JPEG: within a few grey levels on average).
-        var tile = await Image($"dzi/0/{max}/0_0.jpg");
+        var tile = await Image($"dzi/0_files/{max}/0_0.jpg");
         Assert.Equal((Math.Min(256, width), Math.Min(256, height)), (tile.Width, tile.Height));
         var scored = run.Model.Score([Find(item.GetProperty("name").GetString()!)]).Single();
         var prepared = scored.Prepare(RgbImageReader.Read(scored.Path));
@@ -78,11 +78,11 @@ public sealed class ViewerServerTests(TrainedRunFixture run) : IAsyncLifetime
             difference += Math.Abs(tile[x, y, c] - prepared[x, y, c]);
         Assert.InRange(difference / (tile.Width * tile.Height * 3), 0, 6);
         // The coarsest level is one pixel; the edge tiles are as large as what is left.
-        var top = await Image("dzi/0/0/0_0.jpg");
+        var top = await Image("dzi/0_files/0/0_0.jpg");
         Assert.Equal((1, 1), (top.Width, top.Height));
         if (width > 256)
         {
-            var edge = await Image($"dzi/0/{max}/{(width - 1) / 256}_0.jpg");
+            var edge = await Image($"dzi/0_files/{max}/{(width - 1) / 256}_0.jpg");
             Assert.Equal(width - (width - 1) / 256 * 256, edge.Width);
         }
     }
@@ -141,15 +141,17 @@ public sealed class ViewerServerTests(TrainedRunFixture run) : IAsyncLifetime
     [InlineData("static/viewer.html")]
     [InlineData("dzi/..%2F..%2Fetc%2Fpasswd.dzi")]
     [InlineData("dzi/%2Fetc%2Fpasswd")]
+    [InlineData("dzi/0/3/0_0.jpg")]
+    [InlineData("dzi/..%2F0_files/3/0_0.jpg")]
     [InlineData("dzi/99999.dzi")]
     [InlineData("dzi/-1.dzi")]
-    [InlineData("dzi/0/99/0_0.jpg")]
-    [InlineData("dzi/0/0/1_0.jpg")]
-    [InlineData("dzi/0/3/0_0.png")]
-    [InlineData("dzi/0/3/0_0_0.jpg")]
-    [InlineData("dzi/0/3/a_0.jpg")]
-    [InlineData("dzi/0/-1/0_0.jpg")]
-    [InlineData("dzi/0/3/99999999999999_0.jpg")]
+    [InlineData("dzi/0_files/99/0_0.jpg")]
+    [InlineData("dzi/0_files/0/1_0.jpg")]
+    [InlineData("dzi/0_files/3/0_0.png")]
+    [InlineData("dzi/0_files/3/0_0_0.jpg")]
+    [InlineData("dzi/0_files/3/a_0.jpg")]
+    [InlineData("dzi/0_files/-1/0_0.jpg")]
+    [InlineData("dzi/0_files/3/99999999999999_0.jpg")]
     [InlineData("overlay/0/no-such-layer/3/0_0.png")]
     [InlineData("overlay/0/..%2F..%2Fevidence/3/0_0.png")]
     [InlineData("api/items/abc")]
