@@ -31,6 +31,12 @@ internal static class BenchCommand
         var device = CommonOptions.Device("where the raw loop, training and scoring run");
         var batchBags = CommonOptions.BatchBags();
         var workers = CommonOptions.Workers();
+        var viewerSlide = new Option<string?>("--viewer-slide")
+        {
+            Description =
+                "Instead: time `amil view` on this slide over HTTP (cold and cached tiles, base and overlay; 50 tiles "
+                + "at once and the peak resident memory); writes the JSON to --out.",
+        };
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -46,12 +52,25 @@ internal static class BenchCommand
             device,
             batchBags,
             workers,
+            viewerSlide,
         };
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    if (r.GetValue(viewerSlide) is { } slide)
+                    {
+                        var viewer = Viewer
+                            .ViewerBench.RunAsync(slide, 200, CommandRunner.Log)
+                            .GetAwaiter()
+                            .GetResult();
+                        var written = r.GetValue(output)!;
+                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
+                        RunFiles.WriteJson(written, viewer);
+                        Console.WriteLine(JsonSerializer.Serialize(viewer, RunFiles.Json));
+                        return;
+                    }
                     var report = BenchJob.Run(
                         r.GetValue(images),
                         r.GetValue(epochs),

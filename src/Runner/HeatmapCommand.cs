@@ -24,7 +24,23 @@ internal static class HeatmapCommand
             Required = true,
         };
         var output = CommonOptions.Out("Folder for the panels, raw maps and heatmaps.json.");
-        var normalize = CommonOptions.Normalize("minmax", "for display");
+        var normalize = CommonOptions.Normalize("minmax", "of the model's map (raw map PNGs; panels with --show map)");
+        var show = new Option<string>("--show")
+        {
+            Description =
+                "What the panels colour: evidence (default: the evidence for the tumour classes, e.g. attention × "
+                + "p(malignant), on one scale shared by every image drawn, so a tumour-free call stays cool) or map "
+                + "(the model's own map, normalised per image by --normalize).",
+            DefaultValueFactory = _ => "evidence",
+        };
+        show.AcceptOnlyFromAmong("evidence", "map");
+        var tumour = new Option<string[]>("--tumour-class")
+        {
+            Description =
+                "The classes the evidence is for (default: every class not named benign, normal, negative or "
+                + "healthy).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var colormap = new Option<string>("--colormap")
         {
             Description = "jet, viridis or inferno.",
@@ -60,6 +76,8 @@ internal static class HeatmapCommand
             input,
             output,
             normalize,
+            show,
+            tumour,
             colormap,
             alpha,
             mapClass,
@@ -83,7 +101,13 @@ internal static class HeatmapCommand
                         r.GetValue(gradCam),
                         r.GetValue(input)!,
                         r.GetValue(output)!,
-                        new HeatmapJob.Settings(CommonOptions.Normalization(r, normalize), r.GetValue(colormap)!, a),
+                        new HeatmapJob.Settings(
+                            CommonOptions.Normalization(r, normalize),
+                            r.GetValue(colormap)!,
+                            a,
+                            r.GetValue(show) == "map" ? HeatmapJob.Shows.Map : HeatmapJob.Shows.Evidence,
+                            r.GetValue(tumour) is { Length: > 0 } t ? t : null
+                        ),
                         CommandRunner.Log,
                         r.GetValue(mapClass) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(featureCache)

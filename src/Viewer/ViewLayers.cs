@@ -1,4 +1,5 @@
 using System.Globalization;
+using Amil.MLNet.Experiments;
 
 namespace Amil.MLNet.Viewer;
 
@@ -26,12 +27,11 @@ internal sealed class ViewLayers
     {
         _set = set;
         string map = set.MapKind.Name();
-        string tumour = string.Join(" + ", set.TumourClasses);
         var layers = new List<LayerInfo>
         {
             new(
                 Evidence,
-                $"tumour evidence ({(set.MapKind.HasClassMaps() ? $"{map} of {tumour}" : $"{map} × p({tumour})")})",
+                $"tumour evidence ({TumourEvidence.Describe(set.MapKind, set.TumourClasses)})",
                 "shared by all items"
             ),
             new(Map, $"{map} (the model's map)", "per-item min–max"),
@@ -64,18 +64,7 @@ internal sealed class ViewLayers
     {
         var s = item.Scored;
         if (layer == Evidence)
-        {
-            var sum = new float[s.Map.Length];
-            foreach (var c in _set.TumourClasses)
-            {
-                int k = IndexOf(c);
-                var values = s.ClassMaps is not null ? Relative(s, s.MapOf(k)) : Relative(s, s.Map);
-                float weight = s.MapKind == MapKind.Contribution ? 1f : s.Probabilities[k];
-                for (int i = 0; i < sum.Length; i++)
-                    sum[i] += values[i] * weight;
-            }
-            return sum;
-        }
+            return TumourEvidence.Values(s, _set.Classes, _set.TumourClasses);
         if (layer == Map)
             return s.Map;
         if (layer.StartsWith("class:", StringComparison.Ordinal))
@@ -83,7 +72,7 @@ internal sealed class ViewLayers
         if (layer.StartsWith("weighted:", StringComparison.Ordinal))
         {
             float p = s.Probabilities[IndexOf(layer[9..])];
-            return Relative(s, s.Map).Select(v => v * p).ToArray();
+            return TumourEvidence.Relative(s, s.Map).Select(v => v * p).ToArray();
         }
         throw new ArgumentException($"No map layer '{layer}'.");
     }
@@ -94,7 +83,7 @@ internal sealed class ViewLayers
     {
         var raw = Raw(item, layer);
         if (ScaleTop(layer) is { } top)
-            return raw.Select(v => top > 0 ? Math.Clamp(v / top, 0f, 1f) : 0f).ToArray();
+            return TumourEvidence.OnScale(raw, top);
         float min = raw.Min(),
             max = raw.Max();
         return raw.Select(v => max > min ? (v - min) / (max - min) : 0f).ToArray();
@@ -106,24 +95,10 @@ internal sealed class ViewLayers
             ? string.Create(CultureInfo.InvariantCulture, $"0 – {top:G3}, shared by all {_set.Items.Count} items")
             : Find(layer)?.Normalization ?? "";
 
-    private float SharedScale(string layer)
-    {
-        var positive = _set.Items.SelectMany(i => Raw(i, layer)).Where(v => v > 0 && float.IsFinite(v)).ToArray();
-        if (positive.Length == 0)
-            return 0;
-        Array.Sort(positive);
-        return positive[(int)Math.Min(positive.Length - 1, Math.Floor(0.99 * positive.Length))];
-    }
+    private float SharedScale(string layer) => TumourEvidence.SharedTop(_set.Items.Select(i => Raw(i, layer)));
 
     private int IndexOf(string cls) =>
         _set.Classes.ToList().IndexOf(cls) is var k and >= 0
             ? k
             : throw new ArgumentException($"Class '{cls}' is not one of the model's classes.");
-
-    /// <summary>Attention-like maps as N·a (1 = a uniform share), so items with different patch counts compare;
-    /// contributions and Grad-CAM as they are.</summary>
-    private static float[] Relative(ScoredImage s, float[] values) =>
-        s.MapKind is MapKind.Attention or MapKind.ClassAttention
-            ? values.Select(v => v * values.Length).ToArray()
-            : values;
 }

@@ -179,6 +179,13 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
         Assert.True(File.Exists(Path.Combine(outDir, entries[0].Maps["gradcam"])));
         Assert.NotNull(entries[0].GradCamPredicted);
         Assert.True(File.Exists(Path.Combine(outDir, "heatmaps.json")));
+        // By default the panels show the tumour evidence on one scale for every image drawn, and say so.
+        using (var list = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "heatmaps.json"))))
+        {
+            Assert.Equal("evidence", list.RootElement.GetProperty("shows").GetString());
+            Assert.Equal("attention × p(malignant)", list.RootElement.GetProperty("evidence").GetString());
+            Assert.True(list.RootElement.GetProperty("evidence_scale_top").GetDouble() > 0);
+        }
 
         // QuPath tiles: one square per patch at the patch's pixels, with both maps as measurements.
         using var geo = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, entries[0].Maps["geojson"])));

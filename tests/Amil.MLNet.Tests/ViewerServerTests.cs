@@ -230,3 +230,42 @@ public sealed class ViewerSafetyTests
         Assert.Throws<ArgumentException>(() => TumourClasses.Of(["a", "b"], ["c"]));
     }
 }
+
+/// <summary>The default map: the evidence for the tumour classes on one scale for every item.</summary>
+public sealed class TumourEvidenceTests
+{
+    private static ScoredImage Scored(float pMalignant, float[] attention, MapKind kind = MapKind.Attention) =>
+        new(
+            "x.png",
+            pMalignant > 0.5f ? 1 : 0,
+            [1 - pMalignant, pMalignant],
+            attention,
+            new int[attention.Length * 2],
+            new Transforms.Bagging.BagLayout(3, 28, 28, 1, attention.Length, 0, 0, 28 * attention.Length, 28),
+            kind
+        );
+
+    [Fact]
+    public void ABenignCallStaysCoolOnTheSharedScaleWhereAPerImageMinMaxWouldGlow()
+    {
+        string[] classes = ["benign", "malignant"];
+        // The same concentrated attention; only the call differs.
+        var benign = Scored(0.01f, [0.7f, 0.1f, 0.1f, 0.1f]);
+        var malignant = Scored(0.99f, [0.7f, 0.1f, 0.1f, 0.1f]);
+        var values = new[] { benign, malignant }.Select(s => TumourEvidence.Values(s, classes, ["malignant"])).ToList();
+        float top = TumourEvidence.SharedTop(values);
+        Assert.Equal(0.7f * 4 * 0.99f, top, 4); // N·a × p: 1 would be a uniform share
+        Assert.True(TumourEvidence.OnScale(values[0], top).Max() < 0.02f);
+        Assert.Equal(1f, TumourEvidence.OnScale(values[1], top).Max(), 4);
+        Assert.Equal(1f, MapNormalizer.Apply(benign.Map, MapNormalization.MinMax).Max()); // what minmax would show
+        Assert.Equal("attention × p(malignant)", TumourEvidence.Describe(MapKind.Attention, ["malignant"]));
+    }
+
+    [Fact]
+    public void ClassAwareModelsShowTheTumourClassesOwnMap()
+    {
+        var additive = Scored(0.9f, [0.5f, -0.2f], MapKind.Contribution) with { ClassMaps = [0.1f, 0.3f, 0.5f, -0.2f] };
+        Assert.Equal([0.5f, -0.2f], TumourEvidence.Values(additive, ["benign", "malignant"], ["malignant"]));
+        Assert.Equal("contribution of malignant", TumourEvidence.Describe(MapKind.Contribution, ["malignant"]));
+    }
+}

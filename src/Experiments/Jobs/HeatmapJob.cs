@@ -10,10 +10,27 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// tiles.</summary>
 public static class HeatmapJob
 {
+    /// <summary>What a panel colours.</summary>
+    public enum Shows
+    {
+        /// <summary>The evidence for the tumour classes on one scale shared by every image drawn
+        /// (<see cref="TumourEvidence"/>): a tumour-free call stays cool. The default.</summary>
+        Evidence,
+
+        /// <summary>The model's own map, normalised per image as <see cref="Settings.Normalization"/> says.</summary>
+        Map,
+    }
+
+    /// <param name="Normalization">How the model's own map is normalised: the raw map PNGs, and the panels with
+    /// <see cref="Shows.Map"/>.</param>
+    /// <param name="TumourClasses">The classes the evidence is for; default from the class names
+    /// (<see cref="Experiments.TumourClasses"/>).</param>
     public sealed record Settings(
         MapNormalization Normalization = MapNormalization.MinMax,
         string Colormap = "jet",
-        float Alpha = 0.45f
+        float Alpha = 0.45f,
+        Shows Show = Shows.Evidence,
+        IReadOnlyList<string>? TumourClasses = null
     );
 
     /// <summary>One image's files, relative to the output folder (heatmaps.json).</summary>
@@ -76,8 +93,13 @@ public static class HeatmapJob
         OutputFolder.Create(outDirectory);
 
         var entries = new List<Entry>();
-        var second = gradCam?.Score(images).GetEnumerator();
-        foreach (var scored in model.Score(images))
+        var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses);
+        var all = model.Score(images).ToList();
+        var evidence = Evidence(model, all, tumour, settings);
+        var gradCamAll = gradCam?.Score(images).ToList();
+        var gradCamEvidence = gradCam is null ? null : Evidence(gradCam, gradCamAll!, tumour, settings);
+        IEnumerator<ScoredImage>? second = gradCamAll?.GetEnumerator();
+        foreach (var scored in all)
         {
             var original = RgbImageReader.Read(scored.Path);
             var image = scored.Prepare(original);
@@ -85,7 +107,7 @@ public static class HeatmapJob
             string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null)
                 .Replace(Path.DirectorySeparatorChar, '_');
             var map = scored.PatchMap().Normalized(settings.Normalization);
-            var shown = new List<PatchMap> { map };
+            var shown = new List<PatchMap> { evidence?.Shown(scored) ?? map };
             string kind = model.MapKind.Name();
             var maps = new Dictionary<string, string>
             {
@@ -101,7 +123,7 @@ public static class HeatmapJob
             {
                 var other = second.Current;
                 var otherMap = other.PatchMap().Normalized(settings.Normalization);
-                shown.Add(otherMap);
+                shown.Add(gradCamEvidence?.Shown(other) ?? otherMap);
                 string gradCamKind = MapKind.GradCam.Name();
                 maps[gradCamKind] = Write(outDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
                 if (other.Coordinates.SequenceEqual(scored.Coordinates))
@@ -122,9 +144,9 @@ public static class HeatmapJob
                     )
                 )
             );
-            var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored) };
+            var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored, evidence) };
             if (second is not null && gradCamPredicted is not null)
-                captions.Add(Caption(gradCamModelPath!, gradCam!, second.Current));
+                captions.Add(Caption(gradCamModelPath!, gradCam!, second.Current, gradCamEvidence));
             var panel = Write(
                 outDirectory,
                 $"{stem}.panel.png",
@@ -133,7 +155,9 @@ public static class HeatmapJob
                     ["image", Path.GetFileName(scored.Path)],
                     shown.Zip(captions, (m, c) => new PanelMap(m, c)).ToList(),
                     colormap,
-                    ["map", ScaleName(settings.Normalization)],
+                    evidence is null
+                        ? ["map", ScaleName(settings.Normalization)]
+                        : ["evidence", FormattableString.Invariant($"0-{evidence.Top:G3}, all images")],
                     settings.Alpha
                 )
             );
@@ -155,6 +179,10 @@ public static class HeatmapJob
             {
                 model = modelPath,
                 gradcam_model = gradCamModelPath,
+                shows = settings.Show == Shows.Evidence ? "evidence" : "map",
+                tumour_classes = tumour,
+                evidence = evidence is null ? null : TumourEvidence.Describe(model.MapKind, tumour),
+                evidence_scale_top = evidence?.Top,
                 normalization = settings.Normalization.ToString().ToLowerInvariant(),
                 colormap = colormap.Name,
                 settings.Alpha,
@@ -174,6 +202,46 @@ public static class HeatmapJob
                 list.Add(($"{model.MapKind.Name()}: {model.ClassNames[c]}", scored.MapOf(c)));
         return list;
     }
+
+    /// <summary>The evidence panels show, with its scale shared by every image drawn.</summary>
+    private sealed record SharedEvidence(IReadOnlyList<string> Classes, IReadOnlyList<string> Tumour, float Top)
+    {
+        public PatchMap Shown(ScoredImage s) =>
+            new(TumourEvidence.OnScale(TumourEvidence.Values(s, Classes, Tumour), Top), s.Layout);
+    }
+
+    private static SharedEvidence? Evidence(
+        AmilModel model,
+        IReadOnlyList<ScoredImage> scored,
+        IReadOnlyList<string> tumour,
+        Settings settings
+    )
+    {
+        if (settings.Show != Shows.Evidence)
+            return null;
+        var classes = model.ClassNames;
+        var modelTumour = tumour.Where(classes.Contains).ToList();
+        if (modelTumour.Count == 0)
+            modelTumour = [.. TumourClasses.Of(classes)];
+        float top = TumourEvidence.SharedTop(scored.Select(s => TumourEvidence.Values(s, classes, modelTumour)));
+        return new SharedEvidence(classes, modelTumour, top);
+    }
+
+    /// <summary>What a map shows, in three lines: which model, which map of which class, and the prediction.</summary>
+    private static IReadOnlyList<string> Caption(
+        string modelPath,
+        AmilModel model,
+        ScoredImage scored,
+        SharedEvidence? evidence
+    ) =>
+        evidence is null
+            ? Caption(modelPath, model, scored)
+            :
+            [
+                LabelledModel.Parse(modelPath).Label,
+                "evidence: " + TumourEvidence.Describe(model.MapKind, evidence.Tumour),
+                Caption(modelPath, model, scored)[2],
+            ];
 
     /// <summary>What a map shows, in three lines: which model, which map of which class, and the prediction.</summary>
     public static IReadOnlyList<string> Caption(string modelPath, AmilModel model, ScoredImage scored)

@@ -1,8 +1,8 @@
-namespace Amil.MLNet.Viewer;
+namespace Amil.MLNet.Experiments;
 
 /// <summary>Which classes are "tumour" for the default map: every class whose name does not say benign, normal,
 /// negative or healthy; when names do not tell (none or all match), every class but the first.</summary>
-internal static class TumourClasses
+public static class TumourClasses
 {
     private static readonly string[] Benign = ["benign", "normal", "negative", "healthy", "background", "nontumor"];
 
