@@ -31,6 +31,11 @@ internal static class ViewCommand
                 + "negative or healthy).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var gradCam = new Option<string?>("--gradcam-model")
+        {
+            Description =
+                "Image runs: a CNN baseline model.zip (train --baseline cnn); its Grad-CAM becomes two more layers.",
+        };
         var port = new Option<int>("--port") { Description = "Port to listen on (default: a free one)." };
         var host = new Option<string>("--host")
         {
@@ -56,6 +61,7 @@ internal static class ViewCommand
             layout,
             featureCache,
             tumour,
+            gradCam,
             port,
             host,
         };
@@ -86,7 +92,8 @@ internal static class ViewCommand
                         r.GetValue(model),
                         withDataset ? CommonOptions.Selection(r, dataset, datasets, data, layout) : null,
                         r.GetValue(featureCache),
-                        r.GetValue(tumour) is { Length: > 0 } t ? t : null
+                        r.GetValue(tumour) is { Length: > 0 } t ? t : null,
+                        r.GetValue(gradCam)
                     );
                     var server = ViewerServer
                         .StartAsync(request, new ViewerOptions(listen, p), CommandRunner.Log)

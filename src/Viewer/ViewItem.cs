@@ -14,6 +14,9 @@ internal sealed record ViewItem(
     string? MaskPath
 )
 {
+    /// <summary>The CNN baseline's scoring of the same image (its map is Grad-CAM), when one was given.</summary>
+    public ScoredImage? GradCam { get; init; }
+
     /// <summary>Whether the predicted class is the true one; null without a true label.</summary>
     public bool? Correct(IReadOnlyList<string> classes) =>
         Label is null ? null : classes[Scored.PredictedIndex] == Label;

@@ -18,7 +18,9 @@ internal sealed class ViewLayers
     public const string Evidence = "evidence",
         Map = "map",
         Mask = "mask",
-        Tissue = "tissue";
+        Tissue = "tissue",
+        GradCam = "gradcam",
+        GradCamEvidence = "gradcam-evidence";
 
     private readonly ViewSet _set;
     private readonly Dictionary<string, float> _sharedScale = [];
@@ -42,6 +44,17 @@ internal sealed class ViewLayers
             layers.AddRange(
                 set.Classes.Select(c => new LayerInfo("weighted:" + c, $"{map} × p({c})", "shared by all items"))
             );
+        if (set.Items.Any(i => i.GradCam is not null))
+        {
+            layers.Add(new LayerInfo(GradCam, "Grad-CAM of the CNN baseline", "per-item min–max"));
+            layers.Add(
+                new LayerInfo(
+                    GradCamEvidence,
+                    $"Grad-CAM × p({string.Join(" + ", set.TumourClasses)}) of the CNN baseline",
+                    "shared by all items"
+                )
+            );
+        }
         if (set.Items.Any(i => i.MaskPath is not null))
             layers.Add(new LayerInfo(Mask, "ground-truth tumour outline", "outline"));
         if (set.Items.Any(i => i.Kind == ModelInput.Slides))
@@ -67,6 +80,12 @@ internal sealed class ViewLayers
             return TumourEvidence.Values(s, _set.Classes, _set.TumourClasses);
         if (layer == Map)
             return s.Map;
+        if (layer is GradCam or GradCamEvidence)
+        {
+            if (item.GradCam is not { } g || g.Map.Length != s.Map.Length)
+                return new float[s.Map.Length];
+            return layer == GradCam ? g.Map : TumourEvidence.Values(g, _set.Classes, _set.TumourClasses);
+        }
         if (layer.StartsWith("class:", StringComparison.Ordinal))
             return s.MapOf(IndexOf(layer[6..]));
         if (layer.StartsWith("weighted:", StringComparison.Ordinal))

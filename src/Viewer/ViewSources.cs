@@ -18,12 +18,14 @@ namespace Amil.MLNet.Viewer;
 /// <param name="FeatureCache">Slides: the tile feature cache (default .cache/features).</param>
 /// <param name="TumourClasses">The classes the default map shows evidence for (default: from the class
 /// names).</param>
+/// <param name="GradCamModel">Images: a CNN baseline model.zip whose Grad-CAM becomes two more layers.</param>
 public sealed record ViewRequest(
     string? Path,
     string? Model = null,
     DatasetSelection? Dataset = null,
     string? FeatureCache = null,
-    IReadOnlyList<string>? TumourClasses = null
+    IReadOnlyList<string>? TumourClasses = null,
+    string? GradCamModel = null
 );
 
 /// <summary>Turns a <see cref="ViewRequest"/> into the scored items the viewer serves. Every file an item shows must
@@ -121,6 +123,7 @@ internal static class ViewSources
         if (model.Input == ModelInput.Slides)
             SlideBags.Prepare(allowed.Select(r => r.Path), request.FeatureCache, log, default);
         var scored = model.Score(allowed.Select(r => r.Path)).ToList();
+        var gradCam = GradCam(request, model, allowed);
         var items = new List<ViewItem>();
         for (int i = 0; i < allowed.Count; i++)
         {
@@ -138,6 +141,9 @@ internal static class ViewSources
                     labelled && r.Label.Length > 0 ? r.Label : null,
                     r.MaskPath is { } m && Allowed(m, roots, log) ? m : null
                 )
+                {
+                    GradCam = gradCam?[i],
+                }
             );
         }
         return new ViewSet(
@@ -148,6 +154,20 @@ internal static class ViewSources
             TumourClasses.Of(model.ClassNames, request.TumourClasses),
             report
         );
+    }
+
+    private static List<ScoredImage>? GradCam(ViewRequest request, AmilModel model, IReadOnlyList<ImageRecord> records)
+    {
+        if (request.GradCamModel is not { } path)
+            return null;
+        var cnn = ModelFiles.Load(path, ModelInput.Images);
+        if (model.Input != ModelInput.Images || cnn.MapKind != MapKind.GradCam)
+            throw new ArgumentException(
+                $"{path}: a Grad-CAM comparison needs a CNN baseline (train --baseline cnn) beside an image model."
+            );
+        if (!cnn.ClassNames.SequenceEqual(model.ClassNames))
+            throw new ArgumentException($"{path}: the CNN baseline's classes differ from the model's.");
+        return cnn.Score(records.Select(r => r.Path)).ToList();
     }
 
     private static ViewSet FromPredictions(string folder, ViewRequest request, Action<string> log)

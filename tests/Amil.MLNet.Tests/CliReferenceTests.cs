@@ -16,6 +16,7 @@ public class CliReferenceTests
         ["heatmap"],
         ["localize"],
         ["report"],
+        ["view"],
         ["features"],
         ["bench"],
         ["study"],

@@ -206,6 +206,44 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public async Task TheViewerShowsTheCnnBaselinesGradCamBesideTheMap()
+    {
+        await using var server = await Viewer.ViewerServer.StartAsync(
+            new Viewer.ViewRequest(run.RunDirectory, GradCamModel: CnnModel()),
+            new Viewer.ViewerOptions(),
+            _ => { }
+        );
+        using var http = new HttpClient { BaseAddress = server.Address };
+        using var json = JsonDocument.Parse(await http.GetStringAsync("api/run"));
+        var layers = json
+            .RootElement.GetProperty("layers")
+            .EnumerateArray()
+            .Select(l => l.GetProperty("id").GetString());
+        Assert.Contains("gradcam", layers);
+        Assert.Contains("gradcam-evidence", layers);
+        using var item = JsonDocument.Parse(await http.GetStringAsync("api/items/0"));
+        var gradCam = item
+            .RootElement.GetProperty("values")
+            .GetProperty("gradcam")
+            .EnumerateArray()
+            .Select(v => v.GetSingle());
+        Assert.Equal(64, gradCam.Count());
+        Assert.Contains(gradCam, v => v > 0);
+        using var tile = await http.GetAsync("overlay/0/gradcam/9/0_0.png");
+        Assert.Equal(System.Net.HttpStatusCode.OK, tile.StatusCode);
+        // A CNN where a MIL model is expected, or the other way round, is said plainly.
+        var wrong = await Assert.ThrowsAsync<ArgumentException>(() =>
+            Viewer.ViewerServer.StartAsync(
+                new Viewer.ViewRequest(run.RunDirectory, GradCamModel: Path.Combine(run.RunDirectory, "model.zip")),
+                new Viewer.ViewerOptions(),
+                _ => { }
+            )
+        );
+        Assert.Contains("CNN baseline", wrong.Message);
+    }
+
+    [Fact]
     public void FramePointsMapBackToTheOriginalImage()
     {
         // 200x100 resized to 100x50, then padded (centred) to 120x60: 10 px left, 5 px top.
