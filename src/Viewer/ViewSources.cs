@@ -230,7 +230,8 @@ internal static class ViewSources
         );
     }
 
-    /// <summary>The map kind predictions.json names ("attention", "contribution of …", "class-attention × p(…)").</summary>
+    /// <summary>The map kind predictions.json names ("attention", "contribution of …", "class-attention × p(…)").
+    /// </summary>
     private static MapKind KindOfMap(string name) =>
         Enum.GetValues<MapKind>()
             .OrderByDescending(k => k.Name().Length)
