@@ -265,6 +265,9 @@ public class SlideTrainingTests
         );
         Assert.Contains("'benign'", unknown.Message);
 
+        // amil view on the slide run: the test slides, their own pyramid as Deep Zoom tiles, the tissue outline.
+        ViewSlideRun(run, root);
+
         var images = Assert.Throws<DatasetException>(() =>
             TrainJob.Run(
                 settings with
@@ -276,6 +279,49 @@ public class SlideTrainingTests
             )
         );
         Assert.Contains("--encoder resnet18", images.Message);
+    }
+
+    private static void ViewSlideRun(string run, string root)
+    {
+        var server = Viewer
+            .ViewerServer.StartAsync(new Viewer.ViewRequest(run), new Viewer.ViewerOptions(), _ => { })
+            .GetAwaiter()
+            .GetResult();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = server.Address };
+            using var json = System.Text.Json.JsonDocument.Parse(http.GetStringAsync("api/run").Result);
+            var items = json.RootElement.GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal(2, items.Count);
+            Assert.All(items, i => Assert.Equal("slide", i.GetProperty("kind").GetString()));
+            var layers = json
+                .RootElement.GetProperty("layers")
+                .EnumerateArray()
+                .Select(l => l.GetProperty("id").GetString());
+            Assert.Contains("tissue", layers);
+            using var item = System.Text.Json.JsonDocument.Parse(http.GetStringAsync("api/items/0").Result);
+            string path = item.RootElement.GetProperty("name").GetString()!;
+            int max = item.RootElement.GetProperty("max_level").GetInt32();
+            using var slide = Transforms.Slides.SlideImage.Open(Path.Combine(root, "slides", path));
+            Assert.Equal(slide.Width, item.RootElement.GetProperty("width").GetInt32());
+            // A full-resolution tile is the slide's own level-0 pixels (through JPEG).
+            var file = Path.Combine(TestTemp.Folder("view-slide").FullName, "tile.jpg");
+            File.WriteAllBytes(file, http.GetByteArrayAsync($"dzi/0_files/{max}/1_1.jpg").Result);
+            var tile = Transforms.Images.RgbImageReader.Read(file);
+            var region = slide.ReadRegion(0, 256, 256, tile.Width, tile.Height);
+            double difference = 0;
+            for (int i = 0; i < region.Pixels.Length; i++)
+                difference += Math.Abs(region.Pixels[i] - tile.Pixels[i]);
+            Assert.InRange(difference / region.Pixels.Length, 0, 8);
+            Assert.Equal(
+                System.Net.HttpStatusCode.OK,
+                http.GetAsync($"overlay/0/tissue/{max - 3}/0_0.png").Result.StatusCode
+            );
+        }
+        finally
+        {
+            server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static DatasetEntry SlideLayoutEntry(string root) =>

@@ -171,6 +171,31 @@ public sealed class ViewerServerTests(TrainedRunFixture run) : IAsyncLifetime
     }
 
     [Fact]
+    public void APredictFolderIsViewedAsPredictedAndFilesNeedAModel()
+    {
+        var images = run.SomeImages(3);
+        var folder = Path.Combine(TestTemp.Folder("viewer-predict").FullName, "out");
+        PredictJob.Run(
+            Path.Combine(run.RunDirectory, "model.zip"),
+            Path.GetDirectoryName(images[0])!,
+            folder,
+            _ => { }
+        );
+        var set = ViewSources.Load(new ViewRequest(folder), _ => { });
+        var scored = run.Model.Score([set.Items[0].FilePath]).Single();
+        Assert.Equal(scored.Map, set.Items[0].Scored.Map);
+        Assert.Equal(scored.Coordinates, set.Items[0].Scored.Coordinates);
+        Assert.Equal(scored.Frame, set.Items[0].Scored.Frame);
+        Assert.Equal(["benign", "malignant"], set.Classes);
+        var noModel = Assert.Throws<ArgumentException>(() => ViewSources.Load(new ViewRequest(images[0]), _ => { }));
+        Assert.Contains("give a model.zip", noModel.Message);
+        var nothing = Assert.Throws<ArgumentException>(() =>
+            ViewSources.Load(new ViewRequest(TestTemp.Folder("viewer-empty").FullName), _ => { })
+        );
+        Assert.Contains("neither a run folder", nothing.Message);
+    }
+
+    [Fact]
     public async Task TheGeoJsonCarriesEveryPatchWithEveryLayersValue()
     {
         var item = await Json("api/items/0");
