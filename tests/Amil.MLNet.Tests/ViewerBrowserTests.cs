@@ -94,7 +94,8 @@ public sealed class ViewerBrowserTests(TrainedRunFixture run)
         Assert.True(
             seen.GetProperty("consoleErrors").GetArrayLength() == 0
                 && seen.GetProperty("failedRequests").GetArrayLength() == 0,
-            $"console errors or failed requests: {seen.GetProperty("consoleErrors")} {seen.GetProperty("failedRequests")}"
+            $"console errors or failed requests: {seen.GetProperty("consoleErrors")} "
+                + $"{seen.GetProperty("failedRequests")}"
         );
         Assert.InRange(seen.GetProperty("firstTileMs").GetDouble(), 0, 20_000);
         // Over the tumour focus the overlay's hot end shows (jet's red, at half opacity over the tissue); over the
