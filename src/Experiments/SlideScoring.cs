@@ -27,7 +27,7 @@ public static class SlideScoring
         var model = ModelFiles.Load(modelPath, ModelInput.Slides);
         var slides = Slides(entry, root, allSlides, log);
         log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
-        SlideBags.Prepare(slides.Select(s => s.Path), featureCache, log, cancel);
+        SlideBags.Watch(featureCache, log);
         var scored = Evaluation.Score(model, slides);
         var metrics = new RunMetrics(
             model.ClassNames,
@@ -88,7 +88,7 @@ public static class SlideScoring
                 $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
                     + "localization needs them."
             );
-        SlideBags.Prepare(slides.Select(s => s.Path), featureCache, log, cancel);
+        SlideBags.Watch(featureCache, log);
         var reports = new List<SlideLocalization.Report>();
         foreach (var (label, model) in loaded)
         {
@@ -179,7 +179,7 @@ public static class SlideScoring
     {
         var slides = SlideFiles(input);
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
-        SlideBags.Prepare(slides, featureCache, log, cancel);
+        SlideBags.Watch(featureCache, log);
         return model.Score(slides).ToList();
     }
 

@@ -68,6 +68,25 @@ public sealed record TrainSettings
     /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
     public string? FeatureCacheFolder { get; init; }
 
+    /// <summary>Whole slides: tile side in pixels at the tiling scale. Default 224.</summary>
+    public int TileSize { get; init; } = 224;
+
+    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default none.</summary>
+    public double? TileMicronsPerPixel { get; init; }
+
+    /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>
+    public double TileOverlap { get; init; }
+
+    /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Transforms.Slides.SlideTilesOptions SlideTiles =>
+        new()
+        {
+            TileSize = TileSize,
+            MicronsPerPixel = TileMicronsPerPixel,
+            Overlap = TileOverlap,
+        };
+
     /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is
     /// ignored).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -75,6 +75,40 @@ internal static class CommonOptions
                 + "slides not in it are encoded first).",
         };
 
+    /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled (training and `features`).</summary>
+    public sealed record SlideTileOptions(Option<int> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
+    {
+        public TrainSettings Apply(ParseResult r, TrainSettings settings) =>
+            settings with
+            {
+                TileSize = r.GetValue(Size),
+                TileMicronsPerPixel = r.GetValue(MicronsPerPixel),
+                TileOverlap = r.GetValue(Overlap),
+            };
+    }
+
+    public static SlideTileOptions SlideTiles() =>
+        new(
+            new Option<int>("--tile-size")
+            {
+                Description = "Whole slides: tile side in pixels at the tiling scale (ResNet18 sees 224).",
+                DefaultValueFactory = _ => 224,
+            },
+            new Option<double?>("--tile-mpp")
+            {
+                Description =
+                    "Whole slides: tile at this many µm per pixel instead of 20× (0.5 µm/px), e.g. 0.25 for 40× on "
+                    + "slides scanned at 40×: tiles half as wide, four times as many.",
+            },
+            new Option<double>("--tile-overlap")
+            {
+                Description =
+                    "Whole slides: share of a tile its neighbours overlap, 0 to 0.9 (0.5: a step of half a tile, "
+                    + "four times the tiles), so a lesion smaller than a tile falls whole inside some tile.",
+                DefaultValueFactory = _ => 0,
+            }
+        );
+
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 
     public static DatasetSelection Selection(

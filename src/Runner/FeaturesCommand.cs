@@ -58,6 +58,10 @@ internal static class FeaturesCommand
             stride,
             crop,
         };
+        var tiles = CommonOptions.SlideTiles();
+        command.Options.Add(tiles.Size);
+        command.Options.Add(tiles.MicronsPerPixel);
+        command.Options.Add(tiles.Overlap);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -72,6 +76,7 @@ internal static class FeaturesCommand
                         Stride = r.GetValue(stride),
                         Crop = r.GetValue(crop),
                     };
+                    settings = tiles.Apply(r, settings);
                     var part = FeatureExtraction.ParseShard(
                         r.GetValue(shard),
                         Environment.GetEnvironmentVariable,

@@ -174,6 +174,10 @@ internal static class TrainCommand
             featureCache,
             resume,
         };
+        var tiles = CommonOptions.SlideTiles();
+        command.Options.Add(tiles.Size);
+        command.Options.Add(tiles.MicronsPerPixel);
+        command.Options.Add(tiles.Overlap);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -212,6 +216,7 @@ internal static class TrainCommand
                         CnnInputScale = r.GetValue(cnnScale),
                         FeatureCacheFolder = r.GetValue(featureCache),
                     };
+                    settings = tiles.Apply(r, settings);
                     if (settings.CnnInputScale < 1)
                         throw new ArgumentException(
                             $"--cnn-input-scale must be at least 1 (got {settings.CnnInputScale})."

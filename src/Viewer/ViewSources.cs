@@ -121,7 +121,7 @@ internal static class ViewSources
             throw new ArgumentException("Nothing to show: no image or slide under the folders given.");
         log($"Scoring {allowed.Count} {model.Input.Noun()}(s) with the model…");
         if (model.Input == ModelInput.Slides)
-            SlideBags.Prepare(allowed.Select(r => r.Path), request.FeatureCache, log, default);
+            SlideBags.Watch(request.FeatureCache, log);
         var scored = model.Score(allowed.Select(r => r.Path)).ToList();
         var gradCam = GradCam(request, model, allowed);
         var items = new List<ViewItem>();

@@ -110,6 +110,36 @@ public sealed class TileSlidesTests
     }
 
     [Fact]
+    public void OverlappingTilesStepByPartOfATileAreCachedApartAndSavedWithTheModel()
+    {
+        var slide = Rows()[^1].SlidePath;
+        using (var image = SlideImage.Open(slide))
+        {
+            var tissue = TissueMap.Detect(image);
+            var plain = SlideTiling.Plan(image, tissue, new SlideTilesOptions().Tiling);
+            var half = SlideTiling.Plan(image, tissue, new SlideTilesOptions { Overlap = 0.5 }.Tiling);
+            Assert.True(half.Count > 2 * plain.Count, $"{half.Count} overlapping tiles vs {plain.Count}");
+            Assert.Contains(half, t => t.X % 224 == 112);
+            Assert.All(half, t => Assert.Equal(224, t.Side));
+        }
+        var folder = TestTemp.Folder("tile-overlap").FullName;
+        var tiling = new SlideTilesOptions { Overlap = 0.5, MicronsPerPixel = 0.5 }.Tiling;
+        Assert.NotEqual(
+            new SlideFeatureCache(folder, new SlideTilesOptions().Tiling).EntryPath(slide),
+            new SlideFeatureCache(folder, tiling).EntryPath(slide)
+        );
+        Assert.Equal(tiling, SlideTilesState.Decode(SlideTilesState.Encode(tiling)));
+        // A version-1 state (saved before overlap) reads as no overlap.
+        var v1 = Transforms.Persistence.StateBlob.Create(
+            Transforms.Persistence.StateKind.SlideTiles,
+            1,
+            [224f, 20f, float.NaN, 0.5f]
+        );
+        Assert.Equal(new SlideTilesOptions().Tiling, SlideTilesState.Decode(v1));
+        Assert.Throws<ArgumentException>(() => new SlideTilesOptions { Overlap = 0.95 }.Validate());
+    }
+
+    [Fact]
     public void TileSlidesSaysWhatItNeeds()
     {
         var ml = new MLContext(seed: 1);

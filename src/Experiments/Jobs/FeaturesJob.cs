@@ -21,7 +21,7 @@ public static class FeaturesJob
     {
         var (entry, root) = settings.Dataset.Resolve();
         if (DatasetReader.IsSlides(entry))
-            return SlideFeaturesJob.Run(entry, root, cacheFolder, shard, log, cancel, onImage);
+            return SlideFeaturesJob.Run(entry, root, cacheFolder, settings.SlideTiles, shard, log, cancel, onImage);
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var records = DatasetReader.Read(entry, root, log);
         ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());

@@ -14,6 +14,7 @@ public static class SlideFeaturesJob
         DatasetEntry entry,
         string root,
         string cacheFolder,
+        SlideTilesOptions tiling,
         (int Index, int Count) shard,
         Action<string> log,
         CancellationToken cancel,
@@ -26,10 +27,11 @@ public static class SlideFeaturesJob
             .Order(StringComparer.Ordinal)
             .Where((_, i) => i % shard.Count == shard.Index)
             .ToList();
-        var cache = new SlideFeatureCache(cacheFolder, SlideBags.Tiling);
+        tiling.Validate();
+        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling);
         log(
             $"{entry.Name}: {slides.Count} slides{(shard.Count > 1 ? $", shard {shard.Index + 1}/{shard.Count}" : "")}"
-                + $"; {SlideBags.Tiling.TileSize} px tiles at {SlideBags.Tiling.Magnification}×; cache {cache.Folder}"
+                + $"; {Describe(tiling)}; cache {cache.Folder}"
         );
         int hits = 0,
             computed = 0,
@@ -70,4 +72,10 @@ public static class SlideFeaturesJob
             );
         return new FeatureExtraction.Summary(slides.Count, hits, computed, tiles, seconds, Slides: true);
     }
+
+    /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>
+    public static string Describe(SlideTilesOptions t) =>
+        FormattableString.Invariant(
+            $"{t.TileSize} px tiles at {(t.MicronsPerPixel is { } mpp ? $"{mpp} µm/px" : $"{t.Magnification}×")}"
+        ) + (t.Overlap > 0 ? FormattableString.Invariant($", overlapping {t.Overlap:P0}") : "");
 }

@@ -70,14 +70,27 @@ internal static class SlideTraining
             device,
             [
                 ("slides", records.Count),
-                ("tiling", new { tile = SlideBags.Tiling.TileSize, magnification = SlideBags.Tiling.Magnification }),
+                (
+                    "tiling",
+                    new
+                    {
+                        tile = settings.SlideTiles.TileSize,
+                        magnification = settings.SlideTiles.MicronsPerPixel is null
+                            ? settings.SlideTiles.Magnification
+                            : null,
+                        microns_per_pixel = settings.SlideTiles.MicronsPerPixel,
+                        overlap = settings.SlideTiles.Overlap,
+                    }
+                ),
             ]
         );
 
-        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, log, cancel);
+        var tiling = settings.SlideTiles;
+        tiling.Validate();
+        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling.Tiling, log, cancel);
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
-        var tiles = ml.Transforms.TileSlides().Fit(rows.View([]));
+        var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         var trainer = RunTrainer.Create(

@@ -44,6 +44,11 @@ public static class TrainJob
             (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
         else
         {
+            if (settings.SlideTiles.Tiling != new Transforms.Slides.SlideTilesOptions().Tiling)
+                throw new ArgumentException(
+                    $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
+                        + "datasets (images are cut by the patch size, stride and crop)."
+                );
             bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
             records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
             // Split first, then screen: which files are bad never changes which side of the split a good file lands

@@ -70,6 +70,9 @@ internal sealed class SlideFeatureCache
                 $"{_tissue.MinimumSaturation:R} scale {_scale.MicronsPerPixel} {_scale.ObjectivePower}"
             )
         );
+        // Overlapping grids are other entries; without overlap the key stays what it was, so caches stay valid.
+        if (tiling.Overlap > 0)
+            _settings += FormattableString.Invariant($"|overlap {tiling.Overlap:R}");
     }
 
     public string Folder { get; }

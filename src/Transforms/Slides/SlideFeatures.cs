@@ -6,6 +6,7 @@ namespace Amil.MLNet.Transforms.Slides;
 public static class SlideFeatures
 {
     private static readonly AsyncLocal<string?> Folder = new();
+    private static readonly AsyncLocal<Action<SlideEncoding>?> Listener = new();
 
     /// <summary>The default cache folder: <c>.cache/features</c> under the working folder.</summary>
     public static string DefaultCacheFolder => Path.GetFullPath(Path.Combine(".cache", "features"));
@@ -18,5 +19,14 @@ public static class SlideFeatures
     {
         get => Folder.Value ?? DefaultCacheFolder;
         set => Folder.Value = value is null ? null : Path.GetFullPath(value);
+    }
+
+    /// <summary>Called, for the code that sets it and what it calls, each time TileSlides takes a slide's features:
+    /// from the cache, or encoded (with the time it took) — TileSlides cannot log, so this is how a caller shows
+    /// progress. It may be called from several threads at once. Default none.</summary>
+    public static Action<SlideEncoding>? OnSlide
+    {
+        get => Listener.Value;
+        set => Listener.Value = value;
     }
 }

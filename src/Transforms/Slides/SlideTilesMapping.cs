@@ -53,7 +53,11 @@ internal sealed class SlideTilesMappingFactory
         if (string.IsNullOrEmpty(input.SlidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
         var tiling = SlideTilesState.Decode(input.State);
-        var bag = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling).Get(input.SlidePath).Bag;
+        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling).Get(input.SlidePath);
+        SlideFeatures.OnSlide?.Invoke(
+            new SlideEncoding(input.SlidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
+        );
+        var bag = outcome.Bag;
         output.Features = bag.Features;
         output.Layout = bag.Layout.Encode();
         output.Coordinates = bag.Tiles.SelectMany(t => new[] { t.X, t.Y }).ToArray();
@@ -63,11 +67,11 @@ internal sealed class SlideTilesMappingFactory
     public override Action<Input, Output> GetMapping() => Map;
 }
 
-/// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum
-/// tissue].</summary>
+/// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,
+/// overlap] (version 1, before overlap, has the first four).</summary>
 internal static class SlideTilesState
 {
-    private const int Version = 1;
+    private const int Version = 2;
 
     public static float[] Encode(TilingSettings t) =>
         StateBlob.Create(
@@ -78,18 +82,20 @@ internal static class SlideTilesState
                 (float)(t.Magnification ?? double.NaN),
                 (float)(t.MicronsPerPixel ?? double.NaN),
                 (float)t.MinimumTissue,
+                (float)t.Overlap,
             ]
         );
 
     public static TilingSettings Decode(float[] blob)
     {
-        var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out _);
+        var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out int version);
         return new TilingSettings
         {
             TileSize = (int)p[0],
             Magnification = float.IsNaN(p[1]) ? null : Exact(p[1]),
             MicronsPerPixel = float.IsNaN(p[2]) ? null : Exact(p[2]),
             MinimumTissue = Exact(p[3]),
+            Overlap = version >= 2 ? Exact(p[4]) : 0,
         };
     }
 

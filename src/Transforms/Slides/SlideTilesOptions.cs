@@ -27,6 +27,10 @@ public sealed class SlideTilesOptions
     /// <summary>Keep a tile when at least this share of it is tissue (0–1]. Default 0.5.</summary>
     public double MinimumTissue { get; set; } = 0.5;
 
+    /// <summary>Share of a tile its neighbours overlap, in [0, 0.9) (0.5: a step of half a tile, four times the
+    /// tiles, so small lesions fall whole inside some tile). Default 0.</summary>
+    public double Overlap { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -40,6 +44,8 @@ public sealed class SlideTilesOptions
             throw new ArgumentException($"TileSlides: MicronsPerPixel must be positive (got {mpp}).");
         if (!(MinimumTissue > 0 && MinimumTissue <= 1))
             throw new ArgumentException($"TileSlides: MinimumTissue must be in (0, 1] (got {MinimumTissue}).");
+        if (!(Overlap >= 0 && Overlap < 0.9))
+            throw new ArgumentException($"TileSlides: Overlap must be in [0, 0.9) (got {Overlap}).");
     }
 
     /// <summary>The tiling these options ask for.</summary>
@@ -50,5 +56,6 @@ public sealed class SlideTilesOptions
             Magnification = Magnification,
             MicronsPerPixel = MicronsPerPixel,
             MinimumTissue = MinimumTissue,
+            Overlap = Overlap,
         };
 }
