@@ -71,7 +71,8 @@ public sealed record TrainSettings
     /// <summary>Whole slides: tile side in pixels at the tiling scale. Default 224.</summary>
     public int TileSize { get; init; } = 224;
 
-    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default none.</summary>
+    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default
+    /// none.</summary>
     public double? TileMicronsPerPixel { get; init; }
 
     /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>

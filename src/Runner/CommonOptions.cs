@@ -75,7 +75,8 @@ internal static class CommonOptions
                 + "slides not in it are encoded first).",
         };
 
-    /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled (training and `features`).</summary>
+    /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled (training and
+    /// `features`).</summary>
     public sealed record SlideTileOptions(Option<int> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
     {
         public TrainSettings Apply(ParseResult r, TrainSettings settings) =>
