@@ -61,7 +61,7 @@ public static class Localizing
     {
         if (image.ClassMaps is null)
             throw new ArgumentException(
-                image.MapKind is MapKind.Contribution or MapKind.ClassAttention
+                image.MapKind.HasClassMaps()
                     ? "--map-class: this model was saved before per-class maps were kept; train it again."
                     : "--map-class needs a class-aware model (train --pooling additive or clam); this model's map is "
                         + $"{image.MapKind.Name()}, one map for the predicted class."

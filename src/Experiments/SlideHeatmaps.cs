@@ -24,12 +24,15 @@ public static class SlideHeatmaps
     /// <summary>The attention map as N·a (1 = a uniform share, so slides with different numbers of tiles compare);
     /// other maps (contributions) as they are.</summary>
     public static float[] Relative(ScoredImage s) =>
-        s.MapKind == MapKind.Contribution ? s.Map : s.Map.Select(v => v * s.Map.Length).ToArray();
+        s.MapKind is MapKind.Contribution or MapKind.InstanceScore
+            ? s.Map
+            : s.Map.Select(v => v * s.Map.Length).ToArray();
 
     public static string MapName(MapKind kind) =>
         kind switch
         {
             MapKind.Contribution => "contribution",
+            MapKind.InstanceScore => "instance-score",
             MapKind.ClassAttention => "class-attention",
             _ => "attention",
         };

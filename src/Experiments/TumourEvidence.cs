@@ -21,7 +21,7 @@ public static class TumourEvidence
                     $"Class '{c}' is not one of the model's classes ({string.Join(", ", classes)})."
                 );
             var values = Relative(s, s.ClassMaps is not null ? s.MapOf(k) : s.Map);
-            float weight = s.MapKind == MapKind.Contribution ? 1f : s.Probabilities[k];
+            float weight = s.MapKind is MapKind.Contribution or MapKind.InstanceScore ? 1f : s.Probabilities[k];
             for (int i = 0; i < sum.Length; i++)
                 sum[i] += values[i] * weight;
         }

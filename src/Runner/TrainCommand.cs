@@ -53,11 +53,12 @@ internal static class TrainCommand
         {
             Description =
                 "attention (Ilse et al.), gated, additive (Additive MIL: map = each patch's signed contribution to the "
-                + "predicted class) or clam (CLAM multi-branch: map = the predicted class's attention branch, with the "
-                + "instance loss).",
+                + "predicted class), clam (CLAM multi-branch: map = the predicted class's attention branch, with the "
+                + "instance loss) or dsmil (DSMIL: max-pooled instance classifier + attention to the critical "
+                + "instance; map = the instance scores).",
             DefaultValueFactory = _ => "attention",
         };
-        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam");
+        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam", "dsmil");
         var clamK = new Option<string>("--clam-k")
         {
             Description =
@@ -199,6 +200,7 @@ internal static class TrainCommand
                             "gated" => AttentionPoolingKind.GatedAttention,
                             "additive" => AttentionPoolingKind.Additive,
                             "clam" => AttentionPoolingKind.Clam,
+                            "dsmil" => AttentionPoolingKind.Dsmil,
                             _ => AttentionPoolingKind.Attention,
                         },
                         ClamInstanceSamples = ClamK(r.GetValue(clamK)!),

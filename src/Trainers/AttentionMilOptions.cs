@@ -16,6 +16,11 @@ public enum AttentionPoolingKind
     /// <summary>CLAM multi-branch (Lu et al. 2021): one attention branch and classifier per class plus the
     /// instance-level loss; map: the predicted class's branch (class-aware).</summary>
     Clam,
+
+    /// <summary>DSMIL (Li et al. 2021): max-pooled instance classifier plus attention from each patch's similarity to
+    /// the critical (highest-scoring) instance, the two predictions averaged; map: the instance scores
+    /// (class-aware).</summary>
+    Dsmil,
 }
 
 /// <summary>Per-epoch figures reported while training.</summary>

@@ -217,6 +217,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
             {
                 AttentionPoolingKind.Additive => MilHead.Additive,
                 AttentionPoolingKind.Clam => MilHead.Clam,
+                AttentionPoolingKind.Dsmil => MilHead.Dsmil,
                 _ => MilHead.Attention,
             },
             InstanceSamples = _options.Pooling == AttentionPoolingKind.Clam ? _options.ClamInstanceSamples : 0,

@@ -16,6 +16,9 @@ public enum MapKind
 
     /// <summary>CLAM: the attention branch of the predicted class (one per patch, summing to 1).</summary>
     ClassAttention,
+
+    /// <summary>DSMIL: each patch's instance-classifier score (a logit) for the predicted class.</summary>
+    InstanceScore,
 }
 
 /// <summary>The names model and map kinds go by in files, columns and messages — kept here, in one place.</summary>
@@ -26,6 +29,7 @@ internal static class ModelKinds
         spec.Architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
         : spec.Head == MilHead.Additive ? MapKind.Contribution
         : spec.Head == MilHead.Clam ? MapKind.ClassAttention
+        : spec.Head == MilHead.Dsmil ? MapKind.InstanceScore
         : MapKind.Attention;
 
     /// <summary>The map a trainer's settings will produce.</summary>
@@ -33,6 +37,7 @@ internal static class ModelKinds
         architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
         : pooling == AttentionPoolingKind.Additive ? MapKind.Contribution
         : pooling == AttentionPoolingKind.Clam ? MapKind.ClassAttention
+        : pooling == AttentionPoolingKind.Dsmil ? MapKind.InstanceScore
         : MapKind.Attention;
 
     /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
@@ -55,6 +60,7 @@ public static class MapKindNames
         {
             MapKind.GradCam => "gradcam",
             MapKind.Contribution => "contribution",
+            MapKind.InstanceScore => "instance-score",
             MapKind.ClassAttention => "class-attention",
             _ => "attention",
         };
@@ -67,5 +73,6 @@ public static class MapKindNames
     public static bool IsClassAware(this MapKind kind) => kind is not MapKind.Attention;
 
     /// <summary>Whether the model keeps a map per class (additive, CLAM), so any class's map can be read.</summary>
-    public static bool HasClassMaps(this MapKind kind) => kind is MapKind.Contribution or MapKind.ClassAttention;
+    public static bool HasClassMaps(this MapKind kind) =>
+        kind is MapKind.Contribution or MapKind.ClassAttention or MapKind.InstanceScore;
 }

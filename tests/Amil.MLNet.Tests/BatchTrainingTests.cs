@@ -22,6 +22,7 @@ public class BatchTrainingTests
         FeatureAttention,
         FeatureAdditive,
         Clam,
+        Dsmil,
     }
 
     private static NetworkSpec Spec(Net net)
@@ -33,6 +34,7 @@ public class BatchTrainingTests
             {
                 Net.Additive or Net.FeatureAdditive => MilHead.Additive,
                 Net.Clam => MilHead.Clam,
+                Net.Dsmil => MilHead.Dsmil,
                 _ => MilHead.Attention,
             },
             InstanceSamples = net == Net.Clam ? 2 : 0,
@@ -71,6 +73,7 @@ public class BatchTrainingTests
     [InlineData(Net.FeatureAttention)]
     [InlineData(Net.FeatureAdditive)]
     [InlineData(Net.Clam)]
+    [InlineData(Net.Dsmil)]
     public void ABatchHasTheOneBagLossesAndTheirMeanGradient(Net net)
     {
         var spec = Spec(net);

@@ -37,9 +37,16 @@ public class MilHeadTests
     [InlineData(AttentionPoolingKind.Additive, true)]
     [InlineData(AttentionPoolingKind.Clam, false)]
     [InlineData(AttentionPoolingKind.Clam, true)]
+    [InlineData(AttentionPoolingKind.Dsmil, false)]
+    [InlineData(AttentionPoolingKind.Dsmil, true)]
     public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(AttentionPoolingKind pooling, bool features)
     {
-        var head = pooling == AttentionPoolingKind.Clam ? MilHead.Clam : MilHead.Additive;
+        var head = pooling switch
+        {
+            AttentionPoolingKind.Clam => MilHead.Clam,
+            AttentionPoolingKind.Dsmil => MilHead.Dsmil,
+            _ => MilHead.Additive,
+        };
         var spec = Spec(head, features);
         using var network = TorchSeeding.Seeded(4, () => BagNetwork.Create(spec));
         network.eval();
@@ -59,6 +66,37 @@ public class MilHeadTests
             Assert.Equal(m1[permutation[i]], m2[i], 1e-5);
         if (head == MilHead.Clam)
             Assert.Equal(1.0, m1.Sum(), 4); // one attention branch
+    }
+
+    [Fact]
+    public void DsmilAveragesItsMaxInstanceAndCriticalAttentionBranchesAndMapsInstanceScores()
+    {
+        var spec = Spec(MilHead.Dsmil, features: true);
+        using var network = (DsmilNetwork)TorchSeeding.Seeded(6, () => BagNetwork.Create(spec));
+        network.eval();
+        var (values, layout) = RandomBag(spec, 9, 3);
+        using var input = TorchSharp.torch.tensor(values, network.InputShape(layout, values.Length));
+        var (bagLogits, instanceLogits, scores) = network.forward(input);
+        var s = scores.data<float>().ToArray(); // C × N
+        var inst = instanceLogits.data<float>().ToArray();
+        var bag = bagLogits.data<float>().ToArray();
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(s.Skip(c * 9).Take(9).Max(), inst[c], 5); // the max-pooled instance branch
+        var (p, map, classMaps) = network.ExplainAll(input, layout);
+        var mean = bag.Zip(inst, (a, b) => (a + b) / 2).ToArray();
+        var expected = mean.Select(v => Math.Exp(v - mean.Max())).ToArray();
+        for (int c = 0; c < 3; c++)
+            Assert.Equal(expected[c] / expected.Sum(), p[c], 5); // softmax of the two branches' mean
+        Assert.Equal(s, classMaps);
+        int predicted = Array.IndexOf(p, p.Max());
+        Assert.Equal(s.Skip(predicted * 9).Take(9), map);
+        Assert.Equal(MapKind.InstanceScore, spec.Map());
+        // Training adds the max-instance cross-entropy to the bag branch's.
+        network.train();
+        var (logits, instanceLoss) = network.TrainingForward(input, layout, 1);
+        Assert.NotNull(instanceLoss);
+        Assert.True(instanceLoss!.item<float>() > 0);
+        Assert.Equal(new long[] { 1, 3 }, logits.shape);
     }
 
     [Theory]

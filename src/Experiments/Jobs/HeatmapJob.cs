@@ -250,6 +250,7 @@ public static class HeatmapJob
         string map = model.MapKind switch
         {
             MapKind.Contribution => $"contribution to {predicted}",
+            MapKind.InstanceScore => $"instance score for {predicted}",
             MapKind.ClassAttention => $"attention branch of {predicted}",
             MapKind.GradCam => $"Grad-CAM for {predicted}",
             _ => "attention (class-agnostic)",

@@ -36,7 +36,7 @@ public static class PredictJob
             foreach (var name in new[] { MapClass, WeightClass })
                 if (name is not null)
                     IndexOf(classes, name);
-            if (MapClass is not null && kind is not (MapKind.Contribution or MapKind.ClassAttention))
+            if (MapClass is not null && !kind.HasClassMaps())
                 throw new ArgumentException(
                     $"The model's map ({kind.Name()}) is the same for every class: a class's own map needs a "
                         + "class-aware model (additive or CLAM pooling). Weight the map by p(class) instead."

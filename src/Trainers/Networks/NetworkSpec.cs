@@ -31,6 +31,10 @@ internal enum MilHead
     /// trained with an instance-level loss on the top-k / bottom-k attended patches; the map is the predicted class's
     /// attention branch.</summary>
     Clam = 2,
+
+    /// <summary>DSMIL (Li et al. 2021): a max-pooled instance classifier plus attention from each patch's similarity
+    /// to the critical (highest-scoring) instance; the map is the instance scores.</summary>
+    Dsmil = 3,
 }
 
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>

@@ -95,8 +95,10 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         }
 
         // Owned for the whole training, so no finalizer can free them during a native call (see AdamOptimizer).
-        using var bagWeight = options.ClamBagWeight.ToScalar();
-        using var instanceWeight = (1 - options.ClamBagWeight).ToScalar();
+        // CLAM weighs its bag loss by ClamBagWeight; DSMIL averages its two (½·bag + ½·max instance).
+        double w = spec.Head == MilHead.Dsmil ? 0.5 : options.ClamBagWeight;
+        using var bagWeight = w.ToScalar();
+        using var instanceWeight = (1 - w).ToScalar();
         var lossWeights = (bagWeight, instanceWeight);
         for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
         {
