@@ -3,7 +3,7 @@
 # the analyzer's own code fix lists every public symbol; review the diff before committing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for project in Transforms Trainers; do
+for project in Transforms Slides Trainers; do
   dir=src/$project
   printf '#nullable enable\n' > "$dir/PublicAPI.Shipped.txt"
   printf '#nullable enable\n' > "$dir/PublicAPI.Unshipped.txt"

@@ -1,9 +1,9 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments;
 

@@ -2,10 +2,10 @@ using System.Text.Json.Serialization;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments;
 

@@ -1,7 +1,7 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments;
 

@@ -80,7 +80,7 @@ public sealed record TrainSettings
 
     /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public Transforms.Slides.SlideTilesOptions SlideTiles =>
+    public Slides.SlideTilesOptions SlideTiles =>
         new()
         {
             TileSize = TileSize,

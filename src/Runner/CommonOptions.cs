@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Runner;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Amil.MLNet.Experiments;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Runner;
 

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Amil.MLNet.Experiments;
 using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Runner;
 

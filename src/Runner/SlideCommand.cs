@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Amil.MLNet.Experiments.Jobs;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Slides;
 
 namespace Amil.MLNet.Runner;
 

@@ -98,6 +98,7 @@ public static class AmilComponentCatalog
     public static void RegisterAmilComponents(this ComponentCatalog catalog)
     {
         catalog.RegisterAmilTransforms();
+        catalog.RegisterAmilSlides();
         catalog.RegisterAssembly(typeof(AttentionMilTrainer).Assembly);
     }
 

@@ -1,12 +1,11 @@
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 using Microsoft.ML.Runtime;
 
 namespace Microsoft.ML;
 
-/// <summary>Amil.MLNet's transforms on <c>ml.Transforms</c>: image → bag of patches → bag of features, or
-/// slide → bag of tile features.</summary>
+/// <summary>Amil.MLNet's transforms on <c>ml.Transforms</c>: image → bag of patches → bag of features (slides:
+/// TileSlides, in Amil.MLNet.Slides).</summary>
 public static class AmilTransformsCatalog
 {
     /// <summary>Cuts each image into a bag of square patches with grid coordinates (centre crop 448×700 by
@@ -62,27 +61,6 @@ public static class AmilTransformsCatalog
         this TransformsCatalog catalog,
         PatchFeatureOptions options
     ) => new(PrivateContext(catalog), options);
-
-    /// <summary>Slide path → the slide's bag of tile features: tissue, 224 px tiles at 20× over it, frozen ResNet18
-    /// features of each (cached per slide in <see cref="SlideFeatures.CacheFolder"/>). The columns are those of
-    /// <see cref="ExtractPatchFeatures(TransformsCatalog, string, string)"/>, so <c>AttentionMil</c> follows it as it
-    /// follows image features.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The feature bag column, with <c>{name}Layout</c> and <c>{name}Coordinates</c>
-    /// (level-0 tile corners). Default "Features".</param>
-    /// <param name="inputColumnName">Slide file paths (text). Default "SlidePath".</param>
-    public static SlideTilesEstimator TileSlides(
-        this TransformsCatalog catalog,
-        string outputColumnName = "Features",
-        string inputColumnName = "SlidePath"
-    ) =>
-        catalog.TileSlides(
-            new SlideTilesOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName }
-        );
-
-    /// <summary>Slide path → bag of tile features with every setting of <paramref name="options"/>.</summary>
-    public static SlideTilesEstimator TileSlides(this TransformsCatalog catalog, SlideTilesOptions options) =>
-        new(PrivateContext(catalog), options);
 
     /// <summary>Registers this assembly's saved-model components so <c>ml.Model.Load</c> can rebuild them.</summary>
     public static void RegisterAmilTransforms(this ComponentCatalog catalog)

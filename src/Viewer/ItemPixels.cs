@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Viewer;
 

@@ -4,9 +4,9 @@ using Amil.MLNet.Experiments;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Experiments.Jobs;
 using Amil.MLNet.Experiments.RunFolders;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Viewer;
 

@@ -1,6 +1,6 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Slides;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

@@ -20,7 +20,7 @@ public sealed partial class PackageConsumerTests : IDisposable
     {
         Directory.Delete(_work, recursive: true);
         // Each run packs a unique version (so a stale copy is never restored); remove it from the NuGet cache again.
-        foreach (var id in new[] { "amil.mlnet", "amil.mlnet.transforms", "amil.mlnet.trainers" })
+        foreach (var id in new[] { "amil.mlnet", "amil.mlnet.transforms", "amil.mlnet.slides", "amil.mlnet.trainers" })
         {
             var folder = Path.Combine(NuGetCache, id, _version);
             if (Directory.Exists(folder))
@@ -55,7 +55,7 @@ public sealed partial class PackageConsumerTests : IDisposable
             packages,
             $"-p:PackageVersion={_version}"
         );
-        foreach (var id in new[] { "Amil.MLNet", "Amil.MLNet.Transforms", "Amil.MLNet.Trainers" })
+        foreach (var id in new[] { "Amil.MLNet", "Amil.MLNet.Transforms", "Amil.MLNet.Slides", "Amil.MLNet.Trainers" })
             Assert.True(File.Exists(Path.Combine(packages, $"{id}.{_version}.nupkg")), id);
         Assert.True(File.Exists(Path.Combine(packages, $"Amil.MLNet.Trainers.{_version}.snupkg")));
         // The NuGet page: the short package README, not the repository's (whose links to docs/ a package page lacks).
@@ -218,7 +218,7 @@ public sealed partial class PackageConsumerTests : IDisposable
     /// image's Score as raw float bits so two processes can be compared exactly.</summary>
     private const string ConsumerProgram = """
         using Amil.MLNet.Transforms.Bagging;
-        using Amil.MLNet.Transforms.Slides;
+        using Amil.MLNet.Slides;
         using Microsoft.ML;
         using Microsoft.ML.Data;
 

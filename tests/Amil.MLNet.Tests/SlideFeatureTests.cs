@@ -4,7 +4,7 @@ using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Experiments;
 using Amil.MLNet.Experiments.Features;
 using Amil.MLNet.Experiments.Jobs;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Slides;
 using Xunit;
 
 namespace Amil.MLNet.Tests;
@@ -302,7 +302,7 @@ public class SlideTrainingTests
             using var item = System.Text.Json.JsonDocument.Parse(http.GetStringAsync("api/items/0").Result);
             string path = item.RootElement.GetProperty("name").GetString()!;
             int max = item.RootElement.GetProperty("max_level").GetInt32();
-            using var slide = Transforms.Slides.SlideImage.Open(Path.Combine(root, "slides", path));
+            using var slide = Slides.SlideImage.Open(Path.Combine(root, "slides", path));
             Assert.Equal(slide.Width, item.RootElement.GetProperty("width").GetInt32());
             // A full-resolution tile is the slide's own level-0 pixels (through JPEG).
             var file = Path.Combine(TestTemp.Folder("view-slide").FullName, "tile.jpg");

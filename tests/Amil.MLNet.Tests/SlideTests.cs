@@ -1,7 +1,7 @@
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

@@ -1,6 +1,6 @@
 using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
-using Amil.MLNet.Transforms.Slides;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit;

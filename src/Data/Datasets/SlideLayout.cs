@@ -1,6 +1,6 @@
 using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Data.Datasets;
 

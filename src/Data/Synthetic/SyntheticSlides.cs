@@ -1,7 +1,7 @@
 using System.Globalization;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Data.Synthetic;
 

@@ -78,7 +78,7 @@ internal sealed class SyntheticTissue
     private bool InTumour(double x, double y) => _foci.Any(f => Inside(f, x, y));
 
     /// <summary>The pixels of a region of the level with this downsample (the renderer of <see
-    /// cref="Transforms.Slides.PyramidalTiff.Write"/>).</summary>
+    /// cref="Slides.PyramidalTiff.Write"/>).</summary>
     public RgbImage Render(int downsample, int x, int y, int width, int height)
     {
         var pixels = new byte[width * height * 3];

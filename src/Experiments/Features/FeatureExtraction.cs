@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments.Features;
 

@@ -1,5 +1,5 @@
 using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Slides;
 
 namespace Amil.MLNet.Experiments.Features;
 

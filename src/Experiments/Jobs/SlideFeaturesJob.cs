@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments.Jobs;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments.Jobs;
 

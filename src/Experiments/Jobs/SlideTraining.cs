@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Transforms;
-using Amil.MLNet.Transforms.Slides;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Jobs;

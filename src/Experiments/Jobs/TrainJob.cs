@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Text;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Training;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Experiments.Jobs;
@@ -44,7 +44,7 @@ public static class TrainJob
             (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
         else
         {
-            if (settings.SlideTiles.Tiling != new Transforms.Slides.SlideTilesOptions().Tiling)
+            if (settings.SlideTiles.Tiling != new Slides.SlideTilesOptions().Tiling)
                 throw new ArgumentException(
                     $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
                         + "datasets (images are cut by the patch size, stride and crop)."

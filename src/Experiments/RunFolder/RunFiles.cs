@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Features;
-using Amil.MLNet.Transforms.Slides;
 
 namespace Amil.MLNet.Experiments.RunFolders;
 

@@ -1,4 +1,10 @@
-namespace Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Slides;
 
 /// <summary>How <c>ml.Transforms.TileSlides</c> turns a whole slide into a bag: tissue found on a low-resolution
 /// level, a grid of tiles over it at one scale, and each tile's frozen ResNet18 features (512 per tile). Defaults:

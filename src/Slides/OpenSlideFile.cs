@@ -1,7 +1,11 @@
 using System.Runtime.InteropServices;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>
 /// A slide opened through the OpenSlide C library (NDPI, MRXS, SCN, VMS, BIF, SVS with JPEG 2000 …), bound at run

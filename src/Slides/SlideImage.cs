@@ -1,8 +1,12 @@
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 using BitMiracle.LibTiff.Classic;
 using TiffCodec = Amil.MLNet.Transforms.Images.TiffCodec;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>Overrides for what a slide file says (or does not say) about its scale.</summary>
 public sealed record SlideScale(double? MicronsPerPixel = null, double? ObjectivePower = null);

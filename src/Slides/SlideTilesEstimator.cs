@@ -1,9 +1,12 @@
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>
 /// Slide path → the slide's bag: frozen ResNet18 features of its tissue tiles in <c>{Output}</c> (N × 512,

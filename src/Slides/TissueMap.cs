@@ -1,6 +1,10 @@
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>Settings of <see cref="TissueMap.Detect"/>.</summary>
 public sealed record TissueSettings

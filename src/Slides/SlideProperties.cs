@@ -1,6 +1,11 @@
 using System.Globalization;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>Scale of a slide as the scanner wrote it: microns per pixel and objective power at level 0.</summary>
 public sealed record SlideProperties(string Vendor, double? MicronsPerPixel, double? ObjectivePower)

@@ -1,7 +1,11 @@
 using System.Text.Json;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>
 /// Tumour annotations drawn in QuPath (File → Export objects as GeoJSON) or any GeoJSON of Polygon / MultiPolygon

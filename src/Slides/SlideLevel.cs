@@ -1,4 +1,10 @@
-namespace Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Slides;
 
 /// <summary>One level of a slide's pyramid: its size in pixels, how much smaller than level 0 it is, and its tile
 /// size in the file.</summary>

@@ -1,4 +1,10 @@
-namespace Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Slides;
 
 /// <summary>Where slides' tile features are cached. Encoding a slide's tiles takes minutes, so TileSlides keeps each
 /// slide's features in one file per slide and settings (<see cref="SlideFeatureCache"/>), and a slide scored or trained

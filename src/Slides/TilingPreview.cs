@@ -1,6 +1,10 @@
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>The tissue map's thumbnail with the tissue's outline (green) and every kept tile's outline (blue), for
 /// checking detection and tiling by eye.</summary>

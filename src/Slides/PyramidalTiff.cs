@@ -1,8 +1,12 @@
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
 using BitMiracle.LibTiff.Classic;
 using TiffCodec = Amil.MLNet.Transforms.Images.TiffCodec;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>How tiles of a written pyramid are compressed.</summary>
 internal enum TileCompression

@@ -1,4 +1,10 @@
-namespace Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Slides;
 
 /// <summary>One slide's features taken by TileSlides (see <see cref="SlideFeatures.OnSlide"/>).</summary>
 /// <param name="SlidePath">The slide file.</param>

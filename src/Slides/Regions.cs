@@ -1,4 +1,10 @@
-namespace Amil.MLNet.Transforms.Slides;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Persistence;
+
+namespace Amil.MLNet.Slides;
 
 /// <summary>How pixels touch: by an edge (4 neighbours) or also by a corner (8).</summary>
 internal enum Connectivity

@@ -1,9 +1,12 @@
+using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Persistence;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>The row mapping behind TileSlides: slide path + saved tiling → the slide's tile features, their grid and
 /// their level-0 corners, read from the slide feature cache or encoded into it.</summary>

@@ -8,7 +8,7 @@ using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Persistence;
 
-namespace Amil.MLNet.Transforms.Slides;
+namespace Amil.MLNet.Slides;
 
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
 internal sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
