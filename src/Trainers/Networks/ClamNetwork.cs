@@ -63,17 +63,8 @@ internal sealed class ClamNetwork : ClassAwareBagNetwork
     }
 
     /// <summary>Batches step bag by bag: the instance loss ranks each bag's own patches.</summary>
-    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices)
-    {
-        var logits = new Tensor[batch.Count];
-        var instanceLosses = new Tensor?[batch.Count];
-        for (int i = 0; i < batch.Count; i++)
-            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
-        var all = cat(logits, 0);
-        foreach (var row in logits)
-            row.Dispose();
-        return (all, instanceLosses.Any(l => l is not null) ? instanceLosses : null);
-    }
+    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices) =>
+        BagByBag(batch, classIndices);
 
     /// <summary>k for a bag of <paramref name="n"/> patches when it is set from the bag size: ⌈√n / 8⌉, at most CLAM's
     /// 8. A fixed 8 of a 400-patch image labels 4 % of it tumour and 4 % normal in every bag, more than small foci

@@ -26,6 +26,21 @@ internal abstract class ClassAwareBagNetwork(string name, NetworkSpec spec) : Ba
         return (probabilities, map);
     }
 
+    /// <summary>A batch's training forward one bag after the other, for heads whose instance loss depends on each
+    /// bag's own ranking (CLAM's top-k, DSMIL's critical instance): B × C logits and each bag's instance
+    /// loss.</summary>
+    protected (Tensor Logits, Tensor?[]? InstanceLosses) BagByBag(BagBatch batch, long[] classIndices)
+    {
+        var logits = new Tensor[batch.Count];
+        var instanceLosses = new Tensor?[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
+            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
+        var all = cat(logits, 0);
+        foreach (var row in logits)
+            row.Dispose();
+        return (all, instanceLosses.Any(l => l is not null) ? instanceLosses : null);
+    }
+
     /// <summary>One forward pass: probabilities, the predicted class's map and every class's map (C × N).</summary>
     public sealed override (float[] Probabilities, float[] Map, float[]? ClassMaps) ExplainAll(
         Tensor bag,

@@ -74,17 +74,8 @@ internal sealed class DsmilNetwork : ClassAwareBagNetwork
     }
 
     /// <summary>Batches step bag by bag: the critical instances are each bag's own.</summary>
-    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices)
-    {
-        var logits = new Tensor[batch.Count];
-        var instanceLosses = new Tensor?[batch.Count];
-        for (int i = 0; i < batch.Count; i++)
-            (logits[i], instanceLosses[i]) = TrainingForward(batch.Bags[i], batch.Layouts[i], classIndices[i]);
-        var all = cat(logits, 0);
-        foreach (var row in logits)
-            row.Dispose();
-        return (all, instanceLosses);
-    }
+    public override (Tensor Logits, Tensor?[]? InstanceLosses) TrainingForward(BagBatch batch, long[] classIndices) =>
+        BagByBag(batch, classIndices);
 
     // Owned scalars: TorchSharp keeps no reference to an implicitly converted one during the native call.
     private static readonly TorchSharp.Scalar Half = 0.5.ToScalar();
