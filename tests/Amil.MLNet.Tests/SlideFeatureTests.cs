@@ -327,6 +327,33 @@ public class SlideTrainingTests
     private static DatasetEntry SlideLayoutEntry(string root) =>
         new DatasetSelection(DataDirectory: root, Layout: "wsi").Resolve().Entry;
 
+    [SkippableFact]
+    [Trait("Category", "Slow")]
+    public async Task TheViewerOpensASlideRunInChromium()
+    {
+        ViewerBrowserTests.SkipWithoutBrowser();
+        var root = TestTemp.Folder("wsi-view").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(8, 2) { Width = 1536, Height = 1024 });
+        var run = Path.Combine(TestTemp.Folder("wsi-view-run").FullName, "run");
+        TrainJob.Run(
+            new TrainSettings
+            {
+                Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
+                OutDirectory = run,
+                Epochs = 3,
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                FeatureCacheFolder = Path.Combine(run, "..", "cache"),
+            },
+            _ => { }
+        );
+        await using var server = await Viewer.ViewerServer.StartAsync(
+            new Viewer.ViewRequest(run),
+            new Viewer.ViewerOptions(),
+            _ => { }
+        );
+        await ViewerBrowserTests.OpenInChromium(server, "tumor");
+    }
+
     [Fact]
     public void AnInterruptedSlideTrainingResumesToTheSameModel()
     {

@@ -48,6 +48,22 @@ try {
   result.hot = await pixel(hot);
   result.cool = await pixel(cool);
   await page.screenshot({ path: screenshot });
+  // The same pixels with the map at opacity 0: what the overlay added there.
+  await page.evaluate(() => {
+    const slider = document.getElementById("opacity");
+    slider.value = "0";
+    slider.dispatchEvent(new Event("input"));
+    window.amilViewer.forceRedraw();
+  });
+  await page.waitForTimeout(500);
+  result.hotBase = await pixel(hot);
+  result.coolBase = await pixel(cool);
+  await page.evaluate(() => {
+    const slider = document.getElementById("opacity");
+    slider.value = "0.5";
+    slider.dispatchEvent(new Event("input"));
+    window.amilViewer.forceRedraw();
+  });
 
   // Another layer, then a click on the hot patch: the panel reads its values.
   await page.selectOption("#layer", "map");
