@@ -21,21 +21,9 @@ public static class SlideHeatmaps
         }
     }
 
-    /// <summary>The attention map as N·a (1 = a uniform share, so slides with different numbers of tiles compare);
-    /// other maps (contributions) as they are.</summary>
-    public static float[] Relative(ScoredImage s) =>
-        s.MapKind is MapKind.Contribution or MapKind.InstanceScore
-            ? s.Map
-            : s.Map.Select(v => v * s.Map.Length).ToArray();
-
-    public static string MapName(MapKind kind) =>
-        kind switch
-        {
-            MapKind.Contribution => "contribution",
-            MapKind.InstanceScore => "instance-score",
-            MapKind.ClassAttention => "class-attention",
-            _ => "attention",
-        };
+    /// <summary>The model's map as the evidence counts it: attention as N·a (1 = a uniform share, so slides with
+    /// different numbers of tiles compare), contributions and instance scores as they are.</summary>
+    public static float[] Relative(ScoredImage s) => TumourEvidence.Relative(s, s.Map);
 
     /// <param name="open">Each slide's size and thumbnail, taken one slide at a time (a folder of slides never has
     /// every thumbnail in memory at once).</param>

@@ -76,9 +76,9 @@ public static class SlideLocalization
         var tumourIndices = tumourClasses.Select(c => classes.ToList().IndexOf(c)).ToArray();
         var maps = new (string Name, Func<ScoredImage, float[]> Values)[]
         {
-            (SlideHeatmaps.MapName(truths[0].Scored.MapKind), SlideHeatmaps.Relative),
+            (truths[0].Scored.MapKind.Name(), SlideHeatmaps.Relative),
             (
-                $"{SlideHeatmaps.MapName(truths[0].Scored.MapKind)} × p({string.Join(" + ", tumourClasses)})",
+                $"{truths[0].Scored.MapKind.Name()} × p({string.Join(" + ", tumourClasses)})",
                 s =>
                 {
                     float p = tumourIndices.Sum(c => s.Probabilities[c]);
@@ -118,9 +118,7 @@ public static class SlideLocalization
     private static SlideTruth Truth(ScoredImage scored, string maskPath)
     {
         var slide = SlideHeatmaps.Slide.Open(scored);
-        var mask = AnnotationMask.IsAnnotationFile(maskPath)
-            ? AnnotationMask.Rasterize(maskPath, slide.Width, slide.Height)
-            : RgbImageReader.Read(maskPath);
+        var mask = AnnotationMask.ReadMask(maskPath, slide.Width, slide.Height);
         var lesionOf = Lesions(mask, out int lesions);
         int n = scored.Map.Length;
         var tumour = new bool[n];

@@ -146,7 +146,7 @@ public static class SlideScoring
                 : mapClasses.Sum(c => s.Probabilities[classes.IndexOf(c)]);
             return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
         }
-        string name = SlideHeatmaps.MapName(scored[0].MapKind);
+        string name = scored[0].MapKind.Name();
         IReadOnlyList<(string, float[])> Measurements(ScoredImage s)
         {
             var relative = SlideHeatmaps.Relative(s);
@@ -193,7 +193,7 @@ public static class SlideScoring
     }
 
     /// <summary>A slide file, or the slide files in a folder (sorted).</summary>
-    private static List<string> SlideFiles(string input)
+    internal static List<string> SlideFiles(string input)
     {
         if (File.Exists(input))
             return [Path.GetFullPath(input)];

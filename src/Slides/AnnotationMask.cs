@@ -23,6 +23,11 @@ public static class AnnotationMask
     public static bool IsAnnotationFile(string path) =>
         Path.GetExtension(path).ToLowerInvariant() is ".geojson" or ".json";
 
+    /// <summary>A slide's tumour mask as an image: GeoJSON annotations filled in (see <see cref="Rasterize"/>), or a
+    /// mask image as it is (tumour &gt; 127 in red).</summary>
+    internal static RgbImage ReadMask(string path, int slideWidth, int slideHeight) =>
+        IsAnnotationFile(path) ? Rasterize(path, slideWidth, slideHeight) : RgbImageReader.Read(path);
+
     /// <summary>The tumour polygons of a GeoJSON file (level-0 pixel coordinates, holes kept) filled into a mask of
     /// the slide's shape whose longer side is <paramref name="longSide"/>: tumour white, the rest black.</summary>
     /// <exception cref="InvalidDataException">Not GeoJSON, or no polygons in it (the message says where).</exception>

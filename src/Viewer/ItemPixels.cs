@@ -50,10 +50,6 @@ internal sealed class ItemPixels : IDisposable
         return Crop(image, region, width, height);
     }
 
-    /// <summary>The whole prepared image (images) for downloads and tests.</summary>
-    public RgbImage Image(ViewItem item) =>
-        _images.GetOrAdd(item.Id, () => item.Scored.Prepare(RgbImageReader.Read(item.FilePath)));
-
     private static RgbImage Crop(RgbImage image, (double X, double Y, double Width, double Height) r, int w, int h)
     {
         int x0 = (int)Math.Floor(r.X),

@@ -115,9 +115,9 @@ internal sealed class OverlayPainter
         }
         if (item.MaskPath is not { } path)
             return null;
-        if (item.Kind == ModelInput.Slides && AnnotationMask.IsAnnotationFile(path))
+        if (item.Kind == ModelInput.Slides)
         {
-            var raster = AnnotationMask.Rasterize(path, item.Width, item.Height);
+            var raster = AnnotationMask.ReadMask(path, item.Width, item.Height);
             var inside = new bool[raster.Width * raster.Height];
             for (int i = 0; i < inside.Length; i++)
                 inside[i] = raster.Pixels[3 * i] > 127;

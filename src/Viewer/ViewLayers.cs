@@ -24,6 +24,8 @@ internal sealed class ViewLayers
 
     private readonly ViewSet _set;
     private readonly Dictionary<string, float> _sharedScale = [];
+    private readonly Lru<(int Item, string Layer), float[]> _raw = new(64),
+        _normalized = new(64);
 
     public ViewLayers(ViewSet set)
     {
@@ -72,8 +74,11 @@ internal sealed class ViewLayers
     /// per-item or outline layer.</summary>
     public float? ScaleTop(string layer) => _sharedScale.TryGetValue(layer, out var top) ? top : null;
 
-    /// <summary>The values a layer shows for each of the item's patches, before normalisation.</summary>
-    public float[] Raw(ViewItem item, string layer)
+    /// <summary>The values a layer shows for each of the item's patches, before normalisation (computed once per
+    /// item and layer while recently used: every overlay tile of the item reads them).</summary>
+    public float[] Raw(ViewItem item, string layer) => _raw.GetOrAdd((item.Id, layer), () => Compute(item, layer));
+
+    private float[] Compute(ViewItem item, string layer)
     {
         var s = item.Scored;
         if (layer == Evidence)
@@ -98,9 +103,11 @@ internal sealed class ViewLayers
 
     /// <summary>The layer's values in [0, 1] for colouring: shared layers over their run-wide top, per-item layers
     /// min–max over the item.</summary>
-    public float[] Normalized(ViewItem item, string layer)
+    public float[] Normalized(ViewItem item, string layer) =>
+        _normalized.GetOrAdd((item.Id, layer), () => Normalize(Raw(item, layer), layer));
+
+    private float[] Normalize(float[] raw, string layer)
     {
-        var raw = Raw(item, layer);
         if (ScaleTop(layer) is { } top)
             return TumourEvidence.OnScale(raw, top);
         float min = raw.Min(),

@@ -56,12 +56,12 @@ internal static class ViewSources
         if (request.Dataset is { } selection)
         {
             var (entry, root) = selection.Resolve();
-            var records = Records(entry, root, log);
+            var records = DatasetReader.ReadItems(entry, root, log);
             var test = DatasetSplit.For(records, entry).Test;
             return Scored($"{entry.Name} (test split) — {request.Model}", model, test, [root], request, log, null);
         }
         string input = request.Path ?? throw new ArgumentException("Give a run folder, a file, a folder or a dataset.");
-        var files = model.Input == ModelInput.Slides ? SlideFiles(input) : PredictJob.ListImages(input);
+        var files = model.Input == ModelInput.Slides ? SlideScoring.SlideFiles(input) : PredictJob.ListImages(input);
         string folder = File.Exists(input)
             ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(input))!
             : input;
@@ -81,8 +81,9 @@ internal static class ViewSources
     {
         var settings = RunConfig.Settings(runDir);
         var (entry, root) = settings.Dataset.Resolve();
-        var testPaths = TestPaths(runDir, root);
-        var test = Records(entry, root, log)
+        var testPaths = RunFiles.ReadTestSplit(runDir).Test.Select(t => t.Path).ToHashSet(StringComparer.Ordinal);
+        var test = DatasetReader
+            .ReadItems(entry, root, log)
             .Where(r => testPaths.Contains(System.IO.Path.GetFullPath(r.Path)))
             .ToList();
         if (test.Count == 0)
@@ -246,44 +247,6 @@ internal static class ViewSources
         }
         var image = scored.Prepare(RgbImageReader.Read(scored.Path));
         return (image.Width, image.Height);
-    }
-
-    private static IReadOnlyList<ImageRecord> Records(DatasetEntry entry, string root, Action<string> log) =>
-        DatasetReader.IsSlides(entry)
-            ? DatasetReader.ReadSlides(entry, root, log)
-            : DatasetReader.Read(entry, root, log);
-
-    private static HashSet<string> TestPaths(string runDir, string root)
-    {
-        string split = System.IO.Path.Combine(runDir, RunFiles.SplitFile);
-        if (!File.Exists(split))
-            throw new FileNotFoundException(
-                $"{runDir}: no {RunFiles.SplitFile}; pass a run folder train wrote.",
-                split
-            );
-        using var json = JsonDocument.Parse(File.ReadAllText(split));
-        string splitRoot = json.RootElement.TryGetProperty("root", out var r) ? r.GetString() ?? root : root;
-        return json
-            .RootElement.GetProperty("test")
-            .EnumerateArray()
-            .Select(e =>
-                System.IO.Path.GetFullPath(System.IO.Path.Combine(splitRoot, e.GetProperty("path").GetString()!))
-            )
-            .ToHashSet(StringComparer.Ordinal);
-    }
-
-    private static List<string> SlideFiles(string input)
-    {
-        if (File.Exists(input))
-            return [System.IO.Path.GetFullPath(input)];
-        if (!Directory.Exists(input))
-            throw new FileNotFoundException($"{input}: no such slide file or folder.", input);
-        var files = Directory
-            .EnumerateFiles(input)
-            .Where(f => SlideImage.Extensions.Contains(System.IO.Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        return files.Count > 0 ? files : throw new FileNotFoundException($"{input}: no slide files in this folder.");
     }
 
     private static string Name(string path) => System.IO.Path.GetFileName(path);

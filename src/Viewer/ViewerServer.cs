@@ -289,6 +289,10 @@ public sealed class ViewerServer : IAsyncDisposable
     private IResult GeoJson(ViewItem item)
     {
         var s = item.Scored;
+        var layers = _layers
+            .All.Where(l => l.Normalization != "outline")
+            .Select(l => (l.Title, Values: _layers.Raw(item, l.Id)))
+            .ToList();
         var features = Enumerable
             .Range(0, s.Map.Length)
             .Select(k =>
@@ -310,9 +314,7 @@ public sealed class ViewerServer : IAsyncDisposable
                     properties = new
                     {
                         objectType = "tile",
-                        measurements = _layers
-                            .All.Where(l => l.Normalization != "outline")
-                            .ToDictionary(l => l.Title, l => Finite(_layers.Raw(item, l.Id)[k])),
+                        measurements = layers.ToDictionary(l => l.Title, l => Finite(l.Values[k])),
                     },
                 };
             });
@@ -339,15 +341,22 @@ public sealed class ViewerServer : IAsyncDisposable
     private static IResult Page(string name) =>
         Resource(name) is { } bytes ? Results.Bytes(bytes, "text/html; charset=utf-8") : NotFound();
 
-    internal static byte[]? Resource(string name)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("www/" + name);
-        if (stream is null)
-            return null;
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]?> Resources = new();
+
+    /// <summary>An embedded file of the app, read from the assembly once.</summary>
+    internal static byte[]? Resource(string name) =>
+        Resources.GetOrAdd(
+            name,
+            n =>
+            {
+                using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("www/" + n);
+                if (stream is null)
+                    return null;
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                return copy.ToArray();
+            }
+        );
 
     /// <summary>Serves until <paramref name="stop"/> fires.</summary>
     public async Task RunUntilAsync(CancellationToken stop)

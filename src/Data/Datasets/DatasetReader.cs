@@ -48,6 +48,10 @@ public static class DatasetReader
     /// <summary>The synthetic.kind of the built-in slides.</summary>
     public const string SyntheticSlideKind = "wsi";
 
+    /// <summary>The images of an image dataset or the slides of a whole-slide one.</summary>
+    public static IReadOnlyList<ImageRecord> ReadItems(DatasetEntry entry, string root, Action<string>? log = null) =>
+        IsSlides(entry) ? ReadSlides(entry, root, log) : Read(entry, root, log);
+
     /// <summary>A whole-slide dataset's slides (generated first for the built-in one).</summary>
     public static IReadOnlyList<ImageRecord> ReadSlides(DatasetEntry entry, string root, Action<string>? log = null)
     {

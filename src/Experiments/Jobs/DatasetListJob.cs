@@ -30,9 +30,7 @@ public static class DatasetListJob
     {
         try
         {
-            var records = DatasetReader.IsSlides(entry)
-                ? DatasetReader.ReadSlides(entry, root, _ => { })
-                : DatasetReader.Read(entry, root);
+            var records = DatasetReader.ReadItems(entry, root);
             return string.Join(
                 ", ",
                 records.GroupBy(x => x.Label).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}")

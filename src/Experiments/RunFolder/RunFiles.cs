@@ -76,6 +76,30 @@ public static class RunFiles
         Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
     };
 
+    /// <summary>split.json's dataset root and its test part: each item's absolute path and true class.</summary>
+    public static (string Root, IReadOnlyList<(string Path, string Label)> Test) ReadTestSplit(string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, SplitFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"{path}: no {SplitFile}; pass a run folder written by train (runs/<name>).",
+                path
+            );
+        using var json = JsonDocument.Parse(File.ReadAllText(path));
+        var root = json.RootElement.GetProperty("root").GetString()!;
+        var test = json
+            .RootElement.GetProperty("test")
+            .EnumerateArray()
+            .Select(e =>
+                (
+                    Path.GetFullPath(Path.Combine(root, e.GetProperty("path").GetString()!)),
+                    e.GetProperty("label").GetString()!
+                )
+            )
+            .ToList();
+        return (root, test);
+    }
+
     /// <summary>config.json: the settings to resume with, the data's hash, the dataset, what is particular to the
     /// run (<paramref name="details"/>, in order), then the device, versions and CPU kernels every run
     /// records.</summary>

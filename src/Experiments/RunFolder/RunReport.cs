@@ -49,7 +49,7 @@ public static class RunReport
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."
             );
-        var test = ReadTestSplit(Path.Combine(runDir, "split.json"));
+        var test = ReadTestSplit(runDir);
         log($"Writing {Path.Combine(runDir, FileName)} ({test.Count} test images)…");
 
         var classIndex = model.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
@@ -356,27 +356,14 @@ public static class RunReport
         );
     }
 
-    private static List<ImageRecord> ReadTestSplit(string path)
+    /// <summary>The run's test images with their masks (masks/ mirroring the image paths under the root).</summary>
+    private static List<ImageRecord> ReadTestSplit(string runDir)
     {
-        if (!File.Exists(path))
-            throw new FileNotFoundException(
-                $"{path}: no split.json; the report needs a run folder written by train.",
-                path
-            );
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        var root = json.RootElement.GetProperty("root").GetString()!;
-        return json
-            .RootElement.GetProperty("test")
-            .EnumerateArray()
-            .Select(e =>
+        var (root, test) = RunFiles.ReadTestSplit(runDir);
+        return test.Select(t =>
             {
-                var image = Path.Combine(root, e.GetProperty("path").GetString()!);
-                var mask = DatasetReader.MaskPathFor(root, image);
-                return new ImageRecord(
-                    image,
-                    e.GetProperty("label").GetString()!,
-                    MaskPath: File.Exists(mask) ? mask : null
-                );
+                var mask = DatasetReader.MaskPathFor(root, t.Path);
+                return new ImageRecord(t.Path, t.Label, MaskPath: File.Exists(mask) ? mask : null);
             })
             .ToList();
     }
