@@ -1,11 +1,11 @@
 using System.CommandLine;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
 
 namespace Amil.MLNet.Runner;
 
 internal static class SynthCommand
 {
-    private const string WsiKind = "wsi";
 
     public static Command Create()
     {
@@ -16,10 +16,13 @@ internal static class SynthCommand
                 "breakhis (binary, BreakHis layout, PNG), breakhis-hard (binary, small tumour foci, benign mimics, "
                 + "per-patient stain and blur, ~31 % benign), bach (4 classes, BACH layout, TIFF) or wsi (whole "
                 + "slides: pyramidal JPEG TIFF with an Aperio header, 8192×6144 at 0.5 µm/px, tumour foci on every "
-                + "other slide, masks and slides.csv).",
+                + "other slide, masks and slides.csv) or wsi-hard (the same slides made hard: CAMELYON's lesion "
+                + "size classes on 40 % of them, mimics and stain variation on all; README \"Whole slides\").",
             DefaultValueFactory = _ => "breakhis",
         };
-        kind.AcceptOnlyFromAmong([.. SyntheticKinds.All, WsiKind]);
+        kind.AcceptOnlyFromAmong(
+            [.. SyntheticKinds.All, DatasetReader.SyntheticSlideKind, DatasetReader.HardSyntheticSlideKind]
+        );
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed")
         {
@@ -29,7 +32,7 @@ internal static class SynthCommand
         var slideSize = new Option<string>("--slide-size")
         {
             Description =
-                "--kind wsi: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles of 224 px).",
+                "--kind wsi or wsi-hard: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles of 224 px).",
             DefaultValueFactory = _ => "6144x8192",
         };
         var command = new Command(
@@ -49,7 +52,7 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    if (r.GetValue(kind) == WsiKind)
+                    if (DatasetReader.SlideSet(r.GetValue(kind)) is { } set)
                     {
                         var size = SlideSize(r.GetValue(slideSize)!);
                         var slides = SyntheticSlides.Generate(
@@ -58,6 +61,7 @@ internal static class SynthCommand
                             {
                                 Height = size.Height,
                                 Width = size.Width,
+                                Set = set,
                             },
                             n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
                         );

@@ -43,10 +43,20 @@ public static class DatasetReader
     /// <summary>Whether the entry is a whole-slide dataset (the wsi layout, or the built-in synthetic
     /// slides).</summary>
     public static bool IsSlides(DatasetEntry entry) =>
-        entry.Layout == "wsi" || (entry.Layout == "synthetic" && entry.Synthetic?.Kind == SyntheticSlideKind);
+        entry.Layout == "wsi" || (entry.Layout == "synthetic" && SlideSet(entry.Synthetic?.Kind) is not null);
 
-    /// <summary>The synthetic.kind of the built-in slides.</summary>
-    public const string SyntheticSlideKind = "wsi";
+    /// <summary>The synthetic.kind of the built-in slides, and of the hard ones.</summary>
+    public const string SyntheticSlideKind = "wsi",
+        HardSyntheticSlideKind = "wsi-hard";
+
+    /// <summary>The set of synthetic slides a synthetic.kind names; null when it names images.</summary>
+    public static SyntheticSlideSet? SlideSet(string? kind) =>
+        kind switch
+        {
+            SyntheticSlideKind => SyntheticSlideSet.Basic,
+            HardSyntheticSlideKind => SyntheticSlideSet.Hard,
+            _ => null,
+        };
 
     /// <summary>The images of an image dataset or the slides of a whole-slide one.</summary>
     public static IReadOnlyList<ImageRecord> ReadItems(DatasetEntry entry, string root, Action<string>? log = null) =>
@@ -60,7 +70,10 @@ public static class DatasetReader
         if (entry.Layout == "synthetic")
             SlideLayout.EnsureSynthetic(
                 root,
-                new SyntheticSlideOptions(entry.Synthetic!.Count, entry.Synthetic.Seed),
+                new SyntheticSlideOptions(entry.Synthetic!.Count, entry.Synthetic.Seed)
+                {
+                    Set = SlideSet(entry.Synthetic.Kind)!.Value,
+                },
                 log
             );
         return SlideLayout.Read(RequireFolder(root, entry), entry);

@@ -159,11 +159,18 @@ public sealed partial class DatasetRegistry
             {
                 if (
                     !SyntheticKinds.TryParse(e.Synthetic.Kind, out _)
-                    && e.Synthetic.Kind != DatasetReader.SyntheticSlideKind
+                    && DatasetReader.SlideSet(e.Synthetic.Kind) is null
                 )
                     problems.Add(
                         $"{at}.synthetic.kind: '{e.Synthetic.Kind}' must be one of "
-                            + string.Join(", ", [.. SyntheticKinds.All, DatasetReader.SyntheticSlideKind])
+                            + string.Join(
+                                ", ",
+                                [
+                                    .. SyntheticKinds.All,
+                                    DatasetReader.SyntheticSlideKind,
+                                    DatasetReader.HardSyntheticSlideKind,
+                                ]
+                            )
                     );
                 if (e.Synthetic.Count < 4)
                     problems.Add($"{at}.synthetic.count: {e.Synthetic.Count} must be at least 4");

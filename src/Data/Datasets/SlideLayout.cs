@@ -88,7 +88,9 @@ public static class SlideLayout
     public static void EnsureSynthetic(string root, SyntheticSlideOptions options, Action<string>? log)
     {
         var marker = Path.Combine(root, ".complete");
-        string signature = $"format 1 wsi {options.Count} {options.Seed} {options.Width}x{options.Height}";
+        string signature =
+            $"format 1 {(options.Set == SyntheticSlideSet.Hard ? "wsi-hard" : "wsi")} {options.Count} {options.Seed} "
+            + $"{options.Width}x{options.Height}";
         if (File.Exists(marker) && File.ReadAllText(marker).Trim() == signature)
             return;
         log?.Invoke($"Generating {options.Count} synthetic slides (seed {options.Seed}) into {root} (first use only)…");

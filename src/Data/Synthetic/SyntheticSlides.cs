@@ -5,9 +5,23 @@ using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Data.Synthetic;
 
+/// <summary>Which set of synthetic slides to write.</summary>
+public enum SyntheticSlideSet
+{
+    /// <summary>synthetic-wsi: tumour foci of 50 µm to 0.6 mm on every other slide, nothing else to confuse.</summary>
+    Basic,
+
+    /// <summary>synthetic-wsi-hard: CAMELYON's lesion size classes on 40 % of the slides, mimics on every slide and
+    /// each slide's own stain (<see cref="HardSlidePlan"/>).</summary>
+    Hard,
+}
+
 /// <summary>Settings of <see cref="SyntheticSlides.Generate"/>.</summary>
 public sealed record SyntheticSlideOptions(int Count, int Seed)
 {
+    /// <summary>Which set. Default <see cref="SyntheticSlideSet.Basic"/>.</summary>
+    public SyntheticSlideSet Set { get; init; } = SyntheticSlideSet.Basic;
+
     /// <summary>Level-0 size. Default 8192 × 6144 (4 × 3 mm at 0.5 µm/px).</summary>
     public int Width { get; init; } = 8192;
     public int Height { get; init; } = 6144;
@@ -42,18 +56,29 @@ public static class SyntheticSlides
             throw new ArgumentException("Synthetic slides must be at least 256×256 pixels.");
         Directory.CreateDirectory(Path.Combine(root, SlidesFolder));
         Directory.CreateDirectory(Path.Combine(root, MasksFolder));
-        var names = new List<string>();
-        var lines = new List<string> { "slide_id,label" };
-        for (int i = 0; i < options.Count; i++)
+        var tumours = TumourSlides(options);
+        var names = new string[options.Count];
+        var lines = new string[options.Count];
+        int written = 0;
+        // Slides are independent: one per core.
+        try
         {
-            bool tumour = i % 2 == 1;
+            Parallel.For(0, options.Count, i => WriteSlide(i));
+        }
+        catch (AggregateException e)
+        {
+            // The first failure as itself (a full disk, a bad folder), not wrapped.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
+        }
+
+        void WriteSlide(int i)
+        {
+            bool tumour = tumours[i];
             string id = FormattableString.Invariant($"{(tumour ? "tumor" : "normal")}_{i + 1:D3}");
-            var tissue = SyntheticTissue.Plan(
-                options.Width,
-                options.Height,
-                tumour,
-                StableSeed.Mix(options.Seed, i, 31)
-            );
+            int seed = StableSeed.Mix(options.Seed, i, 31);
+            var tissue = options.Set == SyntheticSlideSet.Hard
+                ? HardSlidePlan.Plan(options.Width, options.Height, tumour, seed)
+                : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
             var pyramid = options.Pyramid with
             {
                 Description =
@@ -65,11 +90,32 @@ public static class SyntheticSlides
             PyramidalTiff.Write(Path.Combine(root, relative), options.Width, options.Height, tissue.Render, pyramid);
             int maskDownsample = (int)Math.Pow(pyramid.LevelFactor, pyramid.Levels - 1);
             RgbImageWriter.WritePng(Path.Combine(root, MasksFolder, id + ".png"), tissue.Mask(maskDownsample));
-            names.Add(relative);
-            lines.Add($"{id},{(tumour ? "tumor" : "normal")}");
-            onSlideWritten?.Invoke(i + 1);
+            names[i] = relative;
+            lines[i] = $"{id},{(tumour ? "tumor" : "normal")}";
+            onSlideWritten?.Invoke(Interlocked.Increment(ref written));
         }
-        AtomicFile.WriteText(Path.Combine(root, ListFile), string.Join('\n', lines) + "\n");
+        AtomicFile.WriteText(
+            Path.Combine(root, ListFile),
+            string.Join('\n', lines.Prepend("slide_id,label")) + "\n"
+        );
         return names;
+    }
+
+    /// <summary>Which slides carry tumour: every other one in the basic set; in the hard set 40 %, spread by a
+    /// shuffle of the seed.</summary>
+    private static bool[] TumourSlides(SyntheticSlideOptions options)
+    {
+        var tumour = new bool[options.Count];
+        if (options.Set == SyntheticSlideSet.Basic)
+        {
+            for (int i = 0; i < tumour.Length; i++)
+                tumour[i] = i % 2 == 1;
+            return tumour;
+        }
+        var order = Enumerable.Range(0, options.Count).ToArray();
+        new Random(StableSeed.Mix(options.Seed, 40, 7)).Shuffle(order);
+        foreach (int i in order.Take((int)Math.Round(options.Count * 0.4)))
+            tumour[i] = true;
+        return tumour;
     }
 }

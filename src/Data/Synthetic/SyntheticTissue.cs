@@ -4,22 +4,34 @@ namespace Amil.MLNet.Data.Synthetic;
 
 /// <summary>
 /// The procedural tissue of one synthetic slide: pieces of tissue (wobbly ellipses) of pink stroma with small
-/// nuclei on a jittered grid, and tumour foci (ellipses) of larger, darker, crowded nuclei. Any pixel of any level
-/// is computed on its own, so slides are rendered tile by tile.
+/// nuclei on a jittered grid, and tumour foci (ellipses) of larger, darker, crowded nuclei; on hard slides also
+/// mimics and the slide's own stain (<see cref="HardSlidePlan"/>). Any pixel of any level is computed on its own, so
+/// slides are rendered tile by tile.
 /// </summary>
 internal sealed class SyntheticTissue
 {
-    private readonly record struct Blob(double X, double Y, double Rx, double Ry, double Phase, double Wobble);
-
     private readonly Blob[] _pieces;
     private readonly Blob[] _foci;
     private readonly int _width,
         _height,
         _seed;
+    private readonly SlideMimics _mimics;
+    private readonly StainVariation? _stain;
+    private readonly CellLook _tumour;
 
-    private SyntheticTissue(int width, int height, Blob[] pieces, Blob[] foci, int seed)
+    internal SyntheticTissue(
+        int width,
+        int height,
+        Blob[] pieces,
+        Blob[] foci,
+        int seed,
+        SlideMimics? mimics = null,
+        StainVariation? stain = null,
+        CellLook? tumour = null
+    )
     {
         (_width, _height, _pieces, _foci, _seed) = (width, height, pieces, foci, seed);
+        (_mimics, _stain, _tumour) = (mimics ?? SlideMimics.None, stain, tumour ?? CellLook.Tumour);
     }
 
     public IReadOnlyList<(double X, double Y, double Rx, double Ry)> Foci =>
@@ -65,17 +77,11 @@ internal sealed class SyntheticTissue
         return new SyntheticTissue(width, height, pieces, [.. foci], seed);
     }
 
-    private static bool Inside(Blob b, double x, double y)
-    {
-        double dx = (x - b.X) / b.Rx,
-            dy = (y - b.Y) / b.Ry;
-        double r = 1 + b.Wobble * Math.Sin(3 * Math.Atan2(dy, dx) + b.Phase);
-        return dx * dx + dy * dy <= r * r;
-    }
+    private static bool Inside(Blob b, double x, double y) => b.Contains(x, y);
 
     private bool InTissue(double x, double y) => _pieces.Any(p => Inside(p, x, y));
 
-    private bool InTumour(double x, double y) => _foci.Any(f => Inside(f, x, y));
+    private bool InTumour(double x, double y) => _foci.Any(f => f.Near(x, y) && Inside(f, x, y));
 
     /// <summary>The pixels of a region of the level with this downsample (the renderer of <see
     /// cref="Slides.PyramidalTiff.Write"/>).</summary>
@@ -104,23 +110,35 @@ internal sealed class SyntheticTissue
             pixels[o + 1] = (byte)Math.Clamp(g / n, 0, 255);
             pixels[o + 2] = (byte)Math.Clamp(b / n, 0, 255);
         }
+        if (_stain is { } stain)
+            for (int i = 0; i < pixels.Length; i++)
+                pixels[i] = stain.Apply(i % 3, pixels[i]);
         return new RgbImage(width, height, pixels);
     }
 
-    /// <summary>Colour at a level-0 point; at coarse levels nuclei blend into the average colour of their
-    /// tissue.</summary>
+    /// <summary>Colour at a level-0 point; at coarse levels (and where out of focus) nuclei blend into the average
+    /// colour of their tissue.</summary>
     private (double R, double G, double B) Colour(double x, double y, int downsample)
     {
+        var colour = Base(x, y, downsample, out bool tissue);
+        if (_mimics.IsEmpty)
+            return colour;
+        var c = _mimics.Overlay(x, y, colour, tissue);
+        return (c.R, c.G, c.B);
+    }
+
+    private (double R, double G, double B) Base(double x, double y, int downsample, out bool tissue)
+    {
         double grain = Hash((int)(x / 4), (int)(y / 4), 5) * 10 - 5;
-        if (!InTissue(x, y))
+        tissue = InTissue(x, y);
+        if (!tissue)
             return (240 + grain / 2, 238 + grain / 2, 240 + grain / 2); // glass
-        bool tumour = InTumour(x, y);
+        var look = InTumour(x, y) ? _tumour : _mimics.LookAt(x, y) ?? CellLook.Normal;
         (double R, double G, double B) stroma = (232 + grain, 168 + grain, 204 + grain),
-            nucleus = tumour ? (70.0, 40.0, 120.0) : (105.0, 75.0, 150.0);
-        int cell = tumour ? 14 : 22;
-        double coverage = tumour ? 0.45 : 0.12; // share of area under nuclei
-        if (downsample >= 4)
-            return Mix(stroma, nucleus, coverage);
+            nucleus = look.Nucleus;
+        int cell = look.Cell;
+        if (downsample >= 4 || (!_mimics.IsEmpty && _mimics.Blurred(x, y)))
+            return Mix(stroma, nucleus, look.Coverage);
         int cx = (int)Math.Floor(x / cell),
             cy = (int)Math.Floor(y / cell);
         for (int dy = -1; dy <= 1; dy++)
@@ -130,7 +148,7 @@ internal sealed class SyntheticTissue
                 gy = cy + dy;
             double nx = (gx + 0.2 + 0.6 * Hash(gx, gy, 1)) * cell,
                 ny = (gy + 0.2 + 0.6 * Hash(gx, gy, 2)) * cell,
-                radius = cell * (tumour ? 0.38 + 0.12 * Hash(gx, gy, 3) : 0.18 + 0.06 * Hash(gx, gy, 3));
+                radius = cell * (look.Radius + look.RadiusSpread * Hash(gx, gy, 3));
             if ((x - nx) * (x - nx) + (y - ny) * (y - ny) <= radius * radius)
                 return (nucleus.Item1 + grain, nucleus.Item2 + grain, nucleus.Item3 + grain);
         }
