@@ -11,13 +11,19 @@ namespace Amil.MLNet.Experiments;
 /// <c>ID.geojson</c>, the tiles as QuPath objects with the map values as measurements.</summary>
 public static class SlideHeatmaps
 {
-    /// <summary>A scored slide with what drawing needs: its level-0 size and its tissue thumbnail.</summary>
+    /// <summary>A scored slide with what drawing and measuring need: its level-0 size and scale (µm per pixel, when
+    /// the file says) and its tissue thumbnail.</summary>
     public sealed record Slide(ScoredImage Scored, int Width, int Height, RgbImage Thumbnail)
     {
+        public double? MicronsPerPixel { get; init; }
+
         public static Slide Open(ScoredImage scored)
         {
             using var image = SlideImage.Open(scored.Path);
-            return new Slide(scored, image.Width, image.Height, TissueMap.Detect(image).Thumbnail);
+            return new Slide(scored, image.Width, image.Height, TissueMap.Detect(image).Thumbnail)
+            {
+                MicronsPerPixel = image.Properties.MicronsPerPixel,
+            };
         }
     }
 

@@ -28,7 +28,14 @@ public static class SlideLocalization
         [property: JsonPropertyName("instance_ap")] double? InstanceAp,
         [property: JsonPropertyName("froc")] double Froc,
         [property: JsonPropertyName("froc_sensitivity_at")] IReadOnlyList<double> FrocSensitivityAt
-    );
+    )
+    {
+        /// <summary>Per lesion size class (itc, micro, macro), its lesions' mean sensitivity at the FROC's rates of
+        /// false positives per slide; absent for a class without lesions, or every class when the slides do not
+        /// say their scale.</summary>
+        [JsonPropertyName("sensitivity_by_size")]
+        public IReadOnlyDictionary<string, double> SensitivityBySize { get; init; } = new Dictionary<string, double>();
+    }
 
     public sealed record Report(
         [property: JsonPropertyName("tumour_classes")] IReadOnlyList<string> TumourClasses,
@@ -38,11 +45,34 @@ public static class SlideLocalization
         [property: JsonPropertyName("lesions")] int Lesions,
         [property: JsonPropertyName("froc_rates")] IReadOnlyList<double> FrocRates,
         [property: JsonPropertyName("methods")] IReadOnlyList<MapScores> Methods
-    );
+    )
+    {
+        /// <summary>How many lesions of each size class (itc, micro, macro) the slides hold; empty when the slides do
+        /// not say their scale.</summary>
+        [JsonPropertyName("lesions_by_size")]
+        public IReadOnlyDictionary<string, int> LesionsBySize { get; init; } = new Dictionary<string, int>();
+    }
 
-    private sealed record SlideTruth(SlideHeatmaps.Slide Slide, bool[] Tumour, int?[] Lesion, int Lesions)
+    /// <param name="Sizes">Each lesion's size class; null when the slide does not say its scale.</param>
+    private sealed record SlideTruth(
+        SlideHeatmaps.Slide Slide,
+        bool[] Tumour,
+        int?[] Lesion,
+        int Lesions,
+        LesionSize[]? Sizes
+    )
     {
         public ScoredImage Scored => Slide.Scored;
+
+        /// <summary>The lesions a FROC leaves out: isolated tumour cells overall, every other class for one
+        /// class.</summary>
+        public IReadOnlySet<int> Uncounted(LesionSize? only) =>
+            Sizes is null
+                ? new HashSet<int>()
+                : Enumerable
+                    .Range(0, Lesions)
+                    .Where(l => only is { } c ? Sizes[l] != c : Sizes[l] == LesionSize.IsolatedTumourCells)
+                    .ToHashSet();
     }
 
     /// <returns>Null when no test slide has a mask with tumour (nothing to measure).</returns>
@@ -87,6 +117,12 @@ public static class SlideLocalization
             ),
         };
         var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values)).ToList();
+        bool sized = truths.All(t => t.Sizes is not null);
+        if (!sized)
+            log(
+                "A test slide does not say its µm per pixel: lesions are not sized, isolated tumour cells count in the "
+                    + "FROC and there is no sensitivity per size class."
+            );
         string folder = heatmapFolder ?? Path.Combine(runDir, "heatmaps");
         var opened = truths.ToDictionary(t => t.Scored.Path, t => t.Slide);
         SlideHeatmaps.Write(
@@ -104,12 +140,21 @@ public static class SlideLocalization
             truths.Sum(t => t.Lesions),
             [.. Froc.Rates],
             methods
-        );
+        )
+        {
+            LesionsBySize = sized
+                ? Enum.GetValues<LesionSize>()
+                    .ToDictionary(LesionSizes.Name, c => truths.Sum(t => t.Sizes!.Count(s => s == c)))
+                : new Dictionary<string, int>(),
+        };
         foreach (var m in methods)
             log(
                 FormattableString.Invariant(
                     $"{m.Map}: tile AUROC {m.InstanceAuroc:F3}, AP {m.InstanceAp:F3}, FROC {m.Froc:F3}"
                 )
+                    + string.Concat(
+                        m.SensitivityBySize.Select(s => FormattableString.Invariant($", {s.Key} {s.Value:F3}"))
+                    )
             );
         log($"Heatmaps (PNG over the slide, QuPath GeoJSON) of {truths.Count} slides under {folder}.");
         return report;
@@ -150,7 +195,22 @@ public static class SlideLocalization
             lesion[k] = overlap.Count == 0 ? null : overlap.MaxBy(o => o.Value).Key;
             tumour[k] = lesion[k] is not null;
         }
-        return new SlideTruth(slide, tumour, lesion, lesions);
+        LesionSize[]? sizes = null;
+        if (slide.MicronsPerPixel is { } mpp)
+        {
+            var labels = lesionOf.Select(l => l ?? -1).ToArray();
+            sizes = LesionSizes
+                .LongestDiameters(
+                    labels,
+                    mask.Width,
+                    lesions,
+                    mpp * slide.Width / mask.Width,
+                    mpp * slide.Height / mask.Height
+                )
+                .Select(LesionSizes.Of)
+                .ToArray();
+        }
+        return new SlideTruth(slide, tumour, lesion, lesions, sizes);
     }
 
     /// <summary>Connected tumour regions (8-connected, tumour &gt; 127) of a mask, numbered from 0.</summary>
@@ -174,15 +234,30 @@ public static class SlideLocalization
     )
     {
         var items = new List<WeightedScore>();
-        var detections = new List<SlideDetections>();
+        var found = new List<(SlideTruth Truth, List<Detection> Detections)>();
         foreach (var t in truths)
         {
             var v = values(t.Scored);
             for (int k = 0; k < v.Length; k++)
                 items.Add(new WeightedScore(v[k], t.Tumour[k] ? 1 : 0, t.Tumour[k] ? 0 : 1));
-            detections.Add(new SlideDetections(v.Select((s, k) => new Detection(s, t.Lesion[k])).ToList(), t.Lesions));
+            found.Add((t, v.Select((s, k) => new Detection(s, t.Lesion[k])).ToList()));
         }
-        var froc = Froc.Compute(detections);
+        List<SlideDetections> Counting(LesionSize? only) =>
+            found.Select(f => new SlideDetections(f.Detections, f.Truth.Lesions)
+                {
+                    Uncounted = f.Truth.Uncounted(only),
+                })
+                .ToList();
+        bool sized = truths.All(t => t.Sizes is not null);
+        var bySize = new Dictionary<string, double>();
+        if (sized)
+            foreach (var size in Enum.GetValues<LesionSize>())
+                if (truths.Any(t => t.Sizes!.Contains(size)))
+                    bySize[LesionSizes.Name(size)] = Math.Round(Froc.Compute(Counting(size)).Score, 4);
+        var counting = Counting(null);
+        if (counting.Sum(s => s.Lesions - s.Uncounted.Count) == 0)
+            counting = Counting(LesionSize.IsolatedTumourCells); // only isolated tumour cells: count them
+        var froc = Froc.Compute(counting);
         return new MapScores(
             model,
             name,
@@ -192,7 +267,10 @@ public static class SlideLocalization
             Round(RankMetrics.AveragePrecision(items)),
             Math.Round(froc.Score, 4),
             froc.SensitivityAtRates.Select(s => Math.Round(s, 4)).ToList()
-        );
+        )
+        {
+            SensitivityBySize = bySize,
+        };
     }
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
@@ -203,23 +281,37 @@ public static class SlideLocalization
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         string F(double? v) => v is { } x ? x.ToString("F3", culture) : "–";
         var text = new System.Text.StringBuilder();
+        string sizes = report.LesionsBySize.Count == 0
+            ? ""
+            : " (" + string.Join(", ", report.LesionsBySize.Select(s => $"{s.Value} {s.Key}")) + ")";
         text.AppendLine(
             $"{report.Slides} slides with masks, {report.Tiles} tiles ({report.TumourTiles} on tumour), "
-                + $"{report.Lesions} lesions; tumour classes {string.Join(", ", report.TumourClasses)}."
+                + $"{report.Lesions} lesions{sizes}; tumour classes {string.Join(", ", report.TumourClasses)}."
         );
         text.AppendLine();
-        text.AppendLine("| model | map | slide accuracy | slide AUC | tile AUROC | tile AP | FROC |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        var classes = report.LesionsBySize.Where(s => s.Value > 0).Select(s => s.Key).ToList();
+        text.AppendLine(
+            "| model | map | slide accuracy | slide AUC | tile AUROC | tile AP | FROC |"
+                + string.Concat(classes.Select(c => $" sensitivity {c} |"))
+        );
+        text.AppendLine("|---|---|---|---|---|---|---|" + string.Concat(classes.Select(_ => "---|")));
         foreach (var m in report.Methods)
             text.AppendLine(
                 $"| {m.Model} | {m.Map} | {F(m.SlideAccuracy)} | {F(m.SlideAuc)} | {F(m.InstanceAuroc)} | "
                     + $"{F(m.InstanceAp)} | {F(m.Froc)} |"
+                    + string.Concat(classes.Select(c => $" {F(m.SensitivityBySize.TryGetValue(c, out var v) ? v : null)} |"))
             );
         text.AppendLine();
         text.AppendLine(
             "FROC: mean sensitivity at "
                 + string.Join(", ", report.FrocRates.Select(r => r.ToString(culture)))
-                + " false positives per slide (CAMELYON16)."
+                + " false positives per slide (CAMELYON16)"
+                + (
+                    classes.Count == 0
+                        ? "."
+                        : "; isolated tumour cells (itc, < 0.2 mm) neither hits nor misses nor false positives. "
+                            + "Sensitivity per size class: that class's lesions, the same mean over the same rates."
+                )
         );
         return text.ToString();
     }

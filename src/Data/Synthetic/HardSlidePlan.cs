@@ -1,17 +1,6 @@
+using Amil.MLNet.Slides;
+
 namespace Amil.MLNet.Data.Synthetic;
-
-/// <summary>CAMELYON's size classes of a metastasis, by its longest diameter.</summary>
-public enum LesionSize
-{
-    /// <summary>Isolated tumour cells: under 0.2 mm.</summary>
-    IsolatedTumourCells,
-
-    /// <summary>Micro-metastasis: 0.2 to 2 mm.</summary>
-    Micro,
-
-    /// <summary>Macro-metastasis: over 2 mm.</summary>
-    Macro,
-}
 
 /// <summary>
 /// The plan of one slide of the hard synthetic set (synthetic-wsi-hard; README "Whole slides" gives the design):

@@ -63,7 +63,9 @@ public static class SyntheticSlides
         // Slides are independent: one per core.
         try
         {
-            Parallel.For(0, options.Count, i => WriteSlide(i));
+            // Bounded: the pool would otherwise start ever more long renders, and every slide would finish last.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+            Parallel.For(0, options.Count, parallel, i => WriteSlide(i));
         }
         catch (AggregateException e)
         {

@@ -34,6 +34,9 @@ internal sealed class SyntheticTissue
         (_mimics, _stain, _tumour) = (mimics ?? SlideMimics.None, stain, tumour ?? CellLook.Tumour);
     }
 
+    /// <summary>How many mimics the slide has (none in the basic set).</summary>
+    public int MimicCount => _mimics.Count;
+
     public IReadOnlyList<(double X, double Y, double Rx, double Ry)> Foci =>
         _foci.Select(f => (f.X, f.Y, f.Rx, f.Ry)).ToList();
 

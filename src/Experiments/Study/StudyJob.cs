@@ -27,6 +27,9 @@ public sealed record StudySettings
 
     /// <summary>Where training and scoring run: cpu (default), cuda, cuda:N or auto.</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>Whole slides: the tile feature cache; null: the default (.cache/features).</summary>
+    public string? FeatureCacheFolder { get; init; }
 }
 
 /// <summary>
@@ -48,19 +51,27 @@ public static class StudyJob
         if (settings.Epochs < 1)
             throw new ArgumentException($"Epochs must be at least 1 (got {settings.Epochs}).");
         var results = new List<StudySummary.DatasetResult>();
-        int total = settings.Datasets.Count * settings.Seeds.Count * settings.Methods.Count,
+        var plans = settings
+            .Datasets.Select(d => new DatasetSelection(d, settings.DatasetsFile))
+            .Select(selection => (selection, Slides: DatasetReader.IsSlides(selection.Resolve().Entry)))
+            .Select(p => (p.selection, p.Slides, Methods: MethodsFor(p.Slides, settings.Methods)))
+            .ToList();
+        int total = plans.Sum(p => p.Methods.Count) * settings.Seeds.Count,
             done = 0;
-        foreach (var dataset in settings.Datasets)
+        foreach (var (selection, slides, methods) in plans)
         {
-            var selection = new DatasetSelection(dataset, settings.DatasetsFile);
-            var tumourClasses = TumourClasses(selection, log);
+            string dataset = selection.Name!;
+            if (methods.Count < settings.Methods.Count)
+                log($"{dataset}: whole slides train MIL heads on tile features; the CNN baseline is left out.");
+            var tumourClasses = slides ? null : TumourClasses(selection, log);
             var comparisons = new List<LocalizeJob.Report>();
+            var slideComparisons = new List<SlideLocalization.Report>();
             var seedsCompared = new List<int>();
             foreach (int seed in settings.Seeds)
             {
                 var models = new List<string>();
                 string? cnn = null;
-                foreach (var method in settings.Methods)
+                foreach (var method in methods)
                 {
                     cancel.ThrowIfCancellationRequested();
                     done++;
@@ -71,7 +82,7 @@ public static class StudyJob
                         log("  not trained yet; left out.");
                         continue;
                     }
-                    Train(selection, method, seed, settings.Epochs, settings.Device, runDir, log, cancel);
+                    Train(selection, method, slides, seed, settings, runDir, log, cancel);
                     var model = $"{method.Name()}={Path.Combine(runDir, RunFiles.ModelFile)}";
                     if (method == StudyMethod.Cnn)
                         cnn = model;
@@ -80,16 +91,25 @@ public static class StudyJob
                 }
                 if (models.Count == 0 && cnn is null)
                     continue;
-                comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses, log));
+                if (slides)
+                    slideComparisons.Add(CompareSlides(selection, settings, seed, models, log));
+                else
+                    comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses!, log));
                 seedsCompared.Add(seed);
             }
             if (comparisons.Count > 0)
-                results.Add(StudySummary.Of(dataset, tumourClasses, seedsCompared, comparisons));
+                results.Add(StudySummary.Of(dataset, tumourClasses!, seedsCompared, comparisons));
+            if (slideComparisons.Count > 0)
+                results.Add(StudySummary.OfSlides(dataset, seedsCompared, slideComparisons));
             // Written after every dataset, so a long study shows its finished part.
             Write(new StudySummary(settings.Epochs, results), settings.OutDirectory);
         }
         return new StudySummary(settings.Epochs, results);
     }
+
+    /// <summary>The methods a dataset trains: on whole slides every MIL pooling but not the image CNN.</summary>
+    private static IReadOnlyList<StudyMethod> MethodsFor(bool slides, IReadOnlyList<StudyMethod> methods) =>
+        slides ? methods.Where(m => m != StudyMethod.Cnn).ToList() : methods;
 
     private static void Write(StudySummary summary, string outDirectory)
     {
@@ -117,9 +137,9 @@ public static class StudyJob
     private static void Train(
         DatasetSelection selection,
         StudyMethod method,
+        bool slides,
         int seed,
-        int epochs,
-        string device,
+        StudySettings study,
         string runDir,
         Action<string> log,
         CancellationToken cancel
@@ -137,28 +157,74 @@ public static class StudyJob
                 {
                     Dataset = selection,
                     Seed = seed,
-                    Epochs = epochs,
+                    Epochs = study.Epochs,
                     OutDirectory = runDir,
-                    Device = device,
+                    Device = study.Device,
                 }
             );
+        if (slides && settings.Resume is null)
+            // Slides: frozen ResNet18 tile features (the only slide encoder); CLAM's k from each slide's tile count,
+            // as a fixed k fits neither a 300-tile nor a 3,000-tile slide.
+            settings = settings with
+            {
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                ClamInstanceSamples = 0,
+                FeatureCacheFolder = study.FeatureCacheFolder,
+            };
         TrainJob.Run(settings, line => log("  " + line), cancel);
     }
 
     /// <summary>A comparison written by an earlier run of the study; null when there is none or it cannot be
     /// read (then it is made again).</summary>
-    private static LocalizeJob.Report? Earlier(string path)
+    private static T? Earlier<T>(string path)
+        where T : class
     {
         if (!File.Exists(path))
             return null;
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<LocalizeJob.Report>(File.ReadAllText(path));
+            return System.Text.Json.JsonSerializer.Deserialize<T>(File.ReadAllText(path));
         }
         catch (System.Text.Json.JsonException)
         {
             return null;
         }
+    }
+
+    /// <summary>The slide models of one seed compared on the test slides (<see cref="SlideScoring.Localize"/>):
+    /// each map and map × p(tumour), FROC with sensitivity per lesion size; reused while it is newer than every
+    /// model and names the same ones.</summary>
+    private static SlideLocalization.Report CompareSlides(
+        DatasetSelection selection,
+        StudySettings settings,
+        int seed,
+        IReadOnlyList<string> models,
+        Action<string> log
+    )
+    {
+        var outDir = Path.Combine(settings.OutDirectory, selection.Name!, $"localize-seed{seed}");
+        string json = Path.Combine(outDir, RunFiles.LocalizationFile);
+        var labelled = models.Select(LabelledModel.Parse).ToList();
+        if (
+            Earlier<SlideLocalization.Report>(json) is { } earlier
+            && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(labelled.Select(m => m.Label))
+            && labelled.All(m => File.GetLastWriteTimeUtc(m.Path) < File.GetLastWriteTimeUtc(json))
+        )
+        {
+            log("  comparison finished earlier; reused.");
+            return earlier;
+        }
+        var (entry, root) = selection.Resolve();
+        // Writes localization.json (the file reused above) and localization.md.
+        return SlideScoring.Localize(
+            models,
+            entry,
+            root,
+            outDir,
+            allSlides: false,
+            settings.FeatureCacheFolder,
+            line => log("  " + line)
+        );
     }
 
     private static LocalizeJob.Report Compare(
@@ -173,7 +239,7 @@ public static class StudyJob
     )
     {
         var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-seed{seed}");
-        var earlier = Earlier(Path.Combine(outDir, RunFiles.LocalizationFile));
+        var earlier = Earlier<LocalizeJob.Report>(Path.Combine(outDir, RunFiles.LocalizationFile));
         var expected = models.Append(cnn).OfType<string>().Select(m => LabelledModel.Parse(m).Path).ToHashSet();
         if (earlier is not null && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(expected))
         {

@@ -3,7 +3,8 @@ using Amil.MLNet.Trainers.Networks;
 
 namespace Amil.MLNet.Experiments.Study;
 
-/// <summary>A model the study trains: an Attention-MIL pooling on the LeNet encoder, or the CNN baseline.</summary>
+/// <summary>A model the study trains: a MIL pooling (on the LeNet encoder for images, on frozen ResNet18 tile features
+/// for slides), or the CNN baseline.</summary>
 public enum StudyMethod
 {
     /// <summary>Tanh attention (Ilse et al. 2018), the default A-MIL.</summary>
@@ -18,8 +19,12 @@ public enum StudyMethod
     /// <summary>CLAM multi-branch attention with the instance loss (Lu et al. 2021).</summary>
     Clam,
 
-    /// <summary>The whole-image CNN baseline, read with Grad-CAM.</summary>
+    /// <summary>The whole-image CNN baseline, read with Grad-CAM (images only).</summary>
     Cnn,
+
+    /// <summary>DSMIL (Li et al. 2021): a max-pooled instance classifier and attention to the critical
+    /// instance.</summary>
+    Dsmil,
 }
 
 /// <summary>Names and training settings of <see cref="StudyMethod"/>.</summary>
@@ -32,6 +37,7 @@ public static class StudyMethods
         (StudyMethod.Additive, "additive"),
         (StudyMethod.Clam, "clam"),
         (StudyMethod.Cnn, "cnn"),
+        (StudyMethod.Dsmil, "dsmil"),
     ];
 
     public static IReadOnlyList<StudyMethod> All { get; } = Names.Select(n => n.Method).ToArray();
@@ -55,6 +61,7 @@ public static class StudyMethods
             StudyMethod.Gated => settings with { Pooling = AttentionPoolingKind.GatedAttention },
             StudyMethod.Additive => settings with { Pooling = AttentionPoolingKind.Additive },
             StudyMethod.Clam => settings with { Pooling = AttentionPoolingKind.Clam },
+            StudyMethod.Dsmil => settings with { Pooling = AttentionPoolingKind.Dsmil },
             _ => settings with { Pooling = AttentionPoolingKind.Attention },
         };
 }

@@ -17,7 +17,75 @@ public sealed record StudySummary(
         [property: JsonPropertyName("seeds")] IReadOnlyList<int> Seeds,
         [property: JsonPropertyName("test_images")] int TestImages,
         [property: JsonPropertyName("methods")] IReadOnlyList<MethodSummary> Methods
-    );
+    )
+    {
+        /// <summary>What a test item is: images, or slides (then <see cref="TestImages"/> counts slides).</summary>
+        [JsonPropertyName("unit")]
+        public string Unit { get; init; } = "images";
+
+        /// <summary>The measures each method has, in table order.</summary>
+        [JsonPropertyName("columns")]
+        public IReadOnlyList<string> Columns { get; init; } = LocalizationTable.Columns;
+    }
+
+    /// <summary>The measures of a slide study: the slide classification, the tile ranking, the FROC and its
+    /// sensitivity per lesion size class (<see cref="SlideLocalization"/>).</summary>
+    public static readonly IReadOnlyList<string> SlideColumns =
+    [
+        "slide accuracy",
+        "slide AUC",
+        "tile AUROC",
+        "tile AP",
+        "FROC",
+        "sensitivity itc",
+        "sensitivity micro",
+        "sensitivity macro",
+    ];
+
+    private static double?[] SlideValues(SlideLocalization.MapScores m) =>
+    [
+        m.SlideAccuracy,
+        m.SlideAuc,
+        m.InstanceAuroc,
+        m.InstanceAp,
+        m.Froc,
+        .. new[] { "itc", "micro", "macro" }.Select(c =>
+            m.SensitivityBySize.TryGetValue(c, out var v) ? v : (double?)null
+        ),
+    ];
+
+    /// <summary>One slide dataset's comparisons (one per seed): a row per model and map.</summary>
+    public static DatasetResult OfSlides(
+        string dataset,
+        IReadOnlyList<int> seeds,
+        IReadOnlyList<SlideLocalization.Report> comparisons
+    )
+    {
+        var methods = comparisons
+            .SelectMany(c => c.Methods)
+            .GroupBy(m => $"{m.Model}: {m.Map}")
+            .Select(g => new MethodSummary(
+                g.Key,
+                SlideColumns
+                    .Select(
+                        (column, i) =>
+                            (
+                                column,
+                                MeanSd.Of(
+                                    g.Select(m => SlideValues(m)[i]).OfType<double>().ToList()
+                                )
+                            )
+                    )
+                    .ToDictionary(p => p.column, p => p.Item2)
+            ))
+            .ToList();
+        var first = comparisons.FirstOrDefault();
+        return new DatasetResult(dataset, first?.TumourClasses ?? [], seeds, first?.Slides ?? 0, methods)
+        {
+            Unit = "slides",
+            Columns = SlideColumns,
+        };
+    }
 
     public sealed record MethodSummary(
         [property: JsonPropertyName("method")] string Method,
@@ -87,16 +155,16 @@ public sealed record StudySummary(
         foreach (var d in Datasets)
         {
             text.AppendLine(
-                $"### {d.Dataset}: mean ± sd over seeds {string.Join(", ", d.Seeds)} ({d.TestImages} test images; "
+                $"### {d.Dataset}: mean ± sd over seeds {string.Join(", ", d.Seeds)} ({d.TestImages} test {d.Unit}; "
                     + $"tumour classes {string.Join(" + ", d.TumourClasses)}; {Epochs} epochs)"
             );
             text.AppendLine();
-            text.AppendLine($"| method | {string.Join(" | ", LocalizationTable.Columns)} |");
-            text.AppendLine($"|---|{string.Concat(LocalizationTable.Columns.Select(_ => "---|"))}");
+            text.AppendLine($"| method | {string.Join(" | ", d.Columns)} |");
+            text.AppendLine($"|---|{string.Concat(d.Columns.Select(_ => "---|"))}");
             foreach (var m in d.Methods)
                 text.AppendLine(
                     $"| {m.Method} | "
-                        + string.Join(" | ", LocalizationTable.Columns.Select(c => Cell(m.Values[c], d.Seeds.Count)))
+                        + string.Join(" | ", d.Columns.Select(c => Cell(m.Values[c], d.Seeds.Count)))
                         + " |"
                 );
             text.AppendLine();

@@ -5,13 +5,20 @@ namespace Amil.MLNet.Localization.Metrics;
 public readonly record struct Detection(double Score, int? Lesion);
 
 /// <summary>One slide's detections and how many lesions it has.</summary>
-public sealed record SlideDetections(IReadOnlyList<Detection> Detections, int Lesions);
+public sealed record SlideDetections(IReadOnlyList<Detection> Detections, int Lesions)
+{
+    /// <summary>Lesions the FROC leaves out (CAMELYON16: isolated tumour cells): a detection in one is neither a hit
+    /// nor a false positive, and missing one is no miss.</summary>
+    public IReadOnlySet<int> Uncounted { get; init; } = new HashSet<int>();
+}
 
 /// <summary>
 /// The CAMELYON16 FROC: for every threshold on the detection score, the share of lesions hit by a detection at or
 /// above it (sensitivity; several detections in one lesion count once) against the false positives per slide; the
 /// score is the mean sensitivity at 1/4, 1/2, 1, 2, 4 and 8 false positives per slide, read off the curve (see
-/// <see cref="Interpolate"/>).
+/// <see cref="Interpolate"/>). Lesions a slide leaves <see cref="SlideDetections.Uncounted"/> are out of the count
+/// and their detections out of the curve (CAMELYON16's rule for isolated tumour cells; per size class, every other
+/// class).
 /// </summary>
 public static class Froc
 {
@@ -29,14 +36,21 @@ public static class Froc
     {
         if (slides.Count == 0)
             throw new ArgumentException("FROC needs at least one slide.");
-        int lesions = slides.Sum(s => s.Lesions);
+        int lesions = slides.Sum(s => s.Lesions - s.Uncounted.Count);
         if (lesions == 0)
-            throw new ArgumentException("FROC needs at least one lesion among the slides.");
+            throw new ArgumentException("FROC needs at least one counted lesion among the slides.");
         foreach (var (slide, i) in slides.Select((s, i) => (s, i)))
-            if (slide.Detections.Any(d => d.Lesion is { } l && (l < 0 || l >= slide.Lesions)))
-                throw new ArgumentException($"Slide {i} has a detection in a lesion it does not have.");
+            if (
+                slide.Detections.Any(d => d.Lesion is { } l && (l < 0 || l >= slide.Lesions))
+                || slide.Uncounted.Any(l => l < 0 || l >= slide.Lesions)
+            )
+                throw new ArgumentException($"Slide {i} has a detection in (or leaves out) a lesion it does not have.");
         var all = slides
-            .SelectMany((s, i) => s.Detections.Select(d => (d.Score, Slide: i, d.Lesion)))
+            .SelectMany(
+                (s, i) =>
+                    s.Detections.Where(d => d.Lesion is not { } l || !s.Uncounted.Contains(l))
+                        .Select(d => (d.Score, Slide: i, d.Lesion))
+            )
             .OrderByDescending(d => d.Score)
             .ToList();
         var hit = new HashSet<(int, int)>();
