@@ -54,11 +54,12 @@ internal static class TrainCommand
             Description =
                 "attention (Ilse et al.), gated, additive (Additive MIL: map = each patch's signed contribution to the "
                 + "predicted class), clam (CLAM multi-branch: map = the predicted class's attention branch, with the "
-                + "instance loss) or dsmil (DSMIL: max-pooled instance classifier + attention to the critical "
-                + "instance; map = the instance scores).",
+                + "instance loss), dsmil (DSMIL: max-pooled instance classifier + attention to the critical "
+                + "instance; map = the instance scores) or transmil (TransMIL: Nyström self-attention over a class "
+                + "token and the patches; map = the class token's attention).",
             DefaultValueFactory = _ => "attention",
         };
-        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam", "dsmil");
+        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam", "dsmil", "transmil");
         var clamK = new Option<string>("--clam-k")
         {
             Description =
@@ -201,6 +202,7 @@ internal static class TrainCommand
                             "additive" => AttentionPoolingKind.Additive,
                             "clam" => AttentionPoolingKind.Clam,
                             "dsmil" => AttentionPoolingKind.Dsmil,
+                            "transmil" => AttentionPoolingKind.TransMil,
                             _ => AttentionPoolingKind.Attention,
                         },
                         ClamInstanceSamples = ClamK(r.GetValue(clamK)!),

@@ -21,6 +21,11 @@ public enum AttentionPoolingKind
     /// the critical (highest-scoring) instance, the two predictions averaged; map: the instance scores
     /// (class-aware).</summary>
     Dsmil,
+
+    /// <summary>TransMIL (Shao et al. 2021): a class token and the instances through two Nyström self-attention
+    /// layers with a pyramid position encoding between them; map: the class token's attention over the patches in the
+    /// second layer.</summary>
+    TransMil,
 }
 
 /// <summary>Per-epoch figures reported while training.</summary>

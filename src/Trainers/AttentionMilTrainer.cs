@@ -218,6 +218,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
                 AttentionPoolingKind.Additive => MilHead.Additive,
                 AttentionPoolingKind.Clam => MilHead.Clam,
                 AttentionPoolingKind.Dsmil => MilHead.Dsmil,
+                AttentionPoolingKind.TransMil => MilHead.TransMil,
                 _ => MilHead.Attention,
             },
             InstanceSamples = _options.Pooling == AttentionPoolingKind.Clam ? _options.ClamInstanceSamples : 0,

@@ -23,6 +23,7 @@ public class BatchTrainingTests
         FeatureAdditive,
         Clam,
         Dsmil,
+        TransMil,
     }
 
     private static NetworkSpec Spec(Net net)
@@ -35,6 +36,7 @@ public class BatchTrainingTests
                 Net.Additive or Net.FeatureAdditive => MilHead.Additive,
                 Net.Clam => MilHead.Clam,
                 Net.Dsmil => MilHead.Dsmil,
+                Net.TransMil => MilHead.TransMil,
                 _ => MilHead.Attention,
             },
             InstanceSamples = net == Net.Clam ? 2 : 0,
@@ -74,6 +76,7 @@ public class BatchTrainingTests
     [InlineData(Net.FeatureAdditive)]
     [InlineData(Net.Clam)]
     [InlineData(Net.Dsmil)]
+    [InlineData(Net.TransMil)]
     public void ABatchHasTheOneBagLossesAndTheirMeanGradient(Net net)
     {
         var spec = Spec(net);

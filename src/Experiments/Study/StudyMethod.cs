@@ -25,6 +25,9 @@ public enum StudyMethod
     /// <summary>DSMIL (Li et al. 2021): a max-pooled instance classifier and attention to the critical
     /// instance.</summary>
     Dsmil,
+
+    /// <summary>TransMIL (Shao et al. 2021): Nyström self-attention over the instances and a class token.</summary>
+    TransMil,
 }
 
 /// <summary>Names and training settings of <see cref="StudyMethod"/>.</summary>
@@ -38,6 +41,7 @@ public static class StudyMethods
         (StudyMethod.Clam, "clam"),
         (StudyMethod.Cnn, "cnn"),
         (StudyMethod.Dsmil, "dsmil"),
+        (StudyMethod.TransMil, "transmil"),
     ];
 
     public static IReadOnlyList<StudyMethod> All { get; } = Names.Select(n => n.Method).ToArray();
@@ -62,6 +66,7 @@ public static class StudyMethods
             StudyMethod.Additive => settings with { Pooling = AttentionPoolingKind.Additive },
             StudyMethod.Clam => settings with { Pooling = AttentionPoolingKind.Clam },
             StudyMethod.Dsmil => settings with { Pooling = AttentionPoolingKind.Dsmil },
+            StudyMethod.TransMil => settings with { Pooling = AttentionPoolingKind.TransMil },
             _ => settings with { Pooling = AttentionPoolingKind.Attention },
         };
 }

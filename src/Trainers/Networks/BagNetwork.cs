@@ -35,6 +35,7 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
             (_, MilHead.Additive) => new AdditiveMilNetwork(spec),
             (_, MilHead.Clam) => new ClamNetwork(spec),
             (_, MilHead.Dsmil) => new DsmilNetwork(spec),
+            (_, MilHead.TransMil) => new TransMilNetwork(spec),
             (_, not MilHead.Attention) => throw new InvalidDataException(
                 $"Unknown MIL head {(int)spec.Head}; the model is from a newer version of Amil.MLNet."
             ),

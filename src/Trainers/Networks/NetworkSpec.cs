@@ -35,6 +35,10 @@ internal enum MilHead
     /// <summary>DSMIL (Li et al. 2021): a max-pooled instance classifier plus attention from each patch's similarity
     /// to the critical (highest-scoring) instance; the map is the instance scores.</summary>
     Dsmil = 3,
+
+    /// <summary>TransMIL (Shao et al. 2021): two Nyström self-attention layers with a pyramid position encoding over a
+    /// class token and the instances; the map is the class token's attention.</summary>
+    TransMil = 4,
 }
 
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
