@@ -243,10 +243,8 @@ public static class SlideLocalization
             found.Add((t, v.Select((s, k) => new Detection(s, t.Lesion[k])).ToList()));
         }
         List<SlideDetections> Counting(LesionSize? only) =>
-            found.Select(f => new SlideDetections(f.Detections, f.Truth.Lesions)
-                {
-                    Uncounted = f.Truth.Uncounted(only),
-                })
+            found
+                .Select(f => new SlideDetections(f.Detections, f.Truth.Lesions) { Uncounted = f.Truth.Uncounted(only) })
                 .ToList();
         bool sized = truths.All(t => t.Sizes is not null);
         var bySize = new Dictionary<string, double>();
@@ -281,9 +279,10 @@ public static class SlideLocalization
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         string F(double? v) => v is { } x ? x.ToString("F3", culture) : "–";
         var text = new System.Text.StringBuilder();
-        string sizes = report.LesionsBySize.Count == 0
-            ? ""
-            : " (" + string.Join(", ", report.LesionsBySize.Select(s => $"{s.Value} {s.Key}")) + ")";
+        string sizes =
+            report.LesionsBySize.Count == 0
+                ? ""
+                : " (" + string.Join(", ", report.LesionsBySize.Select(s => $"{s.Value} {s.Key}")) + ")";
         text.AppendLine(
             $"{report.Slides} slides with masks, {report.Tiles} tiles ({report.TumourTiles} on tumour), "
                 + $"{report.Lesions} lesions{sizes}; tumour classes {string.Join(", ", report.TumourClasses)}."
@@ -299,7 +298,9 @@ public static class SlideLocalization
             text.AppendLine(
                 $"| {m.Model} | {m.Map} | {F(m.SlideAccuracy)} | {F(m.SlideAuc)} | {F(m.InstanceAuroc)} | "
                     + $"{F(m.InstanceAp)} | {F(m.Froc)} |"
-                    + string.Concat(classes.Select(c => $" {F(m.SensitivityBySize.TryGetValue(c, out var v) ? v : null)} |"))
+                    + string.Concat(
+                        classes.Select(c => $" {F(m.SensitivityBySize.TryGetValue(c, out var v) ? v : null)} |")
+                    )
             );
         text.AppendLine();
         text.AppendLine(

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Jobs;
 
 namespace Amil.MLNet.Runner;
 
@@ -37,6 +38,12 @@ internal static class BenchCommand
                 "Instead: time `amil view` on this slide over HTTP (cold and cached tiles, base and overlay; 50 tiles "
                 + "at once and the peak resident memory); writes the JSON to --out.",
         };
+        var slideHeads = new Option<string?>("--slide-heads")
+        {
+            Description =
+                "Instead: time each MIL head (attention, clam, dsmil, transmil) on bags of these many 512-feature "
+                + "tiles, e.g. 1000,10000,50000: one training step, one scoring pass, the peak memory; JSON to --out.",
+        };
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -53,6 +60,7 @@ internal static class BenchCommand
             batchBags,
             workers,
             viewerSlide,
+            slideHeads,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -69,6 +77,15 @@ internal static class BenchCommand
                         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
                         RunFiles.WriteJson(written, viewer);
                         Console.WriteLine(JsonSerializer.Serialize(viewer, RunFiles.Json));
+                        return;
+                    }
+                    if (r.GetValue(slideHeads) is { } sizes)
+                    {
+                        var rows = HeadBench.Run(BagSizes(sizes), CommandRunner.Log);
+                        var written = r.GetValue(output)!;
+                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
+                        RunFiles.WriteJson(written, rows);
+                        Console.WriteLine(JsonSerializer.Serialize(rows, RunFiles.Json));
                         return;
                     }
                     var report = BenchJob.Run(
@@ -89,4 +106,16 @@ internal static class BenchCommand
         );
         return command;
     }
+
+    private static int[] BagSizes(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t =>
+                int.TryParse(t, out int n) && n is >= 1 and <= 1_000_000
+                    ? n
+                    : throw new ArgumentException(
+                        $"--slide-heads '{text}': each bag size must be a whole number of tiles from 1 to 1000000, "
+                            + "separated by commas (e.g. 1000,10000,50000)."
+                    )
+            )
+            .ToArray();
 }

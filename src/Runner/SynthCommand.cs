@@ -6,7 +6,6 @@ namespace Amil.MLNet.Runner;
 
 internal static class SynthCommand
 {
-
     public static Command Create()
     {
         var output = CommonOptions.Out("Folder to write the images and masks/ into.");
@@ -20,9 +19,11 @@ internal static class SynthCommand
                 + "size classes on 40 % of them, mimics and stain variation on all; README \"Whole slides\").",
             DefaultValueFactory = _ => "breakhis",
         };
-        kind.AcceptOnlyFromAmong(
-            [.. SyntheticKinds.All, DatasetReader.SyntheticSlideKind, DatasetReader.HardSyntheticSlideKind]
-        );
+        kind.AcceptOnlyFromAmong([
+            .. SyntheticKinds.All,
+            DatasetReader.SyntheticSlideKind,
+            DatasetReader.HardSyntheticSlideKind,
+        ]);
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed")
         {
@@ -32,7 +33,8 @@ internal static class SynthCommand
         var slideSize = new Option<string>("--slide-size")
         {
             Description =
-                "--kind wsi or wsi-hard: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles of 224 px).",
+                "--kind wsi or wsi-hard: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles "
+                + "of 224 px).",
             DefaultValueFactory = _ => "6144x8192",
         };
         var command = new Command(

@@ -37,7 +37,8 @@ internal static class LesionSizes
     /// each labelled region of a mask, in the mask's pixels scaled by <paramref name="pixelWidth"/> and
     /// <paramref name="pixelHeight"/> (e.g. µm per mask pixel).
     /// </summary>
-    /// <param name="labels">Per mask pixel, its region (0 to <paramref name="count"/> − 1) or a negative number.</param>
+    /// <param name="labels">Per mask pixel, its region (0 to <paramref name="count"/> − 1) or a negative
+    /// number.</param>
     public static double[] LongestDiameters(
         IReadOnlyList<int> labels,
         int width,

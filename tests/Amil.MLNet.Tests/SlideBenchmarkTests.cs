@@ -55,7 +55,10 @@ public class SlideBenchmarkTests
         Assert.Equal([(0.0, 0.5), (0.0, 1.0), (1.0, 1.0)], all.Points);
 
         // Only uncounted lesions: nothing to measure, said plainly.
-        var none = counted with { Uncounted = new HashSet<int> { 0, 1 } };
+        var none = counted with
+        {
+            Uncounted = new HashSet<int> { 0, 1 },
+        };
         Assert.Throws<ArgumentException>(() => Froc.Compute([none]));
     }
 
@@ -95,7 +98,12 @@ public class SlideBenchmarkTests
         var root = TestTemp.Folder("wsi-hard-small").FullName;
         SyntheticSlides.Generate(
             root,
-            new SyntheticSlideOptions(5, 1) { Width = 512, Height = 384, Set = SyntheticSlideSet.Hard }
+            new SyntheticSlideOptions(5, 1)
+            {
+                Width = 512,
+                Height = 384,
+                Set = SyntheticSlideSet.Hard,
+            }
         );
         var labels = File.ReadAllLines(Path.Combine(root, SyntheticSlides.ListFile)).Skip(1).ToList();
         Assert.Equal(5, labels.Count);
@@ -150,8 +158,12 @@ public class SlideBenchmarkTests
         Assert.Equal(("slides", 2), (result.Unit, result.TestImages));
         Assert.Equal(StudySummary.SlideColumns, result.Columns);
         Assert.Equal(
-            ["attention: attention", "attention: attention × p(tumor)", "dsmil: instance score",
-                "dsmil: instance score × p(tumor)"],
+            [
+                "attention: attention",
+                "attention: attention × p(tumor)",
+                "dsmil: instance score",
+                "dsmil: instance score × p(tumor)",
+            ],
             result.Methods.Select(m => m.Method)
         );
         Assert.Contains(lines, l => l.Contains("the CNN baseline is left out", StringComparison.Ordinal));

@@ -11,7 +11,8 @@ internal static class HardSlidePlan
 {
     private const double PixelsPerMm = 2000;
 
-    /// <summary>Diameter ranges (mm) the planner draws from, log-uniform; the measured class comes from the mask.</summary>
+    /// <summary>Diameter ranges (mm) the planner draws from, log-uniform; the measured class comes from the
+    /// mask.</summary>
     public static (double Min, double Max) Diameter(LesionSize size) =>
         size switch
         {
@@ -36,8 +37,16 @@ internal static class HardSlidePlan
             Cell = 13 + random.Next(4),
             Nucleus = (60 + 20 * random.NextDouble(), 32 + 16 * random.NextDouble(), 110 + 20 * random.NextDouble()),
         };
-        return new SyntheticTissue(width, height, pieces, [.. foci], seed, Mimics(pieces, width, height, random), stain,
-            look);
+        return new SyntheticTissue(
+            width,
+            height,
+            pieces,
+            [.. foci],
+            seed,
+            Mimics(pieces, width, height, random),
+            stain,
+            look
+        );
     }
 
     /// <summary>A tumour slide's lesions: a quarter have a macro-metastasis, every one at least one micro- or
@@ -77,7 +86,8 @@ internal static class HardSlidePlan
     }
 
     /// <summary>A blob of a diameter drawn from the range (mm) inside a piece, its centre within
-    /// <paramref name="reach"/> of the piece's radius from the piece's centre; null when none fits in 200 tries.</summary>
+    /// <paramref name="reach"/> of the piece's radius from the piece's centre; null when none fits in 200
+    /// tries.</summary>
     private static Blob? Place(Blob[] pieces, (double Min, double Max) diameter, Random random, double reach)
     {
         double d = Math.Exp(Math.Log(diameter.Min) + random.NextDouble() * Math.Log(diameter.Max / diameter.Min));
@@ -113,7 +123,8 @@ internal static class HardSlidePlan
         var atypical = Some(2, (0.2, 0.6));
         var blurred = random.NextDouble() < 0.4 ? Some(1, (0.3, 0.9), least: 1) : [];
         var blotches = random.NextDouble() < 0.4 ? Some(1, (0.2, 0.6), least: 1) : [];
-        var folds = random.NextDouble() < 0.35 ? [Band(pieces[random.Next(pieces.Length)], random)] : Array.Empty<Stroke>();
+        var folds =
+            random.NextDouble() < 0.35 ? [Band(pieces[random.Next(pieces.Length)], random)] : Array.Empty<Stroke>();
         var pens = random.NextDouble() < 0.3 ? Pen(width, height, random) : [];
         return new SlideMimics(lymphoid, germinal, atypical, blurred, blotches, folds, pens);
     }

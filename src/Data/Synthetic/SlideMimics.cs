@@ -45,12 +45,22 @@ internal sealed class SlideMimics(
         BlotchTint = (0.82, 0.78, 0.96);
 
     public bool IsEmpty =>
-        lymphoid.Length + germinal.Length + atypical.Length + blurred.Length + blotches.Length + folds.Length
+        lymphoid.Length
+            + germinal.Length
+            + atypical.Length
+            + blurred.Length
+            + blotches.Length
+            + folds.Length
             + pens.Length
         == 0;
 
     public int Count =>
-        lymphoid.Length + germinal.Length + atypical.Length + blurred.Length + blotches.Length + folds.Length
+        lymphoid.Length
+        + germinal.Length
+        + atypical.Length
+        + blurred.Length
+        + blotches.Length
+        + folds.Length
         + pens.Length;
 
     /// <summary>The nuclei of a mimic at this point, or null where there is none.</summary>

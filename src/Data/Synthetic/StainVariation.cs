@@ -14,8 +14,7 @@ internal sealed class StainVariation
         _tables = [Table(red), Table(green), Table(blue)];
     }
 
-    public static StainVariation Draw(Random random) =>
-        new(Factor(random), Factor(random), Factor(random));
+    public static StainVariation Draw(Random random) => new(Factor(random), Factor(random), Factor(random));
 
     private static double Factor(Random random) => 0.75 + 0.5 * random.NextDouble();
 

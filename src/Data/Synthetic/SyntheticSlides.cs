@@ -78,9 +78,10 @@ public static class SyntheticSlides
             bool tumour = tumours[i];
             string id = FormattableString.Invariant($"{(tumour ? "tumor" : "normal")}_{i + 1:D3}");
             int seed = StableSeed.Mix(options.Seed, i, 31);
-            var tissue = options.Set == SyntheticSlideSet.Hard
-                ? HardSlidePlan.Plan(options.Width, options.Height, tumour, seed)
-                : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
+            var tissue =
+                options.Set == SyntheticSlideSet.Hard
+                    ? HardSlidePlan.Plan(options.Width, options.Height, tumour, seed)
+                    : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
             var pyramid = options.Pyramid with
             {
                 Description =
@@ -96,10 +97,7 @@ public static class SyntheticSlides
             lines[i] = $"{id},{(tumour ? "tumor" : "normal")}";
             onSlideWritten?.Invoke(Interlocked.Increment(ref written));
         }
-        AtomicFile.WriteText(
-            Path.Combine(root, ListFile),
-            string.Join('\n', lines.Prepend("slide_id,label")) + "\n"
-        );
+        AtomicFile.WriteText(Path.Combine(root, ListFile), string.Join('\n', lines.Prepend("slide_id,label")) + "\n");
         return names;
     }
 

@@ -43,16 +43,16 @@ public sealed record StudySummary(
     ];
 
     private static double?[] SlideValues(SlideLocalization.MapScores m) =>
-    [
-        m.SlideAccuracy,
-        m.SlideAuc,
-        m.InstanceAuroc,
-        m.InstanceAp,
-        m.Froc,
-        .. new[] { "itc", "micro", "macro" }.Select(c =>
-            m.SensitivityBySize.TryGetValue(c, out var v) ? v : (double?)null
-        ),
-    ];
+        [
+            m.SlideAccuracy,
+            m.SlideAuc,
+            m.InstanceAuroc,
+            m.InstanceAp,
+            m.Froc,
+            .. new[] { "itc", "micro", "macro" }.Select(c =>
+                m.SensitivityBySize.TryGetValue(c, out var v) ? v : (double?)null
+            ),
+        ];
 
     /// <summary>One slide dataset's comparisons (one per seed): a row per model and map.</summary>
     public static DatasetResult OfSlides(
@@ -68,13 +68,7 @@ public sealed record StudySummary(
                 g.Key,
                 SlideColumns
                     .Select(
-                        (column, i) =>
-                            (
-                                column,
-                                MeanSd.Of(
-                                    g.Select(m => SlideValues(m)[i]).OfType<double>().ToList()
-                                )
-                            )
+                        (column, i) => (column, MeanSd.Of(g.Select(m => SlideValues(m)[i]).OfType<double>().ToList()))
                     )
                     .ToDictionary(p => p.column, p => p.Item2)
             ))

@@ -48,7 +48,8 @@ public static class Froc
         var all = slides
             .SelectMany(
                 (s, i) =>
-                    s.Detections.Where(d => d.Lesion is not { } l || !s.Uncounted.Contains(l))
+                    s
+                        .Detections.Where(d => d.Lesion is not { } l || !s.Uncounted.Contains(l))
                         .Select(d => (d.Score, Slide: i, d.Lesion))
             )
             .OrderByDescending(d => d.Score)

@@ -49,8 +49,7 @@ internal sealed class TransMilNetwork : BagNetwork
         RegisterComponents();
     }
 
-    public override long[] InputShape(BagLayout layout, int length) =>
-        InstanceEncoder.InputShape(Spec, layout, length);
+    public override long[] InputShape(BagLayout layout, int length) => InstanceEncoder.InputShape(Spec, layout, length);
 
     /// <returns>1 × C logits; with <paramref name="keepMap"/>, also the N-value map.</returns>
     private (Tensor Logits, Tensor? Map) Forward(Tensor bag, bool keepMap)

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Scoring;
+using Amil.MLNet.Trainers.Training;
+using Amil.MLNet.Transforms.Bagging;
+using Microsoft.ML.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Amil.MLNet.Experiments.Jobs;
+
+/// <summary>
+/// `bench --slide-heads`: what each MIL head costs on a slide-sized bag of 512-feature tiles (frozen ResNet18's
+/// width): one training step (forward, backward) and one scoring pass with the map, in seconds, and the peak resident
+/// memory above the process's before each (Linux: the peak is reset through /proc/self/clear_refs).
+/// </summary>
+public static class HeadBench
+{
+    public sealed record Row(
+        [property: JsonPropertyName("head")] string Head,
+        [property: JsonPropertyName("tiles")] int Tiles,
+        [property: JsonPropertyName("train_step_seconds")] double TrainStepSeconds,
+        [property: JsonPropertyName("score_seconds")] double ScoreSeconds,
+        [property: JsonPropertyName("peak_extra_mb")] double PeakExtraMegabytes
+    );
+
+    private const int Features = 512;
+
+    private static readonly (string Name, MilHead Head)[] Heads =
+    [
+        ("attention", MilHead.Attention),
+        ("clam", MilHead.Clam),
+        ("dsmil", MilHead.Dsmil),
+        ("transmil", MilHead.TransMil),
+    ];
+
+    public static IReadOnlyList<Row> Run(IReadOnlyList<int> tiles, Action<string> log)
+    {
+        if (tiles.Count == 0 || tiles.Any(n => n < 1))
+            throw new ArgumentException("Bag sizes must be positive numbers of tiles, e.g. 1000,10000,50000.");
+        var rows = new List<Row>();
+        foreach (var (name, head) in Heads)
+        foreach (int n in tiles.Order())
+        {
+            var spec = new NetworkSpec(224, 500, 128, false, 2)
+            {
+                Head = head,
+                Architecture = NetworkArchitecture.FeatureAttentionMil,
+                FeatureSize = Features,
+                DropoutPercent = 25,
+                InputScale = 1,
+                InstanceSamples = head == MilHead.Clam ? 8 : 0,
+            };
+            using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
+            var random = new Random(n);
+            var values = new float[n * Features];
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (float)random.NextDouble();
+            var layout = new BagLayout(1, 224, 224, 1, n, 0, 0, 224 * n, 224);
+            var bag = new LabelledBag(new DataViewRowId(0, 0), values, layout, 1);
+            using var classWeights = ones(2);
+            using var bagWeight = 0.5.ToScalar();
+            using var instanceWeight = 0.5.ToScalar();
+
+            double before = ResetPeak();
+            var clock = Stopwatch.StartNew();
+            network.train();
+            using (var scope = NewDisposeScope())
+            {
+                var (loss, _) = TrainingLoop.BagLoss(network, bag, classWeights, (bagWeight, instanceWeight), true);
+                loss.backward();
+            }
+            double train = clock.Elapsed.TotalSeconds;
+            network.eval();
+            clock.Restart();
+            BagScorer.Score(network, values, layout);
+            double score = clock.Elapsed.TotalSeconds;
+            double peak = BenchJob.PeakRssMegabytes() - before;
+            var row = new Row(name, n, Math.Round(train, 3), Math.Round(score, 3), Math.Round(Math.Max(0, peak)));
+            log(
+                $"{name}, {n} tiles: training step {row.TrainStepSeconds} s, scoring {row.ScoreSeconds} s, "
+                    + $"peak +{row.PeakExtraMegabytes} MB"
+            );
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>Resets the kernel's peak resident size to the current one; returns the current size in MB.</summary>
+    private static double ResetPeak()
+    {
+        GC.Collect();
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Without it the peak is the process's whole life: still an upper bound.
+        }
+        return BenchJob.PeakRssMegabytes();
+    }
+}
