@@ -161,8 +161,8 @@ public class SlideBenchmarkTests
             [
                 "attention: attention",
                 "attention: attention × p(tumor)",
-                "dsmil: instance score",
-                "dsmil: instance score × p(tumor)",
+                "dsmil: instance-score",
+                "dsmil: instance-score × p(tumor)",
             ],
             result.Methods.Select(m => m.Method)
         );
