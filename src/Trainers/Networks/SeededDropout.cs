@@ -13,12 +13,17 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
 {
     private readonly double _probability;
 
+    // Owned for the module's life: an implicitly converted Scalar can be finalized while libtorch still reads it
+    // (seen as "Unknown scalar type" in the middle of a training).
+    private readonly Scalar _kept;
+
     public SeededDropout(double probability)
         : base(nameof(SeededDropout))
     {
         if (probability is < 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(probability), "Dropout must be in [0, 1).");
         _probability = probability;
+        _kept = (1 - probability).ToScalar();
     }
 
     /// <summary>Where the masks come from while training; null: libtorch's global generator.</summary>
@@ -31,7 +36,14 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
         if (Generator is null || Generator.device.type != input.device_type)
             return nn.functional.dropout(input, _probability, training: true);
         using var noise = empty_like(input).bernoulli_(1 - _probability, Generator);
-        noise.div_(1 - _probability);
+        noise.div_(_kept);
         return input.mul(noise);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _kept.Dispose();
+        base.Dispose(disposing);
     }
 }
