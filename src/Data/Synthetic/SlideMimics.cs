@@ -44,15 +44,7 @@ internal sealed class SlideMimics(
     private static readonly Rgb FoldTint = (0.8, 0.7, 0.85),
         BlotchTint = (0.82, 0.78, 0.96);
 
-    public bool IsEmpty =>
-        lymphoid.Length
-            + germinal.Length
-            + atypical.Length
-            + blurred.Length
-            + blotches.Length
-            + folds.Length
-            + pens.Length
-        == 0;
+    public bool IsEmpty => Count == 0;
 
     public int Count =>
         lymphoid.Length
