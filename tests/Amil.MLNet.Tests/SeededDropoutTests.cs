@@ -1,5 +1,6 @@
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Scoring;
 using Microsoft.ML;
 using TorchSharp;
 using Xunit;
@@ -61,26 +62,7 @@ public sealed class SeededDropoutTests : IDisposable
     public async Task TrainingsSideBySideGiveTheModelOfATrainingAlone()
     {
         var rows = TestImages.Rows(TestImages.ImageFolder(Path.Combine(_work, "data"), 112, 84, ("", 3)));
-        double[] Train()
-        {
-            var ml = new MLContext(5);
-            var data = ml.Data.LoadFromEnumerable(rows);
-            var options = new AttentionMilOptions
-            {
-                Architecture = NetworkArchitecture.CnnBaseline, // dropout 0.5 twice: many draws per step
-                MaxEpochs = 2,
-                ValidationFraction = 0,
-            };
-            var bagging = new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null };
-            var model = ml
-                .Transforms.Conversion.MapValueToKey("Label")
-                .Append(ml.Transforms.BagPatches(bagging))
-                .Append(ml.MulticlassClassification.Trainers.AttentionMil(options))
-                .Fit(data);
-            return model.LastTransformer.History.Select(h => h.TrainLoss).ToArray();
-        }
-
-        var alone = Train();
+        var alone = Train(rows);
         using var stop = new CancellationTokenSource();
         // Something else keeps drawing from the global generator meanwhile (under the seeding lock, as the library's
         // own draws do: initial weights are drawn from the global generator, so an unlocked draw could still land
@@ -93,9 +75,53 @@ public sealed class SeededDropoutTests : IDisposable
                 Thread.Sleep(1);
             }
         });
-        var together = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(Train)));
+        var together = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => Train(rows))));
         stop.Cancel();
         await noise;
         Assert.All(together, losses => Assert.Equal(alone, losses));
+    }
+
+    [Fact]
+    public async Task ModelsLoadedDuringATrainingLeaveItsModelAlone()
+    {
+        var rows = TestImages.Rows(TestImages.ImageFolder(Path.Combine(_work, "data"), 112, 84, ("", 3)));
+        var alone = Train(rows);
+        // A loaded network is built (its constructors draw initial weights from the global generator) and then
+        // given the model's weights; every build here is a new model, so none comes from the cache.
+        var spec = new NetworkSpec(28, 50, 16, false, 2);
+        using var template = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
+        var weights = template.ExportWeights();
+        using var stop = new CancellationTokenSource();
+        var loads = Task.Run(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                weights[0] = i;
+                NetworkCache.Use(NetworkState.Encode(spec, weights), network => network.Spec);
+            }
+        });
+        var together = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => Train(rows))));
+        stop.Cancel();
+        await loads;
+        Assert.All(together, losses => Assert.Equal(alone, losses));
+    }
+
+    private static double[] Train(List<ImageRow> rows)
+    {
+        var ml = new MLContext(5);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = new AttentionMilOptions
+        {
+            Architecture = NetworkArchitecture.CnnBaseline, // dropout 0.5 twice: many draws per step
+            MaxEpochs = 2,
+            ValidationFraction = 0,
+        };
+        var bagging = new Transforms.Bagging.PatchBaggingOptions { CropHeight = null, CropWidth = null };
+        var model = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.BagPatches(bagging))
+            .Append(ml.MulticlassClassification.Trainers.AttentionMil(options))
+            .Fit(data);
+        return model.LastTransformer.History.Select(h => h.TrainLoss).ToArray();
     }
 }

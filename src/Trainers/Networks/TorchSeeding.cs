@@ -22,6 +22,17 @@ internal static class TorchSeeding
     }
 
     /// <summary>
+    /// Creates a network whose initial weights are replaced right after (a loaded model). Its constructors still
+    /// draw from the global generator, so they take the lock: unlocked, a model loaded while a training starts
+    /// would shift that training's initial weights.
+    /// </summary>
+    public static T ForImport<T>(Func<T> create)
+    {
+        lock (Gate)
+            return create();
+    }
+
+    /// <summary>
     /// Creates a network from <paramref name="seed"/> and gives its dropout a generator of its own that starts where
     /// the global one stands after the initial weights: a training alone in its process draws exactly what it drew
     /// when dropout used the global generator, and trainings side by side no longer share one stream.

@@ -88,7 +88,7 @@ internal static class NetworkCache
                                 "The model's network weights do not match their checksum: the model file is damaged; "
                                     + "restore it from a copy or train the model again."
                             );
-                        var network = BagNetwork.Create(spec);
+                        var network = TorchSeeding.ForImport(() => BagNetwork.Create(spec));
                         network.ImportWeights(weights.Span);
                         network.eval();
                         return network.MoveTo(device);
