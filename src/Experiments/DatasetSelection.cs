@@ -22,7 +22,7 @@ public sealed record DatasetSelection(
             var layout =
                 Layout
                 ?? throw new DatasetException(
-                    $"--data needs --layout "
+                    "--data needs --layout "
                         + $"({string.Join(", ", DatasetRegistry.Layouts.Where(l => l != "synthetic"))})."
                 );
             var entry = new DatasetEntry
@@ -62,7 +62,7 @@ public sealed record DatasetSelection(
         }
         throw new DatasetException(
             $"No {DefaultFileName} in {Directory.GetCurrentDirectory()} or above; run from the repository root, "
-                + $"pass --datasets FILE, or use --data DIR --layout LAYOUT."
+                + "pass --datasets FILE, or use --data DIR --layout LAYOUT."
         );
     }
 }

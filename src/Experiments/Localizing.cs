@@ -7,9 +7,9 @@ namespace Amil.MLNet.Experiments;
 /// <summary>Scores images that have masks with a model and collects its maps against the masks.</summary>
 public static class Localizing
 {
-    /// <param name="tumourClasses">When given, each image's (normalised) map is multiplied by the model's probability
-    /// of these
-    /// classes: a class-aware map that fades on images the model calls tumour-free. Null: the map as it is.</param>
+    /// <param name="tumourClasses">When given, each of these classes' (normalised) map — its own for class-aware
+    /// models — is multiplied by the model's probability of it, and the products summed: a class-aware map that fades
+    /// on images the model calls tumour-free. Null: the map as it is.</param>
     /// <param name="mapClasses">Class-aware models only: score the map of these classes (summed) in every image,
     /// instead of the map of the predicted class.</param>
     public static LocalizationEvaluator Evaluate(
@@ -47,11 +47,25 @@ public static class Localizing
         {
             if (record.MaskPath is null)
                 continue;
-            float weight = classIndices is null
-                ? 1f
-                : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
-            var map = mapIndices is null ? image.PatchMap() : new PatchMap(ClassMap(image, mapIndices), image.Layout);
-            evaluator.Add(map, Mask(record.MaskPath, image), record.Label, weight);
+            var mask = Mask(record.MaskPath, image);
+            if (mapIndices is not null)
+            {
+                float weight = classIndices is null
+                    ? 1f
+                    : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
+                evaluator.Add(new PatchMap(ClassMap(image, mapIndices), image.Layout), mask, record.Label, weight);
+            }
+            else if (tumourClasses is not null)
+                evaluator.Add(
+                    TumourEvidence
+                        .TimesProbability(image, classNames, tumourClasses)
+                        .Select(p => (new PatchMap(p.Map, image.Layout), p.Weight))
+                        .ToList(),
+                    mask,
+                    record.Label
+                );
+            else
+                evaluator.Add(image.PatchMap(), mask, record.Label);
         }
         return evaluator;
     }
@@ -101,7 +115,7 @@ public static class Localizing
             ? withMasks
             : throw new DatasetException(
                 $"Dataset '{datasetName}' has no tumour masks for these images; localization needs masks/ beside "
-                    + $"the images, mirroring their paths "
+                    + "the images, mirroring their paths "
                     + "(PNG, tumour > 127). The synthetic datasets have them."
             );
     }

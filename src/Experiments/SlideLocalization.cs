@@ -11,10 +11,10 @@ namespace Amil.MLNet.Experiments;
 
 /// <summary>
 /// How well slide maps find tumour: every test tile is a detection, positive when it overlaps the slide's tumour
-/// mask; pooled tile AUROC / AP and the CAMELYON16 FROC (lesions = connected tumour regions of the masks),
-/// for the map itself and for the map × p(tumour) (class-aware by construction). Attention maps are taken as N·a
-/// (relative to a uniform 1/N), so slides with different numbers of tiles compare. Writes per slide a heatmap PNG
-/// over the slide and a QuPath GeoJSON of its tiles.
+/// mask; pooled tile AUROC / AP and the CAMELYON16 FROC (lesions = connected tumour regions of the masks), for the
+/// map itself and for the evidence for the tumour classes (<see cref="TumourEvidence"/>: the map the viewer draws).
+/// Attention maps are taken as N·a (relative to a uniform 1/N), so slides with different numbers of tiles compare.
+/// Writes per slide a heatmap PNG over the slide and a QuPath GeoJSON of its tiles.
 /// </summary>
 public static class SlideLocalization
 {
@@ -103,19 +103,7 @@ public static class SlideLocalization
             log("No test slide has a tumour mask with tumour: no localization figures.");
             return null;
         }
-        var tumourIndices = tumourClasses.Select(c => classes.ToList().IndexOf(c)).ToArray();
-        var maps = new (string Name, Func<ScoredImage, float[]> Values)[]
-        {
-            (truths[0].Scored.MapKind.Name(), SlideHeatmaps.Relative),
-            (
-                $"{truths[0].Scored.MapKind.Name()} × p({string.Join(" + ", tumourClasses)})",
-                s =>
-                {
-                    float p = tumourIndices.Sum(c => s.Probabilities[c]);
-                    return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
-                }
-            ),
-        };
+        var maps = Maps(truths[0].Scored.MapKind, classes, [.. tumourClasses]);
         var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values)).ToList();
         bool sized = truths.All(t => t.Sizes is not null);
         if (!sized)
@@ -159,6 +147,18 @@ public static class SlideLocalization
         log($"Heatmaps (PNG over the slide, QuPath GeoJSON) of {truths.Count} slides under {folder}.");
         return report;
     }
+
+    /// <summary>The maps measured: the model's own, and the evidence for the tumour classes that the viewer and the
+    /// heatmaps draw.</summary>
+    internal static (string Name, Func<ScoredImage, float[]> Values)[] Maps(
+        MapKind kind,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<string> tumourClasses
+    ) =>
+        [
+            (kind.Name(), SlideHeatmaps.Relative),
+            (TumourEvidence.Describe(kind, tumourClasses), s => TumourEvidence.Values(s, classes, tumourClasses)),
+        ];
 
     private static SlideTruth Truth(ScoredImage scored, string maskPath)
     {

@@ -5,10 +5,9 @@ using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The slide half of `evaluate`, `localize`, `heatmap` and `predict` (not a job of its own; those jobs call
-/// it for slide models and datasets): the slides' tile features come from the
-/// feature cache (encoded first when missing), so any slide dataset or slide file can be scored after
-/// training.</summary>
+/// <summary>The slide half of `evaluate`, `localize`, `heatmap` and `predict` (not a job of its own; those jobs call it
+/// for slide models and datasets): the slides' tile features come from the feature cache (encoded first when missing),
+/// so any slide dataset or slide file can be scored after training.</summary>
 public static class SlideScoring
 {
     /// <summary>Slide-level metrics (and, with masks, localization.json) on the test split or every slide.</summary>
@@ -120,45 +119,38 @@ public static class SlideScoring
         return combined;
     }
 
-    /// <summary>Heatmaps of slide files: per slide ID.png over the tissue thumbnail, coloured by the map × p(class)
-    /// (<paramref name="mapClasses"/> summed, or the predicted class), and ID.geojson with the map and the map ×
-    /// p(c) for every class as measurements.</summary>
+    /// <summary>Heatmaps of slide files: per slide ID.png over the tissue thumbnail, coloured by the evidence for
+    /// <paramref name="tumourClasses"/> (<see cref="TumourEvidence"/>, as the viewer draws it; default: the classes
+    /// <see cref="TumourClasses"/> names) on one scale shared by the slides, and ID.geojson with the map and each
+    /// class's evidence as measurements.</summary>
     /// <returns>The slides drawn.</returns>
     public static IReadOnlyList<ScoredImage> Heatmap(
         AmilModel model,
         string input,
         string outDirectory,
-        IReadOnlyList<string>? mapClasses,
+        IReadOnlyList<string>? tumourClasses,
         string? featureCache,
         Action<string> log,
         CancellationToken cancel = default
     )
     {
-        var classes = model.ClassNames.ToList();
-        foreach (var c in mapClasses ?? [])
-            if (!classes.Contains(c))
-                throw new ArgumentException($"Class '{c}' is not one the model knows ({string.Join(", ", classes)}).");
+        var classes = model.ClassNames;
+        var tumour = TumourClasses.Of(classes, tumourClasses);
         var scored = ScoreFiles(model, input, featureCache, log, cancel);
-        float[] Shown(ScoredImage s)
-        {
-            float p = mapClasses is null
-                ? s.Probabilities[s.PredictedIndex]
-                : mapClasses.Sum(c => s.Probabilities[classes.IndexOf(c)]);
-            return SlideHeatmaps.Relative(s).Select(v => v * p).ToArray();
-        }
         string name = scored[0].MapKind.Name();
-        IReadOnlyList<(string, float[])> Measurements(ScoredImage s)
-        {
-            var relative = SlideHeatmaps.Relative(s);
-            return
-            [
-                (name, relative),
-                .. classes.Select(
-                    (c, i) => ($"{name} × p({c})", relative.Select(v => v * s.Probabilities[i]).ToArray())
-                ),
-            ];
-        }
-        SlideHeatmaps.Write(scored, SlideHeatmaps.Slide.Open, Shown, Measurements, outDirectory);
+        IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
+        [
+            (name, SlideHeatmaps.Relative(s)),
+            .. classes.Select(c => (TumourEvidence.Describe(s.MapKind, [c]), TumourEvidence.Values(s, classes, [c]))),
+        ];
+        SlideHeatmaps.Write(
+            scored,
+            SlideHeatmaps.Slide.Open,
+            s => TumourEvidence.Values(s, classes, tumour),
+            Measurements,
+            outDirectory
+        );
+        log($"Colour: {TumourEvidence.Describe(scored[0].MapKind, tumour)}, one scale for every slide.");
         foreach (var s in scored)
         {
             float p = s.Probabilities[s.PredictedIndex];

@@ -5,28 +5,59 @@ namespace Amil.MLNet.Experiments;
 /// models (additive contributions as they are; CLAM's branch attention × p(class)), the model's map × p(class)
 /// otherwise — with attention counted as N·a (1 = a uniform share) so items with different patch counts compare, on
 /// one scale shared by every item shown (0 to the 99th percentile of their positive values). An item the model calls
-/// tumour-free then stays cool, where a per-item min–max would paint its most attended glands red.
+/// tumour-free then stays cool, where a per-item min–max would paint its most attended glands red. The viewer, the
+/// heatmaps and the localization metrics of images and slides all take their "map × p" from here, so a figure
+/// measures the map that is drawn.
 /// </summary>
 public static class TumourEvidence
 {
-    /// <summary>The evidence of each patch.</summary>
+    /// <summary>The evidence of each patch: the sum over <paramref name="tumourClasses"/> of each class's weighted
+    /// map (<see cref="Weighted"/>), attention as N·a.</summary>
     public static float[] Values(ScoredImage s, IReadOnlyList<string> classes, IReadOnlyList<string> tumourClasses)
     {
         var sum = new float[s.Map.Length];
-        foreach (var c in tumourClasses)
+        foreach (var (map, weight) in Weighted(s, classes, tumourClasses))
         {
-            int k = classes.ToList().IndexOf(c);
-            if (k < 0)
-                throw new ArgumentException(
-                    $"Class '{c}' is not one of the model's classes ({string.Join(", ", classes)})."
-                );
-            var values = Relative(s, s.ClassMaps is not null ? s.MapOf(k) : s.Map);
-            float weight = s.MapKind is MapKind.Contribution or MapKind.InstanceScore ? 1f : s.Probabilities[k];
+            var values = Relative(s, map);
             for (int i = 0; i < sum.Length; i++)
                 sum[i] += values[i] * weight;
         }
         return sum;
     }
+
+    /// <summary>Each class's part of the evidence: its own map for class-aware models (the model's map otherwise)
+    /// with its weight — p(class), or 1 for contributions and instance scores, which already speak for their class
+    /// and fade on their own where the model finds none of it.</summary>
+    public static IEnumerable<(float[] Map, float Weight)> Weighted(
+        ScoredImage s,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<string> tumourClasses
+    )
+    {
+        foreach (var c in tumourClasses)
+        {
+            int k = IndexOf(classes, c);
+            yield return (s.MapOf(k), IsWeighted(s.MapKind) ? s.Probabilities[k] : 1f);
+        }
+    }
+
+    /// <summary>Each class's own map (the model's map for class-agnostic models) with p(class): the parts of "the
+    /// map × p(class)" that a user asks for by name.</summary>
+    public static IEnumerable<(float[] Map, float Weight)> TimesProbability(
+        ScoredImage s,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<string> weightClasses
+    ) => weightClasses.Select(c => IndexOf(classes, c)).Select(k => (s.MapOf(k), s.Probabilities[k]));
+
+    /// <summary>Whether the evidence multiplies the map by p(class).</summary>
+    private static bool IsWeighted(MapKind kind) => kind is not (MapKind.Contribution or MapKind.InstanceScore);
+
+    private static int IndexOf(IReadOnlyList<string> classes, string c) =>
+        classes.ToList().IndexOf(c) is var k and >= 0
+            ? k
+            : throw new ArgumentException(
+                $"Class '{c}' is not one of the model's classes ({string.Join(", ", classes)})."
+            );
 
     /// <summary>Attention-like maps as N·a (1 = a uniform share); contributions and Grad-CAM as they are.</summary>
     public static float[] Relative(ScoredImage s, float[] values) =>
@@ -49,10 +80,12 @@ public static class TumourEvidence
     public static float[] OnScale(float[] values, float top) =>
         values.Select(v => top > 0 ? Math.Clamp(v / top, 0f, 1f) : 0f).ToArray();
 
-    /// <summary>What the evidence is, e.g. "attention × p(malignant)" or "contribution of malignant".</summary>
+    /// <summary>What the evidence is, e.g. "attention × p(malignant)", "class-attention of malignant ×
+    /// p(malignant)" or "contribution of malignant".</summary>
     public static string Describe(MapKind kind, IReadOnlyList<string> tumourClasses)
     {
         string tumour = string.Join(" + ", tumourClasses);
-        return kind.HasClassMaps() ? $"{kind.Name()} of {tumour}" : $"{kind.Name()} × p({tumour})";
+        string map = kind.HasClassMaps() ? $"{kind.Name()} of {tumour}" : kind.Name();
+        return IsWeighted(kind) ? $"{map} × p({tumour})" : map;
     }
 }

@@ -5,8 +5,7 @@ using Amil.MLNet.Transforms.Images;
 namespace Amil.MLNet.Runner;
 
 /// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal
-/// errors,
-/// 130 when stopped with Ctrl-C.</summary>
+/// errors, 130 when stopped with Ctrl-C.</summary>
 internal static class CommandRunner
 {
     private static readonly CancellationTokenSource InterruptSource = new();

@@ -91,7 +91,7 @@ internal static class DatasetsCommand
                     if (report.Problems.Count > 0)
                         throw new DatasetException(
                             $"{report.Problems.Count} unusable file(s) in '{report.Name}'; fix or remove them, or "
-                                + $"train with --on-bad-image skip."
+                                + "train with --on-bad-image skip."
                         );
                 }
             )

@@ -34,11 +34,11 @@ internal static class HeatmapCommand
             DefaultValueFactory = _ => "evidence",
         };
         show.AcceptOnlyFromAmong("evidence", "map");
-        var tumour = new Option<string[]>("--tumour-class")
+        var tumour = new Option<string[]>("--tumour-class", "--map-class")
         {
             Description =
-                "The classes the evidence is for (default: every class not named benign, normal, negative or "
-                + "healthy).",
+                "The classes the evidence is for, on images and slides alike (default: every class not named benign, "
+                + "normal, negative or healthy). --map-class is another name for it.",
             AllowMultipleArgumentsPerToken = true,
         };
         var colormap = new Option<string>("--colormap")
@@ -51,13 +51,6 @@ internal static class HeatmapCommand
         {
             Description = "Overlay opacity, 0 to 1.",
             DefaultValueFactory = _ => 0.45f,
-        };
-        var mapClass = new Option<string[]>("--map-class")
-        {
-            Description =
-                "Slide-level models: colour each slide by the map × p(these classes, summed), e.g. tumor, instead of "
-                + "× p(the predicted class).",
-            AllowMultipleArgumentsPerToken = true,
         };
         var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
@@ -80,7 +73,6 @@ internal static class HeatmapCommand
             tumour,
             colormap,
             alpha,
-            mapClass,
             featureCache,
         };
         var device = CommonOptions.Device("where the models score");
@@ -109,7 +101,6 @@ internal static class HeatmapCommand
                             r.GetValue(tumour) is { Length: > 0 } t ? t : null
                         ),
                         CommandRunner.Log,
-                        r.GetValue(mapClass) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(featureCache)
                     );
                     string dir = Path.GetFullPath(r.GetValue(output)!);

@@ -23,12 +23,13 @@ internal static class PredictCommand
         var mapClass = new Option<string?>("--map-class")
         {
             Description =
-                "Class-aware models (additive, CLAM): report this class's map for every image (e.g. malignant) "
-                + "instead of the predicted class's. Every class's value is in each patch's \"classes\" anyway.",
+                "Class-aware models (additive, CLAM, DSMIL): report this class's map for every image or slide (e.g. "
+                + "malignant) instead of the predicted class's. Every class's value is in each patch's \"classes\" "
+                + "anyway.",
         };
         var weight = new Option<string?>("--weight-by-probability")
         {
-            Description = "Multiply the reported map by the image's p(this class), e.g. malignant.",
+            Description = "Multiply the reported map by the image's (or slide's) p(this class), e.g. malignant.",
         };
         var command = new Command(
             "predict",

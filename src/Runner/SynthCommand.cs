@@ -16,7 +16,8 @@ internal static class SynthCommand
                 + "per-patient stain and blur, ~31 % benign), bach (4 classes, BACH layout, TIFF) or wsi (whole "
                 + "slides: pyramidal JPEG TIFF with an Aperio header, 8192×6144 at 0.5 µm/px, tumour foci on every "
                 + "other slide, masks and slides.csv) or wsi-hard (the same slides made hard: CAMELYON's lesion "
-                + "size classes on 40 % of them, mimics and stain variation on all; README \"Whole slides\").",
+                + "size classes on 40 % of them, mimics and stain variation on all; docs/slides.md, \"Whole "
+                + "slides: the synthetic-wsi-hard benchmark\").",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([

@@ -8,8 +8,7 @@ public static class AmilSlidesCatalog
 {
     /// <summary>Slide path → the slide's bag of tile features: tissue, 224 px tiles at 20× over it, frozen ResNet18
     /// features of each (cached per slide in <see cref="SlideFeatures.CacheFolder"/>). The columns are those of
-    /// <c>ExtractPatchFeatures</c>, so <c>AttentionMil</c> follows it as it
-    /// follows image features.</summary>
+    /// <c>ExtractPatchFeatures</c>, so <c>AttentionMil</c> follows it as it follows image features.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The feature bag column, with <c>{name}Layout</c> and <c>{name}Coordinates</c>
     /// (level-0 tile corners). Default "Features".</param>

@@ -29,13 +29,12 @@ internal sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] F
 
 /// <summary>
 /// Per-slide ResNet18 features of the tiles over tissue, streamed: tiles are read and encoded a batch at a time, so
-/// memory holds one batch of pixels and the slide's features (N × 512 floats: 100 MB for 50,000 tiles), never a
-/// level. One entry per
-/// slide and settings, keyed by SHA-256 of the slide's size, first and last MiB and the settings (hashing a
-/// multi-GB slide whole would cost more than it protects); written beside and renamed over, so an extraction killed
-/// mid-slide leaves no entry and a rerun starts that slide again and skips the finished ones.
-/// Format (little-endian): "AMILSLID", int32 version 1, int32 N, int32 D, int32 length + UTF-8 settings, N × 3 int32
-/// (x, y, side), N × D float32.
+/// memory holds one batch of pixels and the slide's features (N × 512 floats: 100 MB for 50,000 tiles), never a level.
+/// One entry per slide and settings, keyed by SHA-256 of the slide's size, first and last MiB and the settings (hashing
+/// a multi-GB slide whole would cost more than it protects); written beside and renamed over, so an extraction killed
+/// mid-slide leaves no entry and a rerun starts that slide again and skips the finished ones. Format (little-endian):
+/// "AMILSLID", int32 version 1, int32 N, int32 D, int32 length + UTF-8 settings, N × 3 int32 (x, y, side), N × D
+/// float32.
 /// </summary>
 internal sealed class SlideFeatureCache
 {

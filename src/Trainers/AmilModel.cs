@@ -97,8 +97,9 @@ public sealed class AmilModel
     /// <summary>The class names, in the order of <see cref="ScoredImage.Probabilities"/>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>The model's map: attention (attention or gated pooling, on patches or features), contribution
-    /// (additive MIL), class attention (CLAM) or Grad-CAM (the CNN baseline).</summary>
+    /// <summary>The model's map: attention (attention, gated or TransMIL pooling, on patches or features),
+    /// contribution (additive MIL), class attention (CLAM), instance score (DSMIL) or Grad-CAM (the CNN
+    /// baseline).</summary>
     public MapKind MapKind { get; }
 
     /// <summary>The ML.NET pipeline, for use in other ML.NET code.</summary>
@@ -135,7 +136,7 @@ public sealed class AmilModel
         {
             throw new InvalidDataException(
                 $"{path}: not a readable ML.NET model ({e.Message.Split('\n')[0]}); pass the model.zip written by "
-                    + $"train.",
+                    + "train.",
                 e
             );
         }

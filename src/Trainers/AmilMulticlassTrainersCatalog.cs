@@ -8,14 +8,14 @@ namespace Microsoft.ML;
 public static class AmilMulticlassTrainersCatalog
 {
     /// <summary>Attention-based multiple instance learning (Ilse et al. 2018) over bags from
-    /// <c>ml.Transforms.BagPatches</c>
-    /// (a LeNet patch encoder trained end to end) or from <c>ml.Transforms.ExtractPatchFeatures</c> (frozen features:
-    /// only
-    /// the attention head trains) — which one is read from the bag column.</summary>
+    /// <c>ml.Transforms.BagPatches</c> (a LeNet patch encoder trained end to end) or from
+    /// <c>ml.Transforms.ExtractPatchFeatures</c> (frozen features: only the attention head trains) — which one is read
+    /// from the bag column.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">Key-typed label column. Default "Label".</param>
     /// <param name="bagColumnName">Bag column (patches or features). Default "Bag".</param>
-    /// <param name="pooling">Attention or gated attention. Default attention.</param>
+    /// <param name="pooling">How the bag's patches are pooled (<see cref="AttentionPoolingKind"/>): attention, gated
+    /// attention, additive, CLAM, DSMIL or TransMIL. Default attention.</param>
     /// <param name="maxEpochs">Most epochs to train. Default 40.</param>
     /// <param name="learningRate">Adam learning rate. Default 1e-4.</param>
     public static AttentionMilTrainer AttentionMil(
@@ -38,8 +38,7 @@ public static class AmilMulticlassTrainersCatalog
         );
 
     /// <summary>Attention-MIL with every setting of <paramref name="options"/>; the seed comes from the MLContext
-    /// unless
-    /// <see cref="AttentionMilOptions.Seed"/> is set.</summary>
+    /// unless <see cref="AttentionMilOptions.Seed"/> is set.</summary>
     public static AttentionMilTrainer AttentionMil(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         AttentionMilOptions options
@@ -55,8 +54,8 @@ public static class AmilMulticlassTrainersCatalog
     }
 
     /// <summary>The whole-image CNN baseline (5 conv blocks, two FC layers) over the same bags, stitched back into the
-    /// image;
-    /// its localization map is Grad-CAM (output column <c>GradCam</c>). For comparing against Attention-MIL.</summary>
+    /// image; its localization map is Grad-CAM (output column <c>GradCam</c>). For comparing against
+    /// Attention-MIL.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">Key-typed label column. Default "Label".</param>
     /// <param name="bagColumnName">Bag column from <c>ml.Transforms.BagPatches</c> (stride = patch size). Default

@@ -77,7 +77,8 @@ public sealed class AttentionMilOptions
     /// none.</summary>
     public string? GroupColumnName { get; set; }
 
-    /// <summary>Pooling variant. Default <see cref="AttentionPoolingKind.Attention"/>.</summary>
+    /// <summary>Pooling variant: attention, gated attention, additive, CLAM, DSMIL or TransMIL. Default
+    /// <see cref="AttentionPoolingKind.Attention"/>.</summary>
     public AttentionPoolingKind Pooling { get; set; } = AttentionPoolingKind.Attention;
 
     /// <summary>Instance embedding size L. Default 500.</summary>
@@ -106,8 +107,7 @@ public sealed class AttentionMilOptions
     public int EarlyStoppingPatience { get; set; } = 10;
 
     /// <summary>Share of the training data held out (stratified by class, seeded) to pick the best epoch, when no
-    /// validation
-    /// set is passed to Fit. 0 = no validation: the last epoch is kept. Default 0.2.</summary>
+    /// validation set is passed to Fit. 0 = no validation: the last epoch is kept. Default 0.2.</summary>
     public double ValidationFraction { get; set; } = 0.2;
 
     /// <summary>Explicit loss weight per class (index = key value − 1). Default none (all 1).</summary>
@@ -118,9 +118,8 @@ public sealed class AttentionMilOptions
     public bool BalanceClasses { get; set; }
 
     /// <summary>Seed for weights, split and shuffling; the same seed and data give the same model on CPU. Default:
-    /// drawn from
-    /// the <see cref="Microsoft.ML.MLContext"/> the trainer came from (so <c>new MLContext(seed: 7)</c> reproduces), or
-    /// <see cref="DefaultSeed"/> when the trainer is built without one.</summary>
+    /// drawn from the <see cref="Microsoft.ML.MLContext"/> the trainer came from (so <c>new MLContext(seed: 7)</c>
+    /// reproduces), or <see cref="DefaultSeed"/> when the trainer is built without one.</summary>
     public int? Seed { get; set; }
 
     /// <summary>Where training runs: <see cref="ComputeDevice.Cpu"/> (default), a CUDA GPU, or auto (the GPU when
@@ -167,8 +166,7 @@ public sealed class AttentionMilOptions
     public double FeatureDropout { get; set; } = 0.25;
 
     /// <summary>CNN baseline only: the stitched image is downscaled by this factor before the first conv (2 = half
-    /// resolution,
-    /// ~4× cheaper on CPU). Default 2.</summary>
+    /// resolution, ~4× cheaper on CPU). Default 2.</summary>
     public int CnnInputScale { get; set; } = 2;
 
     /// <summary>CLAM: patches taken from each end of the true class's attention ranking for the instance loss (k).

@@ -150,7 +150,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         if (!inputSchema.Any(c => c.Name == _options.BagColumnName))
             throw new ArgumentException(
                 $"Attention-MIL needs the bag column '{_options.BagColumnName}'; add ml.Transforms.BagPatches "
-                    + $"before the trainer."
+                    + "before the trainer."
             );
         var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
         if (label.Name is null || !label.IsKey)
@@ -245,7 +245,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
             return spec;
         if (layout.Stride != layout.PatchSize)
             throw new ArgumentException(
-                $"The CNN baseline stitches the patches back into the image, so they must tile it: use stride = "
+                "The CNN baseline stitches the patches back into the image, so they must tile it: use stride = "
                     + $"patch size (got stride {layout.Stride}, patch {layout.PatchSize})."
             );
         spec = spec with { Rows = layout.Rows, Cols = layout.Columns, InputScale = _options.CnnInputScale };

@@ -12,11 +12,9 @@ public static class AmilTransformsCatalog
     /// default).</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The bag column; <c>{name}Layout</c>, <c>{name}Coordinates</c> and
-    /// <c>{name}Frame</c> come
-    /// with it. Default "Bag".</param>
+    /// <c>{name}Frame</c> come with it. Default "Bag".</param>
     /// <param name="inputColumnName">Image file paths (text) or encoded image bytes
-    /// (<c>ml.Transforms.LoadRawImageBytes</c>).
-    /// Default "ImagePath".</param>
+    /// (<c>ml.Transforms.LoadRawImageBytes</c>). Default "ImagePath".</param>
     /// <param name="patchSize">Patch side in pixels. Default 28.</param>
     /// <param name="stride">Step between patches in pixels (smaller than the patch: overlap). Default 28.</param>
     public static PatchBaggingEstimator BagPatches(
@@ -44,9 +42,8 @@ public static class AmilTransformsCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="outputColumnName">The feature bag column (with its <c>{name}Layout</c>). Default
     /// "Features".</param>
-    /// <param name="inputColumnName">The bag column written by <see cref="BagPatches(TransformsCatalog, string, string,
-    /// int, int)"/>.
-    /// Default "Bag".</param>
+    /// <param name="inputColumnName">The bag column written by
+    /// <see cref="BagPatches(TransformsCatalog, string, string, int, int)"/>. Default "Bag".</param>
     public static PatchFeatureEstimator ExtractPatchFeatures(
         this TransformsCatalog catalog,
         string outputColumnName = "Features",

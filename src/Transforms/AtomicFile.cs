@@ -5,8 +5,7 @@ namespace Amil.MLNet.Transforms;
 internal static class AtomicFile
 {
     /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames
-    /// it over
-    /// <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is
+    /// it over <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is
     /// untouched.</summary>
     /// <exception cref="DiskFullException">The disk is full.</exception>
     public static void Write(string path, Action<string> writeTemp)

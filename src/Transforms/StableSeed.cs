@@ -2,8 +2,7 @@ namespace Amil.MLNet.Transforms;
 
 /// <summary>
 /// Derives seeds from several numbers the same way in every process. (<see cref="HashCode.Combine{T1,T2}"/> is
-/// randomised
-/// per process, so seeds built with it made "same seed, same data" hold only within one process.)
+/// randomised per process, so seeds built with it would make "same seed, same data" hold only within one process.)
 /// </summary>
 internal static class StableSeed
 {

@@ -17,6 +17,16 @@ internal sealed record ViewItem(
     /// <summary>The CNN baseline's scoring of the same image (its map is Grad-CAM), when one was given.</summary>
     public ScoredImage? GradCam { get; init; }
 
+    /// <summary>The file's own size (before any resize or padding), in whose pixels exported tiles lie; the map's
+    /// size when not set.</summary>
+    public (int Width, int Height) Original
+    {
+        get => _original ?? (Width, Height);
+        init => _original = value;
+    }
+
+    private readonly (int Width, int Height)? _original;
+
     /// <summary>Whether the predicted class is the true one; null without a true label.</summary>
     public bool? Correct(IReadOnlyList<string> classes) =>
         Label is null ? null : classes[Scored.PredictedIndex] == Label;

@@ -95,8 +95,7 @@ internal sealed class ViewLayers
             return s.MapOf(IndexOf(layer[6..]));
         if (layer.StartsWith("weighted:", StringComparison.Ordinal))
         {
-            float p = s.Probabilities[IndexOf(layer[9..])];
-            return TumourEvidence.Relative(s, s.Map).Select(v => v * p).ToArray();
+            return TumourEvidence.Values(s, _set.Classes, [_set.Classes[IndexOf(layer[9..])]]);
         }
         throw new ArgumentException($"No map layer '{layer}'.");
     }

@@ -129,7 +129,7 @@ internal static class ViewSources
         for (int i = 0; i < allowed.Count; i++)
         {
             var r = allowed[i];
-            var (w, h) = Size(model.Input, scored[i]);
+            var (w, h, original) = Size(model.Input, scored[i]);
             items.Add(
                 new ViewItem(
                     i,
@@ -144,6 +144,7 @@ internal static class ViewSources
                 )
                 {
                     GradCam = gradCam?[i],
+                    Original = original,
                 }
             );
         }
@@ -216,8 +217,10 @@ internal static class ViewSources
                 Frame = p.Frame is { Length: ImageFrame.EncodedLength } f ? ImageFrame.Decode(f) : null,
             };
             var input = slide ? ModelInput.Slides : ModelInput.Images;
-            var (w, h) = Size(input, scored);
-            items.Add(new ViewItem(items.Count, Name(p.Path), p.Path, input, scored, w, h, null, null));
+            var (w, h, original) = Size(input, scored);
+            items.Add(
+                new ViewItem(items.Count, Name(p.Path), p.Path, input, scored, w, h, null, null) { Original = original }
+            );
         }
         if (items.Count == 0)
             throw new InvalidDataException($"{file}: none of its files are there any more.");
@@ -238,15 +241,18 @@ internal static class ViewSources
             .OrderByDescending(k => k.Name().Length)
             .First(k => name.StartsWith(k.Name(), StringComparison.Ordinal));
 
-    private static (int Width, int Height) Size(ModelInput input, ScoredImage scored)
+    /// <summary>The item's size in its map's pixels (level 0 for slides, the prepared image for images), and the
+    /// original file's size, where a GeoJSON's tiles must land.</summary>
+    private static (int Width, int Height, (int Width, int Height) Original) Size(ModelInput input, ScoredImage scored)
     {
         if (input == ModelInput.Slides)
         {
             using var slide = SlideImage.Open(scored.Path);
-            return (slide.Width, slide.Height);
+            return (slide.Width, slide.Height, (slide.Width, slide.Height));
         }
-        var image = scored.Prepare(RgbImageReader.Read(scored.Path));
-        return (image.Width, image.Height);
+        var original = RgbImageReader.Read(scored.Path);
+        var image = scored.Prepare(original);
+        return (image.Width, image.Height, (original.Width, original.Height));
     }
 
     private static string Name(string path) => System.IO.Path.GetFileName(path);

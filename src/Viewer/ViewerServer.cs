@@ -286,39 +286,18 @@ public sealed class ViewerServer : IAsyncDisposable
 
     private static float Finite(float v) => float.IsFinite(v) ? v : 0f;
 
+    /// <summary>The item's tiles for QuPath, in the original file's pixels (the one writer the heatmaps use too),
+    /// with every layer's values as measurements.</summary>
     private IResult GeoJson(ViewItem item)
     {
         var s = item.Scored;
         var layers = _layers
             .All.Where(l => l.Normalization != "outline")
-            .Select(l => (l.Title, Values: _layers.Raw(item, l.Id)))
+            .Select(l => (l.Title, _layers.Raw(item, l.Id)))
             .ToList();
-        var features = Enumerable
-            .Range(0, s.Map.Length)
-            .Select(k =>
-            {
-                int x = s.Coordinates[2 * k],
-                    y = s.Coordinates[2 * k + 1],
-                    d = s.PatchSize;
-                return new
-                {
-                    type = "Feature",
-                    geometry = new
-                    {
-                        type = "Polygon",
-                        coordinates = new[]
-                        {
-                            new[] { new[] { x, y }, [x + d, y], [x + d, y + d], [x, y + d], [x, y] },
-                        },
-                    },
-                    properties = new
-                    {
-                        objectType = "tile",
-                        measurements = layers.ToDictionary(l => l.Title, l => Finite(l.Values[k])),
-                    },
-                };
-            });
-        var body = JsonSerializer.SerializeToUtf8Bytes(new { type = "FeatureCollection", features });
+        var (width, height) = item.Original;
+        var json = QuPathTiles.Build(s.Coordinates, s.PatchSize, layers, s.Frame, width, height);
+        var body = System.Text.Encoding.UTF8.GetBytes(QuPathTiles.ToJson(json));
         return Results.File(body, "application/geo+json", Path.ChangeExtension(item.Name, ".geojson"));
     }
 

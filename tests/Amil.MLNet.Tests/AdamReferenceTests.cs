@@ -9,9 +9,6 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace Amil.MLNet.Tests;
 
-[CollectionDefinition("alone", DisableParallelization = true)]
-public sealed class AloneCollection;
-
 /// <summary>Our Adam against TorchSharp's. TorchSharp's own step carries the very defect ours fixes (a collection
 /// during its native calls can corrupt a Scalar), so the reference runs alone and without collections.</summary>
 [Collection("alone")]

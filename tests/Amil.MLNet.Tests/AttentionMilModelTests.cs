@@ -7,9 +7,6 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-[CollectionDefinition("trained")]
-public sealed class TrainedCollection : ICollectionFixture<TrainedRunFixture>;
-
 [Collection("trained")]
 public class AttentionMilModelTests(TrainedRunFixture run)
 {

@@ -132,10 +132,15 @@ public class BatchTrainingTests
     [Fact]
     public void TheRawBenchmarkStepsTheSameBatchesAgain()
     {
-        // Each batch is packed once and stepped in every pass (a packed tensor freed with its first step's scope
-        // once made the second pass fail).
+        // Each batch is packed once and stepped in every pass: a packed tensor freed with its first step's scope
+        // would make a later pass fail or read other values. 4 bags in batches of 2: 2 steps a pass, 2 logits a bag.
         var result = Trainers.Diagnostics.NetworkBenchmark.Run(bags: 4, patches: 6, passes: 2, batchBags: 2);
         Assert.True(result.TrainBagsPerSecond > 0 && result.InferenceBagsPerSecond > 0);
+        Assert.Equal([2, 2], result.TrainStepsPerPass);
+        Assert.Equal(4 * 2, result.WarmUpLogits.Length);
+        Assert.All(result.WarmUpLogits, v => Assert.True(float.IsFinite(v)));
+        // Evaluation on the CPU is deterministic: the same intact batches give the same logits after the timed passes.
+        Assert.Equal(result.WarmUpLogits, result.LastLogits);
     }
 
     [Fact]

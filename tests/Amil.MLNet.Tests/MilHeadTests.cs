@@ -101,7 +101,7 @@ public class MilHeadTests
 
     [Theory]
     [InlineData(16)] // ψ an MLP, as Javed et al.
-    [InlineData(0)] // ψ linear (models saved before 2026-11-27)
+    [InlineData(0)] // ψ linear, as saved specs without a hidden size decode
     public void AdditiveContributionsSumExactlyToTheLogits(int hidden)
     {
         var spec = Spec(MilHead.Additive, features: false, additiveHidden: hidden);

@@ -10,8 +10,7 @@ using Xunit;
 namespace Amil.MLNet.Tests;
 
 /// <summary>A saved model is either the model that was saved, or a clear error: damaged files and other pipelines'
-/// models
-/// never score silently. One loaded model scores the same from many threads.</summary>
+/// models never score silently. One loaded model scores the same from many threads.</summary>
 [Collection("trained")]
 public class ModelFileTests(TrainedRunFixture run)
 {

@@ -156,8 +156,7 @@ public sealed partial class PackageConsumerTests : IDisposable
         output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("SCORE ", StringComparison.Ordinal)).ToList();
 
     /// <summary>Every ```csharp block of the README as a compilable file: its using lines at the top, its type
-    /// declarations
-    /// in a namespace of its own, its statements in a method of that namespace.</summary>
+    /// declarations in a namespace of its own, its statements in a method of that namespace.</summary>
     internal static string ReadmeBlocks(string readme)
     {
         var blocks = CSharpBlock().Matches(readme).Select(m => m.Groups[1].Value).ToList();
@@ -173,7 +172,7 @@ public sealed partial class PackageConsumerTests : IDisposable
             var statements = types < 0 ? code : code[..types];
             body.Append(
                 $"namespace ReadmeBlock{i + 1}\n{{\n    internal static class Block\n    {{\n        public static "
-                    + $"void Run()\n        {{\n"
+                    + "void Run()\n        {\n"
             );
             foreach (var line in statements)
                 body.Append("            ").Append(line).Append('\n');

@@ -99,7 +99,8 @@ public class CrossProcessDeterminismTests
     }
 }
 
-/// <summary>The new verbs fail the same way as the old ones: exit 1 and one line naming the problem.</summary>
+/// <summary>Verbs and options beyond train and predict fail the same way: exit 1 and one line naming the
+/// problem.</summary>
 public class NewVerbErrorTests
 {
     [Theory]

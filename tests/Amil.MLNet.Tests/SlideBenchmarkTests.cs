@@ -162,7 +162,7 @@ public class SlideBenchmarkTests
                 "attention: attention",
                 "attention: attention × p(tumor)",
                 "dsmil: instance-score",
-                "dsmil: instance-score × p(tumor)",
+                "dsmil: instance-score of tumor",
             ],
             result.Methods.Select(m => m.Method)
         );

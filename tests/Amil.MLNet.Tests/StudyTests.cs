@@ -51,7 +51,7 @@ public class StudyTests
                 "attention: attention × p(malignant)",
                 "additive: contribution",
                 "additive: contribution of malignant",
-                "additive: contribution × p(malignant)",
+                "additive: contribution of malignant × p(malignant)",
                 "cnn: gradcam",
                 "cnn: gradcam × p(malignant)",
             ],

@@ -70,7 +70,7 @@ public sealed class TileSlidesTests
     [Fact]
     public void ASlideModelSavedBeforeTileSlidesLoadsAndScoresAsItDid()
     {
-        // The old format: the head alone, saved on rows of cached tile features (what train wrote until TileSlides).
+        // The head-only format (the head alone, saved on rows of cached tile features): such models must still load.
         var cache = TestTemp.Folder("tile-slides-old").FullName;
         var tiling = new SlideTilesOptions().Tiling;
         var store = new SlideFeatureCache(cache, tiling);

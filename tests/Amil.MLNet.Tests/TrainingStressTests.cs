@@ -14,7 +14,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Amil.MLNet.Tests;
 
 /// <summary>
-/// Training used to die at random with "Expected false to be true … toFloat": TorchSharp's Adam passes implicit
+/// Training on TorchSharp's Adam can die at random with "Expected false to be true … toFloat": it passes implicit
 /// Scalars that a finalizer can free during the native call. A thread forcing full collections makes that window
 /// likely; these trainings must survive it.
 /// </summary>

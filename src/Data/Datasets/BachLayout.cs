@@ -1,9 +1,8 @@
 namespace Amil.MLNet.Data.Datasets;
 
 /// <summary>The BACH (ICIAR 2018) microscopy layout:
-/// ICIAR2018_BACH_Challenge/Photos/{Normal,Benign,InSitu,Invasive}/*.tif,
-/// with an optional Photos/microscopy_ground_truth.csv ("b001.tif,Benign" per line) that is cross-checked against the
-/// folders.</summary>
+/// ICIAR2018_BACH_Challenge/Photos/{Normal,Benign,InSitu,Invasive}/*.tif, with an optional
+/// Photos/microscopy_ground_truth.csv ("b001.tif,Benign" per line) that is cross-checked against the folders.</summary>
 public static class BachLayout
 {
     public static readonly IReadOnlyList<string> Classes = ["Benign", "InSitu", "Invasive", "Normal"];
@@ -19,7 +18,7 @@ public static class BachLayout
                 return candidate;
         throw new DatasetException(
             $"{root}: no BACH class folders found (expected {PhotosPath}/{{{string.Join(",", Classes)}}}/*.tif "
-                + $"under it); check \"root\"."
+                + "under it); check \"root\"."
         );
     }
 
@@ -36,7 +35,7 @@ public static class BachLayout
             if (!Classes.Contains(name))
                 throw new DatasetException(
                     $"{folder}: unknown BACH class folder '{name}' (BACH has {string.Join(", ", Classes)}); rename "
-                        + $"or move it."
+                        + "or move it."
                 );
             var files = Directory
                 .EnumerateFiles(folder)
@@ -55,7 +54,7 @@ public static class BachLayout
                 if (truth.TryGetValue(Path.GetFileName(image), out var listed) && listed != name)
                     throw new DatasetException(
                         $"{image}: {GroundTruthFile} says {listed} but the file is in the {name} folder; the "
-                            + $"dataset copy is mixed up."
+                            + "dataset copy is mixed up."
                     );
                 records.Add(new ImageRecord(image, name));
             }

@@ -55,7 +55,7 @@ public static class BagSizeGuard
                     + $"{Gigabytes((long)largest.Layout.Count * bytesPerPatch)} of memory, over the limit of "
                     + $"{maxPatches:N0} patches "
                     + $"(about {Gigabytes((long)maxPatches * bytesPerPatch)}). Cut fewer patches: a --crop HxW, a "
-                    + $"resize (--resize HxW or "
+                    + "resize (--resize HxW or "
                     + "patches.resize in datasets.json), a larger --stride; or raise the limit with --max-patches N."
             );
 

@@ -141,7 +141,7 @@ public static class DatasetReader
             return;
         log?.Invoke(
             $"Generating synthetic {options.Kind} dataset ({options.Count} images, seed {options.Seed}) into {root} "
-                + $"(first use only)…"
+                + "(first use only)…"
         );
         if (Directory.Exists(root))
             Directory.Delete(root, recursive: true);
@@ -157,7 +157,7 @@ public static class DatasetReader
         if (unset.Success)
             throw new DatasetException(
                 $"Dataset '{entry.Name}': its root uses the environment variable {unset.Groups[1].Value}, which is "
-                    + $"not set; set it to the dataset folder."
+                    + "not set; set it to the dataset folder."
             );
         throw new DatasetException(
             $"Dataset '{entry.Name}': folder {root} does not exist; fix \"root\" in datasets.json or pass --data DIR."
@@ -181,13 +181,13 @@ public static class DatasetReader
             if (!BreakHisName.TryParse(file, out var name))
                 throw new DatasetException(
                     $"{file}: not a BreakHis file name (expected e.g. SOB_B_A-14-22549AB-40-001.png); remove it or "
-                        + $"use layout image-folder."
+                        + "use layout image-folder."
                 );
             var folders = Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar);
             if (!folders.Contains(name.ClassName) || !folders.Contains($"{name.Magnification}X"))
                 throw new DatasetException(
                     $"{file}: file name says {name.ClassName} at {name.Magnification}X but its folders disagree; "
-                        + $"the dataset copy is mixed up."
+                        + "the dataset copy is mixed up."
                 );
             if (magnification is not null && $"{name.Magnification}X" != magnification)
                 continue;
@@ -287,7 +287,7 @@ public static class DatasetReader
             if (images.Count == 0)
                 throw new DatasetException(
                     $"{classDir}: class folder '{className}' has no images (png, jpg, tif); add images or remove "
-                        + $"the folder."
+                        + "the folder."
                 );
             records.AddRange(images.Select(f => new ImageRecord(f, className, Split: split)));
         }

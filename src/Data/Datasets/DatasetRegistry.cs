@@ -37,7 +37,7 @@ public sealed partial class DatasetRegistry
             ? entry
             : throw new DatasetException(
                 $"No dataset named '{name}' in {File}. Known: {string.Join(", ", Entries.Keys)}. Add it there, or "
-                    + $"pass --data DIR --layout LAYOUT."
+                    + "pass --data DIR --layout LAYOUT."
             );
     }
 
@@ -153,7 +153,7 @@ public sealed partial class DatasetRegistry
             if (e.Synthetic is null)
                 problems.Add(
                     $"{at}.synthetic: required for layout synthetic ({{\"kind\": \"breakhis\", \"count\": 240, "
-                        + $"\"seed\": 1}})"
+                        + "\"seed\": 1})"
                 );
             else
             {

@@ -17,8 +17,7 @@ public sealed record DatasetSplit(
 
     /// <summary>Splits by patient when patients are known (no patient on two sides), stratified by class and seeded:
     /// first the test part, then the validation part out of the rest. A predefined split (train/val/test folders) is
-    /// kept;
-    /// when it has no val part, one is held out of train the same way.</summary>
+    /// kept; when it has no val part, one is held out of train the same way.</summary>
     public static DatasetSplit Create(
         IReadOnlyList<ImageRecord> records,
         double testFraction,

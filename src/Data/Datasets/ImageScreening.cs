@@ -10,9 +10,8 @@ public static class ImageScreening
     private const int ListedProblems = 10;
 
     /// <summary>Returns the usable records. Error policy: throws listing the bad files. Skip policy: appends them to
-    /// <paramref name="skipped"/>.
-    /// Every image is decoded fully by default, so a truncated file is caught here, before training, under either
-    /// policy.</summary>
+    /// <paramref name="skipped"/>. Every image is decoded fully by default, so a truncated file is caught here, before
+    /// training, under either policy.</summary>
     public static IReadOnlyList<ImageRecord> Screen(
         IReadOnlyList<ImageRecord> records,
         PatchBaggingOptions? bagging,

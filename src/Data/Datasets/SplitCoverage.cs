@@ -43,7 +43,7 @@ public static class SplitCoverage
             warnings.Add(
                 $"warning: class '{name}' has {units}, too few to appear in every part of the split: none in "
                     + $"{string.Join(" or ", missing)}, so its metrics there are missing and macro averages are "
-                    + $"skewed. "
+                    + "skewed. "
                     + "Add images of that class, or lower split.test_fraction / validation_fraction in datasets.json."
             );
         }

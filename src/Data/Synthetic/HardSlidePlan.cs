@@ -3,7 +3,7 @@ using Amil.MLNet.Slides;
 namespace Amil.MLNet.Data.Synthetic;
 
 /// <summary>
-/// The plan of one slide of the hard synthetic set (synthetic-wsi-hard; README "Whole slides" gives the design):
+/// The plan of one slide of the hard synthetic set (synthetic-wsi-hard; docs/slides.md gives the design):
 /// one or two pieces of lymph-node-like tissue; on tumour slides lesions in CAMELYON's size classes; on every slide,
 /// tumour or not, the same draw of mimics; and the slide's own stain. Sizes are level-0 pixels at 0.5 µm/px.
 /// </summary>

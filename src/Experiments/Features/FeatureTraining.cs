@@ -11,10 +11,8 @@ public sealed record FeatureCacheReport(string Folder, int Hits, int Computed, d
 
 /// <summary>
 /// Training on frozen features (encoder resnet18): fill the cache once, then train the attention head on cached
-/// features held
-/// in memory (N × 512 floats per image: ~12 KB for the default 6 patches, ~50 KB for 24), while the saved model keeps
-/// the
-/// full image → bag → ResNet18 → attention pipeline, so scoring needs no cache.
+/// features held in memory (N × 512 floats per image: ~12 KB for the default 6 patches, ~50 KB for 24), while the saved
+/// model keeps the full image → bag → ResNet18 → attention pipeline, so scoring needs no cache.
 /// </summary>
 internal sealed class FeatureTraining(
     MLContext ml,

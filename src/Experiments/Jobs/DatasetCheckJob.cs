@@ -3,8 +3,7 @@ using Amil.MLNet.Data.Datasets;
 namespace Amil.MLNet.Experiments.Jobs;
 
 /// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), with classes,
-/// patients,
-/// magnifications, masks, split sizes and each class's count in every part of the split.</summary>
+/// patients, magnifications, masks, split sizes and each class's count in every part of the split.</summary>
 public static class DatasetCheckJob
 {
     public sealed record Report(

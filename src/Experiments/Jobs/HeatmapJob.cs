@@ -49,8 +49,6 @@ public static class HeatmapJob
 
     /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.
     /// </summary>
-    /// <param name="mapClasses">Slide models: colour by the map × p(these classes, summed) instead of × p(the
-    /// predicted class).</param>
     /// <param name="featureCache">Slide models: the tile feature cache (default .cache/features).</param>
     public static Result Run(
         string modelPath,
@@ -59,7 +57,6 @@ public static class HeatmapJob
         string outDirectory,
         Settings settings,
         Action<string> log,
-        IReadOnlyList<string>? mapClasses = null,
         string? featureCache = null
     )
     {
@@ -67,20 +64,18 @@ public static class HeatmapJob
         var model = AmilModel.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
-                ? new Result([], SlideScoring.Heatmap(model, input, outDirectory, mapClasses, featureCache, log))
+                ? new Result(
+                    [],
+                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, featureCache, log)
+                )
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );
-        if (mapClasses is { Count: > 0 })
-            throw new ArgumentException(
-                "A class to colour by is for slide-level models; image panels show the model's map and its "
-                    + "weighted rendering."
-            );
         var gradCam = gradCamModelPath is null ? null : ModelFiles.Load(gradCamModelPath, ModelInput.Images);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
-                    + $"train --baseline cnn."
+                    + "train --baseline cnn."
             );
         var images = PredictJob.ListImages(input);
         string inputRoot = File.Exists(input)

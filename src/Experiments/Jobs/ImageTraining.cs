@@ -37,7 +37,6 @@ internal static class ImageTraining
         );
         log($"Run folder: {runDir}");
         var device = ComputeDevice.Parse(settings.Device);
-        AmilModel.UseDevice(device); // the test split is scored where the model trained
         log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
         log(Trainers.Kernels.CpuKernels.Current.Describe());
         int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;

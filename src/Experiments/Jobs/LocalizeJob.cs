@@ -149,13 +149,16 @@ public static class LocalizeJob
             if (mapClasses is not null && model.MapKind.HasClassMaps())
                 rows.Add(Row($"{label}: {model.MapKind.Name()} of {string.Join(" + ", mapClasses)}", null, mapClasses));
             if (tumourClasses is not null)
+            {
+                string of = model.MapKind.HasClassMaps() ? $" of {string.Join(" + ", tumourClasses)}" : "";
                 rows.Add(
                     Row(
-                        $"{label}: {model.MapKind.Name()} × p({string.Join(" + ", tumourClasses)})",
+                        $"{label}: {model.MapKind.Name()}{of} × p({string.Join(" + ", tumourClasses)})",
                         tumourClasses,
                         null
                     )
                 );
+            }
         }
         var report = new Report(
             rows,

@@ -67,9 +67,8 @@ public static class PredictJob
         public int[]? Frame { get; init; }
     }
 
-    /// <summary>Scores every image; with <see cref="BadImagePolicy.Skip"/>, unusable images are left out, logged and
-    /// listed
-    /// in skipped.json instead of stopping the job.</summary>
+    /// <summary>Scores every image (or slide); with <see cref="BadImagePolicy.Skip"/>, unusable images are left out,
+    /// logged and listed in skipped.json instead of stopping the job.</summary>
     public static IReadOnlyList<Prediction> Run(
         string modelPath,
         string input,
@@ -83,24 +82,17 @@ public static class PredictJob
         map ??= ReportedMap.Model;
         OutputFolder.Check(outDirectory); // before scoring, not after
         var model = AmilModel.Load(modelPath);
+        map.Check(model.ClassNames, model.MapKind);
         if (model.Input == ModelInput.Slides)
-        {
-            if (map != ReportedMap.Model)
-                throw new ArgumentException(
-                    "A slide-level model's predictions report its map over the tiles; a class map or a weighting by "
-                        + "p(class) is for image models."
-                );
             return Write(
                 SlideScoring
                     .ScoreFiles(model, input, featureCache, log, default)
-                    .Select(s => ToPrediction(s, model.ClassNames))
+                    .Select(s => ToPrediction(s, model.ClassNames, map))
                     .ToList(),
                 [],
                 outDirectory,
                 log
             );
-        }
-        map.Check(model.ClassNames, model.MapKind);
         var images = ListImages(input);
         var skipped = new List<SkippedImage>();
         var usable = ImageScreening

@@ -32,7 +32,7 @@ public static class RunConfig
             throw File.Exists(Path.Combine(runDir, RunFiles.ModelFile))
                 ? new ArgumentException(
                     $"{runDir}: the run already finished ({RunFiles.ModelFile} is there); there is nothing to "
-                        + $"resume. "
+                        + "resume. "
                         + "Start a new run with another --out."
                 )
                 : new FileNotFoundException(
@@ -67,7 +67,7 @@ public static class RunConfig
         if (json.RootElement.TryGetProperty("data_hash", out var saved) && saved.GetString() != dataHash)
             throw new DatasetException(
                 $"{runDir}: the dataset's files changed since this run started (data_hash differs); a resumed run "
-                    + $"would not match. Start a new run."
+                    + "would not match. Start a new run."
             );
     }
 

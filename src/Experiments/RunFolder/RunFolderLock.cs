@@ -34,7 +34,7 @@ public sealed class RunFolderLock : IDisposable
         {
             throw new RunFolderBusyException(
                 $"{runDirectory} is in use by another job (its {FileName} is locked); wait for that job to end or "
-                    + $"pick another --out."
+                    + "pick another --out."
             );
         }
     }

@@ -12,9 +12,8 @@ namespace Amil.MLNet.Experiments.RunFolders;
 
 /// <summary>
 /// report.html for a run folder: training curves, ROC, confusion matrix, metrics, localization (when the test images
-/// have
-/// masks) and a gallery of test images with their maps, worst cases first. Self-contained: charts and images are
-/// embedded.
+/// have masks) and a gallery of test images with their maps, worst cases first. Self-contained: charts and images
+/// are embedded.
 /// </summary>
 public static class RunReport
 {

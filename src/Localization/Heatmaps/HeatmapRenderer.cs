@@ -108,7 +108,7 @@ public static class HeatmapRenderer
                 $"The map's region ({layout.RegionWidth}x{layout.RegionHeight} at "
                     + $"{layout.RegionX},{layout.RegionY}) does not fit a "
                     + $"{image.Width}x{image.Height} image; render on the image the model scored (after any resize "
-                    + $"or padding)."
+                    + "or padding)."
             );
     }
 

@@ -68,16 +68,31 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
 
     /// <param name="weight">Multiplies the normalised map, e.g. the model's probability that the image holds tumour
     /// (a class-aware map: near zero on images the model calls tumour-free). Default 1.</param>
-    public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f)
+    public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f) =>
+        Add([(map, weight)], mask, className);
+
+    /// <summary>The sum of several weighted maps of one image, each normalised first (e.g. each tumour class's own map
+    /// × p(class)).</summary>
+    public void Add(IReadOnlyList<(PatchMap Map, float Weight)> parts, TumourMask mask, string className)
     {
-        if (!(weight >= 0) || !float.IsFinite(weight))
-            throw new ArgumentOutOfRangeException(
-                nameof(weight),
-                $"A map weight must be a finite non-negative number (got {weight})."
-            );
-        var normalized = map.Normalized(Normalization);
-        if (weight != 1f)
-            normalized = new PatchMap(normalized.Values.Select(v => v * weight).ToArray(), map.Layout);
+        if (parts.Count == 0)
+            throw new ArgumentException("An image needs at least one map.", nameof(parts));
+        var map = parts[0].Map;
+        var sum = new float[map.Values.Length];
+        foreach (var (part, weight) in parts)
+        {
+            if (!(weight >= 0) || !float.IsFinite(weight))
+                throw new ArgumentOutOfRangeException(
+                    nameof(parts),
+                    $"A map weight must be a finite non-negative number (got {weight})."
+                );
+            var values = part.Normalized(Normalization).Values;
+            for (int i = 0; i < sum.Length; i++)
+                sum[i] += values[i] * weight;
+        }
+        var normalized = parts.Count == 1 && parts[0].Weight == 1f
+            ? map.Normalized(Normalization)
+            : new PatchMap(sum, map.Layout);
         var share = mask.PatchTumourShare(map.Layout);
         var instances = new List<WeightedScore>(share.Length);
         for (int n = 0; n < share.Length; n++)

@@ -53,9 +53,8 @@ public static class RankMetrics
     }
 
     /// <summary>Best Dice and IoU over thresholds "score ≥ t". The sweep takes <paramref name="steps"/> + 1 thresholds
-    /// at evenly spaced
-    /// quantiles of the scores (by weight), so it works for raw maps whose values crowd near zero as well as for
-    /// normalised ones.</summary>
+    /// at evenly spaced quantiles of the scores (by weight), so it works for raw maps whose values crowd near zero as
+    /// well as for normalised ones.</summary>
     public static (double Dice, double DiceThreshold, double Iou, double IouThreshold)? BestOverlap(
         IEnumerable<WeightedScore> items,
         int steps = 200

@@ -11,7 +11,19 @@ namespace Amil.MLNet.Trainers.Diagnostics;
 /// can reach.</summary>
 internal static class NetworkBenchmark
 {
-    public sealed record Result(double TrainBagsPerSecond, double InferenceBagsPerSecond);
+    /// <param name="TrainStepsPerPass">Optimizer steps taken in each timed training pass: every pass steps every
+    /// batch.</param>
+    /// <param name="WarmUpLogits">Logits of every batch, in order, from the untimed inference pass before the timed
+    /// ones.</param>
+    /// <param name="LastLogits">The same, from an untimed pass after the timed ones: equal to
+    /// <paramref name="WarmUpLogits"/> when the passes stepped the same, intact batches.</param>
+    public sealed record Result(
+        double TrainBagsPerSecond,
+        double InferenceBagsPerSecond,
+        int[] TrainStepsPerPass,
+        float[] WarmUpLogits,
+        float[] LastLogits
+    );
 
     /// <param name="bags">Distinct random bags cycled through (the reference script uses 20); rounded up to whole
     /// batches.</param>
@@ -62,9 +74,10 @@ internal static class NetworkBenchmark
         }
         try
         {
-            void Train()
+            int Train()
             {
                 network.train();
+                int steps = 0;
                 for (int i = 0; i < bags; i += batchBags)
                 {
                     using var scope = NewDisposeScope();
@@ -72,35 +85,41 @@ internal static class NetworkBenchmark
                     var logits = batchBags == 1 ? network.Logits(inputs[i], layout) : network.Logits(batches[i]!);
                     F.cross_entropy(logits, targets[i]).backward();
                     optimizer.Step();
+                    steps++;
                 }
+                return steps;
             }
-            void Infer()
+            // Logits are read back only in untimed passes: copying them off the device would slow the timed ones.
+            float[] Infer(bool readBack = false)
             {
                 network.eval();
                 using var _ = no_grad();
+                var values = new List<float>();
                 for (int i = 0; i < bags; i += batchBags)
                 {
                     using var scope = NewDisposeScope();
-                    if (batchBags == 1)
-                        network.Logits(inputs[i], layout);
-                    else
-                        network.Logits(batches[i]!);
+                    var logits = batchBags == 1 ? network.Logits(inputs[i], layout) : network.Logits(batches[i]!);
+                    if (readBack)
+                        values.AddRange(logits.cpu().data<float>().ToArray());
                 }
+                return values.ToArray();
             }
             Train(); // warm-up: allocator, kernels
             Wait();
             var clock = Stopwatch.StartNew();
+            var stepsPerPass = new int[passes];
             for (int p = 0; p < passes; p++)
-                Train();
+                stepsPerPass[p] = Train();
             Wait();
             double train = bags * passes / clock.Elapsed.TotalSeconds;
-            Infer();
+            var warmUp = Infer(readBack: true);
             Wait();
             clock.Restart();
             for (int p = 0; p < passes; p++)
                 Infer();
             Wait();
-            return new Result(train, bags * passes / clock.Elapsed.TotalSeconds);
+            double inference = bags * passes / clock.Elapsed.TotalSeconds;
+            return new Result(train, inference, stepsPerPass, warmUp, Infer(readBack: true));
         }
         finally
         {

@@ -82,7 +82,8 @@ public sealed record CpuKernelCheck(
         string cost = active is null
             ? ""
             : $" The check's operations took {Ms(active)} on {Active} against {Ms(oneDnn)}"
-                + " on onednn (README, \"Correct numbers on every CPU\", has the measured cost per epoch).";
+                + " on onednn (docs/speed-and-platforms.md, \"Correct numbers on every CPU\", has the measured"
+                + " cost per epoch).";
         return $"On this CPU ({Cpu}) libtorch's oneDNN kernels disagree with the reference path: "
             + FormattableString.Invariant($"{oneDnn.Describe()} (tolerance {KernelCheck.Tolerance:G1}). ")
             + $"This process computes with {Active} "

@@ -50,7 +50,7 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
             NetworkArchitecture.FeatureAttentionMil => new FeatureAttentionMilNetwork(spec),
             _ => throw new InvalidDataException(
                 $"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of "
-                    + $"Amil.MLNet."
+                    + "Amil.MLNet."
             ),
         };
 
@@ -117,7 +117,7 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
         if (weights.Length != expected)
             throw new InvalidDataException(
                 $"The saved network has {weights.Length} weights; a network of this shape needs {expected}. The "
-                    + $"model file is damaged or from another version."
+                    + "model file is damaged or from another version."
             );
         using var _ = no_grad();
         int offset = 0;

@@ -8,12 +8,10 @@ namespace Amil.MLNet.Trainers.Networks;
 
 /// <summary>
 /// The whole-image CNN baseline (the reference "my_network"): 5 × [Conv 3×3, LeakyReLU 0.01, MaxPool 2] with 64, 64,
-/// 128, 128, 128
-/// channels, Dropout 0.5, FC → 1024, Dropout 0.5, FC → classes. It sees the same analysed region as Attention-MIL: the
-/// bag's patches
-/// are stitched back into the image (they tile it when stride = patch size), optionally downscaled by <see
-/// cref="NetworkSpec.InputScale"/>.
-/// Its localization map is Grad-CAM on the last conv block for the predicted class, averaged over each patch.
+/// 128, 128, 128 channels, Dropout 0.5, FC → 1024, Dropout 0.5, FC → classes. It sees the same analysed region as
+/// Attention-MIL: the bag's patches are stitched back into the image (they tile it when stride = patch size),
+/// optionally downscaled by <see cref="NetworkSpec.InputScale"/>. Its localization map is Grad-CAM on the last conv
+/// block for the predicted class, averaged over each patch.
 /// </summary>
 internal sealed class BaselineCnn : BagNetwork
 {
@@ -64,7 +62,7 @@ internal sealed class BaselineCnn : BagNetwork
                 $"A {spec.Rows * spec.PatchSize}x{spec.Cols * spec.PatchSize} region downscaled by "
                     + $"{spec.InputScale} is too small for the CNN's "
                     + $"{Channels.Length} poolings (it needs at least {32 * spec.InputScale} px a side); use a "
-                    + $"larger crop or a smaller input scale."
+                    + "larger crop or a smaller input scale."
             );
         return (height, width);
     }
@@ -74,7 +72,7 @@ internal sealed class BaselineCnn : BagNetwork
     {
         if (layout.Stride != layout.PatchSize)
             throw new ArgumentException(
-                $"The CNN baseline needs patches that tile the image (stride = patch size), got stride "
+                "The CNN baseline needs patches that tile the image (stride = patch size), got stride "
                     + $"{layout.Stride} with {layout.PatchSize}px patches."
             );
         if (layout.Rows != Spec.Rows || layout.Columns != Spec.Cols)

@@ -6,8 +6,7 @@ using static TorchSharp.torch.nn;
 namespace Amil.MLNet.Trainers.Networks;
 
 /// <summary>Attention-MIL on precomputed patch features (CLAM's setup): FC → ReLU → dropout, attention pooling, linear
-/// head.
-/// The frozen encoder runs before (ExtractPatchFeatures), so only this head trains.</summary>
+/// head. The frozen encoder runs before (ExtractPatchFeatures), so only this head trains.</summary>
 internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
 {
     private readonly Linear projection;
@@ -34,7 +33,7 @@ internal sealed class FeatureAttentionMilNetwork : AttentionBagNetwork
         if (features.shape[1] != Spec.FeatureSize)
             throw new ArgumentException(
                 $"The model was trained on {Spec.FeatureSize} features per patch but got {features.shape[1]}; use "
-                    + $"the same feature extractor."
+                    + "the same feature extractor."
             );
         using var projected = projection.forward(features);
         using var activated = functional.relu(projected);

@@ -43,8 +43,7 @@ internal enum MilHead
 
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
 /// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
-/// InputScale);
-/// they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
+/// InputScale); they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
 internal readonly record struct NetworkSpec(
     int PatchSize,
     int EmbeddingSize,
@@ -71,7 +70,7 @@ internal readonly record struct NetworkSpec(
     public int InstanceSamples { get; init; }
 
     /// <summary>Additive MIL: hidden units of the per-patch classifier ψ (Javed et al.'s small MLP); 0 = one linear
-    /// layer (models saved before 2026-11-27).</summary>
+    /// layer, which is also what a saved spec without this field decodes to.</summary>
     public int ClassifierHidden { get; init; }
 
     public const int EncodedLength = 14;

@@ -34,8 +34,8 @@ internal static class TorchSeeding
 
     /// <summary>
     /// Creates a network from <paramref name="seed"/> and gives its dropout a generator of its own that starts where
-    /// the global one stands after the initial weights: a training alone in its process draws exactly what it drew
-    /// when dropout used the global generator, and trainings side by side no longer share one stream.
+    /// the global one stands after the initial weights: a training alone in its process draws exactly what dropout on
+    /// the global generator would draw, and trainings side by side do not share one stream.
     /// </summary>
     public static (BagNetwork Network, Generator Dropout) SeededForTraining(int seed, Func<BagNetwork> create)
     {

@@ -6,8 +6,7 @@ namespace Amil.MLNet.Trainers.Training;
 
 /// <summary>
 /// Adam (Kingma and Ba 2015) with L2 weight decay: the arithmetic of torch.optim.Adam, in the same order, so results
-/// are
-/// bit-identical to it. Ours because TorchSharp 0.107's Adam.step passes implicitly converted <see cref="Scalar"/>s
+/// are bit-identical to it. Ours because TorchSharp 0.107's Adam.step passes implicitly converted <see cref="Scalar"/>s
 /// (<c>grad.add(param, alpha: weight_decay)</c>, <c>mul_(beta1)</c>, <c>addcdiv_(…, value: -step_size)</c>) whose
 /// managed wrappers nothing keeps alive during the native call: a GC on another thread can finalize one mid-call and
 /// libtorch reads freed memory ("Expected false to be true … toFloat", dotnet/TorchSharp#1434, #1496). Here every

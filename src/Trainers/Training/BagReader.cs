@@ -236,8 +236,7 @@ internal sealed class BagReader
     /// <summary>
     /// A true random order over data that cannot shuffle itself (e.g. LoadFromEnumerable): the permutation is cut into
     /// chunks and each chunk is collected in one cheap pass (rows outside it are skipped before their image is
-    /// decoded),
-    /// so at most <see cref="ShuffleChunk"/> bags are held at once.
+    /// decoded), so at most <see cref="ShuffleChunk"/> bags are held at once.
     /// </summary>
     private IEnumerable<LabelledBag> ShuffledInChunks(IReadOnlySet<DataViewRowId>? include, Random shuffle)
     {
@@ -281,11 +280,9 @@ internal sealed class BagReader
 
     /// <summary>
     /// One cursor, no parallel split. GetRowCursor on a costly transform (our bagging) may split the rows over worker
-    /// threads
-    /// and consolidate them, and those workers compute every requested column for every row — rows we skip included —
-    /// and
-    /// buffer whole batches of 3.7 MB bags. A cursor set of one keeps decoding lazy: a bag is built only when its
-    /// getter is called.
+    /// threads and consolidate them, and those workers compute every requested column for every row — rows we skip
+    /// included — and buffer whole batches of 3.7 MB bags. A cursor set of one keeps decoding lazy: a bag is built only
+    /// when its getter is called.
     /// </summary>
     private static DataViewRowCursor SerialCursor(
         IDataView data,

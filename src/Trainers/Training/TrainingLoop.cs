@@ -59,7 +59,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
                 $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|"
             )
             + FormattableString.Invariant($"{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{weightsText}")
-            // Batches change every step after the first; one-bag checkpoints keep their old fingerprint.
+            // Batches change every step after the first; left out for one bag, so one-bag checkpoints still match.
             + (options.BatchBags > 1 ? FormattableString.Invariant($"|batch {options.BatchBags}") : "");
 
         bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
@@ -70,7 +70,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
                 throw new InvalidDataException(
                     $"{path}: the checkpoint belongs to a training with other data or settings; resume with the "
-                        + $"same data and options, or start afresh."
+                        + "same data and options, or start afresh."
                 );
             network.ImportWeights(checkpoint.Weights);
             try

@@ -1,10 +1,9 @@
 namespace Amil.MLNet.Transforms.Bagging;
 
-/// <summary>Shape of a bag: <see cref="Count"/> patches of <see cref="Channels"/>×<see cref="PatchSize"/>×<see
-/// cref="PatchSize"/>
-/// on a <see cref="Rows"/>×<see cref="Columns"/> grid, cut with <see cref="Stride"/> from the analysed region
-/// (<see cref="RegionX"/>, <see cref="RegionY"/>, <see cref="RegionWidth"/>, <see cref="RegionHeight"/>) of the
-/// (resized) image.</summary>
+/// <summary>Shape of a bag: <see cref="Count"/> patches of
+/// <see cref="Channels"/>×<see cref="PatchSize"/>×<see cref="PatchSize"/> on a <see cref="Rows"/>×<see cref="Columns"/>
+/// grid, cut with <see cref="Stride"/> from the analysed region (<see cref="RegionX"/>, <see cref="RegionY"/>,
+/// <see cref="RegionWidth"/>, <see cref="RegionHeight"/>) of the (resized) image.</summary>
 public readonly record struct BagLayout(
     int Channels,
     int PatchSize,

@@ -3,11 +3,9 @@ using Amil.MLNet.Transforms.Images;
 namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>
-/// How an image was prepared before its patches were cut: resized to ResizeWidth × ResizeHeight (0 = not resized), then
-/// padded
-/// with white, centred, to Width × Height. Patch coordinates and the analysed region refer to this prepared image, so a
-/// map
-/// is drawn on (or a mask compared with) the image after <see cref="Apply"/>.
+/// How an image was prepared before its patches were cut: resized to ResizeWidth × ResizeHeight (0 = not resized),
+/// then padded with white, centred, to Width × Height. Patch coordinates and the analysed region refer to this
+/// prepared image, so a map is drawn on (or a mask compared with) the image after <see cref="Apply"/>.
 /// </summary>
 public readonly record struct ImageFrame(int ResizeWidth, int ResizeHeight, int Width, int Height)
 {

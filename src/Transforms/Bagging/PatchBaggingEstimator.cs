@@ -7,12 +7,10 @@ namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>
 /// Image column (file paths, or encoded image bytes from <c>LoadRawImageBytes</c>) → bag of patches. Writes four
-/// columns: <c>{Output}</c> (float vector, N×C×P×P),
-/// <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>), <c>{Output}Coordinates</c> (int vector, x/y per
-/// patch)
-/// and <c>{Output}Frame</c> (int vector, see <see cref="ImageFrame"/>: the resize and padding the coordinates refer
-/// to).
-/// Needs no training; <see cref="Fit"/> returns a transformer that saves into model.zip with its settings.
+/// columns: <c>{Output}</c> (float vector, N×C×P×P), <c>{Output}Layout</c> (int vector, see <see cref="BagLayout"/>),
+/// <c>{Output}Coordinates</c> (int vector, x/y per patch) and <c>{Output}Frame</c> (int vector, see
+/// <see cref="ImageFrame"/>: the resize and padding the coordinates refer to). Needs no training; <see cref="Fit"/>
+/// returns a transformer that saves into model.zip with its settings.
 /// </summary>
 public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
 {
@@ -86,15 +84,13 @@ public sealed class PatchBaggingEstimator : IEstimator<ITransformer>
     private ArgumentException MissingInput() =>
         new(
             $"Patch bagging needs an input column '{_options.InputColumnName}' of image file paths (text) or "
-                + $"encoded image "
-                + "bytes (ml.Transforms.LoadRawImageBytes); it is not in the data."
+                + "encoded image bytes (ml.Transforms.LoadRawImageBytes); it is not in the data."
         );
 
     private ArgumentException WrongInput(string typeName) =>
         new(
             $"Patch bagging input column '{_options.InputColumnName}' must hold image file paths (text) or image "
-                + $"bytes, "
-                + $"but it is {typeName}."
+                + $"bytes, but it is {typeName}."
         );
 
     private IEstimator<ITransformer> BuildChain(InputKind kind)

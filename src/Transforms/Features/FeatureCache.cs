@@ -17,12 +17,10 @@ internal sealed record FeatureBag(float[] Features, BagLayout Layout)
 
 /// <summary>
 /// On-disk feature cache: one file per image, named by SHA-256 of the image's bytes plus the extractor and patch
-/// settings,
-/// so a changed image or setting never reuses old features. Files are written beside and renamed over (an interrupted
-/// run
-/// leaves no partial entry; a rerun continues where it stopped); an unreadable or mismatching entry is recomputed.
-/// Format (little-endian): "AMILFEAT", int32 version 1, int32 N, int32 D, 9 × int32 bag layout, UTF-8 settings string
-/// (int32 length + bytes), N × D float32.
+/// settings, so a changed image or setting never reuses old features. Files are written beside and renamed over (an
+/// interrupted run leaves no partial entry; a rerun continues where it stopped); an unreadable or mismatching entry is
+/// recomputed. Format (little-endian): "AMILFEAT", int32 version 1, int32 N, int32 D, 9 × int32 bag layout, UTF-8
+/// settings string (int32 length + bytes), N × D float32.
 /// </summary>
 internal sealed class FeatureCache
 {

@@ -3,12 +3,9 @@ namespace Amil.MLNet.Transforms.Features;
 /// <summary>
 /// Rewrites an ONNX model so its graph inputs, outputs and value infos take any batch size: the first dimension of each
 /// declared shape becomes the symbolic "N". The packaged ResNet18 declares batch 1, so ONNX Runtime would refuse a
-/// batch;
-/// its convolutions and pooling do not care. Works on the protobuf wire format directly (no ONNX schema classes
-/// needed):
-/// ModelProto.graph = 7; GraphProto.input/output/value_info = 11/12/13; ValueInfoProto.type = 2; TypeProto.tensor_type
-/// = 1;
-/// Tensor.shape = 2; TensorShapeProto.dim = 1; Dimension.dim_param = 2.
+/// batch; its convolutions and pooling do not care. Works on the protobuf wire format directly (no ONNX schema classes
+/// needed): ModelProto.graph = 7; GraphProto.input/output/value_info = 11/12/13; ValueInfoProto.type = 2;
+/// TypeProto.tensor_type = 1; Tensor.shape = 2; TensorShapeProto.dim = 1; Dimension.dim_param = 2.
 /// </summary>
 internal static class OnnxBatchDimension
 {

@@ -7,9 +7,8 @@ namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>
 /// Bag of patches → bag of frozen ResNet18 features (N × 512, patch-major) in <c>{Output}</c>, with the bag's grid
-/// copied to
-/// <c>{Output}Layout</c> so a trainer reads features exactly as it reads patches. Needs no training; saves with its
-/// settings.
+/// copied to <c>{Output}Layout</c> so a trainer reads features exactly as it reads patches. Needs no training; saves
+/// with its settings.
 /// </summary>
 public sealed class PatchFeatureEstimator : IEstimator<ITransformer>
 {

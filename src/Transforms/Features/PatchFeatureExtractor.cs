@@ -6,9 +6,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>
-/// Frozen ImageNet ResNet18 (the ONNX model shipped by Microsoft.ML.DnnImageFeaturizer.ResNet18) on ONNX Runtime:
-/// each 3×224×224 patch → 512 features (global-average-pooled last block). Patches of another size are resized
-/// bilinearly.
+/// Frozen ImageNet ResNet18 (the ONNX model shipped by Microsoft.ML.DnnImageFeaturizer.ResNet18) on ONNX Runtime: each
+/// 3×224×224 patch → 512 features (global-average-pooled last block). Patches of another size are resized bilinearly.
 /// The package's ResNetPreprocess.onnx defines the normalisation; it is measured once per process (it is a per-channel
 /// affine map of 0…255 pixels) and applied while patches are copied into the batch.
 /// </summary>
@@ -35,7 +34,7 @@ internal sealed class PatchFeatureExtractor
             if (!File.Exists(file))
                 throw new FileNotFoundException(
                     $"{file}: the ResNet18 ONNX model is missing; reference the NuGet package "
-                        + $"Microsoft.ML.DnnImageFeaturizer.ResNet18 "
+                        + "Microsoft.ML.DnnImageFeaturizer.ResNet18 "
                         + "(it copies DnnImageModels/ into the output folder) or copy that folder beside the "
                         + "application.",
                     file
@@ -161,7 +160,7 @@ internal sealed class PatchFeatureExtractor
             if (Math.Abs(_offset[c] + 255 * _scale[c] - top[c]) > 1e-2f)
                 throw new InvalidDataException(
                     $"{preprocessPath} is not a per-channel affine normalisation; this version of the package is "
-                        + $"not supported."
+                        + "not supported."
                 );
         }
     }

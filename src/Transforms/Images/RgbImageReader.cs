@@ -3,8 +3,7 @@ using SkiaSharp;
 namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and
-/// alpha are flattened to 8-bit RGB.
-/// The format is recognised from the file's bytes, not its extension.</summary>
+/// alpha are flattened to 8-bit RGB. The format is recognised from the file's bytes, not its extension.</summary>
 internal static class RgbImageReader
 {
     public static RgbImage Read(string path)
@@ -60,8 +59,7 @@ internal static class RgbImageReader
     }
 
     /// <summary>Largest image decoded whole (2^28 pixels, e.g. 16384×16384): beyond it one image's buffers outgrow .NET
-    /// arrays
-    /// (and a corrupt header often claims such sizes).</summary>
+    /// arrays (and a corrupt header often claims such sizes).</summary>
     public const long MaxPixels = 1L << 28;
 
     internal static void CheckDecodable(string path, int width, int height)
@@ -104,6 +102,6 @@ internal static class RgbImageReader
         ?? throw new ImageReadException(
             path,
             $"not a readable image ({result}); the file may be corrupt, truncated or not an image at all "
-                + $"(supported: PNG, JPEG, TIFF, BMP, WebP, GIF)."
+                + "(supported: PNG, JPEG, TIFF, BMP, WebP, GIF)."
         );
 }

@@ -50,7 +50,7 @@ internal static class TiffCodec
                     ?? throw new ImageReadException(
                         name,
                         $"not a readable TIFF ({CapturingHandler.LastError ?? "unknown error"}); the data may be "
-                            + $"corrupt."
+                            + "corrupt."
                     );
                 return Decode(tiff, name);
             }
@@ -86,7 +86,7 @@ internal static class TiffCodec
             throw new ImageReadException(
                 path,
                 $"could not decode the TIFF pixels ({CapturingHandler.LastError ?? "unsupported encoding"}); the "
-                    + $"file may be truncated or corrupt."
+                    + "file may be truncated or corrupt."
             );
         var rgb = new byte[width * height * 3];
         for (int i = 0, j = 0; i < raster.Length; i++, j += 3)
@@ -138,7 +138,7 @@ internal static class TiffCodec
             ?? throw new ImageReadException(
                 path,
                 $"not a readable TIFF ({CapturingHandler.LastError ?? "unknown error"}); the file may be corrupt or "
-                    + $"truncated."
+                    + "truncated."
             );
     }
 

@@ -33,7 +33,7 @@ internal static class StateBlob
         if (version > maxVersion)
             throw new InvalidDataException(
                 $"The model's {kind} state is format version {version}; this Amil.MLNet reads up to {maxVersion}. "
-                    + $"Update Amil.MLNet."
+                    + "Update Amil.MLNet."
             );
         return blob[HeaderLength..];
     }

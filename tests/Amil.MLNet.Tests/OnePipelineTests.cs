@@ -1,0 +1,201 @@
+using System.Text.Json;
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Experiments;
+using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Viewer;
+using Microsoft.ML;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>Images and slides take the same steps: what the metrics measure is what the viewer draws, every
+/// GeoJSON lands in the original image's pixels, a class's map is reported for slides as for images, and a slide
+/// training scores its test split where it trained.</summary>
+public sealed class OnePipelineTests
+{
+    private static readonly string[] Classes = ["normal", "tumor"];
+
+    /// <summary>A CLAM slide the model calls normal: its predicted class's map is not the tumour class's map.</summary>
+    private static ScoredImage ClamCalledNormal() =>
+        new(
+            "slide.svs",
+            0,
+            [0.8f, 0.2f],
+            [0.7f, 0.1f, 0.1f, 0.1f],
+            new int[8],
+            new BagLayout(512, 224, 224, 1, 4, 0, 0, 896, 224),
+            MapKind.ClassAttention
+        )
+        {
+            ClassMaps = [0.7f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.7f],
+        };
+
+    [Fact]
+    public void SlideMetricsMeasureTheTumourEvidenceTheViewerDraws()
+    {
+        var s = ClamCalledNormal();
+        var maps = SlideLocalization.Maps(s.MapKind, Classes, ["tumor"]);
+        var item = new ViewItem(0, "slide.svs", "slide.svs", ModelInput.Slides, s, 896, 224, "tumor", null);
+        var drawn = new ViewLayers(new ViewSet("t", [item], Classes, s.MapKind, ["tumor"], null)).Raw(item, "evidence");
+        // The tumour class's own branch × p(tumor), attention as N·a: the predicted (normal) branch is not it.
+        float[] expected = [0.08f, 0.08f, 0.08f, 0.56f];
+        for (int i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], drawn[i], 5);
+        Assert.Equal(drawn, maps[1].Values(s));
+    }
+
+    [Fact]
+    public void ImageLocalizationWeighsTheTumourClassesOwnMapAsTheEvidenceDoes()
+    {
+        // Tumour under the last patch only: the tumour branch finds it, the predicted (normal) branch does not.
+        var folder = TestTemp.Folder("one-pipeline-mask").FullName;
+        var pixels = new byte[896 * 224 * 3];
+        for (int y = 0; y < 224; y++)
+            Array.Fill(pixels, (byte)255, (y * 896 + 672) * 3, 224 * 3);
+        var mask = Path.Combine(folder, "mask.png");
+        RgbImageWriter.WritePng(mask, new RgbImage(896, 224, pixels));
+        var s = ClamCalledNormal() with { Path = Path.Combine(folder, "image.png") };
+        var evaluator = Localizing.Evaluate(
+            Classes,
+            [(new Data.Datasets.ImageRecord(s.Path, "tumor", MaskPath: mask), s)],
+            Localization.Heatmaps.MapNormalization.None,
+            tumourClasses: ["tumor"]
+        );
+        Assert.Equal(1.0, evaluator.Scores().InstanceAuroc);
+    }
+
+    [Fact]
+    public async Task TheViewersGeoJsonPlacesTilesInTheOriginalImagesPixels()
+    {
+        // A 300 × 200 image the model halved (150 × 100) and padded to 224 × 224: 37 px left, 62 px above.
+        var folder = TestTemp.Folder("one-pipeline-geojson").FullName;
+        var image = Path.Combine(folder, "image.png");
+        RgbImageWriter.WritePng(image, new RgbImage(300, 200, Enumerable.Repeat((byte)200, 300 * 200 * 3).ToArray()));
+        var frame = new ImageFrame(150, 100, 224, 224);
+        var prediction = new PredictJob.Prediction(
+            image,
+            "malignant",
+            new Dictionary<string, float> { ["benign"] = 0.2f, ["malignant"] = 0.8f },
+            "attention",
+            [new PredictJob.PatchValue(37, 62, 112, 112, 1f)]
+        )
+        {
+            Frame = frame.Encode(),
+        };
+        RunFiles.WriteJson(Path.Combine(folder, "predictions.json"), new[] { prediction });
+        await using var server = await ViewerServer.StartAsync(new ViewRequest(folder), new ViewerOptions(), _ => { });
+        using var http = new HttpClient { BaseAddress = server.Address };
+        var json = JsonDocument.Parse(await http.GetStringAsync("api/items/0/geojson")).RootElement;
+        var ring = json.GetProperty("features")[0].GetProperty("geometry").GetProperty("coordinates")[0];
+        var corners = ring.EnumerateArray().Select(p => (p[0].GetDouble(), p[1].GetDouble())).ToList();
+        Assert.Equal((0.0, 0.0), corners[0]);
+        Assert.Equal(frame.ToOriginal(37 + 112, 62 + 112, 300, 200), corners[2]);
+        Assert.Equal((224.0, 224.0), corners[2]);
+    }
+
+    private sealed class SlideRow
+    {
+        public string SlidePath { get; set; } = "";
+        public string Label { get; set; } = "";
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void PredictReportsAClassMapOfASlideModelAsOfAnImageModel()
+    {
+        var root = TestTemp.Folder("one-pipeline-slides").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(4, 5) { Width = 1024, Height = 768 });
+        var slides = Directory.EnumerateFiles(Path.Combine(root, "slides"), "*.svs").Order().ToList();
+        var cache = TestTemp.Folder("one-pipeline-cache").FullName;
+        SlideFeatures.CacheFolder = cache;
+        var ml = new MLContext(seed: 1);
+        var rows = slides.Select(p => new SlideRow { SlidePath = p, Label = Path.GetFileName(p).Split('_')[0] });
+        var data = ml.Data.LoadFromEnumerable(rows.ToList());
+        var fitted = ml
+            .Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.TileSlides())
+            .Append(
+                ml.MulticlassClassification.Trainers.AttentionMil(
+                    new AttentionMilOptions
+                    {
+                        BagColumnName = "Features",
+                        MaxEpochs = 1,
+                        Pooling = AttentionPoolingKind.Clam,
+                    }
+                )
+            )
+            .Fit(data);
+        var model = Path.Combine(TestTemp.Folder("one-pipeline-clam").FullName, "model.zip");
+        new AmilModel(ml, fitted, ModelInput.Slides).Save(model);
+
+        var output = Path.Combine(TestTemp.Folder("one-pipeline-predict").FullName, "out");
+        var predicted = PredictJob.Run(
+            model,
+            slides[0],
+            output,
+            _ => { },
+            featureCache: cache,
+            map: new PredictJob.ReportedMap("tumor", "tumor")
+        );
+        var p = Assert.Single(predicted);
+        Assert.Equal("class-attention of tumor × p(tumor)", p.Map);
+        float pTumour = p.Probabilities["tumor"];
+        Assert.All(p.Patches, x => Assert.Equal(x.Classes!["tumor"] * pTumour, x.Value, 6));
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void HeatmapTakesTheClassesToColourByForImagesAsForSlides()
+    {
+        var folder = TestTemp.Folder("one-pipeline-heatmap").FullName;
+        var data = TestImages.ImageFolder(Path.Combine(folder, "data"), parts: ("", 2));
+        var run = Path.Combine(folder, "run");
+        string[] train = ["train", "--data", data, "--layout", "image-folder", "--crop", "none", "--epochs", "1"];
+        var (exit, _, stderr) = Programs.Amil([.. train, "--out", run]);
+        Assert.True(exit == 0, stderr);
+        var output = Path.Combine(folder, "maps");
+        string model = Path.Combine(run, "model.zip");
+        string[] heatmap = ["heatmap", "--model", model, "--input", data, "--out", output, "--map-class", "light"];
+        (exit, _, stderr) = Programs.Amil(heatmap);
+        Assert.True(exit == 0, stderr);
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "heatmaps.json"))).RootElement;
+        Assert.Equal("attention × p(light)", json.GetProperty("evidence").GetString());
+    }
+}
+
+/// <summary>A slide training scores its test split where it trained, as an image training does.</summary>
+[Collection("alone")]
+public sealed class TrainingDeviceTests
+{
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void ASlideTrainingScoresItsTestSplitOnTheTrainingDevice()
+    {
+        var root = TestTemp.Folder("one-pipeline-device").FullName;
+        SyntheticSlides.Generate(root, new SyntheticSlideOptions(6, 3) { Width = 1024, Height = 768 });
+        var before = AmilModel.ScoringDevice;
+        try
+        {
+            AmilModel.UseDevice(ComputeDevice.Cpu);
+            var settings = new TrainSettings
+            {
+                Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
+                OutDirectory = Path.Combine(root, "run"),
+                Epochs = 1,
+                Device = "auto",
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                FeatureCacheFolder = Path.Combine(root, "cache"),
+            };
+            TrainJob.Run(settings, _ => { });
+            Assert.Equal(ComputeDevice.Parse("auto"), AmilModel.ScoringDevice);
+        }
+        finally
+        {
+            AmilModel.UseDevice(before);
+        }
+    }
+}
