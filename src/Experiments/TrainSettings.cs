@@ -5,6 +5,12 @@ namespace Amil.MLNet.Experiments;
 /// <summary>Everything `train` can be told; null means "the dataset's setting" or the trainer default.</summary>
 public sealed record TrainSettings
 {
+    /// <summary>The settings with <paramref name="head"/> as the model: its pooling, or the CNN baseline.</summary>
+    public static TrainSettings For(Head head, TrainSettings settings) =>
+        head.Pooling is { } pooling
+            ? settings with { Pooling = pooling }
+            : settings with { Network = Trainers.Networks.NetworkArchitecture.CnnBaseline };
+
     public DatasetSelection Dataset { get; init; } = new();
 
     /// <summary>Run folder; default runs/&lt;dataset&gt;-&lt;timestamp&gt; under the current folder.</summary>

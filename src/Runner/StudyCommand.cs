@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Amil.MLNet.Experiments.Study;
+using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Runner;
 
@@ -17,11 +18,11 @@ internal static class StudyCommand
         var methods = new Option<string[]>("--method")
         {
             Description =
-                $"Methods to train and compare (default: all of {string.Join(" ", StudyMethods.AllNames)}; cnn is "
+                $"Methods to train and compare (default: all of {string.Join(" ", Heads.Names)}; cnn is "
                 + "the CNN baseline read with Grad-CAM).",
             AllowMultipleArgumentsPerToken = true,
         };
-        methods.AcceptOnlyFromAmong([.. StudyMethods.AllNames]);
+        methods.AcceptOnlyFromAmong([.. Heads.Names]);
         var seeds = new Option<int[]>("--seed")
         {
             Description = "Seeds (default: 1 2 3).",
@@ -75,7 +76,7 @@ internal static class StudyCommand
                     if (r.GetValue(datasets) is { Length: > 0 } d)
                         settings = settings with { Datasets = d };
                     if (r.GetValue(methods) is { Length: > 0 } m)
-                        settings = settings with { Methods = m.Select(StudyMethods.Parse).Distinct().ToList() };
+                        settings = settings with { Methods = m.Select(Heads.Find).Distinct().ToList() };
                     if (r.GetValue(seeds) is { Length: > 0 } s)
                         settings = settings with { Seeds = s.Distinct().ToList() };
                     CommonOptions.UseScoringDevice(r, device);

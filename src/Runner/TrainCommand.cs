@@ -51,15 +51,10 @@ internal static class TrainCommand
         };
         var pooling = new Option<string>("--pooling")
         {
-            Description =
-                "attention (Ilse et al.), gated, additive (Additive MIL: map = each patch's signed contribution to the "
-                + "predicted class), clam (CLAM multi-branch: map = the predicted class's attention branch, with the "
-                + "instance loss), dsmil (DSMIL: max-pooled instance classifier + attention to the critical "
-                + "instance; map = the instance scores) or transmil (TransMIL: Nyström self-attention over a class "
-                + "token and the patches; map = the class token's attention).",
-            DefaultValueFactory = _ => "attention",
+            Description = string.Join(" ", Heads.Pooling.Select(h => $"{h.Name}: {h.Summary}")),
+            DefaultValueFactory = _ => Heads.Attention.Name,
         };
-        pooling.AcceptOnlyFromAmong("attention", "gated", "additive", "clam", "dsmil", "transmil");
+        pooling.AcceptOnlyFromAmong([.. Heads.Pooling.Select(h => h.Name)]);
         var clamK = new Option<string>("--clam-k")
         {
             Description =
@@ -196,15 +191,7 @@ internal static class TrainCommand
                         Crop = r.GetValue(crop),
                         Resize = r.GetValue(resize),
                         MaxPatches = r.GetValue(maxPatches),
-                        Pooling = r.GetValue(pooling) switch
-                        {
-                            "gated" => AttentionPoolingKind.GatedAttention,
-                            "additive" => AttentionPoolingKind.Additive,
-                            "clam" => AttentionPoolingKind.Clam,
-                            "dsmil" => AttentionPoolingKind.Dsmil,
-                            "transmil" => AttentionPoolingKind.TransMil,
-                            _ => AttentionPoolingKind.Attention,
-                        },
+                        Pooling = Heads.Find(r.GetValue(pooling)!).Pooling!.Value,
                         ClamInstanceSamples = ClamK(r.GetValue(clamK)!),
                         ClamBagWeight = r.GetValue(clamBagWeight),
                         AdditiveHidden = r.GetValue(additiveHidden),

@@ -169,7 +169,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
                 _options.BagColumnName,
                 placeholder,
                 ["0", "1"],
-                ModelKinds.Map(_options.Architecture, _options.Pooling),
+                Heads.Of(_options.Architecture, _options.Pooling).Map,
                 inputSchema.Select(c => c.Name)
             )
             .GetOutputSchema(inputSchema);
@@ -203,31 +203,16 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         int classes
     )
     {
-        var spec = new NetworkSpec(
-            layout.PatchSize,
-            _options.EmbeddingSize,
-            _options.AttentionSize,
-            _options.Pooling == AttentionPoolingKind.GatedAttention,
-            classes
-        )
-        {
-            Architecture = architecture,
-            InputScale = 1,
-            Head = _options.Pooling switch
-            {
-                AttentionPoolingKind.Additive => MilHead.Additive,
-                AttentionPoolingKind.Clam => MilHead.Clam,
-                AttentionPoolingKind.Dsmil => MilHead.Dsmil,
-                AttentionPoolingKind.TransMil => MilHead.TransMil,
-                _ => MilHead.Attention,
-            },
-            InstanceSamples = _options.Pooling == AttentionPoolingKind.Clam ? _options.ClamInstanceSamples : 0,
-            ClassifierHidden = _options.Pooling == AttentionPoolingKind.Additive ? _options.AdditiveHiddenSize : 0,
-        };
-        if (architecture == NetworkArchitecture.CnnBaseline && spec.Head != MilHead.Attention)
+        if (architecture == NetworkArchitecture.CnnBaseline && _options.Pooling != AttentionPoolingKind.Attention)
             throw new ArgumentException(
                 $"The CNN baseline has no MIL pooling; {_options.Pooling} pooling applies to Attention-MIL only."
             );
+        var blank = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, false, classes)
+        {
+            Architecture = architecture,
+            InputScale = 1,
+        };
+        var spec = Heads.Of(architecture, _options.Pooling).Configure(blank, _options);
         if (architecture == NetworkArchitecture.FeatureAttentionMil)
         {
             if (bagLength % layout.Count != 0)

@@ -25,20 +25,7 @@ public enum MapKind
 internal static class ModelKinds
 {
     /// <summary>The map a network produces.</summary>
-    public static MapKind Map(this NetworkSpec spec) =>
-        spec.Architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
-        : spec.Head == MilHead.Additive ? MapKind.Contribution
-        : spec.Head == MilHead.Clam ? MapKind.ClassAttention
-        : spec.Head == MilHead.Dsmil ? MapKind.InstanceScore
-        : MapKind.Attention;
-
-    /// <summary>The map a trainer's settings will produce.</summary>
-    public static MapKind Map(NetworkArchitecture architecture, AttentionPoolingKind pooling) =>
-        architecture == NetworkArchitecture.CnnBaseline ? MapKind.GradCam
-        : pooling == AttentionPoolingKind.Additive ? MapKind.Contribution
-        : pooling == AttentionPoolingKind.Clam ? MapKind.ClassAttention
-        : pooling == AttentionPoolingKind.Dsmil ? MapKind.InstanceScore
-        : MapKind.Attention;
+    public static MapKind Map(this NetworkSpec spec) => Heads.Of(spec).Map;
 
     /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
     public static string Name(this NetworkArchitecture architecture) =>

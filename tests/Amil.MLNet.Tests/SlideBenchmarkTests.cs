@@ -145,7 +145,7 @@ public class SlideBenchmarkTests
         {
             Datasets = ["tiny-wsi"],
             DatasetsFile = datasetsFile,
-            Methods = [StudyMethod.Attention, StudyMethod.Dsmil, StudyMethod.Cnn],
+            Methods = [Heads.Attention, Heads.Find("dsmil"), Heads.Find("cnn")],
             Seeds = [1],
             Epochs = 2,
             OutDirectory = Path.Combine(dir, "study"),

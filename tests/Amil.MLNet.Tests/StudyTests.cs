@@ -36,7 +36,7 @@ public class StudyTests
         {
             Datasets = ["tiny-hard"],
             DatasetsFile = datasetsFile,
-            Methods = [StudyMethod.Attention, StudyMethod.Additive, StudyMethod.Cnn],
+            Methods = [Heads.Attention, Heads.Find("additive"), Heads.Find("cnn")],
             Seeds = [1, 2],
             Epochs = 1,
             OutDirectory = Path.Combine(dir, "study"),
@@ -57,7 +57,7 @@ public class StudyTests
             ],
             result.Methods.Select(m => m.Method)
         );
-        foreach (var method in StudyMethods.AllNames.Where(m => m is "attention" or "additive" or "cnn"))
+        foreach (var method in Heads.Names.Where(m => m is "attention" or "additive" or "cnn"))
         foreach (int seed in new[] { 1, 2 })
             Assert.True(
                 File.Exists(Path.Combine(settings.OutDirectory, "tiny-hard", $"{method}-seed{seed}", "model.zip"))
@@ -115,7 +115,7 @@ public class StudyTests
         var partial = StudyJob.Run(
             settings with
             {
-                Methods = [.. settings.Methods, StudyMethod.Clam],
+                Methods = [.. settings.Methods, Heads.Find("clam")],
                 Seeds = [1, 2, 3],
                 TrainMissing = false,
             },
@@ -136,6 +136,6 @@ public class StudyTests
         Assert.Equal(2.0, two.Mean);
         Assert.Equal(Math.Sqrt(2), two.Sd, 12);
         Assert.Equal("2.000 ± 1.414", two.ToString());
-        Assert.Throws<ArgumentException>(() => StudyMethods.Parse("lstm"));
+        Assert.Throws<ArgumentException>(() => Heads.Find("lstm"));
     }
 }

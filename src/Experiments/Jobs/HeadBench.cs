@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
+using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Scoring;
 using Amil.MLNet.Trainers.Training;
@@ -27,31 +28,24 @@ public static class HeadBench
 
     private const int Features = 512;
 
-    private static readonly (string Name, MilHead Head)[] Heads =
-    [
-        ("attention", MilHead.Attention),
-        ("clam", MilHead.Clam),
-        ("dsmil", MilHead.Dsmil),
-        ("transmil", MilHead.TransMil),
-    ];
-
     public static IReadOnlyList<Row> Run(IReadOnlyList<int> tiles, Action<string> log)
     {
         if (tiles.Count == 0 || tiles.Any(n => n < 1))
             throw new ArgumentException("Bag sizes must be positive numbers of tiles, e.g. 1000,10000,50000.");
         var rows = new List<Row>();
-        foreach (var (name, head) in Heads)
+        var defaults = new AttentionMilOptions();
+        foreach (var head in Heads.Pooling.Where(h => h.TrainsOnSlides))
         foreach (int n in tiles.Order())
         {
-            var spec = new NetworkSpec(224, 500, 128, false, 2)
+            string name = head.Name;
+            var blank = new NetworkSpec(224, defaults.EmbeddingSize, defaults.AttentionSize, false, 2)
             {
-                Head = head,
                 Architecture = NetworkArchitecture.FeatureAttentionMil,
                 FeatureSize = Features,
                 DropoutPercent = 25,
                 InputScale = 1,
-                InstanceSamples = head == MilHead.Clam ? 8 : 0,
             };
+            var spec = head.Configure(blank, defaults);
             using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
             var random = new Random(n);
             var values = new float[n * Features];
@@ -60,8 +54,9 @@ public static class HeadBench
             var layout = new BagLayout(1, 224, 224, 1, n, 0, 0, 224 * n, 224);
             var bag = new LabelledBag(new DataViewRowId(0, 0), values, layout, 1);
             using var classWeights = ones(2);
-            using var bagWeight = 0.5.ToScalar();
-            using var instanceWeight = 0.5.ToScalar();
+            double share = head.BagLossShare(defaults);
+            using var bagWeight = share.ToScalar();
+            using var instanceWeight = (1 - share).ToScalar();
 
             double before = ResetPeak();
             var clock = Stopwatch.StartNew();

@@ -3,6 +3,7 @@ using Amil.MLNet.Experiments.Jobs;
 using Amil.MLNet.Experiments.RunFolders;
 using Amil.MLNet.Localization.Heatmaps;
 using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Experiments.Study;
 
@@ -14,7 +15,9 @@ public sealed record StudySettings
 
     /// <summary>datasets.json to read them from; null: the usual lookup.</summary>
     public string? DatasetsFile { get; init; }
-    public IReadOnlyList<StudyMethod> Methods { get; init; } = StudyMethods.All;
+    /// <summary>The heads to train (<see cref="Heads"/>). Default: every head; on slides, those that train on
+    /// them.</summary>
+    public IReadOnlyList<Head> Methods { get; init; } = Heads.All;
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
 
     /// <summary>Epochs per training. Default 15, as `train`.</summary>
@@ -75,16 +78,16 @@ public static class StudyJob
                 {
                     cancel.ThrowIfCancellationRequested();
                     done++;
-                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name()}-seed{seed}");
-                    log($"[{done}/{total}] {dataset}, {method.Name()}, seed {seed}: {runDir}");
+                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name}-seed{seed}");
+                    log($"[{done}/{total}] {dataset}, {method.Name}, seed {seed}: {runDir}");
                     if (!settings.TrainMissing && !File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
                     {
                         log("  not trained yet; left out.");
                         continue;
                     }
                     Train(selection, method, slides, seed, settings, runDir, log, cancel);
-                    var model = $"{method.Name()}={Path.Combine(runDir, RunFiles.ModelFile)}";
-                    if (method == StudyMethod.Cnn)
+                    var model = $"{method.Name}={Path.Combine(runDir, RunFiles.ModelFile)}";
+                    if (method.Pooling is null)
                         cnn = model;
                     else
                         models.Add(model);
@@ -107,9 +110,10 @@ public static class StudyJob
         return new StudySummary(settings.Epochs, results);
     }
 
-    /// <summary>The methods a dataset trains: on whole slides every MIL pooling but not the image CNN.</summary>
-    private static IReadOnlyList<StudyMethod> MethodsFor(bool slides, IReadOnlyList<StudyMethod> methods) =>
-        slides ? methods.Where(m => m != StudyMethod.Cnn).ToList() : methods;
+    /// <summary>The methods a dataset trains: on whole slides every head that trains on them (not the image
+    /// CNN).</summary>
+    private static IReadOnlyList<Head> MethodsFor(bool slides, IReadOnlyList<Head> methods) =>
+        slides ? methods.Where(m => m.TrainsOnSlides).ToList() : methods;
 
     private static void Write(StudySummary summary, string outDirectory)
     {
@@ -136,7 +140,7 @@ public static class StudyJob
 
     private static void Train(
         DatasetSelection selection,
-        StudyMethod method,
+        Head method,
         bool slides,
         int seed,
         StudySettings study,
@@ -152,7 +156,8 @@ public static class StudyJob
         }
         var settings = File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile))
             ? new TrainSettings { Resume = runDir }
-            : method.Apply(
+            : TrainSettings.For(
+                method,
                 new TrainSettings
                 {
                     Dataset = selection,

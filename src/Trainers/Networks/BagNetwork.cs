@@ -26,33 +26,8 @@ internal abstract class BagNetwork(string name, NetworkSpec spec) : nn.Module(na
         return this;
     }
 
-    public static BagNetwork Create(NetworkSpec spec) =>
-        (spec.Architecture, spec.Head) switch
-        {
-            (NetworkArchitecture.CnnBaseline, not MilHead.Attention) => throw new InvalidDataException(
-                "The CNN baseline has no MIL head; the model file is damaged."
-            ),
-            (_, MilHead.Additive) => new AdditiveMilNetwork(spec),
-            (_, MilHead.Clam) => new ClamNetwork(spec),
-            (_, MilHead.Dsmil) => new DsmilNetwork(spec),
-            (_, MilHead.TransMil) => new TransMilNetwork(spec),
-            (_, not MilHead.Attention) => throw new InvalidDataException(
-                $"Unknown MIL head {(int)spec.Head}; the model is from a newer version of Amil.MLNet."
-            ),
-            _ => CreateWithAttentionHead(spec),
-        };
-
-    private static BagNetwork CreateWithAttentionHead(NetworkSpec spec) =>
-        spec.Architecture switch
-        {
-            NetworkArchitecture.AttentionMil => new AttentionMilNetwork(spec),
-            NetworkArchitecture.CnnBaseline => new BaselineCnn(spec),
-            NetworkArchitecture.FeatureAttentionMil => new FeatureAttentionMilNetwork(spec),
-            _ => throw new InvalidDataException(
-                $"Unknown network architecture {(int)spec.Architecture}; the model is from a newer version of "
-                    + "Amil.MLNet."
-            ),
-        };
+    /// <summary>The network of a saved spec, built by the head that saved it.</summary>
+    public static BagNetwork Create(NetworkSpec spec) => Heads.Of(spec).Create(spec);
 
     /// <summary>Tensor shape of one bag: N × 3 × P × P patches by default.</summary>
     public virtual long[] InputShape(BagLayout layout, int length) =>

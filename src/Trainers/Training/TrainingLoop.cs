@@ -95,8 +95,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         }
 
         // Owned for the whole training, so no finalizer can free them during a native call (see AdamOptimizer).
-        // CLAM weighs its bag loss by ClamBagWeight; DSMIL averages its two (½·bag + ½·max instance).
-        double w = spec.Head == MilHead.Dsmil ? 0.5 : options.ClamBagWeight;
+        double w = Heads.Of(spec).BagLossShare(options);
         using var bagWeight = w.ToScalar();
         using var instanceWeight = (1 - w).ToScalar();
         var lossWeights = (bagWeight, instanceWeight);
