@@ -178,3 +178,19 @@ public class CpuKernelDeterminismTests
         }
     }
 }
+
+/// <summary>What a new user's first screen shows of the self-check: our one warning at most, never libtorch's
+/// per-convolution NNPACK probe.</summary>
+public class CpuKernelScreenTests
+{
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void TheSelfCheckLeavesNoLibTorchNnpackLinesOnTheScreen()
+    {
+        var output = Path.Combine(TestTemp.Folder("kernel-screen").FullName, "bench.json");
+        var (exit, stdout, stderr) = Programs.Amil("bench", "--images", "4", "--out", output);
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain("NNPACK", stdout + stderr);
+        Assert.True(File.Exists(output));
+    }
+}

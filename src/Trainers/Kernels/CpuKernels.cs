@@ -148,15 +148,40 @@ internal static class LibTorchSwitch
     /// way).</summary>
     public static bool Available => Exported.Value;
 
-    /// <summary>Switches oneDNN on or off; NNPACK goes with it, so that off means libtorch's own convolutions
-    /// (NNPACK is only tried without oneDNN, and on CPUs it does not support it prints a warning per call).</summary>
+    /// <summary>Switches oneDNN on or off; NNPACK goes with it, so that off means libtorch's own convolutions.
+    /// NNPACK stays off on CPUs it does not support: libtorch would probe it on every convolution it does not give
+    /// oneDNN and log "Could not initialize NNPACK" each time (24 lines of a new user's first screen, from the
+    /// self-check alone), for no kernel it could use.</summary>
     public static void SetOneDnn(bool enabled)
     {
         _ = torch.__version__; // loads TorchSharp's natives, libtorch_cpu among them
         var context = GlobalContext();
         SetUserEnabledMkldnn(context, enabled);
-        SetUserEnabledNnpack(context, enabled);
+        SetUserEnabledNnpack(context, enabled && NnpackSupported.Value);
     }
+
+    /// <summary>Whether NNPACK runs on this CPU, asked once with libtorch's warnings quieted (the answer "no" is
+    /// what it would warn about).</summary>
+    private static readonly Lazy<bool> NnpackSupported = new(() =>
+    {
+        LibTorchLog.QuietWarnings(true);
+        try
+        {
+            return NnpackAvailable();
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return true; // a libtorch without the probe: leave NNPACK as libtorch has it
+        }
+        finally
+        {
+            LibTorchLog.QuietWarnings(false);
+        }
+    });
+
+    [DllImport(Library, EntryPoint = "_ZN2at6native17_nnpack_availableEv")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    private static extern bool NnpackAvailable();
 
     public static bool OneDnnEnabled()
     {
@@ -176,4 +201,57 @@ internal static class LibTorchSwitch
     [DllImport(Library, EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
     [return: MarshalAs(UnmanagedType.U1)]
     private static extern bool UserEnabledMkldnn(IntPtr context);
+}
+
+/// <summary>libtorch's log thresholds (c10's exported <c>FLAGS_minloglevel</c>, which decides whether a message is
+/// written, and <c>FLAGS_caffe2_log_level</c>; 0 info, 1 warning, 2 error), which TorchSharp does not
+/// expose.</summary>
+internal static class LibTorchLog
+{
+    private const int Error = 2;
+    private static readonly Lock Gate = new();
+    private static int[]? saved;
+
+    private static readonly Lazy<IntPtr[]> Levels = new(() =>
+        NativeLibrary.TryLoad("libc10", typeof(LibTorchLog).Assembly, null, out var library)
+            ? new[] { "FLAGS_minloglevel", "FLAGS_caffe2_log_level" }
+                .Select(name => NativeLibrary.TryGetExport(library, name, out var level) ? level : IntPtr.Zero)
+                .Where(level => level != IntPtr.Zero)
+                .ToArray()
+            : []
+    );
+
+    /// <summary>Whether libtorch's warnings are quieted now.</summary>
+    public static bool Quiet
+    {
+        get
+        {
+            lock (Gate)
+                return saved is not null;
+        }
+    }
+
+    /// <summary>Raises the thresholds to errors, or puts back the ones they had (nothing where they are not
+    /// exported).</summary>
+    public static void QuietWarnings(bool quiet)
+    {
+        var levels = Levels.Value;
+        if (levels.Length == 0)
+            return;
+        lock (Gate)
+        {
+            if (quiet && saved is null)
+            {
+                saved = levels.Select(l => Marshal.ReadInt32(l)).ToArray();
+                for (int i = 0; i < levels.Length; i++)
+                    Marshal.WriteInt32(levels[i], Math.Max(saved[i], Error));
+            }
+            else if (!quiet && saved is { } old)
+            {
+                for (int i = 0; i < levels.Length; i++)
+                    Marshal.WriteInt32(levels[i], old[i]);
+                saved = null;
+            }
+        }
+    }
 }
