@@ -130,16 +130,79 @@ public class MilHeadTests
     {
         var spec = Spec(MilHead.Additive, features: false, additiveHidden: 16);
         float[] weights = [1, 2, 3];
-        var blob = Trainers.Scoring.NetworkState.Encode(spec, weights);
-        var (decoded, _, read) = Trainers.Scoring.NetworkState.Decode(blob);
+        var blob = NetworkState.Encode(spec, weights);
+        var (decoded, _, read) = NetworkState.Decode(blob);
         Assert.Equal(spec, decoded);
         Assert.Equal(weights, read.ToArray());
-        // A state written before the field existed (format 4: 13 spec values) reads with a linear ψ.
-        float[] older = [.. blob[..(3 + 13)], .. blob[(3 + 14)..]];
-        older[2] = 4;
-        var (old, _, oldWeights) = Trainers.Scoring.NetworkState.Decode(older);
+        // A state written before the field existed (format 4: 13 spec values by position) reads with a linear ψ.
+        var (old, _, oldWeights) = NetworkState.Decode(Positional(spec, 4, 13, weights));
         Assert.Equal(spec with { ClassifierHidden = 0 }, old);
         Assert.Equal(weights, oldWeights.ToArray());
+    }
+
+    /// <summary>A network state as versions 1–5 wrote it: the spec's first values by position, then the id and the
+    /// weights.</summary>
+    internal static float[] Positional(NetworkSpec spec, int version, int specValues, float[] weights)
+    {
+        float[] values =
+        [
+            spec.PatchSize,
+            spec.EmbeddingSize,
+            spec.AttentionSize,
+            spec.Gated ? 1 : 0,
+            spec.Classes,
+            (int)spec.Architecture,
+            spec.Rows,
+            spec.Cols,
+            spec.InputScale,
+            spec.FeatureSize,
+            spec.DropoutPercent,
+            (int)spec.Head,
+            spec.InstanceSamples,
+            spec.ClassifierHidden,
+        ];
+        ulong id = NetworkState.Hash(weights);
+        float[] idValues = [.. Enumerable.Range(0, 4).Select(i => (float)((id >> (16 * i)) & 0xFFFF))];
+        return Transforms.Persistence.StateBlob.Create(
+            Transforms.Persistence.StateKind.AttentionMilNetwork,
+            version,
+            [.. values[..specValues], .. idValues, .. weights]
+        );
+    }
+
+    [Fact]
+    public void TheSpecIsSavedByKeyAndEveryPositionalFormatStillReads()
+    {
+        var spec = Spec(MilHead.Clam, features: true) with { DropoutPercent = 25 };
+        float[] weights = [0.5f, -1, 2];
+        // By key: the pairs may come in any order; a reader takes each by its name.
+        var keyed = spec.Encode();
+        Assert.Equal(-1, keyed[0]);
+        var pairs = Enumerable.Range(0, (int)keyed[1]).Select(i => (keyed[2 + 2 * i], keyed[3 + 2 * i])).Reverse();
+        float[] shuffled = [keyed[0], keyed[1], .. pairs.SelectMany(p => new[] { p.Item1, p.Item2 })];
+        Assert.Equal(spec, NetworkSpec.Decode(shuffled));
+        // Without the fields added later, they take their defaults.
+        float[] shorter = [-1, 5, .. keyed[2..12]];
+        Assert.Equal(
+            new NetworkSpec(spec.PatchSize, spec.EmbeddingSize, spec.AttentionSize, spec.Gated, spec.Classes)
+            {
+                InputScale = 1,
+            },
+            NetworkSpec.Decode(shorter)
+        );
+        // A key this version does not know is a newer file: refused, not misread.
+        float[] newer = [-1, keyed[1] + 1, .. keyed[2..], NetworkSpec.Key("a_later_field"), 3];
+        var refused = Assert.Throws<InvalidDataException>(() => NetworkSpec.Decode(newer));
+        Assert.Contains("newer version", refused.Message);
+        // Versions 1–5 by position: the same network, its later fields at their defaults.
+        foreach (var (version, length) in new[] { (5, 14), (4, 13), (3, 11), (2, 9), (1, 5) })
+        {
+            var (old, id, read) = NetworkState.Decode(Positional(spec, version, length, weights));
+            var expected = NetworkSpec.Decode([-1, length, .. keyed[2..(2 + 2 * length)]]);
+            Assert.Equal(expected, old);
+            Assert.Equal(NetworkState.Hash(weights), id);
+            Assert.Equal(weights, read.ToArray());
+        }
     }
 
     [Theory]

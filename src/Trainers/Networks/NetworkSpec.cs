@@ -73,13 +73,40 @@ internal readonly record struct NetworkSpec(
     /// layer, which is also what a saved spec without this field decodes to.</summary>
     public int ClassifierHidden { get; init; }
 
-    public const int EncodedLength = 14;
+    /// <summary>The first value of a keyed encoding; a positional one starts with the patch size, never
+    /// negative.</summary>
+    private const float KeyedMarker = -1;
 
-    /// <summary>Values of the fields that older saved specs lack, in encoding order
-    /// (Architecture…ClassifierHidden).</summary>
-    internal static readonly float[] LaterFieldDefaults = [0, 0, 0, 1, 0, 0, 0, 0, 0];
+    /// <summary>Every field by its saved name, in the order the positional formats (state versions 1–5) wrote them;
+    /// the first five have no default (every format has them).</summary>
+    private static readonly (string Name, float? Default)[] Fields =
+    [
+        ("patch_size", null),
+        ("embedding_size", null),
+        ("attention_size", null),
+        ("gated", null),
+        ("classes", null),
+        ("architecture", 0),
+        ("rows", 0),
+        ("cols", 0),
+        ("input_scale", 1),
+        ("feature_size", 0),
+        ("dropout_percent", 0),
+        ("head", 0),
+        ("instance_samples", 0),
+        ("classifier_hidden", 0),
+    ];
 
-    public float[] Encode() =>
+    /// <summary>A field's key in the keyed encoding: 24 bits of its name's FNV-1a hash, exact as a float.</summary>
+    internal static int Key(string name)
+    {
+        uint h = 2166136261;
+        foreach (char c in name)
+            h = (h ^ c) * 16777619;
+        return (int)(h & 0xFFFFFF);
+    }
+
+    private float[] Values() =>
         [
             PatchSize,
             EmbeddingSize,
@@ -97,7 +124,64 @@ internal readonly record struct NetworkSpec(
             ClassifierHidden,
         ];
 
-    public static NetworkSpec Decode(ReadOnlySpan<float> v) =>
+    /// <summary>The spec by key: [marker, count, key₁, value₁, …]. Order does not matter, a field a later version
+    /// adds is one more pair, and a reader that lacks one takes its default.</summary>
+    public float[] Encode()
+    {
+        var values = Values();
+        var encoded = new float[2 + 2 * Fields.Length];
+        encoded[0] = KeyedMarker;
+        encoded[1] = Fields.Length;
+        for (int i = 0; i < Fields.Length; i++)
+        {
+            encoded[2 + 2 * i] = Key(Fields[i].Name);
+            encoded[3 + 2 * i] = values[i];
+        }
+        return encoded;
+    }
+
+    /// <summary>How many values the spec at the start of <paramref name="encoded"/> takes: a keyed spec says so; a
+    /// positional one is given by its format (<paramref name="positionalLength"/>).</summary>
+    public static int Length(ReadOnlySpan<float> encoded, int positionalLength) =>
+        encoded.Length >= 2 && encoded[0] == KeyedMarker ? 2 + 2 * (int)encoded[1] : positionalLength;
+
+    /// <summary>A spec from its keyed encoding, or from a positional one of 5 to 14 values (older files: the fields
+    /// they lack take their defaults).</summary>
+    /// <exception cref="InvalidDataException">A field is missing or unknown (a damaged file, or one from a newer
+    /// version).</exception>
+    public static NetworkSpec Decode(ReadOnlySpan<float> v)
+    {
+        var byName = new Dictionary<string, float>(StringComparer.Ordinal);
+        if (v.Length >= 2 && v[0] == KeyedMarker)
+        {
+            int count = (int)v[1];
+            if (count < 0 || v.Length < 2 + 2 * count)
+                throw new InvalidDataException("The saved network spec is truncated.");
+            var names = Fields.ToDictionary(f => Key(f.Name), f => f.Name);
+            for (int i = 0; i < count; i++)
+            {
+                int key = (int)v[2 + 2 * i];
+                if (!names.TryGetValue(key, out var name))
+                    throw new InvalidDataException(
+                        $"The saved network has a setting (key {key}) this version does not know; the model is from "
+                            + "a newer version of Amil.MLNet."
+                    );
+                byName[name] = v[3 + 2 * i];
+            }
+        }
+        else
+            for (int i = 0; i < Math.Min(v.Length, Fields.Length); i++)
+                byName[Fields[i].Name] = v[i];
+        var values = new float[Fields.Length];
+        for (int i = 0; i < Fields.Length; i++)
+            values[i] = byName.TryGetValue(Fields[i].Name, out var value)
+                ? value
+                : Fields[i].Default
+                    ?? throw new InvalidDataException($"The saved network spec lacks '{Fields[i].Name}'.");
+        return FromValues(values);
+    }
+
+    private static NetworkSpec FromValues(float[] v) =>
         new((int)v[0], (int)v[1], (int)v[2], v[3] != 0, (int)v[4])
         {
             Architecture = (NetworkArchitecture)(int)v[5],

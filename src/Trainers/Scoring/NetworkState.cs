@@ -10,37 +10,38 @@ namespace Amil.MLNet.Trainers.Scoring;
 internal static class NetworkState
 {
     // 2: spec gained architecture and the CNN input grid; 3: feature size and dropout; 4: MIL head and CLAM's k;
-    // 5: additive MIL's classifier hidden units
-    private const int Version = 5;
+    // 5: additive MIL's classifier hidden units; 6: the spec by key (fields added later need no new version)
+    private const int Version = 6;
     private const int IdLength = 4;
 
     public static float[] Encode(NetworkSpec spec, float[] weights)
     {
         ulong id = Hash(weights);
-        var payload = new float[NetworkSpec.EncodedLength + IdLength + weights.Length];
-        spec.Encode().CopyTo(payload, 0);
+        var encoded = spec.Encode();
+        var payload = new float[encoded.Length + IdLength + weights.Length];
+        encoded.CopyTo(payload, 0);
         for (int i = 0; i < IdLength; i++)
-            payload[NetworkSpec.EncodedLength + i] = (id >> (16 * i)) & 0xFFFF;
-        weights.CopyTo(payload, NetworkSpec.EncodedLength + IdLength);
+            payload[encoded.Length + i] = (id >> (16 * i)) & 0xFFFF;
+        weights.CopyTo(payload, encoded.Length + IdLength);
         return StateBlob.Create(StateKind.AttentionMilNetwork, Version, payload);
     }
 
     public static (NetworkSpec Spec, ulong Id, ReadOnlyMemory<float> Weights) Decode(float[] blob)
     {
         var payload = StateBlob.Open(blob, StateKind.AttentionMilNetwork, Version, out int version);
-        // Older specs were shorter (version 1: 5 values, 2: 9, 3: 11, 4: 13); the missing fields take their defaults.
-        int specLength = version switch
+        // Versions 1–5 wrote the spec by position, shorter in older ones (5, 9, 11, 13, 14 values).
+        int positional = version switch
         {
             1 => 5,
             2 => 9,
             3 => 11,
             4 => 13,
-            _ => NetworkSpec.EncodedLength,
+            _ => 14,
         };
-        if (payload.Length < specLength + IdLength)
+        int specLength = version >= 6 ? NetworkSpec.Length(payload, -1) : positional;
+        if (specLength < 0 || payload.Length < specLength + IdLength)
             throw new InvalidDataException("The saved network state is truncated.");
-        float[] specValues = [.. payload[..specLength], .. NetworkSpec.LaterFieldDefaults[(specLength - 5)..]];
-        var spec = NetworkSpec.Decode(specValues);
+        var spec = NetworkSpec.Decode(payload[..specLength]);
         ulong id = 0;
         for (int i = 0; i < IdLength; i++)
             id |= (ulong)payload[specLength + i] << (16 * i);
