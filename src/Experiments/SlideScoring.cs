@@ -18,15 +18,15 @@ public static class SlideScoring
         string outDirectory,
         bool allSlides,
         bool localization,
-        string? featureCache,
+        ScoringOptions scoring,
         Action<string> log,
         CancellationToken cancel = default
     )
     {
-        var model = ModelFiles.Load(modelPath, ModelInput.Slides);
+        var model = scoring.Load(modelPath, ModelInput.Slides);
         var slides = Slides(entry, root, allSlides, log);
         log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
-        SlideBags.Watch(featureCache, log);
+        SlideBags.Watch(scoring.FeatureCache, log);
         var scored = Evaluation.Score(model, slides);
         var metrics = new RunMetrics(
             model.ClassNames,
@@ -68,7 +68,7 @@ public static class SlideScoring
         string root,
         string outDirectory,
         bool allSlides,
-        string? featureCache,
+        ScoringOptions scoring,
         Action<string> log,
         CancellationToken cancel = default
     )
@@ -77,7 +77,7 @@ public static class SlideScoring
             throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
         var loaded = models
             .Select(LabelledModel.Parse)
-            .Select(m => (m.Label, Model: ModelFiles.Load(m.Path, ModelInput.Slides)))
+            .Select(m => (m.Label, Model: scoring.Load(m.Path, ModelInput.Slides)))
             .ToList();
         if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
@@ -87,7 +87,7 @@ public static class SlideScoring
                 $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
                     + "localization needs them."
             );
-        SlideBags.Watch(featureCache, log);
+        SlideBags.Watch(scoring.FeatureCache, log);
         var reports = new List<SlideLocalization.Report>();
         foreach (var (label, model) in loaded)
         {
@@ -129,14 +129,14 @@ public static class SlideScoring
         string input,
         string outDirectory,
         IReadOnlyList<string>? tumourClasses,
-        string? featureCache,
+        ScoringOptions scoring,
         Action<string> log,
         CancellationToken cancel = default
     )
     {
         var classes = model.ClassNames;
         var tumour = TumourClasses.Of(classes, tumourClasses);
-        var scored = ScoreFiles(model, input, featureCache, log, cancel);
+        var scored = ScoreFiles(model, input, scoring, log, cancel);
         string name = scored[0].MapKind.Name();
         IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
         [
@@ -164,14 +164,14 @@ public static class SlideScoring
     internal static IReadOnlyList<ScoredImage> ScoreFiles(
         AmilModel model,
         string input,
-        string? featureCache,
+        ScoringOptions scoring,
         Action<string> log,
         CancellationToken cancel
     )
     {
         var slides = SlideFiles(input);
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
-        SlideBags.Watch(featureCache, log);
+        SlideBags.Watch(scoring.FeatureCache, log);
         return model.Score(slides).ToList();
     }
 

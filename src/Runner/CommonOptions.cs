@@ -130,10 +130,6 @@ internal static class CommonOptions
             DefaultValueFactory = _ => "cpu",
         };
 
-    /// <summary>Sets the scoring device for the models the command loads.</summary>
-    public static void UseScoringDevice(ParseResult r, Option<string> device) =>
-        Trainers.AmilModel.UseDevice(Trainers.ComputeDevice.Parse(r.GetValue(device)!));
-
     /// <summary>--batch-bags: bags per optimizer step (default 1).</summary>
     public static Option<int> BatchBags() =>
         new("--batch-bags")

@@ -29,7 +29,6 @@ internal static class EvaluateCommand
                 + "metrics.json.",
         };
         var normalize = CommonOptions.Normalize("none", "before the localization metrics");
-        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "evaluate",
             "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model "
@@ -46,16 +45,13 @@ internal static class EvaluateCommand
             onBadImage,
             localization,
             normalize,
-            featureCache,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
                     var metrics = EvaluateJob.Run(
                         r.GetValue(model)!,
                         CommonOptions.Selection(r, dataset, datasets, data, layout),
@@ -65,7 +61,7 @@ internal static class EvaluateCommand
                         CommonOptions.Policy(r, onBadImage),
                         r.GetValue(localization),
                         CommonOptions.Normalization(r, normalize),
-                        r.GetValue(featureCache)
+                        scoring.Read(r)
                     );
                     MetricsPrinter.Print(metrics);
                     if (metrics.Localization is { } block)

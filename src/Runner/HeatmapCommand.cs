@@ -52,7 +52,6 @@ internal static class HeatmapCommand
             Description = "Overlay opacity, 0 to 1.",
             DefaultValueFactory = _ => 0.45f,
         };
-        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "heatmap",
             "Draw localization maps: per image NAME.panel.png (analysed region | attention overlay | Grad-CAM "
@@ -73,16 +72,13 @@ internal static class HeatmapCommand
             tumour,
             colormap,
             alpha,
-            featureCache,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
                     float a = r.GetValue(alpha);
                     if (a is < 0 or > 1)
                         throw new ArgumentException(
@@ -101,7 +97,7 @@ internal static class HeatmapCommand
                             r.GetValue(tumour) is { Length: > 0 } t ? t : null
                         ),
                         CommandRunner.Log,
-                        r.GetValue(featureCache)
+                        scoring.Read(r)
                     );
                     string dir = Path.GetFullPath(r.GetValue(output)!);
                     Console.WriteLine(

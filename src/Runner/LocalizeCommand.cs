@@ -49,7 +49,6 @@ internal static class LocalizeCommand
                 + "image, e.g. malignant, instead of the map of the predicted class.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var featureCache = CommonOptions.FeatureCache();
         var command = new Command(
             "localize",
             "Compare how well models' maps find tumour on test images with masks: one table with each method's bag "
@@ -70,16 +69,13 @@ internal static class LocalizeCommand
             normalize,
             weight,
             mapClass,
-            featureCache,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
                     var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
                     var comparison = LocalizeJob.Compare(
                         r.GetValue(model) ?? [],
@@ -91,7 +87,7 @@ internal static class LocalizeCommand
                         CommandRunner.Log,
                         r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null,
-                        r.GetValue(featureCache)
+                        scoring.Read(r)
                     );
                     Console.Write(comparison.Markdown);
                     Console.WriteLine($"Wrote {comparison.Written}");

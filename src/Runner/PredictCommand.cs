@@ -19,7 +19,6 @@ internal static class PredictCommand
         };
         var output = CommonOptions.Out("Folder for predictions.json.");
         var onBadImage = CommonOptions.OnBadImage();
-        var featureCache = CommonOptions.FeatureCache();
         var mapClass = new Option<string?>("--map-class")
         {
             Description =
@@ -41,18 +40,15 @@ internal static class PredictCommand
             input,
             output,
             onBadImage,
-            featureCache,
             mapClass,
             weight,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
                     foreach (
                         var p in PredictJob.Run(
                             r.GetValue(model)!,
@@ -60,7 +56,7 @@ internal static class PredictCommand
                             r.GetValue(output)!,
                             CommandRunner.Log,
                             CommonOptions.Policy(r, onBadImage),
-                            r.GetValue(featureCache),
+                            scoring.Read(r),
                             new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight))
                         )
                     )

@@ -27,17 +27,19 @@ internal static class ReportCommand
             run,
             gradCam,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command, slides: false);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
-                    Console.WriteLine(
-                        $"Wrote {RunReport.Write(r.GetValue(run)!, r.GetValue(gradCam), CommandRunner.Log)}"
+                    var written = RunReport.Write(
+                        r.GetValue(run)!,
+                        r.GetValue(gradCam),
+                        CommandRunner.Log,
+                        scoring.Read(r)
                     );
+                    Console.WriteLine($"Wrote {written}");
                 }
             )
         );

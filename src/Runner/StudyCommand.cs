@@ -79,7 +79,6 @@ internal static class StudyCommand
                         settings = settings with { Methods = m.Select(Heads.Find).Distinct().ToList() };
                     if (r.GetValue(seeds) is { Length: > 0 } s)
                         settings = settings with { Seeds = s.Distinct().ToList() };
-                    CommonOptions.UseScoringDevice(r, device);
                     var summary = StudyJob.Run(settings, CommandRunner.Log, CommandRunner.Interrupt);
                     Console.Write(summary.Markdown());
                     Console.WriteLine(

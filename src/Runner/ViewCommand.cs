@@ -23,7 +23,6 @@ internal static class ViewCommand
         var datasets = CommonOptions.DatasetsFile();
         var data = CommonOptions.Data();
         var layout = CommonOptions.Layout();
-        var featureCache = CommonOptions.FeatureCache();
         var tumour = new Option<string[]>("--tumour-class")
         {
             Description =
@@ -59,20 +58,17 @@ internal static class ViewCommand
             datasets,
             data,
             layout,
-            featureCache,
             tumour,
             gradCam,
             port,
             host,
         };
-        var device = CommonOptions.Device("where the models score");
-        command.Options.Add(device);
+        var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    CommonOptions.UseScoringDevice(r, device);
                     int p = r.GetValue(port);
                     if (p is < 0 or > 65535)
                         throw new ArgumentException($"--port must be 0 to 65535 (got {p}).");
@@ -87,14 +83,18 @@ internal static class ViewCommand
                                 + "images and slides (the viewer has no login)."
                         );
                     bool withDataset = r.GetValue(dataset) is not null || r.GetValue(data) is not null;
+                    var options = scoring.Read(r);
                     var request = new ViewRequest(
                         r.GetValue(path),
                         r.GetValue(model),
                         withDataset ? CommonOptions.Selection(r, dataset, datasets, data, layout) : null,
-                        r.GetValue(featureCache),
+                        options.FeatureCache,
                         r.GetValue(tumour) is { Length: > 0 } t ? t : null,
                         r.GetValue(gradCam)
-                    );
+                    )
+                    {
+                        Device = options.Device,
+                    };
                     var server = ViewerServer
                         .StartAsync(request, new ViewerOptions(listen, p), CommandRunner.Log)
                         .GetAwaiter()

@@ -105,13 +105,17 @@ public sealed class AmilModel
     /// <summary>The ML.NET pipeline, for use in other ML.NET code.</summary>
     public ITransformer Transformer => _model;
 
-    /// <summary>Where every loaded model scores from now on, in this process (networks are built once per process
-    /// and device). Default: the CPU. Model files are the same whatever the device.</summary>
-    /// <exception cref="DeviceUnavailableException">CUDA is asked for and the libtorch in use has none.</exception>
-    public static void UseDevice(ComputeDevice device) => Scoring.NetworkCache.Device = device;
+    /// <summary>Where this model's networks score (built once per process and device). Default: the CPU. Model
+    /// files are the same whatever the device.</summary>
+    public ComputeDevice Device { get; private init; } = ComputeDevice.Cpu;
 
-    /// <summary>The device loaded models score on (see <see cref="UseDevice"/>).</summary>
-    public static ComputeDevice ScoringDevice => Scoring.NetworkCache.Device;
+    /// <summary>The same model, scoring on <paramref name="device"/>; this one is unchanged.</summary>
+    /// <exception cref="DeviceUnavailableException">CUDA is asked for and the libtorch in use has none.</exception>
+    public AmilModel OnDevice(ComputeDevice device)
+    {
+        device.Resolve();
+        return new AmilModel(_ml, _model, Input) { Device = device };
+    }
 
     /// <summary>Any model.zip of ours as ML.NET loads it: integrity checked (zip CRCs, network checksum), our
     /// components registered, and a clear error for files that are no ML.NET model.</summary>
@@ -204,7 +208,8 @@ public sealed class AmilModel
         var scored = _model.Transform(data);
         foreach (var (output, input) in copies)
             scored = _ml.Transforms.CopyColumns(output, input).Fit(scored).Transform(scored);
-        foreach (var row in _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false))
+        using var rows = _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false).GetEnumerator();
+        while (Next(rows) is { } row)
             yield return NonFiniteScoreException.Checked(
                 new ScoredImage(
                     row.Path,
@@ -220,6 +225,14 @@ public sealed class AmilModel
                     ClassMaps = _hasClassMaps && row.ClassMaps.Length > 0 ? row.ClassMaps : null,
                 }
             );
+    }
+
+    /// <summary>The next row, scored on this model's device (the device is set around the step, so nothing of it
+    /// outlives the call or reaches other callers).</summary>
+    private ScoredRow? Next(IEnumerator<ScoredRow> rows)
+    {
+        using var _ = Scoring.NetworkCache.On(Device);
+        return rows.MoveNext() ? rows.Current : null;
     }
 
     private static IDataView EmptyInput(MLContext ml, ModelInput input) =>

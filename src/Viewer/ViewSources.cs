@@ -26,7 +26,11 @@ public sealed record ViewRequest(
     string? FeatureCache = null,
     IReadOnlyList<string>? TumourClasses = null,
     string? GradCamModel = null
-);
+)
+{
+    /// <summary>Where the models score. Default: the CPU.</summary>
+    public ComputeDevice Device { get; init; }
+}
 
 /// <summary>Turns a <see cref="ViewRequest"/> into the scored items the viewer serves. Every file an item shows must
 /// lie, with symbolic links resolved, under a folder the request named (the path, the run's dataset root, the
@@ -52,7 +56,7 @@ internal static class ViewSources
                     ? $"{p}: no such file or folder."
                     : "A model is needed to score a dataset, an image or a slide; give a model.zip."
             );
-        var model = AmilModel.Load(request.Model);
+        var model = AmilModel.Load(request.Model).OnDevice(request.Device);
         if (request.Dataset is { } selection)
         {
             var (entry, root) = selection.Resolve();
@@ -90,7 +94,7 @@ internal static class ViewSources
             throw new DatasetException(
                 $"{runDir}: none of the run's test files are in dataset '{entry.Name}' at {root} any more."
             );
-        var model = AmilModel.Load(System.IO.Path.Combine(runDir, RunFiles.ModelFile));
+        var model = AmilModel.Load(System.IO.Path.Combine(runDir, RunFiles.ModelFile)).OnDevice(request.Device);
         string report = System.IO.Path.Combine(runDir, RunReport.FileName);
         return Scored(
             $"{System.IO.Path.GetFileName(System.IO.Path.GetFullPath(runDir))} — test split of {entry.Name}",
@@ -162,7 +166,7 @@ internal static class ViewSources
     {
         if (request.GradCamModel is not { } path)
             return null;
-        var cnn = ModelFiles.Load(path, ModelInput.Images);
+        var cnn = ModelFiles.Load(path, ModelInput.Images).OnDevice(request.Device);
         if (model.Input != ModelInput.Images || cnn.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{path}: a Grad-CAM comparison needs a CNN baseline (train --baseline cnn) beside an image model."

@@ -138,7 +138,7 @@ public sealed class OnePipelineTests
             slides[0],
             output,
             _ => { },
-            featureCache: cache,
+            scoring: new ScoringOptions(FeatureCache: cache),
             map: new PredictJob.ReportedMap("tumor", "tumor")
         );
         var p = Assert.Single(predicted);
@@ -167,8 +167,8 @@ public sealed class OnePipelineTests
     }
 }
 
-/// <summary>A slide training scores its test split where it trained, as an image training does.</summary>
-[Collection("alone")]
+/// <summary>A training scores its test split where it trained, images and slides alike; a model's device is its own,
+/// so nothing here is process-wide.</summary>
 public sealed class TrainingDeviceTests
 {
     [Fact]
@@ -177,25 +177,42 @@ public sealed class TrainingDeviceTests
     {
         var root = TestTemp.Folder("one-pipeline-device").FullName;
         SyntheticSlides.Generate(root, new SyntheticSlideOptions(6, 3) { Width = 1024, Height = 768 });
-        var before = AmilModel.ScoringDevice;
-        try
+        var settings = new TrainSettings
         {
-            AmilModel.UseDevice(ComputeDevice.Cpu);
-            var settings = new TrainSettings
-            {
-                Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
-                OutDirectory = Path.Combine(root, "run"),
-                Epochs = 1,
-                Device = "auto",
-                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
-                FeatureCacheFolder = Path.Combine(root, "cache"),
-            };
-            TrainJob.Run(settings, _ => { });
-            Assert.Equal(ComputeDevice.Parse("auto"), AmilModel.ScoringDevice);
-        }
-        finally
-        {
-            AmilModel.UseDevice(before);
-        }
+            Dataset = new DatasetSelection(DataDirectory: root, Layout: "wsi"),
+            OutDirectory = Path.Combine(root, "run"),
+            Epochs = 1,
+            Device = "auto",
+            Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+            FeatureCacheFolder = Path.Combine(root, "cache"),
+        };
+        var lines = new List<string>();
+        var result = TrainJob.Run(settings, lines.Add);
+        Assert.Equal("auto", result.Metrics.ScoredOn);
+        Assert.Contains(RunSession.ScoredOn(ComputeDevice.Parse("auto")), lines);
+        var json = File.ReadAllText(Path.Combine(result.RunDirectory, RunFiles.MetricsFile));
+        Assert.Contains("\"scored_on\": \"auto\"", json);
+    }
+}
+
+/// <summary>A model's device is a property of the model: asking for a missing GPU fails at once and leaves the model
+/// it came from as it was; another device scores the same.</summary>
+[Collection("trained")]
+public sealed class ModelDeviceTests(TrainedRunFixture run)
+{
+    [SkippableFact]
+    public void AModelOnAnotherDeviceIsANewModelAndAMissingGpuIsRefusedAtOnce()
+    {
+        Skip.If(ComputeDevice.CudaAvailable(), "a check for machines without CUDA, like CI; this one has a GPU");
+        Assert.Throws<DeviceUnavailableException>(() => run.Model.OnDevice(ComputeDevice.Parse("cuda")));
+        Assert.Equal(ComputeDevice.Cpu, run.Model.Device);
+        var auto = run.Model.OnDevice(ComputeDevice.Parse("auto"));
+        Assert.Equal(ComputeDevice.Parse("auto"), auto.Device);
+        var images = run.SomeImages(2);
+        Assert.Equal(
+            run.Model.Score(images).Select(s => s.Probabilities),
+            auto.Score(images).Select(s => s.Probabilities)
+        );
+        Assert.Equal("cpu", run.Result.Metrics.ScoredOn);
     }
 }

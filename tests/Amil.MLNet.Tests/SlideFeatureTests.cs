@@ -174,7 +174,7 @@ public class SlideTrainingTests
             false,
             _ => { },
             localization: true,
-            featureCache: settings.FeatureCacheFolder
+            scoring: new ScoringOptions(FeatureCache: settings.FeatureCacheFolder)
         );
         // The trained head in memory and the model file score alike (to float rounding: the file's stages).
         Assert.Equal(result.Metrics.Test.LogLoss, evaluated.Test!.LogLoss, 6);
@@ -187,7 +187,7 @@ public class SlideTrainingTests
             root,
             Path.Combine(tools, "localize"),
             false,
-            settings.FeatureCacheFolder,
+            new ScoringOptions(FeatureCache: settings.FeatureCacheFolder),
             _ => { }
         );
         Assert.Equal(["a", "a", "b", "b"], compared.Methods.Select(m => m.Model));
@@ -203,7 +203,7 @@ public class SlideTrainingTests
                 _ => { },
                 ["tumor"],
                 null,
-                settings.FeatureCacheFolder
+                new ScoringOptions(FeatureCache: settings.FeatureCacheFolder)
             )
         );
         Assert.Contains("On slides", weighted.Message);
@@ -221,7 +221,7 @@ public class SlideTrainingTests
             Path.Combine(root, "slides"),
             Path.Combine(tools, "heatmap"),
             ["tumor"],
-            settings.FeatureCacheFolder,
+            new ScoringOptions(FeatureCache: settings.FeatureCacheFolder),
             _ => { }
         );
         Assert.Equal(8, drawn.Count);
@@ -246,7 +246,7 @@ public class SlideTrainingTests
             Path.Combine(root, "slides", "tumor_002.svs"),
             Path.Combine(tools, "predict"),
             _ => { },
-            featureCache: settings.FeatureCacheFolder
+            scoring: new ScoringOptions(FeatureCache: settings.FeatureCacheFolder)
         );
         var prediction = Assert.Single(predictions);
         Assert.Equal(drawn.Single(s => s.Path.EndsWith("tumor_002.svs")).Map.Length, prediction.Patches.Count);
@@ -259,7 +259,7 @@ public class SlideTrainingTests
                 root,
                 Path.Combine(tools, "x"),
                 ["benign"],
-                settings.FeatureCacheFolder,
+                new ScoringOptions(FeatureCache: settings.FeatureCacheFolder),
                 _ => { }
             )
         );

@@ -52,7 +52,6 @@ public static class BenchJob
         int decoders = workers ?? AttentionMilOptions.DefaultReadWorkers;
         var on = ComputeDevice.Parse(device);
         on.Resolve();
-        AmilModel.UseDevice(on);
         if (images < 4)
             throw new ArgumentException($"--images must be at least 4 (got {images}).");
         if (epochs < 2)
@@ -103,7 +102,7 @@ public static class BenchJob
                 + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
         );
 
-        var model = new AmilModel(ml, bagger.Append(attention));
+        var model = new AmilModel(ml, bagger.Append(attention)).OnDevice(on);
         model.Score(files.Take(2)).ToList(); // warm-up
         var clock = Stopwatch.StartNew();
         foreach (var scored in model.Score(files))

@@ -15,7 +15,7 @@ public static class EvaluateJob
         BadImagePolicy onBadImage = BadImagePolicy.Error,
         bool localization = false,
         Localization.Heatmaps.MapNormalization normalization = Localization.Heatmaps.MapNormalization.None,
-        string? featureCache = null
+        ScoringOptions? scoring = null
     )
     {
         var (entry, root) = selection.Resolve();
@@ -27,10 +27,10 @@ public static class EvaluateJob
                 outDirectory,
                 allImages,
                 localization,
-                featureCache,
+                scoring ?? ScoringOptions.Default,
                 log
             );
-        var model = ModelFiles.Load(modelPath, ModelInput.Images);
+        var model = (scoring ?? ScoringOptions.Default).Load(modelPath, ModelInput.Images);
         var skipped = new List<SkippedImage>();
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);

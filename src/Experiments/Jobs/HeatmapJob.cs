@@ -49,7 +49,7 @@ public static class HeatmapJob
 
     /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.
     /// </summary>
-    /// <param name="featureCache">Slide models: the tile feature cache (default .cache/features).</param>
+    /// <param name="scoring">The device, and for slide models the tile feature cache.</param>
     public static Result Run(
         string modelPath,
         string? gradCamModelPath,
@@ -57,21 +57,22 @@ public static class HeatmapJob
         string outDirectory,
         Settings settings,
         Action<string> log,
-        string? featureCache = null
+        ScoringOptions? scoring = null
     )
     {
         var colormap = Colormap.Parse(settings.Colormap);
-        var model = AmilModel.Load(modelPath);
+        scoring ??= ScoringOptions.Default;
+        var model = scoring.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
                 ? new Result(
                     [],
-                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, featureCache, log)
+                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log)
                 )
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );
-        var gradCam = gradCamModelPath is null ? null : ModelFiles.Load(gradCamModelPath, ModelInput.Images);
+        var gradCam = gradCamModelPath is null ? null : scoring.Load(gradCamModelPath, ModelInput.Images);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "

@@ -143,12 +143,13 @@ internal static class ImageTraining
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, attention.History);
 
-        var model = new AmilModel(ml, pipeline);
+        var model = new AmilModel(ml, pipeline).OnDevice(device);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log(
             $"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {attention.BestEpoch} of "
                 + $"{attention.History.Count}, {trainSeconds:F0}s)."
         );
+        log(RunSession.ScoredOn(device));
         return session.AfterTheModel(Finish);
 
         RunMetrics Finish()
@@ -165,12 +166,13 @@ internal static class ImageTraining
                 SkippedImages = skipped.Count > 0 ? skipped : null,
                 FeatureCache = cacheReport,
                 CpuKernels = Trainers.Kernels.CpuKernels.Current,
+                ScoredOn = model.Device.ToString(),
             };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
             // CNN's ~150 MB).
             File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
-            session.WriteReport();
+            session.WriteReport(device);
             return metrics;
         }
     }

@@ -62,7 +62,7 @@ public static class LocalizeJob
         Action<string> log,
         IReadOnlyList<string>? tumourClasses,
         IReadOnlyList<string>? mapClasses,
-        string? featureCache
+        ScoringOptions? scoring = null
     )
     {
         var (entry, root) = selection.Resolve();
@@ -78,7 +78,8 @@ public static class LocalizeJob
                 allItems,
                 log,
                 tumourClasses,
-                mapClasses
+                mapClasses,
+                scoring
             );
             return new Comparison(
                 LocalizationTable.Markdown(report),
@@ -91,7 +92,15 @@ public static class LocalizeJob
                     + "classes with tumour in their masks); a Grad-CAM model, a weighting by p(class) and a class's "
                     + "own map are compared on image datasets."
             );
-        var slides = SlideScoring.Localize(models, entry, root, outDirectory, allItems, featureCache, log);
+        var slides = SlideScoring.Localize(
+            models,
+            entry,
+            root,
+            outDirectory,
+            allItems,
+            scoring ?? ScoringOptions.Default,
+            log
+        );
         return new Comparison(
             SlideLocalization.Markdown(slides),
             $"{json}, {RunFiles.LocalizationMarkdownFile} and heatmaps/"
@@ -113,10 +122,11 @@ public static class LocalizeJob
         bool allImages,
         Action<string> log,
         IReadOnlyList<string>? tumourClasses = null,
-        IReadOnlyList<string>? mapClasses = null
+        IReadOnlyList<string>? mapClasses = null,
+        ScoringOptions? scoring = null
     )
     {
-        var loaded = Load(models, gradCamModelPath);
+        var loaded = Load(models, gradCamModelPath, scoring ?? ScoringOptions.Default);
         if (mapClasses is not null && !loaded.Any(m => m.Model.MapKind.HasClassMaps()))
             throw new ArgumentException(
                 "--map-class needs a class-aware model (train --pooling additive or clam); the models given have "
@@ -179,7 +189,8 @@ public static class LocalizeJob
 
     private static List<(string Label, string Path, AmilModel Model)> Load(
         IReadOnlyList<string> models,
-        string? gradCamModelPath
+        string? gradCamModelPath,
+        ScoringOptions scoring
     )
     {
         if (models.Count == 0 && gradCamModelPath is null)
@@ -188,12 +199,12 @@ public static class LocalizeJob
             );
         var loaded = models
             .Select(LabelledModel.Parse)
-            .Select(m => (m.Label, m.Path, ModelFiles.Load(m.Path, ModelInput.Images)))
+            .Select(m => (m.Label, m.Path, scoring.Load(m.Path, ModelInput.Images)))
             .ToList();
         if (gradCamModelPath is not null)
         {
             var (label, path) = LabelledModel.Parse(gradCamModelPath);
-            var cnn = ModelFiles.Load(path, ModelInput.Images);
+            var cnn = scoring.Load(path, ModelInput.Images);
             if (cnn.MapKind != MapKind.GradCam)
                 throw new ArgumentException(
                     $"--gradcam-model {path} is a {cnn.MapKind.Name()} model; pass a CNN baseline (train --baseline "

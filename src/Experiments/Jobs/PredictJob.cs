@@ -75,18 +75,19 @@ public static class PredictJob
         string outDirectory,
         Action<string> log,
         BadImagePolicy onBadImage = BadImagePolicy.Error,
-        string? featureCache = null,
+        ScoringOptions? scoring = null,
         ReportedMap? map = null
     )
     {
         map ??= ReportedMap.Model;
         OutputFolder.Check(outDirectory); // before scoring, not after
-        var model = AmilModel.Load(modelPath);
+        scoring ??= ScoringOptions.Default;
+        var model = scoring.Load(modelPath);
         map.Check(model.ClassNames, model.MapKind);
         if (model.Input == ModelInput.Slides)
             return Write(
                 SlideScoring
-                    .ScoreFiles(model, input, featureCache, log, default)
+                    .ScoreFiles(model, input, scoring, log, default)
                     .Select(s => ToPrediction(s, model.ClassNames, map))
                     .ToList(),
                 [],

@@ -110,9 +110,10 @@ internal static class SlideTraining
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);
         // The saved model reads slide paths: TileSlides, then the head — scored like any other model.
-        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides);
+        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides).OnDevice(device);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
+        log(RunSession.ScoredOn(device));
         return session.AfterTheModel(() =>
         {
             var test = Evaluation.Score(model, split.Test);
@@ -127,6 +128,7 @@ internal static class SlideTraining
             {
                 Unit = SlideRunReport.Unit,
                 CpuKernels = Trainers.Kernels.CpuKernels.Current,
+                ScoredOn = model.Device.ToString(),
             };
             RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
             File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
@@ -142,7 +144,7 @@ internal static class SlideTraining
             if (localization is not null)
                 RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
             SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
-            session.WriteReport();
+            session.WriteReport(device);
             return metrics;
         });
     }

@@ -34,7 +34,6 @@ public static class TrainJob
         // Before anything is written: a device that is not there is the user's to fix.
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
-        AmilModel.UseDevice(device); // images and slides alike: the test split is scored where the model trained
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
         var skipped = new List<SkippedImage>();

@@ -148,6 +148,11 @@ public sealed record RunMetrics(
     [JsonPropertyName("unit")]
     public string Unit { get; init; } = "images";
 
+    /// <summary>The device the test split was scored on (the model's own); absent from files that did not say.</summary>
+    [JsonPropertyName("scored_on")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ScoredOn { get; init; }
+
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
     [JsonPropertyName("skipped_images")]
     public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }

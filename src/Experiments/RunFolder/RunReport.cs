@@ -29,8 +29,15 @@ public static class RunReport
 
     /// <summary>Writes runDir/report.html; <paramref name="gradCamModelPath"/> adds the CNN baseline's Grad-CAM beside
     /// attention.</summary>
-    public static string Write(string runDir, string? gradCamModelPath, Action<string> log)
+    /// <param name="scoring">Where an image run's models score again (default: the CPU).</param>
+    public static string Write(
+        string runDir,
+        string? gradCamModelPath,
+        Action<string> log,
+        ScoringOptions? scoring = null
+    )
     {
+        scoring ??= ScoringOptions.Default;
         if (!Directory.Exists(runDir))
             throw new DirectoryNotFoundException(
                 $"{runDir}: no such run folder; pass the folder train wrote (runs/<name>)."
@@ -42,8 +49,8 @@ public static class RunReport
                 : throw new ArgumentException(
                     $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
                 );
-        var model = ModelFiles.Load(Path.Combine(runDir, "model.zip"), ModelInput.Images);
-        var gradCam = gradCamModelPath is null ? null : ModelFiles.Load(gradCamModelPath, ModelInput.Images);
+        var model = scoring.Load(Path.Combine(runDir, "model.zip"), ModelInput.Images);
+        var gradCam = gradCamModelPath is null ? null : scoring.Load(gradCamModelPath, ModelInput.Images);
         if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
             throw new ArgumentException(
                 $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."

@@ -1,3 +1,4 @@
+using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Training;
 
 namespace Amil.MLNet.Experiments.RunFolders;
@@ -108,6 +109,10 @@ internal sealed class RunSession : IDisposable
         }
     }
 
+    /// <summary>The log line that says where a run's test split is scored: where the model trained, images and
+    /// slides alike.</summary>
+    public static string ScoredOn(ComputeDevice device) => $"The test split is scored on {device}.";
+
     /// <summary>Runs what follows the saved model (evaluation, maps, report); a failure there keeps the model and
     /// says how to score again.</summary>
     public T AfterTheModel<T>(Func<T> steps)
@@ -130,11 +135,12 @@ internal sealed class RunSession : IDisposable
 
     /// <summary>Writes report.html for a finished run (image or slide); the model and metrics are complete, so a
     /// report that cannot be drawn is a warning, never a reason to throw them away.</summary>
-    public void WriteReport()
+    /// <param name="device">Where an image run's model scores again for the report: where it trained.</param>
+    public void WriteReport(ComputeDevice device)
     {
         try
         {
-            RunReport.Write(Directory, null, Log);
+            RunReport.Write(Directory, null, Log, new ScoringOptions(device));
         }
         catch (Exception e)
             when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)

@@ -227,7 +227,7 @@ public static class StudyJob
             root,
             outDir,
             allSlides: false,
-            settings.FeatureCacheFolder,
+            new ScoringOptions(ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder),
             line => log("  " + line)
         );
     }
@@ -260,7 +260,10 @@ public static class StudyJob
             allImages: false,
             line => log("  " + line),
             tumourClasses,
-            models.Any(m => LabelledModel.Parse(m).Label is "additive" or "clam") ? tumourClasses : null
+            models.Any(m => Heads.All.Any(h => h.Name == LabelledModel.Parse(m).Label && h.HasClassMaps))
+                ? tumourClasses
+                : null,
+            new ScoringOptions(ComputeDevice.Parse(settings.Device))
         );
     }
 }

@@ -17,18 +17,26 @@ internal static class NetworkCache
     /// <summary>The setting and the device it resolved to, swapped as one reference.</summary>
     private sealed record Target(ComputeDevice Setting, TorchSharp.torch.Device Device, string Key);
 
-    private static Target current = new(ComputeDevice.Cpu, TorchSharp.torch.CPU, "cpu");
+    private static readonly Target Cpu = new(ComputeDevice.Cpu, TorchSharp.torch.CPU, "cpu");
 
-    /// <summary>Where loaded models score, for the whole process (<see cref="AmilModel.UseDevice"/>). Default:
-    /// the CPU. Resolved once when set (a missing GPU fails here), not for every row scored.</summary>
-    public static ComputeDevice Device
+    /// <summary>The device of the scoring call in progress on this flow of execution (see <see cref="On"/>); the
+    /// CPU outside one.</summary>
+    private static readonly AsyncLocal<Target?> Scoped = new();
+
+    /// <summary>The device the calling scoring step builds and runs networks on, until the result is disposed: a
+    /// model's own device (<see cref="AmilModel.Device"/>), set around each row it scores, never process-wide.
+    /// Resolved here, so a missing GPU fails before any network is built.</summary>
+    public static IDisposable On(ComputeDevice device)
     {
-        get => current.Setting;
-        set
-        {
-            var device = value.Resolve();
-            current = new Target(value, device, device.ToString());
-        }
+        var resolved = device.Resolve();
+        var previous = Scoped.Value;
+        Scoped.Value = device == ComputeDevice.Cpu ? Cpu : new Target(device, resolved, resolved.ToString());
+        return new Restore(() => Scoped.Value = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 
     /// <summary>Networks kept built at once. Default 8 (a few MB each on features, ~100 MB for the CNN
@@ -75,7 +83,7 @@ internal static class NetworkCache
     private static Entry Acquire(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
-        var (_, device, key) = current;
+        var (_, device, key) = Scoped.Value ?? Cpu;
         lock (Gate)
         {
             if (!Index.TryGetValue((id, weights.Length, key), out var node))
