@@ -29,41 +29,20 @@ internal static class ImageTraining
     {
         string runDir = session.Directory;
         Action<string> log = session.Log;
-        log(
-            $"Dataset '{entry.Name}' ({entry.Layout}, {root}): {records.Count} "
-                + $"images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}, classes "
-                + $"{string.Join("/", classes)}; "
-                + $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
-        );
-        log($"Run folder: {runDir}");
-        var device = ComputeDevice.Parse(settings.Device);
-        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
-        log(Trainers.Kernels.CpuKernels.Current.Describe());
-        int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
-        log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
-
-        RunFiles.WriteSplit(runDir, root, entry, split);
-        RunFiles.WriteConfig(
-            runDir,
+        var device = TrainingSteps.Begin(
+            session,
             settings,
+            (entry, root),
+            $"{records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}",
+            classes,
+            split,
             dataHash,
-            entry.Name,
-            device,
             [
                 ("images", records.Count),
-                ("layout", entry.Layout),
-                ("root", root),
-                ("network", settings.Network.Name()),
                 (
                     "cnn_input_scale",
                     settings.Network == NetworkArchitecture.CnnBaseline ? settings.CnnInputScale : null
                 ),
-                ("epochs", settings.Epochs),
-                ("seed", settings.Seed),
-                ("pooling", settings.Pooling.ToString()),
-                ("patience", settings.Patience),
-                ("balance_classes", settings.BalanceClasses),
-                ("learning_rate", settings.LearningRate),
                 ("pad_small_images", settings.PadSmallImages),
                 (
                     "patches",
@@ -77,9 +56,10 @@ internal static class ImageTraining
                         stride = bagging.Stride,
                     }
                 ),
-                ("device", settings.Device),
             ]
         );
+        int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
+        log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
 
         var ml = new MLContext(seed: settings.Seed);
         // Class order is fixed (sorted names), so key i+1 is class i in every split and in the saved model.
@@ -149,32 +129,18 @@ internal static class ImageTraining
             $"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {attention.BestEpoch} of "
                 + $"{attention.History.Count}, {trainSeconds:F0}s)."
         );
-        log(RunSession.ScoredOn(device));
-        return session.AfterTheModel(Finish);
-
-        RunMetrics Finish()
-        {
-            var metrics = new RunMetrics(
-                attention.ClassNames,
-                split.Test.Count > 0 ? Evaluation.Evaluate(model, split.Test) : null,
-                split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-                attention.BestEpoch,
-                attention.History.Count,
-                Math.Round(trainSeconds, 1)
-            )
-            {
-                SkippedImages = skipped.Count > 0 ? skipped : null,
-                FeatureCache = cacheReport,
-                CpuKernels = Trainers.Kernels.CpuKernels.Current,
-                ScoredOn = model.Device.ToString(),
-            };
-            RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
-            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
-            // CNN's ~150 MB).
-            File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
-            session.WriteReport(device);
-            return metrics;
-        }
+        return TrainingSteps.Finish(
+            session,
+            model,
+            split,
+            new(attention.ClassNames, attention.BestEpoch, attention.History.Count, trainSeconds),
+            metrics =>
+                metrics with
+                {
+                    SkippedImages = skipped.Count > 0 ? skipped : null,
+                    FeatureCache = cacheReport,
+                }
+        );
     }
 
     private sealed class LabelRow

@@ -54,20 +54,14 @@ internal static class SlideTraining
     {
         string runDir = session.Directory;
         Action<string> log = session.Log;
-        log($"Run folder: {runDir}");
-        log(
-            $"Dataset '{entry.Name}': {records.Count} slides, classes {string.Join('/', classes)}; train "
-                + $"{split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
-        );
-        var device = ComputeDevice.Parse(settings.Device);
-        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
-        RunFiles.WriteSplit(runDir, root, entry, split);
-        RunFiles.WriteConfig(
-            runDir,
+        var device = TrainingSteps.Begin(
+            session,
             settings,
+            (entry, root),
+            $"{records.Count} slides",
+            classes,
+            split,
             dataHash,
-            entry.Name,
-            device,
             [
                 ("slides", records.Count),
                 (
@@ -113,39 +107,27 @@ internal static class SlideTraining
         var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides).OnDevice(device);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-        log(RunSession.ScoredOn(device));
-        return session.AfterTheModel(() =>
-        {
-            var test = Evaluation.Score(model, split.Test);
-            var metrics = new RunMetrics(
-                head.ClassNames,
-                Evaluation.Evaluate(model, split.Test, test),
-                split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-                head.BestEpoch,
-                head.History.Count,
-                Math.Round(trainSeconds, 1)
-            )
+        return TrainingSteps.Finish(
+            session,
+            model,
+            split,
+            new(head.ClassNames, head.BestEpoch, head.History.Count, trainSeconds),
+            metrics => metrics with { Unit = SlideRunReport.Unit },
+            (test, metrics) =>
             {
-                Unit = SlideRunReport.Unit,
-                CpuKernels = Trainers.Kernels.CpuKernels.Current,
-                ScoredOn = model.Device.ToString(),
-            };
-            RunFiles.WriteJson(Path.Combine(runDir, RunFiles.MetricsFile), metrics);
-            File.Delete(Path.Combine(runDir, RunFiles.CheckpointFile));
-            var localization = SlideLocalization.Run(
-                split.Test,
-                test,
-                classes,
-                runDir,
-                log,
-                Path.GetFileName(runDir),
-                metrics.Test
-            );
-            if (localization is not null)
-                RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
-            SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
-            session.WriteReport(device);
-            return metrics;
-        });
+                var localization = SlideLocalization.Run(
+                    split.Test,
+                    test,
+                    classes,
+                    runDir,
+                    log,
+                    Path.GetFileName(runDir),
+                    metrics.Test
+                );
+                if (localization is not null)
+                    RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
+                SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
+            }
+        );
     }
 }
