@@ -16,27 +16,20 @@ internal static class ImageTraining
     public static RunMetrics Train(
         RunSession session,
         TrainSettings settings,
-        DatasetEntry entry,
-        string root,
-        IReadOnlyList<ImageRecord> records,
-        DatasetSplit split,
-        string[] classes,
+        TrainingSteps.Data data,
         PatchBaggingOptions bagging,
         IReadOnlyList<SkippedImage> skipped,
-        string dataHash,
         CancellationToken cancel
     )
     {
+        var (entry, root, records, split, classes, _) = data;
         string runDir = session.Directory;
         Action<string> log = session.Log;
         var device = TrainingSteps.Begin(
             session,
             settings,
-            (entry, root),
+            data,
             $"{records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}",
-            classes,
-            split,
-            dataHash,
             [
                 ("images", records.Count),
                 (

@@ -43,25 +43,18 @@ internal static class SlideTraining
     internal static RunMetrics Train(
         RunSession session,
         TrainSettings settings,
-        DatasetEntry entry,
-        string root,
-        IReadOnlyList<ImageRecord> records,
-        DatasetSplit split,
-        string[] classes,
-        string dataHash,
+        TrainingSteps.Data data,
         CancellationToken cancel
     )
     {
+        var (entry, root, records, split, classes, _) = data;
         string runDir = session.Directory;
         Action<string> log = session.Log;
         var device = TrainingSteps.Begin(
             session,
             settings,
-            (entry, root),
+            data,
             $"{records.Count} slides",
-            classes,
-            split,
-            dataHash,
             [
                 ("slides", records.Count),
                 (

@@ -87,21 +87,10 @@ public static class TrainJob
             string dataHash = RunConfig.DataHash(root, records);
             if (settings.ResumeFromCheckpoint)
                 RunConfig.CheckSameData(runDir, dataHash);
+            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash);
             return bagging is null
-                ? SlideTraining.Train(session, settings, entry, root, records, split, classes, dataHash, cancel)
-                : ImageTraining.Train(
-                    session,
-                    settings,
-                    entry,
-                    root,
-                    records,
-                    split,
-                    classes,
-                    bagging,
-                    skipped,
-                    dataHash,
-                    cancel
-                );
+                ? SlideTraining.Train(session, settings, data, cancel)
+                : ImageTraining.Train(session, settings, data, bagging, skipped, cancel);
         });
         return new Result(session.Directory, metrics);
     }

@@ -9,6 +9,16 @@ namespace Amil.MLNet.Experiments.Jobs;
 /// metrics that fit them — is the caller's.</summary>
 internal static class TrainingSteps
 {
+    /// <summary>What a training reads: the dataset, its items, their split and classes, and the data's hash.</summary>
+    public sealed record Data(
+        DatasetEntry Entry,
+        string Root,
+        IReadOnlyList<ImageRecord> Records,
+        DatasetSplit Split,
+        string[] Classes,
+        string Hash
+    );
+
     /// <summary>Logs the run's data, folder, device and kernels; writes split.json and config.json.</summary>
     /// <param name="items">What the dataset holds, e.g. "120 images (3 bad files skipped)" or "40 slides".</param>
     /// <param name="details">config.json's entries for this kind of input.</param>
@@ -16,15 +26,12 @@ internal static class TrainingSteps
     public static ComputeDevice Begin(
         RunSession session,
         TrainSettings settings,
-        (DatasetEntry Entry, string Root) dataset,
+        Data data,
         string items,
-        IReadOnlyList<string> classes,
-        DatasetSplit split,
-        string dataHash,
         IEnumerable<(string Key, object? Value)> details
     )
     {
-        var (entry, root) = dataset;
+        var (entry, root, _, split, classes, dataHash) = data;
         var log = session.Log;
         log(
             $"Dataset '{entry.Name}' ({entry.Layout}, {root}): {items}, classes {string.Join("/", classes)}; "
