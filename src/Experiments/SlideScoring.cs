@@ -5,60 +5,11 @@ using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Experiments;
 
-/// <summary>The slide half of `evaluate`, `localize`, `heatmap` and `predict` (not a job of its own; those jobs call it
+/// <summary>The slide half of `localize`, `heatmap` and `predict` (not a job of its own; those jobs call it
 /// for slide models and datasets): the slides' tile features come from the feature cache (encoded first when missing),
 /// so any slide dataset or slide file can be scored after training.</summary>
 public static class SlideScoring
 {
-    /// <summary>Slide-level metrics (and, with masks, localization.json) on the test split or every slide.</summary>
-    public static RunMetrics Evaluate(
-        string modelPath,
-        DatasetEntry entry,
-        string root,
-        string outDirectory,
-        bool allSlides,
-        bool localization,
-        ScoringOptions scoring,
-        Action<string> log,
-        CancellationToken cancel = default
-    )
-    {
-        var model = scoring.Load(modelPath, ModelInput.Slides);
-        var slides = Slides(entry, root, allSlides, log);
-        log($"Evaluating {modelPath} on {slides.Count} {(allSlides ? "" : "test ")}slides of '{entry.Name}'.");
-        SlideBags.Watch(scoring.FeatureCache, log);
-        var scored = Evaluation.Score(model, slides);
-        var metrics = new RunMetrics(
-            model.ClassNames,
-            Evaluation.Evaluate(model, slides, scored),
-            null,
-            null,
-            null,
-            null
-        )
-        {
-            Unit = SlideRunReport.Unit,
-            CpuKernels = Trainers.Kernels.CpuKernels.Current,
-        };
-        OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
-        if (localization)
-        {
-            var report = SlideLocalization.Run(
-                slides,
-                scored,
-                model.ClassNames,
-                outDirectory,
-                log,
-                LabelledModel.Parse(modelPath).Label,
-                metrics.Test
-            );
-            if (report is not null)
-                RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
-        }
-        return metrics;
-    }
-
     /// <summary>One comparison of slide models' maps against the tumour masks: tile AUROC / AP and FROC per map, with
     /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and
     /// DIR/heatmaps/LABEL/.</summary>
@@ -175,7 +126,8 @@ public static class SlideScoring
         return model.Score(slides).ToList();
     }
 
-    private static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
+    /// <summary>The test slides (or every slide) of a slide dataset.</summary>
+    internal static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
     {
         var records = DatasetReader.ReadSlides(entry, root, log);
         var slides = all ? records : DatasetSplit.For(records, entry).Test;

@@ -1,4 +1,5 @@
 using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Experiments.Features;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
@@ -18,50 +19,74 @@ public static class EvaluateJob
         ScoringOptions? scoring = null
     )
     {
+        scoring ??= ScoringOptions.Default;
         var (entry, root) = selection.Resolve();
-        if (DatasetReader.IsSlides(entry))
-            return SlideScoring.Evaluate(
-                modelPath,
-                entry,
-                root,
-                outDirectory,
-                allImages,
-                localization,
-                scoring ?? ScoringOptions.Default,
-                log
-            );
-        var model = (scoring ?? ScoringOptions.Default).Load(modelPath, ModelInput.Images);
+        bool slides = DatasetReader.IsSlides(entry);
+        var model = scoring.Load(modelPath, slides ? ModelInput.Slides : ModelInput.Images);
         var skipped = new List<SkippedImage>();
+        var items = slides
+            ? SlideScoring.Slides(entry, root, allImages, log)
+            : Images(entry, root, allImages, onBadImage, skipped, log);
+        log(
+            $"Evaluating {modelPath} on {items.Count} {(allImages ? "" : "test ")}{(slides ? "slides" : "images")} "
+                + $"of '{entry.Name}'."
+        );
+        if (slides)
+            SlideBags.Watch(scoring.FeatureCache, log);
+        else if (localization)
+            Localizing.WithMasks(items, entry.Name); // no masks: say so before scoring
+        var scored = Evaluation.Score(model, items);
+        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, items, scored), null, null, null, null)
+        {
+            Unit = slides ? SlideRunReport.Unit : "images",
+            SkippedImages = skipped.Count > 0 ? skipped : null,
+            CpuKernels = Trainers.Kernels.CpuKernels.Current,
+            ScoredOn = model.Device.ToString(),
+            Localization =
+                localization && !slides
+                    ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, items.Zip(scored), normalization))
+                    : null,
+        };
+        OutputFolder.Create(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
+        // Slides: the CAMELYON16 measures (tile AUROC/AP, FROC) of the maps in localization.json, with heatmaps.
+        if (localization && slides)
+            if (
+                SlideLocalization.Run(
+                    items,
+                    scored,
+                    model.ClassNames,
+                    outDirectory,
+                    log,
+                    LabelledModel.Parse(modelPath).Label,
+                    metrics.Test
+                )
+                is { } report
+            )
+                RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
+        return metrics;
+    }
+
+    /// <summary>The test images (or every image), screened: bad files stop the job or, when skipped, are listed.
+    /// </summary>
+    private static IReadOnlyList<ImageRecord> Images(
+        DatasetEntry entry,
+        string root,
+        bool all,
+        BadImagePolicy onBadImage,
+        List<SkippedImage> skipped,
+        Action<string> log
+    )
+    {
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
-        var split = allImages ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
+        var split = all ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
         var images = DataPreparation
             .ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log)
             .Test;
-        if (images.Count == 0)
-            throw new DatasetException(
+        return images.Count > 0
+            ? images
+            : throw new DatasetException(
                 $"Dataset '{entry.Name}' has no test images; pass --split all to evaluate every image."
             );
-        log($"Evaluating {modelPath} on {images.Count} {(allImages ? "" : "test ")}images of '{entry.Name}'.");
-        if (localization)
-            Localizing.WithMasks(images, entry.Name); // no masks: say so before scoring
-        var scored = Evaluation.Score(model, images);
-        var metrics = new RunMetrics(
-            model.ClassNames,
-            Evaluation.Evaluate(model, images, scored),
-            null,
-            null,
-            null,
-            null
-        )
-        {
-            SkippedImages = skipped.Count > 0 ? skipped : null,
-            CpuKernels = Trainers.Kernels.CpuKernels.Current,
-            Localization = localization
-                ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, images.Zip(scored), normalization))
-                : null,
-        };
-        OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, "metrics.json"), metrics);
-        return metrics;
     }
 }
