@@ -36,7 +36,8 @@ public static class EvaluateJob
         else if (localization)
             Localizing.WithMasks(items, entry.Name); // no masks: say so before scoring
         var scored = Evaluation.Score(model, items);
-        var metrics = new RunMetrics(model.ClassNames, Evaluation.Evaluate(model, items, scored), null, null, null, null)
+        var evaluated = Evaluation.Evaluate(model, items, scored);
+        var metrics = new RunMetrics(model.ClassNames, evaluated, null, null, null, null)
         {
             Unit = slides ? SlideRunReport.Unit : "images",
             SkippedImages = skipped.Count > 0 ? skipped : null,

@@ -148,7 +148,8 @@ public sealed record RunMetrics(
     [JsonPropertyName("unit")]
     public string Unit { get; init; } = "images";
 
-    /// <summary>The device the test split was scored on (the model's own); absent from files that did not say.</summary>
+    /// <summary>The device the test split was scored on (the model's own); absent from files that did not
+    /// say.</summary>
     [JsonPropertyName("scored_on")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ScoredOn { get; init; }
