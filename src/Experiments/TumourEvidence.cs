@@ -25,21 +25,14 @@ public static class TumourEvidence
         return sum;
     }
 
-    /// <summary>Each class's part of the evidence: its own map for class-aware models (the model's map otherwise)
-    /// with its weight — p(class), or 1 for contributions and instance scores, which already speak for their class
-    /// and fade on their own where the model finds none of it.</summary>
-    public static IEnumerable<(float[] Map, float Weight)> Weighted(
+    /// <summary>Each class's part of the evidence: its map × p(class), except contributions and instance scores,
+    /// which already speak for their class and fade on their own where the model finds none of it (weight 1).</summary>
+    private static IEnumerable<(float[] Map, float Weight)> Weighted(
         ScoredImage s,
         IReadOnlyList<string> classes,
         IReadOnlyList<string> tumourClasses
-    )
-    {
-        foreach (var c in tumourClasses)
-        {
-            int k = IndexOf(classes, c);
-            yield return (s.MapOf(k), IsWeighted(s.MapKind) ? s.Probabilities[k] : 1f);
-        }
-    }
+    ) =>
+        TimesProbability(s, classes, tumourClasses).Select(p => IsWeighted(s.MapKind) ? p : (p.Map, 1f));
 
     /// <summary>Each class's own map (the model's map for class-agnostic models) with p(class): the parts of "the
     /// map × p(class)" that a user asks for by name.</summary>

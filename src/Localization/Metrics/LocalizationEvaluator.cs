@@ -90,9 +90,7 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
             for (int i = 0; i < sum.Length; i++)
                 sum[i] += values[i] * weight;
         }
-        var normalized = parts.Count == 1 && parts[0].Weight == 1f
-            ? map.Normalized(Normalization)
-            : new PatchMap(sum, map.Layout);
+        var normalized = new PatchMap(sum, map.Layout);
         var share = mask.PatchTumourShare(map.Layout);
         var instances = new List<WeightedScore>(share.Length);
         for (int n = 0; n < share.Length; n++)

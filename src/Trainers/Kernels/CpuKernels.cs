@@ -221,16 +221,6 @@ internal static class LibTorchLog
             : []
     );
 
-    /// <summary>Whether libtorch's warnings are quieted now.</summary>
-    public static bool Quiet
-    {
-        get
-        {
-            lock (Gate)
-                return saved is not null;
-        }
-    }
-
     /// <summary>Raises the thresholds to errors, or puts back the ones they had (nothing where they are not
     /// exported).</summary>
     public static void QuietWarnings(bool quiet)

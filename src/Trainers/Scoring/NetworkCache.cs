@@ -14,10 +14,10 @@ internal static class NetworkCache
     private static readonly Dictionary<(ulong Id, int Length, string Device), LinkedListNode<Entry>> Index = [];
     private static int capacity = 8;
 
-    /// <summary>The setting and the device it resolved to, swapped as one reference.</summary>
-    private sealed record Target(ComputeDevice Setting, TorchSharp.torch.Device Device, string Key);
+    /// <summary>A device and its key in the cache.</summary>
+    private sealed record Target(TorchSharp.torch.Device Device, string Key);
 
-    private static readonly Target Cpu = new(ComputeDevice.Cpu, TorchSharp.torch.CPU, "cpu");
+    private static readonly Target Cpu = new(TorchSharp.torch.CPU, "cpu");
 
     /// <summary>The device of the scoring call in progress on this flow of execution (see <see cref="On"/>); the
     /// CPU outside one.</summary>
@@ -30,7 +30,7 @@ internal static class NetworkCache
     {
         var resolved = device.Resolve();
         var previous = Scoped.Value;
-        Scoped.Value = device == ComputeDevice.Cpu ? Cpu : new Target(device, resolved, resolved.ToString());
+        Scoped.Value = device == ComputeDevice.Cpu ? Cpu : new Target(resolved, resolved.ToString());
         return new Restore(() => Scoped.Value = previous);
     }
 
@@ -83,7 +83,7 @@ internal static class NetworkCache
     private static Entry Acquire(float[] state)
     {
         var (spec, id, weights) = NetworkState.Decode(state);
-        var (_, device, key) = Scoped.Value ?? Cpu;
+        var (device, key) = Scoped.Value ?? Cpu;
         lock (Gate)
         {
             if (!Index.TryGetValue((id, weights.Length, key), out var node))
