@@ -90,10 +90,12 @@ public static class SlideScoring
         var scored = ScoreFiles(model, input, scoring, log, cancel);
         string name = scored[0].MapKind.Name();
         IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
-        [
-            (name, SlideHeatmaps.Relative(s)),
-            .. classes.Select(c => (TumourEvidence.Describe(s.MapKind, [c]), TumourEvidence.Values(s, classes, [c]))),
-        ];
+            [
+                (name, SlideHeatmaps.Relative(s)),
+                .. classes.Select(c =>
+                    (TumourEvidence.Describe(s.MapKind, [c]), TumourEvidence.Values(s, classes, [c]))
+                ),
+            ];
         SlideHeatmaps.Write(
             scored,
             SlideHeatmaps.Slide.Open,
@@ -137,7 +139,7 @@ public static class SlideScoring
     }
 
     /// <summary>A slide file, or the slide files in a folder (sorted).</summary>
-    internal static List<string> SlideFiles(string input)
+    public static List<string> SlideFiles(string input)
     {
         if (File.Exists(input))
             return [Path.GetFullPath(input)];

@@ -8,8 +8,14 @@ public sealed record TrainSettings
     /// <summary>The settings with <paramref name="head"/> as the model: its pooling, or the CNN baseline.</summary>
     public static TrainSettings For(Head head, TrainSettings settings) =>
         head.Pooling is { } pooling
-            ? settings with { Pooling = pooling }
-            : settings with { Network = Trainers.Networks.NetworkArchitecture.CnnBaseline };
+            ? settings with
+            {
+                Pooling = pooling,
+            }
+            : settings with
+            {
+                Network = Trainers.Networks.NetworkArchitecture.CnnBaseline,
+            };
 
     public DatasetSelection Dataset { get; init; } = new();
 

@@ -31,8 +31,7 @@ public static class TumourEvidence
         ScoredImage s,
         IReadOnlyList<string> classes,
         IReadOnlyList<string> tumourClasses
-    ) =>
-        TimesProbability(s, classes, tumourClasses).Select(p => IsWeighted(s.MapKind) ? p : (p.Map, 1f));
+    ) => TimesProbability(s, classes, tumourClasses).Select(p => IsWeighted(s.MapKind) ? p : (p.Map, 1f));
 
     /// <summary>Each class's own map (the model's map for class-agnostic models) with p(class): the parts of "the
     /// map × p(class)" that a user asks for by name.</summary>

@@ -25,7 +25,7 @@ public static class AnnotationMask
 
     /// <summary>A slide's tumour mask as an image: GeoJSON annotations filled in (see <see cref="Rasterize"/>), or a
     /// mask image as it is (tumour &gt; 127 in red).</summary>
-    internal static RgbImage ReadMask(string path, int slideWidth, int slideHeight) =>
+    public static RgbImage ReadMask(string path, int slideWidth, int slideHeight) =>
         IsAnnotationFile(path) ? Rasterize(path, slideWidth, slideHeight) : RgbImageReader.Read(path);
 
     /// <summary>The tumour polygons of a GeoJSON file (level-0 pixel coordinates, holes kept) filled into a mask of

@@ -9,7 +9,7 @@ using TiffCodec = Amil.MLNet.Transforms.Images.TiffCodec;
 namespace Amil.MLNet.Slides;
 
 /// <summary>How tiles of a written pyramid are compressed.</summary>
-internal enum TileCompression
+public enum TileCompression
 {
     /// <summary>JPEG (YCbCr), what scanners write; lossy.</summary>
     Jpeg,
@@ -22,7 +22,7 @@ internal enum TileCompression
 }
 
 /// <summary>Settings of <see cref="PyramidalTiff.Write"/>.</summary>
-internal sealed record PyramidSettings
+public sealed record PyramidSettings
 {
     /// <summary>Levels, level 0 included. Default 3.</summary>
     public int Levels { get; init; } = 3;
@@ -33,6 +33,7 @@ internal sealed record PyramidSettings
     /// <summary>Tile side in pixels (a multiple of 16). Default 256.</summary>
     public int TileSize { get; init; } = 256;
 
+    /// <summary>How tiles are compressed. Default JPEG, as scanners write.</summary>
     public TileCompression Compression { get; init; } = TileCompression.Jpeg;
 
     /// <summary>JPEG quality, 1–100. Default 90.</summary>
@@ -48,8 +49,10 @@ internal sealed record PyramidSettings
 
 /// <summary>Writes a tiled, pyramidal TIFF one tile at a time, so a slide of any size is written in the memory of a
 /// tile. The file appears only when complete.</summary>
-internal static class PyramidalTiff
+public static class PyramidalTiff
 {
+    /// <summary>Writes a <paramref name="width"/> × <paramref name="height"/> slide to <paramref name="path"/>,
+    /// asking <paramref name="render"/> for one tile's pixels at a time.</summary>
     /// <param name="render">The pixels of a region of a level: (downsample, x, y, width, height) in that level's
     /// pixels, where level-0 pixel (x·downsample, y·downsample) is the region's corner.</param>
     public static void Write(

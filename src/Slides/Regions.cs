@@ -7,14 +7,17 @@ using Amil.MLNet.Transforms.Persistence;
 namespace Amil.MLNet.Slides;
 
 /// <summary>How pixels touch: by an edge (4 neighbours) or also by a corner (8).</summary>
-internal enum Connectivity
+public enum Connectivity
 {
+    /// <summary>By an edge.</summary>
     Four = 4,
+
+    /// <summary>By an edge or a corner.</summary>
     Eight = 8,
 }
 
 /// <summary>Connected regions of a binary grid (tissue pieces, holes, tumour lesions).</summary>
-internal static class Regions
+public static class Regions
 {
     /// <summary>Numbers the connected regions of the set pixels from 0, in the order their first pixel comes in a
     /// row-by-row scan.</summary>

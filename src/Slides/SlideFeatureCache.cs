@@ -11,7 +11,7 @@ using Amil.MLNet.Transforms.Persistence;
 namespace Amil.MLNet.Slides;
 
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
-internal sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
+public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
 {
     /// <summary>Features per tile (512 for ResNet18).</summary>
     public int FeatureSize => Features.Length / Tiles.Count;
@@ -25,28 +25,43 @@ internal sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] F
             return new BagLayout(3, side, side, 1, Tiles.Count, 0, 0, side * Tiles.Count, side);
         }
     }
+
+    internal FeatureEntry ToEntry() => new(Features, Layout, [.. Tiles.SelectMany(t => new[] { t.X, t.Y })]);
+
+    internal static SlideFeatureBag Of(FeatureEntry entry) =>
+        new(
+            [
+                .. Enumerable
+                    .Range(0, entry.Count)
+                    .Select(i => new SlideTile(
+                        entry.Corners[2 * i],
+                        entry.Corners[2 * i + 1],
+                        entry.Layout.PatchSize,
+                        double.NaN
+                    )),
+            ],
+            entry.Features
+        );
 }
 
 /// <summary>
 /// Per-slide ResNet18 features of the tiles over tissue, streamed: tiles are read and encoded a batch at a time, so
 /// memory holds one batch of pixels and the slide's features (N × 512 floats: 100 MB for 50,000 tiles), never a level.
 /// One entry per slide and settings, keyed by SHA-256 of the slide's size, first and last MiB and the settings (hashing
-/// a multi-GB slide whole would cost more than it protects); written beside and renamed over, so an extraction killed
-/// mid-slide leaves no entry and a rerun starts that slide again and skips the finished ones. Format (little-endian):
-/// "AMILSLID", int32 version 1, int32 N, int32 D, int32 length + UTF-8 settings, N × 3 int32 (x, y, side), N × D
-/// float32.
+/// a multi-GB slide whole would cost more than it protects), in the store the image cache uses (its format and its
+/// guarantees: an extraction killed mid-slide leaves no entry, and a rerun starts that slide again and skips the
+/// finished ones).
 /// </summary>
-internal sealed class SlideFeatureCache
+public sealed class SlideFeatureCache
 {
-    private static readonly byte[] Magic = "AMILSLID"u8.ToArray();
-    private const int Version = 1,
-        BatchSize = 16;
+    private const int BatchSize = 16;
 
     private readonly TilingSettings _tiling;
     private readonly TissueSettings _tissue;
     private readonly SlideScale _scale;
-    private readonly string _settings;
+    private readonly FeatureStore _store;
 
+    /// <summary>A cache in <paramref name="folder"/> for slides tiled with these settings.</summary>
     public SlideFeatureCache(
         string folder,
         TilingSettings tiling,
@@ -54,11 +69,10 @@ internal sealed class SlideFeatureCache
         SlideScale? scale = null
     )
     {
-        Folder = Path.GetFullPath(folder);
         _tiling = tiling;
         _tissue = tissue ?? new TissueSettings();
         _scale = scale ?? new SlideScale();
-        _settings = string.Join(
+        var settings = string.Join(
             '|',
             PatchFeatureExtractor.ResNet18,
             FormattableString.Invariant($"tile {tiling.TileSize} mpp {tiling.MicronsPerPixel} x{tiling.Magnification}"),
@@ -71,16 +85,18 @@ internal sealed class SlideFeatureCache
         );
         // Overlapping grids are other entries; without overlap the key stays what it was, so caches stay valid.
         if (tiling.Overlap > 0)
-            _settings += FormattableString.Invariant($"|overlap {tiling.Overlap:R}");
+            settings += FormattableString.Invariant($"|overlap {tiling.Overlap:R}");
+        _store = new FeatureStore(folder, settings);
     }
 
-    public string Folder { get; }
+    /// <summary>The cache's folder, as a full path.</summary>
+    public string Folder => _store.Folder;
 
-    public string EntryPath(string slidePath)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var stream = File.OpenRead(slidePath))
+    /// <summary>The entry file for a slide with these settings.</summary>
+    public string EntryPath(string slidePath) =>
+        _store.EntryPath(sha =>
         {
+            using var stream = File.OpenRead(slidePath);
             sha.AppendData(BitConverter.GetBytes(stream.Length));
             var buffer = new byte[1 << 20];
             int read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
@@ -91,11 +107,7 @@ internal sealed class SlideFeatureCache
                 read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
                 sha.AppendData(buffer, 0, read);
             }
-        }
-        sha.AppendData(Encoding.UTF8.GetBytes(_settings));
-        var key = Convert.ToHexStringLower(sha.GetHashAndReset());
-        return Path.Combine(Folder, "slides", key[..2], key + ".slidefeat");
-    }
+        });
 
     /// <summary>Tiles computed (or read) and the seconds spent computing.</summary>
     public sealed record Outcome(SlideFeatureBag Bag, bool Hit, double Seconds);
@@ -104,8 +116,8 @@ internal sealed class SlideFeatureCache
     public Outcome Get(string slidePath, Action<int, int>? onTiles = null, CancellationToken cancel = default)
     {
         var entry = EntryPath(slidePath);
-        if (TryRead(entry) is { } cached)
-            return new Outcome(cached, true, 0);
+        if (_store.TryRead(entry) is { } cached)
+            return new Outcome(SlideFeatureBag.Of(cached), true, 0);
         var clock = Stopwatch.StartNew();
         using var slide = SlideImage.Open(slidePath, _scale);
         var tissue = TissueMap.Detect(slide, _tissue);
@@ -136,7 +148,7 @@ internal sealed class SlideFeatureCache
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
         FeatureCheck.ThrowUnlessFinite(slidePath, "ResNet18 tile features", features);
         var bag = new SlideFeatureBag(tiles, features);
-        Write(entry, bag);
+        _store.Write(entry, bag.ToEntry());
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds);
     }
 
@@ -151,55 +163,5 @@ internal sealed class SlideFeatureCache
             planes[i + plane] = src[3 * i + 1];
             planes[i + 2 * plane] = src[3 * i + 2];
         }
-    }
-
-    private SlideFeatureBag? TryRead(string entry)
-    {
-        if (!File.Exists(entry))
-            return null;
-        try
-        {
-            var reader = new CacheEntryReader(File.ReadAllBytes(entry));
-            if (!reader.Header(Magic, Version))
-                return null;
-            int n = reader.Int(),
-                d = reader.Int();
-            if (reader.Text(reader.Int()) != _settings || n <= 0 || d <= 0 || reader.Remaining < (long)n * 12)
-                return null;
-            var tiles = new SlideTile[n];
-            for (int i = 0; i < n; i++)
-                tiles[i] = new SlideTile(reader.Int(), reader.Int(), reader.Int(), double.NaN);
-            return reader.FloatsToEnd((long)n * d) is { } features ? new SlideFeatureBag(tiles, features) : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private void Write(string entry, SlideFeatureBag bag)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(entry)!);
-        AtomicFile.Write(
-            entry,
-            temp =>
-            {
-                using var writer = new BinaryWriter(File.Create(temp));
-                var settings = Encoding.UTF8.GetBytes(_settings);
-                writer.Write(Magic);
-                writer.Write(Version);
-                writer.Write(bag.Tiles.Count);
-                writer.Write(bag.FeatureSize);
-                writer.Write(settings.Length);
-                writer.Write(settings);
-                foreach (var t in bag.Tiles)
-                {
-                    writer.Write(t.X);
-                    writer.Write(t.Y);
-                    writer.Write(t.Side);
-                }
-                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bag.Features.AsSpan()));
-            }
-        );
     }
 }

@@ -8,8 +8,9 @@ namespace Amil.MLNet.Slides;
 
 /// <summary>The tissue map's thumbnail with the tissue's outline (green) and every kept tile's outline (blue), for
 /// checking detection and tiling by eye.</summary>
-internal static class TilingPreview
+public static class TilingPreview
 {
+    /// <summary>The tissue map's thumbnail with the planned tiles outlined.</summary>
     public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles)
     {
         int width = tissue.Width,

@@ -1,8 +1,4 @@
 using System.Runtime.CompilerServices;
 
-// See Transforms/InternalsVisibleTo.cs: the CLI's jobs and the tests use the network plumbing behind the public API.
-[assembly: InternalsVisibleTo("Amil.MLNet.Localization")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Experiments")]
-[assembly: InternalsVisibleTo("amil")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Viewer")]
+// Only the tests see internals (see Transforms/InternalsVisibleTo.cs).
 [assembly: InternalsVisibleTo("Amil.MLNet.Tests")]

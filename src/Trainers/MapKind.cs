@@ -26,7 +26,11 @@ internal static class ModelKinds
 {
     /// <summary>The map a network produces.</summary>
     public static MapKind Map(this NetworkSpec spec) => Heads.Of(spec).Map;
+}
 
+/// <summary>How a <see cref="NetworkArchitecture"/> is named.</summary>
+public static class NetworkArchitectureNames
+{
     /// <summary>"attention-mil", "feature-attention-mil" or "cnn-baseline": the name in config.json.</summary>
     public static string Name(this NetworkArchitecture architecture) =>
         architecture switch

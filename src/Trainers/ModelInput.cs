@@ -12,7 +12,7 @@ public enum ModelInput
 }
 
 /// <summary>Names of <see cref="ModelInput"/>.</summary>
-internal static class ModelInputNames
+public static class ModelInputNames
 {
     /// <summary>The input column a model of this kind reads.</summary>
     public static string PathColumn(this ModelInput input) => input == ModelInput.Slides ? "SlidePath" : "ImagePath";

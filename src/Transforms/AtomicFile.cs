@@ -2,7 +2,7 @@ namespace Amil.MLNet.Transforms;
 
 /// <summary>Writes files so that a reader never sees half of one: write beside, then rename over.
 /// The one place every file Amil.MLNet writes (images, models, checkpoints, caches, JSON) goes through.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Calls <paramref name="writeTemp"/> with a temporary path beside <paramref name="path"/>, then renames
     /// it over <paramref name="path"/>; on failure the temporary file is removed and <paramref name="path"/> is
@@ -27,7 +27,9 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, byte[] bytes) => Write(path, temp => File.WriteAllBytes(temp, bytes));
 
+    /// <summary>Writes <paramref name="text"/> as UTF-8 to <paramref name="path"/> atomically.</summary>
     public static void WriteText(string path, string text) => Write(path, System.Text.Encoding.UTF8.GetBytes(text));
 }

@@ -1,12 +1,9 @@
 using System.Runtime.CompilerServices;
 
-// The packages' public API is what an ML.NET app needs (PublicAPI.Shipped.txt); the rest of this repository (data,
-// localization, the CLI's jobs, tests) also uses the image and file plumbing behind it.
+// The three packages (Transforms, Slides, Trainers) are one library shipped at one version (the Amil.MLNet
+// meta-package), and share their persistence and image plumbing as ML.NET's own assemblies do. Everything else in
+// this repository (data, localization, the application layer, the CLI, the viewer) uses the public API only; the tests
+// see internals.
 [assembly: InternalsVisibleTo("Amil.MLNet.Slides")]
 [assembly: InternalsVisibleTo("Amil.MLNet.Trainers")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Data")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Localization")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Experiments")]
-[assembly: InternalsVisibleTo("amil")]
-[assembly: InternalsVisibleTo("Amil.MLNet.Viewer")]
 [assembly: InternalsVisibleTo("Amil.MLNet.Tests")]

@@ -4,8 +4,9 @@ namespace Amil.MLNet.Transforms;
 /// Derives seeds from several numbers the same way in every process. (<see cref="HashCode.Combine{T1,T2}"/> is
 /// randomised per process, so seeds built with it would make "same seed, same data" hold only within one process.)
 /// </summary>
-internal static class StableSeed
+public static class StableSeed
 {
+    /// <summary>One seed from <paramref name="values"/>, the same in every process and on every machine.</summary>
     public static int Mix(params int[] values)
     {
         ulong h = 0x9E3779B97F4A7C15UL;

@@ -5,7 +5,7 @@ namespace Amil.MLNet.Transforms;
 /// both sides when it has two units or more. The dataset split (test, validation) and the trainer's own validation
 /// split both draw this way.
 /// </summary>
-internal static class StratifiedHoldOut
+public static class StratifiedHoldOut
 {
     /// <param name="units">Units in a stable order (the draw depends on it, not on how the caller found them).</param>
     /// <param name="classOf">A unit's class (its most common label).</param>

@@ -121,11 +121,11 @@ public class FeatureTests
         var folder = TestTemp.Folder("amil-shard-").FullName;
         var cache = new FeatureCache(folder, Bagging(224), new PatchFeatureOptions());
         var images = Data.Value.Files.Take(6).Select(f => Path.Combine(Data.Value.Root, f)).ToList();
-        var a = FeatureExtraction.Fill(cache, images, (0, 2), null);
-        var b = FeatureExtraction.Fill(cache, images, (1, 2), null);
+        var a = FeatureExtraction.Fill(images, FeatureExtraction.Images(cache), (0, 2), null);
+        var b = FeatureExtraction.Fill(images, FeatureExtraction.Images(cache), (1, 2), null);
         Assert.Equal((3, 3, 0), (a.Images, a.Computed, a.Hits));
         Assert.Equal((3, 3, 0), (b.Images, b.Computed, b.Hits));
-        var all = FeatureExtraction.Fill(cache, images, (0, 1), null);
+        var all = FeatureExtraction.Fill(images, FeatureExtraction.Images(cache), (0, 1), null);
         Assert.Equal(6, all.Hits);
     }
 

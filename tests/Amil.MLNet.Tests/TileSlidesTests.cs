@@ -50,7 +50,7 @@ public sealed class TileSlidesTests
         Assert.Equal(0, features.Length % 512);
         Assert.Equal(2 * features.Length / 512, coordinates.Length);
         Assert.All(coordinates, c => Assert.Equal(0, c % 224));
-        Assert.NotEmpty(Directory.EnumerateFiles(cache, "*.slidefeat", SearchOption.AllDirectories));
+        Assert.NotEmpty(Directory.EnumerateFiles(cache, "*.feat", SearchOption.AllDirectories));
 
         var path = Path.Combine(TestTemp.Folder("tile-slides-model").FullName, "model.zip");
         var model = new AmilModel(ml, fitted, ModelInput.Slides);

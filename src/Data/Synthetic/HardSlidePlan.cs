@@ -1,3 +1,4 @@
+using Amil.MLNet.Localization.Metrics;
 using Amil.MLNet.Slides;
 
 namespace Amil.MLNet.Data.Synthetic;

@@ -4,7 +4,8 @@ using Amil.MLNet.Transforms.Features;
 
 namespace Amil.MLNet.Experiments.Features;
 
-/// <summary>Fills a feature cache for a list of images (optionally one shard of it), reporting progress.</summary>
+/// <summary>Fills the feature cache for a list of images or slides (optionally one shard of it), reporting
+/// progress.</summary>
 public static class FeatureExtraction
 {
     /// <param name="Images">Images, or slides for a whole-slide dataset (<see cref="Slides"/>).</param>
@@ -91,16 +92,43 @@ public static class FeatureExtraction
         );
     }
 
-    /// <param name="progress">Called after each image with (done, total).</param>
-    internal static Summary Fill(
-        FeatureCache cache,
-        IReadOnlyList<string> imagePaths,
+    /// <summary>What one source's lookup did: found its entry, or computed this many patches (tiles) in so many
+    /// seconds.</summary>
+    public sealed record Lookup(bool Hit, int Patches, double Seconds);
+
+    /// <summary>The images' lookup in their cache.</summary>
+    public static Func<string, Action<int, int>?, CancellationToken, Lookup> Images(FeatureCache cache) =>
+        (path, _, _) =>
+        {
+            var clock = Stopwatch.StartNew();
+            var bag = cache.Get(path, out bool hit);
+            return new Lookup(hit, bag.Layout.Count, clock.Elapsed.TotalSeconds);
+        };
+
+    /// <summary>The slides' lookup in their cache, with tile progress inside a slide.</summary>
+    public static Func<string, Action<int, int>?, CancellationToken, Lookup> Slides(SlideFeatureCache cache) =>
+        (path, onTiles, cancel) =>
+        {
+            var outcome = cache.Get(path, onTiles, cancel);
+            return new Lookup(outcome.Hit, outcome.Bag.Tiles.Count, outcome.Seconds);
+        };
+
+    /// <summary>Looks up every source of the shard in path order, images and slides alike.</summary>
+    /// <param name="lookup">A source's lookup (<see cref="Images"/>, <see cref="Slides"/>), given a callback for
+    /// progress inside the source.</param>
+    /// <param name="progress">Called after each source with (done, total).</param>
+    /// <param name="inside">Called with (source, patches done, patches) while a long source is computed.</param>
+    public static Summary Fill(
+        IReadOnlyList<string> paths,
+        Func<string, Action<int, int>?, CancellationToken, Lookup> lookup,
         (int Index, int Count) shard,
         Action<int, int>? progress,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        bool slides = false,
+        Action<string, int, int>? inside = null
     )
     {
-        var mine = imagePaths.Order(StringComparer.Ordinal).Where((_, i) => i % shard.Count == shard.Index).ToList();
+        var mine = paths.Order(StringComparer.Ordinal).Where((_, i) => i % shard.Count == shard.Index).ToList();
         int hits = 0,
             computed = 0,
             patches = 0,
@@ -109,18 +137,17 @@ public static class FeatureExtraction
         foreach (var path in mine)
         {
             cancel.ThrowIfCancellationRequested();
-            var clock = Stopwatch.StartNew();
-            var bag = cache.Get(path, out bool hit);
-            if (hit)
+            var found = lookup(path, inside is null ? null : (d, n) => inside(path, d, n), cancel);
+            if (found.Hit)
                 hits++;
             else
             {
                 computed++;
-                patches += bag.Layout.Count;
-                computeSeconds += clock.Elapsed.TotalSeconds;
+                patches += found.Patches;
+                computeSeconds += found.Seconds;
             }
             progress?.Invoke(++done, mine.Count);
         }
-        return new Summary(mine.Count, hits, computed, patches, computeSeconds);
+        return new Summary(mine.Count, hits, computed, patches, computeSeconds, slides);
     }
 }

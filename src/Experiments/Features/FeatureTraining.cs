@@ -41,8 +41,8 @@ internal sealed class FeatureTraining(
         log($"ResNet18 features for {records.Count} images (cache {_cache.Folder})…");
         int lastPercent = -10;
         var summary = FeatureExtraction.Fill(
-            _cache,
             records.Select(r => r.Path).ToList(),
+            FeatureExtraction.Images(_cache),
             (0, 1),
             (done, total) =>
             {

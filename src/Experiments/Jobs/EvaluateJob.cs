@@ -39,7 +39,7 @@ public static class EvaluateJob
         var evaluated = Evaluation.Evaluate(model, items, scored);
         var metrics = new RunMetrics(model.ClassNames, evaluated, null, null, null, null)
         {
-            Unit = slides ? SlideRunReport.Unit : "images",
+            Unit = slides ? RunReport.SlideUnit : "images",
             SkippedImages = skipped.Count > 0 ? skipped : null,
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
             ScoredOn = model.Device.ToString(),
@@ -61,8 +61,8 @@ public static class EvaluateJob
                     log,
                     LabelledModel.Parse(modelPath).Label,
                     metrics.Test
-                )
-                is { } report
+                ) is
+                { } report
             )
                 RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
         return metrics;

@@ -1,13 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Amil.MLNet.Trainers;
-using Amil.MLNet.Trainers.Networks;
-using Amil.MLNet.Trainers.Scoring;
-using Amil.MLNet.Trainers.Training;
-using Amil.MLNet.Transforms.Bagging;
-using Microsoft.ML.Data;
-using TorchSharp;
-using static TorchSharp.torch;
+using Amil.MLNet.Trainers.Diagnostics;
 
 namespace Amil.MLNet.Experiments.Jobs;
 
@@ -33,44 +26,12 @@ public static class HeadBench
         if (tiles.Count == 0 || tiles.Any(n => n < 1))
             throw new ArgumentException("Bag sizes must be positive numbers of tiles, e.g. 1000,10000,50000.");
         var rows = new List<Row>();
-        var defaults = new AttentionMilOptions();
         foreach (var head in Heads.Pooling.Where(h => h.TrainsOnSlides))
         foreach (int n in tiles.Order())
         {
             string name = head.Name;
-            var blank = new NetworkSpec(224, defaults.EmbeddingSize, defaults.AttentionSize, false, 2)
-            {
-                Architecture = NetworkArchitecture.FeatureAttentionMil,
-                FeatureSize = Features,
-                DropoutPercent = 25,
-                InputScale = 1,
-            };
-            var spec = head.Configure(blank, defaults);
-            using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec));
-            var random = new Random(n);
-            var values = new float[n * Features];
-            for (int i = 0; i < values.Length; i++)
-                values[i] = (float)random.NextDouble();
-            var layout = new BagLayout(1, 224, 224, 1, n, 0, 0, 224 * n, 224);
-            var bag = new LabelledBag(new DataViewRowId(0, 0), values, layout, 1);
-            using var classWeights = ones(2);
-            double share = head.BagLossShare(defaults);
-            using var bagWeight = share.ToScalar();
-            using var instanceWeight = (1 - share).ToScalar();
-
             double before = ResetPeak();
-            var clock = Stopwatch.StartNew();
-            network.train();
-            using (var scope = NewDisposeScope())
-            {
-                var (loss, _) = TrainingLoop.BagLoss(network, bag, classWeights, (bagWeight, instanceWeight), true);
-                loss.backward();
-            }
-            double train = clock.Elapsed.TotalSeconds;
-            network.eval();
-            clock.Restart();
-            BagScorer.Score(network, values, layout);
-            double score = clock.Elapsed.TotalSeconds;
+            var (train, score) = HeadBenchmark.Measure(head, n, Features);
             double peak = BenchJob.PeakRssMegabytes() - before;
             var row = new Row(name, n, Math.Round(train, 3), Math.Round(score, 3), Math.Round(Math.Max(0, peak)));
             log(

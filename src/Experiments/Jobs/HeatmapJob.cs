@@ -65,10 +65,7 @@ public static class HeatmapJob
         var model = scoring.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
-                ? new Result(
-                    [],
-                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log)
-                )
+                ? new Result([], SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log))
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );

@@ -127,12 +127,7 @@ internal static class ImageTraining
             model,
             split,
             new(attention.ClassNames, attention.BestEpoch, attention.History.Count, trainSeconds),
-            metrics =>
-                metrics with
-                {
-                    SkippedImages = skipped.Count > 0 ? skipped : null,
-                    FeatureCache = cacheReport,
-                }
+            metrics => metrics with { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport }
         );
     }
 

@@ -105,7 +105,7 @@ internal static class SlideTraining
             model,
             split,
             new(head.ClassNames, head.BestEpoch, head.History.Count, trainSeconds),
-            metrics => metrics with { Unit = SlideRunReport.Unit },
+            metrics => metrics with { Unit = RunReport.SlideUnit },
             (test, metrics) =>
             {
                 var localization = SlideLocalization.Run(
@@ -119,7 +119,6 @@ internal static class SlideTraining
                 );
                 if (localization is not null)
                     RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
-                SlideRunReport.WriteTestScores(runDir, split.Test, test, head.ClassNames);
             }
         );
     }

@@ -69,9 +69,9 @@ internal static class TrainingSteps
     public sealed record Trained(IReadOnlyList<string> ClassNames, int BestEpoch, int Epochs, double Seconds);
 
     /// <summary>Scores the test and validation splits with the saved <paramref name="model"/> on its device, writes
-    /// metrics.json (with the caller's additions), removes the checkpoint, runs <paramref name="afterTest"/> on the
-    /// test split's scores and writes report.html. A failure after the model keeps it and says how to score
-    /// again.</summary>
+    /// metrics.json (with the caller's additions) and test_scores.json, removes the checkpoint, runs
+    /// <paramref name="afterTest"/> on the test split's scores and writes report.html. A failure after the model keeps
+    /// it and says how to score again.</summary>
     public static RunMetrics Finish(
         RunSession session,
         AmilModel model,
@@ -104,7 +104,10 @@ internal static class TrainingSteps
             // CNN's ~150 MB).
             File.Delete(Path.Combine(session.Directory, RunFiles.CheckpointFile));
             if (test is not null)
+            {
+                TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
                 afterTest?.Invoke(test, metrics);
+            }
             session.WriteReport(model.Device);
             return metrics;
         });

@@ -18,17 +18,12 @@ namespace Amil.MLNet.Experiments.RunFolders;
 public static class RunReport
 {
     public const string FileName = "report.html";
-    private const int GalleryEach = 4;
 
-    private sealed record TestImage(
-        ImageRecord Record,
-        ScoredImage Scored,
-        ScoredImage? GradCam,
-        float TrueProbability
-    );
+    /// <summary>metrics.json's unit for slide runs.</summary>
+    public const string SlideUnit = "slides";
 
     /// <summary>Writes runDir/report.html; <paramref name="gradCamModelPath"/> adds the CNN baseline's Grad-CAM beside
-    /// attention.</summary>
+    /// attention (image runs).</summary>
     /// <param name="scoring">Where an image run's models score again (default: the CPU).</param>
     public static string Write(
         string runDir,
@@ -37,51 +32,45 @@ public static class RunReport
         ScoringOptions? scoring = null
     )
     {
-        scoring ??= ScoringOptions.Default;
         if (!Directory.Exists(runDir))
             throw new DirectoryNotFoundException(
                 $"{runDir}: no such run folder; pass the folder train wrote (runs/<name>)."
             );
         var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile));
-        if (metrics.Unit == SlideRunReport.Unit)
-            return gradCamModelPath is null
-                ? SlideRunReport.Write(runDir, metrics, log)
-                : throw new ArgumentException(
-                    $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
-                );
-        var model = scoring.Load(Path.Combine(runDir, "model.zip"), ModelInput.Images);
-        var gradCam = gradCamModelPath is null ? null : scoring.Load(gradCamModelPath, ModelInput.Images);
-        if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
-            throw new ArgumentException(
-                $"{gradCamModelPath}: not a CNN baseline model; pass a model.zip from train --baseline cnn."
-            );
-        var test = ReadTestSplit(runDir);
-        log($"Writing {Path.Combine(runDir, FileName)} ({test.Count} test images)…");
-
-        var classIndex = model.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
-        var known = test.Where(r => classIndex.ContainsKey(r.Label) && File.Exists(r.Path)).ToList();
-        var scored = model.Score(known.Select(r => r.Path)).ToList();
-        var gradCamScored = gradCam?.Score(known.Select(r => r.Path)).ToList();
-        var images = known
-            .Select(
-                (r, i) => new TestImage(r, scored[i], gradCamScored?[i], scored[i].Probabilities[classIndex[r.Label]])
-            )
-            .ToList();
-
-        var html = Head(runDir, model.ClassNames, model.MapKind.Name());
-        AppendTraining(html, runDir);
-        html.Append(Img(ReportCharts.Roc(RocCurves(images, model.ClassNames))));
-        html.Append("</div>");
-
-        html.Append("<h2>Metrics</h2>").Append(MetricsTable(metrics));
-        if (metrics.Test is { } t)
-            html.Append("<h3>Confusion matrix (test; rows true, columns predicted)</h3>")
-                .Append(ConfusionTable(t.ConfusionMatrix, model.ClassNames));
-        AppendLocalization(html, images, model, gradCam);
-        AppendGallery(html, images, model, gradCam);
-        html.Append("</body></html>\n");
-
+        ReportItems items =
+            metrics.Unit == SlideUnit
+                ? gradCamModelPath is null
+                    ? SlideReportItems.Read(runDir, metrics)
+                    : throw new ArgumentException(
+                        $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
+                    )
+                : ImageReportItems.Score(runDir, gradCamModelPath, scoring ?? ScoringOptions.Default);
+        var scores = items.Scores;
         var path = Path.Combine(runDir, FileName);
+        log($"Writing {path} ({scores.Count} test {items.Noun})…");
+
+        var classes = metrics.Classes;
+        var html = Head(runDir, classes, items.MapKind);
+        AppendTraining(html, runDir);
+        if (scores.Count > 0)
+            html.Append(
+                Img(
+                    ReportCharts.Roc(
+                        RocCurves([.. scores.Select(s => s.Probabilities)], [.. scores.Select(s => s.Label)], classes)
+                    )
+                )
+            );
+        html.Append("</div>");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Metrics ({items.Noun})</h2>").Append(MetricsTable(metrics));
+        if (metrics.Test is { } t)
+            html.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<h3>Confusion matrix (test {items.Noun}; rows true, columns predicted)</h3>"
+                )
+                .Append(ConfusionTable(t.ConfusionMatrix, classes));
+        items.AppendLocalization(html);
+        items.AppendGallery(html);
+        html.Append("</body></html>\n");
         AtomicFile.WriteText(path, html.ToString());
         return path;
     }
@@ -148,11 +137,6 @@ public static class RunReport
             );
         }
     }
-
-    private static IReadOnlyList<(string, double[], double[])> RocCurves(
-        IReadOnlyList<TestImage> images,
-        IReadOnlyList<string> classes
-    ) => RocCurves([.. images.Select(i => i.Scored.Probabilities)], [.. images.Select(i => i.Record.Label)], classes);
 
     /// <summary>ROC curves of scored items with their true labels.</summary>
     internal static IReadOnlyList<(string, double[], double[])> RocCurves(
@@ -235,106 +219,6 @@ public static class RunReport
         return t.Append("</table>").ToString();
     }
 
-    private static void AppendLocalization(
-        StringBuilder html,
-        IReadOnlyList<TestImage> images,
-        AmilModel model,
-        AmilModel? gradCam
-    )
-    {
-        string mapKind = model.MapKind.Name();
-        var withMasks = images.Where(i => i.Record.MaskPath is not null).ToList();
-        if (withMasks.Count == 0)
-            return;
-        var methods = new List<(string, LocalizationScores)>
-        {
-            (
-                mapKind,
-                Localizing
-                    .Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None)
-                    .Scores()
-            ),
-        };
-        if (gradCam is not null)
-            methods.Add(
-                (
-                    MapKind.GradCam.Name(),
-                    Localizing
-                        .Evaluate(
-                            gradCam.ClassNames,
-                            withMasks.Select(i => (i.Record, i.GradCam!)),
-                            MapNormalization.None
-                        )
-                        .Scores()
-                )
-            );
-        html.Append(
-            CultureInfo.InvariantCulture,
-            $"<h2>Localization ({withMasks.Count} test images with masks, raw maps)</h2>"
-        );
-        html.Append(
-            "<table><tr><th class=\"name\">method</th><th>instance AUROC</th><th>instance AP</th><th>pixel "
-                + "AUROC</th><th>best Dice</th><th>best IoU</th><th>pointing game</th></tr>"
-        );
-        foreach (var (name, s) in methods)
-            html.Append(
-                CultureInfo.InvariantCulture,
-                $"<tr><td class=\"name\">{name}</td><td>{F(s.InstanceAuroc)}</td><td>{F(s.InstanceAp)}</td>"
-                    + $"<td>{F(s.PixelAuroc)}</td><td>{F(s.BestDice)}</td><td>{F(s.BestIou)}</td>"
-                    + $"<td>{F(s.PointingGame)}</td></tr>"
-            );
-        html.Append("</table>");
-    }
-
-    private static void AppendGallery(
-        StringBuilder html,
-        IReadOnlyList<TestImage> images,
-        AmilModel model,
-        AmilModel? gradCam
-    )
-    {
-        var ordered = images.OrderBy(i => i.TrueProbability).ToList();
-        var worst = ordered.Take(GalleryEach).ToList();
-        var best = ordered.AsEnumerable().Reverse().Where(i => !worst.Contains(i)).Take(GalleryEach).ToList();
-        html.Append("<h2>Gallery</h2><p>Analysed region | ")
-            .Append(model.MapKind.Name())
-            .Append(" overlay")
-            .Append(gradCam is null ? "" : " | Grad-CAM overlay (CNN baseline)")
-            .Append(" — maps min–max normalised per image, jet colormap.</p>");
-        foreach (
-            var (title, group) in new[]
-            {
-                ("Worst cases (lowest probability of the true class)", worst),
-                ("Best cases", best),
-            }
-        )
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<h3>{title}</h3><div class=\"gallery\">");
-            foreach (var image in group)
-            {
-                var rgb = image.Scored.Prepare(RgbImageReader.Read(image.Record.Path));
-                var maps = new[] { image.Scored, image.GradCam }
-                    .OfType<ScoredImage>()
-                    .Select(s => s.PatchMap().Normalized(MapNormalization.MinMax))
-                    .ToList();
-                var panel = HeatmapRenderer.ComparisonPanel(rgb, maps, Colormap.Jet);
-                var small = ImageResizer.Resize(panel, Math.Max(1, panel.Width / 2), Math.Max(1, panel.Height / 2));
-                string predicted = model.ClassNames[image.Scored.PredictedIndex];
-                bool wrong = predicted != image.Record.Label;
-                html.Append(
-                    CultureInfo.InvariantCulture,
-                    $"<figure><img alt=\"{Enc(Path.GetFileName(image.Record.Path))}\" "
-                        + $"src=\"data:image/jpeg;base64,{Convert.ToBase64String(RgbImageWriter.EncodeJpeg(small))}\">"
-                        + $"<figcaption>{Enc(Path.GetFileName(image.Record.Path))} — true "
-                        + $"{Enc(image.Record.Label)}, predicted "
-                        + $"<span class=\"{(wrong ? "wrong" : "")}\">{Enc(predicted)}</span> (p(true) = "
-                        + $"{image.TrueProbability:F3})</figcaption></figure>"
-                );
-            }
-            html.Append("</div>");
-        }
-    }
-
     private sealed record History(
         double[] Epochs,
         double[] TrainLoss,
@@ -360,18 +244,6 @@ public static class RunReport
             [.. validation.Select(r => P(r[3]))],
             [.. validation.Select(r => P(r[4]))]
         );
-    }
-
-    /// <summary>The run's test images with their masks (masks/ mirroring the image paths under the root).</summary>
-    private static List<ImageRecord> ReadTestSplit(string runDir)
-    {
-        var (root, test) = RunFiles.ReadTestSplit(runDir);
-        return test.Select(t =>
-            {
-                var mask = DatasetReader.MaskPathFor(root, t.Path);
-                return new ImageRecord(t.Path, t.Label, MaskPath: File.Exists(mask) ? mask : null);
-            })
-            .ToList();
     }
 
     internal static T ReadJson<T>(string path) =>

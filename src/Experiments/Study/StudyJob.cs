@@ -15,6 +15,7 @@ public sealed record StudySettings
 
     /// <summary>datasets.json to read them from; null: the usual lookup.</summary>
     public string? DatasetsFile { get; init; }
+
     /// <summary>The heads to train (<see cref="Heads"/>). Default: every head; on slides, those that train on
     /// them.</summary>
     public IReadOnlyList<Head> Methods { get; init; } = Heads.All;

@@ -9,7 +9,7 @@ namespace Amil.MLNet.Trainers.Diagnostics;
 
 /// <summary>The raw TorchSharp loop on pre-made tensors (no decoding, no IDataView): the ceiling end-to-end training
 /// can reach.</summary>
-internal static class NetworkBenchmark
+public static class NetworkBenchmark
 {
     /// <param name="TrainStepsPerPass">Optimizer steps taken in each timed training pass: every pass steps every
     /// batch.</param>

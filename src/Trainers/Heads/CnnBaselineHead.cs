@@ -8,8 +8,7 @@ internal sealed class CnnBaselineHead : Head
 {
     public override string Name => "cnn";
 
-    public override string Summary =>
-        "The whole-image CNN baseline (5 conv blocks), read with Grad-CAM (images only).";
+    public override string Summary => "The whole-image CNN baseline (5 conv blocks), read with Grad-CAM (images only).";
 
     public override AttentionPoolingKind? Pooling => null;
 

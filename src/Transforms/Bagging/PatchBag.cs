@@ -2,7 +2,7 @@ namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>One image as a bag: flat patch pixels (patch-major, then channel, row, column), the layout that explains
 /// them, and the frame (resize, padding) the layout's coordinates refer to.</summary>
-internal sealed record PatchBag(float[] Pixels, BagLayout Layout, ImageFrame Frame)
+public sealed record PatchBag(float[] Pixels, BagLayout Layout, ImageFrame Frame)
 {
     /// <summary>Patch origins as (x0, y0, x1, y1, …) in image pixels.</summary>
     public int[] Coordinates()

@@ -4,8 +4,10 @@ namespace Amil.MLNet.Transforms.Bagging;
 
 /// <summary>Cuts an image into a grid of square patches: optional resize, centre crop (or pad), then a strided
 /// grid.</summary>
-internal static class PatchCutter
+public static class PatchCutter
 {
+    /// <summary>Cuts <paramref name="image"/> into the bag the patch-bagging transform makes of it;
+    /// <paramref name="source"/> names the image in messages.</summary>
     public static PatchBag Cut(RgbImage image, PatchBaggingOptions options, string source = "image")
     {
         if (

@@ -11,11 +11,16 @@ namespace Amil.MLNet.Transforms.Features;
 /// The package's ResNetPreprocess.onnx defines the normalisation; it is measured once per process (it is a per-channel
 /// affine map of 0…255 pixels) and applied while patches are copied into the batch.
 /// </summary>
-internal sealed class PatchFeatureExtractor
+public sealed class PatchFeatureExtractor
 {
+    /// <summary>The extractor's name in settings and cache keys.</summary>
     public const string ResNet18 = "resnet18";
-    public const int InputSize = 224,
-        FeatureSize = 512;
+
+    /// <summary>The patch side the network takes, in pixels.</summary>
+    public const int InputSize = 224;
+
+    /// <summary>Features per patch.</summary>
+    public const int FeatureSize = 512;
     private const string ModelFolder = "DnnImageModels";
 
     private static readonly ConcurrentDictionary<string, Lazy<PatchFeatureExtractor>> Instances = new();

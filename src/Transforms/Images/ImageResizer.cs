@@ -3,8 +3,9 @@ using SkiaSharp;
 namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>High-quality resampling of <see cref="RgbImage"/> (SkiaSharp, cubic).</summary>
-internal static class ImageResizer
+public static class ImageResizer
 {
+    /// <summary>The image resampled to <paramref name="width"/> × <paramref name="height"/>.</summary>
     public static RgbImage Resize(RgbImage image, int width, int height)
     {
         using var src = SkiaPixels.ToBitmap(image);

@@ -2,7 +2,7 @@ namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Row-major pixel planes of any element type (RGB bytes, mask booleans): the crop and the centred pad that
 /// images, maps and masks all go through, so they line up pixel for pixel.</summary>
-internal static class Raster
+public static class Raster
 {
     /// <summary>The <paramref name="w"/> × <paramref name="h"/> block at (<paramref name="x"/>,
     /// <paramref name="y"/>).</summary>

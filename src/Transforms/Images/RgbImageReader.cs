@@ -4,8 +4,10 @@ namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Decodes image files (PNG, JPEG, TIFF, BMP, WebP, GIF) into <see cref="RgbImage"/>; grayscale, 16-bit and
 /// alpha are flattened to 8-bit RGB. The format is recognised from the file's bytes, not its extension.</summary>
-internal static class RgbImageReader
+public static class RgbImageReader
 {
+    /// <summary>Decodes the image file at <paramref name="path"/>.</summary>
+    /// <exception cref="ImageReadException">The file is missing, unreadable, not an image or too large.</exception>
     public static RgbImage Read(string path)
     {
         if (IsTiff(path))

@@ -4,8 +4,9 @@ namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Writes <see cref="RgbImage"/>s as PNG or TIFF, atomically (written beside, then renamed over), so no
 /// half-written image is left.</summary>
-internal static class RgbImageWriter
+public static class RgbImageWriter
 {
+    /// <summary>Writes a lossless PNG.</summary>
     public static void WritePng(string path, RgbImage image) =>
         Atomic(path, temp => File.WriteAllBytes(temp, Encode(image, SKEncodedImageFormat.Png, 100)));
 
@@ -20,6 +21,7 @@ internal static class RgbImageWriter
         return data.ToArray();
     }
 
+    /// <summary>Writes an uncompressed RGB TIFF.</summary>
     public static void WriteTiff(string path, RgbImage image) => Atomic(path, temp => TiffCodec.Write(temp, image));
 
     private static void Atomic(string path, Action<string> write)

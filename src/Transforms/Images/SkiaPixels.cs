@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace Amil.MLNet.Transforms.Images;
 
 /// <summary>Conversions between <see cref="RgbImage"/> and SkiaSharp's RGBA bitmaps, in one place.</summary>
-internal static class SkiaPixels
+public static class SkiaPixels
 {
     /// <summary>An opaque RGBA bitmap of the image (for resizing and encoding).</summary>
     public static SKBitmap ToBitmap(RgbImage image)

@@ -1,7 +1,7 @@
-namespace Amil.MLNet.Slides;
+namespace Amil.MLNet.Localization.Metrics;
 
 /// <summary>CAMELYON's size classes of a metastasis, by its longest diameter.</summary>
-internal enum LesionSize
+public enum LesionSize
 {
     /// <summary>Isolated tumour cells: under 0.2 mm. CAMELYON16's FROC counts a detection in one neither as a hit
     /// nor as a false positive, and does not count a missed one.</summary>
@@ -15,7 +15,7 @@ internal enum LesionSize
 }
 
 /// <summary>Sizing lesions of a tumour mask.</summary>
-internal static class LesionSizes
+public static class LesionSizes
 {
     /// <summary>The class of a lesion whose longest diameter is this many micrometres.</summary>
     public static LesionSize Of(double longestDiameterMicrons) =>
