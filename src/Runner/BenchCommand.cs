@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Jobs;
 
 namespace Amil.MLNet.Runner;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 
@@ -57,8 +57,8 @@ internal static class CommonOptions
         return option;
     }
 
-    public static Localization.Heatmaps.MapNormalization Normalization(ParseResult r, Option<string> normalize) =>
-        Localization.Heatmaps.MapNormalizer.Parse(r.GetValue(normalize)!);
+    public static Maps.Heatmaps.MapNormalization Normalization(ParseResult r, Option<string> normalize) =>
+        Maps.Heatmaps.MapNormalizer.Parse(r.GetValue(normalize)!);
 
     public static BadImagePolicy Policy(ParseResult r, Option<string> onBadImage) =>
         r.GetValue(onBadImage) == "skip" ? BadImagePolicy.Skip : BadImagePolicy.Error;

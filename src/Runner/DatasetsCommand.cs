@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 
 namespace Amil.MLNet.Runner;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Features;
 
 namespace Amil.MLNet.Runner;
 

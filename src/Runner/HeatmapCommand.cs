@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Features;

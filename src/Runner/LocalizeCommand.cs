@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Application;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 

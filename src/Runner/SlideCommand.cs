@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Slides;
 
 namespace Amil.MLNet.Runner;
@@ -62,7 +62,7 @@ internal static class SlideCommand
                         throw new ArgumentException("--slide-mpp and --slide-magnification must be positive.");
                     if (r.GetValue(minTissue) is < 0 or > 1)
                         throw new ArgumentException($"--min-tissue must be in [0, 1] (got {r.GetValue(minTissue)}).");
-                    SlideJob.Run(
+                    InspectSlideJob.Run(
                         r.GetValue(slide)!,
                         r.GetValue(output)!,
                         new SlideScale(r.GetValue(slideMpp), r.GetValue(slideMagnification)),

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Amil.MLNet.Experiments.Study;
+using Amil.MLNet.Application.Study;
 using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Runner;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 
 namespace Amil.MLNet.Viewer;
 

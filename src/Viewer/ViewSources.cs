@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Features;
-using Amil.MLNet.Experiments.Jobs;
-using Amil.MLNet.Experiments.RunFolders;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Features;
+using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Application.Runs;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Images;

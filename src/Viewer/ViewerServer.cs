@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
-using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Maps.Heatmaps;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

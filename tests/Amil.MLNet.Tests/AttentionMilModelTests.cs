@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Xunit;

@@ -1,5 +1,5 @@
 using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Trainers.Training;
 using Amil.MLNet.Transforms.Bagging;
 using Xunit;

@@ -1,6 +1,6 @@
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Features;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Features;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;

@@ -1,4 +1,4 @@
-using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Maps.Heatmaps;
 using Amil.MLNet.Transforms.Images;
 using Xunit;
 

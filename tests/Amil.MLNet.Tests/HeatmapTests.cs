@@ -1,4 +1,4 @@
-using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Maps.Heatmaps;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Images;
 using Xunit;
@@ -77,7 +77,7 @@ public class HeatmapTests
         for (int y = 0; y < 20; y++)
         for (int x = 0; x < 20; x++)
             tumour[y * 40 + x] = true;
-        var mask = new Amil.MLNet.Localization.Metrics.TumourMask(40, 20, tumour).Prepared(bag.Frame);
+        var mask = new Amil.MLNet.Maps.Metrics.TumourMask(40, 20, tumour).Prepared(bag.Frame);
         Assert.Equal((32, 24), (mask.Width, mask.Height));
         Assert.False(mask.Tumour[0]); // padding is not tumour
         Assert.True(mask.Tumour[12 * 32 + 8]); // left half of the resized image (x 6…15)

@@ -1,6 +1,6 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

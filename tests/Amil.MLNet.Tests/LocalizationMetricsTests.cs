@@ -1,5 +1,5 @@
-using Amil.MLNet.Localization.Heatmaps;
-using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Maps.Heatmaps;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Transforms.Bagging;
 using Xunit;
 

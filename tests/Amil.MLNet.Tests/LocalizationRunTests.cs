@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Localization.Heatmaps;
+using Amil.MLNet.Application;
+using Amil.MLNet.Maps.Heatmaps;
 using Amil.MLNet.Transforms.Images;
 using Xunit;
 

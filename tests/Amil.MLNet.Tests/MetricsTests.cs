@@ -1,4 +1,4 @@
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Xunit;
 
 namespace Amil.MLNet.Tests;
@@ -111,8 +111,8 @@ public class MetricsTests
     [Fact]
     public void RocAucHandlesTiesAndMissingClasses()
     {
-        Assert.Equal(0.5, Amil.MLNet.Localization.Metrics.RankMetrics.Auroc([0.5, 0.5], [true, false])!.Value, 9);
-        Assert.Equal(0.0, Amil.MLNet.Localization.Metrics.RankMetrics.Auroc([0.9, 0.1], [false, true])!.Value, 9);
-        Assert.Null(Amil.MLNet.Localization.Metrics.RankMetrics.Auroc([0.9, 0.1], [true, true]));
+        Assert.Equal(0.5, Amil.MLNet.Maps.Metrics.RankMetrics.Auroc([0.5, 0.5], [true, false])!.Value, 9);
+        Assert.Equal(0.0, Amil.MLNet.Maps.Metrics.RankMetrics.Auroc([0.9, 0.1], [false, true])!.Value, 9);
+        Assert.Null(Amil.MLNet.Maps.Metrics.RankMetrics.Auroc([0.9, 0.1], [true, true]));
     }
 }

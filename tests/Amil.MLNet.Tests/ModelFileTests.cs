@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Scoring;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Bagging;
@@ -62,7 +62,7 @@ public sealed class OnePipelineTests
         var evaluator = Localizing.Evaluate(
             Classes,
             [(new Data.Datasets.ImageRecord(s.Path, "tumor", MaskPath: mask), s)],
-            Localization.Heatmaps.MapNormalization.None,
+            Maps.Heatmaps.MapNormalization.None,
             tumourClasses: ["tumor"]
         );
         Assert.Equal(1.0, evaluator.Scores().InstanceAuroc);

@@ -12,9 +12,9 @@ public class PublicBoundaryTests
     [InlineData(typeof(Transforms.Images.RgbImage), "Amil.MLNet.Slides,Amil.MLNet.Trainers,Amil.MLNet.Tests")]
     [InlineData(typeof(Slides.SlideImage), "Amil.MLNet.Trainers,Amil.MLNet.Tests")]
     [InlineData(typeof(Trainers.AmilModel), "Amil.MLNet.Tests")]
-    [InlineData(typeof(Localization.Metrics.Froc), "")]
+    [InlineData(typeof(Maps.Metrics.Froc), "")]
     [InlineData(typeof(Data.Datasets.DatasetReader), "Amil.MLNet.Tests")]
-    [InlineData(typeof(Experiments.Jobs.TrainJob), "Amil.MLNet.Tests")]
+    [InlineData(typeof(Application.Jobs.TrainJob), "Amil.MLNet.Tests")]
     [InlineData(typeof(Viewer.ViewerServer), "Amil.MLNet.Tests")]
     public void OnlyTheTestsAndTheSiblingPackagesSeeInternals(Type member, string friends)
     {

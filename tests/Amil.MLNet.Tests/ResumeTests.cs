@@ -1,5 +1,5 @@
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

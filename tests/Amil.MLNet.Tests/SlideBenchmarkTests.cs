@@ -1,7 +1,7 @@
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Study;
-using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Study;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Slides;
 using Xunit;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Experiments;
-using Amil.MLNet.Experiments.Features;
-using Amil.MLNet.Experiments.Jobs;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Features;
+using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Slides;
 using Xunit;
 
@@ -198,7 +198,7 @@ public class SlideTrainingTests
                 null,
                 settings.Dataset,
                 Path.Combine(tools, "weighted"),
-                Localization.Heatmaps.MapNormalization.None,
+                Maps.Heatmaps.MapNormalization.None,
                 false,
                 _ => { },
                 ["tumor"],

@@ -1,5 +1,5 @@
 using Amil.MLNet.Data.Synthetic;
-using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Images;
 using Xunit;

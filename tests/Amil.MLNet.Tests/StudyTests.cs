@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Amil.MLNet.Experiments.Jobs;
-using Amil.MLNet.Experiments.Study;
+using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Application.Study;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

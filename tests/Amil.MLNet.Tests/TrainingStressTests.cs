@@ -1,4 +1,4 @@
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Training;

@@ -1,4 +1,4 @@
-using Amil.MLNet.Localization.Metrics;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Slides;
 
 namespace Amil.MLNet.Data.Synthetic;

@@ -1,4 +1,4 @@
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 using SkiaSharp;
 
 namespace Amil.MLNet.Tests;

@@ -1,4 +1,4 @@
-using Amil.MLNet.Experiments;
+using Amil.MLNet.Application;
 
 namespace Amil.MLNet.Tests;
 

@@ -1,0 +1,39 @@
+using Amil.MLNet.Data.Datasets;
+
+namespace Amil.MLNet.Application;
+
+/// <summary>Scores labelled images with a model and computes their metrics.</summary>
+public static class Evaluation
+{
+    public static ClassificationMetrics Evaluate(AmilModel model, IReadOnlyList<ImageRecord> images) =>
+        Evaluate(model, images, Score(model, images));
+
+    /// <summary>Scores the images after checking that every label is one of the model's classes.</summary>
+    public static IReadOnlyList<ScoredImage> Score(AmilModel model, IReadOnlyList<ImageRecord> images)
+    {
+        foreach (var r in images)
+            if (!model.ClassNames.Contains(r.Label))
+                throw new DatasetException(
+                    $"{r.Path}: class '{r.Label}' is not one the model knows "
+                        + $"({string.Join(", ", model.ClassNames)}); evaluate on data with the model's classes."
+                );
+        return model.Score(images.Select(r => r.Path)).ToList();
+    }
+
+    /// <summary>Metrics of images already scored (same order), so a caller that also needs the maps scores
+    /// once.</summary>
+    public static ClassificationMetrics Evaluate(
+        AmilModel model,
+        IReadOnlyList<ImageRecord> images,
+        IReadOnlyList<ScoredImage> scored
+    )
+    {
+        var classIndex = model.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        return ClassificationMetrics.Compute(
+            scored,
+            images.Select(r => classIndex[r.Label]).ToList(),
+            images.Select(r => r.Patient).ToList(),
+            model.ClassNames.Count
+        );
+    }
+}

@@ -1,0 +1,58 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Slides;
+
+namespace Amil.MLNet.Application.Features;
+
+/// <summary>Slides' tile features for a job: encoded up front with progress (training and `features`, whose
+/// tiling is known), or as TileSlides meets them while a model scores (the model carries its own tiling), with
+/// each encoded slide logged.</summary>
+public static class SlideBags
+{
+    /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
+    /// job, and encodes the slides missing from it with <paramref name="tiling"/>.</summary>
+    public static void Prepare(
+        IEnumerable<string> slides,
+        string? cacheFolder,
+        TilingSettings tiling,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        SlideFeatures.CacheFolder = cacheFolder;
+        var cache = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling);
+        var list = slides.ToList();
+        int encoded = 0;
+        double encodeSeconds = 0;
+        foreach (var (slide, i) in list.Select((s, i) => (s, i)))
+        {
+            var outcome = cache.Get(slide, null, cancel);
+            if (!outcome.Hit)
+                (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
+            log(
+                $"  features {i + 1}/{list.Count}: {SlideLayout.SlideId(slide)}, {outcome.Bag.Tiles.Count} "
+                    + $"tiles{(outcome.Hit ? " (cached)" : "")}"
+            );
+        }
+        if (encoded > 0)
+            log(FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s."));
+    }
+
+    /// <summary>Points TileSlides at <paramref name="cacheFolder"/> for the calling job and logs each slide it has
+    /// to encode while a model scores (cached ones silently).</summary>
+    public static void Watch(string? cacheFolder, Action<string> log)
+    {
+        SlideFeatures.CacheFolder = cacheFolder;
+        var gate = new object();
+        SlideFeatures.OnSlide = e =>
+        {
+            if (e.Cached)
+                return;
+            lock (gate)
+                log(
+                    FormattableString.Invariant(
+                        $"  features: {SlideLayout.SlideId(e.SlidePath)}, {e.Tiles} tiles encoded in {e.Seconds:F1} s "
+                    ) + FormattableString.Invariant($"({e.Tiles / Math.Max(e.Seconds, 1e-9):F1} tiles/s)")
+                );
+        };
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data.Synthetic;
+using Amil.MLNet.Maps.Heatmaps;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Diagnostics;
+using Amil.MLNet.Trainers.Kernels;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `bench` job: speed of every stage on generated data of the reference shape, as one JSON
+/// report.</summary>
+public static class BenchJob
+{
+    public sealed record Report(
+        [property: JsonPropertyName("machine")] string Machine,
+        [property: JsonPropertyName("device")] string Device,
+        [property: JsonPropertyName("batch_bags")] int BatchBags,
+        [property: JsonPropertyName("workers")] int Workers,
+        [property: JsonPropertyName("images")] int Images,
+        [property: JsonPropertyName("patches_per_bag")] int PatchesPerBag,
+        [property: JsonPropertyName("raw_train_bags_per_s")] double RawTrainBagsPerSecond,
+        [property: JsonPropertyName("raw_inference_bags_per_s")] double RawInferenceBagsPerSecond,
+        [property: JsonPropertyName("end_to_end_train_bags_per_s")] double EndToEndTrainBagsPerSecond,
+        [property: JsonPropertyName("end_to_end_vs_raw")] double EndToEndVsRaw,
+        [property: JsonPropertyName("inference_images_per_s")] double InferenceImagesPerSecond,
+        [property: JsonPropertyName("resnet18_patches_per_s")] double ResNet18PatchesPerSecond,
+        [property: JsonPropertyName("resnet18_per_patch_path_patches_per_s")] double ResNet18PerPatchPerSecond,
+        [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
+    )
+    {
+        /// <summary>The CPU kernels the timings were taken with, and the self-check's result.</summary>
+        [JsonPropertyName("cpu_kernels")]
+        public CpuKernelCheck CpuKernels { get; init; } = Trainers.Kernels.CpuKernels.Current;
+    }
+
+    public static Report Run(
+        int images,
+        int epochs,
+        string workFolder,
+        Action<string> log,
+        string device = "cpu",
+        int batchBags = 1,
+        int? workers = null
+    )
+    {
+        int decoders = workers ?? AttentionMilOptions.DefaultReadWorkers;
+        var on = ComputeDevice.Parse(device);
+        on.Resolve();
+        if (images < 4)
+            throw new ArgumentException($"--images must be at least 4 (got {images}).");
+        if (epochs < 2)
+            throw new ArgumentException($"--epochs must be at least 2 (the first epoch is warm-up; got {epochs}).");
+        var data = Path.Combine(workFolder, "data");
+        if (Directory.Exists(data))
+            Directory.Delete(data, recursive: true);
+        var files = SyntheticHistology
+            .Generate(data, new SyntheticOptions(SyntheticKind.BreakHis, images, 7))
+            .Select(f => Path.Combine(data, f))
+            .ToList();
+        log($"Generated {images} 700×460 images (400 patches of 3×28×28 per bag).");
+
+        log($"Device: {on.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        var raw = NetworkBenchmark.Run(device: on, batchBags: batchBags);
+        log(
+            $"raw TorchSharp loop, {batchBags} bag{(batchBags == 1 ? "" : "s")} per step: "
+                + $"{raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
+        );
+
+        var ml = new MLContext(seed: 1);
+        var rows = ml.Data.LoadFromEnumerable(
+            files
+                .Select(
+                    (f, i) => new ImageRow { ImagePath = f, Label = f.Contains("malignant") ? "malignant" : "benign" }
+                )
+                .ToList()
+        );
+        var labelled = ml.Transforms.Conversion.MapValueToKey("Label").Fit(rows).Transform(rows);
+        var bagger = ml.Transforms.BagPatches(new PatchBaggingOptions()).Fit(labelled);
+        var trainer = ml.MulticlassClassification.Trainers.AttentionMil(
+            new AttentionMilOptions
+            {
+                MaxEpochs = epochs,
+                Device = on,
+                BatchBags = batchBags,
+                ReadWorkers = decoders,
+                ValidationFraction = 0,
+                EarlyStoppingPatience = 0,
+            }
+        );
+        var attention = trainer.Fit(bagger.Transform(labelled));
+        // The first epoch warms up allocators and kernels, as the raw loop's warm-up pass does.
+        double endToEnd = images * (epochs - 1) / attention.History.Skip(1).Sum(h => h.Seconds);
+        log(
+            $"end-to-end training (decode on {decoders} workers + bagging + IDataView + TorchSharp): "
+                + $"{endToEnd:F1} bags/s = "
+                + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
+        );
+
+        var model = new AmilModel(ml, bagger.Append(attention)).OnDevice(on);
+        model.Score(files.Take(2)).ToList(); // warm-up
+        var clock = Stopwatch.StartNew();
+        foreach (var scored in model.Score(files))
+        {
+            var overlay = HeatmapRenderer.Overlay(
+                scored.Prepare(RgbImageReader.Read(scored.Path)),
+                scored.PatchMap().Normalized(MapNormalization.MinMax),
+                Colormap.Jet
+            );
+            GC.KeepAlive(overlay);
+        }
+        double inference = files.Count / clock.Elapsed.TotalSeconds;
+        log($"inference incl. decode and heatmap: {inference:F1} images/s");
+
+        var (batched, single) = ResNet18Speed(files.Take(Math.Min(files.Count, 20)).ToList());
+        log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
+
+        double rss = PeakRssMegabytes();
+        return new Report(
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            on.Describe(),
+            batchBags,
+            decoders,
+            images,
+            400,
+            Math.Round(raw.TrainBagsPerSecond, 2),
+            Math.Round(raw.InferenceBagsPerSecond, 2),
+            Math.Round(endToEnd, 2),
+            Math.Round(endToEnd / raw.TrainBagsPerSecond, 3),
+            Math.Round(inference, 2),
+            Math.Round(batched, 1),
+            Math.Round(single, 1),
+            Math.Round(rss, 0)
+        );
+    }
+
+    /// <summary>Patches/s of the extractor alone on 224 px patches (6 per image), batched (16) and one call per
+    /// patch.</summary>
+    private static (double Batched, double Single) ResNet18Speed(IReadOnlyList<string> files)
+    {
+        var options = new PatchBaggingOptions
+        {
+            CropHeight = 448,
+            CropWidth = 672,
+            PatchSize = 224,
+            Stride = 224,
+        };
+        var bags = files.Select(f => PatchCutter.Cut(RgbImageReader.Read(f), options)).ToList();
+        var extractor = PatchFeatureExtractor.Get();
+        // Features of a cohort are extracted in batches that span images; concatenate the bags the same way.
+        var all = bags.SelectMany(b => b.Pixels).ToArray();
+        var layout = new BagLayout(
+            3,
+            224,
+            224,
+            1,
+            bags.Sum(b => b.Layout.Count),
+            0,
+            0,
+            224 * bags.Sum(b => b.Layout.Count),
+            224
+        );
+        // warm-up
+        extractor.Extract(all.AsSpan(0, 16 * layout.PatchLength), layout with { Columns = 16, RegionWidth = 16 * 224 });
+        double Measure(int batch)
+        {
+            var clock = Stopwatch.StartNew();
+            extractor.Extract(all, layout, batchSize: batch);
+            return layout.Count / clock.Elapsed.TotalSeconds;
+        }
+        return (Measure(16), Measure(1));
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM), in MB; 0 where /proc is not available.</summary>
+    public static double PeakRssMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+            return 0;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null
+            ? 0
+            : double.Parse(
+                line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1],
+                System.Globalization.CultureInfo.InvariantCulture
+            ) / 1024;
+    }
+}

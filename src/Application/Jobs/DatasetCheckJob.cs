@@ -1,0 +1,67 @@
+using Amil.MLNet.Data.Datasets;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), with classes,
+/// patients, magnifications, masks, split sizes and each class's count in every part of the split.</summary>
+public static class DatasetCheckJob
+{
+    public sealed record Report(
+        string Name,
+        string Root,
+        int Images,
+        IReadOnlyList<(string Class, int Count)> Classes,
+        int Patients,
+        IReadOnlyList<(string Magnification, int Count)> Magnifications,
+        int Masks,
+        DatasetSplit Split,
+        IReadOnlyList<SkippedImage> Problems
+    )
+    {
+        /// <summary>Images per class in train, validation and test.</summary>
+        public IReadOnlyList<(string Class, int Train, int Validation, int Test)> ClassesBySplit =>
+            SplitCoverage.Counts(Split, Classes.Select(c => c.Class));
+
+        /// <summary>Classes too small to reach every part of the split.</summary>
+        public IReadOnlyList<string> Warnings => SplitCoverage.Warnings(Split, Classes.Select(c => c.Class));
+    }
+
+    public static Report Run(DatasetSelection selection, Action<string> log, Action<int, int>? progress = null)
+    {
+        var (entry, root) = selection.Resolve();
+        var problems = new List<SkippedImage>();
+        var records = DatasetReader.Read(entry, root, log, problems);
+        // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here
+        // too.
+        ImageScreening.Screen(
+            records,
+            DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()),
+            BadImagePolicy.Skip,
+            problems,
+            fullDecode: true,
+            progress
+        );
+        return new Report(
+            entry.Name,
+            root,
+            records.Count,
+            [
+                .. records
+                    .GroupBy(x => x.Label)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => (g.Key, g.Count())),
+            ],
+            records.Select(x => x.Patient).Where(p => p is not null).Distinct().Count(),
+            [
+                .. records
+                    .Where(x => x.Magnification is not null)
+                    .GroupBy(x => x.Magnification!)
+                    .OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => (g.Key, g.Count())),
+            ],
+            records.Count(r => r.MaskPath is not null),
+            DatasetSplit.For(records, entry),
+            problems
+        );
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Transforms.Features;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `features` job: a dataset's images or slides (or one shard of them) into the feature cache, with
+/// progress and ETA; a rerun skips what is cached. Images and slides differ only in how the cache and its sources are
+/// made.</summary>
+public static class FeaturesJob
+{
+    /// <param name="onItem">Progress per image or slide (done, total) for a live display; when null, an ETA line is
+    /// logged every 5 s.</param>
+    public static FeatureExtraction.Summary Run(
+        TrainSettings settings,
+        string cacheFolder,
+        (int Index, int Count) shard,
+        Action<string> log,
+        CancellationToken cancel,
+        Action<int, int>? onItem = null
+    )
+    {
+        var (entry, root) = settings.Dataset.Resolve();
+        bool slides = DatasetReader.IsSlides(entry);
+        var (paths, lookup, describe) = slides
+            ? SlideSource(entry, root, cacheFolder, settings.SlideTiles, log)
+            : ImageSource(entry, root, cacheFolder, settings, log);
+        string noun = slides ? "slides" : "images";
+        log(
+            $"{entry.Name}: {paths.Count} {noun}{(shard.Count > 1 ? $", shard {shard.Index + 1}/{shard.Count}" : "")}"
+                + $"; {describe}"
+        );
+        var clock = Stopwatch.StartNew();
+        var summary = FeatureExtraction.Fill(
+            paths,
+            lookup,
+            shard,
+            onItem ?? Every5Seconds(clock, noun, log),
+            cancel,
+            slides,
+            slides ? TileRate(log) : null
+        );
+        if (summary.Computed > 0)
+            log(
+                FormattableString.Invariant(
+                    $"{summary.Patches} {(slides ? "tiles" : "patches")} encoded at {summary.PatchesPerSecond:F1}/s "
+                ) + (slides ? "(tissue, tiling and reading included)." : "(decoding and cutting included).")
+            );
+        return summary;
+    }
+
+    /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>
+    public static string Describe(SlideTilesOptions t) =>
+        FormattableString.Invariant(
+            $"{t.TileSize} px tiles at {(t.MicronsPerPixel is { } mpp ? $"{mpp} µm/px" : $"{t.Magnification}×")}"
+        ) + (t.Overlap > 0 ? FormattableString.Invariant($", overlapping {t.Overlap:P0}") : "");
+
+    private static Source ImageSource(
+        DatasetEntry entry,
+        string root,
+        string cacheFolder,
+        TrainSettings settings,
+        Action<string> log
+    )
+    {
+        var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
+        var records = DatasetReader.Read(entry, root, log);
+        ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());
+        var cache = new FeatureCache(
+            cacheFolder,
+            bagging,
+            new PatchFeatureOptions { Extractor = PatchFeatureExtractor.ResNet18 }
+        );
+        return new Source(
+            [.. records.Select(r => r.Path)],
+            FeatureExtraction.Images(cache),
+            $"{bagging.PatchSize} px patches, stride {bagging.Stride}; cache {cache.Folder}"
+        );
+    }
+
+    private static Source SlideSource(
+        DatasetEntry entry,
+        string root,
+        string cacheFolder,
+        SlideTilesOptions tiling,
+        Action<string> log
+    )
+    {
+        var slides = DatasetReader.ReadSlides(entry, root, log).Select(r => r.Path).ToList();
+        tiling.Validate();
+        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling);
+        return new Source(slides, FeatureExtraction.Slides(cache), $"{Describe(tiling)}; cache {cache.Folder}");
+    }
+
+    private sealed record Source(
+        IReadOnlyList<string> Paths,
+        Func<string, Action<int, int>?, CancellationToken, FeatureExtraction.Lookup> Lookup,
+        string Description
+    );
+
+    private static Action<int, int> Every5Seconds(Stopwatch clock, string noun, Action<string> log)
+    {
+        var lastReport = TimeSpan.Zero;
+        return (done, total) =>
+        {
+            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(5) && done != total)
+                return;
+            lastReport = clock.Elapsed;
+            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (total - done));
+            log($"  {done}/{total} {noun}, {clock.Elapsed:mm\\:ss} elapsed, ETA {eta:mm\\:ss}");
+        };
+    }
+
+    /// <summary>Tiles and tiles/s inside a slide, every 5 s.</summary>
+    private static Action<string, int, int> TileRate(Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        string? current = null;
+        return (slide, finished, total) =>
+        {
+            if (slide != current)
+            {
+                (current, lastReport) = (slide, TimeSpan.Zero);
+                clock.Restart();
+            }
+            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(5) && finished != total)
+                return;
+            lastReport = clock.Elapsed;
+            double rate = finished / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            log(
+                FormattableString.Invariant($"  {Path.GetFileName(slide)}: {finished}/{total} tiles, {rate:F1} tiles/s")
+            );
+        };
+    }
+}

@@ -1,0 +1,235 @@
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Maps.Heatmaps;
+using Amil.MLNet.Maps.Metrics;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `localize` job: one comparison of several models' maps (attention, additive contribution, CLAM class
+/// attention, Grad-CAM) against tumour masks, with each model's bag accuracy and AUC on the same images →
+/// DIR/localization.json and DIR/localization.md.</summary>
+public static class LocalizeJob
+{
+    /// <summary>localization.json.</summary>
+    public sealed record Report(
+        [property: JsonPropertyName("methods")] IReadOnlyList<MethodResult> Methods,
+        [property: JsonPropertyName("images")] int Images,
+        [property: JsonPropertyName("dataset")] string Dataset,
+        [property: JsonPropertyName("split")] string Split,
+        [property: JsonPropertyName("normalization")] string Normalization,
+        [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare
+    )
+    {
+        /// <summary>The first row whose map is of this kind, as the model outputs it (neither a chosen class's map
+        /// nor weighted).</summary>
+        public LocalizationScores? Of(MapKind kind) =>
+            Methods.FirstOrDefault(m => m.Map == kind.Name() && m.MapOf is null && m.WeightedBy is null)?.Scores;
+    }
+
+    /// <summary>One row of the comparison: a model and one way of reading its map.</summary>
+    public sealed record MethodResult(
+        [property: JsonPropertyName("method")] string Method,
+        [property: JsonPropertyName("model")] string Model,
+        [property: JsonPropertyName("map")] string Map,
+        [property: JsonPropertyName("map_of_classes")] IReadOnlyList<string>? MapOf,
+        [property: JsonPropertyName("weighted_by_probability_of")] IReadOnlyList<string>? WeightedBy,
+        [property: JsonPropertyName("bag")] BagScores Bag,
+        [property: JsonPropertyName("scores")] LocalizationScores Scores,
+        [property: JsonPropertyName("per_class")] IReadOnlyDictionary<string, LocalizationScores>? PerClass
+    );
+
+    /// <summary>Image-level classification of the same images.</summary>
+    public sealed record BagScores(
+        [property: JsonPropertyName("images")] int Images,
+        [property: JsonPropertyName("accuracy")] double Accuracy,
+        [property: JsonPropertyName("auc")] double? Auc,
+        [property: JsonPropertyName("macro_f1")] double MacroF1
+    );
+
+    /// <summary>What a comparison wrote: the table as Markdown and the files, for the caller to print.</summary>
+    public sealed record Comparison(string Markdown, string Written);
+
+    /// <summary>The comparison the dataset calls for: on images <see cref="Run"/>, on whole slides the slide
+    /// models' maps per tile with FROC (<see cref="SlideScoring.Localize"/>), which always reports each map and the
+    /// map × p(the classes with tumour in their masks).</summary>
+    public static Comparison Compare(
+        IReadOnlyList<string> models,
+        string? gradCamModelPath,
+        DatasetSelection selection,
+        string outDirectory,
+        MapNormalization normalization,
+        bool allItems,
+        Action<string> log,
+        IReadOnlyList<string>? tumourClasses,
+        IReadOnlyList<string>? mapClasses,
+        ScoringOptions? scoring = null
+    )
+    {
+        var (entry, root) = selection.Resolve();
+        string json = Path.Combine(outDirectory, RunFiles.LocalizationFile);
+        if (!DatasetReader.IsSlides(entry))
+        {
+            var report = Run(
+                models,
+                gradCamModelPath,
+                selection,
+                outDirectory,
+                normalization,
+                allItems,
+                log,
+                tumourClasses,
+                mapClasses,
+                scoring
+            );
+            return new Comparison(
+                LocalizationTable.Markdown(report),
+                $"{json} and {RunFiles.LocalizationMarkdownFile}"
+            );
+        }
+        if (gradCamModelPath is not null || tumourClasses is not null || mapClasses is not null)
+            throw new ArgumentException(
+                "On slides, localize compares slide-level models and always reports each map and the map × p(the "
+                    + "classes with tumour in their masks); a Grad-CAM model, a weighting by p(class) and a class's "
+                    + "own map are compared on image datasets."
+            );
+        var slides = SlideScoring.Localize(
+            models,
+            entry,
+            root,
+            outDirectory,
+            allItems,
+            scoring ?? ScoringOptions.Default,
+            log
+        );
+        return new Comparison(
+            SlideLocalization.Markdown(slides),
+            $"{json}, {RunFiles.LocalizationMarkdownFile} and heatmaps/"
+        );
+    }
+
+    /// <param name="models">MIL models (or any model.zip), each "PATH" or "LABEL=PATH"; the label names its rows
+    /// (default: the run folder's name).</param>
+    /// <param name="gradCamModelPath">A CNN baseline, scored with Grad-CAM.</param>
+    /// <param name="tumourClasses">When given, every model also gets a row with its map × p(these classes).</param>
+    /// <param name="mapClasses">When given, every class-aware model also gets a row with the map of these classes
+    /// (summed) in every image.</param>
+    public static Report Run(
+        IReadOnlyList<string> models,
+        string? gradCamModelPath,
+        DatasetSelection selection,
+        string outDirectory,
+        MapNormalization normalization,
+        bool allImages,
+        Action<string> log,
+        IReadOnlyList<string>? tumourClasses = null,
+        IReadOnlyList<string>? mapClasses = null,
+        ScoringOptions? scoring = null
+    )
+    {
+        var loaded = Load(models, gradCamModelPath, scoring ?? ScoringOptions.Default);
+        if (mapClasses is not null && !loaded.Any(m => m.Model.MapKind.HasClassMaps()))
+            throw new ArgumentException(
+                "--map-class needs a class-aware model (train --pooling additive or clam); the models given have "
+                    + $"{string.Join(", ", loaded.Select(m => m.Model.MapKind.Name()).Distinct())} maps, one map "
+                    + "for the predicted class."
+            );
+
+        var (entry, root) = selection.Resolve();
+        var records = DatasetReader.Read(entry, root, log);
+        var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
+        var rows = new List<MethodResult>();
+        foreach (var (label, path, model) in loaded)
+        {
+            log(
+                $"Scoring {images.Count} {(allImages ? "" : "test ")}images with masks with {label} "
+                    + $"({model.MapKind.Name()}, {path})…"
+            );
+            var scored = Evaluation.Score(model, images);
+            var metrics = Evaluation.Evaluate(model, images, scored);
+            var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
+            var pairs = images.Zip(scored).ToList();
+            MethodResult Row(string method, IReadOnlyList<string>? weightedBy, IReadOnlyList<string>? mapOf)
+            {
+                var block = LocalizationBlock.From(
+                    Localizing.Evaluate(model.ClassNames, pairs, normalization, weightedBy, mapOf)
+                );
+                return new(method, path, model.MapKind.Name(), mapOf, weightedBy, bag, block.Scores, block.PerClass);
+            }
+            rows.Add(Row($"{label}: {model.MapKind.Name()}", null, null));
+            if (mapClasses is not null && model.MapKind.HasClassMaps())
+                rows.Add(Row($"{label}: {model.MapKind.Name()} of {string.Join(" + ", mapClasses)}", null, mapClasses));
+            if (tumourClasses is not null)
+            {
+                string of = model.MapKind.HasClassMaps() ? $" of {string.Join(" + ", tumourClasses)}" : "";
+                rows.Add(
+                    Row(
+                        $"{label}: {model.MapKind.Name()}{of} × p({string.Join(" + ", tumourClasses)})",
+                        tumourClasses,
+                        null
+                    )
+                );
+            }
+        }
+        var report = new Report(
+            rows,
+            images.Count,
+            entry.Name,
+            allImages ? "all" : "test",
+            normalization.ToString().ToLowerInvariant(),
+            LocalizationEvaluator.PositivePatchShare
+        );
+        OutputFolder.Create(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
+        Transforms.AtomicFile.WriteText(
+            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
+            LocalizationTable.Markdown(report)
+        );
+        return report;
+    }
+
+    private static List<(string Label, string Path, AmilModel Model)> Load(
+        IReadOnlyList<string> models,
+        string? gradCamModelPath,
+        ScoringOptions scoring
+    )
+    {
+        if (models.Count == 0 && gradCamModelPath is null)
+            throw new ArgumentException(
+                "Pass --model (one or more MIL models) and/or --gradcam-model (a CNN baseline)."
+            );
+        var loaded = models
+            .Select(LabelledModel.Parse)
+            .Select(m => (m.Label, m.Path, scoring.Load(m.Path, ModelInput.Images)))
+            .ToList();
+        if (gradCamModelPath is not null)
+        {
+            var (label, path) = LabelledModel.Parse(gradCamModelPath);
+            var cnn = scoring.Load(path, ModelInput.Images);
+            if (cnn.MapKind != MapKind.GradCam)
+                throw new ArgumentException(
+                    $"--gradcam-model {path} is a {cnn.MapKind.Name()} model; pass a CNN baseline (train --baseline "
+                        + "cnn), or give this model with --model."
+                );
+            loaded.Add((label, path, cnn));
+        }
+        var twice = loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new ArgumentException(
+                $"Two models are labelled '{twice.Key}'; name them, e.g. --model amil={twice.First().Path}."
+            );
+        return loaded;
+    }
+}
+
+/// <summary>A model path with an optional label: "LABEL=PATH" or "PATH" (label: the model's folder name).</summary>
+public static class LabelledModel
+{
+    public static (string Label, string Path) Parse(string text)
+    {
+        int eq = text.IndexOf('=');
+        if (eq > 0 && !File.Exists(text) && text[..eq].IndexOfAny(['/', '\\']) < 0)
+            return (text[..eq], text[(eq + 1)..]);
+        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(text)));
+        return (string.IsNullOrEmpty(folder) ? Path.GetFileNameWithoutExtension(text) : folder, text);
+    }
+}

@@ -1,0 +1,205 @@
+using System.Text.Json.Serialization;
+using Amil.MLNet.Data.Datasets;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `predict` job: model + image file or folder (slide models: a slide file or folder) →
+/// predictions.json.</summary>
+public static class PredictJob
+{
+    /// <summary>One patch: where it is in the image and its value of the reported map (<see cref="Prediction.Map"/>
+    /// names it); for class-aware models (additive, CLAM) also every class's map value.</summary>
+    public sealed record PatchValue(
+        [property: JsonPropertyName("x")] int X,
+        [property: JsonPropertyName("y")] int Y,
+        [property: JsonPropertyName("width")] int Width,
+        [property: JsonPropertyName("height")] int Height,
+        [property: JsonPropertyName("value")] float Value
+    )
+    {
+        /// <summary>Class-aware models: class → this patch's value in that class's map; null otherwise.</summary>
+        [JsonPropertyName("classes")]
+        public IReadOnlyDictionary<string, float>? Classes { get; init; }
+    }
+
+    /// <summary>Which map predict reports per patch: the model's own (for class-aware models, that of the predicted
+    /// class), or the map of <paramref name="MapClass"/> in every image; either one × p(<paramref
+    /// name="WeightClass"/>) when given.</summary>
+    public sealed record ReportedMap(string? MapClass = null, string? WeightClass = null)
+    {
+        public static readonly ReportedMap Model = new();
+
+        /// <summary>A clear error for a class the model does not have, or a class map of a class-agnostic
+        /// model.</summary>
+        public void Check(IReadOnlyList<string> classes, MapKind kind)
+        {
+            foreach (var name in new[] { MapClass, WeightClass })
+                if (name is not null)
+                    IndexOf(classes, name);
+            if (MapClass is not null && !kind.HasClassMaps())
+                throw new ArgumentException(
+                    $"The model's map ({kind.Name()}) is the same for every class: a class's own map needs a "
+                        + "class-aware model (additive or CLAM pooling). Weight the map by p(class) instead."
+                );
+        }
+
+        /// <summary>The name predictions.json gives the reported map, e.g. "contribution of malignant ×
+        /// p(malignant)".</summary>
+        public string Describe(MapKind kind) =>
+            kind.Name()
+            + (MapClass is null ? "" : $" of {MapClass}")
+            + (WeightClass is null ? "" : $" × p({WeightClass})");
+    }
+
+    public sealed record Prediction(
+        [property: JsonPropertyName("path")] string Path,
+        [property: JsonPropertyName("predicted")] string Predicted,
+        [property: JsonPropertyName("probabilities")] IReadOnlyDictionary<string, float> Probabilities,
+        [property: JsonPropertyName("map")] string Map,
+        [property: JsonPropertyName("patches")] IReadOnlyList<PatchValue> Patches
+    )
+    {
+        /// <summary>Images: how the model resized and padded the image before cutting patches (resize width,
+        /// resize height, width, height; see <see cref="Transforms.Bagging.ImageFrame"/>): the patches' x and y
+        /// are in that prepared image's pixels. Null for slides and for models saved without a frame.</summary>
+        [JsonPropertyName("frame")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public int[]? Frame { get; init; }
+    }
+
+    /// <summary>Scores every image (or slide); with <see cref="BadImagePolicy.Skip"/>, unusable images are left out,
+    /// logged and listed in skipped.json instead of stopping the job.</summary>
+    public static IReadOnlyList<Prediction> Run(
+        string modelPath,
+        string input,
+        string outDirectory,
+        Action<string> log,
+        BadImagePolicy onBadImage = BadImagePolicy.Error,
+        ScoringOptions? scoring = null,
+        ReportedMap? map = null
+    )
+    {
+        map ??= ReportedMap.Model;
+        OutputFolder.Check(outDirectory); // before scoring, not after
+        scoring ??= ScoringOptions.Default;
+        var model = scoring.Load(modelPath);
+        map.Check(model.ClassNames, model.MapKind);
+        if (model.Input == ModelInput.Slides)
+            return Write(
+                SlideScoring
+                    .ScoreFiles(model, input, scoring, log, default)
+                    .Select(s => ToPrediction(s, model.ClassNames, map))
+                    .ToList(),
+                [],
+                outDirectory,
+                log
+            );
+        var images = ListImages(input);
+        var skipped = new List<SkippedImage>();
+        var usable = ImageScreening
+            .Screen(images.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
+            .Select(r => r.Path)
+            .ToList();
+        log($"Scoring {usable.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
+        List<Prediction> predictions;
+        if (onBadImage == BadImagePolicy.Error)
+            predictions = model.Score(usable).Select(s => ToPrediction(s, model.ClassNames, map)).ToList();
+        else
+        {
+            // One image at a time, so an image the model's own patch settings cannot cut (e.g. smaller than its crop)
+            // is skipped too.
+            predictions = [];
+            foreach (var image in usable)
+            {
+                try
+                {
+                    predictions.AddRange(model.Score([image]).Select(s => ToPrediction(s, model.ClassNames, map)));
+                }
+                catch (Exception e) when (UserProblem(e) is { } problem)
+                {
+                    skipped.Add(new SkippedImage(image, problem));
+                }
+            }
+        }
+        foreach (var s in skipped)
+            log($"skipped {s.Path}: {s.Reason}");
+        return Write(predictions, skipped, outDirectory, log);
+    }
+
+    private static List<Prediction> Write(
+        List<Prediction> predictions,
+        List<SkippedImage> skipped,
+        string outDirectory,
+        Action<string> log
+    )
+    {
+        OutputFolder.Create(outDirectory);
+        var path = System.IO.Path.Combine(outDirectory, "predictions.json");
+        RunFiles.WriteJson(path, predictions);
+        if (skipped.Count > 0)
+            RunFiles.WriteJson(System.IO.Path.Combine(outDirectory, "skipped.json"), skipped);
+        log($"Wrote {path}{(skipped.Count > 0 ? $" ({skipped.Count} skipped image(s) listed in skipped.json)" : "")}.");
+        return predictions;
+    }
+
+    private static string? UserProblem(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is Transforms.Images.ImageReadException or DatasetException or IOException)
+                return x.Message;
+        return null;
+    }
+
+    public static Prediction ToPrediction(ScoredImage s, IReadOnlyList<string> classes, ReportedMap? map = null)
+    {
+        map ??= ReportedMap.Model;
+        var probabilities = new Dictionary<string, float>();
+        for (int c = 0; c < classes.Count; c++)
+            probabilities[classes[c]] = s.Probabilities[c];
+        var classMaps = s.ClassMaps is null ? null : Enumerable.Range(0, classes.Count).Select(s.MapOf).ToArray();
+        var values = map.MapClass is { } mapClass ? s.MapOf(IndexOf(classes, mapClass)) : s.Map;
+        float weight = map.WeightClass is { } weightClass ? s.Probabilities[IndexOf(classes, weightClass)] : 1f;
+        var patches = values
+            .Select(
+                (v, i) =>
+                    new PatchValue(s.Coordinates[2 * i], s.Coordinates[2 * i + 1], s.PatchSize, s.PatchSize, v * weight)
+                    {
+                        Classes = classMaps is null
+                            ? null
+                            : classes.Select((name, c) => (name, c)).ToDictionary(x => x.name, x => classMaps[x.c][i]),
+                    }
+            )
+            .ToList();
+        return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, map.Describe(s.MapKind), patches)
+        {
+            Frame = s.Frame?.Encode(),
+        };
+    }
+
+    private static int IndexOf(IReadOnlyList<string> classes, string name) =>
+        classes.ToList().IndexOf(name) is var i and >= 0
+            ? i
+            : throw new ArgumentException(
+                $"Class '{name}' is not one of the model's classes ({string.Join(", ", classes)})."
+            );
+
+    public static IReadOnlyList<string> ListImages(string input)
+    {
+        if (File.Exists(input))
+            return [System.IO.Path.GetFullPath(input)];
+        if (!Directory.Exists(input))
+            throw new DatasetException($"{input}: no such file or folder; pass an image file or a folder of images.");
+        var images = Directory
+            .EnumerateFiles(input, "*", SearchOption.AllDirectories)
+            .Where(DatasetReader.HasImageExtension)
+            .Where(f =>
+                !f.Split(System.IO.Path.DirectorySeparatorChar).Contains(Data.Synthetic.SyntheticHistology.MasksFolder)
+            )
+            .Order(StringComparer.Ordinal)
+            .Select(System.IO.Path.GetFullPath)
+            .ToList();
+        return images.Count > 0
+            ? images
+            : throw new DatasetException($"{input}: folder has no images (png, jpg, bmp, tif).");
+    }
+}

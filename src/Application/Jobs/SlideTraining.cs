@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Application.Features;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Transforms;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>
+/// `train` on a whole-slide dataset: each slide is one bag of its tiles' cached ResNet18 features (224 px at 20×,
+/// over tissue); the attention head trains on them, the test slides are scored, and their maps are measured
+/// against the tumour masks (tile AUROC / AP, FROC) and drawn (PNG over the slide, QuPath GeoJSON). The run folder
+/// (lock, log, checkpoint, resume, clean-up) is the run session's.
+/// </summary>
+internal static class SlideTraining
+{
+    /// <summary>The slides and their split, after checking that the settings can train on slides.</summary>
+    internal static (IReadOnlyList<ImageRecord> Records, DatasetSplit Split) ReadAndSplit(
+        TrainSettings settings,
+        DatasetEntry entry,
+        string root,
+        Action<string> log
+    )
+    {
+        if (settings.Network != NetworkArchitecture.FeatureAttentionMil)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' holds whole slides, which train on frozen ResNet18 tile features: add "
+                    + "--encoder resnet18."
+            );
+        var records = DatasetReader.ReadSlides(entry, root, log);
+        var split = DatasetSplit.For(records, entry);
+        if (split.Train.Count == 0 || split.Test.Count == 0)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}': {records.Count} slides leave {split.Train.Count} for training and "
+                    + $"{split.Test.Count} for testing; add slides."
+            );
+        return (records, split);
+    }
+
+    internal static RunMetrics Train(
+        RunSession session,
+        TrainSettings settings,
+        TrainingSteps.Data data,
+        CancellationToken cancel
+    )
+    {
+        var (entry, root, records, split, classes, _) = data;
+        string runDir = session.Directory;
+        Action<string> log = session.Log;
+        var device = TrainingSteps.Begin(
+            session,
+            settings,
+            data,
+            $"{records.Count} slides",
+            [
+                ("slides", records.Count),
+                (
+                    "tiling",
+                    new
+                    {
+                        tile = settings.SlideTiles.TileSize,
+                        magnification = settings.SlideTiles.MicronsPerPixel is null
+                            ? settings.SlideTiles.Magnification
+                            : null,
+                        microns_per_pixel = settings.SlideTiles.MicronsPerPixel,
+                        overlap = settings.SlideTiles.Overlap,
+                    }
+                ),
+            ]
+        );
+
+        var tiling = settings.SlideTiles;
+        tiling.Validate();
+        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling.Tiling, log, cancel);
+        var ml = new MLContext(seed: settings.Seed);
+        var rows = new SlideRows(ml, classes);
+        var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
+        if (settings.ResumeFromCheckpoint)
+            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
+        var trainer = RunTrainer.Create(
+            ml,
+            settings,
+            device,
+            new SlideTilesOptions().OutputColumnName,
+            runDir,
+            log,
+            cancel
+        );
+        var clock = Stopwatch.StartNew();
+        var head = trainer.Fit(
+            tiles.Transform(rows.View(split.Train)),
+            split.Validation.Count > 0 ? tiles.Transform(rows.View(split.Validation)) : null
+        );
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        RunFiles.WriteHistory(runDir, head.History);
+        // The saved model reads slide paths: TileSlides, then the head — scored like any other model.
+        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides).OnDevice(device);
+        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
+        log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
+        return TrainingSteps.Finish(
+            session,
+            model,
+            split,
+            new(head.ClassNames, head.BestEpoch, head.History.Count, trainSeconds),
+            metrics => metrics with { Unit = RunReport.SlideUnit },
+            (test, metrics) =>
+            {
+                var localization = SlideLocalization.Run(
+                    split.Test,
+                    test,
+                    classes,
+                    runDir,
+                    log,
+                    Path.GetFileName(runDir),
+                    metrics.Test
+                );
+                if (localization is not null)
+                    RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
+            }
+        );
+    }
+}

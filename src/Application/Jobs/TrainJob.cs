@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Application.Features;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Trainers.Networks;
+using Amil.MLNet.Trainers.Training;
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Features;
+using Microsoft.ML;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The `train` job: dataset → split → bag → Attention-MIL → evaluate → run folder
+/// (model.zip, metrics.json, split.json, history.csv, config.json).</summary>
+public static class TrainJob
+{
+    public sealed record Result(string RunDirectory, RunMetrics Metrics);
+
+    /// <summary>Trains; <paramref name="cancel"/> stops between bags, keeping the last finished epoch's checkpoint
+    /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
+    public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
+    {
+        if (settings.Resume is not null)
+            settings = RunConfig.SettingsToResume(settings.Resume) with
+            {
+                OnBag = settings.OnBag,
+                OnImageChecked = settings.OnImageChecked,
+            };
+        settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
+        // Before anything is written: a device that is not there is the user's to fix.
+        var device = ComputeDevice.Parse(settings.Device);
+        device.Resolve();
+        var (entry, root) = settings.Dataset.Resolve();
+        bool slides = DatasetReader.IsSlides(entry);
+        var skipped = new List<SkippedImage>();
+        PatchBaggingOptions? bagging = null;
+        IReadOnlyList<ImageRecord> records;
+        DatasetSplit split;
+        if (slides)
+            (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
+        else
+        {
+            if (settings.SlideTiles.Tiling != new Slides.SlideTilesOptions().Tiling)
+                throw new ArgumentException(
+                    $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
+                        + "datasets (images are cut by the patch size, stride and crop)."
+                );
+            bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
+            records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
+            // Split first, then screen: which files are bad never changes which side of the split a good file lands
+            // on.
+            split = DataPreparation.ScreenedSplit(
+                DatasetSplit.For(records, entry),
+                bagging,
+                settings.OnBadImage,
+                skipped,
+                log,
+                settings.OnImageChecked,
+                TrainingMemory.Budget(settings, bagging)
+            );
+        }
+        if (split.Train.Count == 0)
+            throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
+        var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
+        if (classes.Length < 2)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' has only one class ({classes[0]}); Attention-MIL needs at least two."
+            );
+        foreach (var warning in SplitCoverage.Warnings(split, classes))
+            log(warning);
+
+        string runDir = Path.GetFullPath(
+            settings.OutDirectory
+                ?? Path.Combine(
+                    "runs",
+                    $"{entry.Name}{(settings.Network == NetworkArchitecture.CnnBaseline ? "-cnn" : "")}-"
+                        + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)
+                )
+        );
+        using var session = RunSession.Open(runDir, settings.ResumeFromCheckpoint, log);
+        var metrics = session.Guard(() =>
+        {
+            string dataHash = RunConfig.DataHash(root, records);
+            if (settings.ResumeFromCheckpoint)
+                RunConfig.CheckSameData(runDir, dataHash);
+            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash);
+            return bagging is null
+                ? SlideTraining.Train(session, settings, data, cancel)
+                : ImageTraining.Train(session, settings, data, bagging, skipped, cancel);
+        });
+        return new Result(session.Directory, metrics);
+    }
+}

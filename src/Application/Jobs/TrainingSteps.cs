@@ -1,0 +1,115 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Application.Jobs;
+
+/// <summary>The steps every training takes, on images or on slides, so the two cannot drift apart: what the log says
+/// first, split.json and config.json; after the model, the test and validation splits scored on the training device,
+/// metrics.json, the finished run's checkpoint removed, report.html. What differs — how items become bags, the
+/// metrics that fit them — is the caller's.</summary>
+internal static class TrainingSteps
+{
+    /// <summary>What a training reads: the dataset, its items, their split and classes, and the data's hash.</summary>
+    public sealed record Data(
+        DatasetEntry Entry,
+        string Root,
+        IReadOnlyList<ImageRecord> Records,
+        DatasetSplit Split,
+        string[] Classes,
+        string Hash
+    );
+
+    /// <summary>Logs the run's data, folder, device and kernels; writes split.json and config.json.</summary>
+    /// <param name="items">What the dataset holds, e.g. "120 images (3 bad files skipped)" or "40 slides".</param>
+    /// <param name="details">config.json's entries for this kind of input.</param>
+    /// <returns>The device the run trains and scores on.</returns>
+    public static ComputeDevice Begin(
+        RunSession session,
+        TrainSettings settings,
+        Data data,
+        string items,
+        IEnumerable<(string Key, object? Value)> details
+    )
+    {
+        var (entry, root, _, split, classes, dataHash) = data;
+        var log = session.Log;
+        log(
+            $"Dataset '{entry.Name}' ({entry.Layout}, {root}): {items}, classes {string.Join("/", classes)}; "
+                + $"train {split.Train.Count}, validation {split.Validation.Count}, test {split.Test.Count}."
+        );
+        log($"Run folder: {session.Directory}");
+        var device = ComputeDevice.Parse(settings.Device);
+        log($"Device: {device.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        log(Trainers.Kernels.CpuKernels.Current.Describe());
+        RunFiles.WriteSplit(session.Directory, root, entry, split);
+        RunFiles.WriteConfig(
+            session.Directory,
+            settings,
+            dataHash,
+            entry.Name,
+            device,
+            [
+                ("layout", entry.Layout),
+                ("root", root),
+                ("network", settings.Network.Name()),
+                ("epochs", settings.Epochs),
+                ("seed", settings.Seed),
+                ("pooling", settings.Pooling.ToString()),
+                ("patience", settings.Patience),
+                ("balance_classes", settings.BalanceClasses),
+                ("learning_rate", settings.LearningRate),
+                ("device", settings.Device),
+                .. details,
+            ]
+        );
+        return device;
+    }
+
+    /// <summary>What a trained head says of its training.</summary>
+    public sealed record Trained(IReadOnlyList<string> ClassNames, int BestEpoch, int Epochs, double Seconds);
+
+    /// <summary>Scores the test and validation splits with the saved <paramref name="model"/> on its device, writes
+    /// metrics.json (with the caller's additions) and test_scores.json, removes the checkpoint, runs
+    /// <paramref name="afterTest"/> on the test split's scores and writes report.html. A failure after the model keeps
+    /// it and says how to score again.</summary>
+    public static RunMetrics Finish(
+        RunSession session,
+        AmilModel model,
+        DatasetSplit split,
+        Trained trained,
+        Func<RunMetrics, RunMetrics> additions,
+        Action<IReadOnlyList<ScoredImage>, RunMetrics>? afterTest = null
+    )
+    {
+        session.Log(RunSession.ScoredOn(model.Device));
+        return session.AfterTheModel(() =>
+        {
+            var test = split.Test.Count > 0 ? Evaluation.Score(model, split.Test) : null;
+            var metrics = additions(
+                new RunMetrics(
+                    trained.ClassNames,
+                    test is null ? null : Evaluation.Evaluate(model, split.Test, test),
+                    split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
+                    trained.BestEpoch,
+                    trained.Epochs,
+                    Math.Round(trained.Seconds, 1)
+                )
+                {
+                    CpuKernels = Trainers.Kernels.CpuKernels.Current,
+                    ScoredOn = model.Device.ToString(),
+                }
+            );
+            RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
+            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
+            // CNN's ~150 MB).
+            File.Delete(Path.Combine(session.Directory, RunFiles.CheckpointFile));
+            if (test is not null)
+            {
+                TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
+                afterTest?.Invoke(test, metrics);
+            }
+            session.WriteReport(model.Device);
+            return metrics;
+        });
+    }
+}

@@ -1,0 +1,19 @@
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Application;
+
+/// <summary>Where and from what a job scores: the device its models' networks run on and, for slides, the feature
+/// cache their tiles' features come from (default <c>.cache/features</c>). Passed to each job, never set for the
+/// process, so two jobs in one process can score on different devices and caches.</summary>
+public sealed record ScoringOptions(ComputeDevice Device = default, string? FeatureCache = null)
+{
+    /// <summary>The CPU and the default feature cache.</summary>
+    public static ScoringOptions Default { get; } = new();
+
+    /// <summary>A model.zip of the kind a job needs, scoring on <see cref="Device"/>.</summary>
+    /// <exception cref="ArgumentException">The model scores the other kind of input.</exception>
+    public AmilModel Load(string path, ModelInput expected) => ModelFiles.Load(path, expected).OnDevice(Device);
+
+    /// <summary>A model.zip of either kind, scoring on <see cref="Device"/>.</summary>
+    public AmilModel Load(string path) => AmilModel.Load(path).OnDevice(Device);
+}

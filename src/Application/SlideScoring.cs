@@ -1,0 +1,160 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Application.Features;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Application;
+
+/// <summary>The slide half of `localize`, `heatmap` and `predict` (not a job of its own; those jobs call it
+/// for slide models and datasets): the slides' tile features come from the feature cache (encoded first when missing),
+/// so any slide dataset or slide file can be scored after training.</summary>
+public static class SlideScoring
+{
+    /// <summary>One comparison of slide models' maps against the tumour masks: tile AUROC / AP and FROC per map, with
+    /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and
+    /// DIR/heatmaps/LABEL/.</summary>
+    public static SlideLocalization.Report Localize(
+        IReadOnlyList<string> models,
+        DatasetEntry entry,
+        string root,
+        string outDirectory,
+        bool allSlides,
+        ScoringOptions scoring,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        if (models.Count == 0)
+            throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
+        var loaded = models
+            .Select(LabelledModel.Parse)
+            .Select(m => (m.Label, Model: scoring.Load(m.Path, ModelInput.Slides)))
+            .ToList();
+        if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
+        var slides = Slides(entry, root, allSlides, log).Where(s => s.MaskPath is not null).ToList();
+        if (slides.Count == 0)
+            throw new DatasetException(
+                $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
+                    + "localization needs them."
+            );
+        SlideBags.Watch(scoring.FeatureCache, log);
+        var reports = new List<SlideLocalization.Report>();
+        foreach (var (label, model) in loaded)
+        {
+            log($"Scoring {slides.Count} slides with masks with {label}…");
+            var scored = Evaluation.Score(model, slides);
+            var report =
+                SlideLocalization.Run(
+                    slides,
+                    scored,
+                    model.ClassNames,
+                    outDirectory,
+                    log,
+                    label,
+                    Evaluation.Evaluate(model, slides, scored),
+                    Path.Combine(outDirectory, "heatmaps", label)
+                )
+                ?? throw new DatasetException(
+                    $"Dataset '{entry.Name}': no slide's mask marks any tumour; localization needs tumour in the masks."
+                );
+            reports.Add(report);
+        }
+        var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
+        OutputFolder.Create(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), combined);
+        Transforms.AtomicFile.WriteText(
+            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
+            SlideLocalization.Markdown(combined)
+        );
+        return combined;
+    }
+
+    /// <summary>Heatmaps of slide files: per slide ID.png over the tissue thumbnail, coloured by the evidence for
+    /// <paramref name="tumourClasses"/> (<see cref="TumourEvidence"/>, as the viewer draws it; default: the classes
+    /// <see cref="TumourClasses"/> names) on one scale shared by the slides, and ID.geojson with the map and each
+    /// class's evidence as measurements.</summary>
+    /// <returns>The slides drawn.</returns>
+    public static IReadOnlyList<ScoredImage> Heatmap(
+        AmilModel model,
+        string input,
+        string outDirectory,
+        IReadOnlyList<string>? tumourClasses,
+        ScoringOptions scoring,
+        Action<string> log,
+        CancellationToken cancel = default
+    )
+    {
+        var classes = model.ClassNames;
+        var tumour = TumourClasses.Of(classes, tumourClasses);
+        var scored = ScoreFiles(model, input, scoring, log, cancel);
+        string name = scored[0].MapKind.Name();
+        IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
+            [
+                (name, SlideHeatmaps.Relative(s)),
+                .. classes.Select(c =>
+                    (TumourEvidence.Describe(s.MapKind, [c]), TumourEvidence.Values(s, classes, [c]))
+                ),
+            ];
+        SlideHeatmaps.Write(
+            scored,
+            SlideHeatmaps.Slide.Open,
+            s => TumourEvidence.Values(s, classes, tumour),
+            Measurements,
+            outDirectory
+        );
+        log($"Colour: {TumourEvidence.Describe(scored[0].MapKind, tumour)}, one scale for every slide.");
+        foreach (var s in scored)
+        {
+            float p = s.Probabilities[s.PredictedIndex];
+            log(FormattableString.Invariant($"{SlideLayout.SlideId(s.Path)}: {classes[s.PredictedIndex]} (p {p:F3})"));
+        }
+        return scored;
+    }
+
+    /// <summary>The slide files in <paramref name="input"/> scored (features from the cache, encoded when
+    /// missing).</summary>
+    internal static IReadOnlyList<ScoredImage> ScoreFiles(
+        AmilModel model,
+        string input,
+        ScoringOptions scoring,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        var slides = SlideFiles(input);
+        log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
+        SlideBags.Watch(scoring.FeatureCache, log);
+        return model.Score(slides).ToList();
+    }
+
+    /// <summary>The test slides (or every slide) of a slide dataset.</summary>
+    internal static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
+    {
+        var records = DatasetReader.ReadSlides(entry, root, log);
+        var slides = all ? records : DatasetSplit.For(records, entry).Test;
+        if (slides.Count == 0)
+            throw new DatasetException($"Dataset '{entry.Name}' has no test slides; pass --split all.");
+        return [.. slides];
+    }
+
+    /// <summary>A slide file, or the slide files in a folder (sorted).</summary>
+    public static List<string> SlideFiles(string input)
+    {
+        if (File.Exists(input))
+            return [Path.GetFullPath(input)];
+        if (!Directory.Exists(input))
+            throw new FileNotFoundException($"{input}: no such slide file or folder.", input);
+        var files = Directory
+            .EnumerateFiles(input)
+            .Where(f => SlideImage.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return files.Count > 0
+            ? files
+            : throw new FileNotFoundException(
+                $"{input}: no slide files ({string.Join(", ", SlideImage.Extensions)}) in this folder.",
+                input
+            );
+    }
+}

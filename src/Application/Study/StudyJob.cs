@@ -1,0 +1,270 @@
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Application.Runs;
+using Amil.MLNet.Maps.Heatmaps;
+using Amil.MLNet.Maps.Metrics;
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Application.Study;
+
+/// <summary>What the study runs.</summary>
+public sealed record StudySettings
+{
+    /// <summary>Dataset names in the datasets file. Default: the three built-in synthetic sets.</summary>
+    public IReadOnlyList<string> Datasets { get; init; } = ["synthetic", "synthetic-hard", "synthetic-bach"];
+
+    /// <summary>datasets.json to read them from; null: the usual lookup.</summary>
+    public string? DatasetsFile { get; init; }
+
+    /// <summary>The heads to train (<see cref="Heads"/>). Default: every head; on slides, those that train on
+    /// them.</summary>
+    public IReadOnlyList<Head> Methods { get; init; } = Heads.All;
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
+
+    /// <summary>Epochs per training. Default 15, as `train`.</summary>
+    public int Epochs { get; init; } = 15;
+    public string OutDirectory { get; init; } = Path.Combine("runs", "study");
+
+    /// <summary>False: train nothing, summarise the runs that are finished (each cell says over how many seeds).
+    /// Default true.</summary>
+    public bool TrainMissing { get; init; } = true;
+
+    /// <summary>Where training and scoring run: cpu (default), cuda, cuda:N or auto.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Whole slides: the tile feature cache; null: the default (.cache/features).</summary>
+    public string? FeatureCacheFolder { get; init; }
+}
+
+/// <summary>
+/// The `study` job: every method × seed on every dataset, each trained into its own run folder
+/// (OUT/&lt;dataset&gt;/&lt;method&gt;-seed&lt;k&gt;), compared by `localize` per dataset and seed (maps as output, the
+/// tumour classes' maps for class-aware models, and maps × p(tumour)), then summarised as mean ± sd over seeds in
+/// OUT/study.json and OUT/study.md. Finished runs are reused and an interrupted training resumes from its checkpoint,
+/// so rerunning the same command continues the study; a comparison is reused while its models are the same.
+/// </summary>
+public static class StudyJob
+{
+    public const string JsonFile = "study.json",
+        MarkdownFile = "study.md";
+
+    public static StudySummary Run(StudySettings settings, Action<string> log, CancellationToken cancel = default)
+    {
+        if (settings.Seeds.Count == 0 || settings.Methods.Count == 0 || settings.Datasets.Count == 0)
+            throw new ArgumentException("The study needs at least one dataset, one method and one seed.");
+        if (settings.Epochs < 1)
+            throw new ArgumentException($"Epochs must be at least 1 (got {settings.Epochs}).");
+        var results = new List<StudySummary.DatasetResult>();
+        var plans = settings
+            .Datasets.Select(d => new DatasetSelection(d, settings.DatasetsFile))
+            .Select(selection => (selection, Slides: DatasetReader.IsSlides(selection.Resolve().Entry)))
+            .Select(p => (p.selection, p.Slides, Methods: MethodsFor(p.Slides, settings.Methods)))
+            .ToList();
+        int total = plans.Sum(p => p.Methods.Count) * settings.Seeds.Count,
+            done = 0;
+        foreach (var (selection, slides, methods) in plans)
+        {
+            string dataset = selection.Name!;
+            if (methods.Count < settings.Methods.Count)
+                log($"{dataset}: whole slides train MIL heads on tile features; the CNN baseline is left out.");
+            var tumourClasses = slides ? null : TumourClasses(selection, log);
+            var comparisons = new List<LocalizeJob.Report>();
+            var slideComparisons = new List<SlideLocalization.Report>();
+            var seedsCompared = new List<int>();
+            foreach (int seed in settings.Seeds)
+            {
+                var models = new List<string>();
+                string? cnn = null;
+                foreach (var method in methods)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    done++;
+                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name}-seed{seed}");
+                    log($"[{done}/{total}] {dataset}, {method.Name}, seed {seed}: {runDir}");
+                    if (!settings.TrainMissing && !File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
+                    {
+                        log("  not trained yet; left out.");
+                        continue;
+                    }
+                    Train(selection, method, slides, seed, settings, runDir, log, cancel);
+                    var model = $"{method.Name}={Path.Combine(runDir, RunFiles.ModelFile)}";
+                    if (method.Pooling is null)
+                        cnn = model;
+                    else
+                        models.Add(model);
+                }
+                if (models.Count == 0 && cnn is null)
+                    continue;
+                if (slides)
+                    slideComparisons.Add(CompareSlides(selection, settings, seed, models, log));
+                else
+                    comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses!, log));
+                seedsCompared.Add(seed);
+            }
+            if (comparisons.Count > 0)
+                results.Add(StudySummary.Of(dataset, tumourClasses!, seedsCompared, comparisons));
+            if (slideComparisons.Count > 0)
+                results.Add(StudySummary.OfSlides(dataset, seedsCompared, slideComparisons));
+            // Written after every dataset, so a long study shows its finished part.
+            Write(new StudySummary(settings.Epochs, results), settings.OutDirectory);
+        }
+        return new StudySummary(settings.Epochs, results);
+    }
+
+    /// <summary>The methods a dataset trains: on whole slides every head that trains on them (not the image
+    /// CNN).</summary>
+    private static IReadOnlyList<Head> MethodsFor(bool slides, IReadOnlyList<Head> methods) =>
+        slides ? methods.Where(m => m.TrainsOnSlides).ToList() : methods;
+
+    private static void Write(StudySummary summary, string outDirectory)
+    {
+        OutputFolder.Create(outDirectory);
+        RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), summary);
+        Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), summary.Markdown());
+    }
+
+    /// <summary>The classes whose images carry tumour in their masks (e.g. malignant; InSitu and Invasive).</summary>
+    internal static IReadOnlyList<string> TumourClasses(DatasetSelection selection, Action<string> log)
+    {
+        var (entry, root) = selection.Resolve();
+        var images = Localizing.WithMasks(DatasetReader.Read(entry, root, log), entry.Name);
+        var classes = images
+            .GroupBy(r => r.Label)
+            .Where(g => g.Any(r => TumourMask.Read(r.MaskPath!).HasTumour))
+            .Select(g => g.Key)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return classes.Count > 0
+            ? classes
+            : throw new DatasetException($"Dataset '{entry.Name}': no mask marks any tumour; nothing to localize.");
+    }
+
+    private static void Train(
+        DatasetSelection selection,
+        Head method,
+        bool slides,
+        int seed,
+        StudySettings study,
+        string runDir,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        if (File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
+        {
+            log("  finished earlier; reused.");
+            return;
+        }
+        var settings = File.Exists(Path.Combine(runDir, RunFiles.CheckpointFile))
+            ? new TrainSettings { Resume = runDir }
+            : TrainSettings.For(
+                method,
+                new TrainSettings
+                {
+                    Dataset = selection,
+                    Seed = seed,
+                    Epochs = study.Epochs,
+                    OutDirectory = runDir,
+                    Device = study.Device,
+                }
+            );
+        if (slides && settings.Resume is null)
+            // Slides: frozen ResNet18 tile features (the only slide encoder); CLAM's k from each slide's tile count,
+            // as a fixed k fits neither a 300-tile nor a 3,000-tile slide.
+            settings = settings with
+            {
+                Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                ClamInstanceSamples = 0,
+                FeatureCacheFolder = study.FeatureCacheFolder,
+            };
+        TrainJob.Run(settings, line => log("  " + line), cancel);
+    }
+
+    /// <summary>A comparison written by an earlier run of the study; null when there is none or it cannot be
+    /// read (then it is made again).</summary>
+    private static T? Earlier<T>(string path)
+        where T : class
+    {
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<T>(File.ReadAllText(path));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The slide models of one seed compared on the test slides (<see cref="SlideScoring.Localize"/>):
+    /// each map and map × p(tumour), FROC with sensitivity per lesion size; reused while it is newer than every
+    /// model and names the same ones.</summary>
+    private static SlideLocalization.Report CompareSlides(
+        DatasetSelection selection,
+        StudySettings settings,
+        int seed,
+        IReadOnlyList<string> models,
+        Action<string> log
+    )
+    {
+        var outDir = Path.Combine(settings.OutDirectory, selection.Name!, $"localize-seed{seed}");
+        string json = Path.Combine(outDir, RunFiles.LocalizationFile);
+        var labelled = models.Select(LabelledModel.Parse).ToList();
+        if (
+            Earlier<SlideLocalization.Report>(json) is { } earlier
+            && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(labelled.Select(m => m.Label))
+            && labelled.All(m => File.GetLastWriteTimeUtc(m.Path) < File.GetLastWriteTimeUtc(json))
+        )
+        {
+            log("  comparison finished earlier; reused.");
+            return earlier;
+        }
+        var (entry, root) = selection.Resolve();
+        // Writes localization.json (the file reused above) and localization.md.
+        return SlideScoring.Localize(
+            models,
+            entry,
+            root,
+            outDir,
+            allSlides: false,
+            new ScoringOptions(ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder),
+            line => log("  " + line)
+        );
+    }
+
+    private static LocalizeJob.Report Compare(
+        DatasetSelection selection,
+        StudySettings settings,
+        string dataset,
+        int seed,
+        IReadOnlyList<string> models,
+        string? cnn,
+        IReadOnlyList<string> tumourClasses,
+        Action<string> log
+    )
+    {
+        var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-seed{seed}");
+        var earlier = Earlier<LocalizeJob.Report>(Path.Combine(outDir, RunFiles.LocalizationFile));
+        var expected = models.Append(cnn).OfType<string>().Select(m => LabelledModel.Parse(m).Path).ToHashSet();
+        if (earlier is not null && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(expected))
+        {
+            log("  comparison finished earlier; reused.");
+            return earlier;
+        }
+        return LocalizeJob.Run(
+            models,
+            cnn,
+            selection,
+            outDir,
+            MapNormalization.None,
+            allImages: false,
+            line => log("  " + line),
+            tumourClasses,
+            models.Any(m => Heads.All.Any(h => h.Name == LabelledModel.Parse(m).Label && h.HasClassMaps))
+                ? tumourClasses
+                : null,
+            new ScoringOptions(ComputeDevice.Parse(settings.Device))
+        );
+    }
+}

@@ -1,0 +1,122 @@
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Application;
+
+/// <summary>Everything `train` can be told; null means "the dataset's setting" or the trainer default.</summary>
+public sealed record TrainSettings
+{
+    /// <summary>The settings with <paramref name="head"/> as the model: its pooling, or the CNN baseline.</summary>
+    public static TrainSettings For(Head head, TrainSettings settings) =>
+        head.Pooling is { } pooling
+            ? settings with
+            {
+                Pooling = pooling,
+            }
+            : settings with
+            {
+                Network = Trainers.Networks.NetworkArchitecture.CnnBaseline,
+            };
+
+    public DatasetSelection Dataset { get; init; } = new();
+
+    /// <summary>Run folder; default runs/&lt;dataset&gt;-&lt;timestamp&gt; under the current folder.</summary>
+    public string? OutDirectory { get; init; }
+    public int Epochs { get; init; } = 15;
+    public int Seed { get; init; } = 1;
+    public int? PatchSize { get; init; }
+    public int? Stride { get; init; }
+
+    /// <summary>"HxW" or "none".</summary>
+    public string? Crop { get; init; }
+
+    /// <summary>Resize every image to "HxW" before the crop, or "none"; null: the dataset's setting.</summary>
+    public string? Resize { get; init; }
+
+    /// <summary>Largest bag (patches per image) to accept; null: what the memory budget allows for the encoder and
+    /// patch size.</summary>
+    public int? MaxPatches { get; init; }
+    public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
+
+    /// <summary>CLAM pooling: patches from each end of the attention ranking for the instance loss (k); 0 sets it from
+    /// each bag's size. Default 8.</summary>
+    public int ClamInstanceSamples { get; init; } = 8;
+
+    /// <summary>Additive pooling: hidden units of the per-patch classifier (0 = linear, the default).</summary>
+    public int AdditiveHidden { get; init; }
+
+    /// <summary>CLAM pooling: weight of the bag loss against the instance loss. Default 0.7.</summary>
+    public double ClamBagWeight { get; init; } = 0.7;
+    public int Patience { get; init; } = 10;
+    public bool BalanceClasses { get; init; }
+
+    /// <summary>Pad images smaller than the crop with white instead of stopping with an error.</summary>
+    public bool PadSmallImages { get; init; }
+    public double LearningRate { get; init; } = 1e-4;
+
+    /// <summary>cpu (default), cuda, cuda:N or auto (see <see cref="ComputeDevice"/>).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Bags per optimizer step (see <see cref="AttentionMilOptions.BatchBags"/>). Default 1.</summary>
+    public int BatchBags { get; init; } = 1;
+
+    /// <summary>Threads decoding images for training; null = one per core, at most 8. The model does not depend on
+    /// it.</summary>
+    public int? Workers { get; init; }
+
+    /// <summary>Bad files (corrupt, truncated, empty, too small, not images): stop naming them (default) or skip and
+    /// count them.</summary>
+    public Data.Datasets.BadImagePolicy OnBadImage { get; init; }
+
+    /// <summary>The model to train: Attention-MIL with a LeNet encoder trained end to end (default), Attention-MIL on
+    /// frozen, cached ResNet18 features (only the attention head trains), or the whole-image CNN baseline (Grad-CAM
+    /// maps), on the same data and split.</summary>
+    public Trainers.Networks.NetworkArchitecture Network { get; init; } =
+        Trainers.Networks.NetworkArchitecture.AttentionMil;
+
+    /// <summary>Whether the model reads frozen ResNet18 patch features.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool OnFeatures => Network == Trainers.Networks.NetworkArchitecture.FeatureAttentionMil;
+
+    /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
+    public string? FeatureCacheFolder { get; init; }
+
+    /// <summary>Whole slides: tile side in pixels at the tiling scale. Default 224.</summary>
+    public int TileSize { get; init; } = 224;
+
+    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default
+    /// none.</summary>
+    public double? TileMicronsPerPixel { get; init; }
+
+    /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>
+    public double TileOverlap { get; init; }
+
+    /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Slides.SlideTilesOptions SlideTiles =>
+        new()
+        {
+            TileSize = TileSize,
+            MicronsPerPixel = TileMicronsPerPixel,
+            Overlap = TileOverlap,
+        };
+
+    /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is
+    /// ignored).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Resume { get; init; }
+
+    /// <summary>Set when resuming: continue from the run folder's checkpoint.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ResumeFromCheckpoint { get; init; }
+
+    /// <summary>Progress callback per checked image (done, total) before training; not saved.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<int, int>? OnImageChecked { get; init; }
+
+    /// <summary>Progress callback per bag (done, total, training?); not saved.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Action<int, int, bool>? OnBag { get; init; }
+
+    /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>
+    public int CnnInputScale { get; init; } = 2;
+}

@@ -1,0 +1,24 @@
+namespace Amil.MLNet.Application;
+
+/// <summary>Which classes are "tumour" for the default map: every class whose name does not say benign, normal,
+/// negative or healthy; when names do not tell (none or all match), every class but the first.</summary>
+public static class TumourClasses
+{
+    private static readonly string[] Benign = ["benign", "normal", "negative", "healthy", "background", "nontumor"];
+
+    public static IReadOnlyList<string> Of(IReadOnlyList<string> classes, IReadOnlyList<string>? chosen = null)
+    {
+        if (chosen is { Count: > 0 })
+        {
+            foreach (var c in chosen)
+                if (!classes.Contains(c))
+                    throw new ArgumentException(
+                        $"Class '{c}' is not one of the model's classes ({string.Join(", ", classes)})."
+                    );
+            return chosen;
+        }
+        static string Plain(string name) => new(name.ToLowerInvariant().Where(char.IsLetter).ToArray());
+        var tumour = classes.Where(c => !Benign.Contains(Plain(c))).ToList();
+        return tumour.Count > 0 && tumour.Count < classes.Count ? tumour : classes.Skip(1).ToList();
+    }
+}
