@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Trainers;
 
 namespace Amil.MLNet.Application;
@@ -45,36 +46,111 @@ public sealed record ClassificationMetrics(
                 );
         }
 
-        var confusion = Enumerable.Range(0, classCount).Select(_ => new int[classCount]).ToArray();
-        for (int i = 0; i < scored.Count; i++)
+        var all = Enumerable.Range(0, scored.Count).ToArray();
+        var point = Point(scored, truth, patients, classCount, all, out var confusion, out int? patientCount);
+        var bootstrap = new Bootstrap(patients);
+        var intervals = bootstrap.Of(items => Point(scored, truth, patients, classCount, items, out _, out _));
+        return new ClassificationMetrics(
+            scored.Count,
+            point[0]!.Value,
+            point[1]!.Value,
+            point[2]!.Value,
+            point[3]!.Value,
+            point[4],
+            confusion,
+            point[5],
+            patientCount
+        )
+        {
+            Intervals = IntervalsByName(point, intervals),
+            Bootstrap = new BootstrapSettings(
+                bootstrap.Resamples,
+                bootstrap.Seed,
+                bootstrap.Level,
+                bootstrap.ByGroup ? "patient" : "item",
+                bootstrap.Groups
+            ),
+        };
+    }
+
+    /// <summary>The names of the metrics, in the order they are computed: the keys of
+    /// <see cref="Intervals"/>.</summary>
+    public static readonly string[] IntervalNames =
+    [
+        "accuracy",
+        "macro_accuracy",
+        "macro_f1",
+        "log_loss",
+        "auc",
+        "patient_accuracy",
+    ];
+
+    /// <summary>95 % bootstrap intervals of the metrics, resampling patients (items where none is known): name →
+    /// [low, high]. A metric undefined in most resamples (e.g. AUC with one class left) has none.</summary>
+    [JsonPropertyName("intervals")]
+    public IReadOnlyDictionary<string, double[]>? Intervals { get; init; }
+
+    /// <summary>How <see cref="Intervals"/> were drawn.</summary>
+    [JsonPropertyName("bootstrap")]
+    public BootstrapSettings? Bootstrap { get; init; }
+
+    /// <summary>The metric and its interval as "0.963 [0.941, 0.979]" (3 decimals), or "–" when undefined.</summary>
+    public string WithInterval(string name, double? value) =>
+        value is not { } v ? "–"
+        : Intervals?.GetValueOrDefault(name) is [var low, var high]
+            ? FormattableString.Invariant($"{v:F3} [{low:F3}, {high:F3}]")
+        : FormattableString.Invariant($"{v:F3}");
+
+    private static Dictionary<string, double[]> IntervalsByName(double?[] point, Interval?[] intervals)
+    {
+        var named = new Dictionary<string, double[]>();
+        for (int m = 0; m < IntervalNames.Length; m++)
+            if (point[m] is not null && intervals[m] is { } i)
+                named[IntervalNames[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+        return named;
+    }
+
+    /// <summary>The metrics of the items <paramref name="items"/> (indices, repeats allowed), in the order of
+    /// <see cref="IntervalNames"/>.</summary>
+    private static double?[] Point(
+        IReadOnlyList<ScoredImage> scored,
+        IReadOnlyList<int> truth,
+        IReadOnlyList<string?> patients,
+        int classCount,
+        IReadOnlyList<int> items,
+        out int[][] confusion,
+        out int? patientCount
+    )
+    {
+        confusion = Enumerable.Range(0, classCount).Select(_ => new int[classCount]).ToArray();
+        foreach (int i in items)
             confusion[truth[i]][scored[i].PredictedIndex]++;
-        double accuracy = Enumerable.Range(0, classCount).Sum(c => confusion[c][c]) / (double)scored.Count;
+        var matrix = confusion;
+        double accuracy = Enumerable.Range(0, classCount).Sum(c => matrix[c][c]) / (double)items.Count;
         // Macro accuracy: the mean recall over the classes that occur (ML.NET's definition).
         double macroAccuracy = Enumerable
             .Range(0, classCount)
-            .Where(c => confusion[c].Sum() > 0)
-            .Average(c => confusion[c][c] / (double)confusion[c].Sum());
+            .Where(c => matrix[c].Sum() > 0)
+            .Average(c => matrix[c][c] / (double)matrix[c].Sum());
         double macroF1 = Enumerable
             .Range(0, classCount)
             .Average(c =>
             {
-                double tp = confusion[c][c],
-                    fp = confusion.Sum(r => r[c]) - tp,
-                    fn = confusion[c].Sum() - tp;
+                double tp = matrix[c][c],
+                    fp = matrix.Sum(r => r[c]) - tp,
+                    fn = matrix[c].Sum() - tp;
                 return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
             });
         // Probabilities are clamped to 1e-15 as ML.NET does, so a confident miss costs ~34.5, not infinity.
-        double logLoss = Enumerable
-            .Range(0, scored.Count)
-            .Average(i => -Math.Log(Math.Max(scored[i].Probabilities[truth[i]], 1e-15)));
+        double logLoss = items.Average(i => -Math.Log(Math.Max(scored[i].Probabilities[truth[i]], 1e-15)));
         // Two classes: the AUC of p(second class). More: the macro average of one-vs-rest AUCs over the classes
         // present with both outcomes (scikit-learn's "ovr" macro).
         var perClassAuc = Enumerable
             .Range(classCount == 2 ? 1 : 0, classCount == 2 ? 1 : classCount)
             .Select(c =>
-                Maps.Metrics.RankMetrics.Auroc(
-                    scored.Select(s => (double)s.Probabilities[c]).ToList(),
-                    truth.Select(t => t == c).ToList()
+                RankMetrics.Auroc(
+                    items.Select(i => (double)scored[i].Probabilities[c]).ToList(),
+                    items.Select(i => truth[i] == c).ToList()
                 )
             )
             .Where(a => a is not null)
@@ -82,11 +158,10 @@ public sealed record ClassificationMetrics(
         double? auc = perClassAuc.Count > 0 ? perClassAuc.Average() : null;
 
         double? patientAccuracy = null;
-        int? patientCount = null;
-        if (patients.Any(p => p is not null))
+        patientCount = null;
+        if (items.Any(i => patients[i] is not null))
         {
-            var perPatient = Enumerable
-                .Range(0, scored.Count)
+            var perPatient = items
                 .Where(i => patients[i] is not null)
                 .GroupBy(i => patients[i]!)
                 .Select(g => g.Average(i => scored[i].PredictedIndex == truth[i] ? 1.0 : 0.0))
@@ -94,16 +169,16 @@ public sealed record ClassificationMetrics(
             patientAccuracy = perPatient.Average();
             patientCount = perPatient.Count;
         }
-        return new ClassificationMetrics(
-            scored.Count,
-            accuracy,
-            macroAccuracy,
-            macroF1,
-            logLoss,
-            auc,
-            confusion,
-            patientAccuracy,
-            patientCount
-        );
+        return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy];
     }
 }
+
+/// <summary>How a bootstrap drew its resamples: how many, from which seed, at which coverage, by what
+/// ("patient" or "item") and from how many groups.</summary>
+public sealed record BootstrapSettings(
+    [property: JsonPropertyName("resamples")] int Resamples,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("level")] double Level,
+    [property: JsonPropertyName("by")] string By,
+    [property: JsonPropertyName("groups")] int Groups
+);

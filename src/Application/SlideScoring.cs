@@ -1,5 +1,5 @@
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application.Features;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 
@@ -61,12 +61,7 @@ public static class SlideScoring
             reports.Add(report);
         }
         var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
-        OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), combined);
-        Transforms.AtomicFile.WriteText(
-            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
-            SlideLocalization.Markdown(combined)
-        );
+        RunFiles.WriteLocalization(outDirectory, combined, SlideLocalization.Markdown(combined));
         return combined;
     }
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 
@@ -79,6 +79,15 @@ internal static class CommonOptions
     /// `features`).</summary>
     public sealed record SlideTileOptions(Option<int> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
     {
+        /// <summary>Adds the three options to <paramref name="command"/>.</summary>
+        public SlideTileOptions AddTo(Command command)
+        {
+            command.Options.Add(Size);
+            command.Options.Add(MicronsPerPixel);
+            command.Options.Add(Overlap);
+            return this;
+        }
+
         public TrainSettings Apply(ParseResult r, TrainSettings settings) =>
             settings with
             {
@@ -111,14 +120,6 @@ internal static class CommonOptions
         );
 
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
-
-    public static DatasetSelection Selection(
-        ParseResult r,
-        Option<string?> dataset,
-        Option<string?> datasets,
-        Option<string?> data,
-        Option<string?> layout
-    ) => new(r.GetValue(dataset), r.GetValue(datasets), r.GetValue(data), r.GetValue(layout));
 
     /// <summary>--device: where networks run (cpu, cuda, cuda:N or auto; default cpu).</summary>
     public static Option<string> Device(string what = "where the networks run") =>

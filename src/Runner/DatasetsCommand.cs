@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application;
+using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Runner;
 

@@ -10,10 +10,6 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var dataset = CommonOptions.Dataset();
-        var datasets = CommonOptions.DatasetsFile();
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
         var output = CommonOptions.Out("Folder for metrics.json.");
         var split = new Option<string>("--split")
         {
@@ -36,16 +32,13 @@ internal static class EvaluateCommand
         )
         {
             model,
-            dataset,
-            datasets,
-            data,
-            layout,
             output,
             split,
             onBadImage,
             localization,
             normalize,
         };
+        var datasetOptions = new DatasetOptionGroup(command, model);
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
@@ -54,7 +47,7 @@ internal static class EvaluateCommand
                 {
                     var metrics = EvaluateJob.Run(
                         r.GetValue(model)!,
-                        CommonOptions.Selection(r, dataset, datasets, data, layout),
+                        datasetOptions.Read(r),
                         r.GetValue(output)!,
                         r.GetValue(split) == "all",
                         CommandRunner.Log,

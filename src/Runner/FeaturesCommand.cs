@@ -9,10 +9,6 @@ internal static class FeaturesCommand
 {
     public static Command Create()
     {
-        var dataset = CommonOptions.Dataset();
-        var datasets = CommonOptions.DatasetsFile();
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
         var extractor = new Option<string>("--extractor")
         {
             Description = "Pretrained patch encoder.",
@@ -46,10 +42,6 @@ internal static class FeaturesCommand
                 + "resnet18 --out .cache/features --shard 1/2"
         )
         {
-            dataset,
-            datasets,
-            data,
-            layout,
             extractor,
             output,
             shard,
@@ -58,16 +50,14 @@ internal static class FeaturesCommand
             stride,
             crop,
         };
-        var tiles = CommonOptions.SlideTiles();
-        command.Options.Add(tiles.Size);
-        command.Options.Add(tiles.MicronsPerPixel);
-        command.Options.Add(tiles.Overlap);
+        var datasetOptions = new DatasetOptionGroup(command);
+        var tiles = CommonOptions.SlideTiles().AddTo(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
+                    var selection = datasetOptions.Read(r);
                     var settings = new TrainSettings
                     {
                         Dataset = selection,

@@ -21,10 +21,6 @@ internal static class LocalizeCommand
         {
             Description = "CNN baseline model.zip (from train --baseline cnn), scored with Grad-CAM.",
         };
-        var dataset = CommonOptions.Dataset();
-        var datasets = CommonOptions.DatasetsFile();
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
         var output = CommonOptions.Out("Folder for localization.json and localization.md.");
         var split = new Option<string>("--split")
         {
@@ -60,23 +56,20 @@ internal static class LocalizeCommand
         {
             model,
             gradCam,
-            dataset,
-            datasets,
-            data,
-            layout,
             output,
             split,
             normalize,
             weight,
             mapClass,
         };
+        var datasetOptions = new DatasetOptionGroup(command, gradCam);
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    var selection = CommonOptions.Selection(r, dataset, datasets, data, layout);
+                    var selection = datasetOptions.Read(r);
                     var comparison = LocalizeJob.Compare(
                         r.GetValue(model) ?? [],
                         r.GetValue(gradCam),

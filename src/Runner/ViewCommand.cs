@@ -19,10 +19,6 @@ internal static class ViewCommand
         {
             Description = "A model.zip to score the images, slides or --dataset with (run folders bring theirs).",
         };
-        var dataset = CommonOptions.Dataset();
-        var datasets = CommonOptions.DatasetsFile();
-        var data = CommonOptions.Data();
-        var layout = CommonOptions.Layout();
         var tumour = new Option<string[]>("--tumour-class")
         {
             Description =
@@ -54,15 +50,12 @@ internal static class ViewCommand
         {
             path,
             model,
-            dataset,
-            datasets,
-            data,
-            layout,
             tumour,
             gradCam,
             port,
             host,
         };
+        var datasetOptions = new DatasetOptionGroup(command, model);
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
             CommandRunner.Run(
@@ -82,12 +75,12 @@ internal static class ViewCommand
                             $"warning: listening on {listen}: anyone who can reach this machine can see these "
                                 + "images and slides (the viewer has no login)."
                         );
-                    bool withDataset = r.GetValue(dataset) is not null || r.GetValue(data) is not null;
+                    bool withDataset = datasetOptions.Given(r);
                     var options = scoring.Read(r);
                     var request = new ViewRequest(
                         r.GetValue(path),
                         r.GetValue(model),
-                        withDataset ? CommonOptions.Selection(r, dataset, datasets, data, layout) : null,
+                        withDataset ? datasetOptions.Read(r) : null,
                         options.FeatureCache,
                         r.GetValue(tumour) is { Length: > 0 } t ? t : null,
                         r.GetValue(gradCam)

@@ -1,5 +1,5 @@
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application.Features;
+using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Application.Jobs;
 

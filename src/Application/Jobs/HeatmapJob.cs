@@ -85,87 +85,19 @@ public static class HeatmapJob
         );
         OutputFolder.Create(outDirectory);
 
-        var entries = new List<Entry>();
         var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses);
         var all = model.Score(images).ToList();
-        var evidence = Evidence(model, all, tumour, settings);
         var gradCamAll = gradCam?.Score(images).ToList();
-        var gradCamEvidence = gradCam is null ? null : Evidence(gradCam, gradCamAll!, tumour, settings);
-        IEnumerator<ScoredImage>? second = gradCamAll?.GetEnumerator();
-        foreach (var scored in all)
-        {
-            var original = RgbImageReader.Read(scored.Path);
-            var image = scored.Prepare(original);
-            var measurements = Measurements(model, scored);
-            string stem = Path.ChangeExtension(Path.GetRelativePath(inputRoot, scored.Path), null)
-                .Replace(Path.DirectorySeparatorChar, '_');
-            var map = scored.PatchMap().Normalized(settings.Normalization);
-            var shown = new List<PatchMap> { evidence?.Shown(scored) ?? map };
-            string kind = model.MapKind.Name();
-            var maps = new Dictionary<string, string>
-            {
-                [kind] = Write(outDirectory, $"{stem}.{kind}.png", HeatmapRenderer.Grey(map)),
-                [kind + "_weighted"] = Write(
-                    outDirectory,
-                    $"{stem}.{kind}-weighted.png",
-                    HeatmapRenderer.Weighted(image, map.Normalized(MapNormalization.Max))
-                ),
-            };
-            string? gradCamPredicted = null;
-            if (second is not null && second.MoveNext())
-            {
-                var other = second.Current;
-                var otherMap = other.PatchMap().Normalized(settings.Normalization);
-                shown.Add(gradCamEvidence?.Shown(other) ?? otherMap);
-                string gradCamKind = MapKind.GradCam.Name();
-                maps[gradCamKind] = Write(outDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
-                if (other.Coordinates.SequenceEqual(scored.Coordinates))
-                    measurements.Add((gradCamKind, other.Map));
-                gradCamPredicted = gradCam!.ClassNames[other.PredictedIndex];
-            }
-            maps["geojson"] = $"{stem}.geojson";
-            Transforms.AtomicFile.WriteText(
-                Path.Combine(outDirectory, maps["geojson"]),
-                QuPathTiles.ToJson(
-                    QuPathTiles.Build(
-                        scored.Coordinates,
-                        scored.PatchSize,
-                        measurements,
-                        scored.Frame,
-                        original.Width,
-                        original.Height
-                    )
-                )
-            );
-            var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored, evidence) };
-            if (second is not null && gradCamPredicted is not null)
-                captions.Add(Caption(gradCamModelPath!, gradCam!, second.Current, gradCamEvidence));
-            var panel = Write(
-                outDirectory,
-                $"{stem}.panel.png",
-                HeatmapPanel.Render(
-                    image,
-                    ["image", Path.GetFileName(scored.Path)],
-                    shown.Zip(captions, (m, c) => new PanelMap(m, c)).ToList(),
-                    colormap,
-                    evidence is null
-                        ? ["map", ScaleName(settings.Normalization)]
-                        : ["evidence", FormattableString.Invariant($"0-{evidence.Top:G3}, all images")],
-                    settings.Alpha
-                )
-            );
-            entries.Add(
-                new Entry(
-                    scored.Path,
-                    model.ClassNames[scored.PredictedIndex],
-                    scored.Probabilities[scored.PredictedIndex],
-                    panel,
-                    maps,
-                    gradCamPredicted
-                )
-            );
-        }
-        second?.Dispose();
+        var drawing = new Drawing(
+            (modelPath, model, Evidence(model, all, tumour, settings)),
+            gradCam is null ? null : (gradCamModelPath!, gradCam, Evidence(gradCam, gradCamAll!, tumour, settings)),
+            outDirectory,
+            inputRoot,
+            settings,
+            colormap
+        );
+        var entries = all.Select((scored, i) => Draw(drawing, scored, gradCamAll?[i])).ToList();
+        var evidence = drawing.Model.Evidence;
         RunFiles.WriteJson(
             Path.Combine(outDirectory, "heatmaps.json"),
             new
@@ -183,6 +115,90 @@ public static class HeatmapJob
             }
         );
         return new Result(entries, []);
+    }
+
+    /// <summary>What every image's drawing shares: the model (and the Grad-CAM model) with its evidence scale, where
+    /// the files go and how they look.</summary>
+    private sealed record Drawing(
+        (string Path, AmilModel Model, SharedEvidence? Evidence) Model,
+        (string Path, AmilModel Model, SharedEvidence? Evidence)? GradCam,
+        string OutDirectory,
+        string InputRoot,
+        Settings Settings,
+        Colormap Colormap
+    );
+
+    /// <summary>One image's files: its map (grey and weighted), the Grad-CAM map, QuPath GeoJSON and the
+    /// panel.</summary>
+    private static Entry Draw(Drawing d, ScoredImage scored, ScoredImage? other)
+    {
+        var (modelPath, model, evidence) = d.Model;
+        var original = RgbImageReader.Read(scored.Path);
+        var image = scored.Prepare(original);
+        var measurements = Measurements(model, scored);
+        string stem = Path.ChangeExtension(Path.GetRelativePath(d.InputRoot, scored.Path), null)
+            .Replace(Path.DirectorySeparatorChar, '_');
+        var map = scored.PatchMap().Normalized(d.Settings.Normalization);
+        var shown = new List<PatchMap> { evidence?.Shown(scored) ?? map };
+        string kind = model.MapKind.Name();
+        var maps = new Dictionary<string, string>
+        {
+            [kind] = Write(d.OutDirectory, $"{stem}.{kind}.png", HeatmapRenderer.Grey(map)),
+            [kind + "_weighted"] = Write(
+                d.OutDirectory,
+                $"{stem}.{kind}-weighted.png",
+                HeatmapRenderer.Weighted(image, map.Normalized(MapNormalization.Max))
+            ),
+        };
+        var captions = new List<IReadOnlyList<string>> { Caption(modelPath, model, scored, evidence) };
+        string? gradCamPredicted = null;
+        if (other is not null && d.GradCam is var (gradCamPath, gradCam, gradCamEvidence))
+        {
+            var otherMap = other.PatchMap().Normalized(d.Settings.Normalization);
+            shown.Add(gradCamEvidence?.Shown(other) ?? otherMap);
+            string gradCamKind = MapKind.GradCam.Name();
+            maps[gradCamKind] = Write(d.OutDirectory, $"{stem}.{gradCamKind}.png", HeatmapRenderer.Grey(otherMap));
+            if (other.Coordinates.SequenceEqual(scored.Coordinates))
+                measurements.Add((gradCamKind, other.Map));
+            gradCamPredicted = gradCam.ClassNames[other.PredictedIndex];
+            captions.Add(Caption(gradCamPath, gradCam, other, gradCamEvidence));
+        }
+        maps["geojson"] = $"{stem}.geojson";
+        Transforms.AtomicFile.WriteText(
+            Path.Combine(d.OutDirectory, maps["geojson"]),
+            QuPathTiles.ToJson(
+                QuPathTiles.Build(
+                    scored.Coordinates,
+                    scored.PatchSize,
+                    measurements,
+                    scored.Frame,
+                    original.Width,
+                    original.Height
+                )
+            )
+        );
+        var panel = Write(
+            d.OutDirectory,
+            $"{stem}.panel.png",
+            HeatmapPanel.Render(
+                image,
+                ["image", Path.GetFileName(scored.Path)],
+                shown.Zip(captions, (m, c) => new PanelMap(m, c)).ToList(),
+                d.Colormap,
+                evidence is null
+                    ? ["map", ScaleName(d.Settings.Normalization)]
+                    : ["evidence", FormattableString.Invariant($"0-{evidence.Top:G3}, all images")],
+                d.Settings.Alpha
+            )
+        );
+        return new Entry(
+            scored.Path,
+            model.ClassNames[scored.PredictedIndex],
+            scored.Probabilities[scored.PredictedIndex],
+            panel,
+            maps,
+            gradCamPredicted
+        );
     }
 
     /// <summary>The map values a tile carries: the model's map as output, and every class's map for class-aware

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application.Features;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Transforms.Bagging;

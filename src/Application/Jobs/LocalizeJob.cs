@@ -178,12 +178,7 @@ public static class LocalizeJob
             normalization.ToString().ToLowerInvariant(),
             LocalizationEvaluator.PositivePatchShare
         );
-        OutputFolder.Create(outDirectory);
-        RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
-        Transforms.AtomicFile.WriteText(
-            Path.Combine(outDirectory, RunFiles.LocalizationMarkdownFile),
-            LocalizationTable.Markdown(report)
-        );
+        RunFiles.WriteLocalization(outDirectory, report, LocalizationTable.Markdown(report));
         return report;
     }
 

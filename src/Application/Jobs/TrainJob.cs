@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application.Features;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;

@@ -126,6 +126,15 @@ public static class RunFiles
         WriteJson(Path.Combine(runDirectory, ConfigFile), config);
     }
 
+    /// <summary>A localization report in <paramref name="folder"/> (made when missing): localization.json and its
+    /// table, localization.md.</summary>
+    public static void WriteLocalization<T>(string folder, T report, string markdown)
+    {
+        OutputFolder.Create(folder);
+        WriteJson(Path.Combine(folder, LocalizationFile), report);
+        Transforms.AtomicFile.WriteText(Path.Combine(folder, LocalizationMarkdownFile), markdown);
+    }
+
     public static void WriteJson<T>(string path, T value) =>
         AtomicFile.WriteText(path, JsonSerializer.Serialize(value, Json) + "\n");
 }

@@ -177,11 +177,19 @@ public static class RunReport
             if (b is not null)
                 rows.Append(
                     CultureInfo.InvariantCulture,
-                    $"<tr><td class=\"name\">{name}</td><td>{b.Images}</td><td>{b.Accuracy:F3}</td>"
-                        + $"<td>{b.MacroF1:F3}</td><td>{b.LogLoss:F3}</td><td>{F(b.Auc)}</td>"
-                        + $"<td>{F(b.PatientAccuracy)}</td></tr>"
+                    $"<tr><td class=\"name\">{name}</td><td>{b.Images}</td>"
+                        + $"<td>{b.WithInterval("accuracy", b.Accuracy)}</td>"
+                        + $"<td>{b.WithInterval("macro_f1", b.MacroF1)}</td>"
+                        + $"<td>{b.WithInterval("log_loss", b.LogLoss)}</td><td>{b.WithInterval("auc", b.Auc)}</td>"
+                        + $"<td>{b.WithInterval("patient_accuracy", b.PatientAccuracy)}</td></tr>"
                 );
         rows.Append("</table>");
+        if ((m.Test ?? m.Validation)?.Bootstrap is { } boot)
+            rows.Append(
+                CultureInfo.InvariantCulture,
+                $"<p>In brackets: {boot.Level:P0} bootstrap intervals, {boot.Resamples} resamples by {boot.By} "
+                    + $"(seed {boot.Seed}).</p>"
+            );
         if (m.BestEpoch is int best)
             rows.Append(
                 CultureInfo.InvariantCulture,

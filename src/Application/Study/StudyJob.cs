@@ -1,6 +1,6 @@
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Application.Runs;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Maps.Heatmaps;
 using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Trainers;

@@ -8,54 +8,10 @@ namespace Amil.MLNet.Trainers.Training;
 internal sealed partial class TrainingLoop
 {
     /// <summary>
-    /// Several bags per step: the step minimises the mean of the bags' losses (each weighted as in the one-bag loop),
-    /// so its gradient is the mean of their one-bag gradients. Attention stays per bag (see <see cref="BagBatch"/>).
+    /// Each bag's weighted loss (B) and the B × C logits, from one batched forward pass: a step minimises their mean
+    /// (each weighted as in the one-bag loss), so its gradient is the mean of the one-bag gradients. Attention stays
+    /// per bag (see <see cref="BagBatch"/>).
     /// </summary>
-    private static (double Loss, double Accuracy) RunBatchedEpoch(
-        BagNetwork network,
-        IEnumerable<LabelledBag[]> batches,
-        Tensor classWeights,
-        AdamOptimizer? optimizer,
-        Action<int> onBag,
-        int epoch,
-        (Scalar Bag, Scalar Instance) lossWeights,
-        CancellationToken cancel
-    )
-    {
-        double lossSum = 0;
-        int correct = 0,
-            count = 0;
-        foreach (var bags in batches)
-        {
-            using var scope = NewDisposeScope();
-            var (losses, logits) = BatchLosses(network, bags, classWeights, lossWeights, optimizer is not null);
-            var values = losses.detach().cpu().data<float>().ToArray();
-            for (int i = 0; i < values.Length; i++)
-                if (!float.IsFinite(values[i]))
-                    throw Diverged(optimizer is null, values[i], epoch, count + i + 1);
-            if (optimizer is not null)
-            {
-                optimizer.ZeroGrad();
-                losses.mean().backward();
-                optimizer.Step();
-            }
-            var predicted = logits.argmax(1).cpu().data<long>().ToArray();
-            for (int i = 0; i < values.Length; i++)
-            {
-                lossSum += values[i];
-                if (predicted[i] == bags[i].ClassIndex)
-                    correct++;
-                count++;
-                onBag(count);
-            }
-            cancel.ThrowIfCancellationRequested();
-        }
-        if (count == 0)
-            throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
-        return (lossSum / count, (double)correct / count);
-    }
-
-    /// <summary>Each bag's weighted loss (B) and the B × C logits, from one batched forward pass.</summary>
     internal static (Tensor Losses, Tensor Logits) BatchLosses(
         BagNetwork network,
         IReadOnlyList<LabelledBag> bags,

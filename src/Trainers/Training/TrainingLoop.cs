@@ -20,6 +20,18 @@ internal sealed record TrainingResult(
 /// stopping.</summary>
 internal sealed partial class TrainingLoop(AttentionMilOptions options, TrainingControl control, ContextLog? log)
 {
+    /// <summary>Where a training stands after each epoch: what a checkpoint saves and a resumed run starts
+    /// from.</summary>
+    private sealed class Standing
+    {
+        public List<EpochReport> History { get; } = [];
+        public float[]? Best { get; set; }
+        public int BestEpoch { get; set; }
+        public int SinceBest { get; set; }
+        public int FirstEpoch { get; set; } = 1;
+        public double BestLoss { get; set; } = double.PositiveInfinity;
+    }
+
     public TrainingResult Run(
         BagReader reader,
         NetworkSpec spec,
@@ -45,69 +57,37 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             options.WeightDecay
         );
         using var weights = tensor(classWeights, device: device);
-        var history = new List<EpochReport>();
-        float[]? best = null;
-        int bestEpoch = 0,
-            sinceBest = 0,
-            firstEpoch = 1;
-        double bestLoss = double.PositiveInfinity;
         var cancel = control.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
-        string weightsText = string.Join(',', classWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
-        string fingerprint =
-            FormattableString.Invariant(
-                $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|"
-            )
-            + FormattableString.Invariant($"{options.WeightDecay:R}|{trainRows.Count}|{validationCount}|{weightsText}")
-            // Batches change every step after the first; left out for one bag, so one-bag checkpoints still match.
-            + (options.BatchBags > 1 ? FormattableString.Invariant($"|batch {options.BatchBags}") : "");
-
-        bool PatienceExhausted() => options.EarlyStoppingPatience > 0 && sinceBest >= options.EarlyStoppingPatience;
-
+        string fingerprint = Fingerprint(trainRows.Count, validationCount, classWeights);
+        var standing = new Standing();
         if (control.ResumeFromCheckpoint && control.CheckpointPath is { } path && File.Exists(path))
-        {
-            var checkpoint = TrainingCheckpoint.Load(path);
-            if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
-                throw new InvalidDataException(
-                    $"{path}: the checkpoint belongs to a training with other data or settings; resume with the "
-                        + "same data and options, or start afresh."
-                );
-            network.ImportWeights(checkpoint.Weights);
-            try
-            {
-                optimizer.LoadState(checkpoint.OptimizerState);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
-            }
-            TrainingCheckpoint.LoadRandomState(dropoutGenerator, checkpoint.RandomState);
-            history.AddRange(checkpoint.History);
-            (best, bestEpoch, bestLoss, sinceBest, firstEpoch) = (
-                checkpoint.BestWeights,
-                checkpoint.BestEpoch,
-                checkpoint.BestLoss,
-                checkpoint.SinceBest,
-                checkpoint.Epoch + 1
+            Resume(
+                path,
+                spec,
+                fingerprint,
+                network,
+                optimizer,
+                dropoutGenerator,
+                standing,
+                validationReader is not null
             );
-            if (validationReader is not null && PatienceExhausted())
-                firstEpoch = int.MaxValue;
-        }
 
         // Owned for the whole training, so no finalizer can free them during a native call (see AdamOptimizer).
         double w = Heads.Of(spec).BagLossShare(options);
         using var bagWeight = w.ToScalar();
         using var instanceWeight = (1 - w).ToScalar();
         var lossWeights = (bagWeight, instanceWeight);
-        for (int epoch = firstEpoch; epoch <= options.MaxEpochs; epoch++)
+        for (int epoch = standing.FirstEpoch; epoch <= options.MaxEpochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
             network.train();
             var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
             var (trainLoss, trainAccuracy) = RunEpoch(
-                options.BatchBags,
                 network,
-                reader.Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, cancel),
+                reader
+                    .Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, cancel)
+                    .Chunk(options.BatchBags),
                 weights,
                 optimizer,
                 (done) => control.OnBag?.Invoke(done, trainRows.Count, true),
@@ -121,62 +101,29 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             {
                 network.eval();
                 using var _ = no_grad();
-                int total = validationCount;
                 validation = RunEpoch(
-                    options.BatchBags,
                     network,
-                    validationReader.Read(validationRows, null, options.ReadAhead, options.ReadWorkers, cancel),
+                    validationReader
+                        .Read(validationRows, null, options.ReadAhead, options.ReadWorkers, cancel)
+                        .Chunk(options.BatchBags),
                     weights,
                     null,
-                    (done) => control.OnBag?.Invoke(done, total, false),
+                    (done) => control.OnBag?.Invoke(done, validationCount, false),
                     epoch,
                     lossWeights,
                     cancel
                 );
             }
-            // Compared with the first epoch, or in the first epoch with an uninformed guess's loss, ln C.
-            var (reference, what) =
-                history.Count > 0
-                    ? (history[0].TrainLoss, "the first epoch's")
-                    : (Math.Log(classWeights.Length), "a uniform guess's");
-            if (trainLoss > options.ExplodingLossFactor * reference && reference > 0)
-            {
-                string warning =
-                    FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ")
-                    + FormattableString.Invariant(
-                        $"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; "
-                    )
-                    + FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G}).");
-                control.OnWarning?.Invoke(warning);
-                log?.Warning(warning);
-            }
-
-            // Without validation the last epoch is kept; with it, the lowest validation loss (earliest on ties).
-            double score = validation?.Loss ?? -epoch;
-            bool isBest = score < bestLoss;
-            // One export serves both the best weights and the checkpoint.
-            float[]? current = isBest || control.CheckpointPath is not null ? network.ExportWeights() : null;
-            if (isBest)
-            {
-                bestLoss = score;
-                bestEpoch = epoch;
-                best = current;
-                sinceBest = 0;
-            }
-            else
-                sinceBest++;
-
-            var report = new EpochReport(
+            WarnIfExploding(epoch, trainLoss, standing.History, classWeights.Length);
+            var report = Record(
                 epoch,
-                options.MaxEpochs,
-                trainLoss,
-                trainAccuracy,
-                validation?.Loss,
-                validation?.Accuracy,
-                clock.Elapsed.TotalSeconds,
-                isBest
+                (trainLoss, trainAccuracy),
+                validation,
+                clock,
+                network,
+                standing,
+                out var current
             );
-            history.Add(report);
             if (control.CheckpointPath is { } checkpointPath)
                 new TrainingCheckpoint
                 {
@@ -184,51 +131,135 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
                     Fingerprint = fingerprint,
                     Epoch = epoch,
                     Weights = current!,
-                    BestWeights = best,
-                    BestEpoch = bestEpoch,
-                    BestLoss = bestLoss,
-                    SinceBest = sinceBest,
-                    History = history,
+                    BestWeights = standing.Best,
+                    BestEpoch = standing.BestEpoch,
+                    BestLoss = standing.BestLoss,
+                    SinceBest = standing.SinceBest,
+                    History = standing.History,
                     OptimizerState = optimizer.SaveState(),
                     RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
                 }.Save(checkpointPath);
             control.OnEpochEnd?.Invoke(report);
             log?.Info(report.Describe());
-            if (validation is not null && PatienceExhausted())
+            if (validation is not null && PatienceExhausted(standing))
                 break;
         }
-        if (best is null)
-            throw new InvalidOperationException("Training ended before any epoch finished.");
-        return new TrainingResult(spec, best, history, bestEpoch);
+        return standing.Best is { } best
+            ? new TrainingResult(spec, best, standing.History, standing.BestEpoch)
+            : throw new InvalidOperationException("Training ended before any epoch finished.");
     }
 
-    private static (double Loss, double Accuracy) RunEpoch(
-        int batchBags,
-        BagNetwork network,
-        IEnumerable<LabelledBag> bags,
-        Tensor classWeights,
-        AdamOptimizer? optimizer,
-        Action<int> onBag,
-        int epoch,
-        (Scalar Bag, Scalar Instance) lossWeights,
-        CancellationToken cancel
-    ) =>
-        batchBags == 1
-            ? RunEpoch(network, bags, classWeights, optimizer, onBag, epoch, lossWeights, cancel)
-            : RunBatchedEpoch(
-                network,
-                bags.Chunk(batchBags),
-                classWeights,
-                optimizer,
-                onBag,
-                epoch,
-                lossWeights,
-                cancel
-            );
+    private bool PatienceExhausted(Standing standing) =>
+        options.EarlyStoppingPatience > 0 && standing.SinceBest >= options.EarlyStoppingPatience;
 
+    /// <summary>What a checkpoint must agree on to be resumed: seed, optimizer, data sizes, class weights,
+    /// batch.</summary>
+    private string Fingerprint(int trainCount, int validationCount, float[] classWeights)
+    {
+        string weightsText = string.Join(',', classWeights.Select(w => w.ToString("R", CultureInfo.InvariantCulture)));
+        return FormattableString.Invariant(
+                $"{options.EffectiveSeed}|{options.LearningRate:R}|{options.Beta1:R}|{options.Beta2:R}|"
+            )
+            + FormattableString.Invariant($"{options.WeightDecay:R}|{trainCount}|{validationCount}|{weightsText}")
+            // Batches change every step after the first; left out for one bag, so one-bag checkpoints still match.
+            + (options.BatchBags > 1 ? FormattableString.Invariant($"|batch {options.BatchBags}") : "");
+    }
+
+    private void Resume(
+        string path,
+        NetworkSpec spec,
+        string fingerprint,
+        BagNetwork network,
+        AdamOptimizer optimizer,
+        Generator dropoutGenerator,
+        Standing standing,
+        bool validating
+    )
+    {
+        var checkpoint = TrainingCheckpoint.Load(path);
+        if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
+            throw new InvalidDataException(
+                $"{path}: the checkpoint belongs to a training with other data or settings; resume with the "
+                    + "same data and options, or start afresh."
+            );
+        network.ImportWeights(checkpoint.Weights);
+        try
+        {
+            optimizer.LoadState(checkpoint.OptimizerState);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
+        }
+        TrainingCheckpoint.LoadRandomState(dropoutGenerator, checkpoint.RandomState);
+        standing.History.AddRange(checkpoint.History);
+        standing.Best = checkpoint.BestWeights;
+        standing.BestEpoch = checkpoint.BestEpoch;
+        standing.BestLoss = checkpoint.BestLoss;
+        standing.SinceBest = checkpoint.SinceBest;
+        standing.FirstEpoch = validating && PatienceExhausted(standing) ? int.MaxValue : checkpoint.Epoch + 1;
+    }
+
+    /// <summary>Warns when the training loss is far above the first epoch's (or, in the first epoch, above an
+    /// uninformed guess's, ln C).</summary>
+    private void WarnIfExploding(int epoch, double trainLoss, List<EpochReport> history, int classes)
+    {
+        var (reference, what) =
+            history.Count > 0 ? (history[0].TrainLoss, "the first epoch's") : (Math.Log(classes), "a uniform guess's");
+        if (trainLoss <= options.ExplodingLossFactor * reference || reference <= 0)
+            return;
+        string warning =
+            FormattableString.Invariant($"warning: epoch {epoch}'s training loss {trainLoss:G4} is over ")
+            + FormattableString.Invariant(
+                $"{options.ExplodingLossFactor:G}× {what} ({reference:G4}): training is exploding; "
+            )
+            + FormattableString.Invariant($"lower the learning rate (now {options.LearningRate:G}).");
+        control.OnWarning?.Invoke(warning);
+        log?.Warning(warning);
+    }
+
+    /// <summary>Keeps the best weights (without validation the last epoch's; with it, the lowest validation loss,
+    /// earliest on ties) and adds the epoch's report; <paramref name="current"/> holds this epoch's weights when a
+    /// checkpoint or the best needs them.</summary>
+    private EpochReport Record(
+        int epoch,
+        (double Loss, double Accuracy) train,
+        (double Loss, double Accuracy)? validation,
+        Stopwatch clock,
+        BagNetwork network,
+        Standing standing,
+        out float[]? current
+    )
+    {
+        double score = validation?.Loss ?? -epoch;
+        bool isBest = score < standing.BestLoss;
+        // One export serves both the best weights and the checkpoint.
+        current = isBest || control.CheckpointPath is not null ? network.ExportWeights() : null;
+        if (isBest)
+        {
+            (standing.BestLoss, standing.BestEpoch, standing.Best, standing.SinceBest) = (score, epoch, current, 0);
+        }
+        else
+            standing.SinceBest++;
+        var report = new EpochReport(
+            epoch,
+            options.MaxEpochs,
+            train.Loss,
+            train.Accuracy,
+            validation?.Loss,
+            validation?.Accuracy,
+            clock.Elapsed.TotalSeconds,
+            isBest
+        );
+        standing.History.Add(report);
+        return report;
+    }
+
+    /// <summary>One pass over the bags, a step per batch (one bag: the MIL convention; several: the mean of their
+    /// losses, see <see cref="BatchLosses"/>); without an optimizer, only the loss and accuracy.</summary>
     private static (double Loss, double Accuracy) RunEpoch(
         BagNetwork network,
-        IEnumerable<LabelledBag> bags,
+        IEnumerable<LabelledBag[]> batches,
         Tensor classWeights,
         AdamOptimizer? optimizer,
         Action<int> onBag,
@@ -240,30 +271,52 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         double lossSum = 0;
         int correct = 0,
             count = 0;
-        foreach (var bag in bags)
+        foreach (var bags in batches)
         {
             using var scope = NewDisposeScope();
-            var (loss, logits) = BagLoss(network, bag, classWeights, lossWeights, optimizer is not null);
-            float lossValue = loss.item<float>();
+            var (loss, values, predicted) = StepLoss(network, bags, classWeights, lossWeights, optimizer is not null);
             // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
-            if (!float.IsFinite(lossValue))
-                throw Diverged(optimizer is null, lossValue, epoch, count + 1);
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw Diverged(optimizer is null, values[i], epoch, count + i + 1);
             if (optimizer is not null)
             {
                 optimizer.ZeroGrad();
                 loss.backward();
                 optimizer.Step();
             }
-            lossSum += lossValue;
-            if (logits.argmax(1).item<long>() == bag.ClassIndex)
-                correct++;
-            count++;
-            onBag(count);
+            for (int i = 0; i < values.Length; i++)
+            {
+                lossSum += values[i];
+                if (predicted[i] == bags[i].ClassIndex)
+                    correct++;
+                count++;
+                onBag(count);
+            }
             cancel.ThrowIfCancellationRequested();
         }
         if (count == 0)
             throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
         return (lossSum / count, (double)correct / count);
+    }
+
+    /// <summary>The loss a step minimises, each bag's loss and each bag's predicted class.</summary>
+    private static (Tensor Loss, float[] Values, long[] Predicted) StepLoss(
+        BagNetwork network,
+        LabelledBag[] bags,
+        Tensor classWeights,
+        (Scalar Bag, Scalar Instance) lossWeights,
+        bool training
+    )
+    {
+        if (bags.Length == 1)
+        {
+            var (loss, logits) = BagLoss(network, bags[0], classWeights, lossWeights, training);
+            return (loss, [loss.item<float>()], [logits.argmax(1).item<long>()]);
+        }
+        var (losses, batchLogits) = BatchLosses(network, bags, classWeights, lossWeights, training);
+        var values = losses.detach().cpu().data<float>().ToArray();
+        return (losses.mean(), values, batchLogits.argmax(1).cpu().data<long>().ToArray());
     }
 
     /// <summary>One bag's weighted loss (a scalar) and its 1 × C logits.</summary>

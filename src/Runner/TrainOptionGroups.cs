@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Globalization;
+using Amil.MLNet.Application;
+using Amil.MLNet.Trainers;
+
+namespace Amil.MLNet.Runner;
+
+// train's options in three groups, each adding its options to the command and reading them into the settings.
+
+/// <summary>Where the run goes and how long, how and where it trains; --resume.</summary>
+internal sealed class RunOptions
+{
+    private readonly Func<ParseResult, TrainSettings, TrainSettings> _apply;
+    private readonly Option<string?> _resume = new Option<string?>("--resume")
+    {
+        Description =
+            "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its "
+            + "saved settings.",
+    };
+
+    public RunOptions(Command command)
+    {
+        var defaults = new TrainSettings();
+        var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<dataset>-<timestamp>)." };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "Most epochs to train.",
+            DefaultValueFactory = _ => defaults.Epochs,
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed for weights and shuffling.",
+            DefaultValueFactory = _ => defaults.Seed,
+        };
+        var patience = new Option<int>("--patience")
+        {
+            Description = "Early-stopping patience in epochs (0 = off).",
+            DefaultValueFactory = _ => defaults.Patience,
+        };
+        var balance = new Option<bool>("--balance-classes")
+        {
+            Description = "Weight the loss inversely to class frequency.",
+        };
+        var lr = new Option<double>("--learning-rate")
+        {
+            Description = "Adam learning rate.",
+            DefaultValueFactory = _ => defaults.LearningRate,
+        };
+        var device = CommonOptions.Device("where training runs (and the test split is scored)");
+        var batchBags = CommonOptions.BatchBags();
+        var workers = CommonOptions.Workers();
+        foreach (var option in new Option[] { output, epochs, seed, patience, balance, lr, device, batchBags, workers })
+            command.Options.Add(option);
+        command.Options.Add(_resume);
+        _apply = (r, settings) =>
+            settings with
+            {
+                OutDirectory = r.GetValue(output),
+                Epochs = r.GetValue(epochs),
+                Seed = r.GetValue(seed),
+                Patience = r.GetValue(patience),
+                BalanceClasses = r.GetValue(balance),
+                LearningRate = r.GetValue(lr),
+                Device = r.GetValue(device)!,
+                BatchBags = CommonOptions.Positive(r, batchBags),
+                Workers = CommonOptions.PositiveOrNull(r, workers),
+            };
+    }
+
+    public TrainSettings Apply(ParseResult r, TrainSettings settings) => _apply(r, settings);
+
+    /// <summary>--resume: the interrupted run's own settings replace every other option.</summary>
+    public TrainSettings? Resumed(ParseResult r) =>
+        r.GetValue(_resume) is { } folder ? new TrainSettings { Resume = folder } : null;
+}
+
+/// <summary>How images become bags: patches, crop, resize, bag-size guard, bad and small images.</summary>
+internal sealed class BagOptions
+{
+    private readonly Func<ParseResult, TrainSettings, TrainSettings> _apply;
+
+    public BagOptions(Command command)
+    {
+        var defaults = new TrainSettings();
+        var patchSize = new Option<int?>("--patch-size")
+        {
+            Description = "Patch side in pixels (default: the dataset's, 28).",
+        };
+        var stride = new Option<int?>("--stride")
+        {
+            Description = "Patch stride in pixels (default: the dataset's, 28); smaller than the patch = overlap.",
+        };
+        var crop = new Option<string?>("--crop")
+        {
+            Description = "Centre crop HxW, or none for the whole image (default: the dataset's, 448x700).",
+        };
+        var resize = new Option<string?>("--resize")
+        {
+            Description = "Resize every image to HxW before the crop, or none (default: the dataset's, none).",
+        };
+        var maxPatches = new Option<int?>("--max-patches")
+        {
+            Description =
+                "Largest bag (patches per image) to train on; larger bags stop the job before training with the "
+                + "memory they would need "
+                + "(default: what a 6 GB budget allows for the encoder and patch size, about 24,600 LeNet patches "
+                + "of 28 px).",
+        };
+        var pad = new Option<bool>("--pad-small-images")
+        {
+            Description = "Pad images smaller than the crop with white instead of stopping with an error.",
+        };
+        var onBadImage = CommonOptions.OnBadImage();
+        foreach (var option in new Option[] { patchSize, stride, crop, resize, maxPatches, pad, onBadImage })
+            command.Options.Add(option);
+        _apply = (r, settings) =>
+            settings with
+            {
+                PatchSize = r.GetValue(patchSize),
+                Stride = r.GetValue(stride),
+                Crop = r.GetValue(crop),
+                Resize = r.GetValue(resize),
+                MaxPatches = r.GetValue(maxPatches),
+                PadSmallImages = r.GetValue(pad),
+                OnBadImage = CommonOptions.Policy(r, onBadImage),
+            };
+    }
+
+    public TrainSettings Apply(ParseResult r, TrainSettings settings) => _apply(r, settings);
+}
+
+/// <summary>Which model: pooling head and its settings, encoder, CNN baseline, feature cache.</summary>
+internal sealed class HeadOptions
+{
+    private readonly Func<ParseResult, TrainSettings, TrainSettings> _apply;
+
+    public HeadOptions(Command command)
+    {
+        var defaults = new TrainSettings();
+        var pooling = new Option<string>("--pooling")
+        {
+            Description = string.Join(" ", Heads.Pooling.Select(h => $"{h.Name}: {h.Summary}")),
+            DefaultValueFactory = _ => Heads.Attention.Name,
+        };
+        pooling.AcceptOnlyFromAmong([.. Heads.Pooling.Select(h => h.Name)]);
+        var clamK = new Option<string>("--clam-k")
+        {
+            Description =
+                "--pooling clam: patches from each end of the attention ranking for the instance loss (k), or auto: "
+                + "from each bag's size N, ceil(sqrt(N) / 8) at most 8.",
+            DefaultValueFactory = _ => defaults.ClamInstanceSamples.ToString(CultureInfo.InvariantCulture),
+        };
+        var clamBagWeight = new Option<double>("--clam-bag-weight")
+        {
+            Description = "--pooling clam: weight of the bag loss against the instance loss (CLAM's 0.7).",
+            DefaultValueFactory = _ => defaults.ClamBagWeight,
+        };
+        var additiveHidden = new Option<int>("--additive-hidden")
+        {
+            Description =
+                "--pooling additive: hidden units of the per-patch classifier. 0: one linear layer (its prediction "
+                + "equals gated attention's; the map is the exact per-patch decomposition). N > 0: an MLP as in "
+                + "Javed et al. (localized worse in our study; docs/results.md).",
+            DefaultValueFactory = _ => defaults.AdditiveHidden,
+        };
+        var baseline = new Option<string>("--baseline")
+        {
+            Description =
+                "none (Attention-MIL) or cnn: the whole-image CNN baseline (5 conv blocks) whose map is Grad-CAM, "
+                + "for localize's comparison.",
+            DefaultValueFactory = _ => "none",
+        };
+        baseline.AcceptOnlyFromAmong("none", "cnn");
+        var cnnScale = new Option<int>("--cnn-input-scale")
+        {
+            Description = "CNN baseline: downscale the image by this factor before the first conv.",
+            DefaultValueFactory = _ => defaults.CnnInputScale,
+        };
+        var encoder = new Option<string>("--encoder")
+        {
+            Description =
+                "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 "
+                + "features (224 px patches unless "
+                + "--patch-size is given), cached on disk, only the attention head trains.",
+            DefaultValueFactory = _ => "lenet",
+        };
+        encoder.AcceptOnlyFromAmong("lenet", "resnet18");
+        var featureCache = new Option<string?>("--feature-cache")
+        {
+            Description = "Feature cache folder for --encoder resnet18 (default .cache/features).",
+        };
+        foreach (
+            var option in new Option[]
+            {
+                pooling,
+                clamK,
+                clamBagWeight,
+                additiveHidden,
+                baseline,
+                cnnScale,
+                encoder,
+                featureCache,
+            }
+        )
+            command.Options.Add(option);
+        _apply = (r, settings) =>
+            settings with
+            {
+                Pooling = Heads.Find(r.GetValue(pooling)!).Pooling!.Value,
+                ClamInstanceSamples = TrainCommand.ClamK(r.GetValue(clamK)!),
+                ClamBagWeight = r.GetValue(clamBagWeight),
+                AdditiveHidden = r.GetValue(additiveHidden),
+                Network = TrainCommand.Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
+                CnnInputScale = r.GetValue(cnnScale),
+                FeatureCacheFolder = r.GetValue(featureCache),
+            };
+    }
+
+    public TrainSettings Apply(ParseResult r, TrainSettings settings) => _apply(r, settings);
+}
