@@ -1,12 +1,8 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
-using Amil.MLNet.Transforms.Persistence;
 
 namespace Amil.MLNet.Slides;
 
