@@ -1,32 +1,50 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Transforms.Images;
 
 namespace Amil.MLNet.Runner;
 
 /// <summary>Runs a verb's body: exit 0 on success, 1 with one clear line for errors a user can fix, 2 for internal
-/// errors, 130 when stopped with Ctrl-C.</summary>
+/// errors, 130 when stopped with Ctrl-C (SIGINT), 143 when stopped with SIGTERM.</summary>
 internal static class CommandRunner
 {
     private static readonly CancellationTokenSource InterruptSource = new();
-    private static int _interrupts;
+    private static int _signals;
+    private static PosixSignal? _signal;
 
-    private static readonly Lazy<CancellationToken> Handler = new(() =>
+    // One handler per process, however often the token is asked for; the registrations live as long as the process.
+    private static readonly Lazy<(CancellationToken Token, PosixSignalRegistration[] Registrations)> Handler = new(() =>
+        (
+            InterruptSource.Token,
+            [
+                PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
+                PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+            ]
+        )
+    );
+
+    /// <summary>Cancelled by the first Ctrl-C or SIGTERM (a second signal ends the process at once). Verbs that never
+    /// ask for it keep the runtime's default: a signal ends them at once, and their atomic writes leave nothing
+    /// half-written.</summary>
+    public static CancellationToken Interrupt => Handler.Value.Token;
+
+    private static void OnSignal(PosixSignalContext context)
     {
-        // One handler per process, however often the token is asked for.
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (Interlocked.Increment(ref _interrupts) > 1)
-                return;
-            e.Cancel = true;
-            Console.Error.WriteLine("Stopping… (press Ctrl-C again to quit at once)");
-            InterruptSource.Cancel();
-        };
-        return InterruptSource.Token;
-    });
+        if (Interlocked.Increment(ref _signals) > 1)
+            return; // the default action: the process ends now
+        context.Cancel = true;
+        _signal = context.Signal;
+        Console.Error.WriteLine(
+            context.Signal == PosixSignal.SIGTERM
+                ? "Stopping on SIGTERM… (a second signal ends the process at once)"
+                : "Stopping… (press Ctrl-C again to quit at once)"
+        );
+        InterruptSource.Cancel();
+    }
 
-    /// <summary>Cancelled by the first Ctrl-C (a second one ends the process at once).</summary>
-    public static CancellationToken Interrupt => Handler.Value;
+    /// <summary>The exit code of a process stopped by a signal: 128 + its number.</summary>
+    private static int SignalExit => _signal == PosixSignal.SIGTERM ? 143 : 130;
 
     public static int Run(ParseResult parse, Action body)
     {
@@ -34,13 +52,14 @@ internal static class CommandRunner
         try
         {
             body();
-            return 0;
+            // A verb that stops cleanly on a signal (view) still tells its caller it was stopped.
+            return InterruptSource.IsCancellationRequested ? SignalExit : 0;
         }
         catch (OperationCanceledException e)
             when (e is TrainingInterruptedException || InterruptSource.IsCancellationRequested)
         {
             Console.Error.WriteLine(e is TrainingInterruptedException ? e.Message : "Interrupted.");
-            return 130;
+            return SignalExit;
         }
         catch (Exception e) when (UserError(e) is { } user)
         {

@@ -13,7 +13,8 @@ internal static class TrainCommand
             "train",
             "Train an Attention-MIL model; writes runs/<name>/model.zip, metrics.json, split.json, history.csv, "
                 + "config.json, test_scores.json, report.html.\n"
-                + "Ctrl-C stops after saving the last finished epoch; --resume continues it.\n"
+                + "Ctrl-C or SIGTERM (scancel, a preemption, docker stop) finishes the step in progress, saves "
+                + "and exits 130/143; --resume continues it.\n"
                 + "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the "
                 + "Grad-CAM baseline for localize)\n"
                 + "         amil train --resume runs/synthetic-20261125-101500"

@@ -14,8 +14,8 @@ internal sealed class RunOptions
     private readonly Option<string?> _resume = new Option<string?>("--resume")
     {
         Description =
-            "Continue the interrupted run in this folder (runs/<name>) from its last finished epoch, with its "
-            + "saved settings.",
+            "Continue the stopped run in this folder (runs/<name>) from where it stopped, with its saved settings "
+            + "(the result equals an uninterrupted run's).",
     };
 
     public RunOptions(Command command)

@@ -15,8 +15,8 @@ public sealed class TrainingControl
     /// as an uninterrupted run). Default false: start afresh and overwrite it.</summary>
     public bool ResumeFromCheckpoint { get; init; }
 
-    /// <summary>Stops training between bags; the last finished epoch's checkpoint stays on disk. Default
-    /// none.</summary>
+    /// <summary>Stops training after the step in progress; with <see cref="CheckpointPath"/>, the checkpoint then holds
+    /// the epoch's progress, and a resumed run ends as an uninterrupted one would. Default none.</summary>
     public CancellationToken Cancellation { get; init; }
 
     /// <summary>Called after every bag with (bags done this epoch, bags in the epoch, training or validation) — for

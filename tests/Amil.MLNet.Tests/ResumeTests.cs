@@ -30,7 +30,7 @@ public class ResumeTests
         using var stop = new CancellationTokenSource();
         int trainBags = 0;
         var interrupted = Path.Combine(work, "interrupted");
-        // Stop two bags into the second epoch: epoch 1 is checkpointed, epoch 2's partial work must be thrown away.
+        // Stop two bags into the second epoch: the first stop keeps those two steps (not only epoch 1).
         var settings = Settings(
             "interrupted",
             (done, total, training) =>
@@ -43,6 +43,23 @@ public class ResumeTests
         Assert.Contains("--resume", e.Message);
         Assert.True(File.Exists(Path.Combine(interrupted, RunFiles.CheckpointFile)));
         Assert.False(File.Exists(Path.Combine(interrupted, "model.zip")));
+        var checkpoint = Trainers.Training.TrainingCheckpoint.Load(Path.Combine(interrupted, RunFiles.CheckpointFile));
+        Assert.Equal(1, checkpoint.Epoch);
+        Assert.Equal(2, checkpoint.Unfinished?.Epoch);
+        Assert.Equal(2, checkpoint.Unfinished?.Done.Count);
+
+        // The second stop comes in epoch 2's validation, after its training part has finished.
+        using var again = new CancellationTokenSource();
+        var resumeSettings = new TrainSettings
+        {
+            Resume = interrupted,
+            OnBag = (_, _, training) =>
+            {
+                if (!training)
+                    again.Cancel();
+            },
+        };
+        Assert.Throws<TrainingInterruptedException>(() => TrainJob.Run(resumeSettings, _ => { }, again.Token));
 
         var resumed = TrainJob.Run(new TrainSettings { Resume = interrupted }, _ => { });
         Assert.Equal(straight.Metrics.Test!.LogLoss, resumed.Metrics.Test!.LogLoss);

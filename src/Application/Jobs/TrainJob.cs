@@ -20,8 +20,8 @@ public static class TrainJob
 {
     public sealed record Result(string RunDirectory, RunMetrics Metrics);
 
-    /// <summary>Trains; <paramref name="cancel"/> stops between bags, keeping the last finished epoch's checkpoint
-    /// (then <see cref="TrainingInterruptedException"/> says how to resume).</summary>
+    /// <summary>Trains; <paramref name="cancel"/> stops after the step in progress, saving the checkpoint (then
+    /// <see cref="TrainingInterruptedException"/> says how to resume).</summary>
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
         if (settings.Resume is not null)

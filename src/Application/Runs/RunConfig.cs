@@ -36,7 +36,7 @@ public static class RunConfig
                         + "Start a new run with another --out."
                 )
                 : new FileNotFoundException(
-                    $"{runDir}: no {RunFiles.CheckpointFile} (the run stopped before its first epoch ended); "
+                    $"{runDir}: no {RunFiles.CheckpointFile} (the run stopped before its first training step); "
                         + "start it again without --resume.",
                     config
                 );
@@ -88,7 +88,8 @@ public static class RunConfig
 /// <summary>Training stopped on request after saving its checkpoint.</summary>
 public sealed class TrainingInterruptedException(string runDirectory)
     : OperationCanceledException(
-        $"Training interrupted; the last finished epoch is saved. Continue with: amil train --resume {runDirectory}"
+        $"Training stopped after its step in progress; everything up to there is saved. Continue with: amil train "
+            + $"--resume {runDirectory}"
     )
 {
     public string RunDirectory { get; } = runDirectory;

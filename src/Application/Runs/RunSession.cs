@@ -76,7 +76,7 @@ internal sealed class RunSession : IDisposable
         _logFile.WriteLine($"{DateTime.Now:yyyy-MM-dd HH:mm:ss}  {line}");
     }
 
-    /// <summary>Runs the training with the failure rules: interrupted with a checkpoint → how to resume; diverged →
+    /// <summary>Runs the training with the failure rules: stopped with a checkpoint → how to resume; diverged →
     /// the last good epoch kept; any other failure of a run that finished nothing → the folder removed.</summary>
     public T Guard<T>(Func<T> training)
     {
@@ -86,7 +86,7 @@ internal sealed class RunSession : IDisposable
         }
         catch (OperationCanceledException) when (File.Exists(Path.Combine(Directory, RunFiles.CheckpointFile)))
         {
-            Log("Interrupted; the last finished epoch is saved.");
+            Log("Stopped on request; the training so far is saved.");
             throw new TrainingInterruptedException(Directory);
         }
         catch (TrainingDivergedException e)

@@ -88,13 +88,15 @@ internal sealed class BagReader
 
     /// <summary>Reads the bags of the rows in <paramref name="include"/> (all when null), shuffled by <paramref
     /// name="shuffle"/> when given, decoded on <paramref name="workers"/> threads; the order does not depend on
-    /// the number of workers.</summary>
+    /// the number of workers. The first <paramref name="skip"/> bags of that order are left out without being
+    /// decoded (a resumed epoch).</summary>
     public IEnumerable<LabelledBag> Read(
         IReadOnlySet<DataViewRowId>? include,
         Random? shuffle,
         int readAhead,
         int workers = 1,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        int skip = 0
     )
     {
         using var queue = new BlockingCollection<LabelledBag>(readAhead);
@@ -104,7 +106,10 @@ internal sealed class BagReader
         {
             try
             {
-                var bags = workers > 1 ? ReadInParallel(include, shuffle, workers) : ReadInOrder(include, shuffle);
+                var bags =
+                    skip > 0 ? ReadListed(Order(include, shuffle).Skip(skip).ToList(), Math.Max(1, workers))
+                    : workers > 1 ? ReadListed(Order(include, shuffle), workers)
+                    : ReadInOrder(include, shuffle);
                 foreach (var bag in bags)
                 {
                     if (stop.IsCancellationRequested)
@@ -146,14 +151,14 @@ internal sealed class BagReader
     }
 
     /// <summary>
-    /// The order <see cref="ReadInOrder"/> gives, decoded by several workers: the order is listed first (only row ids
-    /// are read), then cut into chunks whose rows are shared out round-robin, each worker collecting its share in one
-    /// pass of its own cursor. The next chunk is decoded while the current one is consumed, so at most two chunks
+    /// Rows in a listed order (<see cref="Order"/>: only row ids are read), decoded by several workers: the order is
+    /// cut into chunks whose rows are shared out round-robin, each worker collecting its share in one pass of its own
+    /// cursor. The next chunk is decoded while the current one is consumed, so at most two chunks
     /// (<see cref="ParallelChunk"/>) are held.
     /// </summary>
-    private IEnumerable<LabelledBag> ReadInParallel(IReadOnlySet<DataViewRowId>? include, Random? shuffle, int workers)
+    private IEnumerable<LabelledBag> ReadListed(List<DataViewRowId> order, int workers)
     {
-        var chunks = Order(include, shuffle).Chunk(ParallelChunk(workers)).ToList();
+        var chunks = order.Chunk(ParallelChunk(workers)).ToList();
         Task<Dictionary<DataViewRowId, LabelledBag>> Decode(DataViewRowId[] chunk) =>
             Task.Run(() =>
             {

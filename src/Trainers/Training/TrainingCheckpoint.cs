@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace Amil.MLNet.Trainers.Training;
 
 /// <summary>
-/// Everything needed to continue training exactly where an epoch ended: current and best weights, Adam's moments,
-/// libtorch's random state (dropout), the early-stopping counters and the history. Written atomically after every
-/// epoch.
+/// Everything needed to continue training exactly where it stopped: current and best weights, Adam's moments,
+/// libtorch's random state (dropout), the early-stopping counters, the history and, when a stop came mid-epoch, how
+/// far that epoch got. Written atomically after every epoch and on a stop.
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
     private const string Magic = "AMIL-CHECKPOINT";
-    private const int Version = 2; // 2: our own Adam state (AdamOptimizer)
+    private const int Version = 3; // 2: our own Adam state (AdamOptimizer); 3: the unfinished epoch
 
     public required NetworkSpec Spec { get; init; }
 
@@ -27,6 +27,10 @@ internal sealed class TrainingCheckpoint
     public required IReadOnlyList<EpochReport> History { get; init; }
     public required byte[] OptimizerState { get; init; }
     public required byte[] RandomState { get; init; }
+
+    /// <summary>The epoch a stop interrupted (the one after <see cref="Epoch"/>) and its training part's progress;
+    /// null when the checkpoint was written at an epoch's end.</summary>
+    public (int Epoch, TrainingLoop.EpochTally Done)? Unfinished { get; init; }
 
     public void Save(string path)
     {
@@ -62,6 +66,14 @@ internal sealed class TrainingCheckpoint
                 }
                 WriteBytes(writer, OptimizerState);
                 WriteBytes(writer, RandomState);
+                writer.Write(Unfinished is not null);
+                if (Unfinished is var (epoch, done))
+                {
+                    writer.Write(epoch);
+                    writer.Write(done.LossSum);
+                    writer.Write(done.Correct);
+                    writer.Write(done.Count);
+                }
             }
         );
     }
@@ -74,9 +86,9 @@ internal sealed class TrainingCheckpoint
             if (reader.ReadString() != Magic)
                 throw new InvalidDataException($"{path}: not an Amil.MLNet training checkpoint.");
             int version = reader.ReadInt32();
-            if (version != Version)
+            if (version is < 2 or > Version)
                 throw new InvalidDataException(
-                    $"{path}: checkpoint format {version}; this version reads {Version}. Restart the training."
+                    $"{path}: checkpoint format {version}; this version reads 2 to {Version}. Restart the training."
                 );
             var spec = NetworkSpec.Decode(ReadFloats(reader));
             var fingerprint = reader.ReadString();
@@ -123,6 +135,7 @@ internal sealed class TrainingCheckpoint
                 History = history,
                 OptimizerState = ReadBytes(reader),
                 RandomState = ReadBytes(reader),
+                Unfinished = version >= 3 && reader.ReadBoolean() ? ReadUnfinished(reader) : null,
             };
         }
         catch (EndOfStreamException)
@@ -131,6 +144,15 @@ internal sealed class TrainingCheckpoint
                 $"{path}: the checkpoint is truncated; restart the training without --resume."
             );
         }
+    }
+
+    private static (int, TrainingLoop.EpochTally) ReadUnfinished(BinaryReader reader)
+    {
+        int epoch = reader.ReadInt32();
+        double lossSum = reader.ReadDouble();
+        int correct = reader.ReadInt32(),
+            count = reader.ReadInt32();
+        return (epoch, new TrainingLoop.EpochTally(lossSum, correct, count));
     }
 
     /// <summary>The dropout generator's state, so a resumed training draws the masks it would have drawn.</summary>

@@ -30,6 +30,15 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         public int SinceBest { get; set; }
         public int FirstEpoch { get; set; } = 1;
         public double BestLoss { get; set; } = double.PositiveInfinity;
+
+        /// <summary>The epoch a stop interrupted and what its training part had done (resumed from there).</summary>
+        public (int Epoch, EpochTally Done)? Unfinished { get; set; }
+    }
+
+    /// <summary>How far a pass over the bags got: bags done, their summed loss, how many were right.</summary>
+    internal readonly record struct EpochTally(double LossSum, int Correct, int Count)
+    {
+        public (double Loss, double Accuracy) Mean => (LossSum / Count, (double)Correct / Count);
     }
 
     public TrainingResult Run(
@@ -57,6 +66,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             options.WeightDecay
         );
         using var weights = tensor(classWeights, device: device);
+        // Not handed to the readers: a stop is taken between steps, never inside a read the epoch still needs.
         var cancel = control.Cancellation;
         int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
         string fingerprint = Fingerprint(trainRows.Count, validationCount, classWeights);
@@ -82,63 +92,53 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         {
             var clock = Stopwatch.StartNew();
             network.train();
+            var start = standing.Unfinished is { } u && u.Epoch == epoch ? u.Done : default;
+            standing.Unfinished = null;
             var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
-            var (trainLoss, trainAccuracy) = RunEpoch(
+            var (train, stopped) = RunEpoch(
                 network,
                 reader
-                    .Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, cancel)
+                    .Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, skip: start.Count)
                     .Chunk(options.BatchBags),
                 weights,
                 optimizer,
                 (done) => control.OnBag?.Invoke(done, trainRows.Count, true),
                 epoch,
                 lossWeights,
-                cancel
+                cancel,
+                start
             );
+            if (stopped)
+                Stop(epoch, train, network, optimizer, dropoutGenerator, standing, spec, fingerprint);
+            var trainMean = Mean(train);
 
             (double Loss, double Accuracy)? validation = null;
             if (validationReader is not null)
             {
                 network.eval();
                 using var _ = no_grad();
-                validation = RunEpoch(
+                var (checkedBags, validationStopped) = RunEpoch(
                     network,
                     validationReader
-                        .Read(validationRows, null, options.ReadAhead, options.ReadWorkers, cancel)
+                        .Read(validationRows, null, options.ReadAhead, options.ReadWorkers)
                         .Chunk(options.BatchBags),
                     weights,
                     null,
                     (done) => control.OnBag?.Invoke(done, validationCount, false),
                     epoch,
                     lossWeights,
-                    cancel
+                    cancel,
+                    default
                 );
+                if (validationStopped)
+                    Stop(epoch, train, network, optimizer, dropoutGenerator, standing, spec, fingerprint);
+                validation = Mean(checkedBags);
             }
-            WarnIfExploding(epoch, trainLoss, standing.History, classWeights.Length);
-            var report = Record(
-                epoch,
-                (trainLoss, trainAccuracy),
-                validation,
-                clock,
-                network,
-                standing,
-                out var current
-            );
+            WarnIfExploding(epoch, trainMean.Loss, standing.History, classWeights.Length);
+            var report = Record(epoch, trainMean, validation, clock, network, standing, out var current);
             if (control.CheckpointPath is { } checkpointPath)
-                new TrainingCheckpoint
-                {
-                    Spec = spec,
-                    Fingerprint = fingerprint,
-                    Epoch = epoch,
-                    Weights = current!,
-                    BestWeights = standing.Best,
-                    BestEpoch = standing.BestEpoch,
-                    BestLoss = standing.BestLoss,
-                    SinceBest = standing.SinceBest,
-                    History = standing.History,
-                    OptimizerState = optimizer.SaveState(),
-                    RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
-                }.Save(checkpointPath);
+                Checkpoint(spec, fingerprint, epoch, current!, standing, optimizer, dropoutGenerator)
+                    .Save(checkpointPath);
             control.OnEpochEnd?.Invoke(report);
             log?.Info(report.Describe());
             if (validation is not null && PatienceExhausted(standing))
@@ -151,6 +151,61 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
 
     private bool PatienceExhausted(Standing standing) =>
         options.EarlyStoppingPatience > 0 && standing.SinceBest >= options.EarlyStoppingPatience;
+
+    private static TrainingCheckpoint Checkpoint(
+        NetworkSpec spec,
+        string fingerprint,
+        int finishedEpoch,
+        float[] weights,
+        Standing standing,
+        AdamOptimizer optimizer,
+        Generator dropoutGenerator
+    ) =>
+        new()
+        {
+            Spec = spec,
+            Fingerprint = fingerprint,
+            Epoch = finishedEpoch,
+            Weights = weights,
+            BestWeights = standing.Best,
+            BestEpoch = standing.BestEpoch,
+            BestLoss = standing.BestLoss,
+            SinceBest = standing.SinceBest,
+            History = standing.History,
+            OptimizerState = optimizer.SaveState(),
+            RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
+            Unfinished = standing.Unfinished,
+        };
+
+    /// <summary>A stop asked for mid-epoch: the step in progress has finished; the weights, Adam's moments, the random
+    /// state and the epoch's progress are saved, so a resumed run continues with the next bag and ends as an
+    /// uninterrupted one would. Without a checkpoint path the epoch's work is simply dropped.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Stop(
+        int epoch,
+        EpochTally train,
+        BagNetwork network,
+        AdamOptimizer optimizer,
+        Generator dropoutGenerator,
+        Standing standing,
+        NetworkSpec spec,
+        string fingerprint
+    )
+    {
+        if (control.CheckpointPath is { } path)
+        {
+            standing.Unfinished = (epoch, train);
+            Checkpoint(spec, fingerprint, epoch - 1, network.ExportWeights(), standing, optimizer, dropoutGenerator)
+                .Save(path);
+            log?.Info(FormattableString.Invariant($"Stopped in epoch {epoch} after {train.Count} bag(s); saved."));
+        }
+        throw new OperationCanceledException(control.Cancellation);
+    }
+
+    private static (double Loss, double Accuracy) Mean(EpochTally tally) =>
+        tally.Count > 0
+            ? tally.Mean
+            : throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
 
     /// <summary>What a checkpoint must agree on to be resumed: seed, optimizer, data sizes, class weights,
     /// batch.</summary>
@@ -198,6 +253,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         standing.BestLoss = checkpoint.BestLoss;
         standing.SinceBest = checkpoint.SinceBest;
         standing.FirstEpoch = validating && PatienceExhausted(standing) ? int.MaxValue : checkpoint.Epoch + 1;
+        standing.Unfinished = checkpoint.Unfinished;
     }
 
     /// <summary>Warns when the training loss is far above the first epoch's (or, in the first epoch, above an
@@ -256,8 +312,9 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
     }
 
     /// <summary>One pass over the bags, a step per batch (one bag: the MIL convention; several: the mean of their
-    /// losses, see <see cref="BatchLosses"/>); without an optimizer, only the loss and accuracy.</summary>
-    private static (double Loss, double Accuracy) RunEpoch(
+    /// losses, see <see cref="BatchLosses"/>), counted on from <paramref name="start"/>; without an optimizer, only the
+    /// loss and accuracy. A cancellation ends the pass after the step in progress (Stopped).</summary>
+    private static (EpochTally Tally, bool Stopped) RunEpoch(
         BagNetwork network,
         IEnumerable<LabelledBag[]> batches,
         Tensor classWeights,
@@ -265,12 +322,15 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         Action<int> onBag,
         int epoch,
         (Scalar Bag, Scalar Instance) lossWeights,
-        CancellationToken cancel
+        CancellationToken cancel,
+        EpochTally start
     )
     {
-        double lossSum = 0;
-        int correct = 0,
-            count = 0;
+        double lossSum = start.LossSum;
+        int correct = start.Correct,
+            count = start.Count;
+        if (cancel.IsCancellationRequested)
+            return (start, true);
         foreach (var bags in batches)
         {
             using var scope = NewDisposeScope();
@@ -293,11 +353,10 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
                 count++;
                 onBag(count);
             }
-            cancel.ThrowIfCancellationRequested();
+            if (cancel.IsCancellationRequested)
+                return (new EpochTally(lossSum, correct, count), true);
         }
-        if (count == 0)
-            throw new InvalidOperationException("An epoch saw no bags; the training or validation data is empty.");
-        return (lossSum / count, (double)correct / count);
+        return (new EpochTally(lossSum, correct, count), false);
     }
 
     /// <summary>The loss a step minimises, each bag's loss and each bag's predicted class.</summary>
