@@ -133,23 +133,34 @@ public static class SlideScoring
         return [.. slides];
     }
 
-    /// <summary>A slide file, or the slide files in a folder (sorted).</summary>
+    /// <summary>A slide file, or the slide files in a folder (sorted), for a model that scores whole slides: an
+    /// image is refused, naming the kind of model it needs.</summary>
     public static List<string> SlideFiles(string input)
     {
         if (File.Exists(input))
-            return [Path.GetFullPath(input)];
+            return IsSlideFile(input) ? [Path.GetFullPath(input)]
+                : DatasetReader.HasImageExtension(input) ? throw ImageForSlideModel(input)
+                : throw new InvalidDataException(
+                    $"{input}: not a slide file (expected {string.Join(", ", SlideImage.Extensions)})."
+                );
         if (!Directory.Exists(input))
             throw new FileNotFoundException($"{input}: no such slide file or folder.", input);
-        var files = Directory
-            .EnumerateFiles(input)
-            .Where(f => SlideImage.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        return files.Count > 0
-            ? files
+        var files = Directory.EnumerateFiles(input).Where(IsSlideFile).Order(StringComparer.Ordinal).ToList();
+        return files.Count > 0 ? files
+            : Directory.EnumerateFiles(input).FirstOrDefault(DatasetReader.HasImageExtension) is { } image
+                ? throw ImageForSlideModel(image)
             : throw new FileNotFoundException(
                 $"{input}: no slide files ({string.Join(", ", SlideImage.Extensions)}) in this folder.",
                 input
             );
     }
+
+    private static bool IsSlideFile(string path) =>
+        SlideImage.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    private static ArgumentException ImageForSlideModel(string path) =>
+        new(
+            $"{path} is an image, but the model scores whole slides (it was trained on a slide dataset). Score images "
+                + $"with a model trained on images, or pass slide files ({string.Join(", ", SlideImage.Extensions)})."
+        );
 }

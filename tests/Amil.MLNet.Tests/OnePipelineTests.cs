@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Application;
 using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Transforms.Bagging;
@@ -145,6 +145,13 @@ public sealed class OnePipelineTests
         Assert.Equal("class-attention of tumor × p(tumor)", p.Map);
         float pTumour = p.Probabilities["tumor"];
         Assert.All(p.Patches, x => Assert.Equal(x.Classes!["tumor"] * pTumour, x.Value, 6));
+
+        // The other kind of input: a PNG is named as an image, not "not a readable TIFF".
+        var png = Path.Combine(TestTemp.Folder("one-pipeline-png").FullName, "patch.png");
+        TestImages.WritePng(png, 64, 64, dark: false, seed: 1);
+        var (exit, _, stderr) = Programs.Predict(model, png, output + "-png");
+        Assert.Equal(1, exit);
+        Assert.Contains("is an image, but the model scores whole slides", stderr);
     }
 
     [Fact]

@@ -183,7 +183,21 @@ public static class PredictJob
                 $"Class '{name}' is not one of the model's classes ({string.Join(", ", classes)})."
             );
 
+    /// <summary>An image file, or the images in a folder and its subfolders (sorted; masks/ left out), for a model
+    /// that scores images: a whole slide among them is refused, since such a model would score a crop of it.</summary>
     public static IReadOnlyList<string> ListImages(string input)
+    {
+        var images = ImagesIn(input);
+        if (images.FirstOrDefault(Slides.SlideImage.IsWholeSlide) is { } slide)
+            throw new ArgumentException(
+                $"{slide} is a whole slide, but the model scores images (it was trained on an image dataset): it "
+                    + "would score a crop of the slide, not the slide. Score slides with a model trained on a "
+                    + "whole-slide dataset (docs/slides.md)."
+            );
+        return images;
+    }
+
+    private static List<string> ImagesIn(string input)
     {
         if (File.Exists(input))
             return [System.IO.Path.GetFullPath(input)];

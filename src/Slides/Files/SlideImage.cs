@@ -71,6 +71,32 @@ public sealed class SlideImage : IDisposable
     /// <summary>Level 0's height in pixels.</summary>
     public int Height => Levels[0].Height;
 
+    /// <summary>Whether a file is a whole slide rather than an image: a vendor slide format (.svs, .ndpi, .mrxs, …),
+    /// or a TIFF holding a tiled pyramid (two levels or more) or a tiled image of over 100 megapixels. A plain TIFF
+    /// image (BACH's microscopy, stored in strips) is not; nor is a file no reader opens (its reader says why).</summary>
+    public static bool IsWholeSlide(string path)
+    {
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension == ".svs" || OpenSlideOnly.Contains(extension))
+            return true;
+        if (extension is not (".tif" or ".tiff") || !File.Exists(path))
+            return false;
+        try
+        {
+            using var tiff = TiffCodec.Open(path, "r");
+            var levels = ReadLevels(tiff, path);
+            return levels.Count > 1 || (long)levels[0].Level.Width * levels[0].Level.Height > WholeSlidePixels;
+        }
+        catch (Exception e) when (e is ImageReadException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A single tiled level this large is a slide: 10,000 × 10,000 pixels, far above any microscopy
+    /// image.</summary>
+    private const long WholeSlidePixels = 100_000_000;
+
     /// <summary>Opens a slide; <paramref name="scale"/> overrides the file's µm/px and objective power.</summary>
     /// <param name="reader">Auto: OpenSlide for vendor formats (NDPI, MRXS …) and JPEG 2000 SVS, LibTiff.NET for
     /// the rest.</param>
@@ -168,7 +194,8 @@ public sealed class SlideImage : IDisposable
             throw new ImageReadException(
                 path,
                 "not a tiled TIFF, so it cannot be read region by region as a slide; convert it, e.g. `vips "
-                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or use it as an ordinary image)."
+                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or score it as an image, with a model "
+                    + "trained on images)."
             );
         var largest = tiled.MaxBy(t => (long)t.Width * t.Height);
         var levels = new List<(short Directory, SlideLevel Level)>();
