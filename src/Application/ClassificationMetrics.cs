@@ -18,8 +18,8 @@ public sealed record ClassificationMetrics(
 )
 {
     /// <summary>Computes every metric from the same predictions: accuracy, macro accuracy and macro-F1 from the
-    /// confusion matrix, log-loss and ROC AUC (two classes; one-vs-rest macro for more) from the probabilities the
-    /// predictions are the arg max of, and patient-level accuracy.</summary>
+    /// confusion matrix, log-loss, ROC AUC (two classes; one-vs-rest macro for more), ECE and Brier score from the
+    /// probabilities the predictions are the arg max of, and patient-level accuracy.</summary>
     /// <param name="truth">True class index per scored image, same order.</param>
     /// <param name="patients">Patient per image (null entries = unknown).</param>
     /// <exception cref="InvalidDataException">A probability is not finite or the predicted class is not the most
@@ -62,6 +62,9 @@ public sealed record ClassificationMetrics(
             patientCount
         )
         {
+            Ece = point[6],
+            Brier = point[7],
+            AccuracyCoverage = Calibration.AccuracyCoverage([.. scored.Select(s => s.Probabilities)], truth),
             Intervals = IntervalsByName(point, intervals),
             Bootstrap = new BootstrapSettings(
                 bootstrap.Resamples,
@@ -83,7 +86,22 @@ public sealed record ClassificationMetrics(
         "log_loss",
         "auc",
         "patient_accuracy",
+        "ece",
+        "brier",
     ];
+
+    /// <summary>Expected calibration error of the top class's probability (15 equal-width bins; see
+    /// <see cref="Calibration"/>).</summary>
+    [JsonPropertyName("ece")]
+    public double? Ece { get; init; }
+
+    /// <summary>Multiclass Brier score: mean Σ_k (p_k − [k true])².</summary>
+    [JsonPropertyName("brier")]
+    public double? Brier { get; init; }
+
+    /// <summary>Accuracy when abstaining on the least certain items: 10 % to 100 % kept, most certain first.</summary>
+    [JsonPropertyName("accuracy_coverage")]
+    public IReadOnlyList<CoveragePoint>? AccuracyCoverage { get; init; }
 
     /// <summary>95 % bootstrap intervals of the metrics, resampling patients (items where none is known): name →
     /// [low, high]. A metric undefined in most resamples (e.g. AUC with one class left) has none.</summary>
@@ -169,7 +187,11 @@ public sealed record ClassificationMetrics(
             patientAccuracy = perPatient.Average();
             patientCount = perPatient.Count;
         }
-        return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy];
+        var probabilities = items.Select(i => scored[i].Probabilities).ToList();
+        var classes = items.Select(i => truth[i]).ToList();
+        double ece = Calibration.ExpectedError(probabilities, classes),
+            brier = Calibration.Brier(probabilities, classes);
+        return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy, ece, brier];
     }
 }
 

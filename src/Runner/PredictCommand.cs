@@ -30,6 +30,14 @@ internal static class PredictCommand
         {
             Description = "Multiply the reported map by the image's (or slide's) p(this class), e.g. malignant.",
         };
+        var abstain = new Option<double?>("--abstain-above")
+        {
+            Description =
+                "Mark and list the predictions whose uncertainty (entropy of the calibrated probabilities over ln C: "
+                + "0 certain, 1 uniform) is above this, 0 to 1, as cases to review (\"review\": true). Every "
+                + "prediction's \"uncertainty\" is in predictions.json anyway; report.html's accuracy-against-"
+                + "coverage chart helps pick the threshold.",
+        };
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -42,6 +50,7 @@ internal static class PredictCommand
             onBadImage,
             mapClass,
             weight,
+            abstain,
         };
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
@@ -57,7 +66,8 @@ internal static class PredictCommand
                             CommandRunner.Log,
                             CommonOptions.Policy(r, onBadImage),
                             scoring.Read(r),
-                            new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight))
+                            new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
+                            r.GetValue(abstain)
                         )
                     )
                         Console.WriteLine(

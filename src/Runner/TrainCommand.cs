@@ -102,6 +102,9 @@ internal static class MetricsPrinter
                 line +=
                     $"  patient accuracy {block.WithInterval("patient_accuracy", block.PatientAccuracy)}"
                     + $" ({block.Patients} patients)";
+            if (block.Ece is not null)
+                line +=
+                    $"  ECE {block.WithInterval("ece", block.Ece)}  Brier {block.WithInterval("brier", block.Brier)}";
             Console.WriteLine(line);
         }
     }

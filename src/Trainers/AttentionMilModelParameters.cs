@@ -10,9 +10,11 @@ public sealed class AttentionMilModelParameters
         IReadOnlyList<string> classNames,
         NetworkArchitecture architecture,
         IReadOnlyList<EpochReport> history,
-        int bestEpoch
+        int bestEpoch,
+        float temperature
     )
     {
+        Temperature = temperature;
         ClassNames = classNames;
         Architecture = architecture;
         History = history;
@@ -31,4 +33,9 @@ public sealed class AttentionMilModelParameters
     /// <summary>The epoch whose weights the model holds (lowest validation loss, or the last epoch without
     /// validation).</summary>
     public int BestEpoch { get; }
+
+    /// <summary>The temperature the scored probabilities are computed at (softmax(logits / T)), fitted on the
+    /// validation data (<see cref="AttentionMilOptions.CalibrateTemperature"/>); 1 when not calibrated. The
+    /// uncalibrated probabilities are softmax(T · log p).</summary>
+    public float Temperature { get; }
 }

@@ -110,6 +110,12 @@ public sealed class AttentionMilOptions
     /// validation set is passed to Fit. 0 = no validation: the last epoch is kept. Default 0.2.</summary>
     public double ValidationFraction { get; set; } = 0.2;
 
+    /// <summary>After training, fit temperature scaling (one T dividing the logits, Guo et al. 2017) on the
+    /// validation data, so the scored probabilities are calibrated; the predicted class does not change. Without
+    /// validation data T stays 1. The fitted T is <see cref="AttentionMilModelParameters.Temperature"/>. Default
+    /// true.</summary>
+    public bool CalibrateTemperature { get; set; } = true;
+
     /// <summary>Explicit loss weight per class (index = key value − 1). Default none (all 1).</summary>
     public float[]? ClassWeights { get; set; }
 

@@ -128,7 +128,13 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         var scoring = ScoringChain
             .Build(_ml, _options.BagColumnName, state, reader.ClassNames, spec.Map(), taken)
             .Fit(trainData);
-        var model = new AttentionMilModelParameters(reader.ClassNames, architecture, result.History, result.BestEpoch);
+        var model = new AttentionMilModelParameters(
+            reader.ClassNames,
+            architecture,
+            result.History,
+            result.BestEpoch,
+            result.Spec.Temperature
+        );
         return new AttentionMilTransformer(
             scoring,
             model,

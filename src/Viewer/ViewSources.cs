@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Application;
 using Amil.MLNet.Application.Features;
 using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Application.Runs;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Images;

@@ -126,7 +126,7 @@ internal static class ImageTraining
             session,
             model,
             split,
-            new(attention.ClassNames, attention.BestEpoch, attention.History.Count, trainSeconds),
+            new(attention, trainSeconds),
             metrics => metrics with { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport }
         );
     }

@@ -65,10 +65,22 @@ public static class PredictJob
         [JsonPropertyName("frame")]
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
         public int[]? Frame { get; init; }
+
+        /// <summary>How unsure the prediction is: the entropy of the (calibrated) probabilities over ln C, 0 certain,
+        /// 1 uniform (<see cref="Maps.Metrics.Calibration.Uncertainty"/>).</summary>
+        [JsonPropertyName("uncertainty")]
+        public double Uncertainty { get; init; }
+
+        /// <summary>True when the uncertainty is above the abstention threshold asked for: a case for a person to
+        /// review. Absent when no threshold was given.</summary>
+        [JsonPropertyName("review")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public bool? Review { get; init; }
     }
 
     /// <summary>Scores every image (or slide); with <see cref="BadImagePolicy.Skip"/>, unusable images are left out,
-    /// logged and listed in skipped.json instead of stopping the job.</summary>
+    /// logged and listed in skipped.json instead of stopping the job. With <paramref name="abstainAbove"/>, the
+    /// predictions more uncertain than it are marked for review and listed.</summary>
     public static IReadOnlyList<Prediction> Run(
         string modelPath,
         string input,
@@ -76,7 +88,44 @@ public static class PredictJob
         Action<string> log,
         BadImagePolicy onBadImage = BadImagePolicy.Error,
         ScoringOptions? scoring = null,
-        ReportedMap? map = null
+        ReportedMap? map = null,
+        double? abstainAbove = null
+    )
+    {
+        if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
+            throw new ArgumentException(
+                FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
+            );
+        var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, out var skipped);
+        if (abstainAbove is double threshold)
+            predictions = Abstain(predictions, threshold, log);
+        return Write(predictions, skipped, outDirectory, log);
+    }
+
+    /// <summary>Marks each prediction reviewed or not and lists the ones to review, most uncertain first.</summary>
+    private static List<Prediction> Abstain(List<Prediction> predictions, double threshold, Action<string> log)
+    {
+        var marked = predictions.Select(p => p with { Review = p.Uncertainty > threshold }).ToList();
+        var review = marked.Where(p => p.Review == true).OrderByDescending(p => p.Uncertainty).ToList();
+        log(
+            FormattableString.Invariant(
+                $"{review.Count} of {marked.Count} prediction(s) have an uncertainty above {threshold:G3}: "
+            ) + (review.Count == 0 ? "none to review." : "review them:")
+        );
+        foreach (var p in review)
+            log(FormattableString.Invariant($"  review  {p.Uncertainty:F3}  {p.Predicted}  {p.Path}"));
+        return marked;
+    }
+
+    private static List<Prediction> Score(
+        string modelPath,
+        string input,
+        string outDirectory,
+        Action<string> log,
+        BadImagePolicy onBadImage,
+        ScoringOptions? scoring,
+        ReportedMap? map,
+        out List<SkippedImage> skipped
     )
     {
         map ??= ReportedMap.Model;
@@ -84,18 +133,13 @@ public static class PredictJob
         scoring ??= ScoringOptions.Default;
         var model = scoring.Load(modelPath);
         map.Check(model.ClassNames, model.MapKind);
+        skipped = [];
         if (model.Input == ModelInput.Slides)
-            return Write(
-                SlideScoring
-                    .ScoreFiles(model, input, scoring, log, default)
-                    .Select(s => ToPrediction(s, model.ClassNames, map))
-                    .ToList(),
-                [],
-                outDirectory,
-                log
-            );
+            return SlideScoring
+                .ScoreFiles(model, input, scoring, log, default)
+                .Select(s => ToPrediction(s, model.ClassNames, map))
+                .ToList();
         var images = ListImages(input);
-        var skipped = new List<SkippedImage>();
         var usable = ImageScreening
             .Screen(images.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
             .Select(r => r.Path)
@@ -123,7 +167,7 @@ public static class PredictJob
         }
         foreach (var s in skipped)
             log($"skipped {s.Path}: {s.Reason}");
-        return Write(predictions, skipped, outDirectory, log);
+        return predictions;
     }
 
     private static List<Prediction> Write(
@@ -173,6 +217,7 @@ public static class PredictJob
         return new Prediction(s.Path, classes[s.PredictedIndex], probabilities, map.Describe(s.MapKind), patches)
         {
             Frame = s.Frame?.Encode(),
+            Uncertainty = Math.Round(Maps.Metrics.Calibration.Uncertainty(s.Probabilities), 4),
         };
     }
 

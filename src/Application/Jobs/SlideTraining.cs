@@ -104,7 +104,7 @@ internal static class SlideTraining
             session,
             model,
             split,
-            new(head.ClassNames, head.BestEpoch, head.History.Count, trainSeconds),
+            new(head, trainSeconds),
             metrics => metrics with { Unit = RunReport.SlideUnit },
             (test, metrics) =>
             {

@@ -66,7 +66,17 @@ internal static class TrainingSteps
     }
 
     /// <summary>What a trained head says of its training.</summary>
-    public sealed record Trained(IReadOnlyList<string> ClassNames, int BestEpoch, int Epochs, double Seconds);
+    public sealed record Trained(
+        IReadOnlyList<string> ClassNames,
+        int BestEpoch,
+        int Epochs,
+        double Seconds,
+        float Temperature
+    )
+    {
+        public Trained(Trainers.AttentionMilTransformer head, double seconds)
+            : this(head.ClassNames, head.BestEpoch, head.History.Count, seconds, head.Model.Temperature) { }
+    }
 
     /// <summary>Scores the test and validation splits with the saved <paramref name="model"/> on its device, writes
     /// metrics.json (with the caller's additions) and test_scores.json, removes the checkpoint, runs
@@ -97,6 +107,17 @@ internal static class TrainingSteps
                 {
                     CpuKernels = Trainers.Kernels.CpuKernels.Current,
                     ScoredOn = model.Device.ToString(),
+                    Calibration =
+                        test is null || trained.Temperature == 1
+                            ? null
+                            : CalibrationBlock.Of(
+                                test,
+                                split.Test,
+                                trained.ClassNames,
+                                trained.Temperature,
+                                $"validation ({split.Validation.Count} {model.Input.Noun()}s)",
+                                $"test ({split.Test.Count} {model.Input.Noun()}s)"
+                            ),
                 }
             );
             RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);

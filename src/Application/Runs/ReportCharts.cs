@@ -48,4 +48,43 @@ public static class ReportCharts
         plot.ShowLegend(Alignment.LowerRight);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
+
+    /// <summary>Accuracy of the predictions kept against the share kept, most certain first: what abstaining on the
+    /// uncertain ones buys.</summary>
+    public static byte[] Coverage(IReadOnlyList<Maps.Metrics.CoveragePoint> points)
+    {
+        var plot = new Plot();
+        var line = plot.Add.Scatter(points.Select(p => p.Coverage).ToArray(), points.Select(p => p.Accuracy).ToArray());
+        line.MarkerSize = 6;
+        plot.Title("Accuracy against coverage (test split)");
+        plot.XLabel("share kept, most certain first");
+        plot.YLabel("accuracy of those kept");
+        plot.Axes.SetLimits(0, 1.02, Math.Min(0.5, points.Min(p => p.Accuracy)) - 0.02, 1.02);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    /// <summary>Reliability diagram: accuracy against mean confidence per bin, one series per set of probabilities
+    /// (e.g. before and after temperature scaling); on the diagonal is calibrated.</summary>
+    public static byte[] Reliability(IReadOnlyList<(string Name, IReadOnlyList<Maps.Metrics.ReliabilityBin> Bins)> sets)
+    {
+        var plot = new Plot();
+        var ideal = plot.Add.Line(0, 0, 1, 1);
+        ideal.LinePattern = LinePattern.Dashed;
+        ideal.Color = Colors.Gray;
+        foreach (var (name, bins) in sets)
+        {
+            var line = plot.Add.Scatter(
+                bins.Select(b => b.Confidence).ToArray(),
+                bins.Select(b => b.Accuracy).ToArray()
+            );
+            line.MarkerSize = 7;
+            line.LegendText = name;
+        }
+        plot.Title("Reliability (test split, top class)");
+        plot.XLabel("confidence");
+        plot.YLabel("accuracy");
+        plot.Axes.SetLimits(-0.02, 1.02, -0.02, 1.02);
+        plot.ShowLegend(Alignment.UpperLeft);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
 }

@@ -175,4 +175,10 @@ public sealed record RunMetrics(
     /// --localization).</summary>
     [JsonPropertyName("localization")]
     public LocalizationBlock? Localization { get; init; }
+
+    /// <summary>Temperature scaling: T and the test split's calibration before and after it; absent when the model
+    /// was not calibrated (no validation split) or nothing was tested.</summary>
+    [JsonPropertyName("calibration")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CalibrationBlock? Calibration { get; init; }
 }

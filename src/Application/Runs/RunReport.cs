@@ -68,11 +68,38 @@ public static class RunReport
                     $"<h3>Confusion matrix (test {items.Noun}; rows true, columns predicted)</h3>"
                 )
                 .Append(ConfusionTable(t.ConfusionMatrix, classes));
+        if (metrics.Calibration is { } calibration)
+            AppendCalibration(html, calibration);
+        if (metrics.Test?.AccuracyCoverage is { Count: > 0 } coverage)
+            html.Append("<h3>Abstaining on uncertain cases</h3><div class=\"charts\">")
+                .Append(Img(ReportCharts.Coverage(coverage)))
+                .Append("</div>");
         items.AppendLocalization(html);
         items.AppendGallery(html);
         html.Append("</body></html>\n");
         AtomicFile.WriteText(path, html.ToString());
         return path;
+    }
+
+    /// <summary>Temperature scaling's effect on the test split: a before/after table and the reliability
+    /// diagram.</summary>
+    internal static void AppendCalibration(StringBuilder html, CalibrationBlock c)
+    {
+        html.Append(
+            FormattableString.Invariant($"<h3>Calibration</h3><p>Temperature scaling: T = {c.Temperature:G4}, ")
+                + $"fitted on {Enc(c.FittedOn)}; measured on {Enc(c.MeasuredOn)}. The predicted classes are the same "
+                + "before and after.</p><table><tr><th class=\"name\"></th><th>ECE</th><th>Brier</th>"
+                + "<th>log-loss</th></tr>"
+                + $"<tr><td class=\"name\">before (T = 1)</td><td>{F(c.EceBefore)}</td><td>{F(c.BrierBefore)}</td>"
+                + $"<td>{F(c.LogLossBefore)}</td></tr>"
+                + $"<tr><td class=\"name\">after</td><td>{F(c.Ece)}</td><td>{F(c.Brier)}</td>"
+                + $"<td>{F(c.LogLoss)}</td></tr></table>"
+        );
+        html.Append(
+            "<div class=\"charts\">"
+                + Img(ReportCharts.Reliability([("before (T = 1)", c.BinsBefore), ("after", c.Bins)]))
+                + "</div>"
+        );
     }
 
     /// <summary>The page up to its first section: title, style, the run's name, classes and map kind.</summary>
@@ -171,7 +198,7 @@ public static class RunReport
         var rows = new StringBuilder(
             "<table><tr><th "
                 + "class=\"name\">split</th><th>images</th><th>accuracy</th><th>macro-F1</th><th>log-loss</th><th>ROC "
-                + "AUC</th><th>patient accuracy</th></tr>"
+                + "AUC</th><th>patient accuracy</th><th>ECE</th><th>Brier</th></tr>"
         );
         foreach (var (name, b) in new[] { ("validation", m.Validation), ("test", m.Test) })
             if (b is not null)
@@ -181,7 +208,8 @@ public static class RunReport
                         + $"<td>{b.WithInterval("accuracy", b.Accuracy)}</td>"
                         + $"<td>{b.WithInterval("macro_f1", b.MacroF1)}</td>"
                         + $"<td>{b.WithInterval("log_loss", b.LogLoss)}</td><td>{b.WithInterval("auc", b.Auc)}</td>"
-                        + $"<td>{b.WithInterval("patient_accuracy", b.PatientAccuracy)}</td></tr>"
+                        + $"<td>{b.WithInterval("patient_accuracy", b.PatientAccuracy)}</td>"
+                        + $"<td>{b.WithInterval("ece", b.Ece)}</td><td>{b.WithInterval("brier", b.Brier)}</td></tr>"
                 );
         rows.Append("</table>");
         if ((m.Test ?? m.Validation)?.Bootstrap is { } boot)

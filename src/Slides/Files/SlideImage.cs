@@ -73,7 +73,8 @@ public sealed class SlideImage : IDisposable
 
     /// <summary>Whether a file is a whole slide rather than an image: a vendor slide format (.svs, .ndpi, .mrxs, …),
     /// or a TIFF holding a tiled pyramid (two levels or more) or a tiled image of over 100 megapixels. A plain TIFF
-    /// image (BACH's microscopy, stored in strips) is not; nor is a file no reader opens (its reader says why).</summary>
+    /// image (BACH's microscopy, stored in strips) is not; nor is a file no reader opens (its reader says
+    /// why).</summary>
     public static bool IsWholeSlide(string path)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
@@ -194,8 +195,8 @@ public sealed class SlideImage : IDisposable
             throw new ImageReadException(
                 path,
                 "not a tiled TIFF, so it cannot be read region by region as a slide; convert it, e.g. `vips "
-                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or score it as an image, with a model "
-                    + "trained on images)."
+                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or score it as an image, with a "
+                    + "model trained on images)."
             );
         var largest = tiled.MaxBy(t => (long)t.Width * t.Height);
         var levels = new List<(short Directory, SlideLevel Level)>();

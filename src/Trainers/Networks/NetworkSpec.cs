@@ -73,6 +73,10 @@ internal readonly record struct NetworkSpec(
     /// layer, which is also what a saved spec without this field decodes to.</summary>
     public int ClassifierHidden { get; init; }
 
+    /// <summary>Temperature scaling (Guo et al. 2017): scored probabilities are softmax(logits / T), T fitted on the
+    /// validation split after training; 1 leaves them as trained. Training itself never uses it.</summary>
+    public float Temperature { get; init; } = 1;
+
     /// <summary>The first value of a keyed encoding; a positional one starts with the patch size, never
     /// negative.</summary>
     private const float KeyedMarker = -1;
@@ -95,6 +99,7 @@ internal readonly record struct NetworkSpec(
         ("head", 0),
         ("instance_samples", 0),
         ("classifier_hidden", 0),
+        ("temperature", 1),
     ];
 
     /// <summary>A field's key in the keyed encoding: 24 bits of its name's FNV-1a hash, exact as a float.</summary>
@@ -122,20 +127,26 @@ internal readonly record struct NetworkSpec(
             (int)Head,
             InstanceSamples,
             ClassifierHidden,
+            Temperature,
         ];
 
     /// <summary>The spec by key: [marker, count, key₁, value₁, …]. Order does not matter, a field a later version
-    /// adds is one more pair, and a reader that lacks one takes its default.</summary>
+    /// adds is one more pair, and a reader that lacks one takes its default. The temperature is written only when it
+    /// is not 1, so an uncalibrated model stays readable by versions that predate it.</summary>
     public float[] Encode()
     {
         var values = Values();
-        var encoded = new float[2 + 2 * Fields.Length];
+        var written = Enumerable
+            .Range(0, Fields.Length)
+            .Where(i => Fields[i].Name != "temperature" || values[i] != 1)
+            .ToList();
+        var encoded = new float[2 + 2 * written.Count];
         encoded[0] = KeyedMarker;
-        encoded[1] = Fields.Length;
-        for (int i = 0; i < Fields.Length; i++)
+        encoded[1] = written.Count;
+        for (int j = 0; j < written.Count; j++)
         {
-            encoded[2 + 2 * i] = Key(Fields[i].Name);
-            encoded[3 + 2 * i] = values[i];
+            encoded[2 + 2 * j] = Key(Fields[written[j]].Name);
+            encoded[3 + 2 * j] = values[written[j]];
         }
         return encoded;
     }
@@ -193,5 +204,6 @@ internal readonly record struct NetworkSpec(
             Head = (MilHead)(int)v[11],
             InstanceSamples = (int)v[12],
             ClassifierHidden = (int)v[13],
+            Temperature = v[14],
         };
 }

@@ -7,8 +7,8 @@ namespace Amil.MLNet.Trainers.Scoring;
 /// <summary>Runs a trained network on one bag.</summary>
 internal static class BagScorer
 {
-    /// <summary>Probabilities and the network's localization map (attention, contribution, class attention, or
-    /// Grad-CAM for the CNN baseline).</summary>
+    /// <summary>Probabilities (at the model's temperature) and the network's localization map (attention,
+    /// contribution, class attention, or Grad-CAM for the CNN baseline).</summary>
     public static (float[] Probabilities, float[] Map) Score(BagNetwork network, float[] pixels, BagLayout layout)
     {
         var (probabilities, map, _) = ScoreAll(network, pixels, layout);
@@ -27,9 +27,14 @@ internal static class BagScorer
             throw new InvalidOperationException($"A bag of {layout.Count} patches cannot hold {pixels.Length} values.");
         using var scope = NewDisposeScope();
         var bag = tensor(pixels, network.InputShape(layout, pixels.Length), device: network.Device);
+        (float[] Probabilities, float[] Map, float[]? ClassMaps) scored;
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
         lock (network)
-            return network.ExplainAll(bag, layout);
+            scored = network.ExplainAll(bag, layout);
+        return scored with
+        {
+            Probabilities = Training.TemperatureScaling.Apply(scored.Probabilities, network.Spec.Temperature),
+        };
     }
 
     public static int ArgMax(ReadOnlySpan<float> values)

@@ -3,7 +3,8 @@ using Amil.MLNet.Trainers.Networks;
 namespace Amil.MLNet.Trainers.Scoring;
 
 /// <summary>
-/// Rebuilt networks, keyed by their state id and device, so scoring builds each network once, not per row. Bounded:
+/// Rebuilt networks, keyed by their spec, state id and device (the same weights at another temperature are another
+/// model), so scoring builds each network once, not per row. Bounded:
 /// at most <see cref="Capacity"/> networks stay built; the least recently used one is released (its native memory
 /// freed) once no scoring call still holds it, so an app that loads model after model does not grow without end.
 /// </summary>
@@ -11,7 +12,10 @@ internal static class NetworkCache
 {
     private static readonly object Gate = new();
     private static readonly LinkedList<Entry> Recent = new(); // most recent first
-    private static readonly Dictionary<(ulong Id, int Length, string Device), LinkedListNode<Entry>> Index = [];
+    private static readonly Dictionary<
+        (NetworkSpec Spec, ulong Id, int Length, string Device),
+        LinkedListNode<Entry>
+    > Index = [];
     private static int capacity = 8;
 
     /// <summary>A device and its key in the cache.</summary>
@@ -86,7 +90,7 @@ internal static class NetworkCache
         var (device, key) = Scoped.Value ?? Cpu;
         lock (Gate)
         {
-            if (!Index.TryGetValue((id, weights.Length, key), out var node))
+            if (!Index.TryGetValue((spec, id, weights.Length, key), out var node))
             {
                 var entry = new Entry(
                     new Lazy<BagNetwork>(() =>
@@ -103,8 +107,8 @@ internal static class NetworkCache
                     })
                 );
                 node = Recent.AddFirst(entry);
-                Index[(id, weights.Length, key)] = node;
-                entry.Key = (id, weights.Length, key);
+                Index[(spec, id, weights.Length, key)] = node;
+                entry.Key = (spec, id, weights.Length, key);
                 Trim();
             }
             else
@@ -144,7 +148,7 @@ internal static class NetworkCache
     private sealed class Entry(Lazy<BagNetwork> network)
     {
         public Lazy<BagNetwork> Network { get; } = network;
-        public (ulong, int, string) Key { get; set; }
+        public (NetworkSpec, ulong, int, string) Key { get; set; }
         public int Users { get; set; }
         public bool Evicted { get; set; }
 

@@ -144,9 +144,49 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             if (validation is not null && PatienceExhausted(standing))
                 break;
         }
-        return standing.Best is { } best
-            ? new TrainingResult(spec, best, standing.History, standing.BestEpoch)
-            : throw new InvalidOperationException("Training ended before any epoch finished.");
+        if (standing.Best is not { } best)
+            throw new InvalidOperationException("Training ended before any epoch finished.");
+        var fitted =
+            options.CalibrateTemperature && validationReader is not null
+                ? spec with
+                {
+                    Temperature = FitTemperature(network, best, validationReader, validationRows),
+                }
+                : spec;
+        return new TrainingResult(fitted, best, standing.History, standing.BestEpoch);
+    }
+
+    /// <summary>Temperature scaling on the validation bags, with the weights the model keeps.</summary>
+    private float FitTemperature(
+        BagNetwork network,
+        float[] best,
+        BagReader validationReader,
+        IReadOnlySet<DataViewRowId>? validationRows
+    )
+    {
+        network.ImportWeights(best);
+        network.eval();
+        var logits = new List<float[]>();
+        var labels = new List<int>();
+        using (no_grad())
+            foreach (var bag in validationReader.Read(validationRows, null, options.ReadAhead, options.ReadWorkers))
+            {
+                using var scope = NewDisposeScope();
+                var input = tensor(
+                    bag.Pixels,
+                    network.InputShape(bag.Layout, bag.Pixels.Length),
+                    device: network.Device
+                );
+                logits.Add(network.Logits(input, bag.Layout).cpu().data<float>().ToArray());
+                labels.Add(bag.ClassIndex);
+            }
+        float temperature = TemperatureScaling.Fit(logits, labels);
+        log?.Info(
+            FormattableString.Invariant(
+                $"Temperature scaling on {logits.Count} validation bag(s): T = {temperature:G4}"
+            )
+        );
+        return temperature;
     }
 
     private bool PatienceExhausted(Standing standing) =>
