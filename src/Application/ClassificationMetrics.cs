@@ -46,12 +46,51 @@ public sealed record ClassificationMetrics(
                 );
         }
 
-        var all = Enumerable.Range(0, scored.Count).ToArray();
+        return Compute(
+            [.. scored.Select(s => s.Probabilities)],
+            [.. scored.Select(s => s.PredictedIndex)],
+            truth,
+            patients,
+            classCount
+        );
+    }
+
+    /// <summary>The same metrics from probabilities alone (each item's predicted class its most probable one, the
+    /// first on ties), e.g. pooled out of several runs' test_scores.json.</summary>
+    public static ClassificationMetrics Compute(
+        IReadOnlyList<float[]> probabilities,
+        IReadOnlyList<int> truth,
+        IReadOnlyList<string?> patients,
+        int classCount
+    )
+    {
+        if (probabilities.Count == 0)
+            throw new ArgumentException("No items to evaluate.");
+        for (int i = 0; i < probabilities.Count; i++)
+            if (probabilities[i].Length != classCount || !probabilities[i].All(float.IsFinite))
+                throw new InvalidDataException(
+                    $"Item {i + 1}: the probabilities are not {classCount} finite numbers; no metric is computed "
+                        + "from them."
+                );
+        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToList();
+        return Compute(probabilities, predicted, truth, patients, classCount);
+    }
+
+    private static ClassificationMetrics Compute(
+        IReadOnlyList<float[]> probabilities,
+        IReadOnlyList<int> predicted,
+        IReadOnlyList<int> truth,
+        IReadOnlyList<string?> patients,
+        int classCount
+    )
+    {
+        var scored = new Scores(probabilities, predicted);
+        var all = Enumerable.Range(0, probabilities.Count).ToArray();
         var point = Point(scored, truth, patients, classCount, all, out var confusion, out int? patientCount);
         var bootstrap = new Bootstrap(patients);
         var intervals = bootstrap.Of(items => Point(scored, truth, patients, classCount, items, out _, out _));
         return new ClassificationMetrics(
-            scored.Count,
+            probabilities.Count,
             point[0]!.Value,
             point[1]!.Value,
             point[2]!.Value,
@@ -64,7 +103,7 @@ public sealed record ClassificationMetrics(
         {
             Ece = point[6],
             Brier = point[7],
-            AccuracyCoverage = Calibration.AccuracyCoverage([.. scored.Select(s => s.Probabilities)], truth),
+            AccuracyCoverage = Calibration.AccuracyCoverage(probabilities, truth),
             Intervals = IntervalsByName(point, intervals),
             Bootstrap = new BootstrapSettings(
                 bootstrap.Resamples,
@@ -128,10 +167,13 @@ public sealed record ClassificationMetrics(
         return named;
     }
 
+    /// <summary>Each item's probabilities and predicted class.</summary>
+    private sealed record Scores(IReadOnlyList<float[]> Probabilities, IReadOnlyList<int> Predicted);
+
     /// <summary>The metrics of the items <paramref name="items"/> (indices, repeats allowed), in the order of
     /// <see cref="IntervalNames"/>.</summary>
     private static double?[] Point(
-        IReadOnlyList<ScoredImage> scored,
+        Scores scored,
         IReadOnlyList<int> truth,
         IReadOnlyList<string?> patients,
         int classCount,
@@ -142,7 +184,7 @@ public sealed record ClassificationMetrics(
     {
         confusion = Enumerable.Range(0, classCount).Select(_ => new int[classCount]).ToArray();
         foreach (int i in items)
-            confusion[truth[i]][scored[i].PredictedIndex]++;
+            confusion[truth[i]][scored.Predicted[i]]++;
         var matrix = confusion;
         double accuracy = Enumerable.Range(0, classCount).Sum(c => matrix[c][c]) / (double)items.Count;
         // Macro accuracy: the mean recall over the classes that occur (ML.NET's definition).
@@ -160,14 +202,14 @@ public sealed record ClassificationMetrics(
                 return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
             });
         // Probabilities are clamped to 1e-15 as ML.NET does, so a confident miss costs ~34.5, not infinity.
-        double logLoss = items.Average(i => -Math.Log(Math.Max(scored[i].Probabilities[truth[i]], 1e-15)));
+        double logLoss = items.Average(i => -Math.Log(Math.Max(scored.Probabilities[i][truth[i]], 1e-15)));
         // Two classes: the AUC of p(second class). More: the macro average of one-vs-rest AUCs over the classes
         // present with both outcomes (scikit-learn's "ovr" macro).
         var perClassAuc = Enumerable
             .Range(classCount == 2 ? 1 : 0, classCount == 2 ? 1 : classCount)
             .Select(c =>
                 RankMetrics.Auroc(
-                    items.Select(i => (double)scored[i].Probabilities[c]).ToList(),
+                    items.Select(i => (double)scored.Probabilities[i][c]).ToList(),
                     items.Select(i => truth[i] == c).ToList()
                 )
             )
@@ -182,15 +224,15 @@ public sealed record ClassificationMetrics(
             var perPatient = items
                 .Where(i => patients[i] is not null)
                 .GroupBy(i => patients[i]!)
-                .Select(g => g.Average(i => scored[i].PredictedIndex == truth[i] ? 1.0 : 0.0))
+                .Select(g => g.Average(i => scored.Predicted[i] == truth[i] ? 1.0 : 0.0))
                 .ToList();
             patientAccuracy = perPatient.Average();
             patientCount = perPatient.Count;
         }
-        var probabilities = items.Select(i => scored[i].Probabilities).ToList();
+        var itemProbabilities = items.Select(i => scored.Probabilities[i]).ToList();
         var classes = items.Select(i => truth[i]).ToList();
-        double ece = Calibration.ExpectedError(probabilities, classes),
-            brier = Calibration.Brier(probabilities, classes);
+        double ece = Calibration.ExpectedError(itemProbabilities, classes),
+            brier = Calibration.Brier(itemProbabilities, classes);
         return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy, ece, brier];
     }
 }

@@ -100,6 +100,10 @@ public sealed record TrainSettings
             Overlap = TileOverlap,
         };
 
+    /// <summary>A split file (<see cref="Data.Datasets.SplitFile"/>: path,label,patient,part) to train on instead of
+    /// the dataset's own split; a cross-validation writes one per fold.</summary>
+    public string? SplitFile { get; init; }
+
     /// <summary>Continue the interrupted run in this folder with the settings in its config.json (everything else is
     /// ignored).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

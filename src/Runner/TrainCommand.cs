@@ -17,7 +17,8 @@ internal static class TrainCommand
                 + "and exits 130/143; --resume continues it.\n"
                 + "Example: amil train --dataset synthetic --epochs 20\n         amil train --baseline cnn   (the "
                 + "Grad-CAM baseline for localize)\n"
-                + "         amil train --resume runs/synthetic-20261125-101500"
+                + "         amil train --resume runs/synthetic-20261125-101500\n"
+                + "         amil train --dataset synthetic-hard --folds 5 --out runs/hard-cv5   (cross-validation)"
         );
         var run = new RunOptions(command);
         var bag = new BagOptions(command);
@@ -31,7 +32,10 @@ internal static class TrainCommand
                 {
                     var settings = new TrainSettings { Dataset = datasetOptions.Read(r) };
                     settings = tiles.Apply(r, head.Apply(r, bag.Apply(r, run.Apply(r, settings))));
-                    Train(run.Resumed(r) ?? Checked(settings));
+                    if (run.CrossValidation(r) is { } plan)
+                        CrossValidate(Checked(settings), plan);
+                    else
+                        Train(run.Resumed(r) ?? Checked(settings));
                 }
             )
         );
@@ -45,6 +49,17 @@ internal static class TrainCommand
         if (settings.Epochs < 1)
             throw new ArgumentException($"--epochs must be at least 1 (got {settings.Epochs}).");
         return settings;
+    }
+
+    private static void CrossValidate(TrainSettings settings, Application.Study.CrossValidationJob.Plan plan)
+    {
+        var summary = Application.Study.CrossValidationJob.Run(
+            settings,
+            plan,
+            CommandRunner.Log,
+            CommandRunner.Interrupt
+        );
+        Console.WriteLine(summary.Markdown());
     }
 
     private static void Train(TrainSettings settings)

@@ -18,6 +18,20 @@ internal sealed class RunOptions
             + "(the result equals an uninterrupted run's).",
     };
 
+    private readonly Option<int?> _folds = new("--folds")
+    {
+        Description =
+            "k-fold cross-validation: K folds by patient and class, written once to OUT/splits/fold-K.csv (edit them "
+            + "and run again to use yours), each fold a run folder OUT/fold-K, summarised in OUT/cv.json and cv.md "
+            + "(per fold, mean ± sd, pooled out-of-fold with intervals). Running it again continues it.",
+    };
+    private readonly Option<double?> _heldOutTest = new("--held-out-test")
+    {
+        Description =
+            "With --folds: hold this share (e.g. 0.2) out as every fold's test set; the folds are then the "
+            + "validation sets. Default: none, each fold is tested once.",
+    };
+
     public RunOptions(Command command)
     {
         var defaults = new TrainSettings();
@@ -49,9 +63,18 @@ internal sealed class RunOptions
         var device = CommonOptions.Device("where training runs (and the test split is scored)");
         var batchBags = CommonOptions.BatchBags();
         var workers = CommonOptions.Workers();
+        var splitFile = new Option<string?>("--split-file")
+        {
+            Description =
+                "Train on this split instead of the dataset's: a CSV with path,label,patient,part (part train, "
+                + "validation or test; paths relative to the dataset root), e.g. a fold's file from --folds.",
+        };
         foreach (var option in new Option[] { output, epochs, seed, patience, balance, lr, device, batchBags, workers })
             command.Options.Add(option);
+        command.Options.Add(splitFile);
         command.Options.Add(_resume);
+        command.Options.Add(_folds);
+        command.Options.Add(_heldOutTest);
         _apply = (r, settings) =>
             settings with
             {
@@ -64,7 +87,23 @@ internal sealed class RunOptions
                 Device = r.GetValue(device)!,
                 BatchBags = CommonOptions.Positive(r, batchBags),
                 Workers = CommonOptions.PositiveOrNull(r, workers),
+                SplitFile = r.GetValue(splitFile),
             };
+    }
+
+    /// <summary>--folds (and --held-out-test): the cross-validation asked for, or null for one run.</summary>
+    public Application.Study.CrossValidationJob.Plan? CrossValidation(ParseResult r)
+    {
+        double? heldOut = r.GetValue(_heldOutTest);
+        if (r.GetValue(_folds) is not int folds)
+            return heldOut is null ? null : throw new ArgumentException("--held-out-test needs --folds.");
+        if (folds < 2)
+            throw new ArgumentException($"--folds must be at least 2 (got {folds}).");
+        if (heldOut is < 0 or >= 1)
+            throw new ArgumentException($"--held-out-test must be 0 to under 1 (got {heldOut}).");
+        if (r.GetValue(_resume) is not null)
+            throw new ArgumentException("--folds continues by running the same command again; it takes no --resume.");
+        return new Application.Study.CrossValidationJob.Plan(folds, heldOut ?? 0);
     }
 
     public TrainSettings Apply(ParseResult r, TrainSettings settings) => _apply(r, settings);

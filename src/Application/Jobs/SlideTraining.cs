@@ -31,7 +31,7 @@ internal static class SlideTraining
                     + "--encoder resnet18."
             );
         var records = DatasetReader.ReadSlides(entry, root, log);
-        var split = DatasetSplit.For(records, entry);
+        var split = TrainJob.SplitOf(settings, records, entry, root);
         if (split.Train.Count == 0 || split.Test.Count == 0)
             throw new DatasetException(
                 $"Dataset '{entry.Name}': {records.Count} slides leave {split.Train.Count} for training and "

@@ -30,7 +30,11 @@ public static class TrainJob
                 OnBag = settings.OnBag,
                 OnImageChecked = settings.OnImageChecked,
             };
-        settings = settings with { Dataset = RunConfig.Absolute(settings.Dataset) };
+        settings = settings with
+        {
+            Dataset = RunConfig.Absolute(settings.Dataset),
+            SplitFile = settings.SplitFile is { } splitFile ? Path.GetFullPath(splitFile) : null,
+        };
         // Before anything is written: a device that is not there is the user's to fix.
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
@@ -54,7 +58,7 @@ public static class TrainJob
             // Split first, then screen: which files are bad never changes which side of the split a good file lands
             // on.
             split = DataPreparation.ScreenedSplit(
-                DatasetSplit.For(records, entry),
+                SplitOf(settings, records, entry, root),
                 bagging,
                 settings.OnBadImage,
                 skipped,
@@ -94,4 +98,15 @@ public static class TrainJob
         });
         return new Result(session.Directory, metrics);
     }
+
+    /// <summary>The split a training uses: its split file when it has one, else the dataset's own.</summary>
+    internal static DatasetSplit SplitOf(
+        TrainSettings settings,
+        IReadOnlyList<ImageRecord> records,
+        DatasetEntry entry,
+        string root
+    ) =>
+        settings.SplitFile is { } file
+            ? SplitFile.Read(Path.GetFullPath(file), root, records)
+            : DatasetSplit.For(records, entry);
 }

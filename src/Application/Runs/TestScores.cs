@@ -16,7 +16,17 @@ public static class TestScores
         [property: JsonPropertyName("label")] string Label,
         [property: JsonPropertyName("predicted")] string Predicted,
         [property: JsonPropertyName("probabilities")] float[] Probabilities
-    );
+    )
+    {
+        /// <summary>The item's patient, when the dataset knows it (what intervals resample by).</summary>
+        [JsonPropertyName("patient")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public string? Patient { get; init; }
+    }
+
+    /// <summary>A run folder's test scores.</summary>
+    public static IReadOnlyList<Score> Read(string runDir) =>
+        RunReport.ReadJson<List<Score>>(System.IO.Path.Combine(runDir, FileName));
 
     /// <summary>Writes the test items' scores into the run folder (same order as the test split).</summary>
     public static void Write(
@@ -34,7 +44,10 @@ public static class TestScores
                     p.First.Label,
                     classes[p.Second.PredictedIndex],
                     p.Second.Probabilities
-                ))
+                )
+                {
+                    Patient = p.First.Patient,
+                })
                 .ToList()
         );
 }

@@ -40,7 +40,9 @@ public sealed record DatasetSplit(
         return new DatasetSplit(train, validation, test);
     }
 
-    private static (List<ImageRecord> Kept, List<ImageRecord> Held) HoldOut(
+    /// <summary>Holds out about <paramref name="fraction"/> of the records, whole patients at a time, stratified by
+    /// class.</summary>
+    internal static (List<ImageRecord> Kept, List<ImageRecord> Held) HoldOut(
         IReadOnlyList<ImageRecord> records,
         double fraction,
         Random random

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Amil.MLNet.Application;
+using Amil.MLNet.Application.Study;
+using Amil.MLNet.Data.Datasets;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>k-fold splits grouped by patient with no leakage, split files read back strictly, and a cross-validation
+/// that trains each fold once, continues when run again and pools every item's one out-of-fold score.</summary>
+public sealed class CrossValidationTests
+{
+    /// <summary>30 patients of 1 to 3 images; a third of them malignant.</summary>
+    private static List<ImageRecord> Records() =>
+        Enumerable
+            .Range(0, 30)
+            .SelectMany(p =>
+                Enumerable
+                    .Range(0, 1 + p % 3)
+                    .Select(i => new ImageRecord(
+                        $"/data/p{p:D2}-{i}.png",
+                        p % 3 == 0 ? "malignant" : "benign",
+                        $"p{p}"
+                    ))
+            )
+            .ToList();
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(0.2)]
+    public void FoldsKeepEachPatientOnOneSideAndTestEveryItemOnceOrHoldOutOneTestSet(double heldOut)
+    {
+        var records = Records();
+        var splits = DatasetFolds.Create(records, 5, 0.2, heldOut, seed: 3);
+
+        Assert.Equal(5, splits.Count);
+        foreach (var split in splits)
+        {
+            var sides = new[] { split.Train, split.Validation, split.Test }
+                .Select(part => part.Select(r => r.Patient!).ToHashSet())
+                .ToArray();
+            Assert.Empty(sides[0].Intersect(sides[1]));
+            Assert.Empty(sides[0].Intersect(sides[2]));
+            Assert.Empty(sides[1].Intersect(sides[2]));
+            Assert.Equal(records.Count, split.Train.Count + split.Validation.Count + split.Test.Count);
+            // stratified: every fold holds both classes
+            Assert.Equal(2, (heldOut > 0 ? split.Validation : split.Test).Select(r => r.Label).Distinct().Count());
+        }
+        var folds = splits.Select(s => heldOut > 0 ? s.Validation : s.Test).ToList();
+        var covered = folds.SelectMany(f => f).Concat(heldOut > 0 ? splits[0].Test : []).Select(r => r.Path).ToList();
+        // every item in exactly one fold (or the held-out test set)
+        Assert.Equal(records.Select(r => r.Path).Order(), covered.Order());
+        if (heldOut > 0)
+            Assert.All(splits, s => Assert.Equal(splits[0].Test, s.Test));
+        Assert.Equal(
+            splits.Select(s => s.Test.Count),
+            DatasetFolds.Create(records, 5, 0.2, heldOut, seed: 3).Select(s => s.Test.Count)
+        );
+    }
+
+    [Fact]
+    public void ASplitFileRoundTripsAndAnEditThatLeaksOrNamesStrangersIsRefusedByLine()
+    {
+        var records = Records();
+        var folder = TestTemp.Folder("split-file-").FullName;
+        var file = Path.Combine(folder, "fold-1.csv");
+        var split = DatasetFolds.Create(records, 3, 0.2, 0, seed: 1)[0];
+        SplitFile.Write(file, "/data", split);
+
+        var back = SplitFile.Read(file, "/data", records);
+        Assert.Equal(split.Train, back.Train);
+        Assert.Equal(split.Test, back.Test);
+
+        var lines = File.ReadAllLines(file);
+        // a test patient with two images: one of them moved to train leaks that patient
+        int moved = Enumerable
+            .Range(1, lines.Length - 1)
+            .First(i =>
+                lines[i].EndsWith(",test", StringComparison.Ordinal)
+                && lines.Count(l => l.Split(',')[2] == lines[i].Split(',')[2]) > 1
+            );
+        var leaking = (string[])lines.Clone();
+        leaking[moved] = lines[moved][..^",test".Length] + ",train";
+        File.WriteAllLines(file, leaking);
+        var leak = Assert.Throws<DatasetException>(() => SplitFile.Read(file, "/data", records));
+        Assert.Contains($"patient '{lines[moved].Split(',')[2]}' is in", leak.Message);
+        Assert.Contains("line", leak.Message);
+
+        File.WriteAllLines(file, [.. lines, "elsewhere.png,benign,,train"]);
+        var stranger = Assert.Throws<DatasetException>(() => SplitFile.Read(file, "/data", records));
+        Assert.Contains($"line {lines.Length + 1}: 'elsewhere.png' is not an item of the dataset", stranger.Message);
+
+        var relabelled = (string[])lines.Clone();
+        var fields = relabelled[1].Split(',');
+        fields[1] = fields[1] == "benign" ? "malignant" : "benign";
+        relabelled[1] = string.Join(',', fields);
+        File.WriteAllLines(file, relabelled);
+        Assert.Contains(
+            "is labelled",
+            Assert.Throws<DatasetException>(() => SplitFile.Read(file, "/data", records)).Message
+        );
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void ACrossValidationTrainsEachFoldOnceContinuesWhenRunAgainAndPoolsEveryItemOnce()
+    {
+        var work = TestTemp.Folder("cv-").FullName;
+        var datasets = Path.Combine(work, "datasets.json");
+        File.WriteAllText(
+            datasets,
+            """
+            { "default": "tiny", "datasets": { "tiny": { "layout": "synthetic", "root": "data",
+              "synthetic": { "kind": "breakhis", "count": 48, "seed": 5 },
+              "split": { "test_fraction": 0.25, "validation_fraction": 0.25, "seed": 2 },
+              "patches": { "crop": "112x112", "size": 28, "stride": 28 } } } }
+            """
+        );
+        var settings = new TrainSettings
+        {
+            Dataset = new DatasetSelection(DatasetsFile: datasets),
+            OutDirectory = Path.Combine(work, "cv"),
+            Epochs = 2,
+        };
+        var first = CrossValidationJob.Run(settings, new CrossValidationJob.Plan(3), _ => { });
+        var lines = new List<string>();
+        var again = CrossValidationJob.Run(settings, new CrossValidationJob.Plan(3), lines.Add);
+
+        Assert.Equal(3, first.Rows.Count);
+        Assert.Equal(48, first.Rows.Sum(r => r.TestItems));
+        Assert.Equal(48, first.Pooled!.Images);
+        Assert.NotNull(first.Pooled.Intervals);
+        Assert.Equal(3, lines.Count(l => l.Contains("finished earlier; reused.")));
+        Assert.Equal(first.Mean, again.Mean);
+        double mean = first.Rows.Average(r => r.Values[0]!.Value);
+        Assert.Equal(Math.Round(mean, 4), first.Mean[0]);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(work, "cv", CrossValidationJob.JsonFile)));
+        Assert.Equal(3, json.RootElement.GetProperty("rows").GetArrayLength());
+        Assert.True(File.Exists(Path.Combine(work, "cv", "splits", "fold-3.csv")));
+        Assert.Contains("mean ± sd", File.ReadAllText(Path.Combine(work, "cv", CrossValidationJob.MarkdownFile)));
+    }
+}
