@@ -20,6 +20,10 @@ public static class LocalizeJob
         [property: JsonPropertyName("positive_patch_share")] double PositivePatchShare
     )
     {
+        /// <summary>Each model after the first against the first, on the same images (classification).</summary>
+        [JsonPropertyName("comparisons")]
+        public IReadOnlyList<PairedComparison> Comparisons { get; init; } = [];
+
         /// <summary>The first row whose map is of this kind, as the model outputs it (neither a chosen class's map
         /// nor weighted).</summary>
         public LocalizationScores? Of(MapKind kind) =>
@@ -138,6 +142,7 @@ public static class LocalizeJob
         var records = DatasetReader.Read(entry, root, log);
         var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
         var rows = new List<MethodResult>();
+        var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
         foreach (var (label, path, model) in loaded)
         {
             log(
@@ -147,6 +152,7 @@ public static class LocalizeJob
             var scored = Evaluation.Score(model, images);
             var metrics = Evaluation.Evaluate(model, images, scored);
             var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
+            probabilities.Add((label, [.. scored.Select(s => s.Probabilities)]));
             var pairs = images.Zip(scored).ToList();
             MethodResult Row(string method, IReadOnlyList<string>? weightedBy, IReadOnlyList<string>? mapOf)
             {
@@ -177,9 +183,32 @@ public static class LocalizeJob
             allImages ? "all" : "test",
             normalization.ToString().ToLowerInvariant(),
             LocalizationEvaluator.PositivePatchShare
+        )
+        {
+            Comparisons = Compared(probabilities, loaded[0].Model.ClassNames, images),
+        };
+        RunFiles.WriteLocalization(
+            outDirectory,
+            report,
+            LocalizationTable.Markdown(report) + PairedComparison.Markdown(report.Comparisons)
         );
-        RunFiles.WriteLocalization(outDirectory, report, LocalizationTable.Markdown(report));
         return report;
+    }
+
+    /// <summary>Each model after the first against the first, when they share the classes.</summary>
+    private static List<PairedComparison> Compared(
+        List<(string Name, IReadOnlyList<float[]> Probabilities)> models,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<ImageRecord> images
+    )
+    {
+        var truth = images.Select(r => classes.ToList().IndexOf(r.Label)).ToList();
+        var patients = images.Select(r => r.Patient).ToList();
+        return models
+            .Skip(1)
+            .Where(m => m.Probabilities[0].Length == classes.Count)
+            .Select(m => PairedComparison.Of(m, models[0], truth, patients))
+            .ToList();
     }
 
     private static List<(string Label, string Path, AmilModel Model)> Load(
