@@ -24,10 +24,12 @@ public sealed record CalibrationBlock(
 )
 {
     /// <summary>The block for scores computed at <paramref name="temperature"/>: their uncalibrated probabilities are
-    /// recovered exactly (softmax(T · log p)).</summary>
+    /// recovered exactly (softmax(T · log p)); the calibrated figures are the split's own <paramref
+    /// name="measured"/> block's, so the two agree by construction.</summary>
     /// <param name="fittedOn">What T was fitted on, e.g. "validation (24 images)".</param>
     /// <param name="measuredOn">What the figures are measured on, e.g. "test (40 images)".</param>
     public static CalibrationBlock Of(
+        ClassificationMetrics measured,
         IReadOnlyList<ScoredImage> scored,
         IReadOnlyList<ImageRecord> records,
         IReadOnlyList<string> classNames,
@@ -36,7 +38,7 @@ public sealed record CalibrationBlock(
         string measuredOn
     )
     {
-        var truth = records.Select(r => classNames.ToList().IndexOf(r.Label)).ToList();
+        var truth = Evaluation.Truth(classNames, records);
         var after = scored.Select(s => s.Probabilities).ToList();
         var before = after.Select(p => TemperatureScaling.Apply(p, 1 / temperature)).ToList();
         static double Round(double v) => Math.Round(v, 4);
@@ -45,17 +47,13 @@ public sealed record CalibrationBlock(
             fittedOn,
             measuredOn,
             Round(Calibration.ExpectedError(before, truth)),
-            Round(Calibration.ExpectedError(after, truth)),
+            Round(measured.Ece!.Value),
             Round(Calibration.Brier(before, truth)),
-            Round(Calibration.Brier(after, truth)),
-            Round(MeanLogLoss(before, truth)),
-            Round(MeanLogLoss(after, truth)),
+            Round(measured.Brier!.Value),
+            Round(ClassificationMetrics.MeanLogLoss(before, truth)),
+            Round(measured.LogLoss),
             Calibration.Diagram(before, truth),
             Calibration.Diagram(after, truth)
         );
     }
-
-    /// <summary>Clamped at 1e-15 as <see cref="ClassificationMetrics"/> does.</summary>
-    private static double MeanLogLoss(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> truth) =>
-        probabilities.Select((p, i) => -Math.Log(Math.Max(p[truth[i]], 1e-15))).Average();
 }

@@ -72,7 +72,7 @@ public sealed record ClassificationMetrics(
                     $"Item {i + 1}: the probabilities are not {classCount} finite numbers; no metric is computed "
                         + "from them."
                 );
-        var predicted = probabilities.Select(p => Array.IndexOf(p, p.Max())).ToList();
+        var predicted = probabilities.Select(p => Calibration.TopClass(p)).ToList();
         return Compute(probabilities, predicted, truth, patients, classCount);
     }
 
@@ -167,6 +167,11 @@ public sealed record ClassificationMetrics(
         return named;
     }
 
+    /// <summary>Mean −log p(true class), the probability clamped to 1e-15 as ML.NET does, so a confident miss costs
+    /// ~34.5, not infinity.</summary>
+    internal static double MeanLogLoss(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> truth) =>
+        probabilities.Select((p, i) => -Math.Log(Math.Max(p[truth[i]], 1e-15))).Average();
+
     /// <summary>Each item's probabilities and predicted class.</summary>
     private sealed record Scores(IReadOnlyList<float[]> Probabilities, IReadOnlyList<int> Predicted);
 
@@ -202,7 +207,6 @@ public sealed record ClassificationMetrics(
                 return tp == 0 ? 0 : 2 * tp / (2 * tp + fp + fn);
             });
         // Probabilities are clamped to 1e-15 as ML.NET does, so a confident miss costs ~34.5, not infinity.
-        double logLoss = items.Average(i => -Math.Log(Math.Max(scored.Probabilities[i][truth[i]], 1e-15)));
         // Two classes: the AUC of p(second class). More: the macro average of one-vs-rest AUCs over the classes
         // present with both outcomes (scikit-learn's "ovr" macro).
         var perClassAuc = Enumerable
@@ -231,6 +235,7 @@ public sealed record ClassificationMetrics(
         }
         var itemProbabilities = items.Select(i => scored.Probabilities[i]).ToList();
         var classes = items.Select(i => truth[i]).ToList();
+        double logLoss = MeanLogLoss(itemProbabilities, classes);
         double ece = Calibration.ExpectedError(itemProbabilities, classes),
             brier = Calibration.Brier(itemProbabilities, classes);
         return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy, ece, brier];

@@ -20,6 +20,13 @@ public static class Evaluation
         return model.Score(images.Select(r => r.Path)).ToList();
     }
 
+    /// <summary>Each item's true class index among <paramref name="classNames"/>.</summary>
+    internal static List<int> Truth(IReadOnlyList<string> classNames, IReadOnlyList<ImageRecord> items)
+    {
+        var classIndex = classNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        return items.Select(r => classIndex[r.Label]).ToList();
+    }
+
     /// <summary>Metrics of images already scored (same order), so a caller that also needs the maps scores
     /// once.</summary>
     public static ClassificationMetrics Evaluate(
@@ -28,10 +35,9 @@ public static class Evaluation
         IReadOnlyList<ScoredImage> scored
     )
     {
-        var classIndex = model.ClassNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
         return ClassificationMetrics.Compute(
             scored,
-            images.Select(r => classIndex[r.Label]).ToList(),
+            Truth(model.ClassNames, images),
             images.Select(r => r.Patient).ToList(),
             model.ClassNames.Count
         );

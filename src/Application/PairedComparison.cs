@@ -30,7 +30,7 @@ public sealed record PairedComparison(
     )
     {
         static double Accuracy(IReadOnlyList<float[]> p, IReadOnlyList<int> truth, IReadOnlyList<int> items) =>
-            items.Average(i => Array.IndexOf(p[i], p[i].Max()) == truth[i] ? 1.0 : 0.0);
+            items.Average(i => Calibration.TopClass(p[i]) == truth[i] ? 1.0 : 0.0);
         var all = Enumerable.Range(0, truth.Count).ToArray();
         double difference = Accuracy(model.Probabilities, truth, all) - Accuracy(against.Probabilities, truth, all);
         var interval = new Bootstrap(patients).Of(items =>

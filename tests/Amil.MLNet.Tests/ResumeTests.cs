@@ -1,5 +1,5 @@
-using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Application;
+using Amil.MLNet.Data.Synthetic;
 using Xunit;
 
 namespace Amil.MLNet.Tests;
@@ -98,6 +98,6 @@ public class ResumeTests
     }
 
     /// <summary>history.csv without the timing column.</summary>
-    private static string[] Losses(string run) =>
+    internal static string[] Losses(string run) =>
         File.ReadAllLines(Path.Combine(run, "history.csv")).Select(l => string.Join(',', l.Split(',')[..^1])).ToArray();
 }

@@ -55,7 +55,7 @@ public sealed class SignalTests
 
         var resumed = Programs.Amil("train", "--resume", stopped);
         Assert.True(resumed.Exit == 0, resumed.Stderr);
-        Assert.Equal(Losses(Path.Combine(work, "straight")), Losses(stopped));
+        Assert.Equal(ResumeTests.Losses(Path.Combine(work, "straight")), ResumeTests.Losses(stopped));
         Assert.Equal(TestLogLoss(Path.Combine(work, "straight")), TestLogLoss(stopped));
 
         using var view = RunningProgram.Amil("view", stopped);
@@ -64,10 +64,6 @@ public sealed class SignalTests
         Assert.Equal(143, view.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Contains("Viewer stopped.", view.Output);
     }
-
-    /// <summary>history.csv without the timing column.</summary>
-    private static string[] Losses(string run) =>
-        File.ReadAllLines(Path.Combine(run, "history.csv")).Select(l => string.Join(',', l.Split(',')[..^1])).ToArray();
 
     private static string TestLogLoss(string run) =>
         System

@@ -202,7 +202,7 @@ public static class LocalizeJob
         IReadOnlyList<ImageRecord> images
     )
     {
-        var truth = images.Select(r => classes.ToList().IndexOf(r.Label)).ToList();
+        var truth = Evaluation.Truth(classes, images);
         var patients = images.Select(r => r.Patient).ToList();
         return models
             .Skip(1)

@@ -95,10 +95,11 @@ internal static class TrainingSteps
         return session.AfterTheModel(() =>
         {
             var test = split.Test.Count > 0 ? Evaluation.Score(model, split.Test) : null;
+            var testMetrics = test is null ? null : Evaluation.Evaluate(model, split.Test, test);
             var metrics = additions(
                 new RunMetrics(
                     trained.ClassNames,
-                    test is null ? null : Evaluation.Evaluate(model, split.Test, test),
+                    testMetrics,
                     split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
                     trained.BestEpoch,
                     trained.Epochs,
@@ -108,9 +109,10 @@ internal static class TrainingSteps
                     CpuKernels = Trainers.Kernels.CpuKernels.Current,
                     ScoredOn = model.Device.ToString(),
                     Calibration =
-                        test is null || trained.Temperature == 1
+                        test is null || testMetrics is null || trained.Temperature == 1
                             ? null
                             : CalibrationBlock.Of(
+                                testMetrics,
                                 test,
                                 split.Test,
                                 trained.ClassNames,

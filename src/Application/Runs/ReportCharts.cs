@@ -32,9 +32,7 @@ public static class ReportCharts
     public static byte[] Roc(IReadOnlyList<(string Name, double[] Fpr, double[] Tpr)> curves)
     {
         var plot = new Plot();
-        var chance = plot.Add.Line(0, 0, 1, 1);
-        chance.LinePattern = LinePattern.Dashed;
-        chance.Color = Colors.Gray;
+        AddDiagonal(plot);
         foreach (var (name, fpr, tpr) in curves)
         {
             var line = plot.Add.Scatter(fpr, tpr);
@@ -68,9 +66,7 @@ public static class ReportCharts
     public static byte[] Reliability(IReadOnlyList<(string Name, IReadOnlyList<Maps.Metrics.ReliabilityBin> Bins)> sets)
     {
         var plot = new Plot();
-        var ideal = plot.Add.Line(0, 0, 1, 1);
-        ideal.LinePattern = LinePattern.Dashed;
-        ideal.Color = Colors.Gray;
+        AddDiagonal(plot);
         foreach (var (name, bins) in sets)
         {
             var line = plot.Add.Scatter(
@@ -86,5 +82,13 @@ public static class ReportCharts
         plot.Axes.SetLimits(-0.02, 1.02, -0.02, 1.02);
         plot.ShowLegend(Alignment.UpperLeft);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
+    /// <summary>The dashed grey y = x: chance for a ROC curve, perfect calibration for a reliability diagram.</summary>
+    private static void AddDiagonal(Plot plot)
+    {
+        var line = plot.Add.Line(0, 0, 1, 1);
+        line.LinePattern = LinePattern.Dashed;
+        line.Color = Colors.Gray;
     }
 }

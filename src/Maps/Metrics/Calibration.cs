@@ -77,7 +77,7 @@ public static class Calibration
         if (probabilities.Count == 0 || probabilities.Count != truth.Count)
             throw new ArgumentException("Coverage needs one true class per prediction, and at least one.");
         var ranked = probabilities
-            .Select((p, i) => (Uncertainty: Uncertainty(p), Right: ArgMax(p) == truth[i]))
+            .Select((p, i) => (Uncertainty: Uncertainty(p), Right: TopClass(p) == truth[i]))
             .OrderBy(x => x.Uncertainty)
             .ToList();
         var points = new List<CoveragePoint>();
@@ -96,7 +96,9 @@ public static class Calibration
         return points;
     }
 
-    private static int ArgMax(float[] p)
+    /// <summary>The predicted class of probabilities: the most probable, the first on ties (as the scorer
+    /// picks it).</summary>
+    public static int TopClass(ReadOnlySpan<float> p)
     {
         int top = 0;
         for (int k = 1; k < p.Length; k++)
@@ -116,7 +118,7 @@ public static class Calibration
         for (int i = 0; i < probabilities.Count; i++)
         {
             var p = probabilities[i];
-            int top = ArgMax(p);
+            int top = TopClass(p);
             int bin = Math.Clamp((int)(p[top] * Bins), 0, Bins - 1);
             count[bin]++;
             confidence[bin] += p[top];

@@ -31,10 +31,13 @@ internal static class BagScorer
         // A module's forward is not documented as thread-safe; ML.NET may score rows on several threads.
         lock (network)
             scored = network.ExplainAll(bag, layout);
-        return scored with
-        {
-            Probabilities = Training.TemperatureScaling.Apply(scored.Probabilities, network.Spec.Temperature),
-        };
+        float temperature = network.Spec.Temperature;
+        return temperature == 1
+            ? scored
+            : scored with
+            {
+                Probabilities = Training.TemperatureScaling.Apply(scored.Probabilities, temperature),
+            };
     }
 
     public static int ArgMax(ReadOnlySpan<float> values)

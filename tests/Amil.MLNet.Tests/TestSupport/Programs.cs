@@ -47,9 +47,7 @@ internal static class Programs
         params string[] args
     )
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
-        var program = Path.Combine(RepoRoot(), projectFolder, "bin", configuration, "net10.0", dll);
-        Assert.True(File.Exists(program), $"{dll} not built at {program}");
+        var program = BuiltProgram(projectFolder, dll);
         var start = new ProcessStartInfo("dotnet", [program, .. args])
         {
             RedirectStandardOutput = true,
@@ -62,6 +60,15 @@ internal static class Programs
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>A program of this repository as built in the tests' configuration (it must be built).</summary>
+    internal static string BuiltProgram(string projectFolder, string dll)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/<Config>/net10.0/
+        var program = Path.Combine(RepoRoot(), projectFolder, "bin", configuration, "net10.0", dll);
+        Assert.True(File.Exists(program), $"{dll} not built at {program}");
+        return program;
     }
 
     internal static string RepoRoot()

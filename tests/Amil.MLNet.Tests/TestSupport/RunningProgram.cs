@@ -26,9 +26,7 @@ internal sealed class RunningProgram : IDisposable
 
     public static RunningProgram Amil(params string[] args)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        var program = Path.Combine(Programs.RepoRoot(), "src", "Runner", "bin", configuration, "net10.0", "amil.dll");
-        Assert.True(File.Exists(program), $"amil.dll not built at {program}");
+        var program = Programs.BuiltProgram(Path.Combine("src", "Runner"), "amil.dll");
         var start = new ProcessStartInfo("dotnet", [program, .. args])
         {
             RedirectStandardOutput = true,
