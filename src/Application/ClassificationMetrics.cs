@@ -167,10 +167,10 @@ public sealed record ClassificationMetrics(
         return named;
     }
 
-    /// <summary>Mean −log p(true class), the probability clamped to 1e-15 as ML.NET does, so a confident miss costs
-    /// ~34.5, not infinity.</summary>
+    /// <summary>Mean −log p(true class), the probability clamped to [1e-15, 1] (as ML.NET does below), so a confident
+    /// miss costs ~34.5, not infinity, and a float p a hair over 1 or a perfect score never prints as −0.</summary>
     internal static double MeanLogLoss(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> truth) =>
-        probabilities.Select((p, i) => -Math.Log(Math.Max(p[truth[i]], 1e-15))).Average();
+        probabilities.Select((p, i) => 0.0 - Math.Log(Math.Clamp(p[truth[i]], 1e-15, 1))).Average();
 
     /// <summary>Each item's probabilities and predicted class.</summary>
     private sealed record Scores(IReadOnlyList<float[]> Probabilities, IReadOnlyList<int> Predicted);

@@ -55,6 +55,36 @@ public sealed class CalibrationTests
     }
 
     [Fact]
+    public void ASeparableSplitLeavesTheTemperatureAtOne()
+    {
+        // Every row ranks its class first: the NLL keeps falling as T → 0, so there is nothing to fit.
+        var logits = new List<float[]> { new[] { 2f, 0f }, new[] { 0.1f, 0f }, new[] { 0f, 0.3f } };
+        var labels = new[] { 0, 0, 1 };
+        Assert.True(TemperatureScaling.Separable(logits, labels));
+        Assert.Equal(1f, TemperatureScaling.Fit(logits, labels));
+
+        // One error makes the NLL bounded below with an interior minimum: a temperature is fitted again.
+        logits.Add([0.4f, 0f]);
+        var withError = new[] { 0, 0, 1, 1 };
+        Assert.False(TemperatureScaling.Separable(logits, withError));
+        float t = TemperatureScaling.Fit(logits, withError);
+        Assert.NotEqual(1f, t);
+        Assert.InRange(t, TemperatureScaling.Smallest * 1.01f, TemperatureScaling.Largest);
+        Assert.True(
+            TemperatureScaling.Loss(logits, withError, 1 / t) < TemperatureScaling.Loss(logits, withError, 1)
+        );
+    }
+
+    [Fact]
+    public void APerfectScoreHasALogLossOfPlusZero()
+    {
+        // A float softmax can round a hair over 1; the printed figure must read 0.000, not -0.000.
+        double loss = ClassificationMetrics.MeanLogLoss([[1.0000001f, 0f], [1f, 0f]], [0, 0]);
+        Assert.Equal(0, loss);
+        Assert.False(double.IsNegative(loss));
+    }
+
+    [Fact]
     public void ProbabilitiesAtATemperatureAreExactlyTheScaledSoftmax()
     {
         float[] z = [2.5f, -1f, 0.3f];

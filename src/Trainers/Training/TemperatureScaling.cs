@@ -4,7 +4,9 @@ namespace Amil.MLNet.Trainers.Training;
 /// Temperature scaling (Guo et al. 2017, "On calibration of modern neural networks"): one T > 0 divides the logits
 /// before the softmax, fitted to minimise the negative log-likelihood of a held-out split. The predicted class never
 /// changes; the probabilities come to mean what they say. As NLL is convex in β = 1/T, a golden-section search over
-/// β finds the minimum.
+/// β finds the minimum. A split the model ranks perfectly (every bag's class has the largest logit) has no minimum:
+/// its NLL keeps falling as T → 0, which says nothing about unseen data, so such a split leaves T at 1; so does a
+/// fit that ends on the lower bound.
 /// </summary>
 public static class TemperatureScaling
 {
@@ -13,11 +15,33 @@ public static class TemperatureScaling
         Largest = 20f;
 
     /// <summary>The temperature that minimises the mean NLL of <paramref name="labels"/> under softmax(logits /
-    /// T).</summary>
+    /// T); 1 when the rows are separable (<see cref="Separable"/>) or the minimum lies on the lower bound.</summary>
     public static float Fit(IReadOnlyList<float[]> logits, IReadOnlyList<int> labels)
     {
         if (logits.Count == 0 || logits.Count != labels.Count)
             throw new ArgumentException("Temperature scaling needs one label per logit row, and at least one row.");
+        if (Separable(logits, labels))
+            return 1;
+        float fitted = Minimise(logits, labels);
+        return fitted <= Smallest * 1.01f ? 1 : fitted;
+    }
+
+    /// <summary>Whether every row's labelled class has the strictly largest logit: then the NLL falls without end as
+    /// T → 0 and no temperature can be fitted.</summary>
+    public static bool Separable(IReadOnlyList<float[]> logits, IReadOnlyList<int> labels)
+    {
+        for (int i = 0; i < logits.Count; i++)
+        {
+            var row = logits[i];
+            for (int k = 0; k < row.Length; k++)
+                if (k != labels[i] && row[k] >= row[labels[i]])
+                    return false;
+        }
+        return true;
+    }
+
+    private static float Minimise(IReadOnlyList<float[]> logits, IReadOnlyList<int> labels)
+    {
         double low = 1.0 / Largest,
             high = 1.0 / Smallest;
         double ratio = (Math.Sqrt(5) - 1) / 2;
