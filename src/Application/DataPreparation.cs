@@ -11,11 +11,12 @@ public static class DataPreparation
     {
         var crop = CropSpec.Parse(settings.Crop ?? patches.Crop);
         var resize = CropSpec.Parse(settings.Resize ?? patches.Resize, "Resize");
-        // Frozen ImageNet features suit 224 px patches (the network's input size), tiled without overlap unless told
+        // Frozen encoders suit patches of their input size (224 px for ResNet18), tiled without overlap unless told
         // otherwise.
         bool featureMode = settings.OnFeatures;
         int size =
-            settings.PatchSize ?? (featureMode ? Transforms.Features.PatchFeatureExtractor.InputSize : patches.Size);
+            settings.PatchSize
+            ?? (featureMode ? Transforms.Encoders.PatchEncoders.InputSize(settings.Encoder) : patches.Size);
         var options = new PatchBaggingOptions
         {
             CropHeight = crop?.Height,

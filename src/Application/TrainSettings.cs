@@ -73,18 +73,24 @@ public sealed record TrainSettings
     public Trainers.Networks.NetworkArchitecture Network { get; init; } =
         Trainers.Networks.NetworkArchitecture.AttentionMil;
 
-    /// <summary>Whether the model reads frozen ResNet18 patch features.</summary>
+    /// <summary>Whether the model reads frozen encoder patch features.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool OnFeatures => Network == Trainers.Networks.NetworkArchitecture.FeatureAttentionMil;
 
-    /// <summary>Feature cache folder for encoder resnet18. Default .cache/features under the current folder.</summary>
+    /// <summary>The frozen patch encoder of feature models and of whole slides: "resnet18" (built in, the default) or
+    /// an encoder manifest (a path, an ONNX file with its manifest beside it, or a name in $AMIL_ENCODERS; see
+    /// <see cref="Transforms.Encoders.PatchEncoders"/>).</summary>
+    public string Encoder { get; init; } = Transforms.Encoders.PatchEncoders.ResNet18;
+
+    /// <summary>Feature cache folder for frozen encoders. Default .cache/features under the current folder.</summary>
     public string? FeatureCacheFolder { get; init; }
 
-    /// <summary>Whole slides: tile side in pixels at the tiling scale. Default 224.</summary>
-    public int TileSize { get; init; } = 224;
+    /// <summary>Whole slides: tile side in pixels at the tiling scale. Default: the encoder's input size (224 for
+    /// ResNet18).</summary>
+    public int? TileSize { get; init; }
 
-    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default
-    /// none.</summary>
+    /// <summary>Whole slides: tile at this many µm per pixel instead of 20× (e.g. 0.25 for 40×). Default: the scale
+    /// the encoder's manifest gives, else 20×.</summary>
     public double? TileMicronsPerPixel { get; init; }
 
     /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>
@@ -95,8 +101,9 @@ public sealed record TrainSettings
     public Slides.SlideTilesOptions SlideTiles =>
         new()
         {
-            TileSize = TileSize,
-            MicronsPerPixel = TileMicronsPerPixel,
+            Encoder = Encoder,
+            TileSize = TileSize ?? Transforms.Encoders.PatchEncoders.InputSize(Encoder),
+            MicronsPerPixel = TileMicronsPerPixel ?? Transforms.Encoders.PatchEncoders.MicronsPerPixel(Encoder),
             Overlap = TileOverlap,
         };
 

@@ -44,6 +44,17 @@ internal static class BenchCommand
                 "Instead: time each MIL head (attention, clam, dsmil, transmil) on bags of these many 512-feature "
                 + "tiles, e.g. 1000,10000,50000: one training step, one scoring pass, the peak memory; JSON to --out.",
         };
+        var encoders = new Option<string?>("--encoders")
+        {
+            Description =
+                "Instead: time the built-in resnet18 and every encoder manifest in this folder (write one with "
+                + "build/bench_encoders.py) on 1 thread and on every core: tiles/s and peak memory; JSON to --out.",
+        };
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = "--encoders: seconds to time each encoder and thread count for.",
+            DefaultValueFactory = _ => 10,
+        };
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -61,6 +72,8 @@ internal static class BenchCommand
             workers,
             viewerSlide,
             slideHeads,
+            encoders,
+            seconds,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -77,6 +90,18 @@ internal static class BenchCommand
                         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
                         RunFiles.WriteJson(written, viewer);
                         Console.WriteLine(JsonSerializer.Serialize(viewer, RunFiles.Json));
+                        return;
+                    }
+                    if (r.GetValue(encoders) is { } folder)
+                    {
+                        double time = r.GetValue(seconds);
+                        if (!(time > 0 && time <= 600))
+                            throw new ArgumentException($"--seconds must be in (0, 600] (got {time}).");
+                        var rows = EncoderBench.Run(folder, time, CommandRunner.Log);
+                        var written = r.GetValue(output)!;
+                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
+                        RunFiles.WriteJson(written, rows);
+                        Console.WriteLine(JsonSerializer.Serialize(rows, RunFiles.Json));
                         return;
                     }
                     if (r.GetValue(slideHeads) is { } sizes)

@@ -22,6 +22,7 @@ public static class Cli
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(ViewCommand.Create());
         root.Subcommands.Add(FeaturesCommand.Create());
+        root.Subcommands.Add(EncodersCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StudyCommand.Create());
         root.Subcommands.Add(SlideCommand.Create());

@@ -77,7 +77,7 @@ internal static class CommonOptions
 
     /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled (training and
     /// `features`).</summary>
-    public sealed record SlideTileOptions(Option<int> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
+    public sealed record SlideTileOptions(Option<int?> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
     {
         /// <summary>Adds the three options to <paramref name="command"/>.</summary>
         public SlideTileOptions AddTo(Command command)
@@ -99,16 +99,18 @@ internal static class CommonOptions
 
     public static SlideTileOptions SlideTiles() =>
         new(
-            new Option<int>("--tile-size")
+            new Option<int?>("--tile-size")
             {
-                Description = "Whole slides: tile side in pixels at the tiling scale (ResNet18 sees 224).",
-                DefaultValueFactory = _ => 224,
+                Description =
+                    "Whole slides: tile side in pixels at the tiling scale (default: the encoder's input size, 224 "
+                    + "for resnet18).",
             },
             new Option<double?>("--tile-mpp")
             {
                 Description =
-                    "Whole slides: tile at this many µm per pixel instead of 20× (0.5 µm/px), e.g. 0.25 for 40× on "
-                    + "slides scanned at 40×: tiles half as wide, four times as many.",
+                    "Whole slides: tile at this many µm per pixel instead of the encoder manifest's scale or 20× "
+                    + "(0.5 µm/px), e.g. 0.25 for 40× on slides scanned at 40×: tiles half as wide, four times "
+                    + "as many.",
             },
             new Option<double>("--tile-overlap")
             {

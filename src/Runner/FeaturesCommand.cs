@@ -9,12 +9,13 @@ internal static class FeaturesCommand
 {
     public static Command Create()
     {
-        var extractor = new Option<string>("--extractor")
+        var extractor = new Option<string>("--encoder", "--extractor")
         {
-            Description = "Pretrained patch encoder.",
+            Description =
+                "Frozen patch encoder: resnet18 (built in), an encoder manifest (.json), an .onnx file with its "
+                + "manifest beside it, or a name registered in $AMIL_ENCODERS (docs/encoders.md).",
             DefaultValueFactory = _ => "resnet18",
         };
-        extractor.AcceptOnlyFromAmong("resnet18");
         var output = new Option<string>("--out")
         {
             Description = "Cache folder (the one train --feature-cache reads).",
@@ -31,14 +32,17 @@ internal static class FeaturesCommand
         {
             Description = "Number of shards for --shard auto (required in a Kubernetes Indexed Job).",
         };
-        var patchSize = new Option<int?>("--patch-size") { Description = "Patch side in pixels (default 224)." };
+        var patchSize = new Option<int?>("--patch-size")
+        {
+            Description = "Patch side in pixels (default: the encoder's input size, 224 for resnet18).",
+        };
         var stride = new Option<int?>("--stride") { Description = "Patch stride (default: the patch size)." };
         var crop = new Option<string?>("--crop") { Description = "Centre crop HxW or none (default: the dataset's)." };
         var command = new Command(
             "features",
-            "Extract frozen ResNet18 patch features for every image of a dataset into the on-disk cache (valid "
+            "Extract frozen encoder features for every image or slide of a dataset into the on-disk cache (valid "
                 + "entries are reused; reruns continue "
-                + "where an interrupted run stopped).\nExample: amil features --dataset synthetic --extractor "
+                + "where an interrupted run stopped).\nExample: amil features --dataset synthetic --encoder "
                 + "resnet18 --out .cache/features --shard 1/2"
         )
         {
@@ -62,6 +66,7 @@ internal static class FeaturesCommand
                     {
                         Dataset = selection,
                         Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
+                        Encoder = r.GetValue(extractor)!,
                         PatchSize = r.GetValue(patchSize),
                         Stride = r.GetValue(stride),
                         Crop = r.GetValue(crop),

@@ -86,8 +86,8 @@ internal static class TrainCommand
             ("cnn", _) => throw new ArgumentException(
                 "--baseline cnn trains a whole-image CNN; it takes no --encoder."
             ),
-            (_, "resnet18") => Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
-            _ => Trainers.Networks.NetworkArchitecture.AttentionMil,
+            (_, "lenet") => Trainers.Networks.NetworkArchitecture.AttentionMil,
+            _ => Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
         };
 
     /// <summary>--clam-k: a count of at least 1, or auto (k from each bag's size).</summary>

@@ -219,14 +219,15 @@ internal sealed class HeadOptions
         {
             Description =
                 "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 "
-                + "features (224 px patches unless "
-                + "--patch-size is given), cached on disk, only the attention head trains.",
+                + "features; or a frozen ONNX encoder: its manifest (.json), its .onnx file with the manifest beside "
+                + "it, or a name registered in $AMIL_ENCODERS (docs/encoders.md). Frozen features are cached on disk "
+                + "and only the MIL head trains; patches and tiles take the encoder's input size unless --patch-size "
+                + "or --tile-size is given. Whole slides always use a frozen encoder (resnet18 unless named).",
             DefaultValueFactory = _ => "lenet",
         };
-        encoder.AcceptOnlyFromAmong("lenet", "resnet18");
         var featureCache = new Option<string?>("--feature-cache")
         {
-            Description = "Feature cache folder for --encoder resnet18 (default .cache/features).",
+            Description = "Feature cache folder for frozen encoders (default .cache/features).",
         };
         foreach (
             var option in new Option[]
@@ -250,6 +251,7 @@ internal sealed class HeadOptions
                 ClamBagWeight = r.GetValue(clamBagWeight),
                 AdditiveHidden = r.GetValue(additiveHidden),
                 Network = TrainCommand.Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
+                Encoder = r.GetValue(encoder) is "lenet" ? settings.Encoder : r.GetValue(encoder)!,
                 CnnInputScale = r.GetValue(cnnScale),
                 FeatureCacheFolder = r.GetValue(featureCache),
             };

@@ -18,6 +18,7 @@ public class CliReferenceTests
         ["report"],
         ["view"],
         ["features"],
+        ["encoders", "check"],
         ["bench"],
         ["study"],
         ["slide"],

@@ -142,6 +142,16 @@ public sealed partial class PackageConsumerTests : IDisposable
         // Equal to float rounding: libtorch's products over hundreds of 512-feature tiles vary in the last bits.
         foreach (var (slide, p) in slideScores)
             Assert.All(p.Zip(slideReloaded[slide]), x => Assert.Equal(x.First, x.Second, 5));
+
+        // The same on the small ONNX ViT (docs/encoders.md): its manifest named in the options, the model reloaded
+        // in another process finds it by the path the model saved.
+        string vit = Path.Combine(repo, "tests", "Amil.MLNet.Tests", "Encoders", "tiny_vit.json");
+        string vitModel = Path.Combine(_work, "vit-model.zip");
+        var vitScores = SlideScores(Run(app, "dotnet", consumer, "train-slides", slides, vitModel, vit));
+        Assert.Equal(4, vitScores.Count);
+        var vitReloaded = SlideScores(Run(app, "dotnet", consumer, "score-slides", slides, vitModel, vit));
+        foreach (var (slide, p) in vitScores)
+            Assert.All(p.Zip(vitReloaded[slide]), x => Assert.Equal(x.First, x.Second, 5));
     }
 
     private static Dictionary<string, float[]> SlideScores(string output) =>
@@ -239,7 +249,9 @@ public sealed partial class PackageConsumerTests : IDisposable
         {
             var pipeline = slides
                 ? ml.Transforms.Conversion.MapValueToKey("Label")
-                    .Append(ml.Transforms.TileSlides())
+                    .Append(args.Length > 3
+                        ? ml.Transforms.TileSlides(new SlideTilesOptions { Encoder = args[3], TileSize = 112 })
+                        : ml.Transforms.TileSlides())
                     .Append(ml.MulticlassClassification.Trainers.AttentionMil(bagColumnName: "Features", maxEpochs: 2))
                 : ml.Transforms.Conversion.MapValueToKey("Label")
                     .Append(ml.Transforms.BagPatches(new PatchBaggingOptions { CropHeight = null, CropWidth = null }))

@@ -128,14 +128,14 @@ public sealed class TileSlidesTests
             new SlideFeatureCache(folder, new SlideTilesOptions().Tiling).EntryPath(slide),
             new SlideFeatureCache(folder, tiling).EntryPath(slide)
         );
-        Assert.Equal(tiling, SlideTilesState.Decode(SlideTilesState.Encode(tiling)));
+        Assert.Equal((tiling, "resnet18", ""), SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18")));
         // A version-1 state (saved before overlap) reads as no overlap.
         var v1 = Transforms.Persistence.StateBlob.Create(
             Transforms.Persistence.StateKind.SlideTiles,
             1,
             [224f, 20f, float.NaN, 0.5f]
         );
-        Assert.Equal(new SlideTilesOptions().Tiling, SlideTilesState.Decode(v1));
+        Assert.Equal((new SlideTilesOptions().Tiling, "resnet18", ""), SlideTilesState.Decode(v1));
         Assert.Throws<ArgumentException>(() => new SlideTilesOptions { Overlap = 0.95 }.Validate());
     }
 

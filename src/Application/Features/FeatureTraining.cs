@@ -10,15 +10,16 @@ namespace Amil.MLNet.Application.Features;
 public sealed record FeatureCacheReport(string Folder, int Hits, int Computed, double PatchesPerSecond);
 
 /// <summary>
-/// Training on frozen features (encoder resnet18): fill the cache once, then train the attention head on cached
-/// features held in memory (N × 512 floats per image: ~12 KB for the default 6 patches, ~50 KB for 24), while the saved
-/// model keeps the full image → bag → ResNet18 → attention pipeline, so scoring needs no cache.
+/// Training on frozen features (ResNet18 or an encoder manifest): fill the cache once, then train the attention head on
+/// cached features held in memory (N × D floats per image: ~12 KB for ResNet18's 512 and the default 6 patches), while
+/// the saved model keeps the full image → bag → encoder → attention pipeline, so scoring needs no cache.
 /// </summary>
 internal sealed class FeatureTraining(
     MLContext ml,
     ITransformer labelKeys,
     PatchBaggingOptions bagging,
     string? folder,
+    string encoder,
     Action<string> log
 )
 {
@@ -28,17 +29,18 @@ internal sealed class FeatureTraining(
     {
         InputColumnName = "Bag",
         OutputColumnName = FeaturesColumn,
+        Extractor = encoder,
     };
     private readonly FeatureCache _cache = new(
         folder ?? Path.Combine(".cache", "features"),
         bagging,
-        new PatchFeatureOptions()
+        new PatchFeatureOptions { Extractor = encoder }
     );
     private readonly Dictionary<string, FeatureBag> _loaded = new(StringComparer.Ordinal);
 
     public FeatureCacheReport Fill(IReadOnlyList<ImageRecord> records, CancellationToken cancel)
     {
-        log($"ResNet18 features for {records.Count} images (cache {_cache.Folder})…");
+        log($"{EncoderRecord.Name(encoder)} features for {records.Count} images (cache {_cache.Folder})…");
         int lastPercent = -10;
         var summary = FeatureExtraction.Fill(
             records.Select(r => r.Path).ToList(),
@@ -84,7 +86,7 @@ internal sealed class FeatureTraining(
             )
         );
 
-    /// <summary>The saved model's feature stage (ResNet18 on ONNX Runtime), fitted on the bagged schema.</summary>
+    /// <summary>The saved model's feature stage (the encoder on ONNX Runtime), fitted on the bagged schema.</summary>
     public ITransformer Extractor(IDataView bagged) => ml.Transforms.ExtractPatchFeatures(_options).Fit(bagged);
 
     private sealed class FeatureRow

@@ -9,17 +9,17 @@ namespace Amil.MLNet.Application.Features;
 public static class SlideBags
 {
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
-    /// job, and encodes the slides missing from it with <paramref name="tiling"/>.</summary>
+    /// job, and encodes the slides missing from it with <paramref name="tiling"/> (its tiling and encoder).</summary>
     public static void Prepare(
         IEnumerable<string> slides,
         string? cacheFolder,
-        TilingSettings tiling,
+        SlideTilesOptions tiling,
         Action<string> log,
         CancellationToken cancel
     )
     {
         SlideFeatures.CacheFolder = cacheFolder;
-        var cache = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling);
+        var cache = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling.Tiling, encoder: tiling.Encoder);
         var list = slides.ToList();
         int encoded = 0;
         double encodeSeconds = 0;

@@ -67,11 +67,7 @@ public static class FeaturesJob
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var records = DatasetReader.Read(entry, root, log);
         ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());
-        var cache = new FeatureCache(
-            cacheFolder,
-            bagging,
-            new PatchFeatureOptions { Extractor = PatchFeatureExtractor.ResNet18 }
-        );
+        var cache = new FeatureCache(cacheFolder, bagging, new PatchFeatureOptions { Extractor = settings.Encoder });
         return new Source(
             [.. records.Select(r => r.Path)],
             FeatureExtraction.Images(cache),
@@ -89,7 +85,7 @@ public static class FeaturesJob
     {
         var slides = DatasetReader.ReadSlides(entry, root, log).Select(r => r.Path).ToList();
         tiling.Validate();
-        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling);
+        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling, encoder: tiling.Encoder);
         return new Source(slides, FeatureExtraction.Slides(cache), $"{Describe(tiling)}; cache {cache.Folder}");
     }
 

@@ -30,7 +30,7 @@ public static class HeadBench
         foreach (int n in tiles.Order())
         {
             string name = head.Name;
-            double before = ResetPeak();
+            double before = MemoryPeak.Reset();
             var (train, score) = HeadBenchmark.Measure(head, n, Features);
             double peak = BenchJob.PeakRssMegabytes() - before;
             var row = new Row(name, n, Math.Round(train, 3), Math.Round(score, 3), Math.Round(Math.Max(0, peak)));
@@ -41,20 +41,5 @@ public static class HeadBench
             rows.Add(row);
         }
         return rows;
-    }
-
-    /// <summary>Resets the kernel's peak resident size to the current one; returns the current size in MB.</summary>
-    private static double ResetPeak()
-    {
-        GC.Collect();
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Without it the peak is the process's whole life: still an upper bound.
-        }
-        return BenchJob.PeakRssMegabytes();
     }
 }

@@ -32,6 +32,7 @@ internal static class ImageTraining
             $"{records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}",
             [
                 ("images", records.Count),
+                ("encoder", settings.OnFeatures ? EncoderRecord.Of(settings.Encoder) : null),
                 (
                     "cnn_input_scale",
                     settings.Network == NetworkArchitecture.CnnBaseline ? settings.CnnInputScale : null
@@ -97,7 +98,14 @@ internal static class ImageTraining
         Features.FeatureCacheReport? cacheReport = null;
         if (featureMode)
         {
-            var features = new FeatureTraining(ml, labelKeys, bagging, settings.FeatureCacheFolder, log);
+            var features = new FeatureTraining(
+                ml,
+                labelKeys,
+                bagging,
+                settings.FeatureCacheFolder,
+                settings.Encoder,
+                log
+            );
             cacheReport = features.Fill([.. split.Train, .. split.Validation], cancel);
             attention = trainer.Fit(
                 features.Rows(split.Train),

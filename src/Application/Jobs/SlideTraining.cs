@@ -57,6 +57,7 @@ internal static class SlideTraining
             $"{records.Count} slides",
             [
                 ("slides", records.Count),
+                ("encoder", EncoderRecord.Of(settings.Encoder)),
                 (
                     "tiling",
                     new
@@ -74,7 +75,7 @@ internal static class SlideTraining
 
         var tiling = settings.SlideTiles;
         tiling.Validate();
-        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling.Tiling, log, cancel);
+        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling, log, cancel);
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));

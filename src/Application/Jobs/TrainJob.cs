@@ -48,7 +48,7 @@ public static class TrainJob
             (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
         else
         {
-            if (settings.SlideTiles.Tiling != new Slides.SlideTilesOptions().Tiling)
+            if (settings.TileSize is not null || settings.TileMicronsPerPixel is not null || settings.TileOverlap != 0)
                 throw new ArgumentException(
                     $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
                         + "datasets (images are cut by the patch size, stride and crop)."

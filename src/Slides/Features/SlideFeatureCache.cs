@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
 
@@ -9,7 +10,7 @@ namespace Amil.MLNet.Slides;
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
 public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
 {
-    /// <summary>Features per tile (512 for ResNet18).</summary>
+    /// <summary>Features per tile (512 for ResNet18; the encoder's feature size).</summary>
     public int FeatureSize => Features.Length / Tiles.Count;
 
     /// <summary>The bag's grid: the tiles side by side in one row, each as wide as its level-0 side.</summary>
@@ -41,8 +42,9 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
 }
 
 /// <summary>
-/// Per-slide ResNet18 features of the tiles over tissue, streamed: tiles are read and encoded a batch at a time, so
-/// memory holds one batch of pixels and the slide's features (N × 512 floats: 100 MB for 50,000 tiles), never a level.
+/// Per-slide encoder features (ResNet18 by default) of the tiles over tissue, streamed: tiles are read and encoded a
+/// batch at a time, so memory holds one batch of pixels and the slide's features (N × D floats: 100 MB for 50,000
+/// tiles of ResNet18's 512), never a level.
 /// One entry per slide and settings, keyed by SHA-256 of the slide's size, first and last MiB and the settings (hashing
 /// a multi-GB slide whole would cost more than it protects), in the store the image cache uses (its format and its
 /// guarantees: an extraction killed mid-slide leaves no entry, and a rerun starts that slide again and skips the
@@ -56,21 +58,26 @@ public sealed class SlideFeatureCache
     private readonly TissueSettings _tissue;
     private readonly SlideScale _scale;
     private readonly FeatureStore _store;
+    private readonly string _encoder;
 
-    /// <summary>A cache in <paramref name="folder"/> for slides tiled with these settings.</summary>
+    /// <summary>A cache in <paramref name="folder"/> for slides tiled with these settings and encoded by
+    /// <paramref name="encoder"/> ("resnet18", the default, or an encoder manifest: see
+    /// <see cref="PatchEncoders"/>).</summary>
     public SlideFeatureCache(
         string folder,
         TilingSettings tiling,
         TissueSettings? tissue = null,
-        SlideScale? scale = null
+        SlideScale? scale = null,
+        string encoder = PatchFeatureExtractor.ResNet18
     )
     {
+        _encoder = encoder;
         _tiling = tiling;
         _tissue = tissue ?? new TissueSettings();
         _scale = scale ?? new SlideScale();
         var settings = string.Join(
             '|',
-            PatchFeatureExtractor.ResNet18,
+            PatchEncoders.Identity(encoder),
             FormattableString.Invariant($"tile {tiling.TileSize} mpp {tiling.MicronsPerPixel} x{tiling.Magnification}"),
             FormattableString.Invariant(
                 $"tissue {tiling.MinimumTissue:R} {_tissue.MapSide} {_tissue.MinimumPiecePixels}"
@@ -125,10 +132,10 @@ public sealed class SlideFeatureCache
                     + "no tile is tissue enough; check the slide's preview with `amil slide`, or lower the minimum "
                     + "tissue share."
             );
-        var extractor = PatchFeatureExtractor.Get();
+        var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
-        var features = new float[tiles.Count * PatchFeatureExtractor.FeatureSize];
+        var features = new float[tiles.Count * extractor.FeatureSize];
         var pixels = new float[BatchSize * patchLength];
         for (int first = 0; first < tiles.Count; first += BatchSize)
         {
@@ -138,11 +145,11 @@ public sealed class SlideFeatureCache
                 ToPlanes(SlideTiling.Read(slide, tiles[first + i], size), pixels.AsSpan(i * patchLength, patchLength));
             var layout = new BagLayout(3, size, size, 1, n, 0, 0, n * size, size);
             var batch = extractor.Extract(pixels.AsSpan(0, n * patchLength), layout, 1f, BatchSize);
-            batch.CopyTo(features, first * PatchFeatureExtractor.FeatureSize);
+            batch.CopyTo(features, first * extractor.FeatureSize);
             onTiles?.Invoke(first + n, tiles.Count);
         }
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
-        FeatureCheck.ThrowUnlessFinite(slidePath, "ResNet18 tile features", features);
+        FeatureCheck.ThrowUnlessFinite(slidePath, $"{extractor.Manifest.Name} tile features", features);
         var bag = new SlideFeatureBag(tiles, features);
         _store.Write(entry, bag.ToEntry());
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds);

@@ -1,5 +1,6 @@
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Persistence;
@@ -55,8 +56,11 @@ internal sealed class SlideTilesMappingFactory
     {
         if (string.IsNullOrEmpty(input.SlidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
-        var tiling = SlideTilesState.Decode(input.State);
-        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling).Get(input.SlidePath);
+        var (tiling, encoder, sha256) = SlideTilesState.Decode(input.State);
+        EncoderProvenance.Check(encoder, sha256);
+        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder).Get(
+            input.SlidePath
+        );
         SlideFeatures.OnSlide?.Invoke(
             new SlideEncoding(input.SlidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
         );
@@ -71,13 +75,17 @@ internal sealed class SlideTilesMappingFactory
 }
 
 /// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,
-/// overlap] (version 1, before overlap, has the first four).</summary>
+/// overlap, encoder, its SHA-256] (texts as <see cref="StateText"/>; version 1 has the first four, version 2 the first
+/// five; both encode with ResNet18).</summary>
 internal static class SlideTilesState
 {
-    private const int Version = 2;
+    private const int Version = 3;
 
-    public static float[] Encode(TilingSettings t) =>
-        StateBlob.Create(
+    public static float[] Encode(TilingSettings t, string encoder)
+    {
+        encoder = PatchEncoders.Canonical(encoder);
+        string sha256 = PatchEncoders.IsBuiltIn(encoder) ? "" : PatchEncoders.Manifest(encoder).Sha256;
+        return StateBlob.Create(
             StateKind.SlideTiles,
             Version,
             [
@@ -86,13 +94,16 @@ internal static class SlideTilesState
                 (float)(t.MicronsPerPixel ?? double.NaN),
                 (float)t.MinimumTissue,
                 (float)t.Overlap,
+                .. StateText.Encode(encoder),
+                .. StateText.Encode(sha256),
             ]
         );
+    }
 
-    public static TilingSettings Decode(float[] blob)
+    public static (TilingSettings Tiling, string Encoder, string Sha256) Decode(float[] blob)
     {
         var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out int version);
-        return new TilingSettings
+        var tiling = new TilingSettings
         {
             TileSize = (int)p[0],
             Magnification = float.IsNaN(p[1]) ? null : Exact(p[1]),
@@ -100,6 +111,12 @@ internal static class SlideTilesState
             MinimumTissue = Exact(p[3]),
             Overlap = version >= 2 ? Exact(p[4]) : 0,
         };
+        if (version < 3)
+            return (tiling, PatchFeatureExtractor.ResNet18, "");
+        int at = 5;
+        string encoder = StateText.Decode(p, ref at),
+            sha256 = StateText.Decode(p, ref at);
+        return (tiling, encoder, sha256);
     }
 
     // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.

@@ -7,17 +7,24 @@ using Amil.MLNet.Transforms.Persistence;
 namespace Amil.MLNet.Slides;
 
 /// <summary>How <c>ml.Transforms.TileSlides</c> turns a whole slide into a bag: tissue found on a low-resolution
-/// level, a grid of tiles over it at one scale, and each tile's frozen ResNet18 features (512 per tile). Defaults:
-/// CLAM's 224 px tiles at 20× (0.5 µm/px), kept when at least half tissue.</summary>
+/// level, a grid of tiles over it at one scale, and each tile's frozen encoder features (ResNet18's 512 by default).
+/// Defaults: CLAM's 224 px tiles at 20× (0.5 µm/px), kept when at least half tissue.</summary>
 public sealed class SlideTilesOptions
 {
     /// <summary>Slide file paths (text): pyramidal TIFF/SVS, or any format OpenSlide reads. Default
     /// "SlidePath".</summary>
     public string InputColumnName { get; set; } = "SlidePath";
 
-    /// <summary>Output: N × 512 features per slide (tile-major), with <c>{name}Layout</c> (the bag's grid: the tiles in
-    /// one row) and <c>{name}Coordinates</c> (each tile's level-0 corner, x then y). Default "Features".</summary>
+    /// <summary>Output: N × D features per slide (tile-major; D = the encoder's feature size), with
+    /// <c>{name}Layout</c> (the bag's grid: the tiles in one row) and <c>{name}Coordinates</c> (each tile's level-0
+    /// corner, x then y). Default "Features".</summary>
     public string OutputColumnName { get; set; } = "Features";
+
+    /// <summary>The frozen tile encoder: "resnet18" (built in, the default), an encoder manifest's path, an ONNX file's
+    /// path with its manifest beside it, or a name registered in <c>$AMIL_ENCODERS</c> (see
+    /// <see cref="Amil.MLNet.Transforms.Encoders.PatchEncoders"/>). Tiles are resized to its input size; set
+    /// <see cref="TileSize"/> and <see cref="MicronsPerPixel"/> to what it was trained on.</summary>
+    public string Encoder { get; set; } = Amil.MLNet.Transforms.Encoders.PatchEncoders.ResNet18;
 
     /// <summary>Tile side in pixels at the tiling scale. Default 224 (ResNet18's input).</summary>
     public int TileSize { get; set; } = 224;
@@ -42,6 +49,8 @@ public sealed class SlideTilesOptions
     {
         if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))
             throw new ArgumentException("TileSlides: input and output column names must be set.");
+        if (string.IsNullOrWhiteSpace(Encoder))
+            throw new ArgumentException("TileSlides: the encoder must be set (\"resnet18\" or an encoder manifest).");
         if (TileSize < 16 || TileSize > 4096)
             throw new ArgumentException($"TileSlides: TileSize must be 16 to 4096 pixels (got {TileSize}).");
         if (Magnification is { } m && !(m > 0 && double.IsFinite(m)))

@@ -12,9 +12,10 @@ public sealed record FeatureBag(float[] Features, BagLayout Layout)
 }
 
 /// <summary>
-/// The images' feature cache: one entry per image and settings, keyed by SHA-256 of the image's bytes, the extractor
-/// and the patch settings (see <see cref="FeatureStore"/> for the file format and its guarantees), so a changed image
-/// or setting never reuses old features and an unreadable or mismatching entry is recomputed.
+/// The images' feature cache: one entry per image and settings, keyed by SHA-256 of the image's bytes, the encoder
+/// (its file's hash and preprocessing) and the patch settings (see <see cref="FeatureStore"/> for the file format and
+/// its guarantees), so a changed image or setting never reuses old features and an unreadable or mismatching entry is
+/// recomputed.
 /// </summary>
 public sealed class FeatureCache
 {
@@ -30,7 +31,7 @@ public sealed class FeatureCache
         _features = features;
         var settings = string.Join(
             '|',
-            features.Extractor,
+            Encoders.PatchEncoders.Identity(features.Extractor),
             $"resize {bagging.ResizeWidth}x{bagging.ResizeHeight}",
             $"crop {bagging.CropHeight}x{bagging.CropWidth}",
             $"patch {bagging.PatchSize}",
@@ -66,10 +67,9 @@ public sealed class FeatureCache
         }
         hit = false;
         var bag = PatchCutter.Cut(RgbImageReader.Read(imagePath), _bagging, imagePath);
-        var features = PatchFeatureExtractor
-            .Get(_features.Extractor)
-            .Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
-        FeatureCheck.ThrowUnlessFinite(imagePath, "ResNet18 features", features);
+        var extractor = PatchFeatureExtractor.Get(_features.Extractor);
+        var features = extractor.Extract(bag.Pixels, bag.Layout, _features.ToByteScale, _features.BatchSize);
+        FeatureCheck.ThrowUnlessFinite(imagePath, $"{extractor.Manifest.Name} features", features);
         _store.Write(entry, new FeatureEntry(features, bag.Layout, bag.Coordinates()));
         return new FeatureBag(features, bag.Layout);
     }

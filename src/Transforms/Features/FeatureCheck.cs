@@ -11,7 +11,7 @@ internal static class FeatureCheck
             if (!float.IsFinite(v))
                 throw new InvalidDataException(
                     $"{item}: {what} are not all finite (NaN or infinity), so nothing is cached or scored for it; "
-                        + "check that the file reads as an image, and that the ResNet18 model files are intact."
+                        + "check that the file reads as an image, and that the encoder's model files are intact."
                 );
     }
 }

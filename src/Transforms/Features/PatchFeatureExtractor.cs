@@ -1,26 +1,23 @@
 using System.Collections.Concurrent;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>
-/// Frozen ImageNet ResNet18 (the ONNX model shipped by Microsoft.ML.DnnImageFeaturizer.ResNet18) on ONNX Runtime: each
-/// 3×224×224 patch → 512 features (global-average-pooled last block). Patches of another size are resized bilinearly.
-/// The package's ResNetPreprocess.onnx defines the normalisation; it is measured once per process (it is a per-channel
-/// affine map of 0…255 pixels) and applied while patches are copied into the batch.
+/// A frozen patch encoder on ONNX Runtime: each patch → D features. Built in: ImageNet ResNet18 (the ONNX model shipped
+/// by Microsoft.ML.DnnImageFeaturizer.ResNet18; 224 px → 512, its ResNetPreprocess.onnx measured once as the
+/// per-channel affine map it is). Any other: an ONNX file described by an <see cref="EncoderManifest"/> (see
+/// <see cref="PatchEncoders"/>), whose hash must match. Patches of another size are resized bilinearly (then
+/// centre-cropped when the manifest says so); normalisation is applied while patches are copied into the batch.
 /// </summary>
 public sealed class PatchFeatureExtractor
 {
-    /// <summary>The extractor's name in settings and cache keys.</summary>
-    public const string ResNet18 = "resnet18";
+    /// <summary>The built-in encoder's name in settings and cache keys.</summary>
+    public const string ResNet18 = PatchEncoders.ResNet18;
 
-    /// <summary>The patch side the network takes, in pixels.</summary>
-    public const int InputSize = 224;
-
-    /// <summary>Features per patch.</summary>
-    public const int FeatureSize = 512;
     private const string ModelFolder = "DnnImageModels";
 
     private static readonly ConcurrentDictionary<string, Lazy<PatchFeatureExtractor>> Instances = new();
@@ -31,10 +28,97 @@ public sealed class PatchFeatureExtractor
     private readonly float[] _scale = new float[3],
         _offset = new float[3];
 
-    private PatchFeatureExtractor(string modelFolder, bool reference = false)
+    /// <summary>The encoder's description (for the built-in ResNet18, one made in code).</summary>
+    public EncoderManifest Manifest { get; }
+
+    /// <summary>The patch side the network takes, in pixels.</summary>
+    public int InputSize => Manifest.InputSize;
+
+    /// <summary>Features per patch.</summary>
+    public int FeatureSize => Manifest.FeatureSize;
+
+    /// <summary>What identifies the features this encoder makes, for cache keys: "resnet18" for the built-in, else
+    /// the name, the file's hash and every preprocessing setting.</summary>
+    public string Identity { get; }
+
+    /// <summary>The graph input fed and its declared shape ("?" where symbolic), e.g. "input [?, 3, 224,
+    /// 224]".</summary>
+    internal string InputDescription => Describe(_input, _session.InputMetadata[_input].Dimensions);
+
+    /// <summary>The graph output read and its declared shape.</summary>
+    internal string OutputDescription => Describe(_output, _session.OutputMetadata[_output].Dimensions);
+
+    private static string Describe(string name, int[] dims) =>
+        $"{name} [{string.Join(", ", dims.Select(d => d > 0 ? d.ToString() : "?"))}]";
+
+    private PatchFeatureExtractor(EncoderManifest manifest, float[] scale, float[] offset, Session session)
     {
-        var network = Path.Combine(modelFolder, "ResNet18Onnx", "ResNet18.onnx");
-        var preprocess = Path.Combine(modelFolder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+        Manifest = manifest;
+        scale.CopyTo(_scale, 0);
+        offset.CopyTo(_offset, 0);
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = session.Optimised
+                ? GraphOptimizationLevel.ORT_ENABLE_ALL
+                : GraphOptimizationLevel.ORT_DISABLE_ALL,
+            IntraOpNumThreads = session.Threads,
+        };
+        _session = EncoderSession.Open(manifest, options, out _input, out _output);
+        Identity = manifest.Name == ResNet18 ? ResNet18 : EncoderSession.Identity(manifest);
+    }
+
+    /// <summary>The shared extractor of an encoder (one ONNX Runtime session per encoder and process, on every core;
+    /// Run is thread-safe).</summary>
+    /// <param name="encoder">"resnet18", a manifest's path, an ONNX file's path (manifest beside it) or a registered
+    /// name (<see cref="PatchEncoders"/>).</param>
+    /// <exception cref="ArgumentException">The encoder cannot be found.</exception>
+    /// <exception cref="InvalidDataException">Its manifest or file is not valid, or they disagree.</exception>
+    public static PatchFeatureExtractor Get(string encoder = ResNet18)
+    {
+        // Keyed by what the features depend on (for a manifest: its settings and its file's hash, checked), so an
+        // encoder file or manifest replaced while the process runs is opened afresh, never served stale.
+        string key = PatchEncoders.IsBuiltIn(encoder) ? ResNet18 : PatchEncoders.Identity(encoder);
+        return Instances
+            .GetOrAdd(key, _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared)))
+            .Value;
+    }
+
+    /// <summary>A second extractor for checking the shared one: ONNX Runtime's graph unoptimised (no fused or
+    /// re-laid-out kernels) on one thread.</summary>
+    internal static PatchFeatureExtractor CreateReference(string encoder = ResNet18) =>
+        Create(encoder, new Session(false, 1));
+
+    /// <summary>An extractor of its own on <paramref name="threads"/> threads (benchmarks).</summary>
+    internal static PatchFeatureExtractor CreateWithThreads(string encoder, int threads) =>
+        Create(encoder, new Session(true, threads));
+
+    /// <summary>How the ONNX Runtime session runs: graph optimisations on or off, and its threads.</summary>
+    private readonly record struct Session(bool Optimised, int Threads)
+    {
+        public static Session Shared => new(true, Environment.ProcessorCount);
+    }
+
+    private static PatchFeatureExtractor Create(string encoder, Session session)
+    {
+        if (PatchEncoders.IsBuiltIn(encoder))
+            return BuiltInResNet18(session);
+        var manifest = PatchEncoders.Manifest(encoder);
+        float[] scale = new float[3],
+            offset = new float[3];
+        for (int c = 0; c < 3; c++)
+        {
+            // (x / 255 − mean) / std on 0…255 pixels.
+            scale[c] = (float)(1 / (255 * manifest.Std[c]));
+            offset[c] = (float)(-manifest.Mean[c] / manifest.Std[c]);
+        }
+        return new PatchFeatureExtractor(manifest, scale, offset, session);
+    }
+
+    private static PatchFeatureExtractor BuiltInResNet18(Session session)
+    {
+        var folder = FindModelFolder();
+        var network = Path.Combine(folder, "ResNet18Onnx", "ResNet18.onnx");
+        var preprocess = Path.Combine(folder, "ResNetPrepOnnx", "ResNetPreprocess.onnx");
         foreach (var file in new[] { network, preprocess })
             if (!File.Exists(file))
                 throw new FileNotFoundException(
@@ -44,36 +128,21 @@ public sealed class PatchFeatureExtractor
                         + "application.",
                     file
                 );
-        var options = new SessionOptions
+        var (scale, offset) = ResNetPreprocess.Measure(preprocess, 224);
+        var manifest = new EncoderManifest
         {
-            GraphOptimizationLevel = reference
-                ? GraphOptimizationLevel.ORT_DISABLE_ALL
-                : GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = reference ? 1 : Environment.ProcessorCount,
+            Name = ResNet18,
+            File = network,
+            Sha256 = FileHash.Sha256(network),
+            InputSize = 224,
+            Mean = [.. Enumerable.Range(0, 3).Select(c => -offset[c] / (255.0 * scale[c]))],
+            Std = [.. Enumerable.Range(0, 3).Select(c => 1 / (255.0 * scale[c]))],
+            Pooling = "none",
+            FeatureSize = 512,
+            Licence = "ImageNet ResNet18 from Microsoft.ML.DnnImageFeaturizer.ResNet18 (MIT)",
         };
-        _session = new InferenceSession(OnnxBatchDimension.MakeDynamic(File.ReadAllBytes(network)), options);
-        _input = _session.InputMetadata.Keys.Single();
-        _output = _session.OutputMetadata.Keys.Single();
-        Calibrate(preprocess);
+        return new PatchFeatureExtractor(manifest, scale, offset, session);
     }
-
-    /// <summary>The shared extractor (one ONNX Runtime session per process, on every core; Run is
-    /// thread-safe).</summary>
-    public static PatchFeatureExtractor Get(string extractor = ResNet18)
-    {
-        if (extractor != ResNet18)
-            throw new ArgumentException($"Unknown feature extractor '{extractor}'; the available one is {ResNet18}.");
-        return Instances
-            .GetOrAdd(
-                extractor,
-                _ => new Lazy<PatchFeatureExtractor>(() => new PatchFeatureExtractor(FindModelFolder()))
-            )
-            .Value;
-    }
-
-    /// <summary>A second extractor for checking the shared one: ONNX Runtime's graph unoptimised (no fused or
-    /// re-laid-out kernels) on one thread.</summary>
-    internal static PatchFeatureExtractor CreateReference() => new(FindModelFolder(), reference: true);
 
     private static string FindModelFolder()
     {
@@ -92,81 +161,80 @@ public sealed class PatchFeatureExtractor
         return Path.Combine(AppContext.BaseDirectory, ModelFolder);
     }
 
-    /// <summary>Features of every patch of a bag: N × 512, patch-major.</summary>
+    /// <summary>Features of every patch of a bag: N × <see cref="FeatureSize"/>, patch-major.</summary>
     /// <param name="bag">Bag pixels as written by BagPatches (C×P×P per patch).</param>
     /// <param name="toByteScale">Multiplies bag values back to 0…255 (255 for the default PixelScale 1/255).</param>
     /// <param name="batchSize">Patches per ONNX Runtime call (1 = one call per patch).</param>
     public float[] Extract(ReadOnlySpan<float> bag, BagLayout layout, float toByteScale = 255f, int batchSize = 16)
     {
         if (layout.Channels != 3)
-            throw new ArgumentException($"ResNet18 needs RGB patches (3 channels), got {layout.Channels}.");
+            throw new ArgumentException(
+                $"Encoder '{Manifest.Name}' needs RGB patches (3 channels), got {layout.Channels}."
+            );
         if (bag.Length != layout.Count * layout.PatchLength)
             throw new ArgumentException(
                 $"The bag has {bag.Length} values; its layout needs {layout.Count * layout.PatchLength}."
             );
         var features = new float[layout.Count * FeatureSize];
-        const int plane = InputSize * InputSize;
         for (int first = 0; first < layout.Count; first += batchSize)
         {
             int n = Math.Min(batchSize, layout.Count - first);
-            var input = new float[n * 3 * plane];
+            var input = new float[n * 3 * InputSize * InputSize];
             for (int k = 0; k < n; k++)
-            for (int c = 0; c < 3; c++)
-            {
-                var source = bag.Slice(
-                    (first + k) * layout.PatchLength + c * layout.PatchSize * layout.PatchSize,
-                    layout.PatchSize * layout.PatchSize
+                Prepare(
+                    bag.Slice((first + k) * layout.PatchLength, layout.PatchLength),
+                    layout.PatchSize,
+                    toByteScale,
+                    input.AsSpan(k * 3 * InputSize * InputSize, 3 * InputSize * InputSize)
                 );
-                var target = input.AsSpan((k * 3 + c) * plane, plane);
-                PatchResampler.Bilinear(source, layout.PatchSize, target, InputSize);
-                float scale = toByteScale * _scale[c],
-                    offset = _offset[c];
-                for (int i = 0; i < target.Length; i++)
-                    target[i] = target[i] * scale + offset;
-            }
+            int[] shape = Manifest.Layout == "nhwc" ? [n, InputSize, InputSize, 3] : [n, 3, InputSize, InputSize];
             using var results = _session.Run([
-                NamedOnnxValue.CreateFromTensor(_input, new DenseTensor<float>(input, [n, 3, InputSize, InputSize])),
+                NamedOnnxValue.CreateFromTensor(_input, new DenseTensor<float>(input, shape)),
             ]);
             var output = results.First(r => r.Name == _output).AsTensor<float>();
-            if (output.Length != n * FeatureSize)
-                throw new InvalidDataException(
-                    $"ResNet18 returned {output.Length} values for {n} patches; expected {n * FeatureSize}."
-                );
-            int at = first * FeatureSize;
-            foreach (var v in output)
-                features[at++] = v;
+            var values = output is DenseTensor<float> dense ? dense.Buffer.Span : output.ToArray();
+            TokenPooling.Pool(
+                values,
+                output.Dimensions,
+                Manifest,
+                n,
+                features.AsSpan(first * FeatureSize, n * FeatureSize)
+            );
         }
         return features;
     }
 
-    /// <summary>Measures ResNetPreprocess.onnx as y = scale_c · x + offset_c on 0…255 input, and checks that it is that
-    /// affine map.</summary>
-    private void Calibrate(string preprocessPath)
+    /// <summary>One C×P×P patch → the network's input: resized (and centre-cropped), normalised, in the manifest's
+    /// layout.</summary>
+    private void Prepare(ReadOnlySpan<float> patch, int patchSize, float toByteScale, Span<float> target)
     {
-        using var session = new InferenceSession(preprocessPath);
-        var name = session.InputMetadata.Keys.Single();
-        float[] Probe(float value)
-        {
-            var data = new float[3 * InputSize * InputSize];
-            Array.Fill(data, value);
-            using var r = session.Run([
-                NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(data, [1, 3, InputSize, InputSize])),
-            ]);
-            var o = r.First().AsTensor<float>().ToArray();
-            return [o[0], o[InputSize * InputSize], o[2 * InputSize * InputSize]];
-        }
-        float[] zero = Probe(0),
-            one = Probe(1),
-            top = Probe(255);
+        int size = InputSize,
+            plane = size * size,
+            resized = Manifest.ResizeTo ?? size,
+            margin = (resized - size) / 2;
+        bool nchw = Manifest.Layout == "nchw";
+        Span<float> planes = nchw ? target : new float[3 * plane];
+        var scratch = resized == size ? null : new float[resized * resized];
         for (int c = 0; c < 3; c++)
         {
-            _offset[c] = zero[c];
-            _scale[c] = one[c] - zero[c];
-            if (Math.Abs(_offset[c] + 255 * _scale[c] - top[c]) > 1e-2f)
-                throw new InvalidDataException(
-                    $"{preprocessPath} is not a per-channel affine normalisation; this version of the package is "
-                        + "not supported."
-                );
+            var source = patch.Slice(c * patchSize * patchSize, patchSize * patchSize);
+            var channel = planes.Slice(c * plane, plane);
+            if (scratch is null)
+                PatchResampler.Bilinear(source, patchSize, channel, size);
+            else
+            {
+                PatchResampler.Bilinear(source, patchSize, scratch, resized);
+                for (int y = 0; y < size; y++)
+                    scratch.AsSpan((y + margin) * resized + margin, size).CopyTo(channel.Slice(y * size, size));
+            }
+            float scale = toByteScale * _scale[c],
+                offset = _offset[c];
+            for (int i = 0; i < plane; i++)
+                channel[i] = channel[i] * scale + offset;
         }
+        if (!nchw)
+            for (int i = 0; i < plane; i++)
+            for (int c = 0; c < 3; c++)
+                target[3 * i + c] = planes[c * plane + i];
     }
 }

@@ -1,4 +1,6 @@
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
+using Amil.MLNet.Transforms.Persistence;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
@@ -36,27 +38,40 @@ internal sealed class PatchFeatureMappingFactory
 
     public static void Map(Input input, Output output)
     {
-        var (batchSize, toByteScale) = PatchFeatureState.Decode(input.State);
-        output.Features = PatchFeatureExtractor
-            .Get()
-            .Extract(input.Bag, BagLayout.Decode(input.Layout), toByteScale, batchSize);
+        var (batchSize, toByteScale, encoder, sha256) = PatchFeatureState.Decode(input.State);
+        EncoderProvenance.Check(encoder, sha256);
+        var extractor = PatchFeatureExtractor.Get(encoder);
+        output.Features = extractor.Extract(input.Bag, BagLayout.Decode(input.Layout), toByteScale, batchSize);
     }
 
     public override Action<Input, Output> GetMapping() => Map;
 }
 
-/// <summary>The feature settings as a saved state vector: [batch size, to-byte scale] (extractor is always ResNet18 in
-/// version 1).</summary>
+/// <summary>The feature settings as a saved state vector: [batch size, to-byte scale, encoder, its SHA-256] (the
+/// texts as <see cref="StateText"/>; version 1, always ResNet18, has the first two).</summary>
 internal static class PatchFeatureState
 {
-    private const int Version = 1;
+    private const int Version = 2;
 
-    public static float[] Encode(PatchFeatureOptions o) =>
-        Persistence.StateBlob.Create(Persistence.StateKind.PatchFeatures, Version, [o.BatchSize, o.ToByteScale]);
-
-    public static (int BatchSize, float ToByteScale) Decode(float[] blob)
+    public static float[] Encode(PatchFeatureOptions o)
     {
-        var payload = Persistence.StateBlob.Open(blob, Persistence.StateKind.PatchFeatures, Version, out _);
-        return ((int)payload[0], payload[1]);
+        string encoder = PatchEncoders.Canonical(o.Extractor);
+        string sha256 = PatchEncoders.IsBuiltIn(encoder) ? "" : PatchEncoders.Manifest(encoder).Sha256;
+        return StateBlob.Create(
+            StateKind.PatchFeatures,
+            Version,
+            [o.BatchSize, o.ToByteScale, .. StateText.Encode(encoder), .. StateText.Encode(sha256)]
+        );
+    }
+
+    public static (int BatchSize, float ToByteScale, string Encoder, string Sha256) Decode(float[] blob)
+    {
+        var payload = StateBlob.Open(blob, StateKind.PatchFeatures, Version, out int version);
+        if (version < 2)
+            return ((int)payload[0], payload[1], PatchFeatureExtractor.ResNet18, "");
+        int at = 2;
+        string encoder = StateText.Decode(payload, ref at),
+            sha256 = StateText.Decode(payload, ref at);
+        return ((int)payload[0], payload[1], encoder, sha256);
     }
 }

@@ -6,11 +6,13 @@ public sealed class PatchFeatureOptions
     /// <summary>Bag column from BagPatches (its <c>{name}Layout</c> companion is read too). Default "Bag".</summary>
     public string InputColumnName { get; set; } = "Bag";
 
-    /// <summary>Output: N × 512 features per image, with a <c>{name}Layout</c> companion (the bag's grid). Default
-    /// "Features".</summary>
+    /// <summary>Output: N × D features per image (D = the encoder's feature size), with a <c>{name}Layout</c>
+    /// companion (the bag's grid). Default "Features".</summary>
     public string OutputColumnName { get; set; } = "Features";
 
-    /// <summary>The pretrained network. Default (and only) "resnet18".</summary>
+    /// <summary>The frozen patch encoder: "resnet18" (built in, the default), an encoder manifest's path, an ONNX
+    /// file's path with its manifest beside it, or a name registered in <c>$AMIL_ENCODERS</c> (see
+    /// <see cref="Encoders.PatchEncoders"/>).</summary>
     public string Extractor { get; set; } = PatchFeatureExtractor.ResNet18;
 
     /// <summary>Patches per ONNX Runtime call; 1 runs patch by patch. Default 16 (measured faster on 2 cores; see
@@ -26,9 +28,9 @@ public sealed class PatchFeatureOptions
     {
         if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))
             throw new ArgumentException("Input and output column names must be set.");
-        if (Extractor != PatchFeatureExtractor.ResNet18)
+        if (string.IsNullOrWhiteSpace(Extractor))
             throw new ArgumentException(
-                $"Unknown feature extractor '{Extractor}'; the available one is {PatchFeatureExtractor.ResNet18}."
+                $"The encoder must be set: \"{PatchFeatureExtractor.ResNet18}\" or an encoder manifest."
             );
         if (BatchSize < 1)
             throw new ArgumentException($"BatchSize must be at least 1 (got {BatchSize}).");

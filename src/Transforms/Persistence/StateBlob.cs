@@ -46,3 +46,21 @@ internal enum StateKind
     PatchFeatures = 3,
     SlideTiles = 4,
 }
+
+/// <summary>Text in a state vector: its length, then one UTF-16 code unit per float (exact: below 2^24).</summary>
+internal static class StateText
+{
+    public static float[] Encode(string text) => [text.Length, .. text.Select(c => (float)c)];
+
+    public static string Decode(ReadOnlySpan<float> payload, ref int at)
+    {
+        int length = (int)payload[at++];
+        if (length < 0 || at + length > payload.Length)
+            throw new InvalidDataException("The model's saved state is damaged (a text runs past its end).");
+        var chars = new char[length];
+        for (int i = 0; i < length; i++)
+            chars[i] = (char)payload[at + i];
+        at += length;
+        return new string(chars);
+    }
+}

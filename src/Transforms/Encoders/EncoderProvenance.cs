@@ -1,0 +1,23 @@
+namespace Amil.MLNet.Transforms.Encoders;
+
+/// <summary>A saved model names the encoder it was trained on, with the file's hash: features from any other file are
+/// refused, even under the same name or path.</summary>
+internal static class EncoderProvenance
+{
+    /// <summary>Throws unless <paramref name="encoder"/> still describes the file of hash
+    /// <paramref name="savedSha256"/> (empty: the built-in ResNet18, nothing to check).</summary>
+    public static void Check(string encoder, string savedSha256)
+    {
+        if (savedSha256.Length == 0)
+            return;
+        var manifest = PatchEncoders.Manifest(encoder);
+        if (manifest.Sha256.Equals(savedSha256, StringComparison.OrdinalIgnoreCase))
+            return;
+        throw new InvalidDataException(
+            $"The model was trained on encoder '{manifest.Name}' with SHA-256 {savedSha256}, but '{encoder}' now "
+                + $"describes SHA-256 {manifest.Sha256.ToLowerInvariant()}: another encoder's features would score "
+                + "meaninglessly. Give the model the file it was trained with (the same manifest and ONNX file), or "
+                + "train a model on this encoder."
+        );
+    }
+}
