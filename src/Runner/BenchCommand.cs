@@ -50,11 +50,7 @@ internal static class BenchCommand
                 "Instead: time the built-in resnet18 and every encoder manifest in this folder (write one with "
                 + "build/bench_encoders.py) on 1 thread and on every core: tiles/s and peak memory; JSON to --out.",
         };
-        var seconds = new Option<double>("--seconds")
-        {
-            Description = "--encoders: seconds to time each encoder and thread count for.",
-            DefaultValueFactory = _ => 10,
-        };
+        var seconds = CommonOptions.Seconds("--encoders: seconds to time each encoder and thread count for.", 10);
         var command = new Command(
             "bench",
             "Time every stage on generated data of the reference shape: raw TorchSharp loop vs end-to-end training, "
@@ -94,10 +90,7 @@ internal static class BenchCommand
                     }
                     if (r.GetValue(encoders) is { } folder)
                     {
-                        double time = r.GetValue(seconds);
-                        if (!(time > 0 && time <= 600))
-                            throw new ArgumentException($"--seconds must be in (0, 600] (got {time}).");
-                        var rows = EncoderBench.Run(folder, time, CommandRunner.Log);
+                        var rows = EncoderBench.Run(folder, CommonOptions.Seconds(r, seconds), CommandRunner.Log);
                         var written = r.GetValue(output)!;
                         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
                         RunFiles.WriteJson(written, rows);

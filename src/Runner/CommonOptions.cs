@@ -30,7 +30,9 @@ internal static class CommonOptions
     public static Option<string?> Layout() =>
         new("--layout")
         {
-            Description = "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach or image-folder.",
+            Description =
+                "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach, image-folder, or for whole slides wsi "
+                + "or camelyon16.",
         };
 
     public static Option<string> OnBadImage()
@@ -153,6 +155,19 @@ internal static class CommonOptions
         };
 
     /// <summary>The option's value, or an error naming the flag when it is below 1.</summary>
+    /// <summary>--seconds: how long a measurement runs.</summary>
+    public static Option<double> Seconds(string what, double defaultSeconds) =>
+        new("--seconds") { Description = what, DefaultValueFactory = _ => defaultSeconds };
+
+    /// <summary>A --seconds value, in (0, 600].</summary>
+    public static double Seconds(ParseResult r, Option<double> option)
+    {
+        double value = r.GetValue(option);
+        return value > 0 && value <= 600
+            ? value
+            : throw new ArgumentException($"{option.Name} must be in (0, 600] (got {value}).");
+    }
+
     public static int Positive(ParseResult r, Option<int> option)
     {
         int value = r.GetValue(option);

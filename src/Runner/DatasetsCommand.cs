@@ -64,10 +64,10 @@ internal static class DatasetsCommand
                         r.GetValue(layout)
                     );
                     var report = LiveProgress.Count(
-                        "checking images",
+                        "checking files",
                         (log, progress) => DatasetCheckJob.Run(selection, log, progress)
                     );
-                    Console.WriteLine($"{report.Name}: {report.Images} images under {report.Root}");
+                    Console.WriteLine($"{report.Name}: {report.Images} {report.Unit} under {report.Root}");
                     foreach (var (c, n) in report.Classes)
                         Console.WriteLine($"  class {c}: {n}");
                     if (report.Patients > 0)
@@ -75,8 +75,8 @@ internal static class DatasetsCommand
                     foreach (var (m, n) in report.Magnifications)
                         Console.WriteLine($"  magnification {m}: {n}");
                     Console.WriteLine(
-                        $"  masks: {report.Masks} of {report.Images} images"
-                            + (report.Masks == 0 ? " (no masks/ folder: localization cannot be measured)" : "")
+                        $"  masks: {report.Masks} of {report.Images} {report.Unit}"
+                            + (report.Masks == 0 ? " (no masks or annotations: localization cannot be measured)" : "")
                     );
                     Console.WriteLine(
                         $"  split: train {report.Split.Train.Count}, validation {report.Split.Validation.Count}, "

@@ -19,11 +19,7 @@ internal static class EncodersCommand
             Description = "Patches per ONNX Runtime call while timing.",
             DefaultValueFactory = _ => 16,
         };
-        var seconds = new Option<double>("--seconds")
-        {
-            Description = "How long to time batches for.",
-            DefaultValueFactory = _ => 3,
-        };
+        var seconds = CommonOptions.Seconds("How long to time batches for.", 3);
         var check = new Command(
             "check",
             "Open an encoder as its manifest describes it (the file's SHA-256, the input size and layout, the output "
@@ -42,10 +38,7 @@ internal static class EncodersCommand
                 () =>
                 {
                     int batch = CommonOptions.Positive(r, batchSize);
-                    double time = r.GetValue(seconds);
-                    if (!(time > 0 && time <= 600))
-                        throw new ArgumentException($"--seconds must be in (0, 600] (got {time}).");
-                    Print(EncoderCheck.Run(r.GetValue(encoder)!, batch, time));
+                    Print(EncoderCheck.Run(r.GetValue(encoder)!, batch, CommonOptions.Seconds(r, seconds)));
                 }
             )
         );

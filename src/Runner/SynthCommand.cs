@@ -17,13 +17,16 @@ internal static class SynthCommand
                 + "slides: pyramidal JPEG TIFF with an Aperio header, 8192×6144 at 0.5 µm/px, tumour foci on every "
                 + "other slide, masks and slides.csv) or wsi-hard (the same slides made hard: CAMELYON's lesion "
                 + "size classes on 40 % of them, mimics and stain variation on all; docs/slides.md, \"Whole "
-                + "slides: the synthetic-wsi-hard benchmark\").",
+                + "slides: the synthetic-wsi-hard benchmark\") or camelyon16 (a cohort in CAMELYON16's exact layout: "
+                + "training/{normal,tumor}/*.tif, testing/images/*.tif, testing/reference.csv, ASAP XML lesion "
+                + "outlines with a _2 exclusion; a third of --count are test slides; docs/datasets.md).",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([
             .. SyntheticKinds.All,
             DatasetReader.SyntheticSlideKind,
             DatasetReader.HardSyntheticSlideKind,
+            Camelyon16Kind,
         ]);
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
         var seed = new Option<int>("--seed")
@@ -55,6 +58,26 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
+                    if (r.GetValue(kind) == Camelyon16Kind)
+                    {
+                        var size = SlideSize(r.GetValue(slideSize)!);
+                        int total = r.GetValue(count);
+                        if (total < 4)
+                            throw new ArgumentException($"--count must be at least 4 for camelyon16 (got {total}).");
+                        var slides = SyntheticCamelyon16.Generate(
+                            r.GetValue(output)!,
+                            total - total / 3,
+                            total / 3,
+                            r.GetValue(seed),
+                            size.Width,
+                            size.Height
+                        );
+                        Console.WriteLine(
+                            $"Wrote {slides.Count} slides in CAMELYON16's layout under "
+                                + $"{Path.GetFullPath(r.GetValue(output)!)}."
+                        );
+                        return;
+                    }
                     if (DatasetReader.SlideSet(r.GetValue(kind)) is { } set)
                     {
                         var size = SlideSize(r.GetValue(slideSize)!);
@@ -86,6 +109,8 @@ internal static class SynthCommand
         );
         return command;
     }
+
+    private const string Camelyon16Kind = "camelyon16";
 
     private static (int Height, int Width) SlideSize(string text)
     {

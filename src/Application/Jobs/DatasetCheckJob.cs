@@ -2,8 +2,9 @@ using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Application.Jobs;
 
-/// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), with classes,
-/// patients, magnifications, masks, split sizes and each class's count in every part of the split.</summary>
+/// <summary>The `datasets check` job: every image decoded in full (truncated files are found too), or every slide
+/// opened and its annotations parsed, with classes, patients, magnifications, masks, split sizes and each class's
+/// count in every part of the split.</summary>
 public static class DatasetCheckJob
 {
     public sealed record Report(
@@ -15,7 +16,8 @@ public static class DatasetCheckJob
         IReadOnlyList<(string Magnification, int Count)> Magnifications,
         int Masks,
         DatasetSplit Split,
-        IReadOnlyList<SkippedImage> Problems
+        IReadOnlyList<SkippedImage> Problems,
+        string Unit = "images"
     )
     {
         /// <summary>Images per class in train, validation and test.</summary>
@@ -30,17 +32,26 @@ public static class DatasetCheckJob
     {
         var (entry, root) = selection.Resolve();
         var problems = new List<SkippedImage>();
-        var records = DatasetReader.Read(entry, root, log, problems);
-        // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a problem here
-        // too.
-        ImageScreening.Screen(
-            records,
-            DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()),
-            BadImagePolicy.Skip,
-            problems,
-            fullDecode: true,
-            progress
-        );
+        IReadOnlyList<ImageRecord> records;
+        if (DatasetReader.IsSlides(entry))
+        {
+            records = DatasetReader.ReadSlides(entry, root, log);
+            SlideScreening.Screen(records, problems, progress);
+        }
+        else
+        {
+            records = DatasetReader.Read(entry, root, log, problems);
+            // Sizes are checked against the dataset's own patch settings: an image too small for its crop is a
+            // problem here too.
+            ImageScreening.Screen(
+                records,
+                DataPreparation.BaggingOptions(entry.Patches, new TrainSettings()),
+                BadImagePolicy.Skip,
+                problems,
+                fullDecode: true,
+                progress
+            );
+        }
         return new Report(
             entry.Name,
             root,
@@ -61,7 +72,8 @@ public static class DatasetCheckJob
             ],
             records.Count(r => r.MaskPath is not null),
             DatasetSplit.For(records, entry),
-            problems
+            problems,
+            DatasetReader.IsSlides(entry) ? "slides" : "images"
         );
     }
 }

@@ -27,8 +27,8 @@ internal static class SlideTraining
     {
         if (settings.Network != NetworkArchitecture.FeatureAttentionMil)
             throw new DatasetException(
-                $"Dataset '{entry.Name}' holds whole slides, which train on frozen ResNet18 tile features: add "
-                    + "--encoder resnet18."
+                $"Dataset '{entry.Name}' holds whole slides, which train on frozen tile features: add "
+                    + "--encoder resnet18 (or an encoder manifest, docs/encoders.md)."
             );
         var records = DatasetReader.ReadSlides(entry, root, log);
         var split = TrainJob.SplitOf(settings, records, entry, root);

@@ -40,10 +40,11 @@ public static class DatasetReader
         return AttachMasks(root, records);
     }
 
-    /// <summary>Whether the entry is a whole-slide dataset (the wsi layout, or the built-in synthetic
+    /// <summary>Whether the entry is a whole-slide dataset (the wsi and camelyon16 layouts, or the built-in synthetic
     /// slides).</summary>
     public static bool IsSlides(DatasetEntry entry) =>
-        entry.Layout == "wsi" || (entry.Layout == "synthetic" && SlideSet(entry.Synthetic?.Kind) is not null);
+        entry.Layout is "wsi" or "camelyon16"
+        || (entry.Layout == "synthetic" && SlideSet(entry.Synthetic?.Kind) is not null);
 
     /// <summary>The synthetic.kind of the built-in slides, and of the hard ones.</summary>
     public const string SyntheticSlideKind = "wsi",
@@ -76,7 +77,9 @@ public static class DatasetReader
                 },
                 log
             );
-        return SlideLayout.Read(RequireFolder(root, entry), entry);
+        return entry.Layout == "camelyon16"
+            ? Camelyon16Layout.Read(RequireFolder(root, entry), entry, log)
+            : SlideLayout.Read(RequireFolder(root, entry), entry);
     }
 
     private static IReadOnlyList<ImageRecord> ReadSynthetic(DatasetEntry entry, string root, Action<string>? log)

@@ -17,6 +17,7 @@ public sealed partial class DatasetRegistry
         "bach",
         "synthetic",
         "wsi",
+        "camelyon16",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)

@@ -5,17 +5,18 @@ using Amil.MLNet.Transforms;
 namespace Amil.MLNet.Data.Datasets;
 
 /// <summary>
-/// The <c>wsi</c> layout: whole slides listed in <c>root/slides.csv</c> (<c>slide_id,label[,patient]</c>, CLAM's
-/// convention) with the files under <c>root/slides/</c> or <c>root/</c>, or, without a list, class folders
+/// The <c>wsi</c> layout: whole slides listed in <c>root/slides.csv</c> (<c>slide_id,label[,patient][,split]</c>,
+/// CLAM's convention, the files under <c>root/slides/</c> or <c>root/</c>; or any cohort table with a <c>path</c>
+/// column instead of <c>slide_id</c>, absolute or relative to the root), or, without a list, class folders
 /// <c>root/&lt;class&gt;/*.{svs,tif,tiff}</c>. A slide's tumour mask, when there is one, is
 /// <c>root/masks/&lt;slide_id&gt;.png</c> (any size: it is scaled to the slide; tumour &gt; 127) or
-/// <c>root/masks/&lt;slide_id&gt;.geojson</c> (tumour annotations, e.g. exported from QuPath; see
-/// <see cref="AnnotationMask"/>).
+/// <c>root/masks/&lt;slide_id&gt;.geojson</c> or <c>.xml</c> (tumour annotations exported from QuPath, or ASAP's
+/// XML; see <see cref="AnnotationMask"/>).
 /// </summary>
 public static class SlideLayout
 {
     /// <summary>Mask files looked for, in this order.</summary>
-    public static readonly IReadOnlyList<string> MaskExtensions = [".png", ".geojson", ".json"];
+    public static readonly IReadOnlyList<string> MaskExtensions = [".png", ".geojson", ".json", ".xml"];
 
     public static IReadOnlyList<ImageRecord> Read(string root, DatasetEntry entry)
     {
@@ -45,30 +46,73 @@ public static class SlideLayout
         var lines = File.ReadAllLines(list).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
         var header = lines.FirstOrDefault()?.Split(',').Select(h => h.Trim().ToLowerInvariant()).ToList() ?? [];
         int id = header.IndexOf("slide_id"),
+            path = Math.Max(header.IndexOf("path"), header.IndexOf("slide_path")),
             label = header.IndexOf("label"),
-            patient = header.IndexOf("patient");
-        if (id < 0 || label < 0)
-            throw new DatasetException($"{list}: the first line must name the columns slide_id and label.");
+            patient = header.IndexOf("patient"),
+            split = header.IndexOf("split");
+        if ((id < 0 && path < 0) || label < 0)
+            throw new DatasetException(
+                $"{list}: the first line must name the columns slide_id (or path) and label; patient and split "
+                    + "(train, val or test) are optional."
+            );
         var records = new List<ImageRecord>();
         foreach (var (line, number) in lines.Skip(1).Select((l, i) => (l, i + 2)))
         {
             var cells = line.Split(',').Select(c => c.Trim()).ToArray();
-            if (cells.Length <= Math.Max(id, label) || cells[id].Length == 0 || cells[label].Length == 0)
-                throw new DatasetException($"{list}, line {number}: needs a slide_id and a label.");
-            var file =
-                new[] { Path.Combine(root, SyntheticSlides.SlidesFolder), root }
-                    .SelectMany(folder => SlideImage.Extensions.Select(e => Path.Combine(folder, cells[id] + e)))
-                    .FirstOrDefault(File.Exists)
-                ?? throw new DatasetException(
-                    $"{list}, line {number}: no slide file for '{cells[id]}' in {root}/{SyntheticSlides.SlidesFolder} "
-                        + $"or {root} ({string.Join(", ", SlideImage.Extensions)})."
+            string Cell(int column) => column >= 0 && column < cells.Length ? cells[column] : "";
+            if ((Cell(id).Length == 0 && Cell(path).Length == 0) || Cell(label).Length == 0)
+                throw new DatasetException(
+                    $"{list}, line {number}: needs a slide ({(id >= 0 ? "slide_id" : "path")}) " + "and a label."
                 );
+            var file =
+                Cell(path).Length > 0 ? Listed(root, list, number, Cell(path)) : Named(root, list, number, Cell(id));
             records.Add(
-                new ImageRecord(file, cells[label], patient >= 0 && patient < cells.Length ? cells[patient] : null)
+                new ImageRecord(
+                    file,
+                    Cell(label),
+                    Cell(patient) is { Length: > 0 } p ? p : null,
+                    Split: SplitName(list, number, Cell(split))
+                )
             );
         }
+        int withSplit = records.Count(r => r.Split is not null);
+        if (withSplit > 0 && withSplit < records.Count)
+            throw new DatasetException(
+                $"{list}: {withSplit} of {records.Count} slides have a split; give every slide one (train, val or "
+                    + "test), or none to let the dataset's split settings decide."
+            );
         return records;
     }
+
+    /// <summary>A slide named by id: root/slides/ID.ext or root/ID.ext.</summary>
+    private static string Named(string root, string list, int number, string id) =>
+        new[] { Path.Combine(root, SyntheticSlides.SlidesFolder), root }
+            .SelectMany(folder => SlideImage.Extensions.Select(e => Path.Combine(folder, id + e)))
+            .FirstOrDefault(File.Exists)
+        ?? throw new DatasetException(
+            $"{list}, line {number}: no slide file for '{id}' in {root}/{SyntheticSlides.SlidesFolder} "
+                + $"or {root} ({string.Join(", ", SlideImage.Extensions)})."
+        );
+
+    /// <summary>A slide given by path, absolute or relative to the root.</summary>
+    private static string Listed(string root, string list, int number, string path)
+    {
+        var full = Path.GetFullPath(path, root);
+        return File.Exists(full) ? full : throw new DatasetException($"{list}, line {number}: no slide at {full}.");
+    }
+
+    /// <summary>The split column: train, val (or validation), test, or empty for "split as the dataset says".</summary>
+    private static string? SplitName(string list, int number, string text) =>
+        text.ToLowerInvariant() switch
+        {
+            "" => null,
+            "train" => "train",
+            "val" or "validation" => "val",
+            "test" => "test",
+            _ => throw new DatasetException(
+                $"{list}, line {number}: split '{text}' is not train, val or test (or empty)."
+            ),
+        };
 
     private static List<ImageRecord> FromFolders(string root, DatasetEntry entry) =>
         Directory

@@ -122,7 +122,10 @@ internal sealed class AttentionMilScoringMappingFactory
             input.State,
             network =>
             {
-                if (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3)
+                // A feature model's bags differ in tile side (slides at other scales tile at other level-0 sizes);
+                // only a pixel network needs the patch size it was trained on.
+                bool pixels = network.Spec.Architecture != Networks.NetworkArchitecture.FeatureAttentionMil;
+                if (pixels && (layout.PatchSize != network.Spec.PatchSize || layout.Channels != 3))
                     throw new ArgumentException(
                         $"The model was trained on 3×{network.Spec.PatchSize}×{network.Spec.PatchSize} patches but "
                             + $"got {layout.Channels}×{layout.PatchSize}×{layout.PatchSize}; bag images with the "

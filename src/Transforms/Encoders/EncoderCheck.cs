@@ -34,16 +34,34 @@ public static class EncoderCheck
     /// <param name="batchSize">Patches per ONNX Runtime call while timing.</param>
     /// <param name="seconds">How long to time batches for.</param>
     /// <param name="threads">ONNX Runtime threads; null uses the shared extractor, on every core.</param>
-    public static EncoderCheckReport Run(
-        string encoder,
-        int batchSize = 16,
-        double seconds = 3,
-        int? threads = null
-    )
+    public static EncoderCheckReport Run(string encoder, int batchSize = 16, double seconds = 3, int? threads = null)
     {
+        if (batchSize < 1 || !(seconds > 0) || threads is < 1)
+            throw new ArgumentException(
+                $"Encoder check: batch size, seconds and threads must be positive (got {batchSize}, {seconds}, "
+                    + $"{threads})."
+            );
         var extractor = threads is { } n
             ? PatchFeatureExtractor.CreateWithThreads(encoder, n)
             : PatchFeatureExtractor.Get(encoder);
+        try
+        {
+            return Measure(extractor, encoder, batchSize, seconds);
+        }
+        finally
+        {
+            if (threads is not null)
+                extractor.Close();
+        }
+    }
+
+    private static EncoderCheckReport Measure(
+        PatchFeatureExtractor extractor,
+        string encoder,
+        int batchSize,
+        double seconds
+    )
+    {
         int size = extractor.InputSize;
         var one = FixedPatches(1, size);
         var features = extractor.Extract(one, Layout(1, size), 1f, 1);

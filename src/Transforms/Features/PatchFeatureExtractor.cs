@@ -88,7 +88,8 @@ public sealed class PatchFeatureExtractor
     internal static PatchFeatureExtractor CreateReference(string encoder = ResNet18) =>
         Create(encoder, new Session(false, 1));
 
-    /// <summary>An extractor of its own on <paramref name="threads"/> threads (benchmarks).</summary>
+    /// <summary>An extractor of its own on <paramref name="threads"/> threads (benchmarks); <see cref="Close"/> it
+    /// after use.</summary>
     internal static PatchFeatureExtractor CreateWithThreads(string encoder, int threads) =>
         Create(encoder, new Session(true, threads));
 
@@ -160,6 +161,10 @@ public sealed class PatchFeatureExtractor
         }
         return Path.Combine(AppContext.BaseDirectory, ModelFolder);
     }
+
+    /// <summary>Frees the ONNX Runtime session of an extractor made by <see cref="CreateWithThreads"/> (never a shared
+    /// one).</summary>
+    internal void Close() => _session.Dispose();
 
     /// <summary>Features of every patch of a bag: N × <see cref="FeatureSize"/>, patch-major.</summary>
     /// <param name="bag">Bag pixels as written by BagPatches (C×P×P per patch).</param>

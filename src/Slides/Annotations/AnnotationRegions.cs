@@ -1,0 +1,11 @@
+namespace Amil.MLNet.Slides;
+
+/// <summary>One annotated region: its group or class name and its rings (outer first, then holes), in level-0
+/// pixels.</summary>
+internal sealed record AnnotationRegion(string Name, (double X, double Y)[][] Rings);
+
+/// <summary>An annotation file's regions: tumour, and the areas to leave out of it (CAMELYON16's <c>_2</c>).</summary>
+internal sealed record AnnotationRegions(
+    IReadOnlyList<AnnotationRegion> Tumour,
+    IReadOnlyList<AnnotationRegion> Exclusion
+);

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace Amil.MLNet.Slides;
+
+/// <summary>
+/// ASAP's annotation XML, as CAMELYON16 and CAMELYON17 ship their lesion outlines:
+/// <c>ASAP_Annotations/Annotations/Annotation[@Type, @PartOfGroup]/Coordinates/Coordinate[@Order, @X, @Y]</c> in
+/// level-0 pixels. Polygons, splines (read as their control polygon) and rectangles are regions; dots and point sets
+/// are not. CAMELYON16's convention: groups <c>_0</c> and <c>_1</c> (and any other name) are tumour, group <c>_2</c>
+/// marks non-tumour areas inside a tumour outline, which the evaluation leaves out; a group named "Exclusion" means
+/// the same.
+/// </summary>
+internal static class AsapXml
+{
+    public static AnnotationRegions Read(string path)
+    {
+        XDocument document;
+        try
+        {
+            document = XDocument.Load(path, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException e)
+        {
+            throw new InvalidDataException(
+                $"{path}: not valid XML at line {e.LineNumber}, position {e.LinePosition}; is it ASAP's annotation "
+                    + "file as the cohort shipped it?",
+                e
+            );
+        }
+        if (document.Root?.Name.LocalName != "ASAP_Annotations")
+            throw new InvalidDataException(
+                $"{path}: the root element is <{document.Root?.Name.LocalName}>, not <ASAP_Annotations>; give "
+                    + "ASAP's XML, QuPath GeoJSON (.geojson) or a mask image."
+            );
+        var tumour = new List<AnnotationRegion>();
+        var exclusion = new List<AnnotationRegion>();
+        foreach (var annotation in document.Descendants("Annotation"))
+        {
+            string type = ((string?)annotation.Attribute("Type") ?? "Polygon").Trim();
+            if (type is "Dot" or "PointSet" or "Measurement")
+                continue;
+            string group = ((string?)annotation.Attribute("PartOfGroup") ?? "").Trim();
+            var points = Points(path, annotation);
+            if (points.Length < 3)
+                continue;
+            var region = new AnnotationRegion(group, [points]);
+            (IsExclusion(group) ? exclusion : tumour).Add(region);
+        }
+        return new AnnotationRegions(tumour, exclusion);
+    }
+
+    /// <summary>CAMELYON16's <c>_2</c>, or a group called an exclusion.</summary>
+    public static bool IsExclusion(string group) =>
+        group == "_2"
+        || group.Equals("Exclusion", StringComparison.OrdinalIgnoreCase)
+        || group.Equals("Excluded", StringComparison.OrdinalIgnoreCase);
+
+    private static (double X, double Y)[] Points(string path, XElement annotation) =>
+        annotation
+            .Descendants("Coordinate")
+            .Select(c =>
+                (
+                    Order: Number(path, c, "Order", integer: true),
+                    X: Number(path, c, "X", integer: false),
+                    Y: Number(path, c, "Y", integer: false)
+                )
+            )
+            .OrderBy(c => c.Order)
+            .Select(c => (c.X, c.Y))
+            .ToArray();
+
+    /// <summary>A coordinate attribute; some exports write a decimal comma, which reads the same.</summary>
+    private static double Number(string path, XElement coordinate, string name, bool integer)
+    {
+        var text = ((string?)coordinate.Attribute(name))?.Trim();
+        if (text is null)
+            return integer ? 0 : throw Bad(path, coordinate, $"has no {name}");
+        text = text.Replace(',', '.');
+        if (
+            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            && double.IsFinite(value)
+        )
+            return value;
+        throw Bad(path, coordinate, $"has {name}=\"{text}\", not a number");
+    }
+
+    private static InvalidDataException Bad(string path, XElement coordinate, string what)
+    {
+        int line = ((IXmlLineInfo)coordinate).HasLineInfo() ? ((IXmlLineInfo)coordinate).LineNumber : 0;
+        return new InvalidDataException(
+            $"{path}: a <Coordinate>{(line > 0 ? $" (line {line})" : "")} {what}; fix or re-export the annotation."
+        );
+    }
+}
