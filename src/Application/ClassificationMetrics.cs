@@ -241,13 +241,3 @@ public sealed record ClassificationMetrics(
         return [accuracy, macroAccuracy, macroF1, logLoss, auc, patientAccuracy, ece, brier];
     }
 }
-
-/// <summary>How a bootstrap drew its resamples: how many, from which seed, at which coverage, by what
-/// ("patient" or "item") and from how many groups.</summary>
-public sealed record BootstrapSettings(
-    [property: JsonPropertyName("resamples")] int Resamples,
-    [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("level")] double Level,
-    [property: JsonPropertyName("by")] string By,
-    [property: JsonPropertyName("groups")] int Groups
-);

@@ -19,6 +19,20 @@ public static class LocalizationTable
         "pointing game",
     ];
 
+    /// <summary>The key of each column's interval in <see cref="Maps.Metrics.LocalizationScores.Intervals"/> (null:
+    /// a bag metric, shown without one here).</summary>
+    private static readonly string?[] IntervalKeys =
+    [
+        null,
+        null,
+        null,
+        "instance_auroc",
+        "instance_ap",
+        "pixel_auroc",
+        "best_dice",
+        "pointing_game",
+    ];
+
     /// <summary>The values of <see cref="Columns"/> for one row (null where undefined).</summary>
     public static double?[] Values(LocalizeJob.MethodResult m) =>
         [
@@ -43,9 +57,24 @@ public static class LocalizationTable
         text.AppendLine($"| method | {string.Join(" | ", Columns)} |");
         text.AppendLine($"|---|{string.Concat(Columns.Select(_ => "---|"))}");
         foreach (var m in report.Methods)
-            text.AppendLine($"| {m.Method} | {string.Join(" | ", Values(m).Select(Format))} |");
+            text.AppendLine($"| {m.Method} | {string.Join(" | ", Values(m).Select((v, c) => Cell(m, c, v)))} |");
+        if (report.Methods.FirstOrDefault()?.Scores.Bootstrap is { } b)
+            text.AppendLine()
+                .AppendLine(
+                    FormattableString.Invariant(
+                        $"Intervals: {b.Level:P0}, percentile bootstrap of {b.Resamples} resamples of whole {b.By}s "
+                    ) + FormattableString.Invariant($"({b.Groups}), seed {b.Seed}.")
+                );
         return text.ToString();
     }
+
+    /// <summary>A value with its interval where the scores have one: "0.963 [0.941, 0.979]".</summary>
+    private static string Cell(LocalizeJob.MethodResult m, int column, double? value) =>
+        value is { } v
+        && IntervalKeys[column] is { } key
+        && m.Scores.Intervals?.GetValueOrDefault(key) is [var low, var high]
+            ? FormattableString.Invariant($"{v:F3} [{low:F3}, {high:F3}]")
+            : Format(value);
 
     public static string Format(double? value) =>
         value is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";

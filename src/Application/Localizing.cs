@@ -53,7 +53,13 @@ public static class Localizing
                 float weight = classIndices is null
                     ? 1f
                     : Math.Clamp(classIndices.Sum(i => image.Probabilities[i]), 0f, 1f);
-                evaluator.Add(new PatchMap(ClassMap(image, mapIndices), image.Layout), mask, record.Label, weight);
+                evaluator.Add(
+                    new PatchMap(ClassMap(image, mapIndices), image.Layout),
+                    mask,
+                    record.Label,
+                    weight,
+                    record.Patient
+                );
             }
             else if (tumourClasses is not null)
                 evaluator.Add(
@@ -62,10 +68,11 @@ public static class Localizing
                         .Select(p => (new PatchMap(p.Map, image.Layout), p.Weight))
                         .ToList(),
                     mask,
-                    record.Label
+                    record.Label,
+                    record.Patient
                 );
             else
-                evaluator.Add(image.PatchMap(), mask, record.Label);
+                evaluator.Add(image.PatchMap(), mask, record.Label, patient: record.Patient);
         }
         return evaluator;
     }

@@ -18,6 +18,9 @@ namespace Amil.MLNet.Application;
 /// </summary>
 public static class SlideLocalization
 {
+    /// <summary>Test tiles above which the intervals use 200 resamples instead of 1000.</summary>
+    private const int LargeTestSet = 200_000;
+
     /// <param name="Model">The model's label (its run folder's name unless named).</param>
     public sealed record MapScores(
         [property: JsonPropertyName("model")] string Model,
@@ -35,6 +38,11 @@ public static class SlideLocalization
         /// say their scale.</summary>
         [JsonPropertyName("sensitivity_by_size")]
         public IReadOnlyDictionary<string, double> SensitivityBySize { get; init; } = new Dictionary<string, double>();
+
+        /// <summary>95 % intervals of tile AUROC, tile AP and FROC: [low, high], from resampling whole slides
+        /// (patients where known; see the report's <c>bootstrap</c>).</summary>
+        [JsonPropertyName("intervals")]
+        public IReadOnlyDictionary<string, double[]> Intervals { get; init; } = new Dictionary<string, double[]>();
     }
 
     public sealed record Report(
@@ -51,6 +59,10 @@ public static class SlideLocalization
         /// not say their scale.</summary>
         [JsonPropertyName("lesions_by_size")]
         public IReadOnlyDictionary<string, int> LesionsBySize { get; init; } = new Dictionary<string, int>();
+
+        /// <summary>How the intervals were drawn.</summary>
+        [JsonPropertyName("bootstrap")]
+        public BootstrapSettings? Bootstrap { get; init; }
     }
 
     /// <param name="Sizes">Each lesion's size class; null when the slide does not say its scale.</param>
@@ -88,11 +100,13 @@ public static class SlideLocalization
     )
     {
         var truths = new List<SlideTruth>();
+        var patients = new List<string?>();
         var tumourClasses = new SortedSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < slides.Count; i++)
         {
             if (slides[i].MaskPath is not { } maskPath)
                 continue;
+            patients.Add(slides[i].Patient);
             var truth = Truth(scored[i], maskPath);
             if (truth.Lesions > 0)
                 tumourClasses.Add(slides[i].Label);
@@ -104,7 +118,10 @@ public static class SlideLocalization
             return null;
         }
         var maps = Maps(truths[0].Scored.MapKind, classes, [.. tumourClasses]);
-        var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values)).ToList();
+        // Every resample recomputes AUROC, AP and FROC over its tiles: fewer resamples for very large test sets.
+        int tiles = truths.Sum(t => t.Tumour.Length);
+        var bootstrap = new Bootstrap(patients, tiles <= LargeTestSet ? Bootstrap.DefaultResamples : 200);
+        var methods = maps.Select(m => Measure(model, m.Name, slideMetrics, truths, m.Values, bootstrap)).ToList();
         bool sized = truths.All(t => t.Sizes is not null);
         if (!sized)
             log(
@@ -130,6 +147,13 @@ public static class SlideLocalization
             methods
         )
         {
+            Bootstrap = new BootstrapSettings(
+                bootstrap.Resamples,
+                bootstrap.Seed,
+                bootstrap.Level,
+                bootstrap.ByGroup ? "patient" : "slide",
+                bootstrap.Groups
+            ),
             LesionsBySize = sized
                 ? Enum.GetValues<LesionSize>()
                     .ToDictionary(LesionSizes.Name, c => truths.Sum(t => t.Sizes!.Count(s => s == c)))
@@ -230,22 +254,21 @@ public static class SlideLocalization
         string name,
         ClassificationMetrics? slideMetrics,
         IReadOnlyList<SlideTruth> truths,
-        Func<ScoredImage, float[]> values
+        Func<ScoredImage, float[]> values,
+        Bootstrap bootstrap
     )
     {
-        var items = new List<WeightedScore>();
-        var found = new List<(SlideTruth Truth, List<Detection> Detections)>();
-        foreach (var t in truths)
+        var items = new List<WeightedScore>[truths.Count];
+        var found = new List<Detection>[truths.Count];
+        for (int s = 0; s < truths.Count; s++)
         {
+            var t = truths[s];
             var v = values(t.Scored);
-            for (int k = 0; k < v.Length; k++)
-                items.Add(new WeightedScore(v[k], t.Tumour[k] ? 1 : 0, t.Tumour[k] ? 0 : 1));
-            found.Add((t, v.Select((s, k) => new Detection(s, t.Lesion[k])).ToList()));
+            items[s] = [.. v.Select((x, k) => new WeightedScore(x, t.Tumour[k] ? 1 : 0, t.Tumour[k] ? 0 : 1))];
+            found[s] = [.. v.Select((x, k) => new Detection(x, t.Lesion[k]))];
         }
         List<SlideDetections> Counting(LesionSize? only) =>
-            found
-                .Select(f => new SlideDetections(f.Detections, f.Truth.Lesions) { Uncounted = f.Truth.Uncounted(only) })
-                .ToList();
+            [.. truths.Select((t, s) => new SlideDetections(found[s], t.Lesions) { Uncounted = t.Uncounted(only) })];
         bool sized = truths.All(t => t.Sizes is not null);
         var bySize = new Dictionary<string, double>();
         if (sized)
@@ -256,22 +279,58 @@ public static class SlideLocalization
         if (counting.Sum(s => s.Lesions - s.Uncounted.Count) == 0)
             counting = Counting(LesionSize.IsolatedTumourCells); // only isolated tumour cells: count them
         var froc = Froc.Compute(counting);
+        // The same figures on resamples of whole slides (patients where known), for their intervals.
+        double?[] Point(IReadOnlyList<int> slides)
+        {
+            var pooled = slides.SelectMany(s => items[s]).ToList();
+            return
+            [
+                RankMetrics.Auroc(pooled),
+                RankMetrics.AveragePrecision(pooled),
+                // A resample may draw only tumour-free slides: no lesion to find, no FROC.
+                slides.Any(s => counting[s].Lesions > counting[s].Uncounted.Count)
+                    ? Froc.Compute([.. slides.Select(s => counting[s])]).Score
+                    : null,
+            ];
+        }
+        var intervals = bootstrap.Of(Point);
         return new MapScores(
             model,
             name,
             slideMetrics?.Accuracy is { } accuracy ? Math.Round(accuracy, 4) : null,
             Round(slideMetrics?.Auc),
-            Round(RankMetrics.Auroc(items)),
-            Round(RankMetrics.AveragePrecision(items)),
+            Round(RankMetrics.Auroc(items.SelectMany(i => i).ToList())),
+            Round(RankMetrics.AveragePrecision(items.SelectMany(i => i).ToList())),
             Math.Round(froc.Score, 4),
             froc.SensitivityAtRates.Select(s => Math.Round(s, 4)).ToList()
         )
         {
             SensitivityBySize = bySize,
+            Intervals = Named(["instance_auroc", "instance_ap", "froc"], intervals),
         };
     }
 
+    private static Dictionary<string, double[]> Named(string[] names, Interval?[] intervals)
+    {
+        var named = new Dictionary<string, double[]>();
+        for (int m = 0; m < names.Length; m++)
+            if (intervals[m] is { } i)
+                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+        return named;
+    }
+
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+
+    /// <summary>"0.963 [0.941, 0.979]", or the value alone where no interval was drawn.</summary>
+    private static string WithInterval(MapScores m, string name, double? value)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        if (value is not { } v)
+            return "–";
+        return m.Intervals.TryGetValue(name, out var i)
+            ? string.Format(culture, "{0:F3} [{1:F3}, {2:F3}]", v, i[0], i[1])
+            : v.ToString("F3", culture);
+    }
 
     /// <summary>The comparison as a Markdown table (localization.md).</summary>
     public static string Markdown(Report report)
@@ -296,13 +355,20 @@ public static class SlideLocalization
         text.AppendLine("|---|---|---|---|---|---|---|" + string.Concat(classes.Select(_ => "---|")));
         foreach (var m in report.Methods)
             text.AppendLine(
-                $"| {m.Model} | {m.Map} | {F(m.SlideAccuracy)} | {F(m.SlideAuc)} | {F(m.InstanceAuroc)} | "
-                    + $"{F(m.InstanceAp)} | {F(m.Froc)} |"
+                $"| {m.Model} | {m.Map} | {F(m.SlideAccuracy)} | {F(m.SlideAuc)} | "
+                    + $"{WithInterval(m, "instance_auroc", m.InstanceAuroc)} | "
+                    + $"{WithInterval(m, "instance_ap", m.InstanceAp)} | {WithInterval(m, "froc", m.Froc)} |"
                     + string.Concat(
                         classes.Select(c => $" {F(m.SensitivityBySize.TryGetValue(c, out var v) ? v : null)} |")
                     )
             );
         text.AppendLine();
+        if (report.Bootstrap is { } b)
+            text.AppendLine(
+                FormattableString.Invariant(
+                    $"Intervals: {b.Level:P0}, percentile bootstrap of {b.Resamples} resamples of whole {b.By}s "
+                ) + FormattableString.Invariant($"({b.Groups}), seed {b.Seed}.")
+            );
         text.AppendLine(
             "FROC: mean sensitivity at "
                 + string.Join(", ", report.FrocRates.Select(r => r.ToString(culture)))

@@ -192,6 +192,14 @@ public sealed class Camelyon16Tests
         // Lesion FROC and tile AUROC against the outlines, _2 left out.
         var localization = File.ReadAllText(Path.Combine(run, "localization.json"));
         Assert.Contains("\"froc\"", localization);
+        using var json = System.Text.Json.JsonDocument.Parse(localization);
+        Assert.Equal("slide", json.RootElement.GetProperty("bootstrap").GetProperty("by").GetString());
+        foreach (var method in json.RootElement.GetProperty("methods").EnumerateArray())
+        {
+            double froc = method.GetProperty("froc").GetDouble();
+            var interval = method.GetProperty("intervals").GetProperty("froc");
+            Assert.InRange(froc, interval[0].GetDouble(), interval[1].GetDouble());
+        }
 
         // A slide with no scale at all is listed by datasets check, naming what is missing.
         var broken = Path.Combine(Root.Value, "..", "camelyon16-noscale");

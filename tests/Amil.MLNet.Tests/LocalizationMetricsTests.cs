@@ -83,6 +83,51 @@ public class LocalizationMetricsTests
     }
 
     [Fact]
+    public void LocalizationFiguresCarryIntervalsFromResamplingWholeImagesOrPatients()
+    {
+        var (layout, mask) = TopRightTumour();
+        var random = new Random(5);
+        LocalizationEvaluator Evaluator(Func<int, string?> patient)
+        {
+            var evaluator = new LocalizationEvaluator(MapNormalization.None);
+            for (int i = 0; i < 30; i++)
+            {
+                // A noisy map: the tumour patch usually, not always, highest.
+                var values = Enumerable.Range(0, 4).Select(_ => (float)random.NextDouble()).ToArray();
+                values[1] += 0.4f;
+                evaluator.Add(new PatchMap(values, layout), mask, "malignant", patient: patient(i));
+            }
+            return evaluator;
+        }
+
+        var byImage = Evaluator(_ => null).Scores();
+        Assert.Equal("image", byImage.Bootstrap!.By);
+        Assert.Equal(30, byImage.Bootstrap.Groups);
+        foreach (
+            var (name, value) in new[]
+            {
+                ("instance_auroc", byImage.InstanceAuroc),
+                ("instance_ap", byImage.InstanceAp),
+                ("pixel_auroc", byImage.PixelAuroc),
+                ("best_dice", byImage.BestDice),
+                ("pointing_game", byImage.PointingGame),
+            }
+        )
+        {
+            var interval = byImage.Intervals![name];
+            Assert.True(
+                interval[0] <= value && value <= interval[1],
+                $"{name} {value} outside [{interval[0]}, {interval[1]}]"
+            );
+            Assert.True(interval[1] > interval[0], $"{name}: a noisy map has a real interval");
+        }
+
+        var byPatient = Evaluator(i => $"P{i / 3}").Scores();
+        Assert.Equal(("patient", 10), (byPatient.Bootstrap!.By, byPatient.Bootstrap.Groups));
+        Assert.Null(Evaluator(_ => null).ScoresByClass()["malignant"].Intervals);
+    }
+
+    [Fact]
     public void PatchesOfTumourFreeImagesCountAsNegatives()
     {
         var (layout, mask) = TopRightTumour();

@@ -47,7 +47,26 @@ public sealed record LocalizationScores
     /// tied patches).</summary>
     [JsonPropertyName("pointing_game")]
     public double? PointingGame { get; init; }
+
+    /// <summary>95 % intervals ([low, high]) of instance AUROC/AP, pixel AUROC, best Dice and the pointing game, from
+    /// a percentile bootstrap over whole images (patients where known); absent on per-class scores.</summary>
+    [JsonPropertyName("intervals")]
+    public IReadOnlyDictionary<string, double[]>? Intervals { get; init; }
+
+    /// <summary>How the intervals were drawn.</summary>
+    [JsonPropertyName("bootstrap")]
+    public BootstrapSettings? Bootstrap { get; init; }
 }
+
+/// <summary>How a bootstrap drew its resamples: how many, from which seed, at which coverage, by what ("patient",
+/// "item", "image" or "slide") and from how many groups.</summary>
+public sealed record BootstrapSettings(
+    [property: JsonPropertyName("resamples")] int Resamples,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("level")] double Level,
+    [property: JsonPropertyName("by")] string By,
+    [property: JsonPropertyName("groups")] int Groups
+);
 
 /// <summary>Collects (map, mask) pairs image by image and scores them; maps are normalised per image first.</summary>
 public sealed class LocalizationEvaluator(MapNormalization normalization)
@@ -57,6 +76,7 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
 
     private sealed record ImageItems(
         string Class,
+        string? Patient,
         List<WeightedScore> Instances,
         List<WeightedScore> Pixels,
         double? PointingHit
@@ -68,12 +88,18 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
 
     /// <param name="weight">Multiplies the normalised map, e.g. the model's probability that the image holds tumour
     /// (a class-aware map: near zero on images the model calls tumour-free). Default 1.</param>
-    public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f) =>
-        Add([(map, weight)], mask, className);
+    /// <param name="patient">The image's patient, when known: the intervals resample patients.</param>
+    public void Add(PatchMap map, TumourMask mask, string className, float weight = 1f, string? patient = null) =>
+        Add([(map, weight)], mask, className, patient);
 
     /// <summary>The sum of several weighted maps of one image, each normalised first (e.g. each tumour class's own map
     /// × p(class)).</summary>
-    public void Add(IReadOnlyList<(PatchMap Map, float Weight)> parts, TumourMask mask, string className)
+    public void Add(
+        IReadOnlyList<(PatchMap Map, float Weight)> parts,
+        TumourMask mask,
+        string className,
+        string? patient = null
+    )
     {
         if (parts.Count == 0)
             throw new ArgumentException("An image needs at least one map.", nameof(parts));
@@ -119,12 +145,40 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
             var top = instances.Where(i => i.Score == max).ToList();
             hit = top.Count(i => i.Positives > 0) / (double)top.Count;
         }
-        _images.Add(new ImageItems(className, instances, pixels, hit));
+        _images.Add(new ImageItems(className, patient, instances, pixels, hit));
     }
 
     public int Count => _images.Count;
 
-    public LocalizationScores Scores() => Score(_images);
+    /// <summary>The scores over every image, with their intervals.</summary>
+    public LocalizationScores Scores()
+    {
+        var scores = Score(_images);
+        if (_images.Count == 0)
+            return scores;
+        var bootstrap = new Bootstrap([.. _images.Select(i => i.Patient)]);
+        var intervals = bootstrap.Of(items =>
+        {
+            var s = Score([.. items.Select(i => _images[i])]);
+            return [s.InstanceAuroc, s.InstanceAp, s.PixelAuroc, s.BestDice, s.PointingGame];
+        });
+        string[] names = ["instance_auroc", "instance_ap", "pixel_auroc", "best_dice", "pointing_game"];
+        var named = new Dictionary<string, double[]>();
+        for (int m = 0; m < names.Length; m++)
+            if (intervals[m] is { } i)
+                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+        return scores with
+        {
+            Intervals = named,
+            Bootstrap = new BootstrapSettings(
+                bootstrap.Resamples,
+                bootstrap.Seed,
+                bootstrap.Level,
+                bootstrap.ByGroup ? "patient" : "image",
+                bootstrap.Groups
+            ),
+        };
+    }
 
     /// <summary>The same scores within each true class (classes without tumour have no AUROC: every patch is
     /// negative).</summary>
