@@ -9,7 +9,11 @@ public static class Evaluation
         Evaluate(model, images, Score(model, images));
 
     /// <summary>Scores the images after checking that every label is one of the model's classes.</summary>
-    public static IReadOnlyList<ScoredImage> Score(AmilModel model, IReadOnlyList<ImageRecord> images)
+    public static IReadOnlyList<ScoredImage> Score(
+        AmilModel model,
+        IReadOnlyList<ImageRecord> images,
+        CancellationToken cancel = default
+    )
     {
         foreach (var r in images)
             if (!model.ClassNames.Contains(r.Label))
@@ -17,7 +21,7 @@ public static class Evaluation
                     $"{r.Path}: class '{r.Label}' is not one the model knows "
                         + $"({string.Join(", ", model.ClassNames)}); evaluate on data with the model's classes."
                 );
-        return model.Score(images.Select(r => r.Path)).ToList();
+        return model.Score(images.Select(r => r.Path)).Checked(cancel).ToList();
     }
 
     /// <summary>Each item's true class index among <paramref name="classNames"/>.</summary>

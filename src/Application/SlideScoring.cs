@@ -120,7 +120,7 @@ public static class SlideScoring
         var slides = SlideFiles(input);
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
         SlideBags.Watch(scoring.FeatureCache, log);
-        return model.Score(slides).ToList();
+        return model.Score(slides).Checked(cancel).ToList();
     }
 
     /// <summary>The test slides (or every slide) of a slide dataset.</summary>

@@ -54,7 +54,8 @@ internal static class EvaluateCommand
                         CommonOptions.Policy(r, onBadImage),
                         r.GetValue(localization),
                         CommonOptions.Normalization(r, normalize),
-                        scoring.Read(r)
+                        scoring.Read(r),
+                        CommandRunner.Interrupt
                     );
                     MetricsPrinter.Print(metrics);
                     if (metrics.Localization is { } block)

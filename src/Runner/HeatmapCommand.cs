@@ -97,7 +97,8 @@ internal static class HeatmapCommand
                             r.GetValue(tumour) is { Length: > 0 } t ? t : null
                         ),
                         CommandRunner.Log,
-                        scoring.Read(r)
+                        scoring.Read(r),
+                        CommandRunner.Interrupt
                     );
                     string dir = Path.GetFullPath(r.GetValue(output)!);
                     Console.WriteLine(

@@ -67,7 +67,8 @@ internal static class PredictCommand
                             CommonOptions.Policy(r, onBadImage),
                             scoring.Read(r),
                             new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
-                            r.GetValue(abstain)
+                            r.GetValue(abstain),
+                            CommandRunner.Interrupt
                         )
                     )
                         Console.WriteLine(

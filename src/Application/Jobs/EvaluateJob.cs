@@ -16,7 +16,8 @@ public static class EvaluateJob
         BadImagePolicy onBadImage = BadImagePolicy.Error,
         bool localization = false,
         Maps.Heatmaps.MapNormalization normalization = Maps.Heatmaps.MapNormalization.None,
-        ScoringOptions? scoring = null
+        ScoringOptions? scoring = null,
+        CancellationToken cancel = default
     )
     {
         scoring ??= ScoringOptions.Default;
@@ -35,7 +36,7 @@ public static class EvaluateJob
             SlideBags.Watch(scoring.FeatureCache, log);
         else if (localization)
             Localizing.WithMasks(items, entry.Name); // no masks: say so before scoring
-        var scored = Evaluation.Score(model, items);
+        var scored = Evaluation.Score(model, items, cancel);
         var evaluated = Evaluation.Evaluate(model, items, scored);
         var metrics = new RunMetrics(model.ClassNames, evaluated, null, null, null, null)
         {

@@ -57,7 +57,8 @@ public static class HeatmapJob
         string outDirectory,
         Settings settings,
         Action<string> log,
-        ScoringOptions? scoring = null
+        ScoringOptions? scoring = null,
+        CancellationToken cancel = default
     )
     {
         var colormap = Colormap.Parse(settings.Colormap);
@@ -65,7 +66,10 @@ public static class HeatmapJob
         var model = scoring.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
-                ? new Result([], SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log))
+                ? new Result(
+                    [],
+                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log, cancel)
+                )
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );
@@ -86,8 +90,8 @@ public static class HeatmapJob
         OutputFolder.Create(outDirectory);
 
         var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses);
-        var all = model.Score(images).ToList();
-        var gradCamAll = gradCam?.Score(images).ToList();
+        var all = model.Score(images).Checked(cancel).ToList();
+        var gradCamAll = gradCam?.Score(images).Checked(cancel).ToList();
         var drawing = new Drawing(
             (modelPath, model, Evidence(model, all, tumour, settings)),
             gradCam is null ? null : (gradCamModelPath!, gradCam, Evidence(gradCam, gradCamAll!, tumour, settings)),

@@ -89,14 +89,15 @@ public static class PredictJob
         BadImagePolicy onBadImage = BadImagePolicy.Error,
         ScoringOptions? scoring = null,
         ReportedMap? map = null,
-        double? abstainAbove = null
+        double? abstainAbove = null,
+        CancellationToken cancel = default
     )
     {
         if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
             throw new ArgumentException(
                 FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
             );
-        var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, out var skipped);
+        var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, cancel, out var skipped);
         if (abstainAbove is double threshold)
             predictions = Abstain(predictions, threshold, log);
         return Write(predictions, skipped, outDirectory, log);
@@ -125,6 +126,7 @@ public static class PredictJob
         BadImagePolicy onBadImage,
         ScoringOptions? scoring,
         ReportedMap? map,
+        CancellationToken cancel,
         out List<SkippedImage> skipped
     )
     {
@@ -136,7 +138,7 @@ public static class PredictJob
         skipped = [];
         if (model.Input == ModelInput.Slides)
             return SlideScoring
-                .ScoreFiles(model, input, scoring, log, default)
+                .ScoreFiles(model, input, scoring, log, cancel)
                 .Select(s => ToPrediction(s, model.ClassNames, map))
                 .ToList();
         var images = ListImages(input);
@@ -147,7 +149,11 @@ public static class PredictJob
         log($"Scoring {usable.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
         List<Prediction> predictions;
         if (onBadImage == BadImagePolicy.Error)
-            predictions = model.Score(usable).Select(s => ToPrediction(s, model.ClassNames, map)).ToList();
+            predictions = model
+                .Score(usable)
+                .Checked(cancel)
+                .Select(s => ToPrediction(s, model.ClassNames, map))
+                .ToList();
         else
         {
             // One image at a time, so an image the model's own patch settings cannot cut (e.g. smaller than its crop)
@@ -155,6 +161,7 @@ public static class PredictJob
             predictions = [];
             foreach (var image in usable)
             {
+                cancel.ThrowIfCancellationRequested();
                 try
                 {
                     predictions.AddRange(model.Score([image]).Select(s => ToPrediction(s, model.ClassNames, map)));
