@@ -124,10 +124,16 @@ public static class SlideScoring
     }
 
     /// <summary>The test slides (or every slide) of a slide dataset.</summary>
-    internal static List<ImageRecord> Slides(DatasetEntry entry, string root, bool all, Action<string> log)
+    internal static List<ImageRecord> Slides(
+        DatasetEntry entry,
+        string root,
+        bool all,
+        Action<string> log,
+        string? splitFile = null
+    )
     {
         var records = DatasetReader.ReadSlides(entry, root, log);
-        var slides = all ? records : DatasetSplit.For(records, entry).Test;
+        var slides = Jobs.EvaluateJob.TestPart(records, entry, root, all, splitFile);
         if (slides.Count == 0)
             throw new DatasetException($"Dataset '{entry.Name}' has no test slides; pass --split all.");
         return [.. slides];

@@ -25,6 +25,13 @@ internal static class EvaluateCommand
                 + "metrics.json.",
         };
         var normalize = CommonOptions.Normalize("none", "before the localization metrics");
+        var splitFile = new Option<string?>("--split-file")
+        {
+            Description =
+                "Evaluate the test part of this split file (path,label,patient,part, as train --split-file takes and "
+                + "train --folds writes in OUT/splits/) instead of the dataset's test split, e.g. a fold's model on "
+                + "its own fold.",
+        };
         var command = new Command(
             "evaluate",
             "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model "
@@ -37,6 +44,7 @@ internal static class EvaluateCommand
             onBadImage,
             localization,
             normalize,
+            splitFile,
         };
         var datasetOptions = new DatasetOptionGroup(command, model);
         var scoring = new ScoringOptionGroup(command);
@@ -55,6 +63,7 @@ internal static class EvaluateCommand
                         r.GetValue(localization),
                         CommonOptions.Normalization(r, normalize),
                         scoring.Read(r),
+                        r.GetValue(splitFile),
                         CommandRunner.Interrupt
                     );
                     MetricsPrinter.Print(metrics);

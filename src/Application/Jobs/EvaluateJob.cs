@@ -17,6 +17,7 @@ public static class EvaluateJob
         bool localization = false,
         Maps.Heatmaps.MapNormalization normalization = Maps.Heatmaps.MapNormalization.None,
         ScoringOptions? scoring = null,
+        string? splitFile = null,
         CancellationToken cancel = default
     )
     {
@@ -26,8 +27,8 @@ public static class EvaluateJob
         var model = scoring.Load(modelPath, slides ? ModelInput.Slides : ModelInput.Images);
         var skipped = new List<SkippedImage>();
         var items = slides
-            ? SlideScoring.Slides(entry, root, allImages, log)
-            : Images(entry, root, allImages, onBadImage, skipped, log);
+            ? SlideScoring.Slides(entry, root, allImages, log, splitFile)
+            : Images(entry, root, allImages, splitFile, onBadImage, skipped, log);
         log(
             $"Evaluating {modelPath} on {items.Count} {(allImages ? "" : "test ")}{(slides ? "slides" : "images")} "
                 + $"of '{entry.Name}'."
@@ -69,19 +70,39 @@ public static class EvaluateJob
         return metrics;
     }
 
+    /// <summary>What is evaluated: every item, the test part of a split file, or the dataset's own test
+    /// split.</summary>
+    internal static IReadOnlyList<ImageRecord> TestPart(
+        IReadOnlyList<ImageRecord> records,
+        DatasetEntry entry,
+        string root,
+        bool all,
+        string? splitFile
+    )
+    {
+        if (all && splitFile is not null)
+            throw new ArgumentException(
+                "Evaluating every item and the test part of a split file contradict each other; choose one."
+            );
+        return all ? records
+            : splitFile is { } file ? SplitFile.Read(Path.GetFullPath(file), root, records).Test
+            : DatasetSplit.For(records, entry).Test;
+    }
+
     /// <summary>The test images (or every image), screened: bad files stop the job or, when skipped, are listed.
     /// </summary>
     private static IReadOnlyList<ImageRecord> Images(
         DatasetEntry entry,
         string root,
         bool all,
+        string? splitFile,
         BadImagePolicy onBadImage,
         List<SkippedImage> skipped,
         Action<string> log
     )
     {
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
-        var split = all ? new DatasetSplit([], [], records) : DatasetSplit.For(records, entry);
+        var split = new DatasetSplit([], [], TestPart(records, entry, root, all, splitFile));
         var images = DataPreparation
             .ScreenedSplit(split with { Train = [], Validation = [] }, null, onBadImage, skipped, log)
             .Test;
