@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Amil.MLNet.Application.Runs;
 
 namespace Amil.MLNet.Runner;
 
@@ -19,8 +20,8 @@ internal static class ReportCommand
         };
         var command = new Command(
             "report",
-            "(Re)write runs/<name>/report.html: training curves, ROC, confusion matrix, metrics, localization and a "
-                + "heatmap gallery (self-contained).\n"
+            "(Re)write runs/<name>/report.html (training curves, ROC, confusion matrix, metrics, localization and a "
+                + "heatmap gallery; self-contained) and model_card.md.\n"
                 + "Example: amil report --run runs/amil --gradcam-model runs/cnn/model.zip"
         )
         {
@@ -40,6 +41,7 @@ internal static class ReportCommand
                         scoring.Read(r)
                     );
                     Console.WriteLine($"Wrote {written}");
+                    Console.WriteLine($"Wrote {ModelCard.Write(r.GetValue(run)!)}");
                 }
             )
         );

@@ -192,6 +192,9 @@ public sealed class Camelyon16Tests
         // Lesion FROC and tile AUROC against the outlines, _2 left out.
         var localization = File.ReadAllText(Path.Combine(run, "localization.json"));
         Assert.Contains("\"froc\"", localization);
+        var card = File.ReadAllText(Path.Combine(run, "model_card.md"));
+        Assert.Contains("## Localization against masks (slides)", card);
+        Assert.Contains("## Results on the test split (4 slides)", card);
         using var json = System.Text.Json.JsonDocument.Parse(localization);
         Assert.Equal("slide", json.RootElement.GetProperty("bootstrap").GetProperty("by").GetString());
         foreach (var method in json.RootElement.GetProperty("methods").EnumerateArray())

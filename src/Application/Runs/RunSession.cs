@@ -141,11 +141,15 @@ internal sealed class RunSession : IDisposable
         try
         {
             RunReport.Write(Directory, null, Log, new ScoringOptions(device));
+            ModelCard.Write(Directory);
         }
         catch (Exception e)
             when (e is IOException or InvalidDataException or ArgumentException or Transforms.Images.ImageReadException)
         {
-            Log($"warning: report.html not written ({e.Message}); run `amil report --run {Directory}` to retry.");
+            Log(
+                $"warning: report.html or model_card.md not written ({e.Message}); run `amil report --run "
+                    + $"{Directory}` to retry."
+            );
         }
     }
 
