@@ -90,11 +90,11 @@ public static class ModelCard
     {
         if (metrics.Test is not { } t)
             return;
-        card.AppendLine($"## Results on the test split ({t.Images} {unit})").AppendLine();
-        card.AppendLine("| metric | value [95 % interval] |").AppendLine("|---|---|");
-        foreach (
-            var (label, name, value) in new (string, string, double?)[]
-            {
+        AppendFigures(
+            card,
+            $"## Results on the test split ({t.Images} {unit})",
+            "metric",
+            [
                 ("accuracy", "accuracy", t.Accuracy),
                 ("balanced accuracy", "macro_accuracy", t.MacroAccuracy),
                 ("macro-F1", "macro_f1", t.MacroF1),
@@ -103,33 +103,45 @@ public static class ModelCard
                 ("ECE", "ece", t.Ece),
                 ("Brier", "brier", t.Brier),
                 ("patient accuracy", "patient_accuracy", t.PatientAccuracy),
-            }
-        )
-            if (value is not null)
-                card.AppendLine($"| {label} | {t.WithInterval(name, value)} |");
+            ],
+            t.Intervals
+        );
+    }
+
+    /// <summary>A section of figures, one row each with its interval where there is one; undefined ones left
+    /// out.</summary>
+    private static void AppendFigures(
+        StringBuilder card,
+        string title,
+        string what,
+        IEnumerable<(string Label, string Name, double? Value)> rows,
+        IReadOnlyDictionary<string, double[]>? intervals
+    )
+    {
+        card.AppendLine(title).AppendLine();
+        card.AppendLine($"| {what} | value [95 % interval] |").AppendLine("|---|---|");
+        foreach (var (label, name, value) in rows)
+            if (value is { } v)
+                card.AppendLine($"| {label} | {WithInterval(v, intervals?.GetValueOrDefault(name))} |");
         card.AppendLine();
     }
 
     private static void AppendLocalization(StringBuilder card, RunMetrics metrics, string runDir)
     {
         if (metrics.Localization?.Scores is { } s)
-        {
-            card.AppendLine("## Localization against masks").AppendLine();
-            card.AppendLine("| measure | value [95 % interval] |").AppendLine("|---|---|");
-            foreach (
-                var (label, name, value) in new (string, string, double?)[]
-                {
+            AppendFigures(
+                card,
+                "## Localization against masks",
+                "measure",
+                [
                     ("patch AUROC", "instance_auroc", s.InstanceAuroc),
                     ("patch AP", "instance_ap", s.InstanceAp),
                     ("pixel AUROC", "pixel_auroc", s.PixelAuroc),
                     ("best Dice", "best_dice", s.BestDice),
                     ("pointing game", "pointing_game", s.PointingGame),
-                }
-            )
-                if (value is { } v)
-                    card.AppendLine($"| {label} | {WithInterval(v, s.Intervals?.GetValueOrDefault(name))} |");
-            card.AppendLine();
-        }
+                ],
+                s.Intervals
+            );
         var json = Path.Combine(runDir, RunFiles.LocalizationFile);
         if (!File.Exists(json))
             return;
