@@ -104,14 +104,8 @@ public sealed record ClassificationMetrics(
             Ece = point[6],
             Brier = point[7],
             AccuracyCoverage = Calibration.AccuracyCoverage(probabilities, truth),
-            Intervals = IntervalsByName(point, intervals),
-            Bootstrap = new BootstrapSettings(
-                bootstrap.Resamples,
-                bootstrap.Seed,
-                bootstrap.Level,
-                bootstrap.ByGroup ? "patient" : "item",
-                bootstrap.Groups
-            ),
+            Intervals = Maps.Metrics.Bootstrap.Named(IntervalNames, point, intervals),
+            Bootstrap = bootstrap.Settings("item"),
         };
     }
 
@@ -153,19 +147,7 @@ public sealed record ClassificationMetrics(
 
     /// <summary>The metric and its interval as "0.963 [0.941, 0.979]" (3 decimals), or "–" when undefined.</summary>
     public string WithInterval(string name, double? value) =>
-        value is not { } v ? "–"
-        : Intervals?.GetValueOrDefault(name) is [var low, var high]
-            ? FormattableString.Invariant($"{v:F3} [{low:F3}, {high:F3}]")
-        : FormattableString.Invariant($"{v:F3}");
-
-    private static Dictionary<string, double[]> IntervalsByName(double?[] point, Interval?[] intervals)
-    {
-        var named = new Dictionary<string, double[]>();
-        for (int m = 0; m < IntervalNames.Length; m++)
-            if (point[m] is not null && intervals[m] is { } i)
-                named[IntervalNames[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
-        return named;
-    }
+        Maps.Metrics.Bootstrap.WithInterval(value, Intervals?.GetValueOrDefault(name));
 
     /// <summary>Mean −log p(true class), the probability clamped to [1e-15, 1] (as ML.NET does below), so a confident
     /// miss costs ~34.5, not infinity, and a float p a hair over 1 or a perfect score never prints as −0.</summary>

@@ -59,22 +59,16 @@ public static class LocalizationTable
         foreach (var m in report.Methods)
             text.AppendLine($"| {m.Method} | {string.Join(" | ", Values(m).Select((v, c) => Cell(m, c, v)))} |");
         if (report.Methods.FirstOrDefault()?.Scores.Bootstrap is { } b)
-            text.AppendLine()
-                .AppendLine(
-                    FormattableString.Invariant(
-                        $"Intervals: {b.Level:P0}, percentile bootstrap of {b.Resamples} resamples of whole {b.By}s "
-                    ) + FormattableString.Invariant($"({b.Groups}), seed {b.Seed}.")
-                );
+            text.AppendLine().AppendLine(b.Describe());
         return text.ToString();
     }
 
     /// <summary>A value with its interval where the scores have one: "0.963 [0.941, 0.979]".</summary>
     private static string Cell(LocalizeJob.MethodResult m, int column, double? value) =>
-        value is { } v
-        && IntervalKeys[column] is { } key
-        && m.Scores.Intervals?.GetValueOrDefault(key) is [var low, var high]
-            ? FormattableString.Invariant($"{v:F3} [{low:F3}, {high:F3}]")
-            : Format(value);
+        Maps.Metrics.Bootstrap.WithInterval(
+            value,
+            IntervalKeys[column] is { } key ? m.Scores.Intervals?.GetValueOrDefault(key) : null
+        );
 
     public static string Format(double? value) =>
         value is double v ? v.ToString("F3", CultureInfo.InvariantCulture) : "–";

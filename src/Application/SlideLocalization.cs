@@ -147,13 +147,7 @@ public static class SlideLocalization
             methods
         )
         {
-            Bootstrap = new BootstrapSettings(
-                bootstrap.Resamples,
-                bootstrap.Seed,
-                bootstrap.Level,
-                bootstrap.ByGroup ? "patient" : "slide",
-                bootstrap.Groups
-            ),
+            Bootstrap = bootstrap.Settings("slide"),
             LesionsBySize = sized
                 ? Enum.GetValues<LesionSize>()
                     .ToDictionary(LesionSizes.Name, c => truths.Sum(t => t.Sizes!.Count(s => s == c)))
@@ -293,44 +287,28 @@ public static class SlideLocalization
                     : null,
             ];
         }
+        var point = Point([.. Enumerable.Range(0, truths.Count)]);
         var intervals = bootstrap.Of(Point);
         return new MapScores(
             model,
             name,
             slideMetrics?.Accuracy is { } accuracy ? Math.Round(accuracy, 4) : null,
             Round(slideMetrics?.Auc),
-            Round(RankMetrics.Auroc(items.SelectMany(i => i).ToList())),
-            Round(RankMetrics.AveragePrecision(items.SelectMany(i => i).ToList())),
+            Round(point[0]),
+            Round(point[1]),
             Math.Round(froc.Score, 4),
             froc.SensitivityAtRates.Select(s => Math.Round(s, 4)).ToList()
         )
         {
             SensitivityBySize = bySize,
-            Intervals = Named(["instance_auroc", "instance_ap", "froc"], intervals),
+            Intervals = Bootstrap.Named(["instance_auroc", "instance_ap", "froc"], point, intervals),
         };
-    }
-
-    private static Dictionary<string, double[]> Named(string[] names, Interval?[] intervals)
-    {
-        var named = new Dictionary<string, double[]>();
-        for (int m = 0; m < names.Length; m++)
-            if (intervals[m] is { } i)
-                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
-        return named;
     }
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
 
-    /// <summary>"0.963 [0.941, 0.979]", or the value alone where no interval was drawn.</summary>
-    private static string WithInterval(MapScores m, string name, double? value)
-    {
-        var culture = System.Globalization.CultureInfo.InvariantCulture;
-        if (value is not { } v)
-            return "–";
-        return m.Intervals.TryGetValue(name, out var i)
-            ? string.Format(culture, "{0:F3} [{1:F3}, {2:F3}]", v, i[0], i[1])
-            : v.ToString("F3", culture);
-    }
+    private static string WithInterval(MapScores m, string name, double? value) =>
+        Bootstrap.WithInterval(value, m.Intervals.GetValueOrDefault(name));
 
     /// <summary>The comparison as a Markdown table (localization.md).</summary>
     public static string Markdown(Report report)
@@ -364,11 +342,7 @@ public static class SlideLocalization
             );
         text.AppendLine();
         if (report.Bootstrap is { } b)
-            text.AppendLine(
-                FormattableString.Invariant(
-                    $"Intervals: {b.Level:P0}, percentile bootstrap of {b.Resamples} resamples of whole {b.By}s "
-                ) + FormattableString.Invariant($"({b.Groups}), seed {b.Seed}.")
-            );
+            text.AppendLine(b.Describe());
         text.AppendLine(
             "FROC: mean sensitivity at "
                 + string.Join(", ", report.FrocRates.Select(r => r.ToString(culture)))

@@ -50,6 +50,8 @@ internal static class SlideTraining
         var (entry, root, records, split, classes, _) = data;
         string runDir = session.Directory;
         Action<string> log = session.Log;
+        // Read once: the tiling's defaults come from the encoder's manifest.
+        var tiling = settings.SlideTiles;
         var device = TrainingSteps.Begin(
             session,
             settings,
@@ -62,18 +64,15 @@ internal static class SlideTraining
                     "tiling",
                     new
                     {
-                        tile = settings.SlideTiles.TileSize,
-                        magnification = settings.SlideTiles.MicronsPerPixel is null
-                            ? settings.SlideTiles.Magnification
-                            : null,
-                        microns_per_pixel = settings.SlideTiles.MicronsPerPixel,
-                        overlap = settings.SlideTiles.Overlap,
+                        tile = tiling.TileSize,
+                        magnification = tiling.MicronsPerPixel is null ? tiling.Magnification : null,
+                        microns_per_pixel = tiling.MicronsPerPixel,
+                        overlap = tiling.Overlap,
                     }
                 ),
             ]
         );
 
-        var tiling = settings.SlideTiles;
         tiling.Validate();
         SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling, log, cancel);
         var ml = new MLContext(seed: settings.Seed);

@@ -122,7 +122,9 @@ public static class ModelCard
         card.AppendLine($"| {what} | value [95 % interval] |").AppendLine("|---|---|");
         foreach (var (label, name, value) in rows)
             if (value is { } v)
-                card.AppendLine($"| {label} | {WithInterval(v, intervals?.GetValueOrDefault(name))} |");
+                card.AppendLine(
+                    $"| {label} | {Maps.Metrics.Bootstrap.WithInterval(v, intervals?.GetValueOrDefault(name))} |"
+                );
         card.AppendLine();
     }
 
@@ -145,33 +147,20 @@ public static class ModelCard
         var json = Path.Combine(runDir, RunFiles.LocalizationFile);
         if (!File.Exists(json))
             return;
-        using var document = JsonDocument.Parse(File.ReadAllText(json));
-        if (!document.RootElement.TryGetProperty("methods", out var methods))
-            return;
+        var slides = RunReport.ReadJson<SlideLocalization.Report>(json);
         card.AppendLine("## Localization against masks (slides)").AppendLine();
         card.AppendLine("| map | tile AUROC | tile AP | FROC |").AppendLine("|---|---|---|---|");
-        foreach (var m in methods.EnumerateArray())
+        foreach (var m in slides.Methods)
         {
-            string Cell(string name) =>
-                m.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-                    ? WithInterval(
-                        v.GetDouble(),
-                        m.TryGetProperty("intervals", out var i) && i.TryGetProperty(name, out var range)
-                            ? [range[0].GetDouble(), range[1].GetDouble()]
-                            : null
-                    )
-                    : "–";
+            string Cell(string name, double? value) =>
+                Maps.Metrics.Bootstrap.WithInterval(value, m.Intervals.GetValueOrDefault(name));
             card.AppendLine(
-                $"| {Text(m, "map")} | {Cell("instance_auroc")} | {Cell("instance_ap")} | {Cell("froc")} |"
+                $"| {m.Map} | {Cell("instance_auroc", m.InstanceAuroc)} | {Cell("instance_ap", m.InstanceAp)} | "
+                    + $"{Cell("froc", m.Froc)} |"
             );
         }
         card.AppendLine();
     }
-
-    private static string WithInterval(double value, double[]? interval) =>
-        interval is [var low, var high]
-            ? FormattableString.Invariant($"{value:F3} [{low:F3}, {high:F3}]")
-            : FormattableString.Invariant($"{value:F3}");
 
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? Plain(value) : "–";

@@ -1,7 +1,26 @@
+using System.Text.Json.Serialization;
+
 namespace Amil.MLNet.Maps.Metrics;
 
 /// <summary>A confidence interval: the bootstrap's percentiles around a metric.</summary>
 public sealed record Interval(double Low, double High);
+
+/// <summary>How a bootstrap drew its resamples: how many, from which seed, at which coverage, by what ("patient",
+/// "item", "image" or "slide") and from how many groups.</summary>
+public sealed record BootstrapSettings(
+    [property: JsonPropertyName("resamples")] int Resamples,
+    [property: JsonPropertyName("seed")] int Seed,
+    [property: JsonPropertyName("level")] double Level,
+    [property: JsonPropertyName("by")] string By,
+    [property: JsonPropertyName("groups")] int Groups
+)
+{
+    /// <summary>The line under a table of intervals: "Intervals: 95 %, percentile bootstrap of 1000 resamples of
+    /// whole slides (40), seed 1."</summary>
+    public string Describe() =>
+        FormattableString.Invariant($"Intervals: {Level:P0}, percentile bootstrap of {Resamples} resamples of whole ")
+        + FormattableString.Invariant($"{By}s ({Groups}), seed {Seed}.");
+}
 
 /// <summary>
 /// Percentile bootstrap that resamples whole groups: patients, so that one patient's images (or slides) are drawn or
@@ -72,6 +91,32 @@ public sealed class Bootstrap
         }
         return [.. values.Select(Percentiles)];
     }
+
+    /// <summary>How this bootstrap drew, as saved beside its intervals: by patient, or by
+    /// <paramref name="unit"/> ("item", "image", "slide") where no item shares a group.</summary>
+    public BootstrapSettings Settings(string unit) => new(Resamples, Seed, Level, ByGroup ? "patient" : unit, Groups);
+
+    /// <summary>The intervals by metric name, [low, high] rounded to 4 decimals, for each metric whose point estimate
+    /// and interval are both defined.</summary>
+    public static Dictionary<string, double[]> Named(
+        IReadOnlyList<string> names,
+        IReadOnlyList<double?> point,
+        IReadOnlyList<Interval?> intervals
+    )
+    {
+        var named = new Dictionary<string, double[]>();
+        for (int m = 0; m < names.Count; m++)
+            if (point[m] is not null && intervals[m] is { } i)
+                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+        return named;
+    }
+
+    /// <summary>A figure with its interval as "0.963 [0.941, 0.979]" (3 decimals), the figure alone without one, or
+    /// "–" when it is undefined.</summary>
+    public static string WithInterval(double? value, double[]? interval) =>
+        value is not { } v ? "–"
+        : interval is [var low, var high] ? FormattableString.Invariant($"{v:F3} [{low:F3}, {high:F3}]")
+        : FormattableString.Invariant($"{v:F3}");
 
     /// <summary>The interval of one metric.</summary>
     public Interval? Of(Func<IReadOnlyList<int>, double?> metric) => Of(items => [metric(items)])[0];

@@ -58,16 +58,6 @@ public sealed record LocalizationScores
     public BootstrapSettings? Bootstrap { get; init; }
 }
 
-/// <summary>How a bootstrap drew its resamples: how many, from which seed, at which coverage, by what ("patient",
-/// "item", "image" or "slide") and from how many groups.</summary>
-public sealed record BootstrapSettings(
-    [property: JsonPropertyName("resamples")] int Resamples,
-    [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("level")] double Level,
-    [property: JsonPropertyName("by")] string By,
-    [property: JsonPropertyName("groups")] int Groups
-);
-
 /// <summary>Collects (map, mask) pairs image by image and scores them; maps are normalised per image first.</summary>
 public sealed class LocalizationEvaluator(MapNormalization normalization)
 {
@@ -157,26 +147,17 @@ public sealed class LocalizationEvaluator(MapNormalization normalization)
         if (_images.Count == 0)
             return scores;
         var bootstrap = new Bootstrap([.. _images.Select(i => i.Patient)]);
-        var intervals = bootstrap.Of(items =>
-        {
-            var s = Score([.. items.Select(i => _images[i])]);
-            return [s.InstanceAuroc, s.InstanceAp, s.PixelAuroc, s.BestDice, s.PointingGame];
-        });
-        string[] names = ["instance_auroc", "instance_ap", "pixel_auroc", "best_dice", "pointing_game"];
-        var named = new Dictionary<string, double[]>();
-        for (int m = 0; m < names.Length; m++)
-            if (intervals[m] is { } i)
-                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+        static double?[] Figures(LocalizationScores s) =>
+            [s.InstanceAuroc, s.InstanceAp, s.PixelAuroc, s.BestDice, s.PointingGame];
+        var intervals = bootstrap.Of(items => Figures(Score([.. items.Select(i => _images[i])])));
         return scores with
         {
-            Intervals = named,
-            Bootstrap = new BootstrapSettings(
-                bootstrap.Resamples,
-                bootstrap.Seed,
-                bootstrap.Level,
-                bootstrap.ByGroup ? "patient" : "image",
-                bootstrap.Groups
+            Intervals = Bootstrap.Named(
+                ["instance_auroc", "instance_ap", "pixel_auroc", "best_dice", "pointing_game"],
+                Figures(scores),
+                intervals
             ),
+            Bootstrap = bootstrap.Settings("image"),
         };
     }
 

@@ -83,8 +83,6 @@ internal static class SlideTilesState
 
     public static float[] Encode(TilingSettings t, string encoder)
     {
-        encoder = PatchEncoders.Canonical(encoder);
-        string sha256 = PatchEncoders.IsBuiltIn(encoder) ? "" : PatchEncoders.Manifest(encoder).Sha256;
         return StateBlob.Create(
             StateKind.SlideTiles,
             Version,
@@ -94,8 +92,7 @@ internal static class SlideTilesState
                 (float)(t.MicronsPerPixel ?? double.NaN),
                 (float)t.MinimumTissue,
                 (float)t.Overlap,
-                .. StateText.Encode(encoder),
-                .. StateText.Encode(sha256),
+                .. EncoderProvenance.Encode(encoder),
             ]
         );
     }
@@ -114,8 +111,7 @@ internal static class SlideTilesState
         if (version < 3)
             return (tiling, PatchFeatureExtractor.ResNet18, "");
         int at = 5;
-        string encoder = StateText.Decode(p, ref at),
-            sha256 = StateText.Decode(p, ref at);
+        var (encoder, sha256) = EncoderProvenance.Decode(p, ref at);
         return (tiling, encoder, sha256);
     }
 

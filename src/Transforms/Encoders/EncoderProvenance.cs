@@ -4,6 +4,22 @@ namespace Amil.MLNet.Transforms.Encoders;
 /// refused, even under the same name or path.</summary>
 internal static class EncoderProvenance
 {
+    /// <summary>The encoder as a saved state keeps it: its reference (paths made absolute) and, for a manifest, its
+    /// file's SHA-256 (empty for the built-in ResNet18), as two <see cref="Persistence.StateText"/> texts.</summary>
+    public static float[] Encode(string encoder)
+    {
+        encoder = PatchEncoders.Canonical(encoder);
+        string sha256 = PatchEncoders.IsBuiltIn(encoder) ? "" : PatchEncoders.Manifest(encoder).Sha256;
+        return [.. Persistence.StateText.Encode(encoder), .. Persistence.StateText.Encode(sha256)];
+    }
+
+    /// <summary>What <see cref="Encode"/> wrote, read from <paramref name="at"/> on.</summary>
+    public static (string Encoder, string Sha256) Decode(ReadOnlySpan<float> payload, ref int at)
+    {
+        string encoder = Persistence.StateText.Decode(payload, ref at);
+        return (encoder, Persistence.StateText.Decode(payload, ref at));
+    }
+
     /// <summary>Throws unless <paramref name="encoder"/> still describes the file of hash
     /// <paramref name="savedSha256"/> (empty: the built-in ResNet18, nothing to check).</summary>
     public static void Check(string encoder, string savedSha256)

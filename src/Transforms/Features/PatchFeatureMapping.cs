@@ -55,12 +55,10 @@ internal static class PatchFeatureState
 
     public static float[] Encode(PatchFeatureOptions o)
     {
-        string encoder = PatchEncoders.Canonical(o.Extractor);
-        string sha256 = PatchEncoders.IsBuiltIn(encoder) ? "" : PatchEncoders.Manifest(encoder).Sha256;
         return StateBlob.Create(
             StateKind.PatchFeatures,
             Version,
-            [o.BatchSize, o.ToByteScale, .. StateText.Encode(encoder), .. StateText.Encode(sha256)]
+            [o.BatchSize, o.ToByteScale, .. EncoderProvenance.Encode(o.Extractor)]
         );
     }
 
@@ -70,8 +68,7 @@ internal static class PatchFeatureState
         if (version < 2)
             return ((int)payload[0], payload[1], PatchFeatureExtractor.ResNet18, "");
         int at = 2;
-        string encoder = StateText.Decode(payload, ref at),
-            sha256 = StateText.Decode(payload, ref at);
+        var (encoder, sha256) = EncoderProvenance.Decode(payload, ref at);
         return ((int)payload[0], payload[1], encoder, sha256);
     }
 }
