@@ -10,6 +10,21 @@ namespace Amil.MLNet.Tests;
 public class BootstrapTests
 {
     [Fact]
+    public void SavedIntervalsAreRoundedOutwardsSoTheyStillHoldTheirFigure()
+    {
+        // An interval whose low end is its figure (two patients: the lowest resample is the whole split), 0.788652:
+        // rounded to the nearest it would read 0.7887, above the figure beside it.
+        var named = Bootstrap.Named(
+            ["auroc", "ap", "exact"],
+            [0.788652, 0.5, 0.95],
+            [new Interval(0.788652, 0.98854), new Interval(0.41234, 0.60001), new Interval(0.95, 1.0)]
+        );
+        Assert.Equal([0.7886, 0.9886], named["auroc"]);
+        Assert.Equal([0.4123, 0.6001], named["ap"]);
+        Assert.Equal([0.95, 1.0], named["exact"]); // values already at 4 decimals stay as they are
+    }
+
+    [Fact]
     public void NinetyFivePercentIntervalsCoverTheTrueAccuracyAboutNinetyFivePercentOfTheTime()
     {
         const double truth = 0.8;

@@ -96,8 +96,9 @@ public sealed class Bootstrap
     /// <paramref name="unit"/> ("item", "image", "slide") where no item shares a group.</summary>
     public BootstrapSettings Settings(string unit) => new(Resamples, Seed, Level, ByGroup ? "patient" : unit, Groups);
 
-    /// <summary>The intervals by metric name, [low, high] rounded to 4 decimals, for each metric whose point estimate
-    /// and interval are both defined.</summary>
+    /// <summary>The intervals by metric name, [low, high] at 4 decimals rounded outwards (low down, high up, so an
+    /// interval that holds its figure still does once rounded), for each metric whose point estimate and interval are
+    /// both defined.</summary>
     public static Dictionary<string, double[]> Named(
         IReadOnlyList<string> names,
         IReadOnlyList<double?> point,
@@ -107,8 +108,16 @@ public sealed class Bootstrap
         var named = new Dictionary<string, double[]>();
         for (int m = 0; m < names.Count; m++)
             if (point[m] is not null && intervals[m] is { } i)
-                named[names[m]] = [Math.Round(i.Low, 4), Math.Round(i.High, 4)];
+                named[names[m]] = [Outward(i.Low, -1), Outward(i.High, +1)];
         return named;
+    }
+
+    /// <summary>Rounded to 4 decimals, then moved one step in <paramref name="direction"/> if rounding crossed the
+    /// value.</summary>
+    private static double Outward(double value, int direction)
+    {
+        double rounded = Math.Round(value, 4);
+        return (rounded - value) * direction < 0 ? Math.Round(rounded + direction * 1e-4, 4) : rounded;
     }
 
     /// <summary>A figure with its interval as "0.963 [0.941, 0.979]" (3 decimals), the figure alone without one, or
