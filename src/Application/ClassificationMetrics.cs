@@ -145,6 +145,11 @@ public sealed record ClassificationMetrics(
     [JsonPropertyName("bootstrap")]
     public BootstrapSettings? Bootstrap { get; init; }
 
+    /// <summary>CAMELYON17's patient pN staging from the predicted node labels, for a model whose classes are the
+    /// node labels; null otherwise.</summary>
+    [JsonPropertyName("pn_staging")]
+    public PatientStaging? Staging { get; init; }
+
     /// <summary>The metric and its interval as "0.963 [0.941, 0.979]" (3 decimals), or "–" when undefined.</summary>
     public string WithInterval(string name, double? value) =>
         Maps.Metrics.Bootstrap.WithInterval(value, Intervals?.GetValueOrDefault(name));

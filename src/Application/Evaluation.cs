@@ -32,18 +32,18 @@ public static class Evaluation
     }
 
     /// <summary>Metrics of images already scored (same order), so a caller that also needs the maps scores
-    /// once.</summary>
+    /// once; with the patients' pN staging when the classes are CAMELYON17's node labels.</summary>
     public static ClassificationMetrics Evaluate(
         AmilModel model,
         IReadOnlyList<ImageRecord> images,
         IReadOnlyList<ScoredImage> scored
     )
     {
-        return ClassificationMetrics.Compute(
-            scored,
-            Truth(model.ClassNames, images),
-            images.Select(r => r.Patient).ToList(),
-            model.ClassNames.Count
-        );
+        var truth = Truth(model.ClassNames, images);
+        var patients = images.Select(r => r.Patient).ToList();
+        return ClassificationMetrics.Compute(scored, truth, patients, model.ClassNames.Count) with
+        {
+            Staging = PatientStaging.Of(model.ClassNames, patients, truth, [.. scored.Select(s => s.PredictedIndex)]),
+        };
     }
 }

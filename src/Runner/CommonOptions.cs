@@ -31,8 +31,8 @@ internal static class CommonOptions
         new("--layout")
         {
             Description =
-                "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach, image-folder, or for whole slides wsi "
-                + "or camelyon16.",
+                "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach, image-folder, or for whole slides wsi, "
+                + "camelyon16 or camelyon17.",
         };
 
     public static Option<string> OnBadImage()

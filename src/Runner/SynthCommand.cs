@@ -19,7 +19,9 @@ internal static class SynthCommand
                 + "size classes on 40 % of them, mimics and stain variation on all; docs/slides.md, \"Whole "
                 + "slides: the synthetic-wsi-hard benchmark\") or camelyon16 (a cohort in CAMELYON16's exact layout: "
                 + "training/{normal,tumor}/*.tif, testing/images/*.tif, testing/reference.csv, ASAP XML lesion "
-                + "outlines with a _2 exclusion; a third of --count are test slides; docs/datasets.md).",
+                + "outlines with a _2 exclusion; a third of --count are test slides; docs/datasets.md) or camelyon17 "
+                + "(CAMELYON17's layout: --count patients of five nodes, training/center_C/patient_NNN_node_N.tif, "
+                + "training/stage_labels.csv with every pN stage, ASAP XML outlines, and one unlabelled test patient).",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([
@@ -27,19 +29,24 @@ internal static class SynthCommand
             DatasetReader.SyntheticSlideKind,
             DatasetReader.HardSyntheticSlideKind,
             Camelyon16Kind,
+            Camelyon17Kind,
         ]);
-        var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 40 };
+        var count = new Option<int>("--count")
+        {
+            Description = "Number of images or slides (camelyon17: of labelled patients, five slides each).",
+            DefaultValueFactory = _ => 40,
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed; the same seed writes the same images.",
             DefaultValueFactory = _ => 1,
         };
-        var slideSize = new Option<string>("--slide-size")
+        var slideSize = new Option<string?>("--slide-size")
         {
             Description =
-                "--kind wsi or wsi-hard: level-0 size HxW at 0.5 µm/px (e.g. 72000x96000 for ~50,000 tissue tiles "
-                + "of 224 px).",
-            DefaultValueFactory = _ => "6144x8192",
+                "Whole slides (--kind wsi, wsi-hard, camelyon16, camelyon17): level-0 size HxW (e.g. 72000x96000 for "
+                + $"~50,000 tissue tiles of 224 px at 0.5 µm/px). Default {SlideDefault} for wsi and wsi-hard, "
+                + $"{CohortSlideDefault} for the cohorts.",
         };
         var command = new Command(
             "synth",
@@ -58,29 +65,22 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    if (r.GetValue(kind) == Camelyon16Kind)
+                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind)
                     {
-                        var size = SlideSize(r.GetValue(slideSize)!);
-                        int total = r.GetValue(count);
-                        if (total < 4)
-                            throw new ArgumentException($"--count must be at least 4 for camelyon16 (got {total}).");
-                        var slides = SyntheticCamelyon16.Generate(
-                            r.GetValue(output)!,
-                            total - total / 3,
-                            total / 3,
-                            r.GetValue(seed),
-                            size.Width,
-                            size.Height
-                        );
                         Console.WriteLine(
-                            $"Wrote {slides.Count} slides in CAMELYON16's layout under "
-                                + $"{Path.GetFullPath(r.GetValue(output)!)}."
+                            WriteCohort(
+                                r.GetValue(kind)!,
+                                r.GetValue(output)!,
+                                r.GetValue(count),
+                                r.GetValue(seed),
+                                SlideSize(r.GetValue(slideSize) ?? CohortSlideDefault)
+                            )
                         );
                         return;
                     }
                     if (DatasetReader.SlideSet(r.GetValue(kind)) is { } set)
                     {
-                        var size = SlideSize(r.GetValue(slideSize)!);
+                        var size = SlideSize(r.GetValue(slideSize) ?? SlideDefault);
                         var slides = SyntheticSlides.Generate(
                             r.GetValue(output)!,
                             new SyntheticSlideOptions(r.GetValue(count), r.GetValue(seed))
@@ -110,7 +110,28 @@ internal static class SynthCommand
         return command;
     }
 
-    private const string Camelyon16Kind = "camelyon16";
+    private const string Camelyon16Kind = "camelyon16",
+        Camelyon17Kind = "camelyon17",
+        SlideDefault = "6144x8192",
+        CohortSlideDefault = "1536x2048";
+
+    /// <summary>Writes a cohort in a public dataset's layout; returns the line to print.</summary>
+    private static string WriteCohort(string kind, string output, int count, int seed, (int Height, int Width) size)
+    {
+        string where = Path.GetFullPath(output);
+        if (kind == Camelyon17Kind)
+        {
+            if (count < 2)
+                throw new ArgumentException($"--count must be at least 2 patients for camelyon17 (got {count}).");
+            var nodes = SyntheticCamelyon17.Generate(output, count, 1, seed, size.Width, size.Height);
+            return $"Wrote {nodes.Count} slides ({count} labelled patients and 1 test patient, five nodes each) in "
+                + $"CAMELYON17's layout under {where}.";
+        }
+        if (count < 4)
+            throw new ArgumentException($"--count must be at least 4 for camelyon16 (got {count}).");
+        var slides = SyntheticCamelyon16.Generate(output, count - count / 3, count / 3, seed, size.Width, size.Height);
+        return $"Wrote {slides.Count} slides in CAMELYON16's layout under {where}.";
+    }
 
     private static (int Height, int Width) SlideSize(string text)
     {

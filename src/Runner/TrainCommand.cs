@@ -121,6 +121,8 @@ internal static class MetricsPrinter
                 line +=
                     $"  ECE {block.WithInterval("ece", block.Ece)}  Brier {block.WithInterval("brier", block.Brier)}";
             Console.WriteLine(line);
+            if (block.Staging is { } staging)
+                Console.WriteLine($"{name, -10} {staging.Describe()}");
         }
     }
 }

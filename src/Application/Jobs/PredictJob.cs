@@ -100,7 +100,10 @@ public static class PredictJob
         var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, cancel, out var skipped);
         if (abstainAbove is double threshold)
             predictions = Abstain(predictions, threshold, log);
-        return Write(predictions, skipped, outDirectory, log);
+        Write(predictions, skipped, outDirectory, log);
+        var classes = predictions.FirstOrDefault()?.Probabilities.Keys.ToList() ?? [];
+        StageSubmission.Write(outDirectory, classes, [.. predictions.Select(p => (p.Path, p.Predicted))], log);
+        return predictions;
     }
 
     /// <summary>Marks each prediction reviewed or not and lists the ones to review, most uncertain first.</summary>
@@ -177,7 +180,7 @@ public static class PredictJob
         return predictions;
     }
 
-    private static List<Prediction> Write(
+    private static void Write(
         List<Prediction> predictions,
         List<SkippedImage> skipped,
         string outDirectory,
@@ -190,7 +193,6 @@ public static class PredictJob
         if (skipped.Count > 0)
             RunFiles.WriteJson(System.IO.Path.Combine(outDirectory, "skipped.json"), skipped);
         log($"Wrote {path}{(skipped.Count > 0 ? $" ({skipped.Count} skipped image(s) listed in skipped.json)" : "")}.");
-        return predictions;
     }
 
     private static string? UserProblem(Exception e)

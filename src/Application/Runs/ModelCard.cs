@@ -106,6 +106,14 @@ public static class ModelCard
             ],
             t.Intervals
         );
+        if (t.Staging is { } staging)
+            AppendFigures(
+                card,
+                $"## Patient pN stage from the predicted nodes ({staging.Patients} patients, CAMELYON17's rules)",
+                "measure",
+                [("quadratic-weighted kappa", "kappa", staging.Kappa), ("agreement", "agreement", staging.Agreement)],
+                staging.Intervals
+            );
     }
 
     /// <summary>A section of figures, one row each with its interval where there is one; undefined ones left

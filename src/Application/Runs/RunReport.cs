@@ -212,6 +212,12 @@ public static class RunReport
                         + $"<td>{b.WithInterval("ece", b.Ece)}</td><td>{b.WithInterval("brier", b.Brier)}</td></tr>"
                 );
         rows.Append("</table>");
+        if (m.Test?.Staging is { } staging)
+            rows.Append(
+                $"<p>Patient pN stage from the predicted nodes (CAMELYON17's rules), {staging.Patients} patients: "
+                    + $"quadratic-weighted kappa {staging.WithInterval("kappa", staging.Kappa)}, agreement "
+                    + $"{staging.WithInterval("agreement", staging.Agreement)}.</p>"
+            );
         if ((m.Test ?? m.Validation)?.Bootstrap is { } boot)
             rows.Append(
                 CultureInfo.InvariantCulture,

@@ -40,10 +40,10 @@ public static class DatasetReader
         return AttachMasks(root, records);
     }
 
-    /// <summary>Whether the entry is a whole-slide dataset (the wsi and camelyon16 layouts, or the built-in synthetic
-    /// slides).</summary>
+    /// <summary>Whether the entry is a whole-slide dataset (the wsi, camelyon16 and camelyon17 layouts, or the
+    /// built-in synthetic slides).</summary>
     public static bool IsSlides(DatasetEntry entry) =>
-        entry.Layout is "wsi" or "camelyon16"
+        entry.Layout is "wsi" or "camelyon16" or "camelyon17"
         || (entry.Layout == "synthetic" && SlideSet(entry.Synthetic?.Kind) is not null);
 
     /// <summary>The synthetic.kind of the built-in slides, and of the hard ones.</summary>
@@ -77,9 +77,12 @@ public static class DatasetReader
                 },
                 log
             );
-        return entry.Layout == "camelyon16"
-            ? Camelyon16Layout.Read(RequireFolder(root, entry), entry, log)
-            : SlideLayout.Read(RequireFolder(root, entry), entry);
+        return entry.Layout switch
+        {
+            "camelyon16" => Camelyon16Layout.Read(RequireFolder(root, entry), entry, log),
+            "camelyon17" => Camelyon17Layout.Read(RequireFolder(root, entry), entry, log),
+            _ => SlideLayout.Read(RequireFolder(root, entry), entry),
+        };
     }
 
     private static IReadOnlyList<ImageRecord> ReadSynthetic(DatasetEntry entry, string root, Action<string>? log)

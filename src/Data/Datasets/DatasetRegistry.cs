@@ -18,6 +18,7 @@ public sealed partial class DatasetRegistry
         "synthetic",
         "wsi",
         "camelyon16",
+        "camelyon17",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
@@ -79,45 +78,14 @@ public static class SyntheticCamelyon16
             test ? Camelyon16Layout.Testing : Camelyon16Layout.Training,
             Camelyon16Layout.Annotations
         );
-        Directory.CreateDirectory(folder);
-        var xml = new StringBuilder("<?xml version=\"1.0\"?>\n<ASAP_Annotations>\n\t<Annotations>\n");
-        for (int k = 0; k < foci.Count; k++)
-        {
-            var (x, y, rx, ry) = foci[k];
-            Polygon(xml, $"Annotation {k}", k == 0 ? "_0" : "_1", "#F4FA58", Ellipse(x, y, rx, ry));
-        }
+        var outlines = foci.Select((f, k) => new AsapXmlWriter.Outline(k == 0 ? "_0" : "_1", Ellipse(f))).ToList();
+        // A non-tumour area inside the first lesion, in the exclusion group.
         var (cx, cy, crx, cry) = foci[0];
         double r = 0.3 * Math.Min(crx, cry);
-        Polygon(xml, $"Annotation {foci.Count}", "_2", "#64FE2E", Ellipse(cx, cy, r, r));
-        xml.Append("\t</Annotations>\n\t<AnnotationGroups>\n");
-        foreach (var (group, colour) in new[] { ("_0", "#FF0000"), ("_1", "#FF0000"), ("_2", "#00FF00") })
-            xml.Append($"\t\t<Group Name=\"{group}\" PartOfGroup=\"None\" Color=\"{colour}\">\n")
-                .Append("\t\t\t<Attributes />\n\t\t</Group>\n");
-        xml.Append("\t</AnnotationGroups>\n</ASAP_Annotations>\n");
-        AtomicFile.WriteText(Path.Combine(folder, id + ".xml"), xml.ToString());
+        outlines.Add(new AsapXmlWriter.Outline("_2", AsapXmlWriter.Ellipse(cx, cy, r, r)));
+        AsapXmlWriter.Write(Path.Combine(folder, id + ".xml"), outlines);
     }
 
-    private static void Polygon(StringBuilder xml, string name, string group, string colour, (double, double)[] points)
-    {
-        xml.Append($"\t\t<Annotation Name=\"{name}\" Type=\"Polygon\" PartOfGroup=\"{group}\" Color=\"{colour}\">\n")
-            .Append("\t\t\t<Coordinates>\n");
-        for (int i = 0; i < points.Length; i++)
-            xml.Append(
-                string.Format(
-                    CultureInfo.InvariantCulture,
-                    "\t\t\t\t<Coordinate Order=\"{0}\" X=\"{1:0.###}\" Y=\"{2:0.###}\" />\n",
-                    i,
-                    points[i].Item1,
-                    points[i].Item2
-                )
-            );
-        xml.Append("\t\t\t</Coordinates>\n\t\t</Annotation>\n");
-    }
-
-    private static (double, double)[] Ellipse(double x, double y, double rx, double ry) =>
-        [
-            .. Enumerable
-                .Range(0, 48)
-                .Select(i => (x + rx * Math.Cos(i * Math.PI / 24), y + ry * Math.Sin(i * Math.PI / 24))),
-        ];
+    private static (double, double)[] Ellipse((double X, double Y, double Rx, double Ry) f) =>
+        AsapXmlWriter.Ellipse(f.X, f.Y, f.Rx, f.Ry);
 }

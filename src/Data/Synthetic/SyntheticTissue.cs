@@ -80,6 +80,28 @@ internal sealed class SyntheticTissue
         return new SyntheticTissue(width, height, pieces, [.. foci], seed);
     }
 
+    /// <summary>The same tissue with round lesions of these diameters (level-0 pixels) instead of its own, each
+    /// centred inside a piece of tissue.</summary>
+    internal SyntheticTissue WithLesions(IReadOnlyList<double> diameters, int seed)
+    {
+        var random = new Random(seed);
+        var foci = new List<Blob>();
+        foreach (double diameter in diameters)
+            for (int tries = 0; tries < 200; tries++)
+            {
+                var piece = _pieces[random.Next(_pieces.Length)];
+                double angle = random.NextDouble() * 6.28,
+                    distance = Math.Sqrt(random.NextDouble()) * 0.5;
+                double x = piece.X + Math.Cos(angle) * distance * piece.Rx,
+                    y = piece.Y + Math.Sin(angle) * distance * piece.Ry;
+                if (!Inside(piece, x, y))
+                    continue;
+                foci.Add(new Blob(x, y, diameter / 2, diameter / 2, 0, 0));
+                break;
+            }
+        return new SyntheticTissue(_width, _height, _pieces, [.. foci], _seed, _mimics, _stain, _tumour);
+    }
+
     private static bool Inside(Blob b, double x, double y) => b.Contains(x, y);
 
     private bool InTissue(double x, double y) => _pieces.Any(p => Inside(p, x, y));
