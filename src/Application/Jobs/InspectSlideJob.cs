@@ -47,7 +47,7 @@ public static class InspectSlideJob
             objective = p.ObjectivePower is { } mag ? FormattableString.Invariant($"{mag:G3}×") : "objective unknown";
         log(
             $"{slidePath}: {slide.Width}×{slide.Height} px, {slide.Levels.Count} levels, {p.Vendor}, {microns}, "
-                + $"{objective}."
+                + $"{objective}{(p.ScaleTable is { } table ? $" (scale from {table})" : "")}."
         );
         var tissue = TissueMap.Detect(slide, tissueSettings);
         var tiles = SlideTiling.Plan(slide, tissue, tiling);

@@ -31,7 +31,8 @@ internal static class SlideScreening
             using var slide = SlideImage.Open(record.Path);
             if (slide.Properties.MicronsPerPixel is null && slide.Properties.ObjectivePower is null)
                 return "the slide says neither its µm per pixel nor its objective power, so it cannot be tiled at a "
-                    + "scale; give its scale (--tile-mpp tiles at a chosen µm/px only when the slide's own is known).";
+                    + $"scale; give its scale (µm per level-0 pixel) in a {SlideScaleTable.FileName} beside it or in "
+                    + "a folder up to three above (columns slide,mpp; docs/slides.md).";
             if (record.MaskPath is { } mask && AnnotationMask.IsAnnotationFile(mask))
                 AnnotationMask.Rasterize(mask, slide.Width, slide.Height, longSide: 256);
             return null;

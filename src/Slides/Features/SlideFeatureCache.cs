@@ -110,6 +110,13 @@ public sealed class SlideFeatureCache
                 read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
                 sha.AppendData(buffer, 0, read);
             }
+            // A scale the user gives in a table tiles the slide anew: another entry.
+            if (SlideScaleTable.Find(slidePath) is { } given)
+                sha.AppendData(
+                    System.Text.Encoding.UTF8.GetBytes(
+                        FormattableString.Invariant($"scale {given.MicronsPerPixel:R} {given.ObjectivePower:R}")
+                    )
+                );
         });
 
     /// <summary>Tiles computed (or read) and the seconds spent computing.</summary>

@@ -105,9 +105,10 @@ public sealed class SlideImage : IDisposable
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such slide file.", path);
+        var table = SlideScaleTable.Find(path);
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (reader == SlideReader.OpenSlide || (reader == SlideReader.Auto && OpenSlideOnly.Contains(extension)))
-            return OpenWithOpenSlide(path, scale);
+            return OpenWithOpenSlide(path, scale, table);
         Tiff? tiff = null;
         try
         {
@@ -118,7 +119,7 @@ public sealed class SlideImage : IDisposable
             {
                 tiff.Dispose();
                 tiff = null;
-                return OpenWithOpenSlide(path, scale);
+                return OpenWithOpenSlide(path, scale, table);
             }
             var found = SlideProperties.FromAperio(tiff.GetField(TiffTag.IMAGEDESCRIPTION)?[0].ToString());
             found ??= new SlideProperties(
@@ -129,12 +130,7 @@ public sealed class SlideImage : IDisposable
                 ),
                 null
             );
-            var properties = found with
-            {
-                MicronsPerPixel = scale?.MicronsPerPixel ?? found.MicronsPerPixel,
-                ObjectivePower = scale?.ObjectivePower ?? found.ObjectivePower,
-            };
-            var slide = new SlideImage(path, tiff, levels, properties);
+            var slide = new SlideImage(path, tiff, levels, Effective(found, scale, table));
             tiff = null;
             return slide;
         }
@@ -151,7 +147,27 @@ public sealed class SlideImage : IDisposable
         }
     }
 
-    private static SlideImage OpenWithOpenSlide(string path, SlideScale? scale)
+    /// <summary>The scale the slide is read at: an explicit <paramref name="scale"/> first, then the slide's row in
+    /// a <see cref="SlideScaleTable"/>, which replaces the file's scale whole (a row with µm/px alone drops the file's
+    /// objective power, so the two cannot disagree), then the file's own.</summary>
+    private static SlideProperties Effective(SlideProperties found, SlideScale? scale, SlideScaleTable.Entry? table)
+    {
+        var file = table is null
+            ? found
+            : found with
+            {
+                MicronsPerPixel = table.MicronsPerPixel,
+                ObjectivePower = table.ObjectivePower,
+                ScaleTable = table.Table,
+            };
+        return file with
+        {
+            MicronsPerPixel = scale?.MicronsPerPixel ?? file.MicronsPerPixel,
+            ObjectivePower = scale?.ObjectivePower ?? file.ObjectivePower,
+        };
+    }
+
+    private static SlideImage OpenWithOpenSlide(string path, SlideScale? scale, SlideScaleTable.Entry? table)
     {
         var file = OpenSlideFile.Open(path);
         try
@@ -162,10 +178,10 @@ public sealed class SlideImage : IDisposable
                     : null;
             var properties = new SlideProperties(
                 file.Property("openslide.vendor") ?? "openslide",
-                scale?.MicronsPerPixel ?? Number(file.Property("openslide.mpp-x")),
-                scale?.ObjectivePower ?? Number(file.Property("openslide.objective-power"))
+                Number(file.Property("openslide.mpp-x")),
+                Number(file.Property("openslide.objective-power"))
             );
-            return new SlideImage(file, file.Levels(), properties);
+            return new SlideImage(file, file.Levels(), Effective(properties, scale, table));
         }
         catch
         {

@@ -10,6 +10,10 @@ namespace Amil.MLNet.Slides;
 /// <summary>Scale of a slide as the scanner wrote it: microns per pixel and objective power at level 0.</summary>
 public sealed record SlideProperties(string Vendor, double? MicronsPerPixel, double? ObjectivePower)
 {
+    /// <summary>The <see cref="SlideScaleTable"/> file the scale came from instead of the slide file; null when the
+    /// scale is the file's own.</summary>
+    public string? ScaleTable { get; init; }
+
     /// <summary>Aperio SVS: the first ImageDescription starts with "Aperio" and holds "|key = value" fields, among
     /// them MPP (µm per level-0 pixel) and AppMag (objective power).</summary>
     public static SlideProperties? FromAperio(string? description)

@@ -47,7 +47,8 @@ public static class SlideTiling
                     scale.MicronsPerPixel
                     ?? throw new ArgumentException(
                         $"{slide.FilePath}: the slide does not say its µm per pixel, so it cannot be tiled at "
-                            + $"{mpp} µm/px; give the slide's scale (µm per level-0 pixel) or tile at a magnification."
+                            + $"{mpp} µm/px; give its scale (µm per level-0 pixel) in a {SlideScaleTable.FileName} "
+                            + "beside it (columns slide,mpp), or tile at a magnification."
                     )
                 );
         }
@@ -61,7 +62,8 @@ public static class SlideTiling
                 ?? (scale.MicronsPerPixel is { } own ? 10 / own : (double?)null)
                 ?? throw new ArgumentException(
                     $"{slide.FilePath}: the slide says neither its objective power nor its µm per pixel, so it cannot "
-                        + $"be tiled at {magnification}×; give the slide's scale."
+                        + $"be tiled at {magnification}×; give its scale in a {SlideScaleTable.FileName} beside it "
+                        + "(columns slide,mpp)."
                 );
             return objective / magnification;
         }
