@@ -32,6 +32,13 @@ internal static class EvaluateCommand
                 + "train --folds writes in OUT/splits/) instead of the dataset's test split, e.g. a fold's model on "
                 + "its own fold.",
         };
+        var classMap = new Option<string?>("--class-map")
+        {
+            Description =
+                "External validation on a dataset that names the classes differently: DATASET_CLASS=MODEL_CLASS pairs, "
+                + "comma-separated (e.g. tumor=malignant,normal=benign). Names that differ only in case, spaces, "
+                + "dashes or underscores are matched without it; metrics.json records the mapping.",
+        };
         var command = new Command(
             "evaluate",
             "Evaluate a model on a dataset; writes DIR/metrics.json.\nExample: amil evaluate --model "
@@ -45,6 +52,7 @@ internal static class EvaluateCommand
             localization,
             normalize,
             splitFile,
+            classMap,
         };
         var datasetOptions = new DatasetOptionGroup(command, model);
         var scoring = new ScoringOptionGroup(command);
@@ -64,7 +72,8 @@ internal static class EvaluateCommand
                         CommonOptions.Normalization(r, normalize),
                         scoring.Read(r),
                         r.GetValue(splitFile),
-                        CommandRunner.Interrupt
+                        CommandRunner.Interrupt,
+                        r.GetValue(classMap) is { } map ? ClassMapping.Parse(map) : null
                     );
                     MetricsPrinter.Print(metrics);
                     if (metrics.Localization is { } block)

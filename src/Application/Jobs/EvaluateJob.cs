@@ -18,7 +18,8 @@ public static class EvaluateJob
         Maps.Heatmaps.MapNormalization normalization = Maps.Heatmaps.MapNormalization.None,
         ScoringOptions? scoring = null,
         string? splitFile = null,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        IReadOnlyDictionary<string, string>? classMap = null
     )
     {
         scoring ??= ScoringOptions.Default;
@@ -26,9 +27,13 @@ public static class EvaluateJob
         bool slides = DatasetReader.IsSlides(entry);
         var model = scoring.Load(modelPath, slides ? ModelInput.Slides : ModelInput.Images);
         var skipped = new List<SkippedImage>();
-        var items = slides
+        var listed = slides
             ? SlideScoring.Slides(entry, root, allImages, log, splitFile)
             : Images(entry, root, allImages, splitFile, onBadImage, skipped, log);
+        var mapping = ClassMapping.Resolve(listed, model.ClassNames, classMap, entry.Name);
+        if (mapping.Count > 0)
+            log($"Classes mapped by name: {string.Join(", ", mapping.Select(m => $"{m.Key} → {m.Value}"))}.");
+        var items = ClassMapping.Apply(listed, mapping);
         log(
             $"Evaluating {modelPath} on {items.Count} {(allImages ? "" : "test ")}{(slides ? "slides" : "images")} "
                 + $"of '{entry.Name}'."
@@ -45,6 +50,7 @@ public static class EvaluateJob
             SkippedImages = skipped.Count > 0 ? skipped : null,
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
             ScoredOn = model.Device.ToString(),
+            ClassMap = mapping.Count > 0 ? mapping : null,
             Localization =
                 localization && !slides
                     ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, items.Zip(scored), normalization))

@@ -163,6 +163,12 @@ public sealed record RunMetrics(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? ScoredOn { get; init; }
 
+    /// <summary>External validation: the dataset classes evaluated as model classes of another name (dataset class
+    /// → model class); absent when the names agreed.</summary>
+    [JsonPropertyName("class_map")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? ClassMap { get; init; }
+
     /// <summary>Files left out under --on-bad-image skip (null when none were), with the reason for each.</summary>
     [JsonPropertyName("skipped_images")]
     public IReadOnlyList<Data.Datasets.SkippedImage>? SkippedImages { get; init; }
