@@ -1,10 +1,27 @@
 namespace Amil.MLNet.Application;
 
 /// <summary>Which classes are "tumour" for the default map: every class whose name does not say benign, normal,
-/// negative or healthy; when names do not tell (none or all match), every class but the first.</summary>
+/// negative, healthy or a non-malignant BRACS subtype; when names do not tell (none or all match), every class but
+/// the first.</summary>
 public static class TumourClasses
 {
-    private static readonly string[] Benign = ["benign", "normal", "negative", "healthy", "background", "nontumor"];
+    // BRACS's non-malignant subtypes (normal, pathological benign, usual ductal hyperplasia, flat epithelial atypia,
+    // atypical ductal hyperplasia) and its atypical group are not tumour either.
+    private static readonly string[] Benign =
+    [
+        "benign",
+        "normal",
+        "negative",
+        "healthy",
+        "background",
+        "nontumor",
+        "n",
+        "pb",
+        "udh",
+        "fea",
+        "adh",
+        "atypical",
+    ];
 
     public static IReadOnlyList<string> Of(IReadOnlyList<string> classes, IReadOnlyList<string>? chosen = null)
     {

@@ -32,7 +32,7 @@ internal static class CommonOptions
         {
             Description =
                 "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach, image-folder, or for whole slides wsi, "
-                + "camelyon16 or camelyon17.",
+                + "camelyon16, camelyon17 or bracs.",
         };
 
     public static Option<string> OnBadImage()

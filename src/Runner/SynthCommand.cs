@@ -21,7 +21,9 @@ internal static class SynthCommand
                 + "training/{normal,tumor}/*.tif, testing/images/*.tif, testing/reference.csv, ASAP XML lesion "
                 + "outlines with a _2 exclusion; a third of --count are test slides; docs/datasets.md) or camelyon17 "
                 + "(CAMELYON17's layout: --count patients of five nodes, training/center_C/patient_NNN_node_N.tif, "
-                + "training/stage_labels.csv with every pN stage, ASAP XML outlines, and one unlabelled test patient).",
+                + "training/stage_labels.csv with every pN stage, ASAP XML outlines, and one unlabelled test "
+                + "patient) or bracs (BRACS_WSI/{train,val,test}/Group_G/Type_T/*.svs: --count training slides of "
+                + "each of the 7 subtypes, one validation and one test slide of each).",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([
@@ -30,10 +32,13 @@ internal static class SynthCommand
             DatasetReader.HardSyntheticSlideKind,
             Camelyon16Kind,
             Camelyon17Kind,
+            BracsKind,
         ]);
         var count = new Option<int>("--count")
         {
-            Description = "Number of images or slides (camelyon17: of labelled patients, five slides each).",
+            Description =
+                "Number of images or slides (camelyon17: of labelled patients, five slides each; bracs: of training "
+                + "slides per subtype).",
             DefaultValueFactory = _ => 40,
         };
         var seed = new Option<int>("--seed")
@@ -65,7 +70,7 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind)
+                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind)
                     {
                         Console.WriteLine(
                             WriteCohort(
@@ -112,6 +117,7 @@ internal static class SynthCommand
 
     private const string Camelyon16Kind = "camelyon16",
         Camelyon17Kind = "camelyon17",
+        BracsKind = "bracs",
         SlideDefault = "6144x8192",
         CohortSlideDefault = "1536x2048";
 
@@ -119,6 +125,14 @@ internal static class SynthCommand
     private static string WriteCohort(string kind, string output, int count, int seed, (int Height, int Width) size)
     {
         string where = Path.GetFullPath(output);
+        if (kind == BracsKind)
+        {
+            if (count < 1)
+                throw new ArgumentException($"--count must be at least 1 slide per subtype for bracs (got {count}).");
+            var wsis = SyntheticBracs.Generate(output, count, seed, size.Width, size.Height);
+            return $"Wrote {wsis.Count} slides ({count} training, 1 validation and 1 test slide of each of the 7 "
+                + $"subtypes) in BRACS's layout under {Path.Combine(where, "BRACS_WSI")}.";
+        }
         if (kind == Camelyon17Kind)
         {
             if (count < 2)

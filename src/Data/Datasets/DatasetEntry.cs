@@ -8,7 +8,8 @@ public sealed class DatasetEntry
     [JsonIgnore]
     public string Name { get; set; } = "";
 
-    /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | bach | synthetic.</summary>
+    /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | bach | synthetic | wsi | camelyon16 |
+    /// camelyon17 | bracs.</summary>
     [JsonPropertyName("layout")]
     public string Layout { get; set; } = "";
 
@@ -19,7 +20,8 @@ public sealed class DatasetEntry
     [JsonPropertyName("description")]
     public string? Description { get; set; }
 
-    /// <summary>BreakHis: binary (benign/malignant, default) or subtype (8 classes).</summary>
+    /// <summary>BreakHis: binary (benign/malignant, default) or subtype (8 classes). BRACS: subtype (7 classes,
+    /// default) or group (benign, atypical, malignant).</summary>
     [JsonPropertyName("task")]
     public string? Task { get; set; }
 

@@ -19,6 +19,7 @@ public sealed partial class DatasetRegistry
         "wsi",
         "camelyon16",
         "camelyon17",
+        "bracs",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)
@@ -134,8 +135,12 @@ public sealed partial class DatasetRegistry
             problems.Add($"{at}.layout: '{e.Layout}' is not one of {string.Join(", ", Layouts)}");
         if (string.IsNullOrWhiteSpace(e.Root))
             problems.Add($"{at}.root: required");
-        if (e.Task is not null and not ("binary" or "subtype"))
-            problems.Add($"{at}.task: '{e.Task}' must be binary or subtype");
+        if (e.Task is not null and not ("binary" or "subtype" or "group"))
+            problems.Add($"{at}.task: '{e.Task}' must be binary or subtype (BreakHis), or subtype or group (BRACS)");
+        if (e.Task == "group" && e.Layout != "bracs")
+            problems.Add($"{at}.task: 'group' (BRACS's three lesion groups) needs layout bracs");
+        if (e.Task == "binary" && e.Layout == "bracs")
+            problems.Add($"{at}.task: BRACS's tasks are subtype (7 classes) or group (3)");
         if (e.Magnification is not null and not ("40X" or "100X" or "200X" or "400X" or "all"))
             problems.Add($"{at}.magnification: '{e.Magnification}' must be 40X, 100X, 200X, 400X or all");
         if (e.Split.TestFraction is < 0 or >= 1)
