@@ -32,7 +32,7 @@ internal static class CommonOptions
         {
             Description =
                 "Layout of --data: breakhis, breakhis-kaggle, amil-data, bach, image-folder, or for whole slides wsi, "
-                + "camelyon16, camelyon17 or bracs.",
+                + "camelyon16, camelyon17, bracs or tcga.",
         };
 
     public static Option<string> OnBadImage()

@@ -23,7 +23,8 @@ internal static class SynthCommand
                 + "(CAMELYON17's layout: --count patients of five nodes, training/center_C/patient_NNN_node_N.tif, "
                 + "training/stage_labels.csv with every pN stage, ASAP XML outlines, and one unlabelled test "
                 + "patient) or bracs (BRACS_WSI/{train,val,test}/Group_G/Type_T/*.svs: --count training slides of "
-                + "each of the 7 subtypes, one validation and one test slide of each).",
+                + "each of the 7 subtypes, one validation and one test slide of each) or tcga (--count patients' "
+                + "barcode-named .svs in GDC UUID folders, some with two slides, one normal sample, and labels.csv).",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([
@@ -33,12 +34,13 @@ internal static class SynthCommand
             Camelyon16Kind,
             Camelyon17Kind,
             BracsKind,
+            TcgaKind,
         ]);
         var count = new Option<int>("--count")
         {
             Description =
                 "Number of images or slides (camelyon17: of labelled patients, five slides each; bracs: of training "
-                + "slides per subtype).",
+                + "slides per subtype; tcga: of patients).",
             DefaultValueFactory = _ => 40,
         };
         var seed = new Option<int>("--seed")
@@ -70,7 +72,7 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind)
+                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind)
                     {
                         Console.WriteLine(
                             WriteCohort(
@@ -118,6 +120,7 @@ internal static class SynthCommand
     private const string Camelyon16Kind = "camelyon16",
         Camelyon17Kind = "camelyon17",
         BracsKind = "bracs",
+        TcgaKind = "tcga",
         SlideDefault = "6144x8192",
         CohortSlideDefault = "1536x2048";
 
@@ -125,6 +128,14 @@ internal static class SynthCommand
     private static string WriteCohort(string kind, string output, int count, int seed, (int Height, int Width) size)
     {
         string where = Path.GetFullPath(output);
+        if (kind == TcgaKind)
+        {
+            if (count < 4)
+                throw new ArgumentException($"--count must be at least 4 patients for tcga (got {count}).");
+            var svs = SyntheticTcga.Generate(output, count, seed, size.Width, size.Height);
+            return $"Wrote {svs.Count} slides of {count} patients and {TcgaLayout.DefaultLabels} in the GDC's TCGA "
+                + $"layout under {where}.";
+        }
         if (kind == BracsKind)
         {
             if (count < 1)

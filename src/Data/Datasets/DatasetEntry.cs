@@ -9,7 +9,7 @@ public sealed class DatasetEntry
     public string Name { get; set; } = "";
 
     /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | bach | synthetic | wsi | camelyon16 |
-    /// camelyon17 | bracs.</summary>
+    /// camelyon17 | bracs | tcga.</summary>
     [JsonPropertyName("layout")]
     public string Layout { get; set; } = "";
 
@@ -28,6 +28,14 @@ public sealed class DatasetEntry
     /// <summary>BreakHis magnification filter: 40X, 100X, 200X, 400X or all (default all).</summary>
     [JsonPropertyName("magnification")]
     public string? Magnification { get; set; }
+
+    /// <summary>TCGA: the labels table, relative to the root or absolute. Default labels.csv.</summary>
+    [JsonPropertyName("labels")]
+    public string? Labels { get; set; }
+
+    /// <summary>TCGA: the labels table's column holding the class. Default label.</summary>
+    [JsonPropertyName("label_column")]
+    public string? LabelColumn { get; set; }
 
     [JsonPropertyName("split")]
     public SplitSettings Split { get; set; } = new();

@@ -20,6 +20,7 @@ public sealed partial class DatasetRegistry
         "camelyon16",
         "camelyon17",
         "bracs",
+        "tcga",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)
@@ -139,6 +140,8 @@ public sealed partial class DatasetRegistry
             problems.Add($"{at}.task: '{e.Task}' must be binary or subtype (BreakHis), or subtype or group (BRACS)");
         if (e.Task == "group" && e.Layout != "bracs")
             problems.Add($"{at}.task: 'group' (BRACS's three lesion groups) needs layout bracs");
+        if ((e.Labels ?? e.LabelColumn) is not null && e.Layout != "tcga")
+            problems.Add($"{at}: labels and label_column belong to layout tcga (its table of patient labels)");
         if (e.Task == "binary" && e.Layout == "bracs")
             problems.Add($"{at}.task: BRACS's tasks are subtype (7 classes) or group (3)");
         if (e.Magnification is not null and not ("40X" or "100X" or "200X" or "400X" or "all"))

@@ -48,7 +48,7 @@ public static class SplitFile
             if (lines[n].Trim().Length == 0)
                 continue;
             string Where() => $"{path}, line {n + 1}";
-            var fields = Fields(lines[n]);
+            var fields = CsvLine.Fields(lines[n]);
             if (fields.Count != 4)
                 throw new DatasetException($"{Where()}: {fields.Count} fields; expected 4 ({Header}).");
             var (item, label, part) = (fields[0], fields[1], fields[3]);
@@ -83,28 +83,4 @@ public static class SplitFile
     /// <summary>A CSV field, quoted when it holds a comma, a quote or a line break.</summary>
     private static string Field(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
-
-    private static List<string> Fields(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted && c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                (current, i) = (current.Append('"'), i + 1);
-            else if (c == '"')
-                quoted = !quoted;
-            else if (c == ',' && !quoted)
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-                current.Append(c);
-        }
-        fields.Add(current.ToString());
-        return fields;
-    }
 }

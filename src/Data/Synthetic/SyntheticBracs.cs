@@ -1,4 +1,3 @@
-using System.Globalization;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
@@ -41,10 +40,7 @@ public static class SyntheticBracs
                 {
                     Levels = 3,
                     MicronsPerPixel = MicronsPerPixel,
-                    Description =
-                        $"Aperio Image Library (Amil.MLNet synthetic)\r\n{width}x{height} (256x256) JPEG/RGB|AppMag = "
-                        + "40|MPP = "
-                        + MicronsPerPixel.ToString(CultureInfo.InvariantCulture),
+                    Description = AperioHeader.Describe(width, height, 256, 40, MicronsPerPixel),
                 };
                 Directory.CreateDirectory(folder);
                 PyramidalTiff.Write(path, width, height, tissue.Render, pyramid);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Images;
@@ -84,10 +83,13 @@ public static class SyntheticSlides
                     : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
             var pyramid = options.Pyramid with
             {
-                Description =
-                    $"Aperio Image Library (Amil.MLNet synthetic)\r\n{options.Width}x{options.Height} "
-                    + $"({options.Pyramid.TileSize}x{options.Pyramid.TileSize}) JPEG/RGB|AppMag = 20|MPP = "
-                    + (options.Pyramid.MicronsPerPixel ?? MicronsPerPixel).ToString(CultureInfo.InvariantCulture),
+                Description = AperioHeader.Describe(
+                    options.Width,
+                    options.Height,
+                    options.Pyramid.TileSize,
+                    20,
+                    options.Pyramid.MicronsPerPixel ?? MicronsPerPixel
+                ),
             };
             string relative = Path.Combine(SlidesFolder, id + ".svs");
             PyramidalTiff.Write(Path.Combine(root, relative), options.Width, options.Height, tissue.Render, pyramid);
