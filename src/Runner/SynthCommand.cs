@@ -55,6 +55,12 @@ internal static class SynthCommand
                 + $"~50,000 tissue tiles of 224 px at 0.5 µm/px). Default {SlideDefault} for wsi and wsi-hard, "
                 + $"{CohortSlideDefault} for the cohorts.",
         };
+        var rowsPerStrip = new Option<int?>("--rows-per-strip")
+        {
+            Description =
+                "--kind wsi or wsi-hard: write each slide as one level in strips of this many rows (a multiple of 16), "
+                + "a non-tiled, non-pyramidal TIFF as some converters write, instead of a tiled pyramid.",
+        };
         var command = new Command(
             "synth",
             "Write synthetic H&E-like images with tumour masks (ground truth for localization).\nExample: amil "
@@ -66,6 +72,7 @@ internal static class SynthCommand
             count,
             seed,
             slideSize,
+            rowsPerStrip,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -95,6 +102,7 @@ internal static class SynthCommand
                                 Height = size.Height,
                                 Width = size.Width,
                                 Set = set,
+                                RowsPerStrip = r.GetValue(rowsPerStrip),
                             },
                             n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
                         );

@@ -237,10 +237,6 @@ public class SlideTests
     public void FilesThatAreNoSlideSayWhatToDo()
     {
         var folder = TestTemp.Folder("notslide").FullName;
-        var striped = Path.Combine(folder, "photo.tif");
-        RgbImageWriter.WriteTiff(striped, new RgbImage(64, 64, new byte[64 * 64 * 3]));
-        var e = Assert.Throws<ImageReadException>(() => SlideImage.Open(striped));
-        Assert.Contains("not a tiled TIFF", e.Message);
         var ndpi = Path.Combine(folder, "scan.ndpi");
         File.WriteAllBytes(ndpi, [1, 2, 3]);
         Assert.Contains("scan.ndpi", Assert.Throws<ImageReadException>(() => SlideImage.Open(ndpi)).Message);

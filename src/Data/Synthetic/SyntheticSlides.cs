@@ -25,6 +25,10 @@ public sealed record SyntheticSlideOptions(int Count, int Seed)
     public int Width { get; init; } = 8192;
     public int Height { get; init; } = 6144;
 
+    /// <summary>Write each slide as one level stored in strips of this many rows (a multiple of 16): a non-tiled,
+    /// non-pyramidal TIFF, as some converters write. Default none: a tiled pyramid.</summary>
+    public int? RowsPerStrip { get; init; }
+
     internal PyramidSettings Pyramid { get; init; } = new() { MicronsPerPixel = SyntheticSlides.MicronsPerPixel };
 }
 
@@ -81,7 +85,14 @@ public static class SyntheticSlides
                 options.Set == SyntheticSlideSet.Hard
                     ? HardSlidePlan.Plan(options.Width, options.Height, tumour, seed)
                     : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
-            var pyramid = options.Pyramid with
+            var layout = options.RowsPerStrip is { } rows
+                ? options.Pyramid with
+                {
+                    Levels = 1,
+                    RowsPerStrip = rows,
+                }
+                : options.Pyramid;
+            var pyramid = layout with
             {
                 Description = AperioHeader.Describe(
                     options.Width,
@@ -93,7 +104,9 @@ public static class SyntheticSlides
             };
             string relative = Path.Combine(SlidesFolder, id + ".svs");
             PyramidalTiff.Write(Path.Combine(root, relative), options.Width, options.Height, tissue.Render, pyramid);
-            int maskDownsample = (int)Math.Pow(pyramid.LevelFactor, pyramid.Levels - 1);
+            int maskDownsample = options.RowsPerStrip is null
+                ? (int)Math.Pow(pyramid.LevelFactor, pyramid.Levels - 1)
+                : 16;
             RgbImageWriter.WritePng(Path.Combine(root, MasksFolder, id + ".png"), tissue.Mask(maskDownsample));
             names[i] = relative;
             lines[i] = $"{id},{(tumour ? "tumor" : "normal")}";

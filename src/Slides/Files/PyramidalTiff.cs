@@ -45,6 +45,10 @@ public sealed record PyramidSettings
     /// <summary>The first ImageDescription (e.g. an Aperio header, which makes the file read as SVS). Default
     /// none.</summary>
     public string? Description { get; init; }
+
+    /// <summary>Store each level in strips of this many rows instead of tiles (a multiple of 16 with JPEG), as
+    /// scanners' plain exports and many converted slides are. Default none: tiles.</summary>
+    public int? RowsPerStrip { get; init; }
 }
 
 /// <summary>Writes a tiled, pyramidal TIFF one tile at a time, so a slide of any size is written in the memory of a
@@ -69,6 +73,11 @@ public static class PyramidalTiff
             throw new ArgumentException($"The tile size must be a multiple of 16 (got {settings.TileSize}).");
         if (settings.Levels < 1 || settings.LevelFactor < 2)
             throw new ArgumentException("A pyramid needs at least one level and a level factor of at least 2.");
+        if (
+            settings.RowsPerStrip is { } rows
+            && (rows < 1 || (settings.Compression == TileCompression.Jpeg && rows % 16 != 0))
+        )
+            throw new ArgumentException($"Rows per strip must be positive, a multiple of 16 with JPEG (got {rows}).");
         AtomicFile.Write(path, temp => WriteLevels(temp, width, height, render, settings));
     }
 
@@ -87,27 +96,72 @@ public static class PyramidalTiff
             int levelWidth = Math.Max(1, width / downsample),
                 levelHeight = Math.Max(1, height / downsample);
             SetFields(tiff, level, levelWidth, levelHeight, settings);
-            int tile = settings.TileSize;
-            var buffer = new byte[tile * tile * 3];
-            for (int y = 0; y < levelHeight; y += tile)
-            for (int x = 0; x < levelWidth; x += tile)
-            {
-                int w = Math.Min(tile, levelWidth - x),
-                    h = Math.Min(tile, levelHeight - y);
-                var region = render(downsample, x, y, w, h);
-                if (region.Width != w || region.Height != h)
-                    throw new InvalidOperationException(
-                        $"The renderer gave {region.Width}×{region.Height}, not {w}×{h}."
-                    );
-                Array.Fill(buffer, (byte)255); // edge tiles are padded
-                for (int row = 0; row < h; row++)
-                    Array.Copy(region.Pixels, row * w * 3, buffer, row * tile * 3, w * 3);
-                if (tiff.WriteTile(buffer, x, y, 0, 0) < 0)
-                    throw new IOException($"{temp}: could not write a tile ({TiffCodec.LastError}).");
-            }
+            if (settings.RowsPerStrip is { } rows)
+                WriteStrips(tiff, temp, downsample, levelWidth, levelHeight, rows, render);
+            else
+                WriteTiles(tiff, temp, downsample, levelWidth, levelHeight, settings.TileSize, render);
             if (!tiff.WriteDirectory())
                 throw new IOException($"{temp}: could not write level {level} ({TiffCodec.LastError}).");
         }
+    }
+
+    private static void WriteStrips(
+        Tiff tiff,
+        string temp,
+        int downsample,
+        int levelWidth,
+        int levelHeight,
+        int rows,
+        Func<int, int, int, int, int, RgbImage> render
+    )
+    {
+        for (int y = 0, strip = 0; y < levelHeight; y += rows, strip++)
+        {
+            int h = Math.Min(rows, levelHeight - y);
+            var region = Rendered(render, downsample, 0, y, levelWidth, h);
+            if (tiff.WriteEncodedStrip(strip, region.Pixels, region.Pixels.Length) < 0)
+                throw new IOException($"{temp}: could not write a strip ({TiffCodec.LastError}).");
+        }
+    }
+
+    private static void WriteTiles(
+        Tiff tiff,
+        string temp,
+        int downsample,
+        int levelWidth,
+        int levelHeight,
+        int tile,
+        Func<int, int, int, int, int, RgbImage> render
+    )
+    {
+        var buffer = new byte[tile * tile * 3];
+        for (int y = 0; y < levelHeight; y += tile)
+        for (int x = 0; x < levelWidth; x += tile)
+        {
+            int w = Math.Min(tile, levelWidth - x),
+                h = Math.Min(tile, levelHeight - y);
+            var region = Rendered(render, downsample, x, y, w, h);
+            Array.Fill(buffer, (byte)255); // edge tiles are padded
+            for (int row = 0; row < h; row++)
+                Array.Copy(region.Pixels, row * w * 3, buffer, row * tile * 3, w * 3);
+            if (tiff.WriteTile(buffer, x, y, 0, 0) < 0)
+                throw new IOException($"{temp}: could not write a tile ({TiffCodec.LastError}).");
+        }
+    }
+
+    private static RgbImage Rendered(
+        Func<int, int, int, int, int, RgbImage> render,
+        int downsample,
+        int x,
+        int y,
+        int w,
+        int h
+    )
+    {
+        var region = render(downsample, x, y, w, h);
+        return region.Width == w && region.Height == h
+            ? region
+            : throw new InvalidOperationException($"The renderer gave {region.Width}×{region.Height}, not {w}×{h}.");
     }
 
     private static void SetFields(Tiff tiff, int level, int width, int height, PyramidSettings settings)
@@ -115,8 +169,13 @@ public static class PyramidalTiff
         tiff.SetField(TiffTag.SUBFILETYPE, level == 0 ? 0 : FileType.REDUCEDIMAGE);
         tiff.SetField(TiffTag.IMAGEWIDTH, width);
         tiff.SetField(TiffTag.IMAGELENGTH, height);
-        tiff.SetField(TiffTag.TILEWIDTH, settings.TileSize);
-        tiff.SetField(TiffTag.TILELENGTH, settings.TileSize);
+        if (settings.RowsPerStrip is { } rows)
+            tiff.SetField(TiffTag.ROWSPERSTRIP, rows);
+        else
+        {
+            tiff.SetField(TiffTag.TILEWIDTH, settings.TileSize);
+            tiff.SetField(TiffTag.TILELENGTH, settings.TileSize);
+        }
         tiff.SetField(TiffTag.SAMPLESPERPIXEL, 3);
         tiff.SetField(TiffTag.BITSPERSAMPLE, 8);
         tiff.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);

@@ -26,7 +26,12 @@ public sealed class SlideImage : IDisposable
 
     /// <summary>Aperio's JPEG 2000 tile compressions, which LibTiff does not decode.</summary>
     private static readonly int[] Jpeg2000 = [33003, 33005];
-    private const int CachedTiles = 64;
+
+    /// <summary>The decoded-block cache: up to 16 Mi pixels (64 MB), but never fewer than 9 blocks, so the bands a
+    /// tile row spans stay decoded while the row is read.</summary>
+    private const int CacheInts = 16 << 20,
+        MinimumCached = 9;
+    private long _cachedInts;
 
     private readonly Tiff? _tiff;
     private readonly OpenSlideFile? _openSlide;
@@ -191,42 +196,65 @@ public sealed class SlideImage : IDisposable
     }
 
     /// <summary>Every tiled directory of the same shape as the largest is a level (thumbnails, labels and macro
-    /// images are stored in strips or with another aspect ratio, so they drop out).</summary>
+    /// images are stored in strips or with another aspect ratio, so they drop out). A TIFF with no tiled directory is
+    /// read by its strips instead: its stripped directories of the largest's shape are the levels, each read in
+    /// bands of whole strips (<see cref="StripBand"/>), so a region still costs only the rows it touches.</summary>
     private static List<(short Directory, SlideLevel Level)> ReadLevels(Tiff tiff, string path)
     {
-        var tiled = new List<(short Directory, int Width, int Height, int TileWidth, int TileHeight)>();
-        short count = tiff.NumberOfDirectories();
-        for (short d = 0; d < count; d++)
-        {
-            if (!tiff.SetDirectory(d) || !tiff.IsTiled())
-                continue;
-            int width = tiff.GetField(TiffTag.IMAGEWIDTH)?[0].ToInt() ?? 0,
-                height = tiff.GetField(TiffTag.IMAGELENGTH)?[0].ToInt() ?? 0,
-                tileWidth = tiff.GetField(TiffTag.TILEWIDTH)?[0].ToInt() ?? 0,
-                tileHeight = tiff.GetField(TiffTag.TILELENGTH)?[0].ToInt() ?? 0;
-            if (width > 0 && height > 0 && tileWidth > 0 && tileHeight > 0)
-                tiled.Add((d, width, height, tileWidth, tileHeight));
-        }
-        if (tiled.Count == 0)
-            throw new ImageReadException(
-                path,
-                "not a tiled TIFF, so it cannot be read region by region as a slide; convert it, e.g. `vips "
-                    + "tiffsave in.tif out.tif --tile --pyramid --compression jpeg` (or score it as an image, with a "
-                    + "model trained on images)."
-            );
-        var largest = tiled.MaxBy(t => (long)t.Width * t.Height);
+        var tiled = Directories(tiff, stripped: false);
+        var found = tiled.Count > 0 ? tiled : Directories(tiff, stripped: true);
+        if (found.Count == 0)
+            throw new ImageReadException(path, "holds no image of RGB pixels a slide reader can use.");
+        var largest = found.MaxBy(t => (long)t.Width * t.Height);
         var levels = new List<(short Directory, SlideLevel Level)>();
-        foreach (var t in tiled.OrderByDescending(t => (long)t.Width * t.Height))
+        foreach (var t in found.OrderByDescending(t => (long)t.Width * t.Height))
         {
             double across = (double)largest.Width / t.Width,
                 down = (double)largest.Height / t.Height;
             if (Math.Abs(across - down) > 0.02 * Math.Max(across, down) + 1.0 / Math.Min(t.Width, t.Height))
                 continue; // another aspect ratio: not part of the pyramid
-            levels.Add(
-                (t.Directory, new SlideLevel(t.Width, t.Height, (across + down) / 2, t.TileWidth, t.TileHeight))
-            );
+            var level = new SlideLevel(t.Width, t.Height, (across + down) / 2, t.TileWidth, t.TileHeight)
+            {
+                Stripped = tiled.Count == 0,
+            };
+            levels.Add((t.Directory, level));
         }
         return levels;
+    }
+
+    /// <summary>The directories stored in tiles (or, with <paramref name="stripped"/>, in strips), with the block a
+    /// read decodes: a tile, or a band of whole strips the width of the image.</summary>
+    private static List<(short Directory, int Width, int Height, int TileWidth, int TileHeight)> Directories(
+        Tiff tiff,
+        bool stripped
+    )
+    {
+        var found = new List<(short, int, int, int, int)>();
+        short count = tiff.NumberOfDirectories();
+        for (short d = 0; d < count; d++)
+        {
+            if (!tiff.SetDirectory(d) || tiff.IsTiled() == stripped)
+                continue;
+            int width = tiff.GetField(TiffTag.IMAGEWIDTH)?[0].ToInt() ?? 0,
+                height = tiff.GetField(TiffTag.IMAGELENGTH)?[0].ToInt() ?? 0;
+            var (blockWidth, blockHeight) = stripped
+                ? (width, StripBand(tiff.GetField(TiffTag.ROWSPERSTRIP)?[0].ToInt() ?? height, height))
+                : (
+                    tiff.GetField(TiffTag.TILEWIDTH)?[0].ToInt() ?? 0,
+                    tiff.GetField(TiffTag.TILELENGTH)?[0].ToInt() ?? 0
+                );
+            if (width > 0 && height > 0 && blockWidth > 0 && blockHeight > 0)
+                found.Add((d, width, height, blockWidth, blockHeight));
+        }
+        return found;
+    }
+
+    /// <summary>The rows a stripped level is read in: whole strips, at least 64 rows (so a tile's rows come from a
+    /// few decodes, not one per row), never more than the image.</summary>
+    private static int StripBand(int rowsPerStrip, int height)
+    {
+        int strip = Math.Clamp(rowsPerStrip, 1, height);
+        return Math.Min(strip * (int)Math.Ceiling(64.0 / strip), strip * (int)Math.Ceiling((double)height / strip));
     }
 
     /// <summary>The level to read for a wanted downsample: the most detailed level no coarser than asked.</summary>
@@ -276,20 +304,50 @@ public sealed class SlideImage : IDisposable
             throw new ImageReadException(FilePath, $"could not open level {level}; the file may be corrupt.");
         var raster = new int[info.TileWidth * info.TileHeight];
         TiffCodec.LastError = null;
-        if (
-            !tiff.ReadRGBATile(column * info.TileWidth, row * info.TileHeight, raster)
-            || TiffCodec.LastError is not null
-        )
+        bool read = info.Stripped
+            ? ReadBand(tiff, info, row, raster)
+            : tiff.ReadRGBATile(column * info.TileWidth, row * info.TileHeight, raster);
+        if (!read || TiffCodec.LastError is not null)
             throw new ImageReadException(
                 FilePath,
-                $"could not decode tile ({column}, {row}) of level {level} "
+                $"could not decode {(info.Stripped ? "strips of band" : "tile")} ({column}, {row}) of level {level} "
                     + $"({TiffCodec.LastError ?? "unsupported encoding"}); the file may be truncated or corrupt."
             );
-        if (_tiles.Count >= CachedTiles)
-            _tiles.Remove(_tileOrder.Dequeue());
+        // Keep at least a tile row's worth of blocks (bands of a wide stripped level are large), else a byte budget.
+        while (_tileOrder.Count > 0 && _cachedInts + raster.Length > CacheInts && _tileOrder.Count >= MinimumCached)
+        {
+            var oldest = _tileOrder.Dequeue();
+            _cachedInts -= _tiles[oldest].Length;
+            _tiles.Remove(oldest);
+        }
         _tiles[(level, column, row)] = raster;
         _tileOrder.Enqueue((level, column, row));
+        _cachedInts += raster.Length;
         return raster;
+    }
+
+    /// <summary>Decodes the strips of band <paramref name="band"/> into <paramref name="raster"/> (ABGR, the band's
+    /// bottom row first, as a tile's).</summary>
+    private static bool ReadBand(Tiff tiff, SlideLevel info, int band, int[] raster)
+    {
+        int rowsPerStrip = Math.Clamp(tiff.GetField(TiffTag.ROWSPERSTRIP)?[0].ToInt() ?? info.Height, 1, info.Height);
+        var strip = new int[info.Width * rowsPerStrip];
+        int top = band * info.TileHeight;
+        for (int y = top; y < Math.Min(top + info.TileHeight, info.Height); y += rowsPerStrip)
+        {
+            if (!tiff.ReadRGBAStrip(y, strip))
+                return false;
+            int rows = Math.Min(rowsPerStrip, info.Height - y);
+            for (int r = 0; r < rows; r++) // the strip's rows bottom first, over the rows it holds
+                Array.Copy(
+                    strip,
+                    (rows - 1 - r) * info.Width,
+                    raster,
+                    (info.TileHeight - 1 - (y - top + r)) * info.Width,
+                    info.Width
+                );
+        }
+        return true;
     }
 
     private static void CopyTile(
