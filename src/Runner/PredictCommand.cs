@@ -38,6 +38,15 @@ internal static class PredictCommand
                 + "prediction's \"uncertainty\" is in predictions.json anyway; report.html's accuracy-against-"
                 + "coverage chart helps pick the threshold.",
         };
+        var ensemble = new Option<string[]>("--ensemble")
+        {
+            Description =
+                "More model.zip files to average with --model (e.g. the folds' models of train --folds; the same "
+                + "classes): the calibrated probabilities are averaged, each prediction gets the ensemble's "
+                + "\"disagreement\" (mutual information over ln C: how much the models disagree, beside the total "
+                + "\"uncertainty\"), and the maps are averaged where the models cut the same patches.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -51,6 +60,7 @@ internal static class PredictCommand
             mapClass,
             weight,
             abstain,
+            ensemble,
         };
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
@@ -68,7 +78,8 @@ internal static class PredictCommand
                             scoring.Read(r),
                             new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
                             r.GetValue(abstain),
-                            CommandRunner.Interrupt
+                            CommandRunner.Interrupt,
+                            r.GetValue(ensemble)
                         )
                     )
                         Console.WriteLine(

@@ -71,6 +71,17 @@ public static class PredictJob
         [JsonPropertyName("uncertainty")]
         public double Uncertainty { get; init; }
 
+        /// <summary>Ensembles: the part of the uncertainty the models do not share (mutual information over ln C,
+        /// 0 when they agree); absent for one model.</summary>
+        [JsonPropertyName("disagreement")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public double? Disagreement { get; init; }
+
+        /// <summary>Ensembles: how many models were averaged; absent for one model.</summary>
+        [JsonPropertyName("models")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public int? Models { get; init; }
+
         /// <summary>True when the uncertainty is above the abstention threshold asked for: a case for a person to
         /// review. Absent when no threshold was given.</summary>
         [JsonPropertyName("review")]
@@ -90,7 +101,8 @@ public static class PredictJob
         ScoringOptions? scoring = null,
         ReportedMap? map = null,
         double? abstainAbove = null,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        IReadOnlyList<string>? ensemble = null
     )
     {
         if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
@@ -98,12 +110,50 @@ public static class PredictJob
                 FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
             );
         var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, cancel, out var skipped);
+        if (ensemble is { Count: > 0 })
+            predictions = Ensemble(
+                modelPath,
+                ensemble,
+                predictions,
+                skipped,
+                other => (Score(other, input, outDirectory, log, onBadImage, scoring, map, cancel, out var its), its),
+                log
+            );
         if (abstainAbove is double threshold)
             predictions = Abstain(predictions, threshold, log);
         Write(predictions, skipped, outDirectory, log);
         var classes = predictions.FirstOrDefault()?.Probabilities.Keys.ToList() ?? [];
         StageSubmission.Write(outDirectory, classes, [.. predictions.Select(p => (p.Path, p.Predicted))], log);
         return predictions;
+    }
+
+    /// <summary>Scores the input with every other model of the ensemble (same classes, in the same order, required)
+    /// and averages the predictions.</summary>
+    private static List<Prediction> Ensemble(
+        string modelPath,
+        IReadOnlyList<string> others,
+        List<Prediction> first,
+        List<SkippedImage> skipped,
+        Func<string, (List<Prediction>, List<SkippedImage>)> score,
+        Action<string> log
+    )
+    {
+        var perModel = new List<List<Prediction>> { first };
+        var classes = first.FirstOrDefault()?.Probabilities.Keys.ToList();
+        foreach (var other in others)
+        {
+            var (predictions, itsSkipped) = score(other);
+            var its = predictions.FirstOrDefault()?.Probabilities.Keys.ToList();
+            if (classes is not null && its is not null && !classes.SequenceEqual(its))
+                throw new ArgumentException(
+                    $"The ensemble's models must have the same classes in the same order: {modelPath} has "
+                        + $"{string.Join(", ", classes)}, {other} has {string.Join(", ", its)}."
+                );
+            perModel.Add(predictions);
+            skipped.AddRange(itsSkipped.Where(s => skipped.All(k => k.Path != s.Path)));
+        }
+        log($"Averaging {perModel.Count} models' predictions (ensemble).");
+        return EnsemblePredictions.Combine(perModel, skipped);
     }
 
     /// <summary>Marks each prediction reviewed or not and lists the ones to review, most uncertain first.</summary>

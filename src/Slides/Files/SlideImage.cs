@@ -13,8 +13,9 @@ public sealed record SlideScale(double? MicronsPerPixel = null, double? Objectiv
 
 /// <summary>
 /// A whole-slide image in a tiled, pyramidal TIFF (Aperio SVS, or any tiled TIFF with reduced levels), read tile by
-/// tile with LibTiff.NET: a region costs the tiles it touches, never a whole level. Any compression LibTiff decodes
-/// (JPEG, LZW, Deflate, none) works. Reads are serialised: one open file is one decoder.
+/// tile with LibTiff.NET: a region costs the tiles it touches, never a whole level. A TIFF stored in strips (single
+/// level or not) is read in bands of whole strips, so a region costs the rows it touches. Any compression LibTiff
+/// decodes (JPEG, LZW, Deflate, none) works. Reads are serialised: one open file is one decoder.
 /// </summary>
 public sealed class SlideImage : IDisposable
 {
