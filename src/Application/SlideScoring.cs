@@ -82,7 +82,7 @@ public static class SlideScoring
     {
         var classes = model.ClassNames;
         var tumour = TumourClasses.Of(classes, tumourClasses);
-        var scored = ScoreFiles(model, input, scoring, log, cancel);
+        var scored = ScoreFiles(model, SlideFiles(input), scoring, log, cancel);
         string name = scored[0].MapKind.Name();
         IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
             [
@@ -107,17 +107,15 @@ public static class SlideScoring
         return scored;
     }
 
-    /// <summary>The slide files in <paramref name="input"/> scored (features from the cache, encoded when
-    /// missing).</summary>
+    /// <summary>The slide files scored (features from the cache, encoded when missing).</summary>
     internal static IReadOnlyList<ScoredImage> ScoreFiles(
         AmilModel model,
-        string input,
+        IReadOnlyList<string> slides,
         ScoringOptions scoring,
         Action<string> log,
         CancellationToken cancel
     )
     {
-        var slides = SlideFiles(input);
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
         SlideBags.Watch(scoring.FeatureCache, log);
         return model.Score(slides).Checked(cancel).ToList();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Amil.MLNet.Application;
+using Amil.MLNet.Application.Features;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 
@@ -47,6 +48,17 @@ internal static class PredictCommand
                 + "\"uncertainty\"), and the maps are averaged where the models cut the same patches.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var shard = new Option<string?>("--shard")
+        {
+            Description =
+                "Score only shard K of N of the input (e.g. 2/4; auto: from a Slurm job array or a Kubernetes Indexed "
+                + "Job, as features --shard) into OUT/shards/; the last shard to finish merges them into "
+                + "OUT/predictions.json. A shard already written for the same input and models is not scored again.",
+        };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = "Number of shards for --shard auto (required in a Kubernetes Indexed Job).",
+        };
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -61,6 +73,8 @@ internal static class PredictCommand
             weight,
             abstain,
             ensemble,
+            shard,
+            shardCount,
         };
         var scoring = new ScoringOptionGroup(command);
         command.SetAction(r =>
@@ -79,7 +93,14 @@ internal static class PredictCommand
                             new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
                             r.GetValue(abstain),
                             CommandRunner.Interrupt,
-                            r.GetValue(ensemble)
+                            r.GetValue(ensemble),
+                            r.GetValue(shard) is null
+                                ? null
+                                : FeatureExtraction.ParseShard(
+                                    r.GetValue(shard),
+                                    Environment.GetEnvironmentVariable,
+                                    CommonOptions.PositiveOrNull(r, shardCount)
+                                )
                         )
                     )
                         Console.WriteLine(

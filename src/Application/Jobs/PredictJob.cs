@@ -102,26 +102,60 @@ public static class PredictJob
         ReportedMap? map = null,
         double? abstainAbove = null,
         CancellationToken cancel = default,
-        IReadOnlyList<string>? ensemble = null
+        IReadOnlyList<string>? ensemble = null,
+        (int Index, int Count)? shard = null
     )
     {
         if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
             throw new ArgumentException(
                 FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
             );
-        var predictions = Score(modelPath, input, outDirectory, log, onBadImage, scoring, map, cancel, out var skipped);
-        if (ensemble is { Count: > 0 })
-            predictions = Ensemble(
-                modelPath,
-                ensemble,
+        OutputFolder.Check(outDirectory); // before scoring, not after
+        scoring ??= ScoringOptions.Default;
+        var first = scoring.Load(modelPath);
+        var all = first.Input == ModelInput.Slides ? SlideScoring.SlideFiles(input) : ListImages(input);
+        bool sharded = shard is { Count: > 1 };
+        var mine = sharded ? ShardedPredictions.Take(all, shard!.Value) : [.. all];
+        var hashes = sharded ? ShardedPredictions.ModelHashes([modelPath, .. ensemble ?? []]) : [];
+        List<Prediction> predictions;
+        List<SkippedImage> skipped;
+        if (sharded && ShardedPredictions.Finished(outDirectory, shard!.Value, mine, hashes) is { } done)
+        {
+            log($"Shard {shard!.Value.Index + 1} of {shard.Value.Count} was scored already with these models.");
+            (predictions, skipped) = ([.. done.Predictions], [.. done.Skipped]);
+        }
+        else
+        {
+            predictions = Score(first, mine, log, onBadImage, scoring, map, cancel, out skipped);
+            if (ensemble is { Count: > 0 })
+                predictions = Ensemble(
+                    modelPath,
+                    ensemble,
+                    predictions,
+                    skipped,
+                    other =>
+                        (Score(scoring.Load(other), mine, log, onBadImage, scoring, map, cancel, out var its), its),
+                    log
+                );
+            if (abstainAbove is double threshold)
+                predictions = Abstain(predictions, threshold, log);
+        }
+        if (sharded)
+        {
+            var part = new ShardedPredictions.Part(
+                shard!.Value.Index + 1,
+                shard.Value.Count,
+                hashes,
+                mine,
                 predictions,
-                skipped,
-                other => (Score(other, input, outDirectory, log, onBadImage, scoring, map, cancel, out var its), its),
-                log
+                skipped
             );
-        if (abstainAbove is double threshold)
-            predictions = Abstain(predictions, threshold, log);
-        Write(predictions, skipped, outDirectory, log);
+            if (ShardedPredictions.Write(outDirectory, part, all, log) is not { } merged)
+                return predictions;
+            predictions = merged;
+        }
+        else
+            Write(predictions, skipped, outDirectory, log);
         var classes = predictions.FirstOrDefault()?.Probabilities.Keys.ToList() ?? [];
         StageSubmission.Write(outDirectory, classes, [.. predictions.Select(p => (p.Path, p.Predicted))], log);
         return predictions;
@@ -172,34 +206,30 @@ public static class PredictJob
     }
 
     private static List<Prediction> Score(
-        string modelPath,
-        string input,
-        string outDirectory,
+        AmilModel model,
+        IReadOnlyList<string> inputs,
         Action<string> log,
         BadImagePolicy onBadImage,
-        ScoringOptions? scoring,
+        ScoringOptions scoring,
         ReportedMap? map,
         CancellationToken cancel,
         out List<SkippedImage> skipped
     )
     {
         map ??= ReportedMap.Model;
-        OutputFolder.Check(outDirectory); // before scoring, not after
-        scoring ??= ScoringOptions.Default;
-        var model = scoring.Load(modelPath);
         map.Check(model.ClassNames, model.MapKind);
         skipped = [];
         if (model.Input == ModelInput.Slides)
             return SlideScoring
-                .ScoreFiles(model, input, scoring, log, cancel)
+                .ScoreFiles(model, inputs, scoring, log, cancel)
                 .Select(s => ToPrediction(s, model.ClassNames, map))
                 .ToList();
-        var images = ListImages(input);
+        var images = inputs;
         var usable = ImageScreening
             .Screen(images.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
             .Select(r => r.Path)
             .ToList();
-        log($"Scoring {usable.Count} image(s) with {modelPath} (classes {string.Join("/", model.ClassNames)}).");
+        log($"Scoring {usable.Count} image(s) (classes {string.Join("/", model.ClassNames)}).");
         List<Prediction> predictions;
         if (onBadImage == BadImagePolicy.Error)
             predictions = model
