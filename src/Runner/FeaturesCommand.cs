@@ -21,17 +21,6 @@ internal static class FeaturesCommand
             Description = "Cache folder (the one train --feature-cache reads).",
             DefaultValueFactory = _ => Path.Combine(".cache", "features"),
         };
-        var shard = new Option<string?>("--shard")
-        {
-            Description =
-                "Process only shard K of N (e.g. 2/4), so several jobs or machines can split a cohort; auto takes it "
-                + "from a Slurm job array (SLURM_ARRAY_TASK_ID/COUNT) or a Kubernetes Indexed Job "
-                + "(JOB_COMPLETION_INDEX with --shard-count). Shards share one cache safely.",
-        };
-        var shardCount = new Option<int?>("--shard-count")
-        {
-            Description = "Number of shards for --shard auto (required in a Kubernetes Indexed Job).",
-        };
         var patchSize = new Option<int?>("--patch-size")
         {
             Description = "Patch side in pixels (default: the encoder's input size, 224 for resnet18).",
@@ -48,14 +37,16 @@ internal static class FeaturesCommand
         {
             extractor,
             output,
-            shard,
-            shardCount,
             patchSize,
             stride,
             crop,
         };
         var datasetOptions = new DatasetOptionGroup(command);
         var tiles = CommonOptions.SlideTiles().AddTo(command);
+        var shards = new ShardOptionGroup(
+            command,
+            ", so several jobs or machines can split a cohort; shards share one cache safely"
+        );
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -72,11 +63,7 @@ internal static class FeaturesCommand
                         Crop = r.GetValue(crop),
                     };
                     settings = tiles.Apply(r, settings);
-                    var part = FeatureExtraction.ParseShard(
-                        r.GetValue(shard),
-                        Environment.GetEnvironmentVariable,
-                        CommonOptions.PositiveOrNull(r, shardCount)
-                    );
+                    var part = shards.Read(r) ?? (0, 1);
                     var interrupt = CommandRunner.Interrupt;
                     var summary = LiveProgress.Count(
                         "features",

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Amil.MLNet.Application;
-using Amil.MLNet.Application.Features;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
 
@@ -48,17 +47,6 @@ internal static class PredictCommand
                 + "\"uncertainty\"), and the maps are averaged where the models cut the same patches.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var shard = new Option<string?>("--shard")
-        {
-            Description =
-                "Score only shard K of N of the input (e.g. 2/4; auto: from a Slurm job array or a Kubernetes Indexed "
-                + "Job, as features --shard) into OUT/shards/; the last shard to finish merges them into "
-                + "OUT/predictions.json. A shard already written for the same input and models is not scored again.",
-        };
-        var shardCount = new Option<int?>("--shard-count")
-        {
-            Description = "Number of shards for --shard auto (required in a Kubernetes Indexed Job).",
-        };
         var command = new Command(
             "predict",
             "Classify images and report attention per patch; writes DIR/predictions.json.\nExample: amil predict "
@@ -73,10 +61,13 @@ internal static class PredictCommand
             weight,
             abstain,
             ensemble,
-            shard,
-            shardCount,
         };
         var scoring = new ScoringOptionGroup(command);
+        var shards = new ShardOptionGroup(
+            command,
+            " of the input into OUT/shards/; the last shard to finish merges them into OUT/predictions.json, and a "
+                + "shard already written for the same input and models is not scored again"
+        );
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -94,13 +85,7 @@ internal static class PredictCommand
                             r.GetValue(abstain),
                             CommandRunner.Interrupt,
                             r.GetValue(ensemble),
-                            r.GetValue(shard) is null
-                                ? null
-                                : FeatureExtraction.ParseShard(
-                                    r.GetValue(shard),
-                                    Environment.GetEnvironmentVariable,
-                                    CommonOptions.PositiveOrNull(r, shardCount)
-                                )
+                            shards.Read(r)
                         )
                     )
                         Console.WriteLine(

@@ -28,10 +28,11 @@ public sealed class SlideImage : IDisposable
     /// <summary>Aperio's JPEG 2000 tile compressions, which LibTiff does not decode.</summary>
     private static readonly int[] Jpeg2000 = [33003, 33005];
 
-    /// <summary>The decoded-block cache: up to 16 Mi pixels (64 MB), but never fewer than 9 blocks, so the bands a
-    /// tile row spans stay decoded while the row is read.</summary>
-    private const int CacheInts = 16 << 20,
-        MinimumCached = 9;
+    /// <summary>The decoded-block cache: up to 16 Mi pixels (64 MB), but never fewer blocks than the last read
+    /// spanned rows of blocks plus one (at least 9), so the bands under a row of tiles stay decoded while the row is
+    /// read, however tall the tiles.</summary>
+    private const int CacheInts = 16 << 20;
+    private int _minimumCached = 9;
     private long _cachedInts;
 
     private readonly Tiff? _tiff;
@@ -289,9 +290,12 @@ public sealed class SlideImage : IDisposable
             firstRow = Math.Max(0, y) / info.TileHeight,
             lastRow = (Math.Min(info.Height, y + height) - 1) / info.TileHeight;
         lock (_gate)
+        {
+            _minimumCached = Math.Max(_minimumCached, lastRow - firstRow + 2);
             for (int row = firstRow; row <= lastRow && x + width > 0 && y + height > 0; row++)
             for (int column = firstColumn; column <= lastColumn; column++)
                 CopyTile(level, info, column, row, Tile(level, info, column, row), pixels, x, y, width, height);
+        }
         return new RgbImage(width, height, pixels);
     }
 
@@ -315,7 +319,7 @@ public sealed class SlideImage : IDisposable
                     + $"({TiffCodec.LastError ?? "unsupported encoding"}); the file may be truncated or corrupt."
             );
         // Keep at least a tile row's worth of blocks (bands of a wide stripped level are large), else a byte budget.
-        while (_tileOrder.Count > 0 && _cachedInts + raster.Length > CacheInts && _tileOrder.Count >= MinimumCached)
+        while (_tileOrder.Count > 0 && _cachedInts + raster.Length > CacheInts && _tileOrder.Count >= _minimumCached)
         {
             var oldest = _tileOrder.Dequeue();
             _cachedInts -= _tiles[oldest].Length;
