@@ -307,7 +307,8 @@ public static class SlideLocalization
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
 
-    private static string WithInterval(MapScores m, string name, double? value) =>
+    /// <summary>A map's figure with its 95 % interval, as localization.md and report.html give it.</summary>
+    internal static string WithInterval(MapScores m, string name, double? value) =>
         Bootstrap.WithInterval(value, m.Intervals.GetValueOrDefault(name));
 
     /// <summary>The comparison as a Markdown table (localization.md).</summary>

@@ -72,6 +72,11 @@ internal static class DatasetsCommand
                         Console.WriteLine($"  class {c}: {n}");
                     if (report.Patients > 0)
                         Console.WriteLine($"  patients: {report.Patients}");
+                    if (report.Stages.Count > 0)
+                        Console.WriteLine(
+                            "  patients by pN stage: "
+                                + string.Join(", ", report.Stages.Select(s => $"{s.Stage} {s.Patients}"))
+                        );
                     foreach (var (m, n) in report.Magnifications)
                         Console.WriteLine($"  magnification {m}: {n}");
                     Console.WriteLine(

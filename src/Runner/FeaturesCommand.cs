@@ -47,6 +47,22 @@ internal static class FeaturesCommand
             command,
             ", so several jobs or machines can split a cohort; shards share one cache safely"
         );
+        var claim = new Option<bool>("--claim")
+        {
+            Description =
+                "For processes on several hosts that share the cache folder but no scheduler: claim each image or "
+                + "slide before computing it (a file in OUT/claims/ naming host and process), pass by those others "
+                + "hold and wait for them; a claim not refreshed for --claim-timeout minutes (its host died) is "
+                + "taken over. Start the same command on every host.",
+        };
+        var claimTimeout = new Option<double>("--claim-timeout")
+        {
+            Description =
+                "Minutes after which a claim nobody refreshed is taken over (claims are refreshed every 30 s).",
+            DefaultValueFactory = _ => 30,
+        };
+        command.Options.Add(claim);
+        command.Options.Add(claimTimeout);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -67,7 +83,16 @@ internal static class FeaturesCommand
                     var interrupt = CommandRunner.Interrupt;
                     var summary = LiveProgress.Count(
                         "features",
-                        (log, onImage) => FeaturesJob.Run(settings, r.GetValue(output)!, part, log, interrupt, onImage)
+                        (log, onImage) =>
+                            FeaturesJob.Run(
+                                settings,
+                                r.GetValue(output)!,
+                                part,
+                                log,
+                                interrupt,
+                                onImage,
+                                r.GetValue(claim) ? ClaimTimeout(r.GetValue(claimTimeout)) : null
+                            )
                     );
                     Console.WriteLine(
                         string.Create(
@@ -82,4 +107,9 @@ internal static class FeaturesCommand
         );
         return command;
     }
+
+    private static TimeSpan ClaimTimeout(double minutes) =>
+        minutes > 0 && double.IsFinite(minutes)
+            ? TimeSpan.FromMinutes(minutes)
+            : throw new ArgumentException($"--claim-timeout must be a positive number of minutes (got {minutes}).");
 }

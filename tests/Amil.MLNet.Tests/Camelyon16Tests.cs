@@ -192,6 +192,8 @@ public sealed class Camelyon16Tests
         // Lesion FROC and tile AUROC against the outlines, _2 left out.
         var localization = File.ReadAllText(Path.Combine(run, "localization.json"));
         Assert.Contains("\"froc\"", localization);
+        // report.html's localization table carries the intervals too.
+        Assert.Contains("resamples of whole slides", File.ReadAllText(Path.Combine(run, "report.html")));
         var card = File.ReadAllText(Path.Combine(run, "model_card.md"));
         Assert.Contains("## Localization against masks (slides)", card);
         Assert.Contains("## Results on the test split (4 slides)", card);

@@ -190,6 +190,7 @@ public sealed class Camelyon17Tests
         Assert.True(exit == 0, stderr + stdout);
         Assert.Contains("25 slides under", stdout);
         Assert.Contains("patients: 5", stdout);
+        Assert.Contains("patients by pN stage: pN0 1, pN0(i+) 1, pN1mi 1, pN1 1, pN2 1", stdout);
 
         var cache = Path.Combine(root, "..", "cache");
         var run = Path.Combine(root, "..", "run");

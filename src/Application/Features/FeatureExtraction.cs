@@ -113,7 +113,14 @@ public static class FeatureExtraction
             return new Lookup(outcome.Hit, outcome.Bag.Tiles.Count, outcome.Seconds);
         };
 
-    /// <summary>Looks up every source of the shard in path order, images and slides alike.</summary>
+    /// <summary>Claims for processes sharing a cache without a scheduler: <paramref name="Cached"/> tells a source
+    /// whose entry is already written (no claim needed), <paramref name="Poll"/> how long to wait before looking again
+    /// at sources other processes hold.</summary>
+    public sealed record Claiming(SourceClaims Claims, Func<string, bool> Cached, TimeSpan Poll, Action<string> Log);
+
+    /// <summary>Looks up every source of the shard in path order, images and slides alike; with
+    /// <paramref name="claiming"/>, computes only the sources it claims and waits for the others to be written by
+    /// their holders or to be given up (<see cref="SourceClaims"/>).</summary>
     /// <param name="lookup">A source's lookup (<see cref="Images"/>, <see cref="Slides"/>), given a callback for
     /// progress inside the source.</param>
     /// <param name="progress">Called after each source with (done, total).</param>
@@ -125,7 +132,8 @@ public static class FeatureExtraction
         Action<int, int>? progress,
         CancellationToken cancel = default,
         bool slides = false,
-        Action<string, int, int>? inside = null
+        Action<string, int, int>? inside = null,
+        Claiming? claiming = null
     )
     {
         var mine = paths.Order(StringComparer.Ordinal).Where((_, i) => i % shard.Count == shard.Index).ToList();
@@ -134,9 +142,8 @@ public static class FeatureExtraction
             patches = 0,
             done = 0;
         double computeSeconds = 0;
-        foreach (var path in mine)
+        void Look(string path)
         {
-            cancel.ThrowIfCancellationRequested();
             var found = lookup(path, inside is null ? null : (d, n) => inside(path, d, n), cancel);
             if (found.Hit)
                 hits++;
@@ -148,6 +155,63 @@ public static class FeatureExtraction
             }
             progress?.Invoke(++done, mine.Count);
         }
+        var pending = mine;
+        for (bool first = true; pending.Count > 0; first = false)
+        {
+            var held = new List<(string Path, SourceClaims.Holder? Holder)>();
+            foreach (var path in pending)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (claiming is null || claiming.Cached(path))
+                    Look(path);
+                else if (claiming.Claims.TryClaim(path, out var holder))
+                    Claimed(claiming.Claims, path, Look);
+                else
+                    held.Add((path, holder));
+            }
+            if (held.Count > 0)
+                Wait(claiming!, held, first, cancel);
+            pending = [.. held.Select(h => h.Path)];
+        }
         return new Summary(mine.Count, hits, computed, patches, computeSeconds, slides);
+    }
+
+    /// <summary>Computes a claimed source, refreshing the claim while it runs and giving it back after.</summary>
+    private static void Claimed(SourceClaims claims, string path, Action<string> look)
+    {
+        using var heartbeat = new Timer(
+            _ => claims.Refresh(path),
+            null,
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromSeconds(30)
+        );
+        try
+        {
+            look(path);
+        }
+        finally
+        {
+            claims.Release(path);
+        }
+    }
+
+    private static void Wait(
+        Claiming claiming,
+        List<(string Path, SourceClaims.Holder? Holder)> held,
+        bool first,
+        CancellationToken cancel
+    )
+    {
+        if (first)
+            claiming.Log(
+                $"{held.Count} sources are held by other processes ("
+                    + string.Join(
+                        ", ",
+                        held.Select(h => $"{h.Holder?.Host} pid {h.Holder?.Process}").Distinct().Take(3)
+                    )
+                    + "); waiting for them to be written, or for a claim to time out and be taken over."
+            );
+        cancel.WaitHandle.WaitOne(claiming.Poll);
+        cancel.ThrowIfCancellationRequested();
     }
 }

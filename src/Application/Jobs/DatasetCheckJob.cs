@@ -24,6 +24,10 @@ public static class DatasetCheckJob
         public IReadOnlyList<(string Class, int Train, int Validation, int Test)> ClassesBySplit =>
             SplitCoverage.Counts(Split, Classes.Select(c => c.Class));
 
+        /// <summary>CAMELYON17-style node datasets (classes negative, itc, micro, macro, patients known): how many
+        /// patients have each pN stage by their nodes' labels; empty otherwise.</summary>
+        public IReadOnlyList<(string Stage, int Patients)> Stages { get; init; } = [];
+
         /// <summary>Classes too small to reach every part of the split.</summary>
         public IReadOnlyList<string> Warnings => SplitCoverage.Warnings(Split, Classes.Select(c => c.Class));
     }
@@ -74,6 +78,23 @@ public static class DatasetCheckJob
             DatasetSplit.For(records, entry),
             problems,
             DatasetReader.IsSlides(entry) ? "slides" : "images"
-        );
+        )
+        {
+            Stages = StageCounts(records),
+        };
+    }
+
+    private static List<(string, int)> StageCounts(IReadOnlyList<ImageRecord> records)
+    {
+        if (
+            !Maps.Metrics.NodeStaging.IsNodeClassification(records.Select(r => r.Label).Distinct())
+            || records.Any(r => r.Patient is null)
+        )
+            return [];
+        var stages = records
+            .GroupBy(r => r.Patient!)
+            .Select(g => Maps.Metrics.NodeStaging.Stage(g.Select(r => r.Label)))
+            .ToList();
+        return [.. Maps.Metrics.NodeStaging.Stages.Select(s => (s, stages.Count(x => x == s)))];
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Amil.MLNet.Application.Features;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Features;
@@ -18,12 +19,13 @@ public static class FeaturesJob
         (int Index, int Count) shard,
         Action<string> log,
         CancellationToken cancel,
-        Action<int, int>? onItem = null
+        Action<int, int>? onItem = null,
+        TimeSpan? claimTimeout = null
     )
     {
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
-        var (paths, lookup, describe) = slides
+        var (paths, lookup, describe, cached) = slides
             ? SlideSource(entry, root, cacheFolder, settings.SlideTiles, log)
             : ImageSource(entry, root, cacheFolder, settings, log);
         string noun = slides ? "slides" : "images";
@@ -39,7 +41,15 @@ public static class FeaturesJob
             onItem ?? Every5Seconds(clock, noun, log),
             cancel,
             slides,
-            slides ? TileRate(log) : null
+            slides ? TileRate(log) : null,
+            claimTimeout is { } timeout
+                ? new FeatureExtraction.Claiming(
+                    new SourceClaims(cacheFolder, timeout),
+                    cached,
+                    TimeSpan.FromSeconds(10),
+                    log
+                )
+                : null
         );
         if (summary.Computed > 0)
             log(
@@ -71,7 +81,8 @@ public static class FeaturesJob
         return new Source(
             [.. records.Select(r => r.Path)],
             FeatureExtraction.Images(cache),
-            $"{bagging.PatchSize} px patches, stride {bagging.Stride}; cache {cache.Folder}"
+            $"{bagging.PatchSize} px patches, stride {bagging.Stride}; cache {cache.Folder}",
+            path => File.Exists(cache.EntryPath(path))
         );
     }
 
@@ -86,13 +97,19 @@ public static class FeaturesJob
         var slides = DatasetReader.ReadSlides(entry, root, log).Select(r => r.Path).ToList();
         tiling.Validate();
         var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling, encoder: tiling.Encoder);
-        return new Source(slides, FeatureExtraction.Slides(cache), $"{Describe(tiling)}; cache {cache.Folder}");
+        return new Source(
+            slides,
+            FeatureExtraction.Slides(cache),
+            $"{Describe(tiling)}; cache {cache.Folder}",
+            path => File.Exists(cache.EntryPath(path))
+        );
     }
 
     private sealed record Source(
         IReadOnlyList<string> Paths,
         Func<string, Action<int, int>?, CancellationToken, FeatureExtraction.Lookup> Lookup,
-        string Description
+        string Description,
+        Func<string, bool> Cached
     );
 
     private static Action<int, int> Every5Seconds(Stopwatch clock, string noun, Action<string> log)

@@ -64,10 +64,11 @@ internal sealed class SlideReportItems : ReportItems
         html.Append("</tr>");
         foreach (var m in report.Methods)
         {
+            string Cell(string name, double? value) => SlideLocalization.WithInterval(m, name, value);
             html.Append(
                 CultureInfo.InvariantCulture,
-                $"<tr><td class=\"name\">{Enc(m.Map)}</td><td>{F(m.InstanceAuroc)}</td><td>{F(m.InstanceAp)}</td>"
-                    + $"<td>{F(m.Froc)}</td>"
+                $"<tr><td class=\"name\">{Enc(m.Map)}</td><td>{Cell("instance_auroc", m.InstanceAuroc)}</td>"
+                    + $"<td>{Cell("instance_ap", m.InstanceAp)}</td><td>{Cell("froc", m.Froc)}</td>"
             );
             foreach (var sensitivity in m.FrocSensitivityAt)
                 html.Append(CultureInfo.InvariantCulture, $"<td>{F(sensitivity)}</td>");
@@ -76,6 +77,8 @@ internal sealed class SlideReportItems : ReportItems
         html.Append(
             "</table><p>FROC: mean lesion sensitivity at the false positives per slide above (CAMELYON16).</p>"
         );
+        if (report.Bootstrap is { } boot)
+            html.Append($"<p>{Enc(boot.Describe())}</p>");
     }
 
     /// <summary>Each test slide's heatmap (heatmaps/ID.png: the map × p(tumour) over the thumbnail, one colour scale
