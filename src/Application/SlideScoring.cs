@@ -21,7 +21,8 @@ public static class SlideScoring
         bool allSlides,
         ScoringOptions scoring,
         Action<string> log,
-        CancellationToken cancel = default
+        CancellationToken cancel = default,
+        string? splitFile = null
     )
     {
         if (models.Count == 0)
@@ -32,7 +33,7 @@ public static class SlideScoring
             .ToList();
         if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
-        var slides = Slides(entry, root, allSlides, log).Where(s => s.MaskPath is not null).ToList();
+        var slides = Slides(entry, root, allSlides, log, splitFile).Where(s => s.MaskPath is not null).ToList();
         if (slides.Count == 0)
             throw new DatasetException(
                 $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "

@@ -28,6 +28,13 @@ internal static class StudyCommand
             Description = "Seeds (default: 1 2 3).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var folds = new Option<int?>("--folds")
+        {
+            Description =
+                "Folds instead of seeds: train every method on each of K patient-grouped folds (split files written "
+                + "once to OUT/DATASET/splits/ and read back, as train --folds writes them) with the first seed, "
+                + "compare on each fold's test part, and summarise as mean ± sd over the folds.",
+        };
         var epochs = new Option<int>("--epochs")
         {
             Description = "Epochs per training.",
@@ -55,6 +62,7 @@ internal static class StudyCommand
             datasetsFile,
             methods,
             seeds,
+            folds,
             epochs,
             output,
             summarise,
@@ -72,6 +80,7 @@ internal static class StudyCommand
                         OutDirectory = r.GetValue(output)!,
                         TrainMissing = !r.GetValue(summarise),
                         Device = r.GetValue(device)!,
+                        Folds = r.GetValue(folds),
                     };
                     if (r.GetValue(datasets) is { Length: > 0 } d)
                         settings = settings with { Datasets = d };

@@ -138,4 +138,57 @@ public class StudyTests
         Assert.Equal("2.000 ± 1.414", two.ToString());
         Assert.Throws<ArgumentException>(() => Heads.Find("lstm"));
     }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void AStudyOverFoldsTrainsAndComparesEachFoldOnItsOwnTestPart()
+    {
+        var dir = TestTemp.Folder("amil-study-folds-").FullName;
+        var datasetsFile = Path.Combine(dir, "datasets.json");
+        File.WriteAllText(
+            datasetsFile,
+            """
+            { "datasets": { "tiny": {
+                "layout": "synthetic", "root": "data",
+                "synthetic": { "kind": "breakhis", "count": 32, "seed": 4 },
+                "split": { "validation_fraction": 0.25, "seed": 1 },
+                "patches": { "crop": "112x168", "size": 28, "stride": 28 } } } }
+            """
+        );
+        var settings = new StudySettings
+        {
+            Datasets = ["tiny"],
+            DatasetsFile = datasetsFile,
+            Methods = [Heads.Attention],
+            Folds = 2,
+            Epochs = 1,
+            OutDirectory = Path.Combine(dir, "study"),
+        };
+
+        var summary = StudyJob.Run(settings, _ => { });
+
+        var result = Assert.Single(summary.Datasets);
+        Assert.Equal("fold", result.By);
+        Assert.Equal([1, 2], result.Seeds);
+        Assert.Contains("mean ± sd over folds 1, 2", summary.Markdown());
+        var folder = Path.Combine(settings.OutDirectory, "tiny");
+        var tested = new List<HashSet<string>>();
+        foreach (int k in new[] { 1, 2 })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, $"attention-fold{k}", "model.zip")));
+            var split = File.ReadAllLines(Path.Combine(folder, "splits", $"fold-{k}.csv"));
+            var test = split.Skip(1).Where(l => l.EndsWith(",test")).Select(l => l.Split(',')[0]).ToHashSet();
+            using var json = JsonDocument.Parse(
+                File.ReadAllText(Path.Combine(folder, $"localize-fold{k}", "localization.json"))
+            );
+            Assert.Equal(test.Count, json.RootElement.GetProperty("images").GetInt32()); // the fold's own test part
+            tested.Add(test);
+        }
+        Assert.Empty(tested[0].Intersect(tested[1]));
+
+        var log = new List<string>();
+        StudyJob.Run(settings, log.Add);
+        Assert.Equal(2, log.Count(l => l.Trim() == "finished earlier; reused."));
+        Assert.Equal(2, log.Count(l => l.Trim() == "comparison finished earlier; reused."));
+    }
 }

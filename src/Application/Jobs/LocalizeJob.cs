@@ -127,7 +127,8 @@ public static class LocalizeJob
         Action<string> log,
         IReadOnlyList<string>? tumourClasses = null,
         IReadOnlyList<string>? mapClasses = null,
-        ScoringOptions? scoring = null
+        ScoringOptions? scoring = null,
+        string? splitFile = null
     )
     {
         var loaded = Load(models, gradCamModelPath, scoring ?? ScoringOptions.Default);
@@ -140,7 +141,7 @@ public static class LocalizeJob
 
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
-        var images = Localizing.WithMasks(allImages ? records : DatasetSplit.For(records, entry).Test, entry.Name);
+        var images = Localizing.WithMasks(EvaluateJob.TestPart(records, entry, root, allImages, splitFile), entry.Name);
         var rows = new List<MethodResult>();
         var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
         foreach (var (label, path, model) in loaded)

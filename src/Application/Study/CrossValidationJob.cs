@@ -57,7 +57,7 @@ public static class CrossValidationJob
     }
 
     /// <summary>OUT/splits/fold-1.csv … : read back when all are there, written when none is.</summary>
-    private static List<string> SplitFiles(
+    internal static List<string> SplitFiles(
         string outDirectory,
         DatasetEntry entry,
         string root,

@@ -21,6 +21,11 @@ public sealed record StudySettings
     public IReadOnlyList<Head> Methods { get; init; } = Heads.All;
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
 
+    /// <summary>Folds instead of seeds: every method trained on each of K patient-grouped folds (split files written
+    /// once to OUT/&lt;dataset&gt;/splits/, as train --folds writes them, and read back) with the first seed, and
+    /// compared on each fold's test part. Null (default): the seeds on the dataset's own split.</summary>
+    public int? Folds { get; init; }
+
     /// <summary>Epochs per training. Default 15, as `train`.</summary>
     public int Epochs { get; init; } = 15;
     public string OutDirectory { get; init; } = Path.Combine("runs", "study");
@@ -37,9 +42,10 @@ public sealed record StudySettings
 }
 
 /// <summary>
-/// The `study` job: every method × seed on every dataset, each trained into its own run folder
-/// (OUT/&lt;dataset&gt;/&lt;method&gt;-seed&lt;k&gt;), compared by `localize` per dataset and seed (maps as output, the
-/// tumour classes' maps for class-aware models, and maps × p(tumour)), then summarised as mean ± sd over seeds in
+/// The `study` job: every method × seed (or × fold) on every dataset, each trained into its own run folder
+/// (OUT/&lt;dataset&gt;/&lt;method&gt;-seed&lt;k&gt;, or -fold&lt;k&gt; on that fold's split file), compared by
+/// `localize` per dataset and seed or fold (maps as output, the tumour classes' maps for class-aware models, and
+/// maps × p(tumour)), then summarised as mean ± sd over the seeds or folds in
 /// OUT/study.json and OUT/study.md. Finished runs are reused and an interrupted training resumes from its checkpoint,
 /// so rerunning the same command continues the study; a comparison is reused while its models are the same.
 /// </summary>
@@ -54,13 +60,17 @@ public static class StudyJob
             throw new ArgumentException("The study needs at least one dataset, one method and one seed.");
         if (settings.Epochs < 1)
             throw new ArgumentException($"Epochs must be at least 1 (got {settings.Epochs}).");
+        if (settings.Folds is < 2)
+            throw new ArgumentException($"A study over folds needs at least 2 folds (got {settings.Folds}).");
         var results = new List<StudySummary.DatasetResult>();
         var plans = settings
             .Datasets.Select(d => new DatasetSelection(d, settings.DatasetsFile))
             .Select(selection => (selection, Slides: DatasetReader.IsSlides(selection.Resolve().Entry)))
             .Select(p => (p.selection, p.Slides, Methods: MethodsFor(p.Slides, settings.Methods)))
             .ToList();
-        int total = plans.Sum(p => p.Methods.Count) * settings.Seeds.Count,
+        var replicates = settings.Folds is { } k ? Enumerable.Range(1, k).ToList() : settings.Seeds;
+        string by = settings.Folds is null ? "seed" : "fold";
+        int total = plans.Sum(p => p.Methods.Count) * replicates.Count,
             done = 0;
         foreach (var (selection, slides, methods) in plans)
         {
@@ -71,22 +81,25 @@ public static class StudyJob
             var comparisons = new List<LocalizeJob.Report>();
             var slideComparisons = new List<SlideLocalization.Report>();
             var seedsCompared = new List<int>();
-            foreach (int seed in settings.Seeds)
+            var splitFiles = settings.Folds is { } folds ? FoldFiles(selection, settings, folds, log) : null;
+            foreach (int replicate in replicates)
             {
+                int seed = splitFiles is null ? replicate : settings.Seeds[0];
+                string? splitFile = splitFiles?[replicate - 1];
                 var models = new List<string>();
                 string? cnn = null;
                 foreach (var method in methods)
                 {
                     cancel.ThrowIfCancellationRequested();
                     done++;
-                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name}-seed{seed}");
-                    log($"[{done}/{total}] {dataset}, {method.Name}, seed {seed}: {runDir}");
+                    var runDir = Path.Combine(settings.OutDirectory, dataset, $"{method.Name}-{by}{replicate}");
+                    log($"[{done}/{total}] {dataset}, {method.Name}, {by} {replicate}: {runDir}");
                     if (!settings.TrainMissing && !File.Exists(Path.Combine(runDir, RunFiles.ModelFile)))
                     {
                         log("  not trained yet; left out.");
                         continue;
                     }
-                    Train(selection, method, slides, seed, settings, runDir, log, cancel);
+                    Train(selection, method, slides, seed, splitFile, settings, runDir, log, cancel);
                     var model = $"{method.Name}={Path.Combine(runDir, RunFiles.ModelFile)}";
                     if (method.Pooling is null)
                         cnn = model;
@@ -95,20 +108,43 @@ public static class StudyJob
                 }
                 if (models.Count == 0 && cnn is null)
                     continue;
+                var where = new Replicate($"{by}{replicate}", splitFile);
                 if (slides)
-                    slideComparisons.Add(CompareSlides(selection, settings, seed, models, log));
+                    slideComparisons.Add(CompareSlides(selection, settings, where, models, log));
                 else
-                    comparisons.Add(Compare(selection, settings, dataset, seed, models, cnn, tumourClasses!, log));
-                seedsCompared.Add(seed);
+                    comparisons.Add(Compare(selection, settings, dataset, where, models, cnn, tumourClasses!, log));
+                seedsCompared.Add(replicate);
             }
             if (comparisons.Count > 0)
-                results.Add(StudySummary.Of(dataset, tumourClasses!, seedsCompared, comparisons));
+                results.Add(StudySummary.Of(dataset, tumourClasses!, seedsCompared, comparisons) with { By = by });
             if (slideComparisons.Count > 0)
-                results.Add(StudySummary.OfSlides(dataset, seedsCompared, slideComparisons));
+                results.Add(StudySummary.OfSlides(dataset, seedsCompared, slideComparisons) with { By = by });
             // Written after every dataset, so a long study shows its finished part.
             Write(new StudySummary(settings.Epochs, results), settings.OutDirectory);
         }
         return new StudySummary(settings.Epochs, results);
+    }
+
+    /// <summary>One replicate of the study: its name in folder names (seed2, fold3) and, for a fold, its split
+    /// file.</summary>
+    private sealed record Replicate(string Name, string? SplitFile);
+
+    /// <summary>The dataset's fold split files under OUT/&lt;dataset&gt;/splits/, written once and read back.</summary>
+    private static List<string> FoldFiles(
+        DatasetSelection selection,
+        StudySettings settings,
+        int folds,
+        Action<string> log
+    )
+    {
+        var (entry, root) = selection.Resolve();
+        return CrossValidationJob.SplitFiles(
+            Path.GetFullPath(Path.Combine(settings.OutDirectory, selection.Name!)),
+            entry,
+            root,
+            new CrossValidationJob.Plan(folds),
+            log
+        );
     }
 
     /// <summary>The methods a dataset trains: on whole slides every head that trains on them (not the image
@@ -144,6 +180,7 @@ public static class StudyJob
         Head method,
         bool slides,
         int seed,
+        string? splitFile,
         StudySettings study,
         string runDir,
         Action<string> log,
@@ -166,6 +203,7 @@ public static class StudyJob
                     Epochs = study.Epochs,
                     OutDirectory = runDir,
                     Device = study.Device,
+                    SplitFile = splitFile,
                 }
             );
         if (slides && settings.Resume is null)
@@ -203,12 +241,12 @@ public static class StudyJob
     private static SlideLocalization.Report CompareSlides(
         DatasetSelection selection,
         StudySettings settings,
-        int seed,
+        Replicate replicate,
         IReadOnlyList<string> models,
         Action<string> log
     )
     {
-        var outDir = Path.Combine(settings.OutDirectory, selection.Name!, $"localize-seed{seed}");
+        var outDir = Path.Combine(settings.OutDirectory, selection.Name!, $"localize-{replicate.Name}");
         string json = Path.Combine(outDir, RunFiles.LocalizationFile);
         var labelled = models.Select(LabelledModel.Parse).ToList();
         if (
@@ -229,7 +267,8 @@ public static class StudyJob
             outDir,
             allSlides: false,
             new ScoringOptions(ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder),
-            line => log("  " + line)
+            line => log("  " + line),
+            splitFile: replicate.SplitFile
         );
     }
 
@@ -237,14 +276,14 @@ public static class StudyJob
         DatasetSelection selection,
         StudySettings settings,
         string dataset,
-        int seed,
+        Replicate replicate,
         IReadOnlyList<string> models,
         string? cnn,
         IReadOnlyList<string> tumourClasses,
         Action<string> log
     )
     {
-        var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-seed{seed}");
+        var outDir = Path.Combine(settings.OutDirectory, dataset, $"localize-{replicate.Name}");
         var earlier = Earlier<LocalizeJob.Report>(Path.Combine(outDir, RunFiles.LocalizationFile));
         var expected = models.Append(cnn).OfType<string>().Select(m => LabelledModel.Parse(m).Path).ToHashSet();
         if (earlier is not null && earlier.Methods.Select(m => m.Model).ToHashSet().SetEquals(expected))
@@ -264,7 +303,8 @@ public static class StudyJob
             models.Any(m => Heads.All.Any(h => h.Name == LabelledModel.Parse(m).Label && h.HasClassMaps))
                 ? tumourClasses
                 : null,
-            new ScoringOptions(ComputeDevice.Parse(settings.Device))
+            new ScoringOptions(ComputeDevice.Parse(settings.Device)),
+            replicate.SplitFile
         );
     }
 }

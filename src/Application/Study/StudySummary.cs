@@ -23,6 +23,12 @@ public sealed record StudySummary(
         [JsonPropertyName("unit")]
         public string Unit { get; init; } = "images";
 
+        /// <summary>What the replicates are: "seed" (each a training seed on the dataset's split; <see cref="Seeds"/>
+        /// lists them) or "fold" (each a fold of a patient-grouped k-fold split; <see cref="Seeds"/> lists the fold
+        /// numbers).</summary>
+        [JsonPropertyName("by")]
+        public string By { get; init; } = "seed";
+
         /// <summary>The measures each method has, in table order.</summary>
         [JsonPropertyName("columns")]
         public IReadOnlyList<string> Columns { get; init; } = LocalizationTable.Columns;
@@ -149,7 +155,8 @@ public sealed record StudySummary(
         foreach (var d in Datasets)
         {
             text.AppendLine(
-                $"### {d.Dataset}: mean ± sd over seeds {string.Join(", ", d.Seeds)} ({d.TestImages} test {d.Unit}; "
+                $"### {d.Dataset}: mean ± sd over {d.By}s {string.Join(", ", d.Seeds)} ({d.TestImages} test {d.Unit}"
+                    + (d.By == "fold" ? " in the first fold; " : "; ")
                     + $"tumour classes {string.Join(" + ", d.TumourClasses)}; {Epochs} epochs)"
             );
             text.AppendLine();
