@@ -45,6 +45,12 @@ internal static class LocalizeCommand
                 + "image, e.g. malignant, instead of the map of the predicted class.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var splitFile = new Option<string?>("--split-file")
+        {
+            Description =
+                "Compare on the test part of this split file (path,label,patient,part, as train --folds writes in "
+                + "OUT/splits/) instead of the dataset's test split, e.g. a fold's models on their own fold.",
+        };
         var command = new Command(
             "localize",
             "Compare how well models' maps find tumour on test images with masks: one table with each method's bag "
@@ -58,6 +64,7 @@ internal static class LocalizeCommand
             gradCam,
             output,
             split,
+            splitFile,
             normalize,
             weight,
             mapClass,
@@ -80,7 +87,8 @@ internal static class LocalizeCommand
                         CommandRunner.Log,
                         r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null,
-                        scoring.Read(r)
+                        scoring.Read(r),
+                        r.GetValue(splitFile)
                     );
                     Console.Write(comparison.Markdown);
                     Console.WriteLine($"Wrote {comparison.Written}");

@@ -5,8 +5,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>`evaluate --split-file`: a model is evaluated on the test part of a split file (a cross-validation fold's
-/// own), not the dataset's test split.</summary>
+/// <summary>`evaluate --split-file` and `localize --split-file`: a model is evaluated and its maps compared on the test
+/// part of a split file (a cross-validation fold's own), not the dataset's test split.</summary>
 [Collection("trained")]
 public sealed class EvaluateSplitFileTests(TrainedRunFixture run)
 {
@@ -26,6 +26,18 @@ public sealed class EvaluateSplitFileTests(TrainedRunFixture run)
 
         Assert.Equal(test.Count, metrics.Test!.Images);
         Assert.NotEqual(DatasetSplit.For(records, entry).Test.Count, test.Count);
+        // localize compares on the same test part.
+        var localized = LocalizeJob.Run(
+            [model],
+            null,
+            selection,
+            output + "-maps",
+            default,
+            false,
+            _ => { },
+            splitFile: file
+        );
+        Assert.Equal(test.Count(r => r.MaskPath is not null), localized.Images);
         var error = Assert.Throws<ArgumentException>(() =>
             EvaluateJob.Run(model, selection, output + "2", true, _ => { }, splitFile: file)
         );

@@ -66,7 +66,8 @@ public static class LocalizeJob
         Action<string> log,
         IReadOnlyList<string>? tumourClasses,
         IReadOnlyList<string>? mapClasses,
-        ScoringOptions? scoring = null
+        ScoringOptions? scoring = null,
+        string? splitFile = null
     )
     {
         var (entry, root) = selection.Resolve();
@@ -83,7 +84,8 @@ public static class LocalizeJob
                 log,
                 tumourClasses,
                 mapClasses,
-                scoring
+                scoring,
+                splitFile
             );
             return new Comparison(
                 LocalizationTable.Markdown(report),
@@ -103,7 +105,8 @@ public static class LocalizeJob
             outDirectory,
             allItems,
             scoring ?? ScoringOptions.Default,
-            log
+            log,
+            splitFile: splitFile
         );
         return new Comparison(
             SlideLocalization.Markdown(slides),
