@@ -79,13 +79,16 @@ internal static class PredictCommand
                             r.GetValue(input)!,
                             r.GetValue(output)!,
                             CommandRunner.Log,
-                            CommonOptions.Policy(r, onBadImage),
-                            scoring.Read(r),
-                            new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
-                            r.GetValue(abstain),
-                            CommandRunner.Interrupt,
-                            r.GetValue(ensemble),
-                            shards.Read(r)
+                            new PredictJob.Options
+                            {
+                                OnBadImage = CommonOptions.Policy(r, onBadImage),
+                                Scoring = scoring.Read(r),
+                                Map = new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
+                                AbstainAbove = r.GetValue(abstain),
+                                Ensemble = r.GetValue(ensemble) ?? [],
+                                Shard = shards.Read(r),
+                            },
+                            CommandRunner.Interrupt
                         )
                     )
                         Console.WriteLine(

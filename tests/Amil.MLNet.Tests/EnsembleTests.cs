@@ -60,7 +60,7 @@ public sealed class EnsembleTests(TrainedRunFixture run)
 
         var single = PredictJob.Run(model, input, Path.Combine(folder, "one"), _ => { });
         var log = new List<string>();
-        var doubled = PredictJob.Run(model, input, Path.Combine(folder, "two"), log.Add, ensemble: [model]);
+        var doubled = PredictJob.Run(model, input, Path.Combine(folder, "two"), log.Add, new() { Ensemble = [model] });
 
         Assert.Contains(log, l => l.Contains("Averaging 2 models"));
         Assert.Equal(single.Select(p => p.Predicted), doubled.Select(p => p.Predicted));

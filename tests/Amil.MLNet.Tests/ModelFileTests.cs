@@ -177,7 +177,13 @@ public class ModelFileTests(TrainedRunFixture run)
         var output = Path.Combine(folder, "out");
 
         Assert.ThrowsAny<Exception>(() => PredictJob.Run(ModelPath, folder, output, _ => { }));
-        var predictions = PredictJob.Run(ModelPath, folder, output, _ => { }, Data.Datasets.BadImagePolicy.Skip);
+        var predictions = PredictJob.Run(
+            ModelPath,
+            folder,
+            output,
+            _ => { },
+            new() { OnBadImage = Data.Datasets.BadImagePolicy.Skip }
+        );
         Assert.Equal(2, predictions.Count);
         using var skipped = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "skipped.json")));
         Assert.EndsWith("broken.png", skipped.RootElement[0].GetProperty("path").GetString());

@@ -138,8 +138,11 @@ public sealed class OnePipelineTests
             slides[0],
             output,
             _ => { },
-            scoring: new ScoringOptions(FeatureCache: cache),
-            map: new PredictJob.ReportedMap("tumor", "tumor")
+            new()
+            {
+                Scoring = new ScoringOptions(FeatureCache: cache),
+                Map = new PredictJob.ReportedMap("tumor", "tumor"),
+            }
         );
         var p = Assert.Single(predicted);
         Assert.Equal("class-attention of tumor × p(tumor)", p.Map);

@@ -23,12 +23,12 @@ public sealed class ShardedPredictTests(TrainedRunFixture run)
         var output = Path.Combine(folder, "sharded");
 
         var log = new List<string>();
-        var first = PredictJob.Run(model, input, output, log.Add, shard: (0, 2));
+        var first = PredictJob.Run(model, input, output, log.Add, new() { Shard = (0, 2) });
         Assert.Equal(3, first.Count); // inputs 1, 3 and 5 in path order
         Assert.False(File.Exists(Path.Combine(output, "predictions.json")));
         Assert.Contains(log, l => l.Contains("Shard 2 of 2 is not written yet"));
 
-        var merged = PredictJob.Run(model, input, output, log.Add, shard: (1, 2));
+        var merged = PredictJob.Run(model, input, output, log.Add, new() { Shard = (1, 2) });
 
         Assert.Equal(whole.Select(p => (p.Path, p.Predicted)), merged.Select(p => (p.Path, p.Predicted)));
         Assert.Equal(
@@ -36,13 +36,13 @@ public sealed class ShardedPredictTests(TrainedRunFixture run)
             File.ReadAllText(Path.Combine(output, "predictions.json"))
         );
         log.Clear();
-        PredictJob.Run(model, input, output, log.Add, shard: (0, 2));
+        PredictJob.Run(model, input, output, log.Add, new() { Shard = (0, 2) });
         Assert.Contains(log, l => l.Contains("Shard 1 of 2 was scored already"));
 
         // An input that changed between shards is refused at the merge, not merged short.
         File.Copy(run.SomeImages(6)[5], Path.Combine(input, "0-early.png")); // shifts every index
         var error = Assert.Throws<InvalidDataException>(() =>
-            PredictJob.Run(model, input, output, _ => { }, shard: (1, 2))
+            PredictJob.Run(model, input, output, _ => { }, new() { Shard = (1, 2) })
         );
         Assert.Contains("cover", error.Message);
         using var part = JsonDocument.Parse(

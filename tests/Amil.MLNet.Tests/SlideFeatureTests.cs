@@ -1,9 +1,9 @@
 using System.Globalization;
-using Amil.MLNet.Data.Datasets;
-using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Application;
 using Amil.MLNet.Application.Features;
 using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Data.Datasets;
+using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Slides;
 using Xunit;
 
@@ -246,7 +246,7 @@ public class SlideTrainingTests
             Path.Combine(root, "slides", "tumor_002.svs"),
             Path.Combine(tools, "predict"),
             _ => { },
-            scoring: new ScoringOptions(FeatureCache: settings.FeatureCacheFolder)
+            new() { Scoring = new ScoringOptions(FeatureCache: settings.FeatureCacheFolder) }
         );
         var prediction = Assert.Single(predictions);
         Assert.Equal(drawn.Single(s => s.Path.EndsWith("tumor_002.svs")).Map.Length, prediction.Patches.Count);

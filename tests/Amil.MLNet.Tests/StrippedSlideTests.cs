@@ -93,5 +93,16 @@ public sealed class StrippedSlideTests
         var photo = Path.Combine(folder, "photo.tif");
         RgbImageWriter.WriteTiff(photo, new RgbImage(64, 64, new byte[64 * 64 * 3]));
         Assert.False(SlideImage.IsWholeSlide(photo)); // a microscopy photo is still an image
+        Assert.Contains(
+            "is an image, but the model scores whole slides",
+            Assert.Throws<ArgumentException>(() => Application.SlideScoring.SlideFiles(photo)).Message
+        );
+        Assert.Contains(
+            "is an image",
+            Assert.Throws<ArgumentException>(() => Application.SlideScoring.SlideFiles(path)).Message
+        ); // one small stripped level: a photo
+        var pyramid = Path.Combine(folder, "pyramid.tif");
+        PyramidalTiff.Write(pyramid, 1400, 601, Pattern, new PyramidSettings { Levels = 2, RowsPerStrip = 16 });
+        Assert.Equal([pyramid], Application.SlideScoring.SlideFiles(pyramid)); // reduced levels: a slide
     }
 }

@@ -89,34 +89,60 @@ public static class PredictJob
         public bool? Review { get; init; }
     }
 
-    /// <summary>Scores every image (or slide); with <see cref="BadImagePolicy.Skip"/>, unusable images are left out,
-    /// logged and listed in skipped.json instead of stopping the job. With <paramref name="abstainAbove"/>, the
-    /// predictions more uncertain than it are marked for review and listed.</summary>
+    /// <summary>What predict does beyond scoring the input with one model (each default: nothing more).</summary>
+    public sealed record Options
+    {
+        /// <summary>Skip: unusable images are left out, logged and listed in skipped.json instead of stopping the
+        /// job.</summary>
+        public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Error;
+
+        /// <summary>Device and feature cache; null: the defaults.</summary>
+        public ScoringOptions? Scoring { get; init; }
+
+        /// <summary>Which map is reported; null: the model's own.</summary>
+        public ReportedMap? Map { get; init; }
+
+        /// <summary>Predictions more uncertain than this (0 to 1) are marked for review and listed.</summary>
+        public double? AbstainAbove { get; init; }
+
+        /// <summary>More models averaged with the first (<see cref="EnsemblePredictions"/>).</summary>
+        public IReadOnlyList<string> Ensemble { get; init; } = [];
+
+        /// <summary>Score only this shard (0-based index, count) of the input (<see cref="ShardedPredictions"/>).
+        /// </summary>
+        public (int Index, int Count)? Shard { get; init; }
+    }
+
+    /// <summary>Scores every image (or slide) with the model (and <see cref="Options"/>) →
+    /// OUT/predictions.json.</summary>
     public static IReadOnlyList<Prediction> Run(
         string modelPath,
         string input,
         string outDirectory,
         Action<string> log,
-        BadImagePolicy onBadImage = BadImagePolicy.Error,
-        ScoringOptions? scoring = null,
-        ReportedMap? map = null,
-        double? abstainAbove = null,
-        CancellationToken cancel = default,
-        IReadOnlyList<string>? ensemble = null,
-        (int Index, int Count)? shard = null
+        Options? options = null,
+        CancellationToken cancel = default
     )
     {
+        options ??= new Options();
+        var (onBadImage, map, abstainAbove, ensemble, shard) = (
+            options.OnBadImage,
+            options.Map,
+            options.AbstainAbove,
+            options.Ensemble,
+            options.Shard
+        );
         if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
             throw new ArgumentException(
                 FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
             );
         OutputFolder.Check(outDirectory); // before scoring, not after
-        scoring ??= ScoringOptions.Default;
+        var scoring = options.Scoring ?? ScoringOptions.Default;
         var first = scoring.Load(modelPath);
         var all = first.Input == ModelInput.Slides ? SlideScoring.SlideFiles(input) : ListImages(input);
         bool sharded = shard is { Count: > 1 };
         var mine = sharded ? ShardedPredictions.Take(all, shard!.Value) : [.. all];
-        var hashes = sharded ? ShardedPredictions.ModelHashes([modelPath, .. ensemble ?? []]) : [];
+        var hashes = sharded ? ShardedPredictions.ModelHashes([modelPath, .. ensemble]) : [];
         List<Prediction> predictions;
         List<SkippedImage> skipped;
         if (sharded && ShardedPredictions.Finished(outDirectory, shard!.Value, mine, hashes) is { } done)
@@ -127,7 +153,7 @@ public static class PredictJob
         else
         {
             predictions = Score(first, mine, log, onBadImage, scoring, map, cancel, out skipped);
-            if (ensemble is { Count: > 0 })
+            if (ensemble.Count > 0)
                 predictions = Ensemble(
                     modelPath,
                     ensemble,
