@@ -91,10 +91,7 @@ public static class DatasetCheckJob
             || records.Any(r => r.Patient is null)
         )
             return [];
-        var stages = records
-            .GroupBy(r => r.Patient!)
-            .Select(g => Maps.Metrics.NodeStaging.Stage(g.Select(r => r.Label)))
-            .ToList();
+        var stages = Maps.Metrics.NodeStaging.ByPatient(records.Select(r => (r.Patient!, r.Label))).Values.ToList();
         return [.. Maps.Metrics.NodeStaging.Stages.Select(s => (s, stages.Count(x => x == s)))];
     }
 }

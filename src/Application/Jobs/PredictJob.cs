@@ -125,16 +125,10 @@ public static class PredictJob
     )
     {
         options ??= new Options();
-        var (onBadImage, map, abstainAbove, ensemble, shard) = (
-            options.OnBadImage,
-            options.Map,
-            options.AbstainAbove,
-            options.Ensemble,
-            options.Shard
-        );
-        if (abstainAbove is < 0 or > 1 || abstainAbove is double.NaN)
+        var (onBadImage, map, ensemble, shard) = (options.OnBadImage, options.Map, options.Ensemble, options.Shard);
+        if (options.AbstainAbove is < 0 or > 1 or double.NaN)
             throw new ArgumentException(
-                FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {abstainAbove}).")
+                FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {options.AbstainAbove}).")
             );
         OutputFolder.Check(outDirectory); // before scoring, not after
         var scoring = options.Scoring ?? ScoringOptions.Default;
@@ -163,7 +157,7 @@ public static class PredictJob
                         (Score(scoring.Load(other), mine, log, onBadImage, scoring, map, cancel, out var its), its),
                     log
                 );
-            if (abstainAbove is double threshold)
+            if (options.AbstainAbove is double threshold)
                 predictions = Abstain(predictions, threshold, log);
         }
         if (sharded)
@@ -250,9 +244,8 @@ public static class PredictJob
                 .ScoreFiles(model, inputs, scoring, log, cancel)
                 .Select(s => ToPrediction(s, model.ClassNames, map))
                 .ToList();
-        var images = inputs;
         var usable = ImageScreening
-            .Screen(images.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
+            .Screen(inputs.Select(p => new ImageRecord(p, "")).ToList(), null, onBadImage, skipped)
             .Select(r => r.Path)
             .ToList();
         log($"Scoring {usable.Count} image(s) (classes {string.Join("/", model.ClassNames)}).");

@@ -33,7 +33,13 @@ internal static class ShardedPredictions
 
     /// <summary>What identifies the models a shard scored with: each file's SHA-256.</summary>
     public static List<string> ModelHashes(IEnumerable<string> models) =>
-        [.. models.Select(m => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(m))))];
+        [
+            .. models.Select(m =>
+            {
+                using var stream = File.OpenRead(m);
+                return Convert.ToHexStringLower(SHA256.HashData(stream));
+            }),
+        ];
 
     public static string PathOf(string outDirectory, (int Index, int Count) shard) =>
         Path.Combine(outDirectory, Folder, $"predictions.{shard.Index + 1}-of-{shard.Count}.json");

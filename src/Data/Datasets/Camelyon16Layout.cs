@@ -46,11 +46,7 @@ public static class Camelyon16Layout
         return records.Select(r => Annotation(root, r.Path) is { } xml ? r with { MaskPath = xml } : r).ToList();
     }
 
-    private static IEnumerable<string> Slides(string folder) =>
-        Directory
-            .EnumerateFiles(folder, "*.tif", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + Annotations + Path.DirectorySeparatorChar))
-            .Order(StringComparer.Ordinal);
+    private static IEnumerable<string> Slides(string folder) => SlideLayout.CamelyonTiffs(folder, Annotations);
 
     private static string LabelFromName(string path, DatasetEntry entry)
     {

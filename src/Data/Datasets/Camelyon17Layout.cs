@@ -36,7 +36,7 @@ public static partial class Camelyon17Layout
         var labels = ReadLabels(table);
         var records = new List<ImageRecord>();
         var unlabelled = new List<string>();
-        foreach (var slide in SlideFiles(root))
+        foreach (var slide in SlideLayout.CamelyonTiffs(root, Annotations))
         {
             string id = SlideLayout.SlideId(slide);
             if (PatientOf(id) is not { } patient)
@@ -116,24 +116,14 @@ public static partial class Camelyon17Layout
                 $"{table} labels {missing.Count} nodes with no slide under the root (e.g. {missing[0]}.tif); "
                     + "their patients are staged from the nodes present."
             );
-        foreach (var patient in records.GroupBy(r => r.Patient!).Where(g => labels.Stages.ContainsKey(g.Key)))
-        {
-            var listed = labels.Nodes.Where(n => PatientOf(n.Key) == patient.Key).Select(n => n.Value).ToList();
-            string stated = labels.Stages[patient.Key],
-                derived = NodeStaging.Stage(listed);
-            if (stated != derived)
+        var derived = NodeStaging.ByPatient(labels.Nodes.Select(n => (PatientOf(n.Key)!, n.Value)));
+        foreach (var patient in records.Select(r => r.Patient!).Distinct().Order(StringComparer.Ordinal))
+            if (labels.Stages.TryGetValue(patient, out var stated) && stated != derived[patient])
                 log(
-                    $"Dataset '{entry.Name}': {table} gives {patient.Key} stage {stated}, but its node labels give "
-                        + $"{derived} under CAMELYON17's rules; staging results use the rule."
+                    $"Dataset '{entry.Name}': {table} gives {patient} stage {stated}, but its node labels give "
+                        + $"{derived[patient]} under CAMELYON17's rules; staging results use the rule."
                 );
-        }
     }
-
-    private static IEnumerable<string> SlideFiles(string root) =>
-        Directory
-            .EnumerateFiles(root, "*.tif", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + Annotations + Path.DirectorySeparatorChar))
-            .Order(StringComparer.Ordinal);
 
     private static string? Annotation(string root, string id) =>
         new[]

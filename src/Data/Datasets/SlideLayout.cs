@@ -38,6 +38,14 @@ public static class SlideLayout
             .ToList();
     }
 
+    /// <summary>The .tif slides under a folder (any depth), in path order, leaving out the lesion_annotations/
+    /// folders the CAMELYON cohorts keep their outlines in.</summary>
+    internal static IEnumerable<string> CamelyonTiffs(string folder, string annotations) =>
+        Directory
+            .EnumerateFiles(folder, "*.tif", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.DirectorySeparatorChar + annotations + Path.DirectorySeparatorChar))
+            .Order(StringComparer.Ordinal);
+
     /// <summary>A slide's id: its file name without the extension.</summary>
     public static string SlideId(string slidePath) => Path.GetFileNameWithoutExtension(slidePath);
 

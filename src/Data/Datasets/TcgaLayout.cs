@@ -56,7 +56,8 @@ public static partial class TcgaLayout
                 $"Left out the slides of {unlabelled.Count} patients with no label in {table} "
                     + $"(e.g. {unlabelled.Order(StringComparer.Ordinal).First()})."
             );
-        int withoutSlides = labels.Keys.Count(p => records.All(r => r.Patient != p));
+        var withSlides = records.Select(r => r.Patient).ToHashSet(StringComparer.Ordinal);
+        int withoutSlides = labels.Keys.Count(p => !withSlides.Contains(p));
         if (withoutSlides > 0)
             log?.Invoke($"{table} labels {withoutSlides} patients with no slide under {root}.");
         return records.Count > 0

@@ -56,6 +56,12 @@ public static class NodeStaging
             : "pN0";
     }
 
+    /// <summary>Each patient's stage from the labels of their nodes (<see cref="Stage"/>), patient → stage.</summary>
+    public static Dictionary<string, string> ByPatient(IEnumerable<(string Patient, string Label)> nodes) =>
+        nodes
+            .GroupBy(n => n.Patient, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => Stage(g.Select(n => n.Label)), StringComparer.Ordinal);
+
     /// <summary>The index of a stage in <see cref="Stages"/>, or -1 when it is not one (compared
     /// case-insensitively).</summary>
     public static int StageIndex(string stage)

@@ -28,9 +28,9 @@ public sealed class SlideImage : IDisposable
     /// <summary>Aperio's JPEG 2000 tile compressions, which LibTiff does not decode.</summary>
     private static readonly int[] Jpeg2000 = [33003, 33005];
 
-    /// <summary>The decoded-block cache: up to 16 Mi pixels (64 MB), but never fewer blocks than the last read
-    /// spanned rows of blocks plus one (at least 9), so the bands under a row of tiles stay decoded while the row is
-    /// read, however tall the tiles.</summary>
+    /// <summary>The decoded-block cache: up to 16 Mi pixels (64 MB), but never fewer blocks than the tallest read so
+    /// far spanned rows of blocks, plus one (at least 9), so the bands under a row of tiles stay decoded while the
+    /// row is read, however tall the tiles.</summary>
     private const int CacheInts = 16 << 20;
     private int _minimumCached = 9;
     private long _cachedInts;
