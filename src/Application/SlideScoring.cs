@@ -13,7 +13,9 @@ public static class SlideScoring
     /// <summary>One comparison of slide models' maps against the tumour masks: tile AUROC / AP and FROC per map, with
     /// each model's slide accuracy and AUC → DIR/localization.json, DIR/localization.md and
     /// DIR/heatmaps/LABEL/.</summary>
-    public static SlideLocalization.Report Localize(
+    /// <returns>The comparison; null when a shard (<see cref="ScoringOptions.Shard"/>) stored its scores and another
+    /// is still scoring (the last one compares).</returns>
+    public static SlideLocalization.Report? Localize(
         IReadOnlyList<string> models,
         DatasetEntry entry,
         string root,
@@ -40,11 +42,29 @@ public static class SlideScoring
                     + "localization needs them."
             );
         SlideBags.Watch(scoring.FeatureCache, log);
+        var scoredByModel = loaded
+            .Select(
+                (m, i) =>
+                {
+                    log($"Scoring {slides.Count} slides with masks with {m.Label}…");
+                    return Jobs.ShardedScores.Score(
+                        scoring,
+                        outDirectory,
+                        m.Label,
+                        LabelledModel.Parse(models[i]).Path,
+                        slides,
+                        s => s.Path,
+                        part => Evaluation.Score(m.Model, part, cancel),
+                        log
+                    );
+                }
+            )
+            .ToList();
+        if (scoredByModel.Any(s => s is null))
+            return null; // the last shard compares
         var reports = new List<SlideLocalization.Report>();
-        foreach (var (label, model) in loaded)
+        foreach (var ((label, model), scored) in loaded.Zip(scoredByModel.Select(s => s!)))
         {
-            log($"Scoring {slides.Count} slides with masks with {label}…");
-            var scored = Evaluation.Score(model, slides);
             var report =
                 SlideLocalization.Run(
                     slides,
@@ -70,9 +90,11 @@ public static class SlideScoring
     /// <paramref name="tumourClasses"/> (<see cref="TumourEvidence"/>, as the viewer draws it; default: the classes
     /// <see cref="TumourClasses"/> names) on one scale shared by the slides, and ID.geojson with the map and each
     /// class's evidence as measurements.</summary>
-    /// <returns>The slides drawn.</returns>
-    public static IReadOnlyList<ScoredImage> Heatmap(
+    /// <returns>The slides drawn; null when a shard (<see cref="ScoringOptions.Shard"/>) stored its scores and
+    /// another is still scoring (the last one draws every slide).</returns>
+    public static IReadOnlyList<ScoredImage>? Heatmap(
         AmilModel model,
+        string modelPath,
         string input,
         string outDirectory,
         IReadOnlyList<string>? tumourClasses,
@@ -83,7 +105,19 @@ public static class SlideScoring
     {
         var classes = model.ClassNames;
         var tumour = TumourClasses.Of(classes, tumourClasses);
-        var scored = ScoreFiles(model, SlideFiles(input), scoring, log, cancel);
+        var slides = SlideFiles(input);
+        var scored = Jobs.ShardedScores.Score(
+            scoring,
+            outDirectory,
+            "heatmap",
+            modelPath,
+            slides,
+            s => s,
+            part => ScoreFiles(model, part, scoring, log, cancel),
+            log
+        );
+        if (scored is null)
+            return null;
         string name = scored[0].MapKind.Name();
         IReadOnlyList<(string, float[])> Measurements(ScoredImage s) =>
             [

@@ -56,25 +56,32 @@ internal static class EvaluateCommand
         };
         var datasetOptions = new DatasetOptionGroup(command, model);
         var scoring = new ScoringOptionGroup(command);
+        var shards = new ShardOptionGroup(command, ShardOptionGroup.Scoring("metrics.json"));
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    var options = new EvaluateJob.Options
+                    {
+                        AllItems = r.GetValue(split) == "all",
+                        OnBadImage = CommonOptions.Policy(r, onBadImage),
+                        Localization = r.GetValue(localization),
+                        Normalization = CommonOptions.Normalization(r, normalize),
+                        Scoring = scoring.Read(r) with { Shard = shards.Read(r) },
+                        SplitFile = r.GetValue(splitFile),
+                        ClassMap = r.GetValue(classMap) is { } map ? ClassMapping.Parse(map) : null,
+                    };
                     var metrics = EvaluateJob.Run(
                         r.GetValue(model)!,
                         datasetOptions.Read(r),
                         r.GetValue(output)!,
-                        r.GetValue(split) == "all",
                         CommandRunner.Log,
-                        CommonOptions.Policy(r, onBadImage),
-                        r.GetValue(localization),
-                        CommonOptions.Normalization(r, normalize),
-                        scoring.Read(r),
-                        r.GetValue(splitFile),
-                        CommandRunner.Interrupt,
-                        r.GetValue(classMap) is { } map ? ClassMapping.Parse(map) : null
+                        options,
+                        CommandRunner.Interrupt
                     );
+                    if (metrics is null)
+                        return; // another shard writes metrics.json
                     MetricsPrinter.Print(metrics);
                     if (metrics.Localization is { } block)
                         LocalizeCommand.Print("map", block.Scores);

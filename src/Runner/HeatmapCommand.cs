@@ -74,6 +74,7 @@ internal static class HeatmapCommand
             alpha,
         };
         var scoring = new ScoringOptionGroup(command);
+        var shards = new ShardOptionGroup(command, ShardOptionGroup.Scoring("every panel and heatmaps.json"));
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -97,9 +98,14 @@ internal static class HeatmapCommand
                             r.GetValue(tumour) is { Length: > 0 } t ? t : null
                         ),
                         CommandRunner.Log,
-                        scoring.Read(r),
+                        scoring.Read(r) with
+                        {
+                            Shard = shards.Read(r),
+                        },
                         CommandRunner.Interrupt
                     );
+                    if (drawn.Waiting)
+                        return; // another shard draws
                     string dir = Path.GetFullPath(r.GetValue(output)!);
                     Console.WriteLine(
                         drawn.Slides.Count > 0

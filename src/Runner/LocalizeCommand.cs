@@ -71,6 +71,7 @@ internal static class LocalizeCommand
         };
         var datasetOptions = new DatasetOptionGroup(command, gradCam);
         var scoring = new ScoringOptionGroup(command);
+        var shards = new ShardOptionGroup(command, ShardOptionGroup.Scoring("the comparison"));
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
@@ -87,9 +88,14 @@ internal static class LocalizeCommand
                         CommandRunner.Log,
                         r.GetValue(weight) is { Length: > 0 } classes ? classes : null,
                         r.GetValue(mapClass) is { Length: > 0 } mapClasses ? mapClasses : null,
-                        scoring.Read(r),
+                        scoring.Read(r) with
+                        {
+                            Shard = shards.Read(r),
+                        },
                         r.GetValue(splitFile)
                     );
+                    if (comparison is null)
+                        return; // another shard compares
                     Console.Write(comparison.Markdown);
                     Console.WriteLine($"Wrote {comparison.Written}");
                 }

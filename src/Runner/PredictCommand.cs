@@ -82,11 +82,10 @@ internal static class PredictCommand
                             new PredictJob.Options
                             {
                                 OnBadImage = CommonOptions.Policy(r, onBadImage),
-                                Scoring = scoring.Read(r),
+                                Scoring = scoring.Read(r) with { Shard = shards.Read(r) },
                                 Map = new PredictJob.ReportedMap(r.GetValue(mapClass), r.GetValue(weight)),
                                 AbstainAbove = r.GetValue(abstain),
                                 Ensemble = r.GetValue(ensemble) ?? [],
-                                Shard = shards.Read(r),
                             },
                             CommandRunner.Interrupt
                         )

@@ -3,8 +3,8 @@ using Amil.MLNet.Application.Features;
 
 namespace Amil.MLNet.Runner;
 
-/// <summary>--shard and --shard-count, for the commands that split a cohort between jobs (features, predict).
-/// </summary>
+/// <summary>--shard and --shard-count, for the commands that split a cohort between jobs (features, predict,
+/// evaluate, heatmap, localize).</summary>
 internal sealed class ShardOptionGroup
 {
     private readonly Option<string?> _shard;
@@ -26,6 +26,11 @@ internal sealed class ShardOptionGroup
         command.Options.Add(_shard);
         command.Options.Add(_count);
     }
+
+    /// <summary>What --shard does for a step that needs every item's score for <paramref name="result"/>.</summary>
+    public static string Scoring(string result) =>
+        " of the items into OUT/shards/ (the scores of each); the last shard to finish reads every shard's scores "
+        + $"and writes {result}; a shard already stored for the same items and model is not scored again";
 
     /// <summary>The shard asked for (0-based index, count); null when --shard is not given.</summary>
     public (int Index, int Count)? Read(ParseResult r) =>

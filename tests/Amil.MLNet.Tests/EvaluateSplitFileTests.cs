@@ -22,7 +22,7 @@ public sealed class EvaluateSplitFileTests(TrainedRunFixture run)
         var model = Path.Combine(run.RunDirectory, "model.zip");
         var output = Path.Combine(Path.GetDirectoryName(file)!, "eval");
 
-        var metrics = EvaluateJob.Run(model, selection, output, false, _ => { }, splitFile: file);
+        var metrics = EvaluateJob.Run(model, selection, output, _ => { }, new() { SplitFile = file })!;
 
         Assert.Equal(test.Count, metrics.Test!.Images);
         Assert.NotEqual(DatasetSplit.For(records, entry).Test.Count, test.Count);
@@ -36,10 +36,10 @@ public sealed class EvaluateSplitFileTests(TrainedRunFixture run)
             false,
             _ => { },
             splitFile: file
-        );
+        )!;
         Assert.Equal(test.Count(r => r.MaskPath is not null), localized.Images);
         var error = Assert.Throws<ArgumentException>(() =>
-            EvaluateJob.Run(model, selection, output + "2", true, _ => { }, splitFile: file)
+            EvaluateJob.Run(model, selection, output + "2", _ => { }, new() { AllItems = true, SplitFile = file })
         );
         Assert.Contains("contradict", error.Message);
     }

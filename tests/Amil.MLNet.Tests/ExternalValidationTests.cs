@@ -28,7 +28,7 @@ public sealed class ExternalValidationTests(TrainedRunFixture run)
         var model = Path.Combine(run.RunDirectory, "model.zip");
         var output = Path.Combine(other, "..", "external-eval");
 
-        var error = Assert.Throws<DatasetException>(() => EvaluateJob.Run(model, selection, output, true, _ => { }));
+        var error = Assert.Throws<DatasetException>(() => EvaluateJob.Run(model, selection, output, _ => { }, All));
         Assert.Contains("classes the model does not know: 'tumour' (4)", error.Message);
         Assert.Contains("--class-map tumour=malignant", error.Message);
         Assert.DoesNotContain("Benign", error.Message); // differs from "benign" only in case: matched
@@ -38,10 +38,12 @@ public sealed class ExternalValidationTests(TrainedRunFixture run)
             model,
             selection,
             output,
-            true,
             log.Add,
-            classMap: ClassMapping.Parse("tumour=malignant")
-        );
+            All with
+            {
+                ClassMap = ClassMapping.Parse("tumour=malignant"),
+            }
+        )!;
 
         Assert.Equal(8, metrics.Test!.Images);
         Assert.Contains(log, l => l.Contains("Benign → benign") && l.Contains("tumour → malignant"));
@@ -58,9 +60,11 @@ public sealed class ExternalValidationTests(TrainedRunFixture run)
                         model,
                         selection,
                         output,
-                        true,
                         _ => { },
-                        classMap: ClassMapping.Parse("tumour=cancer")
+                        All with
+                        {
+                            ClassMap = ClassMapping.Parse("tumour=cancer"),
+                        }
                     )
                 )
                 .Message
@@ -68,4 +72,6 @@ public sealed class ExternalValidationTests(TrainedRunFixture run)
         Assert.Throws<ArgumentException>(() => ClassMapping.Parse("tumour"));
         Assert.Throws<ArgumentException>(() => ClassMapping.Parse("a=b,a=c"));
     }
+
+    private static readonly EvaluateJob.Options All = new() { AllItems = true };
 }

@@ -77,7 +77,7 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             allImages: false,
             _ => { },
             ["malignant"]
-        );
+        )!;
         Assert.Equal(run.Result.Metrics.Test!.Images, report.Images);
         // Two models, each as output and × p(malignant): four rows, named by label (or folder) and map.
         Assert.Equal(
@@ -261,10 +261,9 @@ public class LocalizationRunTests(TrainedRunFixture run) : IClassFixture<Trained
             Path.Combine(run.RunDirectory, "model.zip"),
             new DatasetSelection(DatasetsFile: run.DatasetsFile),
             outDir,
-            allImages: false,
             _ => { },
-            localization: true
-        );
+            new() { Localization = true }
+        )!;
         Assert.NotNull(metrics.Localization);
         Assert.Equal(metrics.Test!.Images, metrics.Localization!.Scores.Images);
         Assert.Contains("\"localization\"", File.ReadAllText(Path.Combine(outDir, "metrics.json")));

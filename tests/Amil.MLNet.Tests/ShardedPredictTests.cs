@@ -23,12 +23,12 @@ public sealed class ShardedPredictTests(TrainedRunFixture run)
         var output = Path.Combine(folder, "sharded");
 
         var log = new List<string>();
-        var first = PredictJob.Run(model, input, output, log.Add, new() { Shard = (0, 2) });
+        var first = PredictJob.Run(model, input, output, log.Add, Shard(0));
         Assert.Equal(3, first.Count); // inputs 1, 3 and 5 in path order
         Assert.False(File.Exists(Path.Combine(output, "predictions.json")));
         Assert.Contains(log, l => l.Contains("Shard 2 of 2 is not written yet"));
 
-        var merged = PredictJob.Run(model, input, output, log.Add, new() { Shard = (1, 2) });
+        var merged = PredictJob.Run(model, input, output, log.Add, Shard(1));
 
         Assert.Equal(whole.Select(p => (p.Path, p.Predicted)), merged.Select(p => (p.Path, p.Predicted)));
         Assert.Equal(
@@ -36,18 +36,18 @@ public sealed class ShardedPredictTests(TrainedRunFixture run)
             File.ReadAllText(Path.Combine(output, "predictions.json"))
         );
         log.Clear();
-        PredictJob.Run(model, input, output, log.Add, new() { Shard = (0, 2) });
+        PredictJob.Run(model, input, output, log.Add, Shard(0));
         Assert.Contains(log, l => l.Contains("Shard 1 of 2 was scored already"));
 
         // An input that changed between shards is refused at the merge, not merged short.
         File.Copy(run.SomeImages(6)[5], Path.Combine(input, "0-early.png")); // shifts every index
-        var error = Assert.Throws<InvalidDataException>(() =>
-            PredictJob.Run(model, input, output, _ => { }, new() { Shard = (1, 2) })
-        );
+        var error = Assert.Throws<InvalidDataException>(() => PredictJob.Run(model, input, output, _ => { }, Shard(1)));
         Assert.Contains("cover", error.Message);
         using var part = JsonDocument.Parse(
             File.ReadAllText(Path.Combine(output, "shards", "predictions.1-of-2.json"))
         );
         Assert.Equal(64, part.RootElement.GetProperty("models")[0].GetString()!.Length);
     }
+
+    private static PredictJob.Options Shard(int index) => new() { Scoring = new() { Shard = (index, 2) } };
 }

@@ -171,11 +171,9 @@ public class SlideTrainingTests
             model,
             settings.Dataset,
             Path.Combine(tools, "eval"),
-            false,
             _ => { },
-            localization: true,
-            scoring: new ScoringOptions(FeatureCache: settings.FeatureCacheFolder)
-        );
+            new() { Localization = true, Scoring = new ScoringOptions(FeatureCache: settings.FeatureCacheFolder) }
+        )!;
         // The trained head in memory and the model file score alike (to float rounding: the file's stages).
         Assert.Equal(result.Metrics.Test.LogLoss, evaluated.Test!.LogLoss, 6);
         Assert.Equal(result.Metrics.Test.Accuracy, evaluated.Test.Accuracy);
@@ -189,7 +187,7 @@ public class SlideTrainingTests
             false,
             new ScoringOptions(FeatureCache: settings.FeatureCacheFolder),
             _ => { }
-        );
+        )!;
         Assert.Equal(["a", "a", "b", "b"], compared.Methods.Select(m => m.Model));
         // The CLI's one entry decides by the dataset: on slides every map × p is reported already.
         var weighted = Assert.Throws<ArgumentException>(() =>
@@ -218,12 +216,13 @@ public class SlideTrainingTests
 
         var drawn = SlideScoring.Heatmap(
             loaded,
+            model,
             Path.Combine(root, "slides"),
             Path.Combine(tools, "heatmap"),
             ["tumor"],
             new ScoringOptions(FeatureCache: settings.FeatureCacheFolder),
             _ => { }
-        );
+        )!;
         Assert.Equal(8, drawn.Count);
         using (
             var geojson = System.Text.Json.JsonDocument.Parse(
@@ -256,6 +255,7 @@ public class SlideTrainingTests
         var unknown = Assert.Throws<ArgumentException>(() =>
             SlideScoring.Heatmap(
                 loaded,
+                model,
                 root,
                 Path.Combine(tools, "x"),
                 ["benign"],

@@ -7,8 +7,8 @@ using Xunit;
 namespace Amil.MLNet.Tests;
 
 /// <summary>A cohort on a real Slurm: docs/cluster/cohort.sh submits the docs' own scripts to a single-node cluster
-/// (slurm-wlm, munge) started by the test: a features array of 3 tasks on one shared cache, then train and a sharded
-/// predict, each waiting on the one before with afterok.</summary>
+/// (slurm-wlm, munge) started by the test: a features array of 3 tasks on one shared cache, then train, then a sharded
+/// evaluate and a sharded predict, each waiting on the step before with afterok.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class SlurmCohortTests
 {
@@ -18,7 +18,7 @@ public sealed partial class SlurmCohortTests
 
     [SkippableFact]
     [Trait("Category", "Slow")]
-    public void FeaturesArrayThenTrainThenShardedPredictRunOnSlurm()
+    public void FeaturesArrayThenTrainThenShardedEvaluateAndPredictRunOnSlurm()
     {
         Skip.If(SlurmCluster.Missing() is not null, SlurmCluster.Missing());
         var folder = TestTemp.Folder("slurm").FullName;
@@ -26,6 +26,7 @@ public sealed partial class SlurmCohortTests
         SyntheticCamelyon16.Generate(data, TrainingSlides, TestSlides, seed: 7, width: 2048, height: 1536);
         var jobs = Directory.CreateDirectory(Path.Combine(folder, "jobs")).FullName;
         var (cache, run, predictions) = (Path.Combine(folder, "cache"), Path.Combine(folder, "run"), jobs + "/pred");
+        var evaluation = Path.Combine(folder, "evaluation");
         using var cluster = SlurmCluster.Start(Path.Combine(folder, "cluster"));
 
         var submitted = cluster.Run(
@@ -38,6 +39,7 @@ public sealed partial class SlurmCohortTests
                 ["CACHE"] = cache,
                 ["RUN"] = run,
                 ["EPOCHS"] = "1",
+                ["EVALUATION"] = evaluation,
                 ["INPUT"] = Path.Combine(data, "testing", "images"),
                 ["PREDICTIONS"] = predictions,
                 ["SHARDS"] = Shards.ToString(CultureInfo.InvariantCulture),
@@ -59,6 +61,12 @@ public sealed partial class SlurmCohortTests
         var trainLog = File.ReadAllText(Path.Combine(run, "log.txt"));
         Assert.Contains("(cached)", trainLog);
         Assert.DoesNotContain("Encoded ", trainLog);
+
+        // Three evaluate shards scored the test slides; the last wrote the metrics and the FROC against the outlines.
+        Assert.Equal(Shards, Directory.GetFiles(Path.Combine(evaluation, "shards"), "scores.*.json").Length);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(evaluation, "metrics.json")));
+        Assert.Equal(TestSlides, metrics.RootElement.GetProperty("test").GetProperty("images").GetInt32());
+        Assert.Contains("\"froc\"", File.ReadAllText(Path.Combine(evaluation, "localization.json")));
 
         // Three shards scored the three test slides, each once, and the last merged them.
         Assert.Equal(Shards, Directory.GetFiles(Path.Combine(predictions, "shards"), "predictions.*.json").Length);

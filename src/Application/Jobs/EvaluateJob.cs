@@ -7,42 +7,93 @@ namespace Amil.MLNet.Application.Jobs;
 /// slide).</summary>
 public static class EvaluateJob
 {
-    public static RunMetrics Run(
+    /// <summary>How `evaluate` scores; the defaults evaluate the test split on the CPU.</summary>
+    public sealed record Options
+    {
+        /// <summary>Every image or slide of the dataset instead of its test split.</summary>
+        public bool AllItems { get; init; }
+
+        /// <summary>Skip: unusable images are left out and listed in metrics.json instead of stopping the job.
+        /// </summary>
+        public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Error;
+
+        /// <summary>Also score the maps against the tumour masks.</summary>
+        public bool Localization { get; init; }
+
+        /// <summary>How maps are normalised before the localization metrics.</summary>
+        public Maps.Heatmaps.MapNormalization Normalization { get; init; } = Maps.Heatmaps.MapNormalization.None;
+
+        /// <summary>Device, feature cache and shard.</summary>
+        public ScoringOptions Scoring { get; init; } = ScoringOptions.Default;
+
+        /// <summary>Evaluate the test part of this split file instead of the dataset's test split.</summary>
+        public string? SplitFile { get; init; }
+
+        /// <summary>The dataset's class names mapped to the model's (external validation).</summary>
+        public IReadOnlyDictionary<string, string>? ClassMap { get; init; }
+    }
+
+    /// <summary>Scores the items and writes OUT/metrics.json (and localization.json for slides); with a shard,
+    /// returns null until the last shard has scored its part (<see cref="ShardedScores"/>).</summary>
+    public static RunMetrics? Run(
         string modelPath,
         DatasetSelection selection,
         string outDirectory,
-        bool allImages,
         Action<string> log,
-        BadImagePolicy onBadImage = BadImagePolicy.Error,
-        bool localization = false,
-        Maps.Heatmaps.MapNormalization normalization = Maps.Heatmaps.MapNormalization.None,
-        ScoringOptions? scoring = null,
-        string? splitFile = null,
-        CancellationToken cancel = default,
-        IReadOnlyDictionary<string, string>? classMap = null
+        Options? options = null,
+        CancellationToken cancel = default
     )
     {
-        scoring ??= ScoringOptions.Default;
+        options ??= new Options();
+        var scoring = options.Scoring;
         var (entry, root) = selection.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
         var model = scoring.Load(modelPath, slides ? ModelInput.Slides : ModelInput.Images);
         var skipped = new List<SkippedImage>();
         var listed = slides
-            ? SlideScoring.Slides(entry, root, allImages, log, splitFile)
-            : Images(entry, root, allImages, splitFile, onBadImage, skipped, log);
-        var mapping = ClassMapping.Resolve(listed, model.ClassNames, classMap, entry.Name);
+            ? SlideScoring.Slides(entry, root, options.AllItems, log, options.SplitFile)
+            : Images(entry, root, options, skipped, log);
+        var mapping = ClassMapping.Resolve(listed, model.ClassNames, options.ClassMap, entry.Name);
         if (mapping.Count > 0)
             log($"Classes mapped by name: {string.Join(", ", mapping.Select(m => $"{m.Key} → {m.Value}"))}.");
         var items = ClassMapping.Apply(listed, mapping);
         log(
-            $"Evaluating {modelPath} on {items.Count} {(allImages ? "" : "test ")}{(slides ? "slides" : "images")} "
-                + $"of '{entry.Name}'."
+            $"Evaluating {modelPath} on {items.Count} {(options.AllItems ? "" : "test ")}"
+                + $"{(slides ? "slides" : "images")} of '{entry.Name}'."
         );
         if (slides)
             SlideBags.Watch(scoring.FeatureCache, log);
-        else if (localization)
+        else if (options.Localization)
             Localizing.WithMasks(items, entry.Name); // no masks: say so before scoring
-        var scored = Evaluation.Score(model, items, cancel);
+        OutputFolder.Check(outDirectory);
+        var scored = ShardedScores.Score(
+            scoring,
+            outDirectory,
+            "evaluate",
+            modelPath,
+            items,
+            r => r.Path,
+            part => Evaluation.Score(model, part, cancel),
+            log
+        );
+        return scored is null
+            ? null
+            : Write(model, modelPath, items, scored, outDirectory, options, skipped, mapping, log);
+    }
+
+    private static RunMetrics Write(
+        AmilModel model,
+        string modelPath,
+        IReadOnlyList<ImageRecord> items,
+        IReadOnlyList<ScoredImage> scored,
+        string outDirectory,
+        Options options,
+        List<SkippedImage> skipped,
+        IReadOnlyDictionary<string, string> mapping,
+        Action<string> log
+    )
+    {
+        bool slides = model.Input == ModelInput.Slides;
         var evaluated = Evaluation.Evaluate(model, items, scored);
         var metrics = new RunMetrics(model.ClassNames, evaluated, null, null, null, null)
         {
@@ -52,14 +103,16 @@ public static class EvaluateJob
             ScoredOn = model.Device.ToString(),
             ClassMap = mapping.Count > 0 ? mapping : null,
             Localization =
-                localization && !slides
-                    ? LocalizationBlock.From(Localizing.Evaluate(model.ClassNames, items.Zip(scored), normalization))
+                options.Localization && !slides
+                    ? LocalizationBlock.From(
+                        Localizing.Evaluate(model.ClassNames, items.Zip(scored), options.Normalization)
+                    )
                     : null,
         };
         OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
         // Slides: the CAMELYON16 measures (tile AUROC/AP, FROC) of the maps in localization.json, with heatmaps.
-        if (localization && slides)
+        if (options.Localization && slides)
             if (
                 SlideLocalization.Run(
                     items,
@@ -100,13 +153,12 @@ public static class EvaluateJob
     private static IReadOnlyList<ImageRecord> Images(
         DatasetEntry entry,
         string root,
-        bool all,
-        string? splitFile,
-        BadImagePolicy onBadImage,
+        Options options,
         List<SkippedImage> skipped,
         Action<string> log
     )
     {
+        var (all, splitFile, onBadImage) = (options.AllItems, options.SplitFile, options.OnBadImage);
         var records = DatasetReader.Read(entry, root, log, onBadImage == BadImagePolicy.Skip ? skipped : null);
         var split = new DatasetSplit([], [], TestPart(records, entry, root, all, splitFile));
         var images = DataPreparation

@@ -44,8 +44,12 @@ public static class HeatmapJob
     );
 
     /// <summary>What was drawn: a panel per image (image models) or a heatmap and GeoJSON per slide (slide
-    /// models).</summary>
-    public sealed record Result(IReadOnlyList<Entry> Panels, IReadOnlyList<ScoredImage> Slides);
+    /// models); nothing yet when this process scored a shard and another shard is still scoring.</summary>
+    public sealed record Result(IReadOnlyList<Entry> Panels, IReadOnlyList<ScoredImage> Slides)
+    {
+        /// <summary>A shard's scores are stored and others are missing: the last shard draws.</summary>
+        public bool Waiting { get; init; }
+    }
 
     /// <summary>Draws the maps of the images (or, with a slide model, the slides) in <paramref name="input"/>.
     /// </summary>
@@ -66,10 +70,19 @@ public static class HeatmapJob
         var model = scoring.Load(modelPath);
         if (model.Input == ModelInput.Slides)
             return gradCamModelPath is null
-                ? new Result(
-                    [],
-                    SlideScoring.Heatmap(model, input, outDirectory, settings.TumourClasses, scoring, log, cancel)
+                ? SlideScoring.Heatmap(
+                    model,
+                    modelPath,
+                    input,
+                    outDirectory,
+                    settings.TumourClasses,
+                    scoring,
+                    log,
+                    cancel
                 )
+                    is { } slides
+                    ? new Result([], slides)
+                    : new Result([], []) { Waiting = true }
                 : throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );
@@ -90,8 +103,12 @@ public static class HeatmapJob
         OutputFolder.Create(outDirectory);
 
         var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses);
-        var all = model.Score(images).Checked(cancel).ToList();
-        var gradCamAll = gradCam?.Score(images).Checked(cancel).ToList();
+        var all = Score(scoring, outDirectory, "heatmap", modelPath, model, images, log, cancel);
+        var gradCamAll = gradCam is null
+            ? null
+            : Score(scoring, outDirectory, "heatmap-gradcam", gradCamModelPath!, gradCam, images, log, cancel);
+        if (all is null || (gradCam is not null && gradCamAll is null))
+            return new Result([], []) { Waiting = true };
         var drawing = new Drawing(
             (modelPath, model, Evidence(model, all, tumour, settings)),
             gradCam is null ? null : (gradCamModelPath!, gradCam, Evidence(gradCam, gradCamAll!, tumour, settings)),
@@ -120,6 +137,27 @@ public static class HeatmapJob
         );
         return new Result(entries, []);
     }
+
+    private static IReadOnlyList<ScoredImage>? Score(
+        ScoringOptions scoring,
+        string outDirectory,
+        string name,
+        string modelPath,
+        AmilModel model,
+        IReadOnlyList<string> images,
+        Action<string> log,
+        CancellationToken cancel
+    ) =>
+        ShardedScores.Score(
+            scoring,
+            outDirectory,
+            name,
+            modelPath,
+            images,
+            p => p,
+            part => model.Score(part).Checked(cancel).ToList(),
+            log
+        );
 
     /// <summary>What every image's drawing shares: the model (and the Grad-CAM model) with its evidence scale, where
     /// the files go and how they look.</summary>

@@ -56,7 +56,7 @@ public static class LocalizeJob
     /// <summary>The comparison the dataset calls for: on images <see cref="Run"/>, on whole slides the slide
     /// models' maps per tile with FROC (<see cref="SlideScoring.Localize"/>), which always reports each map and the
     /// map × p(the classes with tumour in their masks).</summary>
-    public static Comparison Compare(
+    public static Comparison? Compare(
         IReadOnlyList<string> models,
         string? gradCamModelPath,
         DatasetSelection selection,
@@ -87,10 +87,9 @@ public static class LocalizeJob
                 scoring,
                 splitFile
             );
-            return new Comparison(
-                LocalizationTable.Markdown(report),
-                $"{json} and {RunFiles.LocalizationMarkdownFile}"
-            );
+            return report is null
+                ? null
+                : new Comparison(LocalizationTable.Markdown(report), $"{json} and {RunFiles.LocalizationMarkdownFile}");
         }
         if (gradCamModelPath is not null || tumourClasses is not null || mapClasses is not null)
             throw new ArgumentException(
@@ -108,10 +107,12 @@ public static class LocalizeJob
             log,
             splitFile: splitFile
         );
-        return new Comparison(
-            SlideLocalization.Markdown(slides),
-            $"{json}, {RunFiles.LocalizationMarkdownFile} and heatmaps/"
-        );
+        return slides is null
+            ? null
+            : new Comparison(
+                SlideLocalization.Markdown(slides),
+                $"{json}, {RunFiles.LocalizationMarkdownFile} and heatmaps/"
+            );
     }
 
     /// <param name="models">MIL models (or any model.zip), each "PATH" or "LABEL=PATH"; the label names its rows
@@ -120,7 +121,9 @@ public static class LocalizeJob
     /// <param name="tumourClasses">When given, every model also gets a row with its map × p(these classes).</param>
     /// <param name="mapClasses">When given, every class-aware model also gets a row with the map of these classes
     /// (summed) in every image.</param>
-    public static Report Run(
+    /// <returns>The comparison; null when a shard (<see cref="ScoringOptions.Shard"/>) stored its scores and another
+    /// is still scoring (the last one compares).</returns>
+    public static Report? Run(
         IReadOnlyList<string> models,
         string? gradCamModelPath,
         DatasetSelection selection,
@@ -145,15 +148,32 @@ public static class LocalizeJob
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
         var images = Localizing.WithMasks(EvaluateJob.TestPart(records, entry, root, allImages, splitFile), entry.Name);
-        var rows = new List<MethodResult>();
-        var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
+        var scoredByModel = new List<IReadOnlyList<ScoredImage>?>();
         foreach (var (label, path, model) in loaded)
         {
             log(
                 $"Scoring {images.Count} {(allImages ? "" : "test ")}images with masks with {label} "
                     + $"({model.MapKind.Name()}, {path})…"
             );
-            var scored = Evaluation.Score(model, images);
+            scoredByModel.Add(
+                ShardedScores.Score(
+                    scoring ?? ScoringOptions.Default,
+                    outDirectory,
+                    label,
+                    path,
+                    images,
+                    r => r.Path,
+                    part => Evaluation.Score(model, part),
+                    log
+                )
+            );
+        }
+        if (scoredByModel.Any(s => s is null))
+            return null; // the last shard compares
+        var rows = new List<MethodResult>();
+        var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
+        foreach (var ((label, path, model), scored) in loaded.Zip(scoredByModel.Select(s => s!)))
+        {
             var metrics = Evaluation.Evaluate(model, images, scored);
             var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
             probabilities.Add((label, [.. scored.Select(s => s.Probabilities)]));

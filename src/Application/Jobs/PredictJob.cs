@@ -96,7 +96,7 @@ public static class PredictJob
         /// job.</summary>
         public BadImagePolicy OnBadImage { get; init; } = BadImagePolicy.Error;
 
-        /// <summary>Device and feature cache; null: the defaults.</summary>
+        /// <summary>Device, feature cache and shard (<see cref="ShardedPredictions"/>); null: the defaults.</summary>
         public ScoringOptions? Scoring { get; init; }
 
         /// <summary>Which map is reported; null: the model's own.</summary>
@@ -107,10 +107,6 @@ public static class PredictJob
 
         /// <summary>More models averaged with the first (<see cref="EnsemblePredictions"/>).</summary>
         public IReadOnlyList<string> Ensemble { get; init; } = [];
-
-        /// <summary>Score only this shard (0-based index, count) of the input (<see cref="ShardedPredictions"/>).
-        /// </summary>
-        public (int Index, int Count)? Shard { get; init; }
     }
 
     /// <summary>Scores every image (or slide) with the model (and <see cref="Options"/>) →
@@ -125,13 +121,14 @@ public static class PredictJob
     )
     {
         options ??= new Options();
-        var (onBadImage, map, ensemble, shard) = (options.OnBadImage, options.Map, options.Ensemble, options.Shard);
+        var (onBadImage, map, ensemble) = (options.OnBadImage, options.Map, options.Ensemble);
         if (options.AbstainAbove is < 0 or > 1 or double.NaN)
             throw new ArgumentException(
                 FormattableString.Invariant($"The abstention threshold must be 0 to 1 (got {options.AbstainAbove}).")
             );
         OutputFolder.Check(outDirectory); // before scoring, not after
         var scoring = options.Scoring ?? ScoringOptions.Default;
+        var shard = scoring.Shard;
         var first = scoring.Load(modelPath);
         var all = first.Input == ModelInput.Slides ? SlideScoring.SlideFiles(input) : ListImages(input);
         bool sharded = shard is { Count: > 1 };

@@ -269,7 +269,7 @@ public static class StudyJob
             new ScoringOptions(ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder),
             line => log("  " + line),
             splitFile: replicate.SplitFile
-        );
+        )!; // not sharded: never waits
     }
 
     private static LocalizeJob.Report Compare(
@@ -305,6 +305,6 @@ public static class StudyJob
                 : null,
             new ScoringOptions(ComputeDevice.Parse(settings.Device)),
             replicate.SplitFile
-        );
+        )!; // not sharded: never waits
     }
 }
