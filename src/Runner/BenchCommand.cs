@@ -50,6 +50,17 @@ internal static class BenchCommand
                 "Instead: time the built-in resnet18 and every encoder manifest in this folder (write one with "
                 + "build/bench_encoders.py) on 1 thread and on every core: tiles/s and peak memory; JSON to --out.",
         };
+        var soakSlides = new Option<int?>("--soak-slides")
+        {
+            Description =
+                "Instead: a soak run over this many generated slides (at least 20) through features and scoring, "
+                + "sampling resident memory and slides/min after each slide; JSON with both curves to --out.",
+        };
+        var soakSize = new Option<string>("--soak-slide-size")
+        {
+            Description = "--soak-slides: each slide's size in pixels, WIDTHxHEIGHT.",
+            DefaultValueFactory = _ => "1024x768",
+        };
         var seconds = CommonOptions.Seconds("--encoders: seconds to time each encoder and thread count for.", 10);
         var command = new Command(
             "bench",
@@ -69,6 +80,8 @@ internal static class BenchCommand
             viewerSlide,
             slideHeads,
             encoders,
+            soakSlides,
+            soakSize,
             seconds,
         };
         command.SetAction(r =>
@@ -76,34 +89,34 @@ internal static class BenchCommand
                 r,
                 () =>
                 {
+                    if (r.GetValue(soakSlides) is { } count)
+                    {
+                        if (count < 20)
+                            throw new ArgumentException($"--soak-slides {count}: a curve needs at least 20 slides.");
+                        var (width, height) = SlideSize(r.GetValue(soakSize)!);
+                        var soak = SoakJob.Run(count, width, height, r.GetValue(work)!, CommandRunner.Log);
+                        Write(r.GetValue(output)!, soak);
+                        return;
+                    }
                     if (r.GetValue(viewerSlide) is { } slide)
                     {
                         var viewer = Viewer
                             .ViewerBench.RunAsync(slide, 200, CommandRunner.Log)
                             .GetAwaiter()
                             .GetResult();
-                        var written = r.GetValue(output)!;
-                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
-                        RunFiles.WriteJson(written, viewer);
-                        Console.WriteLine(JsonSerializer.Serialize(viewer, RunFiles.Json));
+                        Write(r.GetValue(output)!, viewer);
                         return;
                     }
                     if (r.GetValue(encoders) is { } folder)
                     {
                         var rows = EncoderBench.Run(folder, CommonOptions.Seconds(r, seconds), CommandRunner.Log);
-                        var written = r.GetValue(output)!;
-                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
-                        RunFiles.WriteJson(written, rows);
-                        Console.WriteLine(JsonSerializer.Serialize(rows, RunFiles.Json));
+                        Write(r.GetValue(output)!, rows);
                         return;
                     }
                     if (r.GetValue(slideHeads) is { } sizes)
                     {
                         var rows = HeadBench.Run(BagSizes(sizes), CommandRunner.Log);
-                        var written = r.GetValue(output)!;
-                        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(written))!);
-                        RunFiles.WriteJson(written, rows);
-                        Console.WriteLine(JsonSerializer.Serialize(rows, RunFiles.Json));
+                        Write(r.GetValue(output)!, rows);
                         return;
                     }
                     var report = BenchJob.Run(
@@ -115,14 +128,34 @@ internal static class BenchCommand
                         CommonOptions.Positive(r, batchBags),
                         CommonOptions.PositiveOrNull(r, workers)
                     );
-                    var path = r.GetValue(output)!;
-                    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                    RunFiles.WriteJson(path, report);
-                    Console.WriteLine(JsonSerializer.Serialize(report, RunFiles.Json));
+                    Write(r.GetValue(output)!, report);
                 }
             )
         );
         return command;
+    }
+
+    private static void Write<T>(string path, T report)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        RunFiles.WriteJson(path, report);
+        Console.WriteLine(JsonSerializer.Serialize(report, RunFiles.Json));
+    }
+
+    private static (int Width, int Height) SlideSize(string text)
+    {
+        var parts = text.Split('x', 'X');
+        if (
+            parts.Length == 2
+            && int.TryParse(parts[0], out int width)
+            && int.TryParse(parts[1], out int height)
+            && width is >= 512 and <= 65536
+            && height is >= 512 and <= 65536
+        )
+            return (width, height);
+        throw new ArgumentException(
+            $"--soak-slide-size '{text}': give WIDTHxHEIGHT in pixels, each from 512 to 65536 (e.g. 1024x768)."
+        );
     }
 
     private static int[] BagSizes(string text) =>

@@ -208,6 +208,10 @@ public sealed class AmilModel
         var scored = _model.Transform(data);
         foreach (var (output, input) in copies)
             scored = _ml.Transforms.CopyColumns(output, input).Fit(scored).Transform(scored);
+        // A slide's features take seconds to encode, so reading slides in parallel gains little and would run
+        // TileSlides where the caller's feature cache and device are not set.
+        if (Input == ModelInput.Slides)
+            scored = new Scoring.SerialDataView(scored);
         using var rows = _ml.Data.CreateEnumerable<ScoredRow>(scored, reuseRowObject: false).GetEnumerator();
         while (Next(rows) is { } row)
             yield return NonFiniteScoreException.Checked(

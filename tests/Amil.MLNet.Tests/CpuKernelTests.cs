@@ -191,6 +191,17 @@ public class CpuKernelScreenTests
         var (exit, stdout, stderr) = Programs.Amil("bench", "--images", "4", "--out", output);
         Assert.True(exit == 0, stderr);
         Assert.DoesNotContain("NNPACK", stdout + stderr);
-        Assert.True(File.Exists(output));
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output));
+        var root = report.RootElement;
+        // The ratios compare like with like: the whole slide path holds the encoder's calls on the same tiles.
+        Assert.True(root.GetProperty("slide_tiles").GetInt32() > 0);
+        Assert.InRange(root.GetProperty("slide_encoding_vs_encoder").GetDouble(), 0.01, 1.0);
+        Assert.True(root.GetProperty("inference_vs_raw").GetDouble() > 0);
+        Assert.Equal(
+            root.GetProperty("inference_images_per_s").GetDouble()
+                / root.GetProperty("raw_inference_bags_per_s").GetDouble(),
+            root.GetProperty("inference_vs_raw").GetDouble(),
+            2
+        );
     }
 }

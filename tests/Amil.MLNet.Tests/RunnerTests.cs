@@ -111,6 +111,8 @@ public class NewVerbErrorTests
     [InlineData("bench", "--images", "2", "--images must be at least 4")]
     [InlineData("train", "--batch-bags", "0", "--batch-bags must be at least 1")]
     [InlineData("bench", "--workers", "0", "--workers must be at least 1")]
+    [InlineData("bench", "--soak-slides", "5", "--soak-slides 5: a curve needs at least 20 slides")]
+    [InlineData("bench", "--soak-slides", "20", "--soak-slide-size", "9x9", "--soak-slide-size '9x9'")]
     public void UserErrorsExitWithOneClearLine(params string[] argsAndExpected)
     {
         var (exit, _, stderr) = Programs.Amil(argsAndExpected[..^1]);

@@ -65,6 +65,13 @@ public sealed class TileSlidesTests
             Assert.All(after[i].Probabilities.Zip(before[i].Probabilities), p => Assert.Equal(p.First, p.Second, 5));
         Assert.Equal(features.Length / 512, after[0].Map.Length);
         Assert.Equal(coordinates, after[0].Coordinates);
+
+        // Another cache set at once gets every slide: ML.NET's worker threads from the scoring above, which still
+        // hold the first cache, must not do the reading.
+        var other = TestTemp.Folder("tile-slides-other-cache").FullName;
+        SlideFeatures.CacheFolder = other;
+        Assert.Equal(slides.Count, loaded.Score(slides).Count());
+        Assert.Equal(slides.Count, Directory.EnumerateFiles(other, "*.feat", SearchOption.AllDirectories).Count());
     }
 
     [Fact]

@@ -29,6 +29,11 @@ public static class BenchJob
         [property: JsonPropertyName("end_to_end_train_bags_per_s")] double EndToEndTrainBagsPerSecond,
         [property: JsonPropertyName("end_to_end_vs_raw")] double EndToEndVsRaw,
         [property: JsonPropertyName("inference_images_per_s")] double InferenceImagesPerSecond,
+        [property: JsonPropertyName("inference_vs_raw")] double InferenceVsRaw,
+        [property: JsonPropertyName("slide_tiles")] int SlideTiles,
+        [property: JsonPropertyName("slide_encoding_tiles_per_s")] double SlideEncodingTilesPerSecond,
+        [property: JsonPropertyName("slide_encoder_alone_tiles_per_s")] double SlideEncoderTilesPerSecond,
+        [property: JsonPropertyName("slide_encoding_vs_encoder")] double SlideEncodingVsEncoder,
         [property: JsonPropertyName("resnet18_patches_per_s")] double ResNet18PatchesPerSecond,
         [property: JsonPropertyName("resnet18_per_patch_path_patches_per_s")] double ResNet18PerPatchPerSecond,
         [property: JsonPropertyName("peak_rss_mb")] double PeakRssMegabytes
@@ -115,10 +120,24 @@ public static class BenchJob
             GC.KeepAlive(overlay);
         }
         double inference = files.Count / clock.Elapsed.TotalSeconds;
-        log($"inference incl. decode and heatmap: {inference:F1} images/s");
+        log(
+            $"inference incl. decode and heatmap: {inference:F1} images/s = "
+                + $"{inference / raw.InferenceBagsPerSecond:P0} of the raw inference loop"
+        );
 
         var (batched, single) = ResNet18Speed(files.Take(Math.Min(files.Count, 20)).ToList());
         log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
+
+        var slide = SlideEncodingBench.Run(workFolder);
+        log(
+            FormattableString.Invariant(
+                $"slide encoding (tile read, JPEG decode, tissue, ResNet18) on {slide.Tiles} tiles: "
+            )
+                + FormattableString.Invariant(
+                    $"{slide.TilesPerSecond:F1} tiles/s = {slide.TilesPerSecond / slide.EncoderTilesPerSecond:P0} "
+                )
+                + FormattableString.Invariant($"of the encoder alone ({slide.EncoderTilesPerSecond:F1} tiles/s)")
+        );
 
         double rss = PeakRssMegabytes();
         return new Report(
@@ -133,6 +152,11 @@ public static class BenchJob
             Math.Round(endToEnd, 2),
             Math.Round(endToEnd / raw.TrainBagsPerSecond, 3),
             Math.Round(inference, 2),
+            Math.Round(inference / raw.InferenceBagsPerSecond, 3),
+            slide.Tiles,
+            Math.Round(slide.TilesPerSecond, 2),
+            Math.Round(slide.EncoderTilesPerSecond, 2),
+            Math.Round(slide.TilesPerSecond / slide.EncoderTilesPerSecond, 3),
             Math.Round(batched, 1),
             Math.Round(single, 1),
             Math.Round(rss, 0)

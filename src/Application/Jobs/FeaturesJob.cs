@@ -125,23 +125,27 @@ public static class FeaturesJob
         };
     }
 
-    /// <summary>Tiles and tiles/s inside a slide, every 5 s.</summary>
+    /// <summary>Tiles and tiles/s inside a slide, every 5 s, and once when a slide that was reported on is done; a
+    /// slide that takes less than that is covered by the slides' progress line.</summary>
     private static Action<string, int, int> TileRate(Action<string> log)
     {
         var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
+        var (lastEvent, slideStart, lastReport) = (TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
         string? current = null;
         return (slide, finished, total) =>
         {
+            var now = clock.Elapsed;
             if (slide != current)
             {
-                (current, lastReport) = (slide, TimeSpan.Zero);
-                clock.Restart();
+                // This slide's work began when the previous one's last tiles were reported.
+                (current, slideStart, lastReport) = (slide, lastEvent, lastEvent);
             }
-            if (clock.Elapsed - lastReport < TimeSpan.FromSeconds(5) && finished != total)
+            lastEvent = now;
+            bool reported = lastReport > slideStart;
+            if (now - lastReport < TimeSpan.FromSeconds(5) && !(finished == total && reported))
                 return;
-            lastReport = clock.Elapsed;
-            double rate = finished / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+            lastReport = now;
+            double rate = finished / Math.Max((now - slideStart).TotalSeconds, 1e-9);
             log(
                 FormattableString.Invariant($"  {Path.GetFileName(slide)}: {finished}/{total} tiles, {rate:F1} tiles/s")
             );
