@@ -3,7 +3,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>The soak run's verdict: memory growth and speed drop after warm-up, measured on constructed curves.</summary>
+/// <summary>The soak run's verdict: memory growth and speed drop after warm-up, measured on constructed
+/// curves.</summary>
 public class SoakCurveTests
 {
     private static List<SoakJob.Sample> Curve(int count, Func<int, double> rss, Func<int, double> secondsPerSlide)

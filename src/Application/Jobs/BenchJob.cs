@@ -30,6 +30,8 @@ public static class BenchJob
         [property: JsonPropertyName("end_to_end_vs_raw")] double EndToEndVsRaw,
         [property: JsonPropertyName("inference_images_per_s")] double InferenceImagesPerSecond,
         [property: JsonPropertyName("inference_vs_raw")] double InferenceVsRaw,
+        [property: JsonPropertyName("scoring_images_per_s")] double ScoringImagesPerSecond,
+        [property: JsonPropertyName("decoding_images_per_s")] double DecodingImagesPerSecond,
         [property: JsonPropertyName("slide_tiles")] int SlideTiles,
         [property: JsonPropertyName("slide_encoding_tiles_per_s")] double SlideEncodingTilesPerSecond,
         [property: JsonPropertyName("slide_encoder_alone_tiles_per_s")] double SlideEncoderTilesPerSecond,
@@ -124,6 +126,15 @@ public static class BenchJob
             $"inference incl. decode and heatmap: {inference:F1} images/s = "
                 + $"{inference / raw.InferenceBagsPerSecond:P0} of the raw inference loop"
         );
+        // Where the difference goes: scoring alone (decode, bagging, network, map) and decoding alone.
+        clock.Restart();
+        int scoredCount = model.Score(files).Count();
+        double scoring = scoredCount / clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        foreach (var file in files)
+            GC.KeepAlive(RgbImageReader.Read(file));
+        double decoding = files.Count / clock.Elapsed.TotalSeconds;
+        log($"  of which: scoring alone {scoring:F1} images/s, PNG decoding alone {decoding:F1} images/s");
 
         var (batched, single) = ResNet18Speed(files.Take(Math.Min(files.Count, 20)).ToList());
         log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
@@ -153,6 +164,8 @@ public static class BenchJob
             Math.Round(endToEnd / raw.TrainBagsPerSecond, 3),
             Math.Round(inference, 2),
             Math.Round(inference / raw.InferenceBagsPerSecond, 3),
+            Math.Round(scoring, 2),
+            Math.Round(decoding, 2),
             slide.Tiles,
             Math.Round(slide.TilesPerSecond, 2),
             Math.Round(slide.EncoderTilesPerSecond, 2),

@@ -148,38 +148,42 @@ public sealed class SlideFeatureCache
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
         var features = new float[tiles.Count * extractor.FeatureSize];
-        var pixels = new float[BatchSize * patchLength];
-        var encoding = new Stopwatch();
-        for (int first = 0; first < tiles.Count; first += BatchSize)
+        // Two buffers: the next batch's tiles are read and decoded while the encoder runs on this one.
+        float[][] buffers = [new float[BatchSize * patchLength], new float[BatchSize * patchLength]];
+        int Fill(int first, float[] pixels)
         {
-            cancel.ThrowIfCancellationRequested();
             int n = Math.Min(BatchSize, tiles.Count - first);
             for (int i = 0; i < n; i++)
-                ToPlanes(SlideTiling.Read(slide, tiles[first + i], size), pixels.AsSpan(i * patchLength, patchLength));
-            var layout = new BagLayout(3, size, size, 1, n, 0, 0, n * size, size);
-            encoding.Start();
-            var batch = extractor.Extract(pixels.AsSpan(0, n * patchLength), layout, 1f, BatchSize);
-            encoding.Stop();
-            batch.CopyTo(features, first * extractor.FeatureSize);
-            onTiles?.Invoke(first + n, tiles.Count);
+                SlideTiling.Read(slide, tiles[first + i], size).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
+            return n;
+        }
+        var encoding = new Stopwatch();
+        var pending = Task.Run(() => Fill(0, buffers[0]));
+        try
+        {
+            for (int first = 0, k = 0; first < tiles.Count; first += BatchSize, k++)
+            {
+                int n = pending.GetAwaiter().GetResult();
+                cancel.ThrowIfCancellationRequested();
+                var (pixels, into, next) = (buffers[k % 2], buffers[(k + 1) % 2], first + BatchSize);
+                pending = next < tiles.Count ? Task.Run(() => Fill(next, into)) : Task.FromResult(0);
+                var layout = new BagLayout(3, size, size, 1, n, 0, 0, n * size, size);
+                encoding.Start();
+                var batch = extractor.Extract(pixels.AsSpan(0, n * patchLength), layout, 1f, BatchSize);
+                encoding.Stop();
+                batch.CopyTo(features, first * extractor.FeatureSize);
+                onTiles?.Invoke(first + n, tiles.Count);
+            }
+        }
+        finally
+        {
+            // The slide is closed on the way out: no read may still be running on it.
+            ((IAsyncResult)pending).AsyncWaitHandle.WaitOne();
         }
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
         FeatureCheck.ThrowUnlessFinite(slidePath, $"{extractor.Manifest.Name} tile features", features);
         var bag = new SlideFeatureBag(tiles, features);
         _store.Write(entry, bag.ToEntry());
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds) { EncoderSeconds = encoding.Elapsed.TotalSeconds };
-    }
-
-    /// <summary>RGB bytes → three planes of 0…255 floats, the extractor's input with a to-byte scale of 1.</summary>
-    private static void ToPlanes(RgbImage tile, Span<float> planes)
-    {
-        int plane = tile.Width * tile.Height;
-        var src = tile.Pixels;
-        for (int i = 0; i < plane; i++)
-        {
-            planes[i] = src[3 * i];
-            planes[i + plane] = src[3 * i + 1];
-            planes[i + 2 * plane] = src[3 * i + 2];
-        }
     }
 }

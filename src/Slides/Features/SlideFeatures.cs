@@ -19,9 +19,10 @@ public static class SlideFeatures
 
     /// <summary>The cache folder TileSlides reads and writes, for the code that sets it and what it calls (an async
     /// local: parallel work of other callers keeps its own). Set it before fitting or scoring; null restores <see
-    /// cref="DefaultCacheFolder"/>. Models do not store it, so a model moves between machines unchanged. AmilModel.Score
-    /// reads slides on the calling thread; a TileSlides pipeline read with ML.NET's own cursors may run on worker
-    /// threads started for an earlier caller, so read it with one cursor (<c>GetRowCursorSet(columns, 1)</c>).</summary>
+    /// cref="DefaultCacheFolder"/>. Models do not store it, so a model moves between machines unchanged.
+    /// AmilModel.Score reads slides on the calling thread; a TileSlides pipeline read with ML.NET's own cursors may
+    /// run on worker threads started for an earlier caller, so read it with one cursor
+    /// (<c>GetRowCursorSet(columns, 1)</c>).</summary>
     [System.Diagnostics.CodeAnalysis.AllowNull]
     public static string CacheFolder
     {

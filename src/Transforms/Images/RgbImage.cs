@@ -30,4 +30,23 @@ public sealed class RgbImage
     /// <summary>Channel <paramref name="channel"/> (0 R, 1 G, 2 B) of pixel (<paramref name="x"/>, <paramref
     /// name="y"/>).</summary>
     public byte this[int x, int y, int channel] => Pixels[(y * Width + x) * 3 + channel];
+
+    /// <summary>Writes the image as three planes (red, green, blue) of 0…255 floats into <paramref name="planes"/>:
+    /// the input of <c>PatchFeatureExtractor.Extract</c> with a to-byte scale of 1.</summary>
+    /// <exception cref="ArgumentException"><paramref name="planes"/> is not 3 × width × height long.</exception>
+    public void CopyPlanes(Span<float> planes)
+    {
+        int plane = Width * Height;
+        if (planes.Length != 3 * plane)
+            throw new ArgumentException(
+                $"The planes need 3 × {Width} × {Height} = {3 * plane} values (got {planes.Length}).",
+                nameof(planes)
+            );
+        for (int i = 0; i < plane; i++)
+        {
+            planes[i] = Pixels[3 * i];
+            planes[i + plane] = Pixels[3 * i + 1];
+            planes[i + 2 * plane] = Pixels[3 * i + 2];
+        }
+    }
 }
