@@ -42,7 +42,7 @@ internal static class SlideEncodingBench
     /// beforehand: nothing else runs while it is timed.</summary>
     private static double EncoderSeconds(string slidePath, IReadOnlyList<SlideTile> tiles)
     {
-        const int batch = 16;
+        const int batch = SlideFeatureCache.BatchSize;
         var tiling = new TilingSettings();
         int size = tiling.TileSize,
             patchLength = 3 * size * size;

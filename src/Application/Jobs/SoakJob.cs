@@ -120,7 +120,7 @@ public static class SoakJob
 
     private static Step Scoring(string modelPath, string data, string cache, Action<string> log)
     {
-        var model = new ScoringOptions(FeatureCache: cache).Load(modelPath, ModelInput.Slides);
+        var model = ScoringOptions.Default.Load(modelPath, ModelInput.Slides);
         SlideBags.Watch(cache, _ => { });
         var slides = SlideScoring.SlideFiles(Path.Combine(data, SyntheticSlides.SlidesFolder));
         var samples = new List<Sample>();

@@ -52,7 +52,8 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
 /// </summary>
 public sealed class SlideFeatureCache
 {
-    private const int BatchSize = 16;
+    /// <summary>Tiles per encoder call.</summary>
+    public const int BatchSize = 16;
 
     private readonly TilingSettings _tiling;
     private readonly TissueSettings _tissue;
