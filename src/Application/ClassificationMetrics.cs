@@ -184,8 +184,11 @@ public sealed record ClassificationMetrics(
             .Range(0, classCount)
             .Where(c => matrix[c].Sum() > 0)
             .Average(c => matrix[c][c] / (double)matrix[c].Sum());
+        // Macro-F1: over the classes held or predicted (scikit-learn's "macro"); a class that is neither is no
+        // failure, so a resample that drew one class is not scored as if it had missed the others.
         double macroF1 = Enumerable
             .Range(0, classCount)
+            .Where(c => matrix[c].Sum() + matrix.Sum(r => r[c]) > 0)
             .Average(c =>
             {
                 double tp = matrix[c][c],

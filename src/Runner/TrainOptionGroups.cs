@@ -23,7 +23,8 @@ internal sealed class RunOptions
         Description =
             "k-fold cross-validation: K folds by patient and class, written once to OUT/splits/fold-K.csv (edit them "
             + "and run again to use yours), each fold a run folder OUT/fold-K, summarised in OUT/cv.json and cv.md "
-            + "(per fold, mean ± sd, pooled out-of-fold with intervals). Running it again continues it.",
+            + "(per fold, mean ± sd, pooled out-of-fold with intervals; the maps against masks likewise). Running it "
+            + "again continues it.",
     };
     private readonly Option<double?> _heldOutTest = new("--held-out-test")
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amil.MLNet.Application;
+using Amil.MLNet.Application.Runs;
 using Amil.MLNet.Application.Study;
 using Amil.MLNet.Data.Datasets;
 using Xunit;
@@ -138,5 +139,53 @@ public sealed class CrossValidationTests
         Assert.Equal(3, json.RootElement.GetProperty("rows").GetArrayLength());
         Assert.True(File.Exists(Path.Combine(work, "cv", "splits", "fold-3.csv")));
         Assert.Contains("mean ± sd", File.ReadAllText(Path.Combine(work, "cv", CrossValidationJob.MarkdownFile)));
+        Assert.Equal([1, 2, 3], first.Calibration.Select(c => c.Fold));
+        foreach (var (c, row) in first.Calibration.Zip(first.Rows))
+        {
+            Assert.Equal(row.Values[4]!.Value, c.Ece!.Value, 4); // the test block holds the calibrated ECE
+            if (c.Temperature == 1)
+                Assert.Equal(c.EceBefore, c.Ece);
+        }
+        string cv = File.ReadAllText(Path.Combine(work, "cv", CrossValidationJob.MarkdownFile));
+        Assert.Contains("## Calibration on each fold's test split", cv);
+        Assert.Contains("| accuracy |", cv);
+        Assert.Equal(1.0, first.Pooled.AccuracyCoverage![^1].Coverage, 6);
+        Assert.Equal(first.Pooled.Accuracy, first.Pooled.AccuracyCoverage[^1].Accuracy, 3); // kept to 4 places
+        AssertLocalizationTable(first, work);
+    }
+
+    /// <summary>The maps' table: each fold's row is what its run measured (metrics.json), the mean is theirs, and
+    /// the pooled figures come with intervals that hold them.</summary>
+    private static void AssertLocalizationTable(CrossValidationSummary summary, string work)
+    {
+        var table = Assert.Single(summary.Localization);
+        Assert.Equal("attention", table.Map);
+        Assert.Equal(["instance_auroc", "instance_ap", "pixel_auroc", "best_dice", "pointing_game"], table.Columns);
+        Assert.Equal([1, 2, 3], table.Rows.Select(r => r.Fold));
+        foreach (var row in table.Rows)
+        {
+            using var metrics = JsonDocument.Parse(
+                File.ReadAllText(Path.Combine(work, "cv", $"fold-{row.Fold}", RunFiles.MetricsFile))
+            );
+            var scores = metrics.RootElement.GetProperty("localization").GetProperty("scores");
+            for (int c = 0; c < table.Columns.Count; c++)
+                Assert.Equal(
+                    scores.TryGetProperty(table.Columns[c], out var value) ? value.GetDouble() : null,
+                    row.Values[c]
+                );
+        }
+        // A fold whose test patches hold no tumour has no AUROC: the mean is over the folds that have one.
+        Assert.Equal(Math.Round(table.Rows.Select(r => r.Values[0]).OfType<double>().Average(), 4), table.Mean[0]);
+        var pooled = table.Pooled!;
+        for (int c = 0; c < table.Columns.Count; c++)
+            if (pooled.Values[c] is { } value)
+            {
+                Assert.InRange(value, 0, 1);
+                Assert.InRange(value, pooled.Intervals[c]![0] - 1e-9, pooled.Intervals[c]![1] + 1e-9);
+            }
+        Assert.NotNull(pooled.Values[0]);
+        string markdown = File.ReadAllText(Path.Combine(work, "cv", CrossValidationJob.MarkdownFile));
+        Assert.Contains("## Localization: attention", markdown);
+        Assert.Contains("| pooled out-of-fold |", markdown);
     }
 }

@@ -30,6 +30,38 @@ public class MetricsTests
         Assert.Equal(3, m.Patients);
     }
 
+    /// <summary>Macro-F1 averages over the classes the items hold or are predicted as (scikit-learn's "macro"): a
+    /// class neither present nor predicted is no failure, one predicted but absent scores 0.</summary>
+    [Fact]
+    public void MacroF1CountsTheClassesPresentOrPredictedOnly()
+    {
+        float[] P(int c) => [.. Enumerable.Range(0, 3).Select(k => k == c ? 0.8f : 0.1f)];
+        var present = ClassificationMetrics.Compute(
+            [P(0), P(1), P(1), P(1)],
+            [0, 0, 1, 1],
+            [null, null, null, null],
+            3
+        );
+        Assert.Equal((2.0 / 3 + 0.8) / 2, present.MacroF1, 12); // class 2: neither held nor predicted
+        var predicted = ClassificationMetrics.Compute(
+            [P(0), P(2), P(1), P(1)],
+            [0, 0, 1, 1],
+            [null, null, null, null],
+            3
+        );
+        Assert.Equal((2.0 / 3 + 1 + 0) / 3, predicted.MacroF1, 12); // class 2: predicted once, held never
+    }
+
+    /// <summary>Perfect predictions have a perfect macro-F1 in every resample, also those that drew one class
+    /// only: the interval is [1, 1], not lopsided down to 1 / C.</summary>
+    [Fact]
+    public void PerfectPredictionsHaveAMacroF1IntervalOfOne()
+    {
+        var scored = new[] { Scored(0.1f), Scored(0.2f), Scored(0.9f), Scored(0.8f) };
+        var m = ClassificationMetrics.Compute(scored, [0, 0, 1, 1], ["a", "a", "b", "c"], 2);
+        Assert.Equal([1.0, 1.0], m.Intervals!["macro_f1"]);
+    }
+
     [Fact]
     public void OneMistakeInFourGivesThreeQuarters()
     {

@@ -226,3 +226,34 @@ public sealed class ModelDeviceTests(TrainedRunFixture run)
         Assert.Equal("cpu", run.Result.Metrics.ScoredOn);
     }
 }
+
+/// <summary>A training measures its test split's maps through the same step as evaluate: an image run's metrics.json
+/// holds the localization block that evaluate --localization gives for the same model and split.</summary>
+[Collection("trained")]
+public sealed class TrainingLocalizationTests(TrainedRunFixture run)
+{
+    [Fact]
+    public void AnImageTrainingMeasuresItsTestMapsAsEvaluateDoes()
+    {
+        var trained = run.Result.Metrics.Localization;
+        Assert.NotNull(trained);
+        var evaluated = EvaluateJob.Run(
+            Path.Combine(run.RunDirectory, RunFiles.ModelFile),
+            new DatasetSelection(DatasetsFile: run.DatasetsFile),
+            Path.Combine(TestTemp.Folder("train-localization").FullName, "evaluate"),
+            _ => { },
+            new EvaluateJob.Options { Localization = true }
+        )!;
+        var scores = evaluated.Localization!.Scores;
+        Assert.True(scores.Instances > 0);
+        Assert.Equal(scores with { Intervals = null }, trained.Scores with { Intervals = null });
+        Assert.Equal(scores.Intervals, trained.Scores.Intervals);
+        using var json = System.Text.Json.JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(run.RunDirectory, RunFiles.MetricsFile))
+        );
+        Assert.Equal(
+            scores.InstanceAuroc,
+            json.RootElement.GetProperty("localization").GetProperty("scores").GetProperty("instance_auroc").GetDouble()
+        );
+    }
+}

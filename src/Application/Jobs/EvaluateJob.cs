@@ -95,6 +95,19 @@ public static class EvaluateJob
     {
         bool slides = model.Input == ModelInput.Slides;
         var evaluated = Evaluation.Evaluate(model, items, scored);
+        OutputFolder.Create(outDirectory);
+        var localization = options.Localization
+            ? TestLocalization.Measure(
+                model,
+                items,
+                scored,
+                outDirectory,
+                LabelledModel.Parse(modelPath).Label,
+                evaluated,
+                log,
+                options.Normalization
+            )
+            : TestLocalization.Measured.None;
         var metrics = new RunMetrics(model.ClassNames, evaluated, null, null, null, null)
         {
             Unit = slides ? RunReport.SlideUnit : "images",
@@ -102,30 +115,10 @@ public static class EvaluateJob
             CpuKernels = Trainers.Kernels.CpuKernels.Current,
             ScoredOn = model.Device.ToString(),
             ClassMap = mapping.Count > 0 ? mapping : null,
-            Localization =
-                options.Localization && !slides
-                    ? LocalizationBlock.From(
-                        Localizing.Evaluate(model.ClassNames, items.Zip(scored), options.Normalization)
-                    )
-                    : null,
+            Localization = localization.Images,
         };
-        OutputFolder.Create(outDirectory);
         RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.MetricsFile), metrics);
-        // Slides: the CAMELYON16 measures (tile AUROC/AP, FROC) of the maps in localization.json, with heatmaps.
-        if (options.Localization && slides)
-            if (
-                SlideLocalization.Run(
-                    items,
-                    scored,
-                    model.ClassNames,
-                    outDirectory,
-                    log,
-                    LabelledModel.Parse(modelPath).Label,
-                    metrics.Test
-                ) is
-                { } report
-            )
-                RunFiles.WriteJson(Path.Combine(outDirectory, RunFiles.LocalizationFile), report);
+        localization.WriteInto(outDirectory);
         return metrics;
     }
 

@@ -105,21 +105,7 @@ internal static class SlideTraining
             model,
             split,
             new(head, trainSeconds),
-            metrics => metrics with { Unit = RunReport.SlideUnit },
-            (test, metrics) =>
-            {
-                var localization = SlideLocalization.Run(
-                    split.Test,
-                    test,
-                    classes,
-                    runDir,
-                    log,
-                    Path.GetFileName(runDir),
-                    metrics.Test
-                );
-                if (localization is not null)
-                    RunFiles.WriteJson(Path.Combine(runDir, RunFiles.LocalizationFile), localization);
-            }
+            metrics => metrics with { Unit = RunReport.SlideUnit }
         );
     }
 }

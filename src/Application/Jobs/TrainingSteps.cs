@@ -78,17 +78,16 @@ internal static class TrainingSteps
             : this(head.ClassNames, head.BestEpoch, head.History.Count, seconds, head.Model.Temperature) { }
     }
 
-    /// <summary>Scores the test and validation splits with the saved <paramref name="model"/> on its device, writes
-    /// metrics.json (with the caller's additions) and test_scores.json, removes the checkpoint, runs
-    /// <paramref name="afterTest"/> on the test split's scores and writes report.html. A failure after the model keeps
-    /// it and says how to score again.</summary>
+    /// <summary>Scores the test and validation splits with the saved <paramref name="model"/> on its device, measures
+    /// the test split's maps against its masks (<see cref="TestLocalization"/>), writes metrics.json (with the caller's
+    /// additions), localization.json for slides and test_scores.json, removes the checkpoint and writes report.html.
+    /// A failure after the model keeps it and says how to score again.</summary>
     public static RunMetrics Finish(
         RunSession session,
         AmilModel model,
         DatasetSplit split,
         Trained trained,
-        Func<RunMetrics, RunMetrics> additions,
-        Action<IReadOnlyList<ScoredImage>, RunMetrics>? afterTest = null
+        Func<RunMetrics, RunMetrics> additions
     )
     {
         session.Log(RunSession.ScoredOn(model.Device));
@@ -122,15 +121,25 @@ internal static class TrainingSteps
                             ),
                 }
             );
+            var localization = test is null
+                ? TestLocalization.Measured.None
+                : TestLocalization.Measure(
+                    model,
+                    split.Test,
+                    test,
+                    session.Directory,
+                    Path.GetFileName(session.Directory),
+                    testMetrics,
+                    session.Log
+                );
+            metrics = metrics with { Localization = localization.Images };
             RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
+            localization.WriteInto(session.Directory);
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
             // CNN's ~150 MB).
             File.Delete(Path.Combine(session.Directory, RunFiles.CheckpointFile));
             if (test is not null)
-            {
                 TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
-                afterTest?.Invoke(test, metrics);
-            }
             session.WriteReport(model.Device);
             return metrics;
         });

@@ -177,8 +177,8 @@ public sealed record RunMetrics(
     [JsonPropertyName("feature_cache")]
     public Features.FeatureCacheReport? FeatureCache { get; init; }
 
-    /// <summary>How well the model's map finds tumour on the evaluated images with masks (evaluate
-    /// --localization).</summary>
+    /// <summary>How well the model's map finds tumour on the test images with masks (every image training, and
+    /// evaluate --localization); slides keep theirs in localization.json.</summary>
     [JsonPropertyName("localization")]
     public LocalizationBlock? Localization { get; init; }
 

@@ -50,6 +50,28 @@ public static class CrossValidationJob
             folds.Add(new CrossValidationSummary.Fold(k, runDir, metrics));
         }
         var summary = CrossValidationSummary.Of(entry.Name, plan, folds);
+        var pooled =
+            plan.HeldOutTest > 0
+                ? TestLocalization.Measured.None
+                : PooledLocalization(
+                    settings,
+                    entry,
+                    root,
+                    outDirectory,
+                    splitFiles,
+                    folds,
+                    summary.Pooled,
+                    log,
+                    cancel
+                );
+        summary = summary with
+        {
+            Localization = CrossValidationLocalization.Tables(
+                [.. folds.Select(f => (f.Number, f.Localization()))],
+                pooled,
+                ImageMapName(folds[0])
+            ),
+        };
         RunFiles.WriteJson(Path.Combine(outDirectory, JsonFile), summary);
         Transforms.AtomicFile.WriteText(Path.Combine(outDirectory, MarkdownFile), summary.Markdown());
         log($"Wrote {Path.Combine(outDirectory, JsonFile)} and {MarkdownFile}.");
@@ -96,6 +118,50 @@ public static class CrossValidationJob
                 + "and run again to use others."
         );
         return files;
+    }
+
+    /// <summary>The map an image model draws (the localization block does not name it).</summary>
+    private static string ImageMapName(CrossValidationSummary.Fold fold) =>
+        fold.Metrics.Localization is null
+            ? ""
+            : AmilModel.Load(Path.Combine(fold.RunDirectory, RunFiles.ModelFile)).MapKind.Name();
+
+    /// <summary>Every fold's test items scored again by that fold's model and measured together (<see
+    /// cref="TestLocalization"/>; slide heatmaps into OUT/heatmaps); nothing when no item has a mask.</summary>
+    private static TestLocalization.Measured PooledLocalization(
+        TrainSettings settings,
+        DatasetEntry entry,
+        string root,
+        string outDirectory,
+        IReadOnlyList<string> splitFiles,
+        IReadOnlyList<CrossValidationSummary.Fold> folds,
+        ClassificationMetrics? pooled,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        bool slides = DatasetReader.IsSlides(entry);
+        var records = slides
+            ? DatasetReader.ReadSlides(entry, root, _ => { })
+            : DatasetReader.Read(entry, root, _ => { });
+        if (!records.Any(r => r.MaskPath is not null))
+            return TestLocalization.Measured.None;
+        log("Pooled out-of-fold localization: each fold's test items scored by its model.");
+        var scoring = new ScoringOptions(Trainers.ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder);
+        if (slides)
+            Features.SlideBags.Watch(scoring.FeatureCache, log);
+        var items = new List<ImageRecord>();
+        var scored = new List<ScoredImage>();
+        AmilModel? first = null;
+        foreach (var fold in folds)
+        {
+            var model = scoring.Load(Path.Combine(fold.RunDirectory, RunFiles.ModelFile));
+            var test = SplitFile.Read(splitFiles[fold.Number - 1], root, records).Test;
+            scored.AddRange(Evaluation.Score(model, test, cancel));
+            items.AddRange(test);
+            first ??= model;
+        }
+        return TestLocalization.Measure(first!, items, scored, outDirectory, "out-of-fold", pooled, log);
     }
 
     private static RunMetrics TrainFold(

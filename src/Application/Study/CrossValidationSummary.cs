@@ -19,8 +19,27 @@ public sealed record CrossValidationSummary(
     [property: JsonPropertyName("pooled")] ClassificationMetrics? Pooled
 )
 {
+    /// <summary>Each fold's temperature scaling, measured on its test split.</summary>
+    [JsonPropertyName("calibration")]
+    public IReadOnlyList<CrossValidationCalibration> Calibration { get; init; } = [];
+
+    /// <summary>The maps against the masks, a table per map (none when the items have no masks).</summary>
+    [JsonPropertyName("localization")]
+    public IReadOnlyList<CrossValidationLocalization> Localization { get; init; } = [];
+
     /// <summary>A finished fold as the job saw it.</summary>
-    public sealed record Fold(int Number, string RunDirectory, RunMetrics Metrics);
+    public sealed record Fold(int Number, string RunDirectory, RunMetrics Metrics)
+    {
+        /// <summary>Its test split's maps against their masks, as its run measured them (metrics.json for images,
+        /// localization.json for slides).</summary>
+        public TestLocalization.Measured Localization()
+        {
+            string slides = Path.Combine(RunDirectory, RunFiles.LocalizationFile);
+            return Metrics.Unit == RunReport.SlideUnit
+                ? new(null, File.Exists(slides) ? RunReport.ReadJson<SlideLocalization.Report>(slides) : null)
+                : new(Metrics.Localization, null);
+        }
+    }
 
     /// <summary>One fold's test figures, in <see cref="Columns"/> order.</summary>
     public sealed record Row(
@@ -47,19 +66,28 @@ public sealed record CrossValidationSummary(
         var rows = folds
             .Select(f => new Row(f.Number, f.RunDirectory, f.Metrics.Test?.Images ?? 0, Values(f.Metrics.Test)))
             .ToList();
-        var columns = Enumerable.Range(0, MetricColumns.Count);
-        var mean = columns.Select(c => Stat(rows, c, v => v.Average())).ToList();
-        var sd = columns.Select(c => Stat(rows, c, SampleSd)).ToList();
+        var stats = Enumerable
+            .Range(0, MetricColumns.Count)
+            .Select(c => StudySummary.MeanSd.Of([.. rows.Select(r => r.Values[c]).OfType<double>()]))
+            .ToList();
         return new CrossValidationSummary(
             dataset,
             plan.Folds,
             plan.HeldOutTest,
             MetricColumns,
             rows,
-            mean,
-            sd,
+            [.. stats.Select(m => m is null ? (double?)null : Math.Round(m.Mean, 4))],
+            [.. stats.Select(m => m is null ? (double?)null : Math.Round(m.Sd, 4))],
             plan.HeldOutTest > 0 ? null : PooledOf(folds)
-        );
+        )
+        {
+            Calibration =
+            [
+                .. folds
+                    .Select(f => CrossValidationCalibration.Of(f.Number, f.Metrics))
+                    .OfType<CrossValidationCalibration>(),
+            ],
+        };
     }
 
     /// <summary>Every fold's test scores together: each item scored once, by the model that never saw it.</summary>
@@ -88,21 +116,8 @@ public sealed record CrossValidationSummary(
             ? new double?[MetricColumns.Count]
             : [m.Accuracy, m.MacroF1, m.Auc, m.LogLoss, m.Ece, m.Brier, m.PatientAccuracy];
 
-    private static double? Stat(List<Row> rows, int column, Func<List<double>, double> statistic)
-    {
-        var values = rows.Select(r => r.Values[column]).OfType<double>().ToList();
-        return values.Count == 0 ? null : Math.Round(statistic(values), 4);
-    }
-
-    private static double SampleSd(List<double> values)
-    {
-        if (values.Count < 2)
-            return 0;
-        double mean = values.Average();
-        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-    }
-
-    /// <summary>cv.md: the per-fold table with a mean ± sd row, then the pooled line.</summary>
+    /// <summary>cv.md: the per-fold table with a mean ± sd row, then the pooled line; then each map's localization
+    /// table.</summary>
     public string Markdown()
     {
         var text = new StringBuilder();
@@ -126,7 +141,7 @@ public sealed record CrossValidationSummary(
                 .Append(string.Join(" | ", row.Values.Select(Cell)))
                 .Append(" |\n");
         text.Append("| mean ± sd | | ")
-            .Append(string.Join(" | ", Mean.Select((m, i) => m is null ? "–" : $"{Cell(m)} ± {Cell(Sd[i])}")))
+            .Append(string.Join(" | ", Mean.Select((m, i) => MeanSd(m, Sd[i]))))
             .Append(" |\n");
         if (Pooled is { } p)
             text.Append("\nPooled out-of-fold (")
@@ -146,8 +161,22 @@ public sealed record CrossValidationSummary(
                 .Append(", Brier ")
                 .Append(p.WithInterval("brier", p.Brier))
                 .Append(".\n");
+        if (Calibration.Count > 0)
+            text.Append('\n').Append(CrossValidationCalibration.Markdown(Calibration));
+        if (Pooled?.AccuracyCoverage is { Count: > 0 } curve)
+            text.Append('\n').Append(CrossValidationCalibration.CoverageMarkdown(curve, Pooled.Images));
+        foreach (var table in Localization)
+            text.Append('\n').Append(table.Markdown());
+        if (Localization.Count > 0)
+            text.Append(
+                "\nEach fold's figures with its own 95 % interval; pooled: every test item scored by its fold's model "
+                    + "and measured together, intervals by patient (by slide or image where none is known).\n"
+            );
         return text.ToString();
     }
+
+    /// <summary>"mean ± sd" as the tables print it; "–" where no fold has the figure.</summary>
+    internal static string MeanSd(double? mean, double? sd) => mean is null ? "–" : $"{Cell(mean)} ± {Cell(sd)}";
 
     private static string Cell(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "–";
 }
