@@ -53,7 +53,7 @@ public static class ClassMapping
                 resolved[label] = mapped;
             else if (modelClasses.Contains(label))
                 continue;
-            else if (modelClasses.FirstOrDefault(c => Plain(c) == Plain(label)) is { } same)
+            else if (modelClasses.FirstOrDefault(c => ClassNames.Plain(c) == ClassNames.Plain(label)) is { } same)
                 resolved[label] = same;
             else
                 unknown.Add((label, group.Count()));
@@ -74,6 +74,4 @@ public static class ClassMapping
         IReadOnlyDictionary<string, string> map
     ) =>
         map.Count == 0 ? items : [.. items.Select(r => map.TryGetValue(r.Label, out var c) ? r with { Label = c } : r)];
-
-    private static string Plain(string name) => new([.. name.ToLowerInvariant().Where(char.IsLetterOrDigit)]);
 }

@@ -34,8 +34,7 @@ public static class TumourClasses
                     );
             return chosen;
         }
-        static string Plain(string name) => new(name.ToLowerInvariant().Where(char.IsLetter).ToArray());
-        var tumour = classes.Where(c => !Benign.Contains(Plain(c))).ToList();
+        var tumour = classes.Where(c => !Benign.Contains(ClassNames.Plain(c))).ToList();
         return tumour.Count > 0 && tumour.Count < classes.Count ? tumour : classes.Skip(1).ToList();
     }
 }
