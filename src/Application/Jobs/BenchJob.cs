@@ -140,14 +140,14 @@ public static class BenchJob
         log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
 
         var slide = SlideEncodingBench.Run(workFolder);
+        double share = slide.TilesPerSecond / slide.EncoderTilesPerSecond;
         log(
-            FormattableString.Invariant(
+            string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
                 $"slide encoding (tile read, JPEG decode, tissue, ResNet18) on {slide.Tiles} tiles: "
+                    + $"{slide.TilesPerSecond:F1} tiles/s = {share:P0} of the encoder alone "
+                    + $"({slide.EncoderTilesPerSecond:F1} tiles/s)"
             )
-                + FormattableString.Invariant(
-                    $"{slide.TilesPerSecond:F1} tiles/s = {slide.TilesPerSecond / slide.EncoderTilesPerSecond:P0} "
-                )
-                + FormattableString.Invariant($"of the encoder alone ({slide.EncoderTilesPerSecond:F1} tiles/s)")
         );
 
         double rss = PeakRssMegabytes();
