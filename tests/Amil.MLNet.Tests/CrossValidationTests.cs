@@ -189,3 +189,70 @@ public sealed class CrossValidationTests
         Assert.Contains("| pooled out-of-fold |", markdown);
     }
 }
+
+/// <summary>The slide half of the cross-validation's map tables, on reports built by hand: a table per map every
+/// fold measured, the folds' own figures and intervals, their mean ± sd and the pooled figures.</summary>
+public sealed class CrossValidationSlideMapsTests
+{
+    private static SlideLocalization.MapScores Map(string name, double auroc, double froc) =>
+        new("model", name, 1, 1, auroc, auroc - 0.1, froc, [froc])
+        {
+            Intervals = new Dictionary<string, double[]>
+            {
+                ["instance_auroc"] = [auroc - 0.05, auroc + 0.01],
+                ["froc"] = [froc - 0.2, froc],
+            },
+        };
+
+    private static TestLocalization.Measured Slides(params SlideLocalization.MapScores[] maps) =>
+        new(null, new SlideLocalization.Report(["tumor"], 4, 400, 40, 3, [0.25], maps));
+
+    [Fact]
+    public void EachMapGetsATableOfItsFoldsTheirMeanAndThePooledFigures()
+    {
+        var tables = CrossValidationLocalization.Tables(
+            [
+                (1, Slides(Map("attention", 0.9, 0.8), Map("attention × p(tumor)", 0.95, 0.9))),
+                (2, Slides(Map("attention", 0.7, 0.6), Map("attention × p(tumor)", 0.85, 0.7))),
+            ],
+            Slides(Map("attention", 0.81, 0.7), Map("attention × p(tumor)", 0.9, 0.8)),
+            imageMap: "unused"
+        );
+
+        Assert.Equal(["attention", "attention × p(tumor)"], tables.Select(t => t.Map));
+        var attention = tables[0];
+        Assert.Equal(["instance_auroc", "instance_ap", "froc"], attention.Columns);
+        Assert.Equal([0.9, 0.8, 0.8], attention.Rows[0].Values);
+        Assert.Equal([0.85, 0.91], attention.Rows[0].Intervals[0]!);
+        Assert.Null(attention.Rows[0].Intervals[1]); // no interval given for tile AP
+        Assert.Equal(0.8, attention.Mean[0]!.Value, 10);
+        Assert.Equal(Math.Round(Math.Sqrt(0.02), 4), attention.Sd[0]); // sample sd of 0.9 and 0.7
+        Assert.Equal([0.81, 0.81 - 0.1, 0.7], attention.Pooled!.Values);
+        string markdown = attention.Markdown();
+        Assert.Contains("| fold | tile AUROC | tile AP | FROC |", markdown);
+        Assert.Contains("| 1 | 0.900 [0.850, 0.910] | 0.800 | 0.800 [0.600, 0.800] |", markdown);
+        Assert.Contains("| pooled out-of-fold | 0.810 [0.760, 0.820] | 0.710 | 0.700 [0.500, 0.700] |", markdown);
+    }
+
+    [Fact]
+    public void AMapOneFoldLacksAndFoldsWithoutMasksGiveNoTable()
+    {
+        var partly = CrossValidationLocalization.Tables(
+            [
+                (1, Slides(Map("attention", 0.9, 0.8), Map("attention × p(tumor)", 0.95, 0.9))),
+                (2, Slides(Map("attention", 0.7, 0.6))),
+            ],
+            TestLocalization.Measured.None,
+            imageMap: "unused"
+        );
+        var table = Assert.Single(partly);
+        Assert.Null(table.Pooled);
+        Assert.Empty(
+            CrossValidationLocalization.Tables(
+                [(1, Slides(Map("attention", 0.9, 0.8))), (2, TestLocalization.Measured.None)],
+                TestLocalization.Measured.None,
+                "unused"
+            )
+        );
+    }
+}
