@@ -15,10 +15,12 @@ public sealed record ScoringOptions(ComputeDevice Device = default, string? Feat
     /// <summary>The CPU and the default feature cache.</summary>
     public static ScoringOptions Default { get; } = new();
 
-    /// <summary>A model.zip of the kind a job needs, scoring on <see cref="Device"/>.</summary>
+    /// <summary>A model.zip of the kind a job needs, scoring on <see cref="Device"/> with <see cref="FeatureCache"/>.
+    /// </summary>
     /// <exception cref="ArgumentException">The model scores the other kind of input.</exception>
-    public AmilModel Load(string path, ModelInput expected) => ModelFiles.Load(path, expected).OnDevice(Device);
+    public AmilModel Load(string path, ModelInput expected) =>
+        ModelFiles.Load(path, expected).OnDevice(Device).WithFeatureCache(FeatureCache);
 
-    /// <summary>A model.zip of either kind, scoring on <see cref="Device"/>.</summary>
-    public AmilModel Load(string path) => AmilModel.Load(path).OnDevice(Device);
+    /// <summary>A model.zip of either kind, scoring on <see cref="Device"/> with <see cref="FeatureCache"/>.</summary>
+    public AmilModel Load(string path) => AmilModel.Load(path).OnDevice(Device).WithFeatureCache(FeatureCache);
 }

@@ -41,7 +41,7 @@ public static class SlideScoring
                 $"Dataset '{entry.Name}' has no {(allSlides ? "" : "test ")}slides with tumour masks (masks/ID.png); "
                     + "localization needs them."
             );
-        SlideBags.Watch(scoring.FeatureCache, log);
+        SlideBags.Watch(log);
         var scoredByModel = loaded
             .Select(
                 (m, i) =>
@@ -152,7 +152,7 @@ public static class SlideScoring
     )
     {
         log($"Scoring {slides.Count} slide(s) (classes {string.Join("/", model.ClassNames)}).");
-        SlideBags.Watch(scoring.FeatureCache, log);
+        SlideBags.Watch(log);
         return model.Score(slides).Checked(cancel).ToList();
     }
 

@@ -114,8 +114,18 @@ public sealed class AmilModel
     public AmilModel OnDevice(ComputeDevice device)
     {
         device.Resolve();
-        return new AmilModel(_ml, _model, Input) { Device = device };
+        return new AmilModel(_ml, _model, Input) { Device = device, FeatureCache = FeatureCache };
     }
+
+    /// <summary>Slide models: the folder this model reads and writes its slides' tile features in. Null (the
+    /// default): <c>SlideFeatures.CacheFolder</c> of the caller. Not saved: a model moves between machines
+    /// unchanged.</summary>
+    public string? FeatureCache { get; private init; }
+
+    /// <summary>The same model, reading and writing slide features in <paramref name="folder"/> (null: the caller's
+    /// <c>SlideFeatures.CacheFolder</c>); this one is unchanged. Image models do not use it.</summary>
+    public AmilModel WithFeatureCache(string? folder) =>
+        new(_ml, _model, Input) { Device = Device, FeatureCache = folder is null ? null : Path.GetFullPath(folder) };
 
     /// <summary>Any model.zip of ours as ML.NET loads it: integrity checked (zip CRCs, network checksum), our
     /// components registered, and a clear error for files that are no ML.NET model.</summary>
@@ -186,7 +196,7 @@ public sealed class AmilModel
 
     /// <summary>Scores images or slides (as <see cref="Input"/> says) lazily, one at a time, in order. For slides
     /// the map's coordinates are level-0 tile corners and the features come from the slide feature cache
-    /// (<c>SlideFeatures.CacheFolder</c>), encoded first where missing.</summary>
+    /// (<see cref="FeatureCache"/>, else <c>SlideFeatures.CacheFolder</c>), encoded first where missing.</summary>
     /// <exception cref="NonFiniteScoreException">Scoring gave a NaN or infinite value for an item.</exception>
     public IEnumerable<ScoredImage> Score(IEnumerable<string> paths)
     {
@@ -231,11 +241,12 @@ public sealed class AmilModel
             );
     }
 
-    /// <summary>The next row, scored on this model's device (the device is set around the step, so nothing of it
-    /// outlives the call or reaches other callers).</summary>
+    /// <summary>The next row, scored on this model's device and, for slides, with its feature cache (both set around
+    /// the step, so nothing of them outlives the call or reaches other callers).</summary>
     private ScoredRow? Next(IEnumerator<ScoredRow> rows)
     {
         using var _ = Scoring.NetworkCache.On(Device);
+        using var cache = FeatureCache is { } folder ? Slides.SlideFeatures.Use(folder) : null;
         return rows.MoveNext() ? rows.Current : null;
     }
 

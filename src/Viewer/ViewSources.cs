@@ -126,8 +126,8 @@ internal static class ViewSources
             throw new ArgumentException("Nothing to show: no image or slide under the folders given.");
         log($"Scoring {allowed.Count} {model.Input.Noun()}(s) with the model…");
         if (model.Input == ModelInput.Slides)
-            SlideBags.Watch(request.FeatureCache, log);
-        var scored = model.Score(allowed.Select(r => r.Path)).ToList();
+            SlideBags.Watch(log);
+        var scored = model.WithFeatureCache(request.FeatureCache).Score(allowed.Select(r => r.Path)).ToList();
         var gradCam = GradCam(request, model, allowed);
         var items = new List<ViewItem>();
         for (int i = 0; i < allowed.Count; i++)

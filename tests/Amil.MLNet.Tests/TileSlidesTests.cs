@@ -72,6 +72,14 @@ public sealed class TileSlidesTests
         SlideFeatures.CacheFolder = other;
         Assert.Equal(slides.Count, loaded.Score(slides).Count());
         Assert.Equal(slides.Count, Directory.EnumerateFiles(other, "*.feat", SearchOption.AllDirectories).Count());
+
+        // A model that carries its own cache folder reads and writes there, whatever the caller's, and leaves the
+        // caller's as it was.
+        var own = TestTemp.Folder("tile-slides-own-cache").FullName;
+        Assert.Equal(slides.Count, loaded.WithFeatureCache(own).Score(slides).Count());
+        Assert.Equal(slides.Count, Directory.EnumerateFiles(own, "*.feat", SearchOption.AllDirectories).Count());
+        Assert.Equal(Path.GetFullPath(other), SlideFeatures.CacheFolder);
+        Assert.Equal(own, loaded.WithFeatureCache(own).OnDevice(ComputeDevice.Cpu).FeatureCache);
     }
 
     [Fact]

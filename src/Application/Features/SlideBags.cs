@@ -4,8 +4,8 @@ using Amil.MLNet.Slides;
 namespace Amil.MLNet.Application.Features;
 
 /// <summary>Slides' tile features for a job: encoded up front with progress (training and `features`, whose
-/// tiling is known), or as TileSlides meets them while a model scores (the model carries its own tiling), with
-/// each encoded slide logged.</summary>
+/// tiling is known), or as TileSlides meets them while a model scores (the model carries its own tiling and cache
+/// folder), with each encoded slide logged.</summary>
 public static class SlideBags
 {
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
@@ -37,11 +37,11 @@ public static class SlideBags
             log(FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s."));
     }
 
-    /// <summary>Points TileSlides at <paramref name="cacheFolder"/> for the calling job and logs each slide it has
-    /// to encode while a model scores (cached ones silently).</summary>
-    public static void Watch(string? cacheFolder, Action<string> log)
+    /// <summary>Logs each slide TileSlides has to encode while a model scores in the calling job (cached ones
+    /// silently); the model carries its cache folder (AmilModel.FeatureCache, set by <see cref="ScoringOptions"/>).
+    /// </summary>
+    public static void Watch(Action<string> log)
     {
-        SlideFeatures.CacheFolder = cacheFolder;
         var gate = new object();
         SlideFeatures.OnSlide = e =>
         {

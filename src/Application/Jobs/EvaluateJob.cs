@@ -62,7 +62,7 @@ public static class EvaluateJob
                 + $"{(slides ? "slides" : "images")} of '{entry.Name}'."
         );
         if (slides)
-            SlideBags.Watch(scoring.FeatureCache, log);
+            SlideBags.Watch(log);
         else if (options.Localization)
             Localizing.WithMasks(items, entry.Name); // no masks: say so before scoring
         OutputFolder.Check(outDirectory);

@@ -97,7 +97,9 @@ internal static class SlideTraining
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);
         // The saved model reads slide paths: TileSlides, then the head — scored like any other model.
-        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides).OnDevice(device);
+        var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides)
+            .OnDevice(device)
+            .WithFeatureCache(settings.FeatureCacheFolder);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
         return TrainingSteps.Finish(

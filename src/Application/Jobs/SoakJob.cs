@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Serialization;
-using Amil.MLNet.Application.Features;
 using Amil.MLNet.Application.Runs;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Trainers;
@@ -120,8 +119,7 @@ public static class SoakJob
 
     private static Step Scoring(string modelPath, string data, string cache, Action<string> log)
     {
-        var model = ScoringOptions.Default.Load(modelPath, ModelInput.Slides);
-        SlideBags.Watch(cache, _ => { });
+        var model = new ScoringOptions(FeatureCache: cache).Load(modelPath, ModelInput.Slides);
         var slides = SlideScoring.SlideFiles(Path.Combine(data, SyntheticSlides.SlidesFolder));
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();

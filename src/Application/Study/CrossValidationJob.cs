@@ -149,7 +149,7 @@ public static class CrossValidationJob
         log("Pooled out-of-fold localization: each fold's test items scored by its model.");
         var scoring = new ScoringOptions(Trainers.ComputeDevice.Parse(settings.Device), settings.FeatureCacheFolder);
         if (slides)
-            Features.SlideBags.Watch(scoring.FeatureCache, log);
+            Features.SlideBags.Watch(log);
         var items = new List<ImageRecord>();
         var scored = new List<ScoredImage>();
         AmilModel? first = null;

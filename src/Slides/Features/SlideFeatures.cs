@@ -30,6 +30,20 @@ public static class SlideFeatures
         set => Folder.Value = value is null ? null : Path.GetFullPath(value);
     }
 
+    /// <summary>Sets <see cref="CacheFolder"/> for the calling flow until the result is disposed, then restores what
+    /// it was: how a model that carries its own cache folder (AmilModel.FeatureCache) reads each slide.</summary>
+    internal static IDisposable Use(string folder)
+    {
+        var previous = Folder.Value;
+        Folder.Value = Path.GetFullPath(folder);
+        return new Restore(() => Folder.Value = previous);
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
+
     /// <summary>Called, for the code that sets it and what it calls, each time TileSlides takes a slide's features:
     /// from the cache, or encoded (with the time it took) — TileSlides cannot log, so this is how a caller shows
     /// progress. It may be called from several threads at once. Default none.</summary>
