@@ -121,9 +121,15 @@ internal static class TrainingSteps
                             ),
                 }
             );
-            var localization = test is null
-                ? TestLocalization.Measured.None
-                : TestLocalization.Measure(
+            RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
+            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
+            // CNN's ~150 MB).
+            File.Delete(Path.Combine(session.Directory, RunFiles.CheckpointFile));
+            if (test is not null)
+            {
+                TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
+                // After the metrics: a mask that cannot be read stops the maps' figures, not the run's.
+                var localization = TestLocalization.Measure(
                     model,
                     split.Test,
                     test,
@@ -132,14 +138,13 @@ internal static class TrainingSteps
                     testMetrics,
                     session.Log
                 );
-            metrics = metrics with { Localization = localization.Images };
-            RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
-            localization.WriteInto(session.Directory);
-            // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
-            // CNN's ~150 MB).
-            File.Delete(Path.Combine(session.Directory, RunFiles.CheckpointFile));
-            if (test is not null)
-                TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
+                localization.WriteInto(session.Directory);
+                if (localization.Images is not null)
+                {
+                    metrics = metrics with { Localization = localization.Images };
+                    RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
+                }
+            }
             session.WriteReport(model.Device);
             return metrics;
         });
