@@ -59,6 +59,23 @@ public sealed record PairedComparison(
         );
     }
 
+    /// <summary>Each model after the first against the first on the same items (images or slides), when they share
+    /// the classes.</summary>
+    public static List<PairedComparison> AgainstFirst(
+        IReadOnlyList<(string Name, IReadOnlyList<float[]> Probabilities)> models,
+        IReadOnlyList<string> classes,
+        IReadOnlyList<Data.Datasets.ImageRecord> items
+    )
+    {
+        var truth = Evaluation.Truth(classes, items);
+        var patients = items.Select(r => r.Patient).ToList();
+        return models
+            .Skip(1)
+            .Where(m => m.Probabilities[0].Length == classes.Count)
+            .Select(m => Of(m, models[0], truth, patients))
+            .ToList();
+    }
+
     /// <summary>The comparisons as a Markdown table (empty text for none).</summary>
     public static string Markdown(IReadOnlyList<PairedComparison> comparisons)
     {

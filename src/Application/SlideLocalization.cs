@@ -63,6 +63,11 @@ public static class SlideLocalization
         /// <summary>How the intervals were drawn.</summary>
         [JsonPropertyName("bootstrap")]
         public BootstrapSettings? Bootstrap { get; init; }
+
+        /// <summary>A comparison of several models: each after the first against the first on the same slides
+        /// (slide accuracy with a paired bootstrap interval, AUC with DeLong's test); empty for one model.</summary>
+        [JsonPropertyName("comparisons")]
+        public IReadOnlyList<PairedComparison> Comparisons { get; init; } = [];
     }
 
     /// <param name="Sizes">Each lesion's size class; null when the slide does not say its scale.</param>

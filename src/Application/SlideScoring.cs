@@ -81,10 +81,25 @@ public static class SlideScoring
                 );
             reports.Add(report);
         }
-        var combined = reports[0] with { Methods = [.. reports.SelectMany(r => r.Methods)] };
-        RunFiles.WriteLocalization(outDirectory, combined, SlideLocalization.Markdown(combined));
+        var combined = reports[0] with
+        {
+            Methods = [.. reports.SelectMany(r => r.Methods)],
+            Comparisons = PairedComparison.AgainstFirst(
+                [.. loaded.Zip(scoredByModel).Select(m => (m.First.Label, Probabilities(m.Second!)))],
+                loaded[0].Model.ClassNames,
+                slides
+            ),
+        };
+        RunFiles.WriteLocalization(
+            outDirectory,
+            combined,
+            SlideLocalization.Markdown(combined) + PairedComparison.Markdown(combined.Comparisons)
+        );
         return combined;
     }
+
+    private static IReadOnlyList<float[]> Probabilities(IReadOnlyList<ScoredImage> scored) =>
+        [.. scored.Select(s => s.Probabilities)];
 
     /// <summary>Heatmaps of slide files: per slide ID.png over the tissue thumbnail, coloured by the evidence for
     /// <paramref name="tumourClasses"/> (<see cref="TumourEvidence"/>, as the viewer draws it; default: the classes

@@ -189,6 +189,13 @@ public class SlideTrainingTests
             _ => { }
         )!;
         Assert.Equal(["a", "a", "b", "b"], compared.Methods.Select(m => m.Model));
+        // Several slide models are compared on the same slides as image models are: a model against itself differs
+        // by nothing, with a paired interval of nothing (and DeLong's p of 1 where each class has two test slides).
+        var pair = Assert.Single(compared.Comparisons);
+        Assert.Equal(("b", "a", 0.0), (pair.Model, pair.Against, pair.AccuracyDifference));
+        Assert.Equal([0.0, 0.0], pair.AccuracyDifferenceInterval!);
+        Assert.True(pair.DeLongP is null or 1.0, $"DeLong p {pair.DeLongP}");
+        Assert.Contains("## Paired comparisons", File.ReadAllText(Path.Combine(tools, "localize", "localization.md")));
         // The CLI's one entry decides by the dataset: on slides every map × p is reported already.
         var weighted = Assert.Throws<ArgumentException>(() =>
             LocalizeJob.Compare(

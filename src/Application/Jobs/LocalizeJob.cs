@@ -209,7 +209,7 @@ public static class LocalizeJob
             LocalizationEvaluator.PositivePatchShare
         )
         {
-            Comparisons = Compared(probabilities, loaded[0].Model.ClassNames, images),
+            Comparisons = PairedComparison.AgainstFirst(probabilities, loaded[0].Model.ClassNames, images),
         };
         RunFiles.WriteLocalization(
             outDirectory,
@@ -217,22 +217,6 @@ public static class LocalizeJob
             LocalizationTable.Markdown(report) + PairedComparison.Markdown(report.Comparisons)
         );
         return report;
-    }
-
-    /// <summary>Each model after the first against the first, when they share the classes.</summary>
-    private static List<PairedComparison> Compared(
-        List<(string Name, IReadOnlyList<float[]> Probabilities)> models,
-        IReadOnlyList<string> classes,
-        IReadOnlyList<ImageRecord> images
-    )
-    {
-        var truth = Evaluation.Truth(classes, images);
-        var patients = images.Select(r => r.Patient).ToList();
-        return models
-            .Skip(1)
-            .Where(m => m.Probabilities[0].Length == classes.Count)
-            .Select(m => PairedComparison.Of(m, models[0], truth, patients))
-            .ToList();
     }
 
     private static List<(string Label, string Path, AmilModel Model)> Load(
