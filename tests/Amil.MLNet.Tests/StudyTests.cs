@@ -171,6 +171,8 @@ public class StudyTests
         Assert.Equal("fold", result.By);
         Assert.Equal([1, 2], result.Seeds);
         Assert.Contains("mean ± sd over folds 1, 2", summary.Markdown());
+        // The summary points at each fold's comparison, where the intervals and paired tests are: files that exist.
+        Assert.Contains("`tiny/localize-fold2/localization.md`", summary.Markdown());
         var folder = Path.Combine(settings.OutDirectory, "tiny");
         var tested = new List<HashSet<string>>();
         foreach (int k in new[] { 1, 2 })
@@ -182,6 +184,7 @@ public class StudyTests
                 File.ReadAllText(Path.Combine(folder, $"localize-fold{k}", "localization.json"))
             );
             Assert.Equal(test.Count, json.RootElement.GetProperty("images").GetInt32()); // the fold's own test part
+            Assert.True(File.Exists(Path.Combine(folder, $"localize-fold{k}", "localization.md")));
             tested.Add(test);
         }
         Assert.Empty(tested[0].Intersect(tested[1]));

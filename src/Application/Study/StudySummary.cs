@@ -169,6 +169,13 @@ public sealed record StudySummary(
                         + " |"
                 );
             text.AppendLine();
+            // The table summarises; each comparison keeps its figures' 95 % intervals and paired tests.
+            text.AppendLine(
+                $"Each {d.By}'s figures with 95 % intervals and paired tests: "
+                    + string.Join(", ", d.Seeds.Select(s => $"`{d.Dataset}/localize-{d.By}{s}/localization.md`"))
+                    + "."
+            );
+            text.AppendLine();
         }
         return text.ToString();
     }
