@@ -255,5 +255,8 @@ public sealed class TrainingLocalizationTests(TrainedRunFixture run)
             scores.InstanceAuroc,
             json.RootElement.GetProperty("localization").GetProperty("scores").GetProperty("instance_auroc").GetDouble()
         );
+        // report.html shows the same figure with the same interval (resampling the same patients).
+        string cell = Maps.Metrics.Bootstrap.WithInterval(scores.InstanceAuroc, scores.Intervals!["instance_auroc"]);
+        Assert.Contains($"<td>{cell}</td>", File.ReadAllText(Path.Combine(run.RunDirectory, "report.html")));
     }
 }

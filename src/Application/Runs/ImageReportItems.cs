@@ -94,13 +94,20 @@ internal sealed class ImageReportItems : ReportItems
                 + "AUROC</th><th>best Dice</th><th>best IoU</th><th>pointing game</th></tr>"
         );
         foreach (var (name, s) in methods)
+        {
+            string I(string metric, double? value) =>
+                Bootstrap.WithInterval(value, s.Intervals?.GetValueOrDefault(metric));
             html.Append(
                 CultureInfo.InvariantCulture,
-                $"<tr><td class=\"name\">{name}</td><td>{F(s.InstanceAuroc)}</td><td>{F(s.InstanceAp)}</td>"
-                    + $"<td>{F(s.PixelAuroc)}</td><td>{F(s.BestDice)}</td><td>{F(s.BestIou)}</td>"
-                    + $"<td>{F(s.PointingGame)}</td></tr>"
+                $"<tr><td class=\"name\">{name}</td><td>{I("instance_auroc", s.InstanceAuroc)}</td>"
+                    + $"<td>{I("instance_ap", s.InstanceAp)}</td><td>{I("pixel_auroc", s.PixelAuroc)}</td>"
+                    + $"<td>{I("best_dice", s.BestDice)}</td><td>{F(s.BestIou)}</td>"
+                    + $"<td>{I("pointing_game", s.PointingGame)}</td></tr>"
             );
+        }
         html.Append("</table>");
+        if (methods[0].Item2.Bootstrap is { } bootstrap)
+            html.Append("<p>").Append(System.Net.WebUtility.HtmlEncode(bootstrap.Describe())).Append("</p>");
     }
 
     public override void AppendGallery(StringBuilder html)
@@ -147,14 +154,15 @@ internal sealed class ImageReportItems : ReportItems
         }
     }
 
-    /// <summary>The run's test images with their masks (masks/ mirroring the image paths under the root).</summary>
+    /// <summary>The run's test images with their patients and masks (masks/ mirroring the image paths under the root).
+    /// </summary>
     private static List<ImageRecord> ReadTestSplit(string runDir)
     {
         var (root, test) = RunFiles.ReadTestSplit(runDir);
         return test.Select(t =>
             {
                 var mask = DatasetReader.MaskPathFor(root, t.Path);
-                return new ImageRecord(t.Path, t.Label, MaskPath: File.Exists(mask) ? mask : null);
+                return new ImageRecord(t.Path, t.Label, t.Patient, MaskPath: File.Exists(mask) ? mask : null);
             })
             .ToList();
     }

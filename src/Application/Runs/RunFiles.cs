@@ -76,8 +76,11 @@ public static class RunFiles
         Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
     };
 
-    /// <summary>split.json's dataset root and its test part: each item's absolute path and true class.</summary>
-    public static (string Root, IReadOnlyList<(string Path, string Label)> Test) ReadTestSplit(string runDirectory)
+    /// <summary>split.json's dataset root and its test part: each item's absolute path, true class and patient (null
+    /// where unknown).</summary>
+    public static (string Root, IReadOnlyList<(string Path, string Label, string? Patient)> Test) ReadTestSplit(
+        string runDirectory
+    )
     {
         var path = Path.Combine(runDirectory, SplitFile);
         if (!File.Exists(path))
@@ -93,7 +96,8 @@ public static class RunFiles
             .Select(e =>
                 (
                     Path.GetFullPath(Path.Combine(root, e.GetProperty("path").GetString()!)),
-                    e.GetProperty("label").GetString()!
+                    e.GetProperty("label").GetString()!,
+                    e.TryGetProperty("patient", out var patient) ? patient.GetString() : null
                 )
             )
             .ToList();
