@@ -24,12 +24,24 @@ internal sealed class ImageReportItems : ReportItems
     private readonly AmilModel model;
     private readonly AmilModel? gradCam;
     private readonly List<TestImage> images;
+    private readonly LocalizationScores? measured;
 
-    private ImageReportItems(AmilModel model, AmilModel? gradCam, List<TestImage> images) =>
-        (this.model, this.gradCam, this.images) = (model, gradCam, images);
+    private ImageReportItems(
+        AmilModel model,
+        AmilModel? gradCam,
+        List<TestImage> images,
+        LocalizationScores? measured
+    ) => (this.model, this.gradCam, this.images, this.measured) = (model, gradCam, images, measured);
 
-    /// <summary>Scores the run's test images with its model.zip (and <paramref name="gradCamModelPath"/>).</summary>
-    public static ImageReportItems Score(string runDir, string? gradCamModelPath, ScoringOptions scoring)
+    /// <summary>Scores the run's test images with its model.zip (and <paramref name="gradCamModelPath"/>); the model's
+    /// own maps are shown as the run measured them (<paramref name="measured"/>, metrics.json's block), measured here
+    /// only for runs that kept none.</summary>
+    public static ImageReportItems Score(
+        string runDir,
+        string? gradCamModelPath,
+        ScoringOptions scoring,
+        LocalizationScores? measured = null
+    )
     {
         var model = scoring.Load(Path.Combine(runDir, RunFiles.ModelFile), ModelInput.Images);
         var gradCam = gradCamModelPath is null ? null : scoring.Load(gradCamModelPath, ModelInput.Images);
@@ -47,7 +59,7 @@ internal sealed class ImageReportItems : ReportItems
                 (r, i) => new TestImage(r, scored[i], gradCamScored?[i], scored[i].Probabilities[classIndex[r.Label]])
             )
             .ToList();
-        return new ImageReportItems(model, gradCam, images);
+        return new ImageReportItems(model, gradCam, images, measured);
     }
 
     public override string Noun => "images";
@@ -67,9 +79,10 @@ internal sealed class ImageReportItems : ReportItems
         {
             (
                 mapKind,
-                Localizing
-                    .Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None)
-                    .Scores()
+                measured
+                    ?? Localizing
+                        .Evaluate(model.ClassNames, withMasks.Select(i => (i.Record, i.Scored)), MapNormalization.None)
+                        .Scores()
             ),
         };
         if (gradCam is not null)

@@ -44,7 +44,12 @@ public static class RunReport
                     : throw new ArgumentException(
                         $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
                     )
-                : ImageReportItems.Score(runDir, gradCamModelPath, scoring ?? ScoringOptions.Default);
+                : ImageReportItems.Score(
+                    runDir,
+                    gradCamModelPath,
+                    scoring ?? ScoringOptions.Default,
+                    metrics.Localization?.Scores
+                );
         var scores = items.Scores;
         var path = Path.Combine(runDir, FileName);
         log($"Writing {path} ({scores.Count} test {items.Noun})…");
