@@ -10,7 +10,10 @@ namespace Amil.MLNet.Transforms;
 /// environment, so the inner stages (custom mappings, copies) are still built on a context of their own, which holds
 /// no state of the user's.
 /// </summary>
-internal static class CatalogEnvironment
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class CatalogEnvironment
 {
     private const string Property = "Microsoft.ML.Data.IInternalCatalog.Environment";
 

@@ -32,7 +32,7 @@ public static class SlideFeatures
 
     /// <summary>Sets <see cref="CacheFolder"/> for the calling flow until the result is disposed, then restores what
     /// it was: how a model that carries its own cache folder (AmilModel.FeatureCache) reads each slide.</summary>
-    internal static IDisposable Use(string folder)
+    public static IDisposable Use(string folder)
     {
         var previous = Folder.Value;
         Folder.Value = Path.GetFullPath(folder);

@@ -2,7 +2,10 @@ namespace Amil.MLNet.Transforms.Encoders;
 
 /// <summary>A saved model names the encoder it was trained on, with the file's hash: features from any other file are
 /// refused, even under the same name or path.</summary>
-internal static class EncoderProvenance
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class EncoderProvenance
 {
     /// <summary>The encoder as a saved state keeps it: its reference (paths made absolute) and, for a manifest, its
     /// file's SHA-256 (empty for the built-in ResNet18), as two <see cref="Persistence.StateText"/> texts.</summary>

@@ -7,10 +7,24 @@ namespace Amil.MLNet.Transforms.Features;
 
 /// <summary>One stored entry: N × D features (patch-major), the bag grid, and each patch's corner in the source's
 /// pixels (x0, y0, x1, y1, …; for an image, the grid's own origins; for a slide, its tiles' level-0 corners).</summary>
-internal sealed record FeatureEntry(float[] Features, BagLayout Layout, int[] Corners)
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class FeatureEntry(float[] features, BagLayout layout, int[] corners)
 {
+    /// <summary>N × D features, patch-major.</summary>
+    public float[] Features { get; } = features;
+
+    /// <summary>The bag grid.</summary>
+    public BagLayout Layout { get; } = layout;
+
+    /// <summary>Each patch's corner (x0, y0, x1, y1, …).</summary>
+    public int[] Corners { get; } = corners;
+
+    /// <summary>N, the number of patches.</summary>
     public int Count => Layout.Count;
 
+    /// <summary>D, the features per patch.</summary>
     public int FeatureSize => Features.Length / Layout.Count;
 }
 
@@ -22,11 +36,15 @@ internal sealed record FeatureEntry(float[] Features, BagLayout Layout, int[] Co
 /// Format (little-endian): "AMILFEAT", int32 version 2, int32 N, int32 D, int32 length + UTF-8 settings, 9 × int32 bag
 /// layout, N × 2 int32 corners, N × D float32.
 /// </summary>
-internal sealed class FeatureStore(string folder, string settings)
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public sealed class FeatureStore(string folder, string settings)
 {
     private static readonly byte[] Magic = "AMILFEAT"u8.ToArray();
     private const int Version = 2;
 
+    /// <summary>The store's folder, absolute.</summary>
     public string Folder { get; } = Path.GetFullPath(folder);
 
     /// <summary>The entry file of the source that <paramref name="identify"/> hashes.</summary>
@@ -72,6 +90,7 @@ internal sealed class FeatureStore(string folder, string settings)
         }
     }
 
+    /// <summary>Writes <paramref name="bag"/> as <paramref name="entry"/>, atomically.</summary>
     public void Write(string entry, FeatureEntry bag)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(entry)!);

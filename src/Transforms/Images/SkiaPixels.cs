@@ -35,5 +35,7 @@ public static class SkiaPixels
     }
 
     /// <summary>A channel value composited on white, the colour of an empty slide.</summary>
-    internal static byte OnWhite(int value, int alpha) => (byte)((value * alpha + 255 * (255 - alpha)) / 255);
+    /// <remarks>Infrastructure shared by the Amil.MLNet packages; not meant to be called from your code.</remarks>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static byte OnWhite(int value, int alpha) => (byte)((value * alpha + 255 * (255 - alpha)) / 255);
 }

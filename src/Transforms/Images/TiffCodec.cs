@@ -5,20 +5,23 @@ namespace Amil.MLNet.Transforms.Images;
 /// <summary>TIFF decoding and encoding with LibTiff.NET (SkiaSharp, behind ML.NET's image loader, has no TIFF codec).
 /// Any TIFF that LibTiff's RGBA path understands (8/16-bit, grayscale, palette, alpha, tiled, compressed) becomes 8-bit
 /// RGB.</summary>
-internal static class TiffCodec
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class TiffCodec
 {
     static TiffCodec() => Tiff.SetErrorHandler(new CapturingHandler());
 
     /// <summary>True when the bytes start with a TIFF signature (II*\0 or MM\0*), whatever the file extension
     /// says.</summary>
-    public static bool IsTiff(ReadOnlySpan<byte> head) =>
+    internal static bool IsTiff(ReadOnlySpan<byte> head) =>
         head.Length >= 4
         && (
             (head[0] == 'I' && head[1] == 'I' && head[2] == 42 && head[3] == 0)
             || (head[0] == 'M' && head[1] == 'M' && head[2] == 0 && head[3] == 42)
         );
 
-    public static (int Width, int Height) ReadSize(string path) =>
+    internal static (int Width, int Height) ReadSize(string path) =>
         Guarded(
             path,
             () =>
@@ -28,7 +31,7 @@ internal static class TiffCodec
             }
         );
 
-    public static RgbImage Read(string path) =>
+    internal static RgbImage Read(string path) =>
         Guarded(
             path,
             () =>
@@ -39,7 +42,7 @@ internal static class TiffCodec
         );
 
     /// <summary>Decodes TIFF bytes held in memory; <paramref name="name"/> names them in messages.</summary>
-    public static RgbImage Decode(byte[] bytes, string name) =>
+    internal static RgbImage Decode(byte[] bytes, string name) =>
         Guarded(
             name,
             () =>
@@ -101,7 +104,7 @@ internal static class TiffCodec
     }
 
     /// <summary>Writes an 8-bit RGB, LZW-compressed TIFF (the same pixel layout as BACH's microscopy images).</summary>
-    public static void Write(string path, RgbImage image)
+    internal static void Write(string path, RgbImage image)
     {
         using (var tiff = Open(path, "w"))
         {
@@ -125,13 +128,14 @@ internal static class TiffCodec
 
     /// <summary>The last error LibTiff reported on this thread (null after <see cref="Open"/> succeeds
     /// cleanly).</summary>
-    internal static string? LastError
+    public static string? LastError
     {
         get => CapturingHandler.LastError;
         set => CapturingHandler.LastError = value;
     }
 
-    internal static Tiff Open(string path, string mode)
+    /// <summary>Opens a TIFF with LibTiff, errors captured in <see cref="LastError"/>.</summary>
+    public static Tiff Open(string path, string mode)
     {
         CapturingHandler.LastError = null;
         return Tiff.Open(path, mode)

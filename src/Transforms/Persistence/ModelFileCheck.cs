@@ -6,7 +6,10 @@ namespace Amil.MLNet.Transforms.Persistence;
 /// Verifies a model.zip before ML.NET reads it: every entry must decompress and match the CRC-32 the archive records.
 /// ML.NET does not check them, so a damaged file would otherwise load and score with wrong weights, silently.
 /// </summary>
-internal static class ModelFileCheck
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class ModelFileCheck
 {
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">Not a zip archive, or an entry is damaged.</exception>

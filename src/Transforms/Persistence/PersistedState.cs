@@ -8,12 +8,16 @@ namespace Amil.MLNet.Transforms.Persistence;
 /// a stateless registered mapping emits a constant key, and ML.NET's ValueMapping maps that key to the vector.
 /// ML.NET 5 keeps its own loader registration internal, so this is how a third-party component carries trained state.
 /// </summary>
-internal static class PersistedState
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class PersistedState
 {
+    /// <summary>The private column that carries the state key.</summary>
     public const string KeyColumnName = "__AmilStateKey";
     internal const string KeyValue = "state";
 
-    public static IEstimator<ITransformer> Attach(MLContext ml, string stateColumnName, float[] state) =>
+    internal static IEstimator<ITransformer> Attach(MLContext ml, string stateColumnName, float[] state) =>
         ml
             .Transforms.CustomMapping<StateKeyInput, StateKeyRow>(
                 StateKeyMappingFactory.Map,

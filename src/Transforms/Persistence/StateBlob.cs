@@ -4,11 +4,18 @@ namespace Amil.MLNet.Transforms.Persistence;
 /// A component's state as a float vector, so that ML.NET's own persistable ValueMapping can store it inside model.zip.
 /// Layout: [magic, kind, version, payload…]. Integers are stored exactly up to 2^24.
 /// </summary>
-internal static class StateBlob
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class StateBlob
 {
     private const float Magic = 2718281f;
+
+    /// <summary>Floats before the payload: magic, kind, version.</summary>
     public const int HeaderLength = 3;
 
+    /// <summary>A state vector of <paramref name="kind"/> and <paramref name="version"/> holding
+    /// <paramref name="payload"/>.</summary>
     public static float[] Create(StateKind kind, int version, ReadOnlySpan<float> payload)
     {
         var blob = new float[HeaderLength + payload.Length];
@@ -39,19 +46,35 @@ internal static class StateBlob
     }
 }
 
-internal enum StateKind
+/// <summary>Which component a saved state belongs to.</summary>
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public enum StateKind
 {
+    /// <summary>PatchBagging's settings.</summary>
     PatchBagging = 1,
+
+    /// <summary>A trained network.</summary>
     AttentionMilNetwork = 2,
+
+    /// <summary>ExtractPatchFeatures' settings.</summary>
     PatchFeatures = 3,
+
+    /// <summary>TileSlides' settings.</summary>
     SlideTiles = 4,
 }
 
 /// <summary>Text in a state vector: its length, then one UTF-16 code unit per float (exact: below 2^24).</summary>
-internal static class StateText
+/// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
+/// meant to be called from your code, and it may change in any version.</remarks>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+public static class StateText
 {
+    /// <summary>The text as floats.</summary>
     public static float[] Encode(string text) => [text.Length, .. text.Select(c => (float)c)];
 
+    /// <summary>The text at <paramref name="at"/>, which moves past it.</summary>
     public static string Decode(ReadOnlySpan<float> payload, ref int at)
     {
         int length = (int)payload[at++];
