@@ -192,7 +192,7 @@ public static class SlideScoring
     public static List<string> SlideFiles(string input)
     {
         if (File.Exists(input))
-            return IsSlideFile(input) && !IsPhoto(input) ? [Path.GetFullPath(input)]
+            return IsSlideFile(input) && !SlideImage.IsPhoto(input) ? [Path.GetFullPath(input)]
                 : DatasetReader.HasImageExtension(input) ? throw ImageForSlideModel(input)
                 : throw new InvalidDataException(
                     $"{input}: not a slide file (expected {string.Join(", ", SlideImage.Extensions)})."
@@ -200,7 +200,7 @@ public static class SlideScoring
         if (!Directory.Exists(input))
             throw new FileNotFoundException($"{input}: no such slide file or folder.", input);
         var files = Directory.EnumerateFiles(input).Where(IsSlideFile).Order(StringComparer.Ordinal).ToList();
-        if (files.FirstOrDefault(IsPhoto) is { } photo)
+        if (files.FirstOrDefault(SlideImage.IsPhoto) is { } photo)
             throw ImageForSlideModel(photo);
         return files.Count > 0 ? files
             : Directory.EnumerateFiles(input).FirstOrDefault(DatasetReader.HasImageExtension) is { } image
@@ -209,24 +209,6 @@ public static class SlideScoring
                 $"{input}: no slide files ({string.Join(", ", SlideImage.Extensions)}) in this folder.",
                 input
             );
-    }
-
-    /// <summary>A TIFF of one level stored in strips and of at most 16 megapixels is a photo (e.g. BACH's 3-megapixel
-    /// microscopy images), which the slide reader could open but a slide model should not score; a stripped scan is
-    /// larger, or has reduced levels.</summary>
-    private static bool IsPhoto(string path)
-    {
-        if (Path.GetExtension(path).ToLowerInvariant() is not (".tif" or ".tiff"))
-            return false;
-        try
-        {
-            using var slide = SlideImage.Open(path);
-            return slide.Levels is [{ Stripped: true }] && (long)slide.Width * slide.Height <= 16_000_000;
-        }
-        catch (Exception e) when (e is Transforms.Images.ImageReadException or IOException or InvalidDataException)
-        {
-            return false; // not readable as a slide either: scoring it says why
-        }
     }
 
     private static bool IsSlideFile(string path) =>

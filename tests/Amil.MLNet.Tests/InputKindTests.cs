@@ -1,4 +1,5 @@
 using Amil.MLNet.Application;
+using Amil.MLNet.Application.Jobs;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Images;
@@ -43,6 +44,50 @@ public sealed class InputKindTests(TrainedRunFixture run)
         Assert.True(SlideImage.IsWholeSlide(Path.Combine(folder, "named.svs")));
         Assert.False(SlideImage.IsWholeSlide(bachImage)); // a 2048 × 1536 microscopy TIFF in strips
         Assert.False(SlideImage.IsWholeSlide(png));
+    }
+
+    [Fact]
+    public void EveryReadableTiffIsAcceptedByExactlyOneKindOfModel()
+    {
+        var folder = TestTemp.Folder("input-kind-tiffs-").FullName;
+        RgbImage Grey(int level, int x, int y, int w, int h) =>
+            new(w, h, Enumerable.Repeat((byte)200, w * h * 3).ToArray());
+        string Write(string name, int width, int height, PyramidSettings settings)
+        {
+            var path = Path.Combine(folder, name);
+            PyramidalTiff.Write(path, width, height, Grey, settings);
+            return path;
+        }
+        var photo = Path.Combine(folder, "photo.tif");
+        RgbImageWriter.WriteTiff(photo, new RgbImage(64, 64, new byte[64 * 64 * 3]));
+        var kinds = new (string Path, bool Slide)[]
+        {
+            (photo, false),
+            (Write("pyramid.tif", 1024, 768, new PyramidSettings { Levels = 2 }), true),
+            (Write("tiled-one-level.tif", 512, 512, new PyramidSettings { Levels = 1 }), true),
+            (Write("stripped-scan.tif", 4096, 4000, new PyramidSettings { Levels = 1, RowsPerStrip = 16 }), true),
+        };
+
+        foreach (var (path, slide) in kinds)
+        {
+            Assert.True(SlideImage.IsWholeSlide(path) == slide, path);
+            Assert.True(SlideImage.IsPhoto(path) == !slide, path);
+            Assert.True(Refuses(() => PredictJob.ListImages(path)) == slide, $"image model, {path}");
+            Assert.True(Refuses(() => SlideScoring.SlideFiles(path)) == !slide, $"slide model, {path}");
+        }
+    }
+
+    private static bool Refuses(Action list)
+    {
+        try
+        {
+            list();
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
     }
 
     [Fact]

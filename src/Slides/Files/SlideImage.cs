@@ -78,32 +78,44 @@ public sealed class SlideImage : IDisposable
     /// <summary>Level 0's height in pixels.</summary>
     public int Height => Levels[0].Height;
 
-    /// <summary>Whether a file is a whole slide rather than an image: a vendor slide format (.svs, .ndpi, .mrxs, …),
-    /// or a TIFF holding a tiled pyramid (two levels or more) or a tiled image of over 100 megapixels. A plain TIFF
-    /// image (BACH's microscopy, stored in strips) is not; nor is a file no reader opens (its reader says
-    /// why).</summary>
+    /// <summary>Whether a file is a whole slide rather than an image: a vendor slide format (.svs, .ndpi, .mrxs, …), or
+    /// a readable TIFF that is not a photo (<see cref="IsPhoto"/>). A PNG or JPEG is an image; a file no reader opens
+    /// is neither (its reader says why).</summary>
     public static bool IsWholeSlide(string path)
     {
         string extension = Path.GetExtension(path).ToLowerInvariant();
         if (extension == ".svs" || OpenSlideOnly.Contains(extension))
             return true;
-        if (extension is not (".tif" or ".tiff") || !File.Exists(path))
-            return false;
+        return TiffIsPhoto(path) == false;
+    }
+
+    /// <summary>Whether a file is a TIFF image rather than a slide: one level, stored in strips, of at most 16
+    /// megapixels (BACH's 3-megapixel microscopy images, photos). A tiled or pyramidal TIFF, or a stripped scan larger
+    /// than that, is a whole slide (<see cref="IsWholeSlide"/>); for a readable TIFF exactly one of the two holds. A
+    /// file that is not a readable TIFF is neither.</summary>
+    public static bool IsPhoto(string path) => TiffIsPhoto(path) == true;
+
+    /// <summary>The one rule behind <see cref="IsWholeSlide"/> and <see cref="IsPhoto"/>; null when the file is not a
+    /// readable TIFF.</summary>
+    private static bool? TiffIsPhoto(string path)
+    {
+        if (Path.GetExtension(path).ToLowerInvariant() is not (".tif" or ".tiff") || !File.Exists(path))
+            return null;
         try
         {
             using var tiff = TiffCodec.Open(path, "r");
             var levels = ReadLevels(tiff, path);
-            return levels.Count > 1 || (long)levels[0].Level.Width * levels[0].Level.Height > WholeSlidePixels;
+            var first = levels[0].Level;
+            return levels.Count == 1 && first.Stripped && (long)first.Width * first.Height <= PhotoPixels;
         }
         catch (Exception e) when (e is ImageReadException or IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 
-    /// <summary>A single tiled level this large is a slide: 10,000 × 10,000 pixels, far above any microscopy
-    /// image.</summary>
-    private const long WholeSlidePixels = 100_000_000;
+    /// <summary>The largest photo: 16 megapixels, above any microscopy image and below any scan.</summary>
+    private const long PhotoPixels = 16_000_000;
 
     /// <summary>Opens a slide; <paramref name="scale"/> overrides the file's µm/px and objective power.</summary>
     /// <param name="reader">Auto: OpenSlide for vendor formats (NDPI, MRXS …) and JPEG 2000 SVS, LibTiff.NET for
