@@ -1,3 +1,4 @@
+using Amil.MLNet.Application.Staging;
 using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Application;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amil.MLNet.Application;
+using Amil.MLNet.Application.Staging;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Maps.Metrics;

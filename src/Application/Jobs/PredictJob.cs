@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Amil.MLNet.Application.Staging;
 using Amil.MLNet.Data.Datasets;
 
 namespace Amil.MLNet.Application.Jobs;

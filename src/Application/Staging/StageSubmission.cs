@@ -3,7 +3,7 @@ using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Maps.Metrics;
 using Amil.MLNet.Transforms;
 
-namespace Amil.MLNet.Application;
+namespace Amil.MLNet.Application.Staging;
 
 /// <summary>
 /// CAMELYON17's submission file from a node model's predictions: <c>stages.csv</c> in the layout of the challenge's

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Amil.MLNet.Maps.Metrics;
 
-namespace Amil.MLNet.Application;
+namespace Amil.MLNet.Application.Staging;
 
 /// <summary>
 /// CAMELYON17's patient-level results (the <c>pn_staging</c> block of metrics.json): each patient's pN stage from
