@@ -24,7 +24,9 @@ internal static class SynthCommand
                 + "training/stage_labels.csv with every pN stage, ASAP XML outlines, and one unlabelled test "
                 + "patient) or bracs (BRACS_WSI/{train,val,test}/Group_G/Type_T/*.svs: --count training slides of "
                 + "each of the 7 subtypes, one validation and one test slide of each) or tcga (--count patients' "
-                + "barcode-named .svs in GDC UUID folders, some with two slides, one normal sample, and labels.csv).",
+                + "barcode-named .svs in GDC UUID folders, some with two slides, one normal sample, and labels.csv) or "
+                + "bach-wsi (ICIAR2018_BACH_Challenge/WSI/ANN.svs with ImageScope XML regions beside them: --count "
+                + "slides of each of BACH's 4 classes and one unannotated slide).",
             DefaultValueFactory = _ => "breakhis",
         };
         kind.AcceptOnlyFromAmong([
@@ -35,12 +37,13 @@ internal static class SynthCommand
             Camelyon17Kind,
             BracsKind,
             TcgaKind,
+            BachWsiKind,
         ]);
         var count = new Option<int>("--count")
         {
             Description =
                 "Number of images or slides (camelyon17: of labelled patients, five slides each; bracs: of training "
-                + "slides per subtype; tcga: of patients).",
+                + "slides per subtype; tcga: of patients; bach-wsi: of slides per class).",
             DefaultValueFactory = _ => 40,
         };
         var seed = new Option<int>("--seed")
@@ -79,7 +82,7 @@ internal static class SynthCommand
                 r,
                 () =>
                 {
-                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind)
+                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind or BachWsiKind)
                     {
                         Console.WriteLine(
                             WriteCohort(
@@ -129,6 +132,7 @@ internal static class SynthCommand
         Camelyon17Kind = "camelyon17",
         BracsKind = "bracs",
         TcgaKind = "tcga",
+        BachWsiKind = "bach-wsi",
         SlideDefault = "6144x8192",
         CohortSlideDefault = "1536x2048";
 
@@ -143,6 +147,14 @@ internal static class SynthCommand
             var svs = SyntheticTcga.Generate(output, count, seed, size.Width, size.Height);
             return $"Wrote {svs.Count} slides of {count} patients and {TcgaLayout.DefaultLabels} in the GDC's TCGA "
                 + $"layout under {where}.";
+        }
+        if (kind == BachWsiKind)
+        {
+            if (count < 1)
+                throw new ArgumentException($"--count must be at least 1 slide per class for bach-wsi (got {count}).");
+            var annotated = SyntheticBachWsi.Generate(output, count, seed, size.Width, size.Height);
+            return $"Wrote {annotated.Count} slides ({count} of each of BACH's 4 classes with ImageScope XML, and 1 "
+                + $"unannotated) in the layout of BACH's whole slides under {where}.";
         }
         if (kind == BracsKind)
         {

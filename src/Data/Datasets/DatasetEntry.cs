@@ -9,7 +9,7 @@ public sealed class DatasetEntry
     public string Name { get; set; } = "";
 
     /// <summary>breakhis | breakhis-kaggle | amil-data | image-folder | bach | synthetic | wsi | camelyon16 |
-    /// camelyon17 | bracs | tcga.</summary>
+    /// camelyon17 | bracs | tcga | bach-wsi.</summary>
     [JsonPropertyName("layout")]
     public string Layout { get; set; } = "";
 

@@ -40,10 +40,10 @@ public static class DatasetReader
         return AttachMasks(root, records);
     }
 
-    /// <summary>Whether the entry is a whole-slide dataset (the wsi, camelyon16, camelyon17, bracs and tcga
-    /// layouts, or the built-in synthetic slides).</summary>
+    /// <summary>Whether the entry is a whole-slide dataset (the wsi, camelyon16, camelyon17, bracs, tcga and
+    /// bach-wsi layouts, or the built-in synthetic slides).</summary>
     public static bool IsSlides(DatasetEntry entry) =>
-        entry.Layout is "wsi" or "camelyon16" or "camelyon17" or "bracs" or "tcga"
+        entry.Layout is "wsi" or "camelyon16" or "camelyon17" or "bracs" or "tcga" or "bach-wsi"
         || (entry.Layout == "synthetic" && SlideSet(entry.Synthetic?.Kind) is not null);
 
     /// <summary>The synthetic.kind of the built-in slides, and of the hard ones.</summary>
@@ -83,6 +83,7 @@ public static class DatasetReader
             "camelyon17" => Camelyon17Layout.Read(RequireFolder(root, entry), entry, log),
             "bracs" => BracsLayout.Read(RequireFolder(root, entry), entry),
             "tcga" => TcgaLayout.Read(RequireFolder(root, entry), entry, log),
+            "bach-wsi" => BachWsiLayout.Read(RequireFolder(root, entry), entry, log),
             _ => SlideLayout.Read(RequireFolder(root, entry), entry),
         };
     }

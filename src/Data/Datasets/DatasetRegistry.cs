@@ -21,6 +21,7 @@ public sealed partial class DatasetRegistry
         "camelyon17",
         "bracs",
         "tcga",
+        "bach-wsi",
     ];
 
     private DatasetRegistry(string file, string defaultName, IReadOnlyDictionary<string, DatasetEntry> entries)

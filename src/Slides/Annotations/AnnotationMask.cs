@@ -10,10 +10,11 @@ namespace Amil.MLNet.Slides;
 /// <summary>
 /// Tumour annotations filled into a low-resolution tumour mask of the slide (white = tumour, the convention of PNG
 /// masks): QuPath's GeoJSON (File → Export objects as GeoJSON; any GeoJSON of Polygon / MultiPolygon features in
-/// level-0 pixels) or ASAP's XML (CAMELYON16/17's lesion annotations, see <see cref="AsapXml"/>). Every region is
-/// tumour except exclusions (ASAP group <c>_2</c> or "Exclusion"; a GeoJSON class "Exclusion", "Ignore*" or "_2"),
-/// which are cleared after the tumour is filled; holes (inner rings) are left out (even–odd rule); points and lines
-/// are ignored.
+/// level-0 pixels), ASAP's XML (CAMELYON16/17's lesion annotations, see <see cref="AsapXml"/>) or Aperio
+/// ImageScope's XML (BACH's whole slides, see <see cref="ImageScopeXml"/>). Every region is tumour except
+/// exclusions (ASAP group <c>_2</c> or "Exclusion"; a GeoJSON class "Exclusion", "Ignore*" or "_2"; an ImageScope
+/// negative region), which are cleared after the tumour is filled, and ImageScope regions of benign or normal
+/// tissue, which are left out; holes (inner rings) are left out (even–odd rule); points and lines are ignored.
 /// </summary>
 public static class AnnotationMask
 {
@@ -33,12 +34,12 @@ public static class AnnotationMask
     /// <summary>The tumour regions of an annotation file (level-0 pixel coordinates, holes kept), less its
     /// exclusions, filled into a mask of the slide's shape whose longer side is <paramref name="longSide"/>: tumour
     /// white, the rest black.</summary>
-    /// <exception cref="InvalidDataException">Not GeoJSON or ASAP XML, or no regions in it (the message says
-    /// where).</exception>
+    /// <exception cref="InvalidDataException">Not GeoJSON, ASAP or ImageScope XML, or no regions in it (the message
+    /// says where; an ImageScope file whose regions are all benign or normal is a mask without tumour).</exception>
     public static RgbImage Rasterize(string path, int slideWidth, int slideHeight, int longSide = DefaultLongSide)
     {
         var regions = Read(path);
-        if (regions.Tumour.Count == 0 && regions.Exclusion.Count == 0)
+        if (regions.Tumour.Count == 0 && regions.Exclusion.Count == 0 && !regions.Classified)
             throw new InvalidDataException(
                 $"{path}: no Polygon or MultiPolygon annotations; export the tumour annotations from QuPath as "
                     + "GeoJSON (File → Export objects as GeoJSON) or give ASAP's XML."
@@ -54,7 +55,21 @@ public static class AnnotationMask
         return new RgbImage(width, height, pixels);
     }
 
-    /// <summary>An annotation file's regions: ASAP XML (.xml) or GeoJSON.</summary>
+    /// <summary>The class (or group) of every region in an annotation file, in file order, tumour or not: what a
+    /// cohort's layout labels a slide by (BACH's whole slides take their most severe region's class).</summary>
+    /// <exception cref="InvalidDataException">Not an annotation file this library reads (the message says
+    /// why).</exception>
+    public static IReadOnlyList<string> RegionClasses(string path)
+    {
+        if (!Path.GetExtension(path).Equals(".xml", StringComparison.OrdinalIgnoreCase))
+            return [.. GeoJson(path) is var g ? g.Tumour.Concat(g.Exclusion).Select(r => r.Name) : []];
+        var document = AsapXml.Load(path);
+        return document.Root?.Name.LocalName == ImageScopeXml.RootName
+            ? ImageScopeXml.Classes(document)
+            : [.. AsapXml.Read(path) is var a ? a.Tumour.Concat(a.Exclusion).Select(r => r.Name) : []];
+    }
+
+    /// <summary>An annotation file's regions: ASAP or ImageScope XML (.xml), or GeoJSON.</summary>
     internal static AnnotationRegions Read(string path) =>
         Path.GetExtension(path).Equals(".xml", StringComparison.OrdinalIgnoreCase) ? AsapXml.Read(path) : GeoJson(path);
 

@@ -4,8 +4,11 @@ namespace Amil.MLNet.Slides;
 /// pixels.</summary>
 internal sealed record AnnotationRegion(string Name, (double X, double Y)[][] Rings);
 
-/// <summary>An annotation file's regions: tumour, and the areas to leave out of it (CAMELYON16's <c>_2</c>).</summary>
+/// <summary>An annotation file's regions: tumour, and the areas to leave out of it (CAMELYON16's <c>_2</c>).
+/// <paramref name="Classified"/>: the file names each region's class (ImageScope), so one without tumour regions says
+/// "no tumour" rather than "nothing exported".</summary>
 internal sealed record AnnotationRegions(
     IReadOnlyList<AnnotationRegion> Tumour,
-    IReadOnlyList<AnnotationRegion> Exclusion
+    IReadOnlyList<AnnotationRegion> Exclusion,
+    bool Classified = false
 );

@@ -10,29 +10,20 @@ namespace Amil.MLNet.Slides;
 /// level-0 pixels. Polygons, splines (read as their control polygon) and rectangles are regions; dots and point sets
 /// are not. CAMELYON16's convention: groups <c>_0</c> and <c>_1</c> (and any other name) are tumour, group <c>_2</c>
 /// marks non-tumour areas inside a tumour outline, which the evaluation leaves out; a group named "Exclusion" means
-/// the same.
+/// the same. An XML file whose root is ImageScope's <c>Annotations</c> is read by <see cref="ImageScopeXml"/>.
 /// </summary>
 internal static class AsapXml
 {
     public static AnnotationRegions Read(string path)
     {
-        XDocument document;
-        try
-        {
-            document = XDocument.Load(path, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException e)
-        {
-            throw new InvalidDataException(
-                $"{path}: not valid XML at line {e.LineNumber}, position {e.LinePosition}; is it ASAP's annotation "
-                    + "file as the cohort shipped it?",
-                e
-            );
-        }
+        var document = Load(path);
+        if (document.Root?.Name.LocalName == ImageScopeXml.RootName)
+            return ImageScopeXml.Read(path, document);
         if (document.Root?.Name.LocalName != "ASAP_Annotations")
             throw new InvalidDataException(
-                $"{path}: the root element is <{document.Root?.Name.LocalName}>, not <ASAP_Annotations>; give "
-                    + "ASAP's XML, QuPath GeoJSON (.geojson) or a mask image."
+                $"{path}: the root element is <{document.Root?.Name.LocalName}>, neither ASAP's <ASAP_Annotations> "
+                    + "nor ImageScope's <Annotations>; give one of those XML files, QuPath GeoJSON (.geojson) or a "
+                    + "mask image."
             );
         var tumour = new List<AnnotationRegion>();
         var exclusion = new List<AnnotationRegion>();
@@ -49,6 +40,23 @@ internal static class AsapXml
             (IsExclusion(group) ? exclusion : tumour).Add(region);
         }
         return new AnnotationRegions(tumour, exclusion);
+    }
+
+    /// <summary>An annotation XML file (ASAP's or ImageScope's), with line numbers for messages.</summary>
+    public static XDocument Load(string path)
+    {
+        try
+        {
+            return XDocument.Load(path, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException e)
+        {
+            throw new InvalidDataException(
+                $"{path}: not valid XML at line {e.LineNumber}, position {e.LinePosition}; is it the annotation file "
+                    + "as the cohort shipped it?",
+                e
+            );
+        }
     }
 
     /// <summary>CAMELYON16's <c>_2</c>, or a group called an exclusion.</summary>

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+
+namespace Amil.MLNet.Slides;
+
+/// <summary>
+/// Aperio ImageScope's annotation XML, as BACH's whole slides ship their region outlines:
+/// <c>Annotations/Annotation/Regions/Region/Vertices/Vertex[@X, @Y]</c> in level-0 pixels. A region's class is its
+/// first non-empty <c>Attributes/Attribute[@Value]</c>, else its <c>Text</c>, else its annotation's <c>Name</c> (BACH
+/// writes "Benign", "In situ carcinoma", "Invasive carcinoma"). Regions whose class says benign or normal are neither
+/// tumour nor excluded; exclusions (<see cref="AsapXml.IsExclusion"/>) and ImageScope's negative regions
+/// (<c>NegativeROA="1"</c>) are cleared from the tumour; every other region is tumour.
+/// </summary>
+internal static class ImageScopeXml
+{
+    public const string RootName = "Annotations";
+
+    public static AnnotationRegions Read(string path, XDocument document)
+    {
+        var tumour = new List<AnnotationRegion>();
+        var exclusion = new List<AnnotationRegion>();
+        foreach (var annotation in document.Root!.Elements("Annotation"))
+        foreach (var region in annotation.Elements("Regions").Elements("Region"))
+        {
+            var points = Points(path, region);
+            if (points.Length < 3)
+                continue;
+            var found = new AnnotationRegion(ClassOf(annotation, region), [points]);
+            if ((string?)region.Attribute("NegativeROA") == "1" || AsapXml.IsExclusion(found.Name))
+                exclusion.Add(found);
+            else if (!IsNonTumour(found.Name))
+                tumour.Add(found);
+        }
+        return new AnnotationRegions(tumour, exclusion, Classified: true);
+    }
+
+    /// <summary>The class of every region, in file order (benign ones included; negative regions, which cut holes
+    /// and carry no class, left out).</summary>
+    public static IReadOnlyList<string> Classes(XDocument document) =>
+        [
+            .. document
+                .Root!.Elements("Annotation")
+                .SelectMany(a =>
+                    a.Elements("Regions")
+                        .Elements("Region")
+                        .Where(r => (string?)r.Attribute("NegativeROA") != "1")
+                        .Select(r => ClassOf(a, r))
+                ),
+        ];
+
+    /// <summary>Benign and normal tissue: annotated, but not tumour.</summary>
+    public static bool IsNonTumour(string name) =>
+        name.Contains("benign", StringComparison.OrdinalIgnoreCase)
+        || name.Contains("normal", StringComparison.OrdinalIgnoreCase);
+
+    private static string ClassOf(XElement annotation, XElement region) =>
+        new[]
+        {
+            region
+                .Elements("Attributes")
+                .Elements("Attribute")
+                .Select(a => (string?)a.Attribute("Value"))
+                .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v)),
+            (string?)region.Attribute("Text"),
+            (string?)annotation.Attribute("Name"),
+        }
+            .FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))
+            ?.Trim()
+        ?? "";
+
+    private static (double X, double Y)[] Points(string path, XElement region) =>
+        [.. region.Elements("Vertices").Elements("Vertex").Select(v => (Number(path, v, "X"), Number(path, v, "Y")))];
+
+    /// <summary>A vertex coordinate; some exports write a decimal comma, which reads the same.</summary>
+    private static double Number(string path, XElement vertex, string name)
+    {
+        var text = ((string?)vertex.Attribute(name))?.Trim().Replace(',', '.');
+        if (
+            text is not null
+            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            && double.IsFinite(value)
+        )
+            return value;
+        int line = ((IXmlLineInfo)vertex).HasLineInfo() ? ((IXmlLineInfo)vertex).LineNumber : 0;
+        string what = text is null ? $"has no {name}" : $"has {name}=\"{text}\", not a number";
+        throw new InvalidDataException(
+            $"{path}: a <Vertex>{(line > 0 ? $" (line {line})" : "")} {what}; fix or re-export the annotation."
+        );
+    }
+}
