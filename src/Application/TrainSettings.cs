@@ -96,6 +96,13 @@ public sealed record TrainSettings
     /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>
     public double TileOverlap { get; init; }
 
+    /// <summary>Whole slides: normalise tiles to a reference stain before encoding. Default none.</summary>
+    public Transforms.Stain.StainMethod Stain { get; init; }
+
+    /// <summary>Whole slides: the stain reference, an image or a slide; default the training slide most typical of
+    /// the training set (<see cref="StainReferences"/>).</summary>
+    public string? StainReference { get; init; }
+
     /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Slides.SlideTilesOptions SlideTiles =>

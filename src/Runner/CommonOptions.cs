@@ -77,16 +77,24 @@ internal static class CommonOptions
                 + "slides not in it are encoded first).",
         };
 
-    /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled (training and
-    /// `features`).</summary>
-    public sealed record SlideTileOptions(Option<int?> Size, Option<double?> MicronsPerPixel, Option<double> Overlap)
+    /// <summary>--tile-size, --tile-mpp, --tile-overlap, --stain, --stain-reference: how whole slides are tiled
+    /// and their colours normalised (training and `features`).</summary>
+    public sealed record SlideTileOptions(
+        Option<int?> Size,
+        Option<double?> MicronsPerPixel,
+        Option<double> Overlap,
+        Option<string> Stain,
+        Option<string?> StainReference
+    )
     {
-        /// <summary>Adds the three options to <paramref name="command"/>.</summary>
+        /// <summary>Adds the options to <paramref name="command"/>.</summary>
         public SlideTileOptions AddTo(Command command)
         {
             command.Options.Add(Size);
             command.Options.Add(MicronsPerPixel);
             command.Options.Add(Overlap);
+            command.Options.Add(Stain);
+            command.Options.Add(StainReference);
             return this;
         }
 
@@ -96,6 +104,8 @@ internal static class CommonOptions
                 TileSize = r.GetValue(Size),
                 TileMicronsPerPixel = r.GetValue(MicronsPerPixel),
                 TileOverlap = r.GetValue(Overlap),
+                Stain = Enum.Parse<Transforms.Stain.StainMethod>(r.GetValue(Stain)!, ignoreCase: true),
+                StainReference = r.GetValue(StainReference),
             };
     }
 
@@ -120,8 +130,29 @@ internal static class CommonOptions
                     "Whole slides: share of a tile its neighbours overlap, 0 to 0.9 (0.5: a step of half a tile, "
                     + "four times the tiles), so a lesion smaller than a tile falls whole inside some tile.",
                 DefaultValueFactory = _ => 0,
+            },
+            StainOption(),
+            new Option<string?>("--stain-reference")
+            {
+                Description =
+                    "Whole slides with --stain: the image or slide whose stain tiles are normalised to (default: the "
+                    + "training slide most typical of the training set; `features` needs the file).",
             }
         );
+
+    private static Option<string> StainOption()
+    {
+        var stain = new Option<string>("--stain")
+        {
+            Description =
+                "Whole slides: normalise each slide's tiles to a reference stain before encoding: reinhard (lαβ "
+                + "colour statistics) or macenko (haematoxylin and eosin vectors); saved with the model, so "
+                + "scoring normalises alike (docs/slides.md).",
+            DefaultValueFactory = _ => "none",
+        };
+        stain.AcceptOnlyFromAmong("none", "reinhard", "macenko");
+        return stain;
+    }
 
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 

@@ -64,6 +64,12 @@ internal static class SynthCommand
                 "--kind wsi or wsi-hard: write each slide as one level in strips of this many rows (a multiple of 16), "
                 + "a non-tiled, non-pyramidal TIFF as some converters write, instead of a tiled pyramid.",
         };
+        var twoSites = new Option<bool>("--two-sites")
+        {
+            Description =
+                "--kind wsi or wsi-hard: every other slide from a second site with a shifted stain, and slides.csv "
+                + "split by site (the first site's slides train, the second's test): a stain-shift benchmark.",
+        };
         var command = new Command(
             "synth",
             "Write synthetic H&E-like images with tumour masks (ground truth for localization).\nExample: amil "
@@ -76,12 +82,18 @@ internal static class SynthCommand
             seed,
             slideSize,
             rowsPerStrip,
+            twoSites,
         };
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
+                    if (
+                        (r.GetValue(twoSites) || r.GetValue(rowsPerStrip) is not null)
+                        && DatasetReader.SlideSet(r.GetValue(kind)) is null
+                    )
+                        throw new ArgumentException("--two-sites and --rows-per-strip are for --kind wsi or wsi-hard.");
                     if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind or BachWsiKind)
                     {
                         Console.WriteLine(
@@ -106,6 +118,7 @@ internal static class SynthCommand
                                 Width = size.Width,
                                 Set = set,
                                 RowsPerStrip = r.GetValue(rowsPerStrip),
+                                TwoSites = r.GetValue(twoSites),
                             },
                             n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
                         );

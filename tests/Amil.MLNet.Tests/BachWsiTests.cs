@@ -135,9 +135,18 @@ public sealed class BachWsiTests
             run,
             "--feature-cache",
             Path.Combine(Root.Value, "cache"),
+            "--stain",
+            "macenko",
         ]);
         Assert.True(exit == 0, stderr + stdout);
         Assert.Contains("classes Benign/InSitu/Invasive/Normal", stdout);
+        // The reference is the most typical training slide (SlideStainTests: the model saves it and scores with it).
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        var stain = config.RootElement.GetProperty("stain");
+        Assert.Equal("Macenko", stain.GetProperty("method").GetString());
+        Assert.Contains("medoid of", stain.GetProperty("reference").GetString());
+        Assert.Equal(8, stain.GetProperty("values").GetArrayLength());
+
         Assert.Contains("\"auc\"", File.ReadAllText(Path.Combine(run, "metrics.json")));
         Assert.True(File.Exists(Path.Combine(run, "localization.json")));
     }

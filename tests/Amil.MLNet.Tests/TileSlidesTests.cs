@@ -143,14 +143,24 @@ public sealed class TileSlidesTests
             new SlideFeatureCache(folder, new SlideTilesOptions().Tiling).EntryPath(slide),
             new SlideFeatureCache(folder, tiling).EntryPath(slide)
         );
-        Assert.Equal((tiling, "resnet18", ""), SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18")));
+        Assert.Equal(
+            (tiling, "resnet18", "", null),
+            SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18", null))
+        );
+        // A stain reference saves with the tiling and comes back exactly.
+        var stain = new Transforms.Stain.StainProfile(
+            Transforms.Stain.StainMethod.Reinhard,
+            [4.1f, 0.1f, -0.2f, 0.3f, 0.02f, 0.01f]
+        );
+        var saved = SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18", stain)).Stain!;
+        Assert.Equal((stain.Method, stain.ToString()), (saved.Method, saved.ToString()));
         // A version-1 state (saved before overlap) reads as no overlap.
         var v1 = Transforms.Persistence.StateBlob.Create(
             Transforms.Persistence.StateKind.SlideTiles,
             1,
             [224f, 20f, float.NaN, 0.5f]
         );
-        Assert.Equal((new SlideTilesOptions().Tiling, "resnet18", ""), SlideTilesState.Decode(v1));
+        Assert.Equal((new SlideTilesOptions().Tiling, "resnet18", "", null), SlideTilesState.Decode(v1));
         Assert.Throws<ArgumentException>(() => new SlideTilesOptions { Overlap = 0.95 }.Validate());
     }
 

@@ -19,7 +19,12 @@ public static class SlideBags
     )
     {
         SlideFeatures.CacheFolder = cacheFolder;
-        var cache = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling.Tiling, encoder: tiling.Encoder);
+        var cache = new SlideFeatureCache(
+            SlideFeatures.CacheFolder,
+            tiling.Tiling,
+            encoder: tiling.Encoder,
+            stain: tiling.Stain
+        );
         var list = slides.ToList();
         int encoded = 0;
         double encodeSeconds = 0;

@@ -52,9 +52,7 @@ public static class EncoderBench
             );
             log(
                 FormattableString.Invariant($"{row.Encoder} ({row.InputSize} px → {row.Features}), {n} thread(s): ")
-                    + FormattableString.Invariant(
-                        $"{row.TilesPerSecond} tiles/s, peak +{row.PeakExtraMegabytes} MB"
-                    )
+                    + FormattableString.Invariant($"{row.TilesPerSecond} tiles/s, peak +{row.PeakExtraMegabytes} MB")
             );
             rows.Add(row);
         }

@@ -26,7 +26,7 @@ public static class FeaturesJob
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
         var (paths, lookup, describe, cached) = slides
-            ? SlideSource(entry, root, cacheFolder, settings.SlideTiles, log)
+            ? SlideSource(entry, root, cacheFolder, WithStain(settings), log)
             : ImageSource(entry, root, cacheFolder, settings, log);
         string noun = slides ? "slides" : "images";
         log(
@@ -58,6 +58,21 @@ public static class FeaturesJob
                 ) + (slides ? "(tissue, tiling and reading included)." : "(decoding and cutting included).")
             );
         return summary;
+    }
+
+    /// <summary>The tiling, with the stain reference when one is given: a training chooses its default reference
+    /// among its training slides, which this job does not know, so it needs the file.</summary>
+    private static SlideTilesOptions WithStain(TrainSettings settings)
+    {
+        var tiling = settings.SlideTiles;
+        if (settings.Stain != Transforms.Stain.StainMethod.None && settings.StainReference is null)
+            throw new ArgumentException(
+                "Filling the cache with normalised stains needs the stain reference file: a training chooses its "
+                    + "default reference among its training slides, which this job does not know. Give the "
+                    + "reference here and to the training alike."
+            );
+        tiling.Stain = StainReferences.Resolve(settings.Stain, settings.StainReference, [], _ => { })?.Profile;
+        return tiling;
     }
 
     /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>
@@ -96,7 +111,7 @@ public static class FeaturesJob
     {
         var slides = DatasetReader.ReadSlides(entry, root, log).Select(r => r.Path).ToList();
         tiling.Validate();
-        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling, encoder: tiling.Encoder);
+        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling, encoder: tiling.Encoder, stain: tiling.Stain);
         return new Source(
             slides,
             FeatureExtraction.Slides(cache),

@@ -52,6 +52,13 @@ internal static class SlideTraining
         Action<string> log = session.Log;
         // Read once: the tiling's defaults come from the encoder's manifest.
         var tiling = settings.SlideTiles;
+        var stain = StainReferences.Resolve(
+            settings.Stain,
+            settings.StainReference,
+            [.. split.Train.Select(r => r.Path)],
+            log
+        );
+        tiling.Stain = stain?.Profile;
         var device = TrainingSteps.Begin(
             session,
             settings,
@@ -69,6 +76,17 @@ internal static class SlideTraining
                         microns_per_pixel = tiling.MicronsPerPixel,
                         overlap = tiling.Overlap,
                     }
+                ),
+                (
+                    "stain",
+                    stain is { } s
+                        ? new
+                        {
+                            method = s.Profile.Method.ToString(),
+                            reference = s.Source,
+                            values = s.Profile.Values,
+                        }
+                        : null
                 ),
             ]
         );

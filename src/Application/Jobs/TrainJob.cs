@@ -53,6 +53,10 @@ public static class TrainJob
                     $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
                         + "datasets (images are cut by the patch size, stride and crop)."
                 );
+            if (settings.Stain != Transforms.Stain.StainMethod.None || settings.StainReference is not null)
+                throw new ArgumentException(
+                    $"Dataset '{entry.Name}' holds images; stain normalisation is built for whole-slide datasets."
+                );
             bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
             records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
             // Split first, then screen: which files are bad never changes which side of the split a good file lands

@@ -8,11 +8,17 @@ namespace Amil.MLNet.Data.Synthetic;
 internal sealed class StainVariation
 {
     private readonly byte[][] _tables;
+    private readonly (double Red, double Green, double Blue) _factors;
 
     public StainVariation(double red, double green, double blue)
     {
+        _factors = (red, green, blue);
         _tables = [Table(red), Table(green), Table(blue)];
     }
+
+    /// <summary>This stain as another site would render it: each channel's factor times the site's.</summary>
+    public StainVariation At((double Red, double Green, double Blue) site) =>
+        new(_factors.Red * site.Red, _factors.Green * site.Green, _factors.Blue * site.Blue);
 
     public static StainVariation Draw(Random random) => new(Factor(random), Factor(random), Factor(random));
 

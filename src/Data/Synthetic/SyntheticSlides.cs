@@ -29,6 +29,11 @@ public sealed record SyntheticSlideOptions(int Count, int Seed)
     /// non-pyramidal TIFF, as some converters write. Default none: a tiled pyramid.</summary>
     public int? RowsPerStrip { get; init; }
 
+    /// <summary>Two sites: every other slide comes from a second site whose stain and scanner shift each channel's
+    /// optical density (<see cref="SyntheticSlides.SecondSite"/>); slides.csv then splits by site, the first
+    /// site's slides to train and the second's to test: a stain-shift benchmark. Default one site.</summary>
+    public bool TwoSites { get; init; }
+
     internal PyramidSettings Pyramid { get; init; } = new() { MicronsPerPixel = SyntheticSlides.MicronsPerPixel };
 }
 
@@ -42,6 +47,10 @@ public sealed record SyntheticSlideOptions(int Count, int Seed)
 public static class SyntheticSlides
 {
     public const double MicronsPerPixel = 0.5;
+
+    /// <summary>The second site's factors on the red, green and blue optical densities (<see
+    /// cref="SyntheticSlideOptions.TwoSites"/>): less red absorbed, more green, as a paler, bluer stain.</summary>
+    public static readonly (double Red, double Green, double Blue) SecondSite = (0.8, 1.2, 1.1);
     public const string SlidesFolder = "slides",
         MasksFolder = "masks",
         ListFile = "slides.csv";
@@ -85,6 +94,9 @@ public static class SyntheticSlides
                 options.Set == SyntheticSlideSet.Hard
                     ? HardSlidePlan.Plan(options.Width, options.Height, tumour, seed)
                     : SyntheticTissue.Plan(options.Width, options.Height, tumour, seed);
+            bool second = options.TwoSites && i % 2 == 1;
+            if (second)
+                tissue = tissue.AtSite(SecondSite);
             var layout = options.RowsPerStrip is { } rows
                 ? options.Pyramid with
                 {
@@ -109,10 +121,12 @@ public static class SyntheticSlides
                 : 16;
             RgbImageWriter.WritePng(Path.Combine(root, MasksFolder, id + ".png"), tissue.Mask(maskDownsample));
             names[i] = relative;
-            lines[i] = $"{id},{(tumour ? "tumor" : "normal")}";
+            lines[i] =
+                $"{id},{(tumour ? "tumor" : "normal")}" + (options.TwoSites ? (second ? ",test" : ",train") : "");
             onSlideWritten?.Invoke(Interlocked.Increment(ref written));
         }
-        AtomicFile.WriteText(Path.Combine(root, ListFile), string.Join('\n', lines.Prepend("slide_id,label")) + "\n");
+        string header = options.TwoSites ? "slide_id,label,split" : "slide_id,label";
+        AtomicFile.WriteText(Path.Combine(root, ListFile), string.Join('\n', lines.Prepend(header)) + "\n");
         return names;
     }
 

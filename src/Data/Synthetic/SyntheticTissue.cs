@@ -102,6 +102,10 @@ internal sealed class SyntheticTissue
         return new SyntheticTissue(_width, _height, _pieces, [.. foci], _seed, _mimics, _stain, _tumour);
     }
 
+    /// <summary>The same tissue as another site stains and scans it (<see cref="StainVariation.At"/>).</summary>
+    internal SyntheticTissue AtSite((double Red, double Green, double Blue) site) =>
+        new(_width, _height, _pieces, _foci, _seed, _mimics, (_stain ?? new StainVariation(1, 1, 1)).At(site), _tumour);
+
     private static bool Inside(Blob b, double x, double y) => b.Contains(x, y);
 
     private bool InTissue(double x, double y) => _pieces.Any(p => Inside(p, x, y));

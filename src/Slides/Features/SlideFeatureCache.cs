@@ -4,6 +4,7 @@ using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
+using Amil.MLNet.Transforms.Stain;
 
 namespace Amil.MLNet.Slides;
 
@@ -60,19 +61,22 @@ public sealed class SlideFeatureCache
     private readonly SlideScale _scale;
     private readonly FeatureStore _store;
     private readonly string _encoder;
+    private readonly StainProfile? _stain;
 
     /// <summary>A cache in <paramref name="folder"/> for slides tiled with these settings and encoded by
     /// <paramref name="encoder"/> ("resnet18", the default, or an encoder manifest: see
-    /// <see cref="PatchEncoders"/>).</summary>
+    /// <see cref="PatchEncoders"/>), their tiles normalised to <paramref name="stain"/> when one is given.</summary>
     public SlideFeatureCache(
         string folder,
         TilingSettings tiling,
         TissueSettings? tissue = null,
         SlideScale? scale = null,
-        string encoder = PatchFeatureExtractor.ResNet18
+        string encoder = PatchFeatureExtractor.ResNet18,
+        StainProfile? stain = null
     )
     {
         _encoder = encoder;
+        _stain = stain;
         _tiling = tiling;
         _tissue = tissue ?? new TissueSettings();
         _scale = scale ?? new SlideScale();
@@ -90,6 +94,8 @@ public sealed class SlideFeatureCache
         // Overlapping grids are other entries; without overlap the key stays what it was, so caches stay valid.
         if (tiling.Overlap > 0)
             settings += FormattableString.Invariant($"|overlap {tiling.Overlap:R}");
+        if (stain is not null)
+            settings += $"|stain {stain}";
         _store = new FeatureStore(folder, settings);
     }
 
@@ -145,6 +151,7 @@ public sealed class SlideFeatureCache
                     + "no tile is tissue enough; check the slide's preview with `amil slide`, or lower the minimum "
                     + "tissue share."
             );
+        var normalizer = _stain is null ? null : SlideStains.Normalizer(slidePath, tissue, _stain);
         var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
@@ -155,7 +162,10 @@ public sealed class SlideFeatureCache
         {
             int n = Math.Min(BatchSize, tiles.Count - first);
             for (int i = 0; i < n; i++)
-                SlideTiling.Read(slide, tiles[first + i], size).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
+            {
+                var tile = SlideTiling.Read(slide, tiles[first + i], size);
+                (normalizer?.Apply(tile) ?? tile).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
+            }
             return n;
         }
         var encoding = new Stopwatch();

@@ -4,6 +4,7 @@ using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Persistence;
+using Amil.MLNet.Transforms.Stain;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
@@ -56,9 +57,9 @@ internal sealed class SlideTilesMappingFactory
     {
         if (string.IsNullOrEmpty(input.SlidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
-        var (tiling, encoder, sha256) = SlideTilesState.Decode(input.State);
+        var (tiling, encoder, sha256, stain) = SlideTilesState.Decode(input.State);
         EncoderProvenance.Check(encoder, sha256);
-        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder).Get(
+        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain).Get(
             input.SlidePath
         );
         SlideFeatures.OnSlide?.Invoke(
@@ -75,13 +76,14 @@ internal sealed class SlideTilesMappingFactory
 }
 
 /// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,
-/// overlap, encoder, its SHA-256] (texts as <see cref="StateText"/>; version 1 has the first four, version 2 the first
-/// five; both encode with ResNet18).</summary>
+/// overlap, encoder, its SHA-256, stain method, its reference's value count and values] (texts as
+/// <see cref="StateText"/>; version 1 has the first four, version 2 the first five, both encode with ResNet18; version
+/// 3 has no stain: colours as scanned).</summary>
 internal static class SlideTilesState
 {
-    private const int Version = 3;
+    private const int Version = 4;
 
-    public static float[] Encode(TilingSettings t, string encoder)
+    public static float[] Encode(TilingSettings t, string encoder, StainProfile? stain)
     {
         return StateBlob.Create(
             StateKind.SlideTiles,
@@ -93,11 +95,14 @@ internal static class SlideTilesState
                 (float)t.MinimumTissue,
                 (float)t.Overlap,
                 .. EncoderProvenance.Encode(encoder),
+                (float)(stain?.Method ?? StainMethod.None),
+                stain?.Values.Count ?? 0,
+                .. stain?.Values ?? [],
             ]
         );
     }
 
-    public static (TilingSettings Tiling, string Encoder, string Sha256) Decode(float[] blob)
+    public static (TilingSettings Tiling, string Encoder, string Sha256, StainProfile? Stain) Decode(float[] blob)
     {
         var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out int version);
         var tiling = new TilingSettings
@@ -109,10 +114,18 @@ internal static class SlideTilesState
             Overlap = version >= 2 ? Exact(p[4]) : 0,
         };
         if (version < 3)
-            return (tiling, PatchFeatureExtractor.ResNet18, "");
+            return (tiling, PatchFeatureExtractor.ResNet18, "", null);
         int at = 5;
         var (encoder, sha256) = EncoderProvenance.Decode(p, ref at);
-        return (tiling, encoder, sha256);
+        if (version < 4 || (StainMethod)(int)p[at] == StainMethod.None)
+            return (tiling, encoder, sha256, null);
+        var method = (StainMethod)(int)p[at];
+        int count = (int)p[at + 1];
+        if (count < 0 || at + 2 + count > p.Length)
+            throw new InvalidDataException(
+                "The model's saved tiling is damaged (its stain reference runs past its end)."
+            );
+        return (tiling, encoder, sha256, new StainProfile(method, p.Slice(at + 2, count).ToArray()));
     }
 
     // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.
