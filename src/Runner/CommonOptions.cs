@@ -77,8 +77,8 @@ internal static class CommonOptions
                 + "slides not in it are encoded first).",
         };
 
-    /// <summary>--tile-size, --tile-mpp, --tile-overlap, --stain, --stain-reference: how whole slides are tiled
-    /// and their colours normalised (training and `features`).</summary>
+    /// <summary>--tile-size, --tile-mpp, --tile-overlap: how whole slides are tiled; --stain, --stain-reference: how
+    /// images' and slides' colours are normalised (training and `features`).</summary>
     public sealed record SlideTileOptions(
         Option<int?> Size,
         Option<double?> MicronsPerPixel,
@@ -135,8 +135,8 @@ internal static class CommonOptions
             new Option<string?>("--stain-reference")
             {
                 Description =
-                    "Whole slides with --stain: the image or slide whose stain tiles are normalised to (default: the "
-                    + "training slide most typical of the training set; `features` needs the file).",
+                    "With --stain: the image or slide whose stain the data is normalised to (default: the training "
+                    + "image or slide most typical of the training set; `features` needs the file).",
             }
         );
 
@@ -145,9 +145,9 @@ internal static class CommonOptions
         var stain = new Option<string>("--stain")
         {
             Description =
-                "Whole slides: normalise each slide's tiles to a reference stain before encoding: reinhard (lαβ "
-                + "colour statistics) or macenko (haematoxylin and eosin vectors); saved with the model, so "
-                + "scoring normalises alike (docs/slides.md).",
+                "Normalise each image's or slide's colours to a reference stain before its patches or tiles are "
+                + "encoded: reinhard (lαβ colour statistics) or macenko (haematoxylin and eosin vectors); saved with "
+                + "the model, so scoring normalises alike (docs/slides.md, \"Stain normalisation\").",
             DefaultValueFactory = _ => "none",
         };
         stain.AcceptOnlyFromAmong("none", "reinhard", "macenko");

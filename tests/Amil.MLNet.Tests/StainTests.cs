@@ -1,5 +1,7 @@
 using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Stain;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using Xunit;
 
 namespace Amil.MLNet.Tests;
@@ -101,7 +103,12 @@ public sealed class StainTests
     [Fact]
     public void TheEigenSolverDiagonalisesASymmetricMatrix()
     {
-        var m = new double[,] { { 4, 1, 0.5 }, { 1, 3, 1 }, { 0.5, 1, 2 } };
+        var m = new double[,]
+        {
+            { 4, 1, 0.5 },
+            { 1, 3, 1 },
+            { 0.5, 1, 2 },
+        };
         var (values, vectors) = StainMath.SymmetricEigen(m);
         Assert.True(values[0] >= values[1] && values[1] >= values[2]);
         for (int k = 0; k < 3; k++)
@@ -113,6 +120,97 @@ public sealed class StainTests
             Assert.Equal(values[k] * vectors[r, k], mv, 1e-9);
         }
         Assert.Equal(9, values.Sum(), 1e-9); // the trace
+    }
+
+    [Fact]
+    public void BaggedImagesAreNormalisedAndTheReferenceSavesWithTheModel()
+    {
+        var folder = TestTemp.Folder("stain-bags").FullName;
+        var path = Path.Combine(folder, "image.png");
+        var image = Stained(H2, E2, 1.0, seed: 7);
+        RgbImageWriter.WritePng(path, image);
+        var reference = StainProfile.Measure(StainMethod.Macenko, Stained(H1, E1, 1.3, seed: 8));
+        var options = new Transforms.Bagging.PatchBaggingOptions
+        {
+            CropHeight = null,
+            CropWidth = null,
+            PatchSize = 32,
+            Stride = 32,
+            Stain = reference,
+        };
+        var normalised = StainNormalizer
+            .Create(StainProfile.Measure(StainMethod.Macenko, image), reference)
+            .Apply(image);
+        var plain = options.Clone();
+        plain.Stain = null;
+        var expected = Transforms.Bagging.PatchCutter.Cut(normalised, plain).Pixels;
+
+        var ml = new Microsoft.ML.MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(new[] { new ImageRow { ImagePath = path } });
+        var fitted = ml.Transforms.BagPatches(options).Fit(data);
+        var model = Path.Combine(folder, "bagging.zip");
+        ml.Model.Save(fitted, data.Schema, model);
+        var load = new Microsoft.ML.MLContext(seed: 1);
+        load.ComponentCatalog.RegisterAmilTransforms();
+        var bag = Microsoft.ML.Data.ColumnCursorExtensions.GetColumn<float[]>(
+            load.Model.Load(model, out _).Transform(data),
+            "Bag"
+        );
+
+        Assert.Equal(expected, bag.Single());
+        Assert.NotEqual(Transforms.Bagging.PatchCutter.Cut(image, plain).Pixels, expected);
+        var cacheFolder = Path.Combine(folder, "cache");
+        var features = new Transforms.Features.PatchFeatureOptions();
+        Assert.NotEqual(
+            new Transforms.Features.FeatureCache(cacheFolder, plain, features).EntryPath(path),
+            new Transforms.Features.FeatureCache(cacheFolder, options, features).EntryPath(path)
+        );
+    }
+
+    [Fact]
+    public void AnImageTrainingNormalisesToItsMostTypicalImageAndSaysSo()
+    {
+        var folder = TestTemp.Folder("stain-train").FullName;
+        var data = TestImages.ImageFolder(Path.Combine(folder, "data"), parts: [("train", 4), ("test", 2)]);
+        var run = Path.Combine(folder, "run");
+        var (exit, stdout, stderr) = Programs.Amil(
+            "train",
+            "--data",
+            data,
+            "--layout",
+            "image-folder",
+            "--crop",
+            "none",
+            "--epochs",
+            "1",
+            "--stain",
+            "reinhard",
+            "--out",
+            run
+        );
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("Stain reference (Reinhard):", stdout);
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        Assert.Contains("training image", config.RootElement.GetProperty("stain").GetProperty("reference").GetString());
+        (exit, _, stderr) = Programs.Amil(
+            "train",
+            "--data",
+            data,
+            "--layout",
+            "image-folder",
+            "--stain-reference",
+            Path.Combine(data, "train", "dark", "dark-0.png"),
+            "--out",
+            Path.Combine(folder, "run2")
+        );
+        Assert.Equal(1, exit);
+        Assert.Contains("without a stain method", stderr);
+    }
+
+    private sealed class ImageRow
+    {
+        public string ImagePath { get; set; } = "";
     }
 
     /// <summary>96 × 96 px of tissue made of two stains: a third pure haematoxylin, a third pure eosin, a third

@@ -60,19 +60,25 @@ public static class FeaturesJob
         return summary;
     }
 
-    /// <summary>The tiling, with the stain reference when one is given: a training chooses its default reference
-    /// among its training slides, which this job does not know, so it needs the file.</summary>
+    /// <summary>The tiling, with the stain reference when one is given.</summary>
     private static SlideTilesOptions WithStain(TrainSettings settings)
     {
         var tiling = settings.SlideTiles;
+        tiling.Stain = StainReference(settings, slides: true);
+        return tiling;
+    }
+
+    /// <summary>The given stain reference: a training chooses its default reference among its training items,
+    /// which this job does not know, so it needs the file.</summary>
+    private static Transforms.Stain.StainProfile? StainReference(TrainSettings settings, bool slides)
+    {
         if (settings.Stain != Transforms.Stain.StainMethod.None && settings.StainReference is null)
             throw new ArgumentException(
                 "Filling the cache with normalised stains needs the stain reference file: a training chooses its "
-                    + "default reference among its training slides, which this job does not know. Give the "
+                    + "default reference among its training items, which this job does not know. Give the "
                     + "reference here and to the training alike."
             );
-        tiling.Stain = StainReferences.Resolve(settings.Stain, settings.StainReference, [], _ => { })?.Profile;
-        return tiling;
+        return StainReferences.Resolve(settings.Stain, settings.StainReference, [], slides, _ => { })?.Profile;
     }
 
     /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>
@@ -92,6 +98,7 @@ public static class FeaturesJob
         var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
         var records = DatasetReader.Read(entry, root, log);
         ImageScreening.Screen(records, bagging, BadImagePolicy.Error, new List<SkippedImage>());
+        bagging.Stain = StainReference(settings, slides: false);
         var cache = new FeatureCache(cacheFolder, bagging, new PatchFeatureOptions { Extractor = settings.Encoder });
         return new Source(
             [.. records.Select(r => r.Path)],

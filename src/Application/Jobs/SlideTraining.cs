@@ -56,6 +56,7 @@ internal static class SlideTraining
             settings.Stain,
             settings.StainReference,
             [.. split.Train.Select(r => r.Path)],
+            slides: true,
             log
         );
         tiling.Stain = stain?.Profile;
@@ -77,17 +78,7 @@ internal static class SlideTraining
                         overlap = tiling.Overlap,
                     }
                 ),
-                (
-                    "stain",
-                    stain is { } s
-                        ? new
-                        {
-                            method = s.Profile.Method.ToString(),
-                            reference = s.Source,
-                            values = s.Profile.Values,
-                        }
-                        : null
-                ),
+                ("stain", StainReferences.Record(stain)),
             ]
         );
 

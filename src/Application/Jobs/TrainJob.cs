@@ -38,6 +38,7 @@ public static class TrainJob
         // Before anything is written: a device that is not there is the user's to fix.
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
+        StainReferences.Check(settings.Stain, settings.StainReference);
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
         var skipped = new List<SkippedImage>();
@@ -52,10 +53,6 @@ public static class TrainJob
                 throw new ArgumentException(
                     $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
                         + "datasets (images are cut by the patch size, stride and crop)."
-                );
-            if (settings.Stain != Transforms.Stain.StainMethod.None || settings.StainReference is not null)
-                throw new ArgumentException(
-                    $"Dataset '{entry.Name}' holds images; stain normalisation is built for whole-slide datasets."
                 );
             bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
             records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);

@@ -88,7 +88,7 @@ public static class RunConfig
 /// <summary>Training stopped on request after saving its checkpoint.</summary>
 public sealed class TrainingInterruptedException(string runDirectory)
     : OperationCanceledException(
-        $"Training stopped after its step in progress; everything up to there is saved. Continue with: amil train "
+        "Training stopped after its step in progress; everything up to there is saved. Continue with: amil train "
             + $"--resume {runDirectory}"
     )
 {

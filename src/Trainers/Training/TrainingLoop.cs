@@ -181,9 +181,11 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
                 labels.Add(bag.ClassIndex);
             }
         float temperature = TemperatureScaling.Fit(logits, labels);
-        string why = TemperatureScaling.Separable(logits, labels)
-            ? " (left at 1: the model ranks every validation bag's class first, so no temperature can be fitted)"
-            : temperature == 1 ? " (left at 1: the fit ended on its lower bound)" : "";
+        string why =
+            TemperatureScaling.Separable(logits, labels)
+                ? " (left at 1: the model ranks every validation bag's class first, so no temperature can be fitted)"
+            : temperature == 1 ? " (left at 1: the fit ended on its lower bound)"
+            : "";
         log?.Info(
             FormattableString.Invariant(
                 $"Temperature scaling on {logits.Count} validation bag(s): T = {temperature:G4}{why}"

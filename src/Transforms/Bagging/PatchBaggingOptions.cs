@@ -54,6 +54,11 @@ public sealed class PatchBaggingOptions
     /// cref="SmallImagePolicy.Error"/>.</summary>
     public SmallImagePolicy SmallImages { get; set; } = SmallImagePolicy.Error;
 
+    /// <summary>Normalise each image's colours to this reference stain before it is cut (Reinhard or Macenko, the
+    /// image's own profile measured on its stained pixels; see <see cref="Stain.StainNormalizer"/>). Saved with the
+    /// model. Default none: colours as scanned.</summary>
+    public Stain.StainProfile? Stain { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public void Validate()
     {

@@ -6,10 +6,27 @@ namespace Amil.MLNet.Transforms.Bagging;
 /// grid.</summary>
 public static class PatchCutter
 {
+    /// <summary>The image with its colours brought to <paramref name="reference"/>, measured on its own stained
+    /// pixels.</summary>
+    private static RgbImage Normalised(RgbImage image, Stain.StainProfile reference, string source)
+    {
+        try
+        {
+            var own = Stain.StainProfile.Measure(reference.Method, image);
+            return Stain.StainNormalizer.Create(own, reference).Apply(image);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ImageReadException(source, $"its stain cannot be measured: {e.Message}");
+        }
+    }
+
     /// <summary>Cuts <paramref name="image"/> into the bag the patch-bagging transform makes of it;
     /// <paramref name="source"/> names the image in messages.</summary>
     public static PatchBag Cut(RgbImage image, PatchBaggingOptions options, string source = "image")
     {
+        if (options.Stain is { } stain)
+            image = Normalised(image, stain, source);
         if (
             options.ResizeWidth is int rw
             && options.ResizeHeight is int rh

@@ -39,6 +39,9 @@ public sealed class FeatureCache
             $"scale {bagging.PixelScale:R} {bagging.PixelOffset:R}",
             $"small {bagging.SmallImages}"
         );
+        // Without a stain the key stays what it was, so caches stay valid.
+        if (bagging.Stain is { } stain)
+            settings += $"|stain {stain}";
         _store = new FeatureStore(folder, settings);
     }
 

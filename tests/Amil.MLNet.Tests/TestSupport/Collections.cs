@@ -2,7 +2,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Tests that change process-wide state (device, kernels, GC): no other test runs beside them.</summary>
+/// <summary>Tests that change process-wide state (libtorch's kernel choice, the GC): no other test runs beside
+/// them.</summary>
 [CollectionDefinition("alone", DisableParallelization = true)]
 public sealed class AloneCollection;
 
