@@ -96,7 +96,11 @@ public sealed record TrainSettings
     /// <summary>Whole slides: share of a tile its neighbours overlap, [0, 0.9). Default 0.</summary>
     public double TileOverlap { get; init; }
 
-    /// <summary>Whole slides: normalise tiles to a reference stain before encoding. Default none.</summary>
+    /// <summary>Whole slides: leave out the tiles quality control flags (blur, pen, folds, glass). Default
+    /// false.</summary>
+    public bool TileQualityControl { get; init; }
+
+    /// <summary>Images and slides: normalise to a reference stain before encoding. Default none.</summary>
     public Transforms.Stain.StainMethod Stain { get; init; }
 
     /// <summary>Whole slides: the stain reference, an image or a slide; default the training slide most typical of
@@ -112,6 +116,7 @@ public sealed record TrainSettings
             TileSize = TileSize ?? Transforms.Encoders.PatchEncoders.InputSize(Encoder),
             MicronsPerPixel = TileMicronsPerPixel ?? Transforms.Encoders.PatchEncoders.MicronsPerPixel(Encoder),
             Overlap = TileOverlap,
+            QualityControl = TileQualityControl,
         };
 
     /// <summary>A split file (<see cref="Data.Datasets.SplitFile"/>: path,label,patient,part) to train on instead of

@@ -61,6 +61,13 @@ internal static class BenchCommand
             Description = "--soak-slides: each slide's size in pixels, WIDTHxHEIGHT.",
             DefaultValueFactory = _ => "1024x768",
         };
+        var quality = new Option<int?>("--quality")
+        {
+            Description =
+                "Instead: quality control against the artefacts drawn on this many generated synthetic-wsi-hard "
+                + "slides (--soak-slide-size each): every tile flagged for blur, pen, fold and glass, and each "
+                + "flag's precision and recall; JSON to --out.",
+        };
         var seconds = CommonOptions.Seconds("--encoders: seconds to time each encoder and thread count for.", 10);
         var command = new Command(
             "bench",
@@ -82,6 +89,7 @@ internal static class BenchCommand
             encoders,
             soakSlides,
             soakSize,
+            quality,
             seconds,
         };
         command.SetAction(r =>
@@ -89,6 +97,21 @@ internal static class BenchCommand
                 r,
                 () =>
                 {
+                    if (r.GetValue(quality) is { } slides)
+                    {
+                        if (slides < 1)
+                            throw new ArgumentException($"--quality {slides}: give at least 1 slide.");
+                        var (w, h) = SlideSize(r.GetValue(soakSize)!);
+                        var qc = QualityBench.Run(slides, w, h, r.GetValue(work)!, CommandRunner.Log);
+                        foreach (var f in qc.Flags)
+                            Console.WriteLine(
+                                FormattableString.Invariant(
+                                    $"{f.Flag}: {f.Affected} tiles affected, {f.Flagged} flagged, {f.Both} both; "
+                                ) + $"precision {Share(f.Precision)}, recall {Share(f.Recall)}"
+                            );
+                        Write(r.GetValue(output)!, qc);
+                        return;
+                    }
                     if (r.GetValue(soakSlides) is { } count)
                     {
                         if (count < 20)
@@ -169,4 +192,7 @@ internal static class BenchCommand
                     )
             )
             .ToArray();
+
+    private static string Share(double? value) =>
+        value is { } v ? v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
 }

@@ -84,7 +84,8 @@ internal static class CommonOptions
         Option<double?> MicronsPerPixel,
         Option<double> Overlap,
         Option<string> Stain,
-        Option<string?> StainReference
+        Option<string?> StainReference,
+        Option<bool> QualityControl
     )
     {
         /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -95,6 +96,7 @@ internal static class CommonOptions
             command.Options.Add(Overlap);
             command.Options.Add(Stain);
             command.Options.Add(StainReference);
+            command.Options.Add(QualityControl);
             return this;
         }
 
@@ -106,6 +108,7 @@ internal static class CommonOptions
                 TileOverlap = r.GetValue(Overlap),
                 Stain = Enum.Parse<Transforms.Stain.StainMethod>(r.GetValue(Stain)!, ignoreCase: true),
                 StainReference = r.GetValue(StainReference),
+                TileQualityControl = r.GetValue(QualityControl),
             };
     }
 
@@ -137,6 +140,12 @@ internal static class CommonOptions
                 Description =
                     "With --stain: the image or slide whose stain the data is normalised to (default: the training "
                     + "image or slide most typical of the training set; `features` needs the file).",
+            },
+            new Option<bool>("--quality-control")
+            {
+                Description =
+                    "Whole slides: leave out the tiles quality control flags (blur, pen ink, folds, glass; check a "
+                    + "slide with `slide --quality`); saved with the model.",
             }
         );
 

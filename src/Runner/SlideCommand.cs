@@ -37,6 +37,13 @@ internal static class SlideCommand
         {
             Description = "The slide's objective power, overriding (or supplying) what the file says.",
         };
+        var quality = new Option<bool>("--quality")
+        {
+            Description =
+                "Also run quality control: flag each tile for blur, pen ink, folds and glass (read at the tiling "
+                + "scale, against the slide's own typical tile); flags in tiles.csv and slide.json, flagged tiles "
+                + "red in the preview.",
+        };
         var command = new Command(
             "slide",
             "Inspect a whole-slide image: levels and scale, the tissue it finds and the tiles a scale gives "
@@ -52,6 +59,7 @@ internal static class SlideCommand
             minTissue,
             slideMpp,
             slideMagnification,
+            quality,
         };
         command.SetAction(r =>
             CommandRunner.Run(
@@ -74,7 +82,8 @@ internal static class SlideCommand
                             MinimumTissue = r.GetValue(minTissue),
                         },
                         new TissueSettings(),
-                        CommandRunner.Log
+                        CommandRunner.Log,
+                        r.GetValue(quality)
                     );
                 }
             )

@@ -144,8 +144,8 @@ public sealed class TileSlidesTests
             new SlideFeatureCache(folder, tiling).EntryPath(slide)
         );
         Assert.Equal(
-            (tiling, "resnet18", "", null),
-            SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18", null))
+            (tiling, "resnet18", "", null, true),
+            SlideTilesState.Decode(SlideTilesState.Encode(tiling, "resnet18", null, qualityControl: true))
         );
         // A stain reference saves with the tiling and comes back exactly.
         var stain = new Transforms.Stain.StainProfile(
@@ -160,7 +160,7 @@ public sealed class TileSlidesTests
             1,
             [224f, 20f, float.NaN, 0.5f]
         );
-        Assert.Equal((new SlideTilesOptions().Tiling, "resnet18", "", null), SlideTilesState.Decode(v1));
+        Assert.Equal((new SlideTilesOptions().Tiling, "resnet18", "", null, false), SlideTilesState.Decode(v1));
         Assert.Throws<ArgumentException>(() => new SlideTilesOptions { Overlap = 0.95 }.Validate());
     }
 

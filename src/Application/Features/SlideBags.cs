@@ -23,7 +23,8 @@ public static class SlideBags
             SlideFeatures.CacheFolder,
             tiling.Tiling,
             encoder: tiling.Encoder,
-            stain: tiling.Stain
+            stain: tiling.Stain,
+            qualityControl: tiling.QualityControl
         );
         var list = slides.ToList();
         int encoded = 0;

@@ -118,7 +118,13 @@ public static class FeaturesJob
     {
         var slides = DatasetReader.ReadSlides(entry, root, log).Select(r => r.Path).ToList();
         tiling.Validate();
-        var cache = new SlideFeatureCache(cacheFolder, tiling.Tiling, encoder: tiling.Encoder, stain: tiling.Stain);
+        var cache = new SlideFeatureCache(
+            cacheFolder,
+            tiling.Tiling,
+            encoder: tiling.Encoder,
+            stain: tiling.Stain,
+            qualityControl: tiling.QualityControl
+        );
         return new Source(
             slides,
             FeatureExtraction.Slides(cache),

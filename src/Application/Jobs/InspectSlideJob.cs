@@ -28,7 +28,12 @@ public static class InspectSlideJob
         [property: JsonPropertyName("tile_size")] int TileSize,
         [property: JsonPropertyName("tile_side_level0")] int TileSideAtLevel0,
         [property: JsonPropertyName("tiles")] int Tiles
-    );
+    )
+    {
+        /// <summary>With quality control: how many tiles each flag holds (blur, pen, fold, background).</summary>
+        [JsonPropertyName("quality")]
+        public IReadOnlyDictionary<string, int>? Quality { get; init; }
+    }
 
     public static Report Run(
         string slidePath,
@@ -36,7 +41,8 @@ public static class InspectSlideJob
         SlideScale scale,
         TilingSettings tiling,
         TissueSettings tissueSettings,
-        Action<string> log
+        Action<string> log,
+        bool quality = false
     )
     {
         using var slide = SlideImage.Open(slidePath, scale);
@@ -55,18 +61,16 @@ public static class InspectSlideJob
             FormattableString.Invariant($"Tissue: {tissue.TissueFraction:P1} of the slide; ")
                 + $"{tiles.Count} tiles of {tiling.TileSize} px ({(tiles.Count > 0 ? tiles[0].Side : 0)} level-0 px)."
         );
+        var flags = quality ? SlideQuality.Assess(slide, tiles, tiling.TileSize) : null;
+        if (flags is not null)
+            log($"Quality control: {SlideQuality.Describe(flags)} tiles flagged (red in the preview).");
         OutputFolder.Create(outFolder);
         string name = Path.GetFileNameWithoutExtension(slidePath);
-        RgbImageWriter.WritePng(Path.Combine(outFolder, name + ".tiles.png"), TilingPreview.Render(tissue, tiles));
-        AtomicFile.WriteText(
-            Path.Combine(outFolder, name + ".tiles.csv"),
-            "x,y,side,tissue\n"
-                + string.Concat(
-                    tiles.Select(t =>
-                        string.Create(CultureInfo.InvariantCulture, $"{t.X},{t.Y},{t.Side},{t.Tissue:F3}\n")
-                    )
-                )
+        RgbImageWriter.WritePng(
+            Path.Combine(outFolder, name + ".tiles.png"),
+            TilingPreview.Render(tissue, tiles, flags)
         );
+        AtomicFile.WriteText(Path.Combine(outFolder, name + ".tiles.csv"), TilesCsv(tiles, flags));
         var report = new Report(
             Path.GetFullPath(slidePath),
             p.Vendor,
@@ -85,9 +89,32 @@ public static class InspectSlideJob
             tiling.TileSize,
             (int)Math.Round(tiling.TileSize * SlideTiling.Downsample(slide, tiling)),
             tiles.Count
-        );
+        )
+        {
+            Quality = flags is null ? null : Counts(flags),
+        };
         RunFiles.WriteJson(Path.Combine(outFolder, name + ".slide.json"), report);
         log($"Wrote {name}.slide.json, {name}.tiles.csv and {name}.tiles.png under {Path.GetFullPath(outFolder)}.");
         return report;
     }
+
+    /// <summary>tiles.csv: x,y,side,tissue (level-0 pixels), and with quality control the flags ("blur|fold").</summary>
+    private static string TilesCsv(IReadOnlyList<SlideTile> tiles, TileFlags[]? flags) =>
+        (flags is null ? "x,y,side,tissue\n" : "x,y,side,tissue,flags\n")
+        + string.Concat(
+            tiles.Select(
+                (t, k) =>
+                    string.Create(CultureInfo.InvariantCulture, $"{t.X},{t.Y},{t.Side},{t.Tissue:F3}")
+                    + (flags is null ? "" : "," + Names(flags[k]))
+                    + "\n"
+            )
+        );
+
+    private static readonly TileFlags[] Each = [TileFlags.Blur, TileFlags.Pen, TileFlags.Fold, TileFlags.Background];
+
+    private static string Names(TileFlags flags) =>
+        string.Join('|', Each.Where(f => flags.HasFlag(f)).Select(f => f.ToString().ToLowerInvariant()));
+
+    private static Dictionary<string, int> Counts(TileFlags[] flags) =>
+        Each.ToDictionary(f => f.ToString().ToLowerInvariant(), f => flags.Count(x => x.HasFlag(f)));
 }

@@ -76,6 +76,7 @@ internal static class SlideTraining
                         magnification = tiling.MicronsPerPixel is null ? tiling.Magnification : null,
                         microns_per_pixel = tiling.MicronsPerPixel,
                         overlap = tiling.Overlap,
+                        quality_control = tiling.QualityControl,
                     }
                 ),
                 ("stain", StainReferences.Record(stain)),

@@ -49,10 +49,15 @@ public static class TrainJob
             (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
         else
         {
-            if (settings.TileSize is not null || settings.TileMicronsPerPixel is not null || settings.TileOverlap != 0)
+            if (
+                settings.TileSize is not null
+                || settings.TileMicronsPerPixel is not null
+                || settings.TileOverlap != 0
+                || settings.TileQualityControl
+            )
                 throw new ArgumentException(
-                    $"Dataset '{entry.Name}' holds images; tile size, µm per pixel and overlap are for whole-slide "
-                        + "datasets (images are cut by the patch size, stride and crop)."
+                    $"Dataset '{entry.Name}' holds images; tile size, µm per pixel, overlap and tile quality control "
+                        + "are for whole-slide datasets (images are cut by the patch size, stride and crop)."
                 );
             bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
             records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);

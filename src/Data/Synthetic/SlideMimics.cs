@@ -72,6 +72,13 @@ internal sealed class SlideMimics(
         return null;
     }
 
+    /// <summary>The artefacts at a point, as quality control names them: pen ink (on tissue or glass), a fold and
+    /// blur (on tissue).</summary>
+    public Slides.TileFlags ArtefactsAt(double x, double y, bool tissue) =>
+        (pens.Any(p => p.Contains(x, y)) ? Slides.TileFlags.Pen : Slides.TileFlags.None)
+        | (tissue && folds.Any(f => f.Contains(x, y)) ? Slides.TileFlags.Fold : Slides.TileFlags.None)
+        | (tissue && Blurred(x, y) ? Slides.TileFlags.Blur : Slides.TileFlags.None);
+
     /// <summary>Whether the point is out of focus (nuclei blend into their tissue's average colour).</summary>
     public bool Blurred(double x, double y) => blurred.Any(b => b.Near(x, y) && b.Contains(x, y));
 

@@ -130,6 +130,24 @@ public static class SyntheticSlides
         return names;
     }
 
+    /// <summary>The artefacts drawn on slide <paramref name="index"/> (0-based: slide_id NNN − 1) of a set written
+    /// with <paramref name="options"/>, at any level-0 point: the ground truth of quality control. The basic set has
+    /// none.</summary>
+    public static Func<double, double, TileFlags> Artefacts(SyntheticSlideOptions options, int index)
+    {
+        if (index < 0 || index >= options.Count)
+            throw new ArgumentOutOfRangeException(nameof(index), $"Slide {index + 1} is not one of {options.Count}.");
+        if (options.Set != SyntheticSlideSet.Hard)
+            return (_, _) => TileFlags.None;
+        var tissue = HardSlidePlan.Plan(
+            options.Width,
+            options.Height,
+            TumourSlides(options)[index],
+            StableSeed.Mix(options.Seed, index, 31)
+        );
+        return tissue.ArtefactsAt;
+    }
+
     /// <summary>Which slides carry tumour: every other one in the basic set; in the hard set 40 %, spread by a
     /// shuffle of the seed.</summary>
     private static bool[] TumourSlides(SyntheticSlideOptions options)

@@ -110,6 +110,14 @@ internal sealed class SyntheticTissue
 
     private bool InTissue(double x, double y) => _pieces.Any(p => Inside(p, x, y));
 
+    /// <summary>The artefacts drawn at a level-0 point, glass as Background (ground truth for quality
+    /// control).</summary>
+    internal Slides.TileFlags ArtefactsAt(double x, double y)
+    {
+        bool tissue = InTissue(x, y);
+        return _mimics.ArtefactsAt(x, y, tissue) | (tissue ? Slides.TileFlags.None : Slides.TileFlags.Background);
+    }
+
     private bool InTumour(double x, double y) => _foci.Any(f => f.Near(x, y) && Inside(f, x, y));
 
     /// <summary>The pixels of a region of the level with this downsample (the renderer of <see

@@ -62,21 +62,26 @@ public sealed class SlideFeatureCache
     private readonly FeatureStore _store;
     private readonly string _encoder;
     private readonly StainProfile? _stain;
+    private readonly bool _qualityControl;
 
     /// <summary>A cache in <paramref name="folder"/> for slides tiled with these settings and encoded by
     /// <paramref name="encoder"/> ("resnet18", the default, or an encoder manifest: see
-    /// <see cref="PatchEncoders"/>), their tiles normalised to <paramref name="stain"/> when one is given.</summary>
+    /// <see cref="PatchEncoders"/>), their tiles normalised to <paramref name="stain"/> when one is given, and with
+    /// <paramref name="qualityControl"/> only the tiles quality control does not flag (<see cref="SlideQuality"/>).
+    /// </summary>
     public SlideFeatureCache(
         string folder,
         TilingSettings tiling,
         TissueSettings? tissue = null,
         SlideScale? scale = null,
         string encoder = PatchFeatureExtractor.ResNet18,
-        StainProfile? stain = null
+        StainProfile? stain = null,
+        bool qualityControl = false
     )
     {
         _encoder = encoder;
         _stain = stain;
+        _qualityControl = qualityControl;
         _tiling = tiling;
         _tissue = tissue ?? new TissueSettings();
         _scale = scale ?? new SlideScale();
@@ -96,6 +101,8 @@ public sealed class SlideFeatureCache
             settings += FormattableString.Invariant($"|overlap {tiling.Overlap:R}");
         if (stain is not null)
             settings += $"|stain {stain}";
+        if (qualityControl)
+            settings += "|quality control";
         _store = new FeatureStore(folder, settings);
     }
 
@@ -134,6 +141,20 @@ public sealed class SlideFeatureCache
         public double EncoderSeconds { get; init; }
     }
 
+    /// <summary>The tiles quality control does not flag; none left is an error naming the slide.</summary>
+    private IReadOnlyList<SlideTile> Passing(SlideImage slide, IReadOnlyList<SlideTile> tiles, string slidePath)
+    {
+        var flags = SlideQuality.Assess(slide, tiles, _tiling.TileSize);
+        var kept = tiles.Where((_, k) => flags[k] == TileFlags.None).ToList();
+        if (kept.Count == 0)
+            throw new ImageReadException(
+                slidePath,
+                $"quality control flags all {tiles.Count} tissue tiles ({SlideQuality.Describe(flags)}); check the "
+                    + "slide with `amil slide --quality`, or train without quality control."
+            );
+        return kept;
+    }
+
     /// <param name="onTiles">Called after each batch with (tiles done, tiles in the slide).</param>
     public Outcome Get(string slidePath, Action<int, int>? onTiles = null, CancellationToken cancel = default)
     {
@@ -151,6 +172,8 @@ public sealed class SlideFeatureCache
                     + "no tile is tissue enough; check the slide's preview with `amil slide`, or lower the minimum "
                     + "tissue share."
             );
+        if (_qualityControl)
+            tiles = Passing(slide, tiles, slidePath);
         var normalizer = _stain is null ? null : SlideStains.Normalizer(slidePath, tissue, _stain);
         var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,

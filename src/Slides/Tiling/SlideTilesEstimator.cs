@@ -57,7 +57,7 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
         return PersistedState.Chain(
             _ml,
             SlideTilesMappingFactory.StateColumn,
-            SlideTilesState.Encode(_options.Tiling, _options.Encoder, _options.Stain),
+            SlideTilesState.Encode(_options.Tiling, _options.Encoder, _options.Stain, _options.QualityControl),
             [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)],
             _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
                 SlideTilesMappingFactory.Map,

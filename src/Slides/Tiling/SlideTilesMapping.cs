@@ -57,9 +57,9 @@ internal sealed class SlideTilesMappingFactory
     {
         if (string.IsNullOrEmpty(input.SlidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
-        var (tiling, encoder, sha256, stain) = SlideTilesState.Decode(input.State);
+        var (tiling, encoder, sha256, stain, quality) = SlideTilesState.Decode(input.State);
         EncoderProvenance.Check(encoder, sha256);
-        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain).Get(
+        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain, quality).Get(
             input.SlidePath
         );
         SlideFeatures.OnSlide?.Invoke(
@@ -76,14 +76,14 @@ internal sealed class SlideTilesMappingFactory
 }
 
 /// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,
-/// overlap, encoder, its SHA-256, stain method, its reference's value count and values] (texts as
+/// overlap, encoder, its SHA-256, stain method, its reference's value count and values, quality control 0/1] (texts as
 /// <see cref="StateText"/>; version 1 has the first four, version 2 the first five, both encode with ResNet18; version
 /// 3 has no stain: colours as scanned).</summary>
 internal static class SlideTilesState
 {
     private const int Version = 4;
 
-    public static float[] Encode(TilingSettings t, string encoder, StainProfile? stain)
+    public static float[] Encode(TilingSettings t, string encoder, StainProfile? stain, bool qualityControl = false)
     {
         return StateBlob.Create(
             StateKind.SlideTiles,
@@ -98,11 +98,14 @@ internal static class SlideTilesState
                 (float)(stain?.Method ?? StainMethod.None),
                 stain?.Values.Count ?? 0,
                 .. stain?.Values ?? [],
+                qualityControl ? 1 : 0,
             ]
         );
     }
 
-    public static (TilingSettings Tiling, string Encoder, string Sha256, StainProfile? Stain) Decode(float[] blob)
+    public static (TilingSettings Tiling, string Encoder, string Sha256, StainProfile? Stain, bool Quality) Decode(
+        float[] blob
+    )
     {
         var p = StateBlob.Open(blob, StateKind.SlideTiles, Version, out int version);
         var tiling = new TilingSettings
@@ -114,18 +117,19 @@ internal static class SlideTilesState
             Overlap = version >= 2 ? Exact(p[4]) : 0,
         };
         if (version < 3)
-            return (tiling, PatchFeatureExtractor.ResNet18, "", null);
+            return (tiling, PatchFeatureExtractor.ResNet18, "", null, false);
         int at = 5;
         var (encoder, sha256) = EncoderProvenance.Decode(p, ref at);
-        if (version < 4 || (StainMethod)(int)p[at] == StainMethod.None)
-            return (tiling, encoder, sha256, null);
+        if (version < 4)
+            return (tiling, encoder, sha256, null, false);
         var method = (StainMethod)(int)p[at];
         int count = (int)p[at + 1];
-        if (count < 0 || at + 2 + count > p.Length)
+        if (count < 0 || at + 3 + count > p.Length)
             throw new InvalidDataException(
                 "The model's saved tiling is damaged (its stain reference runs past its end)."
             );
-        return (tiling, encoder, sha256, new StainProfile(method, p.Slice(at + 2, count).ToArray()));
+        var stain = method == StainMethod.None ? null : new StainProfile(method, p.Slice(at + 2, count).ToArray());
+        return (tiling, encoder, sha256, stain, p[at + 2 + count] != 0);
     }
 
     // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.

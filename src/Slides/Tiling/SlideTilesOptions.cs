@@ -49,6 +49,11 @@ public sealed class SlideTilesOptions
     /// normalises alike; part of the feature cache's key. Default none: colours as scanned.</summary>
     public Amil.MLNet.Transforms.Stain.StainProfile? Stain { get; set; }
 
+    /// <summary>Leave out the tiles quality control flags (blur, pen ink, folds, glass; see
+    /// <see cref="SlideQuality"/>) before encoding. Saved with the model; part of the feature cache's key. Default
+    /// false: every tissue tile.</summary>
+    public bool QualityControl { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {

@@ -11,7 +11,11 @@ namespace Amil.MLNet.Slides;
 public static class TilingPreview
 {
     /// <summary>The tissue map's thumbnail with the planned tiles outlined.</summary>
-    public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles)
+    public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles) => Render(tissue, tiles, null);
+
+    /// <summary>The same, tiles that quality control flags outlined in red (<paramref name="flags"/>: one per
+    /// tile).</summary>
+    public static RgbImage Render(TissueMap tissue, IReadOnlyList<SlideTile> tiles, IReadOnlyList<TileFlags>? flags)
     {
         int width = tissue.Width,
             height = tissue.Height;
@@ -23,21 +27,26 @@ public static class TilingPreview
             int o = (y * width + x) * 3;
             (pixels[o], pixels[o + 1], pixels[o + 2]) = (r, g, b);
         }
-        foreach (var tile in tiles)
+        for (int k = 0; k < tiles.Count; k++)
         {
+            var tile = tiles[k];
+            var (r, g, b) =
+                flags is not null && flags[k] != TileFlags.None
+                    ? ((byte)230, (byte)40, (byte)40)
+                    : ((byte)40, (byte)90, (byte)230);
             int x0 = (int)(tile.X / tissue.Downsample),
                 y0 = (int)(tile.Y / tissue.Downsample),
                 x1 = (int)((tile.X + tile.Side) / tissue.Downsample),
                 y1 = (int)((tile.Y + tile.Side) / tissue.Downsample);
             for (int x = x0; x <= x1; x++)
             {
-                Paint(x, y0, 40, 90, 230);
-                Paint(x, y1, 40, 90, 230);
+                Paint(x, y0, r, g, b);
+                Paint(x, y1, r, g, b);
             }
             for (int y = y0; y <= y1; y++)
             {
-                Paint(x0, y, 40, 90, 230);
-                Paint(x1, y, 40, 90, 230);
+                Paint(x0, y, r, g, b);
+                Paint(x1, y, r, g, b);
             }
         }
         for (int y = 0; y < height; y++)

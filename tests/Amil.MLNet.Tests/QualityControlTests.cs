@@ -1,0 +1,126 @@
+using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Slides;
+using Amil.MLNet.Transforms.Images;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>Quality control on a slide drawn with known artefacts: a band out of focus, a green pen stroke and a
+/// fold, each across its own column of tiles, beside sharp tissue. Each is flagged where it is and nowhere else;
+/// TileSlides leaves the flagged tiles out when asked; `slide --quality` lists them.</summary>
+public sealed class QualityControlTests
+{
+    // 12 × 6 tiles of tissue (224 px at 0.5 µm/px) inside a border of glass three tiles wide, as slides are mostly
+    // glass; tissue columns 3, 6 and 9 carry blur, pen and fold.
+    private const int Tile = 224,
+        Columns = 12,
+        Rows = 6,
+        Border = 3;
+
+    private static readonly Lazy<string> Slide = new(() =>
+    {
+        var path = Path.Combine(TestTemp.Folder("quality").FullName, "artefacts.tif");
+        PyramidalTiff.Write(
+            path,
+            (Columns + 2 * Border) * Tile,
+            (Rows + 2 * Border) * Tile,
+            Render,
+            new PyramidSettings { Levels = 2, MicronsPerPixel = 0.5 }
+        );
+        return path;
+    });
+
+    [Fact]
+    public void EachArtefactIsFlaggedWhereItIsAndNowhereElse()
+    {
+        using var slide = SlideImage.Open(Slide.Value);
+        var tiles = SlideTiling.Plan(slide, TissueMap.Detect(slide), new TilingSettings { MicronsPerPixel = 0.5 });
+        var flags = SlideQuality.Assess(slide, tiles, Tile);
+
+        Assert.Equal(Columns * Rows, tiles.Count);
+        for (int k = 0; k < tiles.Count; k++)
+        {
+            var expected = (tiles[k].X / Tile - Border) switch
+            {
+                3 => TileFlags.Blur,
+                6 => TileFlags.Pen,
+                9 => TileFlags.Fold,
+                _ => TileFlags.None,
+            };
+            Assert.True(flags[k] == expected, $"tile at {tiles[k].X},{tiles[k].Y}: {flags[k]}, expected {expected}");
+        }
+        Assert.Equal("blur 6, pen 6, fold 6, background 0", SlideQuality.Describe(flags));
+    }
+
+    [Fact]
+    public void TileSlidesLeavesFlaggedTilesOutWhenAskedAndTheSlideJobListsThem()
+    {
+        var cache = TestTemp.Folder("quality-cache").FullName;
+        var tiling = new TilingSettings { MicronsPerPixel = 0.5 };
+        var all = new SlideFeatureCache(cache, tiling).Get(Slide.Value).Bag.Tiles;
+        var kept = new SlideFeatureCache(cache, tiling, qualityControl: true).Get(Slide.Value).Bag.Tiles;
+        Assert.Equal(Columns * Rows, all.Count);
+        Assert.Equal((Columns - 3) * Rows, kept.Count);
+        Assert.DoesNotContain(kept, t => t.X / Tile - Border is 3 or 6 or 9);
+
+        var folder = TestTemp.Folder("quality-slide").FullName;
+        var report = InspectSlideJob.Run(
+            Slide.Value,
+            folder,
+            new SlideScale(),
+            tiling,
+            new TissueSettings(),
+            _ => { },
+            true
+        );
+        Assert.Equal(6, report.Quality!["pen"]);
+        var csv = File.ReadAllLines(Path.Combine(folder, "artefacts.tiles.csv"));
+        Assert.Equal("x,y,side,tissue,flags", csv[0]);
+        Assert.Equal(6, csv.Count(l => l.EndsWith(",blur", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void TileMeasuresFollowTheirDefinitions()
+    {
+        var glass = TileQuality.Measure(new RgbImage(32, 32, Enumerable.Repeat((byte)242, 32 * 32 * 3).ToArray()));
+        Assert.Equal((1.0, 0.0), (glass.GlassShare, glass.Detail));
+        var sharp = TileQuality.Measure(Render(1, Border * Tile, Border * Tile, 224, 224));
+        var blurred = TileQuality.Measure(Render(1, (Border + 3) * Tile, Border * Tile, 224, 224));
+        Assert.True(blurred.Detail < 0.2 * sharp.Detail, $"{blurred.Detail} vs {sharp.Detail}");
+        Assert.InRange(TileQuality.Measure(Render(1, (Border + 6) * Tile, Border * Tile, 224, 224)).PenShare, 0.3, 1);
+        Assert.Equal(0, sharp.PenShare);
+    }
+
+    /// <summary>Glass around pink stroma with violet nuclei on a 16 px grid; tissue column 3 out of focus (the two
+    /// mixed), column 6 under green ink, column 9 darkened as a fold.</summary>
+    private static RgbImage Render(int downsample, int x0, int y0, int width, int height)
+    {
+        int scale = downsample;
+        var pixels = new byte[width * height * 3];
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+        {
+            int lx = (x0 + x) * scale,
+                ly = (y0 + y) * scale;
+            int column = lx / Tile - Border,
+                row = ly / Tile - Border;
+            int o = (y * width + x) * 3;
+            if (column is < 0 or >= Columns || row is < 0 or >= Rows)
+            {
+                (pixels[o], pixels[o + 1], pixels[o + 2]) = (242, 240, 242);
+                continue;
+            }
+            bool nucleus = (lx % 16 - 8) * (lx % 16 - 8) + (ly % 16 - 8) * (ly % 16 - 8) < 16;
+            (double r, double g, double b) =
+                column == 3 ? (200, 140, 190)
+                : nucleus ? (80, 50, 140)
+                : (232, 168, 204);
+            if (column == 6)
+                (r, g, b) = (r * 0.45, g * 0.8, b * 0.55);
+            if (column == 9)
+                (r, g, b) = (r * 0.75, g * 0.65, b * 0.8);
+            (pixels[o], pixels[o + 1], pixels[o + 2]) = ((byte)r, (byte)g, (byte)b);
+        }
+        return new RgbImage(width, height, pixels);
+    }
+}
