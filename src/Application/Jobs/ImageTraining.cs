@@ -25,14 +25,7 @@ internal static class ImageTraining
         var (entry, root, records, split, classes, _) = data;
         string runDir = session.Directory;
         Action<string> log = session.Log;
-        var stain = StainReferences.Resolve(
-            settings.Stain,
-            settings.StainReference,
-            [.. split.Train.Select(r => r.Path)],
-            slides: false,
-            log
-        );
-        bagging.Stain = stain?.Profile;
+        bagging.Stain = data.Stain?.Profile;
         var device = TrainingSteps.Begin(
             session,
             settings,
@@ -58,7 +51,6 @@ internal static class ImageTraining
                         stride = bagging.Stride,
                     }
                 ),
-                ("stain", StainReferences.Record(stain)),
             ]
         );
         int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;

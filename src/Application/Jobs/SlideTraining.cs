@@ -52,14 +52,7 @@ internal static class SlideTraining
         Action<string> log = session.Log;
         // Read once: the tiling's defaults come from the encoder's manifest.
         var tiling = settings.SlideTiles;
-        var stain = StainReferences.Resolve(
-            settings.Stain,
-            settings.StainReference,
-            [.. split.Train.Select(r => r.Path)],
-            slides: true,
-            log
-        );
-        tiling.Stain = stain?.Profile;
+        tiling.Stain = data.Stain?.Profile;
         var device = TrainingSteps.Begin(
             session,
             settings,
@@ -79,7 +72,6 @@ internal static class SlideTraining
                         quality_control = tiling.QualityControl,
                     }
                 ),
-                ("stain", StainReferences.Record(stain)),
             ]
         );
 

@@ -97,7 +97,14 @@ public static class TrainJob
             string dataHash = RunConfig.DataHash(root, records);
             if (settings.ResumeFromCheckpoint)
                 RunConfig.CheckSameData(runDir, dataHash);
-            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash);
+            var stain = StainReferences.Resolve(
+                settings.Stain,
+                settings.StainReference,
+                [.. split.Train.Select(r => r.Path)],
+                slides: bagging is null,
+                session.Log
+            );
+            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash) { Stain = stain };
             return bagging is null
                 ? SlideTraining.Train(session, settings, data, cancel)
                 : ImageTraining.Train(session, settings, data, bagging, skipped, cancel);

@@ -17,7 +17,11 @@ internal static class TrainingSteps
         DatasetSplit Split,
         string[] Classes,
         string Hash
-    );
+    )
+    {
+        /// <summary>The stain reference the images or slides are normalised to, and where it came from.</summary>
+        public (Transforms.Stain.StainProfile Profile, string Source)? Stain { get; init; }
+    }
 
     /// <summary>Logs the run's data, folder, device and kernels; writes split.json and config.json.</summary>
     /// <param name="items">What the dataset holds, e.g. "120 images (3 bad files skipped)" or "40 slides".</param>
@@ -59,6 +63,7 @@ internal static class TrainingSteps
                 ("balance_classes", settings.BalanceClasses),
                 ("learning_rate", settings.LearningRate),
                 ("device", settings.Device),
+                ("stain", StainReferences.Record(data.Stain)),
                 .. details,
             ]
         );
