@@ -14,7 +14,11 @@ internal sealed class OverlayPainter
     private readonly Lru<(int, string), OutlineGrid?> _outlines = new(16);
 
     /// <summary>An outline grid: true inside, over the item's whole extent.</summary>
-    private sealed record OutlineGrid(int Width, int Height, bool[] Inside);
+    private sealed record OutlineGrid(int Width, int Height, bool[] Inside)
+    {
+        /// <summary>The level-0 extent the grid covers; default the item's.</summary>
+        public (int Width, int Height)? Span { get; init; }
+    }
 
     /// <summary>Values below this share of the scale stay transparent.</summary>
     public const float Floor = 0.02f;
@@ -74,8 +78,9 @@ internal sealed class OverlayPainter
         int w2 = width + 2,
             h2 = height + 2;
         var inside = new bool[w2 * h2];
-        double gx = grid.Width / (double)item.Width,
-            gy = grid.Height / (double)item.Height;
+        var (spanWidth, spanHeight) = grid.Span ?? (item.Width, item.Height);
+        double gx = grid.Width / (double)spanWidth,
+            gy = grid.Height / (double)spanHeight;
         for (int y = 0; y < h2; y++)
         {
             double level0Y = region.Y + (y - 0.5) * region.Height / height;
@@ -105,6 +110,8 @@ internal sealed class OverlayPainter
 
     private static OutlineGrid? Load(ViewItem item, string layer)
     {
+        if (layer == ViewLayers.Quality)
+            return item.Kind == ModelInput.Slides ? Flagged(item) : null;
         if (layer == ViewLayers.Tissue)
         {
             if (item.Kind != ModelInput.Slides)
@@ -127,6 +134,25 @@ internal sealed class OverlayPainter
         if (item.Kind == ModelInput.Images && item.Scored.Frame is { } frame)
             mask = mask.Prepared(frame);
         return new OutlineGrid(mask.Width, mask.Height, mask.Tumour);
+    }
+
+    /// <summary>The tiles quality control flags on a slide (the default tiling, 224 px at 20×), one grid cell a
+    /// tile: their outlines. Reads every tile once, when the layer is first shown.</summary>
+    private static OutlineGrid Flagged(ViewItem item)
+    {
+        using var slide = SlideImage.Open(item.FilePath);
+        var tiling = new SlideTilesOptions().Tiling;
+        var tiles = SlideTiling.Plan(slide, TissueMap.Detect(slide), tiling);
+        var flags = SlideQuality.Assess(slide, tiles, tiling.TileSize);
+        int side = tiles.Count > 0 ? tiles[0].Side : Math.Max(item.Width, item.Height);
+        int width = (item.Width + side - 1) / side,
+            height = (item.Height + side - 1) / side;
+        var inside = new bool[width * height];
+        for (int k = 0; k < tiles.Count; k++)
+            if (flags[k] != TileFlags.None)
+                inside[tiles[k].Y / side * width + tiles[k].X / side] = true;
+        // The grid spans whole tiles, a little more than the slide: stretch it to the slide's extent.
+        return new OutlineGrid(width, height, inside) { Span = (width * side, height * side) };
     }
 
     /// <summary>JPEG of an item tile.</summary>

@@ -19,6 +19,7 @@ internal sealed class ViewLayers
         Map = "map",
         Mask = "mask",
         Tissue = "tissue",
+        Quality = "quality",
         GradCam = "gradcam",
         GradCamEvidence = "gradcam-evidence";
 
@@ -60,7 +61,12 @@ internal sealed class ViewLayers
         if (set.Items.Any(i => i.MaskPath is not null))
             layers.Add(new LayerInfo(Mask, "ground-truth tumour outline", "outline"));
         if (set.Items.Any(i => i.Kind == ModelInput.Slides))
+        {
             layers.Add(new LayerInfo(Tissue, "tissue outline", "outline"));
+            layers.Add(
+                new LayerInfo(Quality, "tiles quality control flags (blur, pen, fold, glass; 224 px at 20×)", "outline")
+            );
+        }
         All = layers;
         foreach (var layer in layers.Where(l => l.Normalization == "shared by all items"))
             _sharedScale[layer.Id] = SharedScale(layer.Id);

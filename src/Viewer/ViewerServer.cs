@@ -211,6 +211,7 @@ public sealed class ViewerServer : IAsyncDisposable
                 {
                     ViewLayers.Mask => _painter.Outline(item, layer, region, w, h, (0, 255, 0)),
                     ViewLayers.Tissue => _painter.Outline(item, layer, region, w, h, (40, 90, 255)),
+                    ViewLayers.Quality => _painter.Outline(item, layer, region, w, h, (230, 40, 40)),
                     _ => OverlayPainter.Map(item, _layers.Normalized(item, layer), _colormap, region, w, h),
                 } ?? OverlayPainter.Map(item, [], _colormap, region, w, h);
             _tiles.Add(key, bytes);

@@ -80,6 +80,55 @@ public sealed class QualityControlTests
     }
 
     [Fact]
+    public void TheViewersQualityLayerOutlinesTheFlaggedTilesOnly()
+    {
+        var scored = new Trainers.ScoredImage(
+            Slide.Value,
+            0,
+            [1f],
+            [0f],
+            [0, 0],
+            new Transforms.Bagging.BagLayout(3, Tile, Tile, 1, 1, 0, 0, Tile, Tile),
+            Trainers.MapKind.Attention
+        );
+        int width = (Columns + 2 * Border) * Tile,
+            height = (Rows + 2 * Border) * Tile;
+        var item = new Viewer.ViewItem(
+            0,
+            "artefacts",
+            Slide.Value,
+            Trainers.ModelInput.Slides,
+            scored,
+            width,
+            height,
+            null,
+            null
+        );
+        var png = new Viewer.OverlayPainter().Outline(
+            item,
+            Viewer.ViewLayers.Quality,
+            (0, 0, width, height),
+            width / 4,
+            height / 4,
+            (230, 40, 40)
+        );
+        var path = Path.Combine(TestTemp.Folder("quality-layer").FullName, "layer.png");
+        File.WriteAllBytes(path, png!);
+        var overlay = RgbImageReader.Read(path);
+
+        // Red on the edges of the flagged columns (tissue columns 3, 6, 9), none over the clean ones between.
+        int Red(int tissueColumn) =>
+            Enumerable
+                .Range((Border + tissueColumn) * Tile / 4, Tile / 4)
+                .Sum(x =>
+                    Enumerable.Range(0, overlay.Height).Count(y => overlay[x, y, 0] > 200 && overlay[x, y, 1] < 100)
+                );
+        Assert.True(Red(3) > 0 && Red(6) > 0 && Red(9) > 0);
+        Assert.Equal(0, Red(1));
+        Assert.Equal(0, Red(11));
+    }
+
+    [Fact]
     public void TileMeasuresFollowTheirDefinitions()
     {
         var glass = TileQuality.Measure(new RgbImage(32, 32, Enumerable.Repeat((byte)242, 32 * 32 * 3).ToArray()));

@@ -324,6 +324,11 @@ public class SlideTrainingTests
                 System.Net.HttpStatusCode.OK,
                 http.GetAsync($"overlay/0/tissue/{max - 3}/0_0.png").Result.StatusCode
             );
+            Assert.Contains("quality", layers);
+            Assert.Equal(
+                System.Net.HttpStatusCode.OK,
+                http.GetAsync($"overlay/0/quality/{max - 3}/0_0.png").Result.StatusCode
+            );
         }
         finally
         {
