@@ -43,6 +43,28 @@ public sealed class SlideStainTests
         Assert.Equal(expected, features);
     }
 
+    [Fact]
+    public void TissueIsFoundOnAStronglyStainedSlideWhoseNucleiTheMapResolves()
+    {
+        // The second site's stain on a small slide: Otsu alone split nuclei from stroma and found no tissue at all.
+        var root = TestTemp.Folder("slide-stain-tissue").FullName;
+        SyntheticSlides.Generate(
+            root,
+            new SyntheticSlideOptions(6, 1)
+            {
+                Set = SyntheticSlideSet.Hard,
+                TwoSites = true,
+                Width = 2048,
+                Height = 1536,
+            }
+        );
+        using var slide = SlideImage.Open(Path.Combine(root, "slides", "tumor_002.svs"));
+
+        var tissue = TissueMap.Detect(slide);
+
+        Assert.InRange(tissue.TissueFraction, 0.3, 0.7);
+    }
+
     private sealed class SlideRow
     {
         public string SlidePath { get; set; } = "";

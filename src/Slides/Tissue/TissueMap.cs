@@ -76,12 +76,28 @@ public sealed class TissueMap
                 min = Math.Min(r, Math.Min(g, b));
             saturation[i] = max == 0 ? 0 : (max - min) / (double)max;
         }
-        double threshold = Math.Max(settings.MinimumSaturation, Otsu(saturation));
-        var tissue = saturation.Select(s => s > threshold).ToArray();
-        FillHoles(tissue, thumbnail.Width, thumbnail.Height);
         long minimum = (long)Math.Ceiling(settings.MinimumPiecePixels / (downsample * downsample));
-        DropSmallPieces(tissue, thumbnail.Width, thumbnail.Height, minimum);
+        double threshold = Math.Max(settings.MinimumSaturation, Otsu(saturation));
+        var tissue = Pieces(saturation, threshold, thumbnail.Width, thumbnail.Height, minimum);
+        // Where nuclei are resolved on the map and the stain is strong, Otsu may split the tissue itself (nuclei from
+        // stroma), and the speckle of nuclei left above it is no piece at all. Then the split that matters lies below:
+        // glass against all tissue.
+        if (tissue.Count(t => t) < 0.01 * tissue.Length)
+        {
+            double lower = Math.Max(settings.MinimumSaturation, Otsu([.. saturation.Where(s => s <= threshold)]));
+            var retry = Pieces(saturation, lower, thumbnail.Width, thumbnail.Height, minimum);
+            if (retry.Count(t => t) > tissue.Count(t => t))
+                (tissue, threshold) = (retry, lower);
+        }
         return new TissueMap(thumbnail, tissue, downsample, threshold);
+    }
+
+    private static bool[] Pieces(double[] saturation, double threshold, int width, int height, long minimum)
+    {
+        var tissue = saturation.Select(s => s > threshold).ToArray();
+        FillHoles(tissue, width, height);
+        DropSmallPieces(tissue, width, height, minimum);
+        return tissue;
     }
 
     /// <summary>Share of tissue under a level-0 rectangle (map pixels whose centre falls inside it).</summary>
