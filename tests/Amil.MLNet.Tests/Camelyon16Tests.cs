@@ -90,7 +90,7 @@ public sealed class Camelyon16Tests
         var wrongRoot = Path.Combine(folder, "wrong.xml");
         File.WriteAllText(wrongRoot, "<Annotations><Annotation/></Annotations>");
         Assert.Contains(
-            "not <ASAP_Annotations>",
+            "neither ImageScope's annotation XML nor ASAP's",
             Assert.Throws<InvalidDataException>(() => AnnotationMask.Rasterize(wrongRoot, 100, 100)).Message
         );
         var badNumber = Path.Combine(folder, "bad.xml");

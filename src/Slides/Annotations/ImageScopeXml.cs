@@ -18,6 +18,11 @@ internal static class ImageScopeXml
 
     public static AnnotationRegions Read(string path, XDocument document)
     {
+        if (!document.Root!.Elements("Annotation").Elements("Regions").Any())
+            throw new InvalidDataException(
+                $"{path}: an <Annotations> root without Annotation/Regions: neither ImageScope's annotation XML nor "
+                    + "ASAP's (<ASAP_Annotations>); give one of those, QuPath GeoJSON (.geojson) or a mask image."
+            );
         var tumour = new List<AnnotationRegion>();
         var exclusion = new List<AnnotationRegion>();
         foreach (var annotation in document.Root!.Elements("Annotation"))
