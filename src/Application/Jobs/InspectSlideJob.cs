@@ -98,7 +98,8 @@ public static class InspectSlideJob
         return report;
     }
 
-    /// <summary>tiles.csv: x,y,side,tissue (level-0 pixels), and with quality control the flags ("blur|fold").</summary>
+    /// <summary>tiles.csv: x,y,side,tissue (level-0 pixels), and with quality control the flags
+    /// ("blur|fold").</summary>
     private static string TilesCsv(IReadOnlyList<SlideTile> tiles, TileFlags[]? flags) =>
         (flags is null ? "x,y,side,tissue\n" : "x,y,side,tissue,flags\n")
         + string.Concat(

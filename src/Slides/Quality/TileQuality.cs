@@ -10,7 +10,8 @@ public sealed class TileQuality(double detail, double penShare, double glassShar
     /// <summary>The grey levels of the tissue pixels that are not ink, counted per level (256 bins).</summary>
     internal int[] TissueGreys { get; private init; } = [];
 
-    /// <summary>Share of the tissue pixels whose grey lies in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    /// <summary>Share of the tissue pixels whose grey lies in [<paramref name="low"/>,
+    /// <paramref name="high"/>).</summary>
     internal double ShareBetween(double low, double high)
     {
         long total = TissueGreys.Sum(c => (long)c),
