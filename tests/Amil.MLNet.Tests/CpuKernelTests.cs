@@ -193,23 +193,24 @@ public class CpuKernelScreenTests
         Assert.DoesNotContain("NNPACK", stdout + stderr);
         using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(output));
         var root = report.RootElement;
-        // The ratios compare like with like and agree with the rates beside them. The whole slide path holds the
-        // encoder's calls on the same tiles, yet on a VM whose speed drifts it can time a little above the encoder
-        // alone (1.009 seen), so no upper bound is asserted: this is a benchmark, not a timed test.
+        // The ratios compare like with like and agree with the rates beside them (as printed: to the ratio's third
+        // decimal). The whole slide path holds the encoder's calls on the same tiles, yet on a VM whose speed drifts
+        // it can time a little above the encoder alone (1.009 seen), so no upper bound is asserted: this is a
+        // benchmark, not a timed test.
         Assert.True(root.GetProperty("slide_tiles").GetInt32() > 0);
         Assert.InRange(root.GetProperty("slide_encoding_vs_encoder").GetDouble(), 0.01, 2.0);
         Assert.Equal(
             root.GetProperty("slide_encoding_tiles_per_s").GetDouble()
                 / root.GetProperty("slide_encoder_alone_tiles_per_s").GetDouble(),
             root.GetProperty("slide_encoding_vs_encoder").GetDouble(),
-            2
+            0.001
         );
         Assert.True(root.GetProperty("inference_vs_raw").GetDouble() > 0);
         Assert.Equal(
             root.GetProperty("inference_images_per_s").GetDouble()
                 / root.GetProperty("raw_inference_bags_per_s").GetDouble(),
             root.GetProperty("inference_vs_raw").GetDouble(),
-            2
+            0.001
         );
     }
 }

@@ -79,8 +79,20 @@ public sealed class SourceClaimTests
         var world = new World(TestTemp.Folder("claims-race").FullName);
         var sources = Enumerable.Range(0, 40).Select(i => $"/s/slide_{i:D2}.svs").ToList();
 
+        // Each host on a thread of its own, all started before any works: a busy thread pool would otherwise let the
+        // first host finish every source before the others began.
+        using var start = new Barrier(3);
         var runs = new[] { "node-a", "node-b", "node-c" }
-            .Select(host => Task.Run(() => world.Run(host, sources, _ => { })))
+            .Select(host =>
+                Task.Factory.StartNew(
+                    () =>
+                    {
+                        start.SignalAndWait();
+                        return world.Run(host, sources, _ => { });
+                    },
+                    TaskCreationOptions.LongRunning
+                )
+            )
             .ToArray();
         var results = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(60));
 

@@ -161,20 +161,27 @@ public static class BenchJob
             Math.Round(raw.TrainBagsPerSecond, 2),
             Math.Round(raw.InferenceBagsPerSecond, 2),
             Math.Round(endToEnd, 2),
-            Math.Round(endToEnd / raw.TrainBagsPerSecond, 3),
+            Ratio(endToEnd, raw.TrainBagsPerSecond),
             Math.Round(inference, 2),
-            Math.Round(inference / raw.InferenceBagsPerSecond, 3),
+            Ratio(inference, raw.InferenceBagsPerSecond),
             Math.Round(scoring, 2),
             Math.Round(decoding, 2),
             slide.Tiles,
             Math.Round(slide.TilesPerSecond, 2),
             Math.Round(slide.EncoderTilesPerSecond, 2),
-            Math.Round(slide.TilesPerSecond / slide.EncoderTilesPerSecond, 3),
+            Ratio(slide.TilesPerSecond, slide.EncoderTilesPerSecond),
             Math.Round(batched, 1),
             Math.Round(single, 1),
             Math.Round(rss, 0)
         );
     }
+
+    /// <summary>A ratio of two rates as the report prints them (2 decimals), so it agrees with the rates beside
+    /// it.</summary>
+    private static double Ratio(double rate, double reference) =>
+        Math.Round(reference, 2) is > 0 and var printed
+            ? Math.Round(Math.Round(rate, 2) / printed, 3)
+            : Math.Round(rate / reference, 3);
 
     /// <summary>Patches/s of the extractor alone on 224 px patches (6 per image), batched (16) and one call per
     /// patch.</summary>
