@@ -10,24 +10,28 @@ namespace Amil.MLNet.Application;
 public static class StainReferences
 {
     /// <summary>The reference and where it came from; null when no normalisation is asked.</summary>
-    /// <param name="slides">Whether the training items are whole slides (measured on their tissue maps) or
+    /// <param name="slides">Whether the training items are whole slides (measured on their tissue tiles) or
     /// images (measured whole).</param>
+    /// <param name="tiling">How the slides are tiled (their stain is measured on tiles of it).</param>
     public static (StainProfile Profile, string Source)? Resolve(
         StainMethod method,
         string? referenceFile,
         IReadOnlyList<string> training,
         bool slides,
-        Action<string> log
+        Action<string> log,
+        Slides.TilingSettings? tiling = null
     )
     {
         Check(method, referenceFile);
         if (method == StainMethod.None)
             return null;
         if (referenceFile is not null)
-            return (SlideStains.Reference(referenceFile, method), Path.GetFullPath(referenceFile));
+            return (SlideStains.Reference(referenceFile, method, tiling), Path.GetFullPath(referenceFile));
         string noun = slides ? "slides" : "images";
         log($"Measuring the stain of {training.Count} training {noun} to choose the {method} reference…");
-        var profiles = training.Select(p => slides ? SlideStains.Measure(p, method) : OfImage(p, method)).ToList();
+        var profiles = training
+            .Select(p => slides ? SlideStains.Measure(p, method, tiling) : OfImage(p, method))
+            .ToList();
         var chosen = StainProfile.Medoid(profiles);
         var item = training[profiles.IndexOf(chosen)];
         log($"Stain reference ({method}): {Path.GetFileName(item)}, the most typical of the training {noun}.");

@@ -103,8 +103,8 @@ public sealed record TrainSettings
     /// <summary>Images and slides: normalise to a reference stain before encoding. Default none.</summary>
     public Transforms.Stain.StainMethod Stain { get; init; }
 
-    /// <summary>Whole slides: the stain reference, an image or a slide; default the training slide most typical of
-    /// the training set (<see cref="StainReferences"/>).</summary>
+    /// <summary>Images and slides: the stain reference, an image or a slide; default the training item most typical
+    /// of the training set (<see cref="StainReferences"/>).</summary>
     public string? StainReference { get; init; }
 
     /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>

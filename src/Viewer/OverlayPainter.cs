@@ -11,7 +11,8 @@ namespace Amil.MLNet.Viewer;
 /// zoom. Transparent PNG, drawn over the item's own tile of the same address.</summary>
 internal sealed class OverlayPainter
 {
-    private readonly Lru<(int, string), OutlineGrid?> _outlines = new(16);
+    // Lazy: the many overlay tiles a view asks for at once share one computation (and one failure) per outline.
+    private readonly Lru<(int, string), Lazy<OutlineGrid?>> _outlines = new(16);
 
     /// <summary>An outline grid: true inside, over the item's whole extent.</summary>
     private sealed record OutlineGrid(int Width, int Height, bool[] Inside)
@@ -71,7 +72,7 @@ internal sealed class OverlayPainter
         (byte R, byte G, byte B) colour
     )
     {
-        var grid = _outlines.GetOrAdd((item.Id, layer), () => Load(item, layer));
+        var grid = _outlines.GetOrAdd((item.Id, layer), () => new Lazy<OutlineGrid?>(() => Load(item, layer))).Value;
         if (grid is null)
             return null;
         // Inside/outside of each tile pixel (one pixel of margin), then the pixels whose neighbours differ.

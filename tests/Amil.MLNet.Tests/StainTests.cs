@@ -98,6 +98,8 @@ public sealed class StainTests
         Assert.Throws<ArgumentException>(() => new StainProfile(StainMethod.Macenko, [1, 2, 3]));
         Assert.Throws<ArgumentException>(() => new StainProfile(StainMethod.None, []));
         Assert.Throws<ArgumentException>(() => new StainProfile(StainMethod.Reinhard, [float.NaN, 0, 0, 1, 1, 1]));
+        Assert.Throws<ArgumentException>(() => new StainProfile(StainMethod.Reinhard, [1, 0, 0, 0, 1, 1]));
+        Assert.Throws<ArgumentException>(() => new StainProfile(StainMethod.Macenko, [1, 0, 0, 0, 1, 0, 1, 0]));
     }
 
     [Fact]

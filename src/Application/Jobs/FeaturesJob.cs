@@ -25,6 +25,7 @@ public static class FeaturesJob
     {
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
+        CheckSettings(settings, entry.Name, slides);
         var (paths, lookup, describe, cached) = slides
             ? SlideSource(entry, root, cacheFolder, WithStain(settings), log)
             : ImageSource(entry, root, cacheFolder, settings, log);
@@ -68,17 +69,37 @@ public static class FeaturesJob
         return tiling;
     }
 
-    /// <summary>The given stain reference: a training chooses its default reference among its training items,
-    /// which this job does not know, so it needs the file.</summary>
-    private static Transforms.Stain.StainProfile? StainReference(TrainSettings settings, bool slides)
+    /// <summary>The given stain reference (<see cref="CheckSettings"/> made sure there is one).</summary>
+    private static Transforms.Stain.StainProfile? StainReference(TrainSettings settings, bool slides) =>
+        StainReferences
+            .Resolve(settings.Stain, settings.StainReference, [], slides, _ => { }, settings.SlideTiles.Tiling)
+            ?.Profile;
+
+    /// <summary>Refuses, before any work, what this job cannot do: normalised stains without the reference file
+    /// (a training chooses its default among its training items, which this job does not know), and the slide
+    /// settings on images.</summary>
+    private static void CheckSettings(TrainSettings settings, string dataset, bool slides)
     {
+        StainReferences.Check(settings.Stain, settings.StainReference);
         if (settings.Stain != Transforms.Stain.StainMethod.None && settings.StainReference is null)
             throw new ArgumentException(
                 "Filling the cache with normalised stains needs the stain reference file: a training chooses its "
                     + "default reference among its training items, which this job does not know. Give the "
                     + "reference here and to the training alike."
             );
-        return StainReferences.Resolve(settings.Stain, settings.StainReference, [], slides, _ => { })?.Profile;
+        if (
+            !slides
+            && (
+                settings.TileQualityControl
+                || settings.TileSize is not null
+                || settings.TileMicronsPerPixel is not null
+                || settings.TileOverlap != 0
+            )
+        )
+            throw new ArgumentException(
+                $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap and tile quality control are "
+                    + "for whole-slide datasets."
+            );
     }
 
     /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>

@@ -34,6 +34,7 @@ public static class TrainJob
         {
             Dataset = RunConfig.Absolute(settings.Dataset),
             SplitFile = settings.SplitFile is { } splitFile ? Path.GetFullPath(splitFile) : null,
+            StainReference = settings.StainReference is { } reference ? Path.GetFullPath(reference) : null,
         };
         // Before anything is written: a device that is not there is the user's to fix.
         var device = ComputeDevice.Parse(settings.Device);
@@ -102,7 +103,8 @@ public static class TrainJob
                 settings.StainReference,
                 [.. split.Train.Select(r => r.Path)],
                 slides: bagging is null,
-                session.Log
+                session.Log,
+                bagging is null ? settings.SlideTiles.Tiling : null
             );
             var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash) { Stain = stain };
             return bagging is null

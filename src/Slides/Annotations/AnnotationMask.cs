@@ -65,7 +65,7 @@ public static class AnnotationMask
             return [.. GeoJson(path) is var g ? g.Tumour.Concat(g.Exclusion).Select(r => r.Name) : []];
         var document = AsapXml.Load(path);
         return document.Root?.Name.LocalName == ImageScopeXml.RootName
-            ? ImageScopeXml.Classes(document)
+            ? ImageScopeXml.Classes(path, document)
             : [.. AsapXml.Read(path) is var a ? a.Tumour.Concat(a.Exclusion).Select(r => r.Name) : []];
     }
 

@@ -18,11 +18,7 @@ internal static class ImageScopeXml
 
     public static AnnotationRegions Read(string path, XDocument document)
     {
-        if (!document.Root!.Elements("Annotation").Elements("Regions").Any())
-            throw new InvalidDataException(
-                $"{path}: an <Annotations> root without Annotation/Regions: neither ImageScope's annotation XML nor "
-                    + "ASAP's (<ASAP_Annotations>); give one of those, QuPath GeoJSON (.geojson) or a mask image."
-            );
+        RequireRegions(path, document);
         var tumour = new List<AnnotationRegion>();
         var exclusion = new List<AnnotationRegion>();
         foreach (var annotation in document.Root!.Elements("Annotation"))
@@ -40,19 +36,34 @@ internal static class ImageScopeXml
         return new AnnotationRegions(tumour, exclusion, Classified: true);
     }
 
-    /// <summary>The class of every region, in file order (benign ones included; negative regions, which cut holes
-    /// and carry no class, left out).</summary>
-    public static IReadOnlyList<string> Classes(XDocument document) =>
+    /// <summary>The class of every region the mask draws, in file order (benign ones included; negative regions,
+    /// exclusions and outlines of fewer than 3 points left out, as <see cref="Read"/> leaves them out of the
+    /// tumour).</summary>
+    public static IReadOnlyList<string> Classes(string path, XDocument document)
+    {
+        RequireRegions(path, document);
+        return
         [
             .. document
                 .Root!.Elements("Annotation")
                 .SelectMany(a =>
                     a.Elements("Regions")
                         .Elements("Region")
-                        .Where(r => (string?)r.Attribute("NegativeROA") != "1")
+                        .Where(r => (string?)r.Attribute("NegativeROA") != "1" && Points(path, r).Length >= 3)
                         .Select(r => ClassOf(a, r))
+                        .Where(c => !AsapXml.IsExclusion(c))
                 ),
         ];
+    }
+
+    private static void RequireRegions(string path, XDocument document)
+    {
+        if (!document.Root!.Elements("Annotation").Elements("Regions").Any())
+            throw new InvalidDataException(
+                $"{path}: an <Annotations> root without Annotation/Regions: neither ImageScope's annotation XML nor "
+                    + "ASAP's (<ASAP_Annotations>); give one of those, QuPath GeoJSON (.geojson) or a mask image."
+            );
+    }
 
     /// <summary>Benign and normal tissue: annotated, but not tumour.</summary>
     public static bool IsNonTumour(string name) =>

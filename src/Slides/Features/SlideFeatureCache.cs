@@ -174,7 +174,7 @@ public sealed class SlideFeatureCache
             );
         if (_qualityControl)
             tiles = Passing(slide, tiles, slidePath);
-        var normalizer = _stain is null ? null : SlideStains.Normalizer(slidePath, tissue, _stain);
+        var normalizer = _stain is null ? null : SlideStains.Normalizer(slide, tiles, _tiling.TileSize, _stain);
         var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;

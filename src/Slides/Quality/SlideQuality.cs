@@ -32,7 +32,8 @@ public static class SlideQuality
         settings ??= new QualitySettings();
         if (tiles.Count == 0)
             return [];
-        double detail = Quantile(tiles.Select(t => t.Detail), 0.25),
+        var details = tiles.Select(t => t.Detail).Where(double.IsFinite).ToList();
+        double detail = details.Count > 0 ? Quantile(details, 0.25) : 0,
             grey = Quantile(tiles.Select(t => t.StromaGrey), 0.5);
         return
         [

@@ -21,7 +21,8 @@ public sealed class TileQuality(double detail, double penShare, double glassShar
         return total == 0 ? 0 : inside / (double)total;
     }
 
-    /// <summary>Mean absolute Laplacian of the grey tissue pixels (0–1020): nuclei edges give detail.</summary>
+    /// <summary>Mean absolute Laplacian of the grey tissue pixels (0–1020): nuclei edges give detail. NaN for a
+    /// tile without tissue inside it (no detail to judge).</summary>
     public double Detail { get; } = detail;
 
     /// <summary>Share of the tile's pixels that are pen ink.</summary>
@@ -131,6 +132,6 @@ public sealed class TileQuality(double detail, double penShare, double glassShar
             sum += Math.Abs(4 * grey[i] - grey[i - 1] - grey[i + 1] - grey[i - w] - grey[i + w]);
             n++;
         }
-        return n == 0 ? 0 : sum / n;
+        return n == 0 ? double.NaN : sum / n;
     }
 }

@@ -122,6 +122,8 @@ internal static class SlideTilesState
         var (encoder, sha256) = EncoderProvenance.Decode(p, ref at);
         if (version < 4)
             return (tiling, encoder, sha256, null, false);
+        if (at + 3 > p.Length)
+            throw new InvalidDataException("The model's saved tiling is damaged (it ends before its stain).");
         var method = (StainMethod)(int)p[at];
         int count = (int)p[at + 1];
         if (count < 0 || at + 3 + count > p.Length)

@@ -80,9 +80,9 @@ public sealed class TissueMap
         double threshold = Math.Max(settings.MinimumSaturation, Otsu(saturation));
         var tissue = Pieces(saturation, threshold, thumbnail.Width, thumbnail.Height, minimum);
         // Where nuclei are resolved on the map and the stain is strong, Otsu may split the tissue itself (nuclei from
-        // stroma), and the speckle of nuclei left above it is no piece at all. Then the split that matters lies below:
-        // glass against all tissue.
-        if (tissue.Count(t => t) < 0.01 * tissue.Length)
+        // stroma), and the speckle of nuclei left above it (many pixels, no piece) is dropped. Then the split that
+        // matters lies below: glass against all tissue. A small biopsy found whole is no speckle and stays as found.
+        if (tissue.Count(t => t) < 0.01 * tissue.Length && saturation.Count(s => s > threshold) >= 0.05 * tissue.Length)
         {
             double lower = Math.Max(settings.MinimumSaturation, Otsu([.. saturation.Where(s => s <= threshold)]));
             var retry = Pieces(saturation, lower, thumbnail.Width, thumbnail.Height, minimum);

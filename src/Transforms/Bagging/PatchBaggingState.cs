@@ -51,6 +51,8 @@ internal static class PatchBaggingState
 
     private static StainProfile? StainOf(ReadOnlySpan<float> v)
     {
+        if (v.Length < 2)
+            throw new InvalidDataException("The model's saved bagging is damaged (it ends before its stain).");
         var method = (StainMethod)(int)v[0];
         if (method == StainMethod.None)
             return null;

@@ -24,6 +24,12 @@ public sealed class StainProfile
             throw new ArgumentException($"A {method} stain profile has {expected} values (got {values.Count}).");
         if (values.Any(v => !float.IsFinite(v)))
             throw new ArgumentException($"A {method} stain profile's values must be finite.");
+        // The spreads (Reinhard) and the concentrations (Macenko) divide: they must be positive.
+        if (values.Skip(method == StainMethod.Reinhard ? 3 : 6).Any(v => v <= 0))
+            throw new ArgumentException(
+                $"A {method} stain profile's {(method == StainMethod.Reinhard ? "spreads" : "concentrations")} must "
+                    + "be positive."
+            );
         Method = method;
         Values = [.. values];
     }
