@@ -45,7 +45,7 @@ public sealed class SlideTilesOptions
     public double Overlap { get; set; }
 
     /// <summary>Normalise each slide's tiles to this reference stain before encoding (Reinhard or Macenko; the slide's
-    /// own profile is measured on its tissue map, see <see cref="SlideStains"/>). Saved with the model, so scoring
+    /// own profile is measured on its tissue tiles, see <see cref="SlideStains"/>). Saved with the model, so scoring
     /// normalises alike; part of the feature cache's key. Default none: colours as scanned.</summary>
     public Amil.MLNet.Transforms.Stain.StainProfile? Stain { get; set; }
 
