@@ -95,9 +95,7 @@ internal static class SlideTilesState
                 (float)t.MinimumTissue,
                 (float)t.Overlap,
                 .. EncoderProvenance.Encode(encoder),
-                (float)(stain?.Method ?? StainMethod.None),
-                stain?.Values.Count ?? 0,
-                .. stain?.Values ?? [],
+                .. StainState.Encode(stain),
                 qualityControl ? 1 : 0,
             ]
         );
@@ -122,16 +120,10 @@ internal static class SlideTilesState
         var (encoder, sha256) = EncoderProvenance.Decode(p, ref at);
         if (version < 4)
             return (tiling, encoder, sha256, null, false);
-        if (at + 3 > p.Length)
-            throw new InvalidDataException("The model's saved tiling is damaged (it ends before its stain).");
-        var method = (StainMethod)(int)p[at];
-        int count = (int)p[at + 1];
-        if (count < 0 || at + 3 + count > p.Length)
-            throw new InvalidDataException(
-                "The model's saved tiling is damaged (its stain reference runs past its end)."
-            );
-        var stain = method == StainMethod.None ? null : new StainProfile(method, p.Slice(at + 2, count).ToArray());
-        return (tiling, encoder, sha256, stain, p[at + 2 + count] != 0);
+        var stain = StainState.Decode(p, ref at, "tiling");
+        if (at >= p.Length)
+            throw new InvalidDataException("The model's saved tiling is damaged (it ends before its quality control).");
+        return (tiling, encoder, sha256, stain, p[at] != 0);
     }
 
     // The cache keys on the settings' text: 0.5 must come back as 0.5, not 0.5000000xx from a float round trip.

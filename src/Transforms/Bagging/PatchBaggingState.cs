@@ -1,5 +1,4 @@
 using Amil.MLNet.Transforms.Persistence;
-using Amil.MLNet.Transforms.Stain;
 
 namespace Amil.MLNet.Transforms.Bagging;
 
@@ -24,15 +23,14 @@ internal static class PatchBaggingState
                 o.PixelScale,
                 o.PixelOffset,
                 (float)o.SmallImages,
-                (float)(o.Stain?.Method ?? StainMethod.None),
-                o.Stain?.Values.Count ?? 0,
-                .. o.Stain?.Values ?? [],
+                .. StainState.Encode(o.Stain),
             ]
         );
 
     public static PatchBaggingOptions Decode(ReadOnlySpan<float> blob)
     {
         var v = StateBlob.Open(blob, StateKind.PatchBagging, Version, out int version);
+        int at = 9;
         static int? Optional(float x) => x > 0 ? (int)x : null;
         return new PatchBaggingOptions
         {
@@ -45,22 +43,7 @@ internal static class PatchBaggingState
             PixelScale = v[6],
             PixelOffset = v[7],
             SmallImages = (SmallImagePolicy)(int)v[8],
-            Stain = version >= 2 ? StainOf(v[9..]) : null,
+            Stain = version >= 2 ? StainState.Decode(v, ref at, "bagging") : null,
         };
-    }
-
-    private static StainProfile? StainOf(ReadOnlySpan<float> v)
-    {
-        if (v.Length < 2)
-            throw new InvalidDataException("The model's saved bagging is damaged (it ends before its stain).");
-        var method = (StainMethod)(int)v[0];
-        if (method == StainMethod.None)
-            return null;
-        int count = (int)v[1];
-        if (count < 0 || 2 + count > v.Length)
-            throw new InvalidDataException(
-                "The model's saved bagging is damaged (its stain reference runs past its end)."
-            );
-        return new StainProfile(method, v.Slice(2, count).ToArray());
     }
 }
