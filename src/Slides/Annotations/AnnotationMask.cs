@@ -66,7 +66,7 @@ public static class AnnotationMask
         var document = AsapXml.Load(path);
         return document.Root?.Name.LocalName == ImageScopeXml.RootName
             ? ImageScopeXml.Classes(path, document)
-            : [.. AsapXml.Read(path) is var a ? a.Tumour.Concat(a.Exclusion).Select(r => r.Name) : []];
+            : [.. AsapXml.Read(path, document) is var a ? a.Tumour.Concat(a.Exclusion).Select(r => r.Name) : []];
     }
 
     /// <summary>An annotation file's regions: ASAP or ImageScope XML (.xml), or GeoJSON.</summary>

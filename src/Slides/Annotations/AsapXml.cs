@@ -14,9 +14,11 @@ namespace Amil.MLNet.Slides;
 /// </summary>
 internal static class AsapXml
 {
-    public static AnnotationRegions Read(string path)
+    public static AnnotationRegions Read(string path) => Read(path, Load(path));
+
+    /// <summary>The regions of <paramref name="document"/>, loaded from <paramref name="path"/>.</summary>
+    public static AnnotationRegions Read(string path, XDocument document)
     {
-        var document = Load(path);
         if (document.Root?.Name.LocalName == ImageScopeXml.RootName)
             return ImageScopeXml.Read(path, document);
         if (document.Root?.Name.LocalName != "ASAP_Annotations")
@@ -69,36 +71,35 @@ internal static class AsapXml
         annotation
             .Descendants("Coordinate")
             .Select(c =>
-                (
-                    Order: Number(path, c, "Order", integer: true),
-                    X: Number(path, c, "X", integer: false),
-                    Y: Number(path, c, "Y", integer: false)
-                )
+                (Order: Number(path, c, "Order", missing: 0), X: Number(path, c, "X"), Y: Number(path, c, "Y"))
             )
             .OrderBy(c => c.Order)
             .Select(c => (c.X, c.Y))
             .ToArray();
 
-    /// <summary>A coordinate attribute; some exports write a decimal comma, which reads the same.</summary>
-    private static double Number(string path, XElement coordinate, string name, bool integer)
+    /// <summary>A coordinate attribute of an annotation XML element (ASAP's Coordinate, ImageScope's Vertex); some
+    /// exports write a decimal comma, which reads the same. A missing attribute is <paramref name="missing"/>, or an
+    /// error when none is given.</summary>
+    internal static double Number(string path, XElement element, string name, double? missing = null)
     {
-        var text = ((string?)coordinate.Attribute(name))?.Trim();
+        var text = ((string?)element.Attribute(name))?.Trim();
         if (text is null)
-            return integer ? 0 : throw Bad(path, coordinate, $"has no {name}");
+            return missing ?? throw Bad(path, element, $"has no {name}");
         text = text.Replace(',', '.');
         if (
             double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
             && double.IsFinite(value)
         )
             return value;
-        throw Bad(path, coordinate, $"has {name}=\"{text}\", not a number");
+        throw Bad(path, element, $"has {name}=\"{text}\", not a number");
     }
 
-    private static InvalidDataException Bad(string path, XElement coordinate, string what)
+    private static InvalidDataException Bad(string path, XElement element, string what)
     {
-        int line = ((IXmlLineInfo)coordinate).HasLineInfo() ? ((IXmlLineInfo)coordinate).LineNumber : 0;
+        int line = ((IXmlLineInfo)element).HasLineInfo() ? ((IXmlLineInfo)element).LineNumber : 0;
         return new InvalidDataException(
-            $"{path}: a <Coordinate>{(line > 0 ? $" (line {line})" : "")} {what}; fix or re-export the annotation."
+            $"{path}: a <{element.Name.LocalName}>{(line > 0 ? $" (line {line})" : "")} {what}; fix or re-export the "
+                + "annotation."
         );
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Xml;
 using System.Xml.Linq;
 
 namespace Amil.MLNet.Slides;
@@ -86,22 +84,10 @@ internal static class ImageScopeXml
         ?? "";
 
     private static (double X, double Y)[] Points(string path, XElement region) =>
-        [.. region.Elements("Vertices").Elements("Vertex").Select(v => (Number(path, v, "X"), Number(path, v, "Y")))];
-
-    /// <summary>A vertex coordinate; some exports write a decimal comma, which reads the same.</summary>
-    private static double Number(string path, XElement vertex, string name)
-    {
-        var text = ((string?)vertex.Attribute(name))?.Trim().Replace(',', '.');
-        if (
-            text is not null
-            && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
-            && double.IsFinite(value)
-        )
-            return value;
-        int line = ((IXmlLineInfo)vertex).HasLineInfo() ? ((IXmlLineInfo)vertex).LineNumber : 0;
-        string what = text is null ? $"has no {name}" : $"has {name}=\"{text}\", not a number";
-        throw new InvalidDataException(
-            $"{path}: a <Vertex>{(line > 0 ? $" (line {line})" : "")} {what}; fix or re-export the annotation."
-        );
-    }
+        [
+            .. region
+                .Elements("Vertices")
+                .Elements("Vertex")
+                .Select(v => (AsapXml.Number(path, v, "X"), AsapXml.Number(path, v, "Y"))),
+        ];
 }
