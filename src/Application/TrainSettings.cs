@@ -107,6 +107,17 @@ public sealed record TrainSettings
     /// of the training set (<see cref="StainReferences"/>).</summary>
     public string? StainReference { get; init; }
 
+    /// <summary>Throws when settings for whole slides are given for <paramref name="dataset"/>, which holds
+    /// images.</summary>
+    internal void RefuseTilingOnImages(string dataset)
+    {
+        if (TileSize is not null || TileMicronsPerPixel is not null || TileOverlap != 0 || TileQualityControl)
+            throw new ArgumentException(
+                $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap and tile quality control are for "
+                    + "whole-slide datasets (images are cut by the patch size, stride and crop)."
+            );
+    }
+
     /// <summary>The slide tiling these settings ask for (TileSlides' defaults unless set).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public Slides.SlideTilesOptions SlideTiles =>

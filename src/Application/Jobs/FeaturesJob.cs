@@ -87,19 +87,8 @@ public static class FeaturesJob
                     + "default reference among its training items, which this job does not know. Give the "
                     + "reference here and to the training alike."
             );
-        if (
-            !slides
-            && (
-                settings.TileQualityControl
-                || settings.TileSize is not null
-                || settings.TileMicronsPerPixel is not null
-                || settings.TileOverlap != 0
-            )
-        )
-            throw new ArgumentException(
-                $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap and tile quality control are "
-                    + "for whole-slide datasets."
-            );
+        if (!slides)
+            settings.RefuseTilingOnImages(dataset);
     }
 
     /// <summary>"224 px tiles at 20×", "224 px tiles at 0.25 µm/px, overlapping 50 %".</summary>

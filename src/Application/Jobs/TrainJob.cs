@@ -50,16 +50,7 @@ public static class TrainJob
             (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
         else
         {
-            if (
-                settings.TileSize is not null
-                || settings.TileMicronsPerPixel is not null
-                || settings.TileOverlap != 0
-                || settings.TileQualityControl
-            )
-                throw new ArgumentException(
-                    $"Dataset '{entry.Name}' holds images; tile size, µm per pixel, overlap and tile quality control "
-                        + "are for whole-slide datasets (images are cut by the patch size, stride and crop)."
-                );
+            settings.RefuseTilingOnImages(entry.Name);
             bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
             records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
             // Split first, then screen: which files are bad never changes which side of the split a good file lands
