@@ -91,7 +91,7 @@ public static class InspectSlideJob
             tiles.Count
         )
         {
-            Quality = flags is null ? null : Counts(flags),
+            Quality = flags is null ? null : SlideQuality.Counts(flags),
         };
         RunFiles.WriteJson(Path.Combine(outFolder, name + ".slide.json"), report);
         log($"Wrote {name}.slide.json, {name}.tiles.csv and {name}.tiles.png under {Path.GetFullPath(outFolder)}.");
@@ -106,16 +106,8 @@ public static class InspectSlideJob
             tiles.Select(
                 (t, k) =>
                     string.Create(CultureInfo.InvariantCulture, $"{t.X},{t.Y},{t.Side},{t.Tissue:F3}")
-                    + (flags is null ? "" : "," + Names(flags[k]))
+                    + (flags is null ? "" : "," + SlideQuality.Name(flags[k]))
                     + "\n"
             )
         );
-
-    private static readonly TileFlags[] Each = [TileFlags.Blur, TileFlags.Pen, TileFlags.Fold, TileFlags.Background];
-
-    private static string Names(TileFlags flags) =>
-        string.Join('|', Each.Where(f => flags.HasFlag(f)).Select(f => f.ToString().ToLowerInvariant()));
-
-    private static Dictionary<string, int> Counts(TileFlags[] flags) =>
-        Each.ToDictionary(f => f.ToString().ToLowerInvariant(), f => flags.Count(x => x.HasFlag(f)));
 }

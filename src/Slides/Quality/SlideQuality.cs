@@ -56,14 +56,19 @@ public static class SlideQuality
         QualitySettings? settings = null
     ) => Flag([.. tiles.Select(t => TileQuality.Measure(SlideTiling.Read(slide, t, tileSize)))], settings);
 
+    /// <summary>How many tiles hold each flag, by its name in files: blur, pen, fold, background.</summary>
+    public static IReadOnlyDictionary<string, int> Counts(IReadOnlyList<TileFlags> flags) =>
+        Kinds.ToDictionary(Name, f => flags.Count(x => x.HasFlag(f)));
+
     /// <summary>"blur 3, pen 0, fold 1, background 2" for a slide's flags.</summary>
     public static string Describe(IReadOnlyList<TileFlags> flags) =>
-        string.Join(
-            ", ",
-            new[] { TileFlags.Blur, TileFlags.Pen, TileFlags.Fold, TileFlags.Background }.Select(f =>
-                $"{f.ToString().ToLowerInvariant()} {flags.Count(x => x.HasFlag(f))}"
-            )
-        );
+        string.Join(", ", Kinds.Select(f => $"{Name(f)} {flags.Count(x => x.HasFlag(f))}"));
+
+    /// <summary>A tile's flags as files name them, e.g. "blur|fold" ("" for none).</summary>
+    public static string Name(TileFlags flags) =>
+        string.Join('|', Kinds.Where(f => flags.HasFlag(f)).Select(f => f.ToString().ToLowerInvariant()));
+
+    private static readonly TileFlags[] Kinds = [TileFlags.Blur, TileFlags.Pen, TileFlags.Fold, TileFlags.Background];
 
     private static double Quantile(IEnumerable<double> values, double q)
     {
