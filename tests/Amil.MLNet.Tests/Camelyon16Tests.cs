@@ -185,9 +185,18 @@ public sealed class Camelyon16Tests
             run,
             "--feature-cache",
             Path.Combine(Root.Value, "cache"),
+            "--quality-control",
         ]);
         Assert.True(exit == 0, stderr + stdout);
         var metrics = File.ReadAllText(Path.Combine(run, "metrics.json"));
+        // Quality control's outcome for every slide of the run, and its section in report.html.
+        var quality = Application.Runs.QualityReport.Read(run)!;
+        Assert.Equal(10, quality.Count);
+        Assert.All(quality, s => Assert.True(s.Quality!.TissueTiles > 0));
+        Assert.Contains(
+            "<h2>Tile quality control (10 slides)</h2>",
+            File.ReadAllText(Path.Combine(run, "report.html"))
+        );
         Assert.Contains("\"auc\"", metrics); // slide AUC on the 4 official test slides
         // Lesion FROC and tile AUROC against the outlines, _2 left out.
         var localization = File.ReadAllText(Path.Combine(run, "localization.json"));

@@ -1,4 +1,5 @@
 using Amil.MLNet.Application.Jobs;
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Images;
 using Xunit;
@@ -58,10 +59,18 @@ public sealed class QualityControlTests
         var cache = TestTemp.Folder("quality-cache").FullName;
         var tiling = new TilingSettings { MicronsPerPixel = 0.5 };
         var all = new SlideFeatureCache(cache, tiling).Get(Slide.Value).Bag.Tiles;
-        var kept = new SlideFeatureCache(cache, tiling, qualityControl: true).Get(Slide.Value).Bag.Tiles;
+        var checkedBag = new SlideFeatureCache(cache, tiling, qualityControl: true).Get(Slide.Value).Bag;
+        var kept = checkedBag.Tiles;
         Assert.Equal(Columns * Rows, all.Count);
         Assert.Equal((Columns - 3) * Rows, kept.Count);
         Assert.DoesNotContain(kept, t => t.X / Tile - Border is 3 or 6 or 9);
+        // What was left out travels with the cached features: the same summary on a cache hit.
+        var expected = "72 tissue, 54 kept, blur 6, pen 6, fold 6, background 0";
+        Assert.Equal(expected, Summary(checkedBag.Quality));
+        var hit = new SlideFeatureCache(cache, tiling, qualityControl: true).Get(Slide.Value);
+        Assert.True(hit.Hit);
+        Assert.Equal(expected, Summary(hit.Bag.Quality));
+        Assert.Null(new SlideFeatureCache(cache, tiling).Get(Slide.Value).Bag.Quality);
 
         var folder = TestTemp.Folder("quality-slide").FullName;
         var report = InspectSlideJob.Run(
@@ -77,6 +86,44 @@ public sealed class QualityControlTests
         var csv = File.ReadAllLines(Path.Combine(folder, "artefacts.tiles.csv"));
         Assert.Equal("x,y,side,tissue,flags", csv[0]);
         Assert.Equal(6, csv.Count(l => l.EndsWith(",blur", StringComparison.Ordinal)));
+    }
+
+    private static string Summary(QualitySummary? q) =>
+        q is null
+            ? "none"
+            : $"{q.TissueTiles} tissue, {q.Kept} kept, "
+                + string.Join(", ", q.Flagged.Select(p => $"{p.Key} {p.Value}"));
+
+    [Fact]
+    public void TheRunReportListsEachSlidesExcludedTilesMostFirst()
+    {
+        var run = TestTemp.Folder("quality-report").FullName;
+        ImageRecord Slide(string name) => new(Path.Combine(run, name + ".tif"), "normal", null);
+        var split = new DatasetSplit([Slide("a"), Slide("b")], [Slide("c")], [Slide("d")]);
+        QualitySummary Of(int tissue, int blur, int pen) =>
+            new(tissue, tissue - blur - pen, new Dictionary<string, int> { ["blur"] = blur, ["pen"] = pen });
+        var summaries = new Dictionary<string, QualitySummary?>
+        {
+            [split.Train[0].Path] = Of(100, 2, 0),
+            [split.Train[1].Path] = Of(50, 0, 0),
+            [split.Validation[0].Path] = null,
+            [split.Test[0].Path] = Of(10, 3, 2),
+        };
+        Application.Runs.QualityReport.Write(run, split, summaries);
+
+        var read = Application.Runs.QualityReport.Read(run)!;
+        Assert.Equal(["train", "train", "validation", "test"], read.Select(s => s.Split));
+        Assert.Equal(summaries[split.Test[0].Path]!.Flagged, read[3].Quality!.Flagged);
+        var html = new System.Text.StringBuilder();
+        Application.Runs.QualityReport.AppendHtml(html, read);
+        var text = html.ToString();
+        Assert.Contains("7 of 160 tissue tiles left out (4.4 %): blur 5, pen 2", text);
+        Assert.Contains("1 slides' features were cached without", text);
+        // d (half left out) before a (2 %); b lost nothing and is not listed.
+        Assert.True(text.IndexOf(">d<", StringComparison.Ordinal) < text.IndexOf(">a<", StringComparison.Ordinal));
+        Assert.Contains("<td>5 (50 %)</td>", text);
+        Assert.DoesNotContain(">b<", text);
+        Assert.Null(Application.Runs.QualityReport.Read(TestTemp.Folder("quality-none").FullName));
     }
 
     [Fact]

@@ -10,7 +10,9 @@ public static class SlideBags
 {
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
     /// job, and encodes the slides missing from it with <paramref name="tiling"/> (its tiling and encoder).</summary>
-    public static void Prepare(
+    /// <returns>Each slide's quality-control summary, in order (null where quality control did not run, or the entry
+    /// was cached before summaries were kept).</returns>
+    public static IReadOnlyList<QualitySummary?> Prepare(
         IEnumerable<string> slides,
         string? cacheFolder,
         SlideTilesOptions tiling,
@@ -29,18 +31,22 @@ public static class SlideBags
         var list = slides.ToList();
         int encoded = 0;
         double encodeSeconds = 0;
+        var quality = new List<QualitySummary?>(list.Count);
         foreach (var (slide, i) in list.Select((s, i) => (s, i)))
         {
             var outcome = cache.Get(slide, null, cancel);
+            quality.Add(outcome.Bag.Quality);
             if (!outcome.Hit)
                 (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
+            var left = outcome.Bag.Quality is { Excluded: > 0 } q ? $", {q.Excluded} left out by quality control" : "";
             log(
                 $"  features {i + 1}/{list.Count}: {SlideLayout.SlideId(slide)}, {outcome.Bag.Tiles.Count} "
-                    + $"tiles{(outcome.Hit ? " (cached)" : "")}"
+                    + $"tiles{left}{(outcome.Hit ? " (cached)" : "")}"
             );
         }
         if (encoded > 0)
             log(FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s."));
+        return quality;
     }
 
     /// <summary>Logs each slide TileSlides has to encode while a model scores in the calling job (cached ones

@@ -76,7 +76,9 @@ internal static class SlideTraining
         );
 
         tiling.Validate();
-        SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling, log, cancel);
+        var quality = SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling, log, cancel);
+        if (tiling.QualityControl)
+            QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));

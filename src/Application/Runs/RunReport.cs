@@ -80,6 +80,8 @@ public static class RunReport
                 .Append(Img(ReportCharts.Coverage(coverage)))
                 .Append("</div>");
         items.AppendLocalization(html);
+        if (QualityReport.Read(runDir) is { } quality)
+            QualityReport.AppendHtml(html, quality);
         items.AppendGallery(html);
         html.Append("</body></html>\n");
         AtomicFile.WriteText(path, html.ToString());

@@ -11,6 +11,9 @@ namespace Amil.MLNet.Slides;
 /// <summary>One slide's cached features: its tiles (level-0 corner and side) and N × D features, tile-major.</summary>
 public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Features)
 {
+    /// <summary>What quality control left out of the slide; null when it did not run.</summary>
+    public QualitySummary? Quality { get; init; }
+
     /// <summary>Features per tile (512 for ResNet18; the encoder's feature size).</summary>
     public int FeatureSize => Features.Length / Tiles.Count;
 
@@ -24,7 +27,8 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
         }
     }
 
-    internal FeatureEntry ToEntry() => new(Features, Layout, [.. Tiles.SelectMany(t => new[] { t.X, t.Y })]);
+    internal FeatureEntry ToEntry() =>
+        new(Features, Layout, [.. Tiles.SelectMany(t => new[] { t.X, t.Y })], Quality?.ToJson() ?? "");
 
     internal static SlideFeatureBag Of(FeatureEntry entry) =>
         new(
@@ -39,7 +43,10 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
                     )),
             ],
             entry.Features
-        );
+        )
+        {
+            Quality = QualitySummary.FromJson(entry.Metadata),
+        };
 }
 
 /// <summary>
@@ -142,9 +149,15 @@ public sealed class SlideFeatureCache
     }
 
     /// <summary>The tiles quality control does not flag; none left is an error naming the slide.</summary>
-    private IReadOnlyList<SlideTile> Passing(SlideImage slide, IReadOnlyList<SlideTile> tiles, string slidePath)
+    private IReadOnlyList<SlideTile> Passing(
+        SlideImage slide,
+        IReadOnlyList<SlideTile> tiles,
+        string slidePath,
+        out QualitySummary summary
+    )
     {
         var flags = SlideQuality.Assess(slide, tiles, _tiling.TileSize);
+        summary = QualitySummary.Of(flags);
         var kept = tiles.Where((_, k) => flags[k] == TileFlags.None).ToList();
         if (kept.Count == 0)
             throw new ImageReadException(
@@ -172,8 +185,9 @@ public sealed class SlideFeatureCache
                     + "no tile is tissue enough; check the slide's preview with `amil slide`, or lower the minimum "
                     + "tissue share."
             );
+        QualitySummary? quality = null;
         if (_qualityControl)
-            tiles = Passing(slide, tiles, slidePath);
+            tiles = Passing(slide, tiles, slidePath, out quality);
         var normalizer = _stain is null ? null : SlideStains.Normalizer(slide, tiles, _tiling.TileSize, _stain);
         var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,
@@ -216,7 +230,7 @@ public sealed class SlideFeatureCache
         }
         cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
         FeatureCheck.ThrowUnlessFinite(slidePath, $"{extractor.Manifest.Name} tile features", features);
-        var bag = new SlideFeatureBag(tiles, features);
+        var bag = new SlideFeatureBag(tiles, features) { Quality = quality };
         _store.Write(entry, bag.ToEntry());
         return new Outcome(bag, false, clock.Elapsed.TotalSeconds) { EncoderSeconds = encoding.Elapsed.TotalSeconds };
     }

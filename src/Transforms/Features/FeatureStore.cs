@@ -10,8 +10,12 @@ namespace Amil.MLNet.Transforms.Features;
 /// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
 /// meant to be called from your code, and it may change in any version.</remarks>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-public sealed class FeatureEntry(float[] features, BagLayout layout, int[] corners)
+public sealed class FeatureEntry(float[] features, BagLayout layout, int[] corners, string metadata = "")
 {
+    /// <summary>What the source's reader noted beside the features (a slide's quality-control counts, as JSON); ""
+    /// for none.</summary>
+    public string Metadata { get; } = metadata;
+
     /// <summary>N × D features, patch-major.</summary>
     public float[] Features { get; } = features;
 
@@ -33,8 +37,9 @@ public sealed class FeatureEntry(float[] features, BagLayout layout, int[] corne
 /// what identifies the source (the caller hashes it) and the settings that made the features, so a changed source or
 /// setting never reuses old features. Files are written beside and renamed over (an interrupted run leaves no partial
 /// entry; a rerun continues where it stopped); a missing, truncated, mismatching or other-format entry reads as none.
-/// Format (little-endian): "AMILFEAT", int32 version 2, int32 N, int32 D, int32 length + UTF-8 settings, 9 × int32 bag
-/// layout, N × 2 int32 corners, N × D float32.
+/// Format (little-endian): "AMILFEAT", int32 version 3, int32 N, int32 D, int32 length + UTF-8 settings, int32
+/// length + UTF-8 metadata, 9 × int32 bag layout, N × 2 int32 corners, N × D float32. Version 2 entries (no metadata)
+/// are still read.
 /// </summary>
 /// <remarks>Infrastructure shared by the Amil.MLNet packages, public so that none needs another's internals; not
 /// meant to be called from your code, and it may change in any version.</remarks>
@@ -42,7 +47,7 @@ public sealed class FeatureEntry(float[] features, BagLayout layout, int[] corne
 public sealed class FeatureStore(string folder, string settings)
 {
     private static readonly byte[] Magic = "AMILFEAT"u8.ToArray();
-    private const int Version = 2;
+    private const int Version = 3;
 
     /// <summary>The store's folder, absolute.</summary>
     public string Folder { get; } = Path.GetFullPath(folder);
@@ -65,11 +70,15 @@ public sealed class FeatureStore(string folder, string settings)
         try
         {
             var reader = new CacheEntryReader(File.ReadAllBytes(entry));
-            if (!reader.Header(Magic, Version))
+            int version = reader.Version(Magic);
+            if (version is not (2 or Version))
                 return null;
             int n = reader.Int(),
                 d = reader.Int();
             if (reader.Text(reader.Int()) != settings || n <= 0 || d <= 0)
+                return null;
+            var metadata = version == 2 ? "" : reader.Text(reader.Int());
+            if (metadata is null)
                 return null;
             var encoded = new int[BagLayout.EncodedLength];
             for (int i = 0; i < encoded.Length; i++)
@@ -82,7 +91,7 @@ public sealed class FeatureStore(string folder, string settings)
             var layout = BagLayout.Decode(encoded);
             if (layout.Count != n || reader.FloatsToEnd((long)n * d) is not { } features)
                 return null;
-            return new FeatureEntry(features, layout, corners);
+            return new FeatureEntry(features, layout, corners, metadata);
         }
         catch (Exception e) when (e is IOException or ArgumentException)
         {
@@ -106,6 +115,9 @@ public sealed class FeatureStore(string folder, string settings)
                 writer.Write(bag.FeatureSize);
                 writer.Write(text.Length);
                 writer.Write(text);
+                var metadata = Encoding.UTF8.GetBytes(bag.Metadata);
+                writer.Write(metadata.Length);
+                writer.Write(metadata);
                 foreach (int v in bag.Layout.Encode())
                     writer.Write(v);
                 foreach (int v in bag.Corners)

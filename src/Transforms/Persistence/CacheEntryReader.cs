@@ -15,14 +15,15 @@ internal sealed class CacheEntryReader(byte[] bytes)
 
     public int Remaining => bytes.Length - _position;
 
-    /// <summary>The entry starts with <paramref name="magic"/> followed by <paramref name="version"/>.</summary>
-    public bool Header(ReadOnlySpan<byte> magic, int version)
+    /// <summary>The version that follows <paramref name="magic"/> at the entry's start; -1 when the entry does not
+    /// start so.</summary>
+    public int Version(ReadOnlySpan<byte> magic)
     {
         Valid &= bytes.Length >= magic.Length + 4 && bytes.AsSpan(0, magic.Length).SequenceEqual(magic);
         if (!Valid)
-            return false;
+            return -1;
         _position = magic.Length;
-        return Int() == version && Valid;
+        return Int();
     }
 
     public int Int()
