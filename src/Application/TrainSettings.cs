@@ -100,6 +100,11 @@ public sealed record TrainSettings
     /// false.</summary>
     public bool TileQualityControl { get; init; }
 
+    /// <summary>Whole slides: tile the training and validation slides only inside their annotated regions (the
+    /// dataset's annotation file for each; every region, any class); the test slides are scored as the saved model
+    /// scores any slide, over all their tissue. Default false.</summary>
+    public bool TileWithinAnnotations { get; init; }
+
     /// <summary>Images and slides: normalise to a reference stain before encoding. Default none.</summary>
     public Transforms.Stain.StainMethod Stain { get; init; }
 
@@ -111,10 +116,12 @@ public sealed record TrainSettings
     /// images.</summary>
     internal void RefuseTilingOnImages(string dataset)
     {
-        if (TileSize is not null || TileMicronsPerPixel is not null || TileOverlap != 0 || TileQualityControl)
+        bool tiling = TileSize is not null || TileMicronsPerPixel is not null || TileOverlap != 0;
+        if (tiling || TileQualityControl || TileWithinAnnotations)
             throw new ArgumentException(
-                $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap and tile quality control are for "
-                    + "whole-slide datasets (images are cut by the patch size, stride and crop)."
+                $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap, tile quality control and tiling "
+                    + "within annotations are for whole-slide datasets (images are cut by the patch size, stride and "
+                    + "crop)."
             );
     }
 

@@ -9,11 +9,12 @@ namespace Amil.MLNet.Application.Features;
 public static class SlideBags
 {
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
-    /// job, and encodes the slides missing from it with <paramref name="tiling"/> (its tiling and encoder).</summary>
+    /// job, and encodes the slides missing from it with <paramref name="tiling"/> (its tiling and encoder), each within
+    /// its annotated regions where a regions file is given.</summary>
     /// <returns>Each slide's quality-control summary, in order (null where quality control did not run, or the entry
     /// was cached before summaries were kept).</returns>
     public static IReadOnlyList<QualitySummary?> Prepare(
-        IEnumerable<string> slides,
+        IEnumerable<(string Slide, string? Regions)> slides,
         string? cacheFolder,
         SlideTilesOptions tiling,
         Action<string> log,
@@ -32,13 +33,15 @@ public static class SlideBags
         int encoded = 0;
         double encodeSeconds = 0;
         var quality = new List<QualitySummary?>(list.Count);
-        foreach (var (slide, i) in list.Select((s, i) => (s, i)))
+        foreach (var ((slide, regions), i) in list.Select((s, i) => (s, i)))
         {
-            var outcome = cache.Get(slide, null, cancel);
+            var outcome = cache.Get(slide, null, cancel, regions);
             quality.Add(outcome.Bag.Quality);
             if (!outcome.Hit)
                 (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
-            var left = outcome.Bag.Quality is { Excluded: > 0 } q ? $", {q.Excluded} left out by quality control" : "";
+            var left =
+                (regions is null ? "" : " within its annotations")
+                + (outcome.Bag.Quality is { Excluded: > 0 } q ? $", {q.Excluded} left out by quality control" : "");
             log(
                 $"  features {i + 1}/{list.Count}: {SlideLayout.SlideId(slide)}, {outcome.Bag.Tiles.Count} "
                     + $"tiles{left}{(outcome.Hit ? " (cached)" : "")}"

@@ -3,10 +3,13 @@ using Microsoft.ML;
 
 namespace Amil.MLNet.Application.Features;
 
-/// <summary>Labelled slides as ML.NET rows for training: the slide path and the label as a key of the sorted class
-/// names; TileSlides adds the bag.</summary>
+/// <summary>Labelled slides as ML.NET rows for training: the slide path, its annotated regions (for TileSlides with
+/// <see cref="RegionsColumn"/>) and the label as a key of the sorted class names; TileSlides adds the bag.</summary>
 internal sealed class SlideRows
 {
+    /// <summary>Each slide's annotation file (its mask source), "" where it has none.</summary>
+    public const string RegionsColumn = "Regions";
+
     private readonly MLContext _ml;
     private readonly ITransformer _labelKeys;
 
@@ -23,12 +26,22 @@ internal sealed class SlideRows
 
     public IDataView View(IEnumerable<ImageRecord> slides) =>
         _labelKeys.Transform(
-            _ml.Data.LoadFromEnumerable(slides.Select(r => new Row { SlidePath = r.Path, Label = r.Label }).ToList())
+            _ml.Data.LoadFromEnumerable(
+                slides
+                    .Select(r => new Row
+                    {
+                        SlidePath = r.Path,
+                        Regions = r.MaskPath ?? "",
+                        Label = r.Label,
+                    })
+                    .ToList()
+            )
         );
 
     private sealed class Row
     {
         public string SlidePath { get; set; } = "";
+        public string Regions { get; set; } = "";
         public string Label { get; set; } = "";
     }
 

@@ -40,6 +40,28 @@ internal static class SlideTraining
         return (records, split);
     }
 
+    /// <summary>Each training and validation slide's annotation file; a slide without one stops the run, naming
+    /// it.</summary>
+    private static Dictionary<string, string> AnnotatedRegions(DatasetSplit split)
+    {
+        var fitting = split.Train.Concat(split.Validation).ToList();
+        var missing = fitting.Where(r => r.MaskPath is null).Select(r => SlideLayout.SlideId(r.Path)).ToList();
+        if (missing.Count > 0)
+            throw new DatasetException(
+                $"Tiling within annotations needs an annotation for every training and validation slide; "
+                    + $"{missing.Count} of {fitting.Count} have none ({string.Join(", ", missing.Take(5))}"
+                    + $"{(missing.Count > 5 ? ", …" : "")}). Annotate them, or tile all the tissue."
+            );
+        return fitting.ToDictionary(r => r.Path, r => r.MaskPath!);
+    }
+
+    private static SlideTilesOptions WithRegions(SlideTilesOptions tiling)
+    {
+        var copy = tiling.Clone();
+        copy.RegionsColumnName = SlideRows.RegionsColumn;
+        return copy;
+    }
+
     internal static RunMetrics Train(
         RunSession session,
         TrainSettings settings,
@@ -70,18 +92,30 @@ internal static class SlideTraining
                         microns_per_pixel = tiling.MicronsPerPixel,
                         overlap = tiling.Overlap,
                         quality_control = tiling.QualityControl,
+                        within_annotations = settings.TileWithinAnnotations,
                     }
                 ),
             ]
         );
 
         tiling.Validate();
-        var quality = SlideBags.Prepare(records.Select(r => r.Path), settings.FeatureCacheFolder, tiling, log, cancel);
+        var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
+        var quality = SlideBags.Prepare(
+            records.Select(r => (r.Path, regions.GetValueOrDefault(r.Path))),
+            settings.FeatureCacheFolder,
+            tiling,
+            log,
+            cancel
+        );
         if (tiling.QualityControl)
             QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
+        // Training bags within the annotations; the saved model (and so the test split) tiles all the tissue.
+        var trainingTiles = settings.TileWithinAnnotations
+            ? ml.Transforms.TileSlides(WithRegions(tiling)).Fit(rows.View([]))
+            : tiles;
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         var trainer = RunTrainer.Create(
@@ -95,8 +129,8 @@ internal static class SlideTraining
         );
         var clock = Stopwatch.StartNew();
         var head = trainer.Fit(
-            tiles.Transform(rows.View(split.Train)),
-            split.Validation.Count > 0 ? tiles.Transform(rows.View(split.Validation)) : null
+            trainingTiles.Transform(rows.View(split.Train)),
+            split.Validation.Count > 0 ? trainingTiles.Transform(rows.View(split.Validation)) : null
         );
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);

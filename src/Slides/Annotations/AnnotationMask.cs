@@ -36,7 +36,25 @@ public static class AnnotationMask
     /// white, the rest black.</summary>
     /// <exception cref="InvalidDataException">Not GeoJSON, ASAP or ImageScope XML, or no regions in it (the message
     /// says where; an ImageScope file whose regions are all benign or normal is a mask without tumour).</exception>
-    public static RgbImage Rasterize(string path, int slideWidth, int slideHeight, int longSide = DefaultLongSide)
+    public static RgbImage Rasterize(string path, int slideWidth, int slideHeight, int longSide = DefaultLongSide) =>
+        Draw(path, slideWidth, slideHeight, longSide, annotatedTissue: false);
+
+    /// <summary>Every annotated region of the file, tumour or not (benign and normal regions included), less its
+    /// exclusions, filled like <see cref="Rasterize"/>: the annotated tissue, white.</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Rasterize"/>.</exception>
+    public static RgbImage RasterizeRegions(
+        string path,
+        int slideWidth,
+        int slideHeight,
+        int longSide = DefaultLongSide
+    ) => Draw(path, slideWidth, slideHeight, longSide, annotatedTissue: true);
+
+    /// <summary>A slide's annotated tissue as a mask: an annotation file's every region
+    /// (<see cref="RasterizeRegions"/>), or a mask image's white.</summary>
+    public static RgbImage ReadRegions(string path, int slideWidth, int slideHeight) =>
+        IsAnnotationFile(path) ? RasterizeRegions(path, slideWidth, slideHeight) : RgbImageReader.Read(path);
+
+    private static RgbImage Draw(string path, int slideWidth, int slideHeight, int longSide, bool annotatedTissue)
     {
         var regions = Read(path);
         if (regions.Tumour.Count == 0 && regions.Exclusion.Count == 0 && !regions.Classified)
@@ -48,7 +66,8 @@ public static class AnnotationMask
         int width = Math.Max(1, (int)Math.Ceiling(slideWidth * scale)),
             height = Math.Max(1, (int)Math.Ceiling(slideHeight * scale));
         var pixels = new byte[width * height * 3];
-        foreach (var region in regions.Tumour)
+        var filled = annotatedTissue ? regions.Tumour.Concat(regions.Other ?? []) : regions.Tumour;
+        foreach (var region in filled)
             Fill(pixels, width, height, scale, region.Rings, 255);
         foreach (var region in regions.Exclusion)
             Fill(pixels, width, height, scale, region.Rings, 0);

@@ -6,9 +6,11 @@ internal sealed record AnnotationRegion(string Name, (double X, double Y)[][] Ri
 
 /// <summary>An annotation file's regions: tumour, and the areas to leave out of it (CAMELYON16's <c>_2</c>).
 /// <paramref name="Classified"/>: the file names each region's class (ImageScope), so one without tumour regions says
-/// "no tumour" rather than "nothing exported".</summary>
+/// "no tumour" rather than "nothing exported". <paramref name="Other"/>: regions annotated but not tumour (ImageScope's
+/// benign and normal ones): not in the tumour mask, but annotated tissue all the same.</summary>
 internal sealed record AnnotationRegions(
     IReadOnlyList<AnnotationRegion> Tumour,
     IReadOnlyList<AnnotationRegion> Exclusion,
-    bool Classified = false
+    bool Classified = false,
+    IReadOnlyList<AnnotationRegion>? Other = null
 );

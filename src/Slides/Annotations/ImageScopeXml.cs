@@ -19,6 +19,7 @@ internal static class ImageScopeXml
         RequireRegions(path, document);
         var tumour = new List<AnnotationRegion>();
         var exclusion = new List<AnnotationRegion>();
+        var other = new List<AnnotationRegion>();
         foreach (var annotation in document.Root!.Elements("Annotation"))
         foreach (var region in annotation.Elements("Regions").Elements("Region"))
         {
@@ -28,10 +29,10 @@ internal static class ImageScopeXml
             var found = new AnnotationRegion(ClassOf(annotation, region), [points]);
             if ((string?)region.Attribute("NegativeROA") == "1" || AsapXml.IsExclusion(found.Name))
                 exclusion.Add(found);
-            else if (!IsNonTumour(found.Name))
-                tumour.Add(found);
+            else
+                (IsNonTumour(found.Name) ? other : tumour).Add(found);
         }
-        return new AnnotationRegions(tumour, exclusion, Classified: true);
+        return new AnnotationRegions(tumour, exclusion, Classified: true, other);
     }
 
     /// <summary>The class of every region the mask draws, in file order (benign ones included; negative regions,

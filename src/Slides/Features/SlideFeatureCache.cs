@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
 using Amil.MLNet.Transforms.Encoders;
@@ -116,10 +117,16 @@ public sealed class SlideFeatureCache
     /// <summary>The cache's folder, as a full path.</summary>
     public string Folder => _store.Folder;
 
-    /// <summary>The entry file for a slide with these settings.</summary>
-    public string EntryPath(string slidePath) =>
+    /// <summary>The entry file for a slide with these settings, tiled within the annotated regions of
+    /// <paramref name="regions"/> when one is given (an annotation file or mask image).</summary>
+    public string EntryPath(string slidePath, string? regions = null) =>
         _store.EntryPath(sha =>
         {
+            if (regions is not null)
+            {
+                sha.AppendData("regions "u8);
+                sha.AppendData(SHA256.HashData(File.ReadAllBytes(regions)));
+            }
             using var stream = File.OpenRead(slidePath);
             sha.AppendData(BitConverter.GetBytes(stream.Length));
             var buffer = new byte[1 << 20];
@@ -168,10 +175,59 @@ public sealed class SlideFeatureCache
         return kept;
     }
 
-    /// <param name="onTiles">Called after each batch with (tiles done, tiles in the slide).</param>
-    public Outcome Get(string slidePath, Action<int, int>? onTiles = null, CancellationToken cancel = default)
+    /// <summary>The tissue tiles whose centre lies inside the annotated regions; none is an error naming both
+    /// files.</summary>
+    private static IReadOnlyList<SlideTile> InsideRegions(
+        SlideImage slide,
+        IReadOnlyList<SlideTile> tiles,
+        string slidePath,
+        string regions
+    )
     {
-        var entry = EntryPath(slidePath);
+        RgbImage mask;
+        try
+        {
+            mask = AnnotationMask.ReadRegions(regions, slide.Width, slide.Height);
+        }
+        catch (Exception e) when (e is InvalidDataException or ImageReadException or IOException)
+        {
+            throw new ImageReadException(slidePath, $"its annotated regions cannot be read: {e.Message}");
+        }
+        if (!Enumerable.Range(0, mask.Width * mask.Height).Any(i => mask.Pixels[3 * i] > 127))
+            throw new ImageReadException(
+                slidePath,
+                $"its annotation {regions} outlines no region (or only exclusions); annotate the tissue to tile, or "
+                    + "tile all of it."
+            );
+        var inside = SlideTiling.InsideRegions(tiles, mask, slide.Width, slide.Height);
+        if (inside.Count == 0)
+            throw new ImageReadException(
+                slidePath,
+                $"none of its {tiles.Count} tissue tiles has its centre inside the annotated regions of {regions}; "
+                    + "check that the annotation is this slide's, in level-0 pixels, or tile the whole tissue."
+            );
+        return inside;
+    }
+
+    /// <param name="slidePath">The slide file.</param>
+    /// <param name="onTiles">Called after each batch with (tiles done, tiles in the slide).</param>
+    /// <param name="cancel">Stops between batches; nothing is written.</param>
+    /// <param name="regions">Tile only inside the annotated regions of this file (an annotation file or mask image:
+    /// <see cref="AnnotationMask.ReadRegions"/>): tissue tiles whose centre lies inside. Null: all the tissue.</param>
+    public Outcome Get(
+        string slidePath,
+        Action<int, int>? onTiles = null,
+        CancellationToken cancel = default,
+        string? regions = null
+    )
+    {
+        if (regions is not null && !File.Exists(regions))
+            throw new ImageReadException(
+                slidePath,
+                $"its annotated regions {regions} do not exist; give the slide's annotation file, or tile all its "
+                    + "tissue."
+            );
+        var entry = EntryPath(slidePath, regions);
         if (_store.TryRead(entry) is { } cached)
             return new Outcome(SlideFeatureBag.Of(cached), true, 0);
         var clock = Stopwatch.StartNew();
@@ -185,6 +241,8 @@ public sealed class SlideFeatureCache
                     + "no tile is tissue enough; check the slide's preview with `amil slide`, or lower the minimum "
                     + "tissue share."
             );
+        if (regions is not null)
+            tiles = InsideRegions(slide, tiles, slidePath, regions);
         QualitySummary? quality = null;
         if (_qualityControl)
             tiles = Passing(slide, tiles, slidePath, out quality);

@@ -31,38 +31,51 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
     /// <summary>Checks that the input has the slide path column (text) and returns the transformer.</summary>
     public ITransformer Fit(IDataView input)
     {
-        Check(input.Schema.GetColumnOrNull(_options.InputColumnName)?.Type is TextDataViewType);
+        Check(name => input.Schema.GetColumnOrNull(name)?.Type is TextDataViewType);
         return BuildChain().Fit(input);
     }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        Check(inputSchema.Any(c => c.Name == _options.InputColumnName && c.ItemType is TextDataViewType));
+        Check(name => inputSchema.Any(c => c.Name == name && c.ItemType is TextDataViewType));
         return BuildChain().GetOutputSchema(inputSchema);
     }
 
-    private void Check(bool pathColumn)
+    private void Check(Func<string, bool> hasTextColumn)
     {
-        if (!pathColumn)
+        if (!hasTextColumn(_options.InputColumnName))
             throw new ArgumentException(
                 $"TileSlides needs a text column '{_options.InputColumnName}' of slide file paths; name it with "
                     + "SlideTilesOptions.InputColumnName."
+            );
+        if (_options.RegionsColumnName is { } regions && !hasTextColumn(regions))
+            throw new ArgumentException(
+                $"TileSlides needs a text column '{regions}' of each slide's annotation file (\"\" for all its "
+                    + "tissue), as SlideTilesOptions.RegionsColumnName names it."
             );
     }
 
     private IEstimator<ITransformer> BuildChain()
     {
         string output = _options.OutputColumnName;
+        List<(string, string)> inputs = [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)];
+        if (_options.RegionsColumnName is { } regions)
+            inputs.Add((SlideTilesInRegionsMappingFactory.RegionsColumn, regions));
         return PersistedState.Chain(
             _ml,
             SlideTilesMappingFactory.StateColumn,
             SlideTilesState.Encode(_options.Tiling, _options.Encoder, _options.Stain, _options.QualityControl),
-            [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)],
-            _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
-                SlideTilesMappingFactory.Map,
-                SlideTilesMappingFactory.ContractName
-            ),
+            inputs,
+            _options.RegionsColumnName is null
+                ? _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
+                    SlideTilesMappingFactory.Map,
+                    SlideTilesMappingFactory.ContractName
+                )
+                : _ml.Transforms.CustomMapping<
+                    SlideTilesInRegionsMappingFactory.Input,
+                    SlideTilesMappingFactory.Output
+                >(SlideTilesInRegionsMappingFactory.Map, SlideTilesInRegionsMappingFactory.ContractName),
             [
                 _ml.Transforms.CopyColumns(output, SlideTilesMappingFactory.FeaturesColumn),
                 _ml.Transforms.CopyColumns(

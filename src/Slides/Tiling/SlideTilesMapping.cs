@@ -53,17 +53,22 @@ internal sealed class SlideTilesMappingFactory
         public int[] Coordinates { get; set; } = [];
     }
 
-    internal static void Map(Input input, Output output)
+    internal static void Map(Input input, Output output) => Tile(input.SlidePath, null, input.State, output);
+
+    /// <summary>A slide's bag from the cache (or encoded into it), tiled within <paramref name="regions"/> when
+    /// given.</summary>
+    internal static void Tile(string slidePath, string? regions, float[] state, Output output)
     {
-        if (string.IsNullOrEmpty(input.SlidePath))
+        if (string.IsNullOrEmpty(slidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
-        var (tiling, encoder, sha256, stain, quality) = SlideTilesState.Decode(input.State);
+        var (tiling, encoder, sha256, stain, quality) = SlideTilesState.Decode(state);
         EncoderProvenance.Check(encoder, sha256);
         var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain, quality).Get(
-            input.SlidePath
+            slidePath,
+            regions: regions
         );
         SlideFeatures.OnSlide?.Invoke(
-            new SlideEncoding(input.SlidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
+            new SlideEncoding(slidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
         );
         var bag = outcome.Bag;
         output.Features = bag.Features;
@@ -73,6 +78,46 @@ internal sealed class SlideTilesMappingFactory
 
     /// <inheritdoc/>
     public override Action<Input, Output> GetMapping() => Map;
+}
+
+/// <summary>The row mapping behind TileSlides with a regions column
+/// (<see cref="SlideTilesOptions.RegionsColumnName"/>): as <see cref="SlideTilesMappingFactory"/>, each slide tiled
+/// within its row's annotated regions ("" for all its tissue).</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+internal sealed class SlideTilesInRegionsMappingFactory
+    : CustomMappingFactory<SlideTilesInRegionsMappingFactory.Input, SlideTilesMappingFactory.Output>
+{
+    /// <summary>The name model.zip files know this mapping by.</summary>
+    public const string ContractName = "Amil.SlideTilesInRegions.v1";
+    internal const string RegionsColumn = "__AmilSlideRegions";
+
+    /// <summary>ML.NET plumbing: the mapping's input row.</summary>
+    public sealed class Input
+    {
+        /// <summary>The slide file.</summary>
+        [ColumnName(SlideTilesMappingFactory.PathColumn)]
+        public string SlidePath { get; set; } = "";
+
+        /// <summary>The slide's annotation file or mask image; "" for all its tissue.</summary>
+        [ColumnName(RegionsColumn)]
+        public string Regions { get; set; } = "";
+
+        /// <summary>The saved tiling.</summary>
+        [ColumnName(SlideTilesMappingFactory.StateColumn)]
+        public float[] State { get; set; } = [];
+    }
+
+    internal static void Map(Input input, SlideTilesMappingFactory.Output output) =>
+        SlideTilesMappingFactory.Tile(
+            input.SlidePath,
+            string.IsNullOrEmpty(input.Regions) ? null : input.Regions,
+            input.State,
+            output
+        );
+
+    /// <inheritdoc/>
+    public override Action<Input, SlideTilesMappingFactory.Output> GetMapping() => Map;
 }
 
 /// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,

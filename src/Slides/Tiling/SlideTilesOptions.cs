@@ -26,6 +26,17 @@ public sealed class SlideTilesOptions
     /// <see cref="TileSize"/> and <see cref="MicronsPerPixel"/> to what it was trained on.</summary>
     public string Encoder { get; set; } = Amil.MLNet.Transforms.Encoders.PatchEncoders.ResNet18;
 
+    /// <summary>Tile each slide only inside its annotated regions: a text column holding each row's annotation file
+    /// (ASAP or ImageScope XML, QuPath GeoJSON: every region of any class, exclusions cut out) or mask image (its
+    /// white), "" for all of the slide's tissue; a tissue tile is kept when its centre lies inside. Part of the feature
+    /// cache's key (with the file's content). A model saved with it needs the column when it scores. Default null:
+    /// all the tissue of every slide.</summary>
+    public string? RegionsColumnName { get; set; }
+
+    /// <summary>A copy of these options, to change one setting without touching an estimator built from
+    /// these.</summary>
+    public SlideTilesOptions Clone() => (SlideTilesOptions)MemberwiseClone();
+
     /// <summary>Tile side in pixels at the tiling scale. Default 224 (ResNet18's input).</summary>
     public int TileSize { get; set; } = 224;
 
@@ -59,6 +70,8 @@ public sealed class SlideTilesOptions
     {
         if (string.IsNullOrWhiteSpace(InputColumnName) || string.IsNullOrWhiteSpace(OutputColumnName))
             throw new ArgumentException("TileSlides: input and output column names must be set.");
+        if (RegionsColumnName is not null && string.IsNullOrWhiteSpace(RegionsColumnName))
+            throw new ArgumentException("TileSlides: RegionsColumnName must be a column name or null.");
         if (string.IsNullOrWhiteSpace(Encoder))
             throw new ArgumentException("TileSlides: the encoder must be set (\"resnet18\" or an encoder manifest).");
         if (TileSize < 16 || TileSize > 4096)

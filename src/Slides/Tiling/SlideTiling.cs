@@ -93,6 +93,28 @@ public static class SlideTiling
         return tiles;
     }
 
+    /// <summary>The tiles whose centre lies in the white of <paramref name="regions"/>, a mask of the whole slide at
+    /// any resolution (<see cref="AnnotationMask.ReadRegions"/>).</summary>
+    public static IReadOnlyList<SlideTile> InsideRegions(
+        IReadOnlyList<SlideTile> tiles,
+        RgbImage regions,
+        int slideWidth,
+        int slideHeight
+    )
+    {
+        double sx = regions.Width / (double)slideWidth,
+            sy = regions.Height / (double)slideHeight;
+        return
+        [
+            .. tiles.Where(t =>
+            {
+                int x = Math.Clamp((int)((t.X + t.Side / 2.0) * sx), 0, regions.Width - 1),
+                    y = Math.Clamp((int)((t.Y + t.Side / 2.0) * sy), 0, regions.Height - 1);
+                return regions[x, y, 0] > 127;
+            }),
+        ];
+    }
+
     /// <summary>A tile's pixels at the tiling scale: read from the most detailed level not finer than needed and
     /// resized to <paramref name="tileSize"/>.</summary>
     public static RgbImage Read(SlideImage slide, SlideTile tile, int tileSize)
