@@ -105,6 +105,35 @@ public sealed record TrainSettings
     /// scores any slide, over all their tissue. Default false.</summary>
     public bool TileWithinAnnotations { get; init; }
 
+    /// <summary>Whole slides: train also on recoloured copies of each training slide (HED or HSV colour augmentation,
+    /// <see cref="Transforms.Stain.ColourAugmentation"/>): each copy a bag of its own, encoded once and cached.
+    /// Default none.</summary>
+    public Transforms.Stain.ColourAugmentationMethod? Augmentation { get; init; }
+
+    /// <summary>σ of <see cref="Augmentation"/>, in (0, 1]. Default 0.05.</summary>
+    public double AugmentationStrength { get; init; } = 0.05;
+
+    /// <summary>Recoloured copies of each training slide under <see cref="Augmentation"/>. Default 2.</summary>
+    public int AugmentationCopyCount { get; init; } = 2;
+
+    /// <summary>The training copies <see cref="Augmentation"/> asks for (none without it).</summary>
+    internal IReadOnlyList<Transforms.Stain.ColourAugmentation> AugmentationCopies()
+    {
+        if (Augmentation is not { } method)
+            return [];
+        if (AugmentationCopyCount is < 1 or > 16)
+            throw new ArgumentException(
+                $"The colour augmentation's copies must be 1 to 16 (got {AugmentationCopyCount}); each one encodes "
+                    + "every training slide again."
+            );
+        return
+        [
+            .. Enumerable
+                .Range(1, AugmentationCopyCount)
+                .Select(k => new Transforms.Stain.ColourAugmentation(method, AugmentationStrength, k).Checked()),
+        ];
+    }
+
     /// <summary>Images and slides: normalise to a reference stain before encoding. Default none.</summary>
     public Transforms.Stain.StainMethod Stain { get; init; }
 
@@ -122,6 +151,11 @@ public sealed record TrainSettings
                 $"Dataset '{dataset}' holds images; tile size, µm per pixel, overlap, tile quality control and tiling "
                     + "within annotations are for whole-slide datasets (images are cut by the patch size, stride and "
                     + "crop)."
+            );
+        if (Augmentation is not null)
+            throw new ArgumentException(
+                $"Dataset '{dataset}' holds images; colour augmentation is built for whole-slide datasets so far "
+                    + "(recoloured copies of each training slide's cached tile features)."
             );
     }
 

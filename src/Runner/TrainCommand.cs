@@ -25,24 +25,17 @@ internal static class TrainCommand
         var head = new HeadOptions(command);
         var datasetOptions = new DatasetOptionGroup(command);
         var tiles = CommonOptions.SlideTiles().AddTo(command);
-        var withinAnnotations = new Option<bool>("--tile-within-annotations")
-        {
-            Description =
-                "Whole slides: tile the training and validation slides only inside their annotated regions (every "
-                + "region of the dataset's annotation file, any class; exclusions cut out); the test slides are "
-                + "scored over all their tissue, as the saved model scores any slide.",
-        };
-        command.Options.Add(withinAnnotations);
+        var slideTraining = new SlideTrainingOptions(command);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
                     var settings = new TrainSettings { Dataset = datasetOptions.Read(r) };
-                    settings = tiles.Apply(r, head.Apply(r, bag.Apply(r, run.Apply(r, settings)))) with
-                    {
-                        TileWithinAnnotations = r.GetValue(withinAnnotations),
-                    };
+                    settings = slideTraining.Apply(
+                        r,
+                        tiles.Apply(r, head.Apply(r, bag.Apply(r, run.Apply(r, settings))))
+                    );
                     if (run.CrossValidation(r) is { } plan)
                         CrossValidate(Checked(settings), plan);
                     else

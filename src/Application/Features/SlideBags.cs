@@ -1,5 +1,6 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
+using Amil.MLNet.Transforms.Stain;
 
 namespace Amil.MLNet.Application.Features;
 
@@ -8,13 +9,16 @@ namespace Amil.MLNet.Application.Features;
 /// folder), with each encoded slide logged.</summary>
 public static class SlideBags
 {
+    /// <summary>One bag to prepare: a slide, tiled within its annotated regions when a file is given, recoloured by
+    /// a training copy's augmentation when one is given.</summary>
+    public sealed record Item(string Slide, string? Regions = null, ColourAugmentation? Augmentation = null);
+
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
-    /// job, and encodes the slides missing from it with <paramref name="tiling"/> (its tiling and encoder), each within
-    /// its annotated regions where a regions file is given.</summary>
-    /// <returns>Each slide's quality-control summary, in order (null where quality control did not run, or the entry
+    /// job, and encodes the bags missing from it with <paramref name="tiling"/> (its tiling and encoder).</summary>
+    /// <returns>Each bag's quality-control summary, in order (null where quality control did not run, or the entry
     /// was cached before summaries were kept).</returns>
     public static IReadOnlyList<QualitySummary?> Prepare(
-        IEnumerable<(string Slide, string? Regions)> slides,
+        IEnumerable<Item> items,
         string? cacheFolder,
         SlideTilesOptions tiling,
         Action<string> log,
@@ -29,22 +33,23 @@ public static class SlideBags
             stain: tiling.Stain,
             qualityControl: tiling.QualityControl
         );
-        var list = slides.ToList();
+        var list = items.ToList();
         int encoded = 0;
         double encodeSeconds = 0;
         var quality = new List<QualitySummary?>(list.Count);
-        foreach (var ((slide, regions), i) in list.Select((s, i) => (s, i)))
+        foreach (var (item, i) in list.Select((s, i) => (s, i)))
         {
-            var outcome = cache.Get(slide, null, cancel, regions);
+            var outcome = cache.Get(item.Slide, null, cancel, item.Regions, item.Augmentation);
             quality.Add(outcome.Bag.Quality);
             if (!outcome.Hit)
                 (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
-            var left =
-                (regions is null ? "" : " within its annotations")
+            var details =
+                (item.Regions is null ? "" : " within its annotations")
+                + (item.Augmentation is { } a ? $", recoloured ({a})" : "")
                 + (outcome.Bag.Quality is { Excluded: > 0 } q ? $", {q.Excluded} left out by quality control" : "");
             log(
-                $"  features {i + 1}/{list.Count}: {SlideLayout.SlideId(slide)}, {outcome.Bag.Tiles.Count} "
-                    + $"tiles{left}{(outcome.Hit ? " (cached)" : "")}"
+                $"  features {i + 1}/{list.Count}: {SlideLayout.SlideId(item.Slide)}, {outcome.Bag.Tiles.Count} "
+                    + $"tiles{details}{(outcome.Hit ? " (cached)" : "")}"
             );
         }
         if (encoded > 0)

@@ -55,10 +55,11 @@ internal static class SlideTraining
         return fitting.ToDictionary(r => r.Path, r => r.MaskPath!);
     }
 
-    private static SlideTilesOptions WithRegions(SlideTilesOptions tiling)
+    private static SlideTilesOptions PerRow(SlideTilesOptions tiling, bool regions, bool augmentation)
     {
         var copy = tiling.Clone();
-        copy.RegionsColumnName = SlideRows.RegionsColumn;
+        copy.RegionsColumnName = regions ? SlideRows.RegionsColumn : null;
+        copy.AugmentationColumnName = augmentation ? SlideRows.AugmentationColumn : null;
         return copy;
     }
 
@@ -93,6 +94,14 @@ internal static class SlideTraining
                         overlap = tiling.Overlap,
                         quality_control = tiling.QualityControl,
                         within_annotations = settings.TileWithinAnnotations,
+                        augmentation = settings.Augmentation is { } method
+                            ? new
+                            {
+                                method = method.ToString().ToLowerInvariant(),
+                                strength = settings.AugmentationStrength,
+                                copies = settings.AugmentationCopyCount,
+                            }
+                            : null,
                     }
                 ),
             ]
@@ -100,22 +109,36 @@ internal static class SlideTraining
 
         tiling.Validate();
         var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
-        var quality = SlideBags.Prepare(
-            records.Select(r => (r.Path, regions.GetValueOrDefault(r.Path))),
-            settings.FeatureCacheFolder,
-            tiling,
-            log,
-            cancel
-        );
+        var copies = settings.AugmentationCopies();
+        var items = records
+            .Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path)))
+            .Concat(
+                copies.SelectMany(c =>
+                    split.Train.Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path), c))
+                )
+            )
+            .ToList();
+        if (copies.Count > 0)
+            log(
+                $"Colour augmentation: {copies.Count} recoloured {(copies.Count == 1 ? "copy" : "copies")} of each "
+                    + $"of the {split.Train.Count} training "
+                    + $"slides ({copies[0].Method.ToString().ToUpperInvariant()}, σ "
+                    + FormattableString.Invariant($"{copies[0].Strength:G3}), each a bag of its own.")
+            );
+        var quality = SlideBags.Prepare(items, settings.FeatureCacheFolder, tiling, log, cancel);
         if (tiling.QualityControl)
             QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
-        // Training bags within the annotations; the saved model (and so the test split) tiles all the tissue.
-        var trainingTiles = settings.TileWithinAnnotations
-            ? ml.Transforms.TileSlides(WithRegions(tiling)).Fit(rows.View([]))
-            : tiles;
+        // Training bags within the annotations and recoloured; the saved model (and so the test split) tiles all the
+        // tissue as scanned.
+        var trainingTiles =
+            settings.TileWithinAnnotations || copies.Count > 0
+                ? ml
+                    .Transforms.TileSlides(PerRow(tiling, settings.TileWithinAnnotations, copies.Count > 0))
+                    .Fit(rows.View([]))
+                : tiles;
         if (settings.ResumeFromCheckpoint)
             log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
         var trainer = RunTrainer.Create(
@@ -129,7 +152,7 @@ internal static class SlideTraining
         );
         var clock = Stopwatch.StartNew();
         var head = trainer.Fit(
-            trainingTiles.Transform(rows.View(split.Train)),
+            trainingTiles.Transform(rows.View(split.Train, copies)),
             split.Validation.Count > 0 ? trainingTiles.Transform(rows.View(split.Validation)) : null
         );
         double trainSeconds = clock.Elapsed.TotalSeconds;

@@ -118,8 +118,9 @@ public sealed class SlideFeatureCache
     public string Folder => _store.Folder;
 
     /// <summary>The entry file for a slide with these settings, tiled within the annotated regions of
-    /// <paramref name="regions"/> when one is given (an annotation file or mask image).</summary>
-    public string EntryPath(string slidePath, string? regions = null) =>
+    /// <paramref name="regions"/> when one is given (an annotation file or mask image), recoloured by
+    /// <paramref name="augmentation"/> when one is given.</summary>
+    public string EntryPath(string slidePath, string? regions = null, ColourAugmentation? augmentation = null) =>
         _store.EntryPath(sha =>
         {
             if (regions is not null)
@@ -127,6 +128,8 @@ public sealed class SlideFeatureCache
                 sha.AppendData("regions "u8);
                 sha.AppendData(SHA256.HashData(File.ReadAllBytes(regions)));
             }
+            if (augmentation is not null)
+                sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"augment {augmentation}"));
             using var stream = File.OpenRead(slidePath);
             sha.AppendData(BitConverter.GetBytes(stream.Length));
             var buffer = new byte[1 << 20];
@@ -214,11 +217,14 @@ public sealed class SlideFeatureCache
     /// <param name="cancel">Stops between batches; nothing is written.</param>
     /// <param name="regions">Tile only inside the annotated regions of this file (an annotation file or mask image:
     /// <see cref="AnnotationMask.ReadRegions"/>): tissue tiles whose centre lies inside. Null: all the tissue.</param>
+    /// <param name="augmentation">Recolour every tile (after stain normalisation) with this copy's draw for the
+    /// slide, a training copy of it: another entry. Null: colours as they are.</param>
     public Outcome Get(
         string slidePath,
         Action<int, int>? onTiles = null,
         CancellationToken cancel = default,
-        string? regions = null
+        string? regions = null,
+        ColourAugmentation? augmentation = null
     )
     {
         if (regions is not null && !File.Exists(regions))
@@ -227,7 +233,7 @@ public sealed class SlideFeatureCache
                 $"its annotated regions {regions} do not exist; give the slide's annotation file, or tile all its "
                     + "tissue."
             );
-        var entry = EntryPath(slidePath, regions);
+        var entry = EntryPath(slidePath, regions, augmentation);
         if (_store.TryRead(entry) is { } cached)
             return new Outcome(SlideFeatureBag.Of(cached), true, 0);
         var clock = Stopwatch.StartNew();
@@ -247,6 +253,7 @@ public sealed class SlideFeatureCache
         if (_qualityControl)
             tiles = Passing(slide, tiles, slidePath, out quality);
         var normalizer = _stain is null ? null : SlideStains.Normalizer(slide, tiles, _tiling.TileSize, _stain);
+        var recolour = augmentation?.For(Path.GetFileName(slidePath));
         var extractor = PatchFeatureExtractor.Get(_encoder);
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
@@ -259,7 +266,8 @@ public sealed class SlideFeatureCache
             for (int i = 0; i < n; i++)
             {
                 var tile = SlideTiling.Read(slide, tiles[first + i], size);
-                (normalizer?.Apply(tile) ?? tile).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
+                var normalized = normalizer?.Apply(tile) ?? tile;
+                (recolour?.Invoke(normalized) ?? normalized).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
             }
             return n;
         }

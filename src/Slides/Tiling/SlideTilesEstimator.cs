@@ -54,28 +54,65 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
                 $"TileSlides needs a text column '{regions}' of each slide's annotation file (\"\" for all its "
                     + "tissue), as SlideTilesOptions.RegionsColumnName names it."
             );
+        if (_options.AugmentationColumnName is { } augmentation && !hasTextColumn(augmentation))
+            throw new ArgumentException(
+                $"TileSlides needs a text column '{augmentation}' of each row's colour augmentation (\"hed 0.05 #1\", "
+                    + "\"\" for none), as SlideTilesOptions.AugmentationColumnName names it."
+            );
     }
 
     private IEstimator<ITransformer> BuildChain()
     {
+        if (_options.RegionsColumnName is null && _options.AugmentationColumnName is null)
+            return Chain(
+                [],
+                _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
+                    SlideTilesMappingFactory.Map,
+                    SlideTilesMappingFactory.ContractName
+                ),
+                []
+            );
+        // Per-row settings: a setting the options do not take from the input reads an empty column.
+        const string none = SlideTilesNoSettingMappingFactory.Column;
+        var perRow = Chain(
+            [
+                (SlideTilesPerRowMappingFactory.RegionsColumn, _options.RegionsColumnName ?? none),
+                (SlideTilesPerRowMappingFactory.AugmentationColumn, _options.AugmentationColumnName ?? none),
+            ],
+            _ml.Transforms.CustomMapping<SlideTilesPerRowMappingFactory.Input, SlideTilesMappingFactory.Output>(
+                SlideTilesPerRowMappingFactory.Map,
+                SlideTilesPerRowMappingFactory.ContractName
+            ),
+            [none]
+        );
+        if (_options.RegionsColumnName is not null && _options.AugmentationColumnName is not null)
+            return perRow;
+        return _ml
+            .Transforms.CopyColumns(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)
+            .Append(
+                _ml.Transforms.CustomMapping<
+                    SlideTilesNoSettingMappingFactory.Input,
+                    SlideTilesNoSettingMappingFactory.Output
+                >(SlideTilesNoSettingMappingFactory.Map, SlideTilesNoSettingMappingFactory.ContractName)
+            )
+            .Append(perRow);
+    }
+
+    /// <summary>The state, the path and <paramref name="settings"/> copied to the mapping's private columns, the
+    /// mapping, the public outputs, and every private column dropped.</summary>
+    private IEstimator<ITransformer> Chain(
+        IEnumerable<(string Private, string Source)> settings,
+        IEstimator<ITransformer> mapping,
+        IEnumerable<string> alsoDrop
+    )
+    {
         string output = _options.OutputColumnName;
-        List<(string, string)> inputs = [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)];
-        if (_options.RegionsColumnName is { } regions)
-            inputs.Add((SlideTilesInRegionsMappingFactory.RegionsColumn, regions));
         return PersistedState.Chain(
             _ml,
             SlideTilesMappingFactory.StateColumn,
             SlideTilesState.Encode(_options.Tiling, _options.Encoder, _options.Stain, _options.QualityControl),
-            inputs,
-            _options.RegionsColumnName is null
-                ? _ml.Transforms.CustomMapping<SlideTilesMappingFactory.Input, SlideTilesMappingFactory.Output>(
-                    SlideTilesMappingFactory.Map,
-                    SlideTilesMappingFactory.ContractName
-                )
-                : _ml.Transforms.CustomMapping<
-                    SlideTilesInRegionsMappingFactory.Input,
-                    SlideTilesMappingFactory.Output
-                >(SlideTilesInRegionsMappingFactory.Map, SlideTilesInRegionsMappingFactory.ContractName),
+            [(SlideTilesMappingFactory.PathColumn, _options.InputColumnName), .. settings],
+            mapping,
             [
                 _ml.Transforms.CopyColumns(output, SlideTilesMappingFactory.FeaturesColumn),
                 _ml.Transforms.CopyColumns(
@@ -91,6 +128,7 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
                 SlideTilesMappingFactory.FeaturesColumn,
                 SlideTilesMappingFactory.LayoutColumn,
                 SlideTilesMappingFactory.CoordinatesColumn,
+                .. alsoDrop,
             ]
         );
     }

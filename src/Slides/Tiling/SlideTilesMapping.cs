@@ -53,11 +53,17 @@ internal sealed class SlideTilesMappingFactory
         public int[] Coordinates { get; set; } = [];
     }
 
-    internal static void Map(Input input, Output output) => Tile(input.SlidePath, null, input.State, output);
+    internal static void Map(Input input, Output output) => Tile(input.SlidePath, null, null, input.State, output);
 
-    /// <summary>A slide's bag from the cache (or encoded into it), tiled within <paramref name="regions"/> when
-    /// given.</summary>
-    internal static void Tile(string slidePath, string? regions, float[] state, Output output)
+    /// <summary>A slide's bag from the cache (or encoded into it), tiled within <paramref name="regions"/> and
+    /// recoloured by <paramref name="augmentation"/> when given.</summary>
+    internal static void Tile(
+        string slidePath,
+        string? regions,
+        ColourAugmentation? augmentation,
+        float[] state,
+        Output output
+    )
     {
         if (string.IsNullOrEmpty(slidePath))
             throw new ArgumentException("TileSlides: a row has no slide path.");
@@ -65,7 +71,8 @@ internal sealed class SlideTilesMappingFactory
         EncoderProvenance.Check(encoder, sha256);
         var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain, quality).Get(
             slidePath,
-            regions: regions
+            regions: regions,
+            augmentation: augmentation
         );
         SlideFeatures.OnSlide?.Invoke(
             new SlideEncoding(slidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
@@ -80,17 +87,18 @@ internal sealed class SlideTilesMappingFactory
     public override Action<Input, Output> GetMapping() => Map;
 }
 
-/// <summary>The row mapping behind TileSlides with a regions column
-/// (<see cref="SlideTilesOptions.RegionsColumnName"/>): as <see cref="SlideTilesMappingFactory"/>, each slide tiled
-/// within its row's annotated regions ("" for all its tissue).</summary>
+/// <summary>The row mapping behind TileSlides with per-row tiling (<see cref="SlideTilesOptions.RegionsColumnName"/>,
+/// <see cref="SlideTilesOptions.AugmentationColumnName"/>): as <see cref="SlideTilesMappingFactory"/>, each slide tiled
+/// within its row's annotated regions and recoloured by its row's augmentation ("" for neither).</summary>
 [CustomMappingFactoryAttribute(ContractName)]
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
-internal sealed class SlideTilesInRegionsMappingFactory
-    : CustomMappingFactory<SlideTilesInRegionsMappingFactory.Input, SlideTilesMappingFactory.Output>
+internal sealed class SlideTilesPerRowMappingFactory
+    : CustomMappingFactory<SlideTilesPerRowMappingFactory.Input, SlideTilesMappingFactory.Output>
 {
     /// <summary>The name model.zip files know this mapping by.</summary>
-    public const string ContractName = "Amil.SlideTilesInRegions.v1";
-    internal const string RegionsColumn = "__AmilSlideRegions";
+    public const string ContractName = "Amil.SlideTilesPerRow.v1";
+    internal const string RegionsColumn = "__AmilSlideRegions",
+        AugmentationColumn = "__AmilSlideAugmentation";
 
     /// <summary>ML.NET plumbing: the mapping's input row.</summary>
     public sealed class Input
@@ -103,21 +111,70 @@ internal sealed class SlideTilesInRegionsMappingFactory
         [ColumnName(RegionsColumn)]
         public string Regions { get; set; } = "";
 
+        /// <summary>The recolouring ("hed 0.05 #1", <see cref="ColourAugmentation"/>); "" for none.</summary>
+        [ColumnName(AugmentationColumn)]
+        public string Augmentation { get; set; } = "";
+
         /// <summary>The saved tiling.</summary>
         [ColumnName(SlideTilesMappingFactory.StateColumn)]
         public float[] State { get; set; } = [];
     }
 
-    internal static void Map(Input input, SlideTilesMappingFactory.Output output) =>
+    internal static void Map(Input input, SlideTilesMappingFactory.Output output)
+    {
+        ColourAugmentation? augmentation;
+        try
+        {
+            augmentation = ColourAugmentation.Parse(input.Augmentation);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new ArgumentException($"TileSlides: {input.SlidePath}: {e.Message}", e);
+        }
         SlideTilesMappingFactory.Tile(
             input.SlidePath,
             string.IsNullOrEmpty(input.Regions) ? null : input.Regions,
+            augmentation,
             input.State,
             output
         );
+    }
 
     /// <inheritdoc/>
     public override Action<Input, SlideTilesMappingFactory.Output> GetMapping() => Map;
+}
+
+/// <summary>An empty text column beside the slide path, for the per-row setting a TileSlides does not take from its
+/// input.</summary>
+[CustomMappingFactoryAttribute(ContractName)]
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+internal sealed class SlideTilesNoSettingMappingFactory
+    : CustomMappingFactory<SlideTilesNoSettingMappingFactory.Input, SlideTilesNoSettingMappingFactory.Output>
+{
+    /// <summary>The name model.zip files know this mapping by.</summary>
+    public const string ContractName = "Amil.SlideTilesNoSetting.v1";
+    internal const string Column = "__AmilSlideNoSetting";
+
+    /// <summary>ML.NET plumbing: the mapping's input row.</summary>
+    public sealed class Input
+    {
+        /// <summary>The slide file.</summary>
+        [ColumnName(SlideTilesMappingFactory.PathColumn)]
+        public string SlidePath { get; set; } = "";
+    }
+
+    /// <summary>ML.NET plumbing: the mapping's output row.</summary>
+    public sealed class Output
+    {
+        /// <summary>Always "".</summary>
+        [ColumnName(Column)]
+        public string Nothing { get; set; } = "";
+    }
+
+    internal static void Map(Input input, Output output) => output.Nothing = "";
+
+    /// <inheritdoc/>
+    public override Action<Input, Output> GetMapping() => Map;
 }
 
 /// <summary>The tiling as a saved state vector: [tile size, magnification or NaN, µm/px or NaN, minimum tissue,

@@ -33,6 +33,12 @@ public sealed class SlideTilesOptions
     /// all the tissue of every slide.</summary>
     public string? RegionsColumnName { get; set; }
 
+    /// <summary>Recolour each slide's tiles as its row says: a text column of colour augmentations ("hed 0.05 #1":
+    /// method, σ and copy, see <see cref="Amil.MLNet.Transforms.Stain.ColourAugmentation"/>), "" for colours as they
+    /// are. For training: rows repeating a slide with other copies give the head recoloured bags of it, each encoded
+    /// once and cached. A model saved with it needs the column when it scores. Default null: no recolouring.</summary>
+    public string? AugmentationColumnName { get; set; }
+
     /// <summary>A copy of these options, to change one setting without touching an estimator built from
     /// these.</summary>
     public SlideTilesOptions Clone() => (SlideTilesOptions)MemberwiseClone();
@@ -72,6 +78,8 @@ public sealed class SlideTilesOptions
             throw new ArgumentException("TileSlides: input and output column names must be set.");
         if (RegionsColumnName is not null && string.IsNullOrWhiteSpace(RegionsColumnName))
             throw new ArgumentException("TileSlides: RegionsColumnName must be a column name or null.");
+        if (AugmentationColumnName is not null && string.IsNullOrWhiteSpace(AugmentationColumnName))
+            throw new ArgumentException("TileSlides: AugmentationColumnName must be a column name or null.");
         if (string.IsNullOrWhiteSpace(Encoder))
             throw new ArgumentException("TileSlides: the encoder must be set (\"resnet18\" or an encoder manifest).");
         if (TileSize < 16 || TileSize > 4096)
