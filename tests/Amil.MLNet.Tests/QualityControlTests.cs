@@ -13,23 +13,30 @@ public sealed class QualityControlTests
 {
     // 12 × 6 tiles of tissue (224 px at 0.5 µm/px) inside a border of glass three tiles wide, as slides are mostly
     // glass; tissue columns 3, 6 and 9 carry blur, pen and fold.
-    private const int Tile = 224,
+    private const int Tile = GridSlide.Tile,
         Columns = 12,
         Rows = 6,
         Border = 3;
 
+    /// <summary>Tissue column 3 out of focus (nuclei and stroma mixed), column 6 under green ink, column 9 darkened as
+    /// a fold.</summary>
+    private static readonly GridSlide Artefacts = new(
+        Columns,
+        Rows,
+        Border,
+        (column, colour, _) =>
+            column switch
+            {
+                3 => (200, 140, 190),
+                6 => (colour.R * 0.45, colour.G * 0.8, colour.B * 0.55),
+                9 => (colour.R * 0.75, colour.G * 0.65, colour.B * 0.8),
+                _ => colour,
+            }
+    );
+
     private static readonly Lazy<string> Slide = new(() =>
-    {
-        var path = Path.Combine(TestTemp.Folder("quality").FullName, "artefacts.tif");
-        PyramidalTiff.Write(
-            path,
-            (Columns + 2 * Border) * Tile,
-            (Rows + 2 * Border) * Tile,
-            Render,
-            new PyramidSettings { Levels = 2, MicronsPerPixel = 0.5 }
-        );
-        return path;
-    });
+        Artefacts.Write(Path.Combine(TestTemp.Folder("quality").FullName, "artefacts.tif"))
+    );
 
     [Fact]
     public void EachArtefactIsFlaggedWhereItIsAndNowhereElse()
@@ -190,36 +197,6 @@ public sealed class QualityControlTests
         Assert.Equal(0, sharp.PenShare);
     }
 
-    /// <summary>Glass around pink stroma with violet nuclei on a 16 px grid; tissue column 3 out of focus (the two
-    /// mixed), column 6 under green ink, column 9 darkened as a fold.</summary>
-    private static RgbImage Render(int downsample, int x0, int y0, int width, int height)
-    {
-        int scale = downsample;
-        var pixels = new byte[width * height * 3];
-        for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-        {
-            int lx = (x0 + x) * scale,
-                ly = (y0 + y) * scale;
-            int column = lx / Tile - Border,
-                row = ly / Tile - Border;
-            int o = (y * width + x) * 3;
-            if (column is < 0 or >= Columns || row is < 0 or >= Rows)
-            {
-                (pixels[o], pixels[o + 1], pixels[o + 2]) = (242, 240, 242);
-                continue;
-            }
-            bool nucleus = (lx % 16 - 8) * (lx % 16 - 8) + (ly % 16 - 8) * (ly % 16 - 8) < 16;
-            (double r, double g, double b) =
-                column == 3 ? (200, 140, 190)
-                : nucleus ? (80, 50, 140)
-                : (232, 168, 204);
-            if (column == 6)
-                (r, g, b) = (r * 0.45, g * 0.8, b * 0.55);
-            if (column == 9)
-                (r, g, b) = (r * 0.75, g * 0.65, b * 0.8);
-            (pixels[o], pixels[o + 1], pixels[o + 2]) = ((byte)r, (byte)g, (byte)b);
-        }
-        return new RgbImage(width, height, pixels);
-    }
+    private static RgbImage Render(int downsample, int x0, int y0, int width, int height) =>
+        Artefacts.Render(downsample, x0, y0, width, height);
 }

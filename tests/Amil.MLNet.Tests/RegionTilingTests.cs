@@ -11,7 +11,7 @@ namespace Amil.MLNet.Tests;
 /// model keeps.</summary>
 public sealed class RegionTilingTests
 {
-    private const int Tile = 224,
+    private const int Tile = GridSlide.Tile,
         Columns = 8,
         Rows = 4,
         Border = 2;
@@ -19,17 +19,8 @@ public sealed class RegionTilingTests
     private static readonly TilingSettings Tiling = new() { MicronsPerPixel = 0.5 };
 
     private static readonly Lazy<string> Slide = new(() =>
-    {
-        var path = Path.Combine(TestTemp.Folder("regions").FullName, "slide.tif");
-        PyramidalTiff.Write(
-            path,
-            (Columns + 2 * Border) * Tile,
-            (Rows + 2 * Border) * Tile,
-            Render,
-            new PyramidSettings { Levels = 2, MicronsPerPixel = 0.5 }
-        );
-        return path;
-    });
+        new GridSlide(Columns, Rows, Border).Write(Path.Combine(TestTemp.Folder("regions").FullName, "slide.tif"))
+    );
 
     /// <summary>A GeoJSON polygon over tissue columns [0, <paramref name="columns"/>) plus half a tile, so tiles of
     /// the next column have their centre outside.</summary>
@@ -197,27 +188,5 @@ public sealed class RegionTilingTests
     private sealed class PathOnly
     {
         public string SlidePath { get; set; } = "";
-    }
-
-    /// <summary>Glass around pink stroma with violet nuclei on a 16 px grid.</summary>
-    private static RgbImage Render(int downsample, int x0, int y0, int width, int height)
-    {
-        var pixels = new byte[width * height * 3];
-        for (int y = 0; y < height; y++)
-        for (int x = 0; x < width; x++)
-        {
-            int lx = (x0 + x) * downsample,
-                ly = (y0 + y) * downsample;
-            int column = lx / Tile - Border,
-                row = ly / Tile - Border;
-            int o = (y * width + x) * 3;
-            bool glass = column is < 0 or >= Columns || row is < 0 or >= Rows;
-            bool nucleus = (lx % 16 - 8) * (lx % 16 - 8) + (ly % 16 - 8) * (ly % 16 - 8) < 16;
-            (pixels[o], pixels[o + 1], pixels[o + 2]) =
-                glass ? ((byte)242, (byte)240, (byte)242)
-                : nucleus ? ((byte)80, (byte)50, (byte)140)
-                : ((byte)232, (byte)168, (byte)204);
-        }
-        return new RgbImage(width, height, pixels);
     }
 }
