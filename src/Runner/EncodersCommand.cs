@@ -38,14 +38,22 @@ internal static class EncodersCommand
                 () =>
                 {
                     int batch = CommonOptions.Positive(r, batchSize);
-                    Print(EncoderCheck.Run(r.GetValue(encoder)!, batch, CommonOptions.Seconds(r, seconds)));
+                    var name = r.GetValue(encoder)!;
+                    Print(EncoderCheck.Run(name, batch, CommonOptions.Seconds(r, seconds)), name);
                 }
             )
         );
-        return new Command("encoders", "Frozen patch encoders: check an ONNX encoder and its manifest.") { check };
+        return new Command(
+            "encoders",
+            "Frozen patch encoders: check an ONNX encoder and its manifest; tune its batch size and threads."
+        )
+        {
+            check,
+            EncoderTuneCommand.Create(encoder),
+        };
     }
 
-    private static void Print(EncoderCheckReport report)
+    private static void Print(EncoderCheckReport report, string encoder)
     {
         var m = report.Manifest;
         var inv = CultureInfo.InvariantCulture;
@@ -68,10 +76,10 @@ internal static class EncodersCommand
         Console.WriteLine(
             string.Format(
                 inv,
-                "  speed     {0:F1} tiles/s (batches of {1}, {2} threads)",
+                "  speed     {0:F1} tiles/s (batches of {1}, {2} thread(s))",
                 report.TilesPerSecond,
                 report.BatchSize,
-                Environment.ProcessorCount
+                EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount
             )
         );
         Console.WriteLine(string.Format(inv, "  memory    {0:F0} MB peak", report.PeakMemoryMegabytes));

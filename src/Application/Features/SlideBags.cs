@@ -1,5 +1,6 @@
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Stain;
 
 namespace Amil.MLNet.Application.Features;
@@ -53,7 +54,14 @@ public static class SlideBags
             );
         }
         if (encoded > 0)
-            log(FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s."));
+            log(
+                FormattableString.Invariant($"Encoded {encoded} tiles at {encoded / encodeSeconds:F1} tiles/s")
+                    + (
+                        EncoderTuning.Find(tiling.Encoder) is { } tuned
+                            ? $" (batches of {tuned.BatchSize} on {tuned.Threads} threads, tuned for this machine)."
+                            : "."
+                    )
+            );
         return quality;
     }
 

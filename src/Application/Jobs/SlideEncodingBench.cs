@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Slides;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 
 namespace Amil.MLNet.Application.Jobs;
@@ -42,7 +43,7 @@ internal static class SlideEncodingBench
     /// beforehand: nothing else runs while it is timed.</summary>
     private static double EncoderSeconds(string slidePath, IReadOnlyList<SlideTile> tiles)
     {
-        const int batch = SlideFeatureCache.BatchSize;
+        int batch = EncoderTuning.Find(PatchEncoders.ResNet18)?.BatchSize ?? SlideFeatureCache.DefaultBatchSize;
         var tiling = new TilingSettings();
         int size = tiling.TileSize,
             patchLength = 3 * size * size;

@@ -61,8 +61,13 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
 /// </summary>
 public sealed class SlideFeatureCache
 {
-    /// <summary>Tiles per encoder call.</summary>
-    public const int BatchSize = 16;
+    /// <summary>Tiles per encoder call unless the encoder was tuned on this machine
+    /// (<see cref="EncoderTuning"/>).</summary>
+    public const int DefaultBatchSize = 16;
+
+    /// <summary>Tiles per encoder call: the encoder's tuned batch size on this machine, else
+    /// <see cref="DefaultBatchSize"/>.</summary>
+    public int BatchSize { get; }
 
     private readonly TilingSettings _tiling;
     private readonly TissueSettings _tissue;
@@ -88,6 +93,7 @@ public sealed class SlideFeatureCache
     )
     {
         _encoder = encoder;
+        BatchSize = EncoderTuning.Find(encoder)?.BatchSize ?? DefaultBatchSize;
         _stain = stain;
         _qualityControl = qualityControl;
         _tiling = tiling;

@@ -110,18 +110,7 @@ public static class CpuKernels
     }
 
     /// <summary>The CPU's model name from /proc/cpuinfo, else the architecture.</summary>
-    internal static string CpuName()
-    {
-        try
-        {
-            if (File.Exists("/proc/cpuinfo"))
-                foreach (var line in File.ReadLines("/proc/cpuinfo"))
-                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':') is var c and > 0)
-                        return line[(c + 1)..].Trim();
-        }
-        catch (IOException) { }
-        return RuntimeInformation.ProcessArchitecture.ToString();
-    }
+    internal static string CpuName() => Transforms.MachineCpu.Name;
 }
 
 /// <summary>libtorch's process-wide oneDNN switch (<c>at::globalContext().setUserEnabledMkldnn</c>), which

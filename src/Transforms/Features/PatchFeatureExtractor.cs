@@ -67,8 +67,8 @@ public sealed class PatchFeatureExtractor
         Identity = manifest.Name == ResNet18 ? ResNet18 : EncoderSession.Identity(manifest);
     }
 
-    /// <summary>The shared extractor of an encoder (one ONNX Runtime session per encoder and process, on every core;
-    /// Run is thread-safe).</summary>
+    /// <summary>The shared extractor of an encoder (one ONNX Runtime session per encoder and process, on every core
+    /// or the threads <see cref="EncoderTuning"/> chose for this machine; Run is thread-safe).</summary>
     /// <param name="encoder">"resnet18", a manifest's path, an ONNX file's path (manifest beside it) or a registered
     /// name (<see cref="PatchEncoders"/>).</param>
     /// <exception cref="ArgumentException">The encoder cannot be found.</exception>
@@ -79,7 +79,7 @@ public sealed class PatchFeatureExtractor
         // encoder file or manifest replaced while the process runs is opened afresh, never served stale.
         string key = PatchEncoders.IsBuiltIn(encoder) ? ResNet18 : PatchEncoders.Identity(encoder);
         return Instances
-            .GetOrAdd(key, _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared)))
+            .GetOrAdd(key, _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared(encoder))))
             .Value;
     }
 
@@ -96,7 +96,10 @@ public sealed class PatchFeatureExtractor
     /// <summary>How the ONNX Runtime session runs: graph optimisations on or off, and its threads.</summary>
     private readonly record struct Session(bool Optimised, int Threads)
     {
-        public static Session Shared => new(true, Environment.ProcessorCount);
+        /// <summary>The encoder's tuned threads on this machine (<see cref="EncoderTuning"/>), else every
+        /// core.</summary>
+        public static Session Shared(string encoder) =>
+            new(true, EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount);
     }
 
     private static PatchFeatureExtractor Create(string encoder, Session session)

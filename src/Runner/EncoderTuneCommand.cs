@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Amil.MLNet.Transforms.Encoders;
+
+namespace Amil.MLNet.Runner;
+
+/// <summary>`amil encoders tune`: batch size and threads for an encoder, chosen by measurement on this
+/// machine.</summary>
+internal static class EncoderTuneCommand
+{
+    public static Command Create(Argument<string> encoder)
+    {
+        var batchSizes = new Option<string>("--batch-sizes")
+        {
+            Description = "Patches per ONNX Runtime call to try, comma-separated.",
+            DefaultValueFactory = _ => "1,4,8,16,32",
+        };
+        var threads = new Option<string?>("--threads")
+        {
+            Description =
+                "ONNX Runtime threads to try, comma-separated (default: 1, 2, 4, … up to every core, and every core).",
+        };
+        var seconds = CommonOptions.Seconds("How long to time each pair for.", 2);
+        var file = new Option<string?>("--tuning-file")
+        {
+            Description =
+                $"Where the choice is kept (default ${EncoderTuning.EnvironmentVariable}, else "
+                + ".cache/encoder-tuning.json under the working folder, which `features` and slide training read).",
+        };
+        var tune = new Command(
+            "tune",
+            "Time an encoder at each batch size and thread count on this machine and keep the fastest pair in the "
+                + "tuning file: slide encoding (`features`, `train` on slides, scoring) then uses it on this kind of "
+                + "machine (same CPU and cores).\n"
+                + "Example: amil encoders tune resnet18"
+        )
+        {
+            encoder,
+            batchSizes,
+            threads,
+            seconds,
+            file,
+        };
+        tune.SetAction(r =>
+            CommandRunner.Run(
+                r,
+                () =>
+                {
+                    var batches = Numbers(r.GetValue(batchSizes)!, batchSizes.Name);
+                    var pool = r.GetValue(threads) is { } given ? Numbers(given, threads.Name) : DefaultThreads();
+                    var inv = CultureInfo.InvariantCulture;
+                    var choice = EncoderTuning.Tune(
+                        r.GetValue(encoder)!,
+                        batches,
+                        pool,
+                        CommonOptions.Seconds(r, seconds),
+                        t =>
+                            Console.WriteLine(
+                                string.Format(
+                                    inv,
+                                    "  batch {0,3}, {1,2} thread(s): {2,8:F1} tiles/s",
+                                    t.BatchSize,
+                                    t.Threads,
+                                    t.TilesPerSecond
+                                )
+                            )
+                    );
+                    var path = r.GetValue(file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
+                    EncoderTuning.Save(choice, path);
+                    Console.WriteLine(
+                        string.Format(
+                            inv,
+                            "Chosen for {0} on {1} ({2} cores): batch {3}, {4} thread(s), {5:F1} tiles/s; kept in {6}",
+                            choice.Encoder,
+                            choice.Cpu,
+                            choice.Cores,
+                            choice.BatchSize,
+                            choice.Threads,
+                            choice.TilesPerSecond,
+                            path
+                        )
+                    );
+                }
+            )
+        );
+        return tune;
+    }
+
+    private static List<int> DefaultThreads()
+    {
+        var pool = new List<int>();
+        for (int t = 1; t < Environment.ProcessorCount; t *= 2)
+            pool.Add(t);
+        pool.Add(Environment.ProcessorCount);
+        return pool;
+    }
+
+    private static List<int> Numbers(string text, string option)
+    {
+        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var numbers = new List<int>();
+        foreach (var v in values)
+            numbers.Add(
+                int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 1024
+                    ? n
+                    : throw new ArgumentException(
+                        $"{option}: '{v}' is not a whole number from 1 to 1024; give a comma-separated list (1,4,8)."
+                    )
+            );
+        return numbers.Count > 0
+            ? numbers
+            : throw new ArgumentException($"{option}: give at least one number (e.g. 1,4,8).");
+    }
+}

@@ -1,0 +1,73 @@
+using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Encoders;
+using Xunit;
+
+namespace Amil.MLNet.Tests;
+
+/// <summary>Batch size and threads chosen by measurement: the fastest trial is the choice, the tuning file keeps one
+/// entry per encoder and machine, only this machine's entry is used, and a damaged file is named.</summary>
+public sealed class EncoderTuningTests
+{
+    private static EncoderTuningChoice Choice(string encoder, string cpu, int batch) =>
+        new(encoder, cpu, Environment.ProcessorCount, batch, 1, 10, [new EncoderTrial(batch, 1, 10)]);
+
+    [Fact]
+    public void TheFastestTrialIsChosenAndKeptForThisMachineOnly()
+    {
+        var choice = EncoderTuning.Tune(PatchEncoders.ResNet18, [1, 2], [1], 0.2);
+        Assert.Equal([(1, 1), (2, 1)], choice.Trials.Select(t => (t.BatchSize, t.Threads)));
+        Assert.Equal(choice.Trials.Max(t => t.TilesPerSecond), choice.TilesPerSecond);
+        Assert.Equal((PatchEncoders.ResNet18, MachineCpu.Description), (choice.Encoder, choice.Cpu));
+
+        var file = Path.Combine(TestTemp.Folder("tuning").FullName, "tuning.json");
+        Assert.Null(EncoderTuning.Find(PatchEncoders.ResNet18, file)); // no file yet
+        EncoderTuning.Save(Choice(PatchEncoders.ResNet18, "Another CPU", 64), file);
+        Assert.Null(EncoderTuning.Find(PatchEncoders.ResNet18, file)); // another machine's entry
+        EncoderTuning.Save(choice, file);
+        EncoderTuning.Save(Choice(PatchEncoders.ResNet18, MachineCpu.Description, 8), file); // replaces ours
+        Assert.Equal(8, EncoderTuning.Find(PatchEncoders.ResNet18, file)!.BatchSize);
+        Assert.Contains("Another CPU", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void ADamagedTuningFileIsNamedAndBadGridsAreRefused()
+    {
+        var file = Path.Combine(TestTemp.Folder("tuning-bad").FullName, "tuning.json");
+        File.WriteAllText(file, "[{\"encoder\": \"resnet18\", \"batch_size\": 0}]");
+        var e = Assert.Throws<InvalidDataException>(() => EncoderTuning.Find(PatchEncoders.ResNet18, file));
+        Assert.Contains(file, e.Message);
+        Assert.Contains("amil encoders tune", e.Message);
+        Assert.Throws<ArgumentException>(() => EncoderTuning.Tune(PatchEncoders.ResNet18, [], [1], 0.1));
+    }
+
+    [Fact]
+    public void TheCliTunesAndTheEncoderThenRunsOnTheChosenThreads()
+    {
+        var file = Path.Combine(TestTemp.Folder("tuning-cli").FullName, "tuning.json");
+        var (exit, stdout, stderr) = Programs.Amil(
+            "encoders",
+            "tune",
+            "resnet18",
+            "--batch-sizes",
+            "1,2",
+            "--threads",
+            "1",
+            "--seconds",
+            "0.2",
+            "--tuning-file",
+            file
+        );
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("batch   2,  1 thread(s):", stdout);
+        Assert.Contains("1 thread(s)", stdout.Split('\n').Single(l => l.StartsWith("Chosen for resnet18")));
+
+        var environment = new Dictionary<string, string> { [EncoderTuning.EnvironmentVariable] = file };
+        (exit, stdout, stderr) = Programs.Amil(environment, "encoders", "check", "resnet18", "--seconds", "0.2");
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Contains("(batches of 16, 1 thread(s))", stdout);
+
+        (exit, _, stderr) = Programs.Amil("encoders", "tune", "resnet18", "--threads", "two", "--tuning-file", file);
+        Assert.Equal(1, exit);
+        Assert.Contains("--threads: 'two' is not a whole number", stderr);
+    }
+}
