@@ -29,12 +29,7 @@ public static class SlideScoring
     {
         if (models.Count == 0)
             throw new ArgumentException("Pass --model: one or more slide-level models (train on a slide dataset).");
-        var loaded = models
-            .Select(LabelledModel.Parse)
-            .Select(m => (m.Label, Model: scoring.Load(m.Path, ModelInput.Slides)))
-            .ToList();
-        if (loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice)
-            throw new ArgumentException($"Two models are labelled '{twice.Key}'; name them, e.g. --model a=PATH.");
+        var loaded = LabelledModel.LoadAll(models, ModelInput.Slides, scoring);
         var slides = Slides(entry, root, allSlides, log, splitFile).Where(s => s.MaskPath is not null).ToList();
         if (slides.Count == 0)
             throw new DatasetException(
@@ -42,28 +37,19 @@ public static class SlideScoring
                     + "localization needs them."
             );
         SlideBags.Watch(log);
-        var scoredByModel = loaded
-            .Select(
-                (m, i) =>
-                {
-                    log($"Scoring {slides.Count} slides with masks with {m.Label}…");
-                    return Jobs.ShardedScores.Score(
-                        scoring,
-                        outDirectory,
-                        m.Label,
-                        LabelledModel.Parse(models[i]).Path,
-                        slides,
-                        s => s.Path,
-                        part => Evaluation.Score(m.Model, part, cancel),
-                        log
-                    );
-                }
-            )
-            .ToList();
-        if (scoredByModel.Any(s => s is null))
+        var scoredByModel = Jobs.ShardedScores.ScoreEach(
+            loaded,
+            slides,
+            allSlides ? "slides" : "test slides",
+            scoring,
+            outDirectory,
+            log,
+            cancel
+        );
+        if (scoredByModel is null)
             return null; // the last shard compares
         var reports = new List<SlideLocalization.Report>();
-        foreach (var ((label, model), scored) in loaded.Zip(scoredByModel.Select(s => s!)))
+        foreach (var ((label, _, model), scored) in loaded.Zip(scoredByModel))
         {
             var report =
                 SlideLocalization.Run(
@@ -85,7 +71,7 @@ public static class SlideScoring
         {
             Methods = [.. reports.SelectMany(r => r.Methods)],
             Comparisons = PairedComparison.AgainstFirst(
-                [.. loaded.Zip(scoredByModel).Select(m => (m.First.Label, Probabilities(m.Second!)))],
+                [.. loaded.Zip(scoredByModel).Select(m => (m.First.Label, Probabilities(m.Second)))],
                 loaded[0].Model.ClassNames,
                 slides
             ),

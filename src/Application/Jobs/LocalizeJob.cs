@@ -148,31 +148,20 @@ public static class LocalizeJob
         var (entry, root) = selection.Resolve();
         var records = DatasetReader.Read(entry, root, log);
         var images = Localizing.WithMasks(EvaluateJob.TestPart(records, entry, root, allImages, splitFile), entry.Name);
-        var scoredByModel = new List<IReadOnlyList<ScoredImage>?>();
-        foreach (var (label, path, model) in loaded)
-        {
-            log(
-                $"Scoring {images.Count} {(allImages ? "" : "test ")}images with masks with {label} "
-                    + $"({model.MapKind.Name()}, {path})…"
-            );
-            scoredByModel.Add(
-                ShardedScores.Score(
-                    scoring ?? ScoringOptions.Default,
-                    outDirectory,
-                    label,
-                    path,
-                    images,
-                    r => r.Path,
-                    part => Evaluation.Score(model, part),
-                    log
-                )
-            );
-        }
-        if (scoredByModel.Any(s => s is null))
+        var scoredByModel = ShardedScores.ScoreEach(
+            loaded,
+            images,
+            allImages ? "images" : "test images",
+            scoring ?? ScoringOptions.Default,
+            outDirectory,
+            log,
+            CancellationToken.None
+        );
+        if (scoredByModel is null)
             return null; // the last shard compares
         var rows = new List<MethodResult>();
         var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
-        foreach (var ((label, path, model), scored) in loaded.Zip(scoredByModel.Select(s => s!)))
+        foreach (var ((label, path, model), scored) in loaded.Zip(scoredByModel))
         {
             var metrics = Evaluation.Evaluate(model, images, scored);
             var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
@@ -219,7 +208,7 @@ public static class LocalizeJob
         return report;
     }
 
-    private static List<(string Label, string Path, AmilModel Model)> Load(
+    private static List<LabelledModel.Loaded> Load(
         IReadOnlyList<string> models,
         string? gradCamModelPath,
         ScoringOptions scoring
@@ -229,10 +218,7 @@ public static class LocalizeJob
             throw new ArgumentException(
                 "Pass --model (one or more MIL models) and/or --gradcam-model (a CNN baseline)."
             );
-        var loaded = models
-            .Select(LabelledModel.Parse)
-            .Select(m => (m.Label, m.Path, scoring.Load(m.Path, ModelInput.Images)))
-            .ToList();
+        var loaded = LabelledModel.LoadAll(models, ModelInput.Images, scoring);
         if (gradCamModelPath is not null)
         {
             var (label, path) = LabelledModel.Parse(gradCamModelPath);
@@ -242,20 +228,18 @@ public static class LocalizeJob
                     $"--gradcam-model {path} is a {cnn.MapKind.Name()} model; pass a CNN baseline (train --baseline "
                         + "cnn), or give this model with --model."
                 );
-            loaded.Add((label, path, cnn));
+            loaded.Add(new LabelledModel.Loaded(label, path, cnn));
         }
-        var twice = loaded.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null)
-            throw new ArgumentException(
-                $"Two models are labelled '{twice.Key}'; name them, e.g. --model amil={twice.First().Path}."
-            );
-        return loaded;
+        return LabelledModel.Unique(loaded);
     }
 }
 
 /// <summary>A model path with an optional label: "LABEL=PATH" or "PATH" (label: the model's folder name).</summary>
 public static class LabelledModel
 {
+    /// <summary>A model loaded under its label.</summary>
+    public sealed record Loaded(string Label, string Path, AmilModel Model);
+
     public static (string Label, string Path) Parse(string text)
     {
         int eq = text.IndexOf('=');
@@ -264,4 +248,17 @@ public static class LabelledModel
         var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(text)));
         return (string.IsNullOrEmpty(folder) ? Path.GetFileNameWithoutExtension(text) : folder, text);
     }
+
+    /// <summary>Each "LABEL=PATH" or "PATH" loaded as a model of <paramref name="input"/>; two models of one label
+    /// are refused.</summary>
+    public static List<Loaded> LoadAll(IEnumerable<string> texts, ModelInput input, ScoringOptions scoring) =>
+        Unique([.. texts.Select(Parse).Select(m => new Loaded(m.Label, m.Path, scoring.Load(m.Path, input)))]);
+
+    /// <summary><paramref name="models"/>, after checking that no two share a label.</summary>
+    public static List<Loaded> Unique(List<Loaded> models) =>
+        models.GroupBy(m => m.Label).FirstOrDefault(g => g.Count() > 1) is { } twice
+            ? throw new ArgumentException(
+                $"Two models are labelled '{twice.Key}'; name them, e.g. --model amil={twice.First().Path}."
+            )
+            : models;
 }

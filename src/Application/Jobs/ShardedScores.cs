@@ -91,6 +91,38 @@ internal static class ShardedScores
         return Merged(outDirectory, name, part, [.. items.Select(pathOf)], log);
     }
 
+    /// <summary>Every model's scores of every record (each model under its label, as <see cref="Score{T}"/>), or null
+    /// while another shard is still scoring.</summary>
+    public static List<IReadOnlyList<ScoredImage>>? ScoreEach(
+        IReadOnlyList<LabelledModel.Loaded> models,
+        IReadOnlyList<Data.Datasets.ImageRecord> records,
+        string noun,
+        ScoringOptions scoring,
+        string outDirectory,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        var scored = new List<IReadOnlyList<ScoredImage>?>();
+        foreach (var (label, path, model) in models)
+        {
+            log($"Scoring {records.Count} {noun} with masks with {label} ({model.MapKind.Name()}, {path})…");
+            scored.Add(
+                Score(
+                    scoring,
+                    outDirectory,
+                    label,
+                    path,
+                    records,
+                    r => r.Path,
+                    part => Evaluation.Score(model, part, cancel),
+                    log
+                )
+            );
+        }
+        return scored.Any(s => s is null) ? null : [.. scored.Select(s => s!)];
+    }
+
     public static string PathOf(string outDirectory, string name, (int Index, int Count) shard) =>
         System.IO.Path.Combine(
             outDirectory,
