@@ -4,19 +4,26 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Batch size and threads chosen by measurement: the fastest trial is the choice, the tuning file keeps one
-/// entry per encoder and machine, only this machine's entry is used, and a damaged file is named.</summary>
+/// <summary>Batch size and threads chosen by measurement: the leanest of the fastest trials is the choice, the
+/// tuning file keeps one entry per encoder and machine, only this machine's entry is used, and a damaged file is
+/// named.</summary>
 public sealed class EncoderTuningTests
 {
     private static EncoderTuningChoice Choice(string encoder, string cpu, int batch) =>
         new(encoder, cpu, Environment.ProcessorCount, batch, 1, 10, [new EncoderTrial(batch, 1, 10)]);
 
     [Fact]
-    public void TheFastestTrialIsChosenAndKeptForThisMachineOnly()
+    public void TheLeanestOfTheFastestTrialsIsChosenAndKeptForThisMachineOnly()
     {
         var choice = EncoderTuning.Tune(PatchEncoders.ResNet18, [1, 2], [1], 0.2);
         Assert.Equal([(1, 1), (2, 1)], choice.Trials.Select(t => (t.BatchSize, t.Threads)));
-        Assert.Equal(choice.Trials.Max(t => t.TilesPerSecond), choice.TilesPerSecond);
+        // Within 3 % of the fastest, the smallest batch: never a pair measurably slower than another.
+        double fastest = choice.Trials.Max(t => t.TilesPerSecond);
+        Assert.True(choice.TilesPerSecond >= 0.97 * fastest);
+        Assert.All(
+            choice.Trials.Where(t => t.TilesPerSecond >= 0.97 * fastest),
+            t => Assert.True(t.BatchSize >= choice.BatchSize)
+        );
         Assert.Equal((PatchEncoders.ResNet18, MachineCpu.Description), (choice.Encoder, choice.Cpu));
 
         var file = Path.Combine(TestTemp.Folder("tuning").FullName, "tuning.json");

@@ -41,10 +41,15 @@ public static class EncoderTuning
                 : Path.Combine(".cache", "encoder-tuning.json")
         );
 
+    /// <summary>Pairs this share slower than the fastest count as fast as it (timings repeat to a few per
+    /// cent).</summary>
+    public const double Tolerance = 0.03;
+
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Times <paramref name="encoder"/> at every pair of <paramref name="batchSizes"/> and
-    /// <paramref name="threads"/> for <paramref name="seconds"/> each; the fastest is the choice.</summary>
+    /// <paramref name="threads"/> for <paramref name="seconds"/> each; the choice is the pair with the fewest threads,
+    /// then the smallest batch, of those within <see cref="Tolerance"/> of the fastest.</summary>
     /// <param name="onTrial">Called after each trial.</param>
     public static EncoderTuningChoice Tune(
         string encoder,
@@ -65,7 +70,14 @@ public static class EncoderTuning
             trials.Add(trial);
             onTrial?.Invoke(trial);
         }
-        var best = trials.MaxBy(t => t.TilesPerSecond)!;
+        // Timings a few per cent apart are noise: of the pairs within Tolerance of the fastest, the fewest threads
+        // (the rest read and decode tiles meanwhile), then the smallest batch (memory).
+        double fastest = trials.Max(t => t.TilesPerSecond);
+        var best = trials
+            .Where(t => t.TilesPerSecond >= (1 - Tolerance) * fastest)
+            .OrderBy(t => t.Threads)
+            .ThenBy(t => t.BatchSize)
+            .First();
         return new EncoderTuningChoice(
             PatchEncoders.Identity(encoder),
             MachineCpu.Description,
