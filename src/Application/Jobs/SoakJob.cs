@@ -21,7 +21,18 @@ public static class SoakJob
         [property: JsonPropertyName("slides")] int Slides,
         [property: JsonPropertyName("seconds")] double Seconds,
         [property: JsonPropertyName("rss_mb")] double RssMegabytes
-    );
+    )
+    {
+        /// <summary>Scoring: of the slide's time, the seconds its tiles took to read and encode (the rest is the
+        /// network, the map and the row's way through the pipeline).</summary>
+        [JsonPropertyName("encode_seconds")]
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public double? EncodeSeconds { get; init; }
+
+        /// <summary>The garbage collector's full (generation 2) collections so far in the process.</summary>
+        [JsonPropertyName("full_collections")]
+        public int FullCollections { get; init; } = GC.CollectionCount(2);
+    }
 
     /// <summary>One step's curve and what it shows once warm: memory growth (median of the last tenth of the slides
     /// against the median of the tenth after warm-up: the garbage collector's sawtooth is not growth), the memory
@@ -122,15 +133,23 @@ public static class SoakJob
         var model = new ScoringOptions(FeatureCache: cache).Load(modelPath, ModelInput.Slides);
         var slides = SlideScoring.SlideFiles(Path.Combine(data, SyntheticSlides.SlidesFolder));
         var samples = new List<Sample>();
+        double encoding = 0;
+        Slides.SlideFeatures.OnSlide = e => encoding = e.Seconds;
         var clock = Stopwatch.StartNew();
         foreach (var scored in model.Score(slides))
         {
             if (!float.IsFinite(scored.Probabilities[scored.PredictedIndex]))
                 throw new InvalidOperationException($"{scored.Path}: a probability that is not finite.");
-            samples.Add(new Sample(samples.Count + 1, clock.Elapsed.TotalSeconds, Rss()));
+            samples.Add(
+                new Sample(samples.Count + 1, clock.Elapsed.TotalSeconds, Rss())
+                {
+                    EncodeSeconds = Math.Round(encoding, 4),
+                }
+            );
             if (samples.Count % Math.Max(1, slides.Count / 10) == 0)
                 log($"  scoring: {samples.Count}/{slides.Count} slides, RSS {samples[^1].RssMegabytes:F0} MB");
         }
+        Slides.SlideFeatures.OnSlide = null;
         return Curve("predict (scoring)", samples);
     }
 
