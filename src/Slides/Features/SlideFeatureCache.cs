@@ -264,8 +264,10 @@ public sealed class SlideFeatureCache
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
         var features = new float[tiles.Count * extractor.FeatureSize];
-        // Two buffers: the next batch's tiles are read and decoded while the encoder runs on this one.
-        float[][] buffers = [new float[BatchSize * patchLength], new float[BatchSize * patchLength]];
+        // Two buffers: the next batch's tiles are read and decoded while the encoder runs on this one. A slide of
+        // fewer tiles than a batch gets buffers its size (each full one is 9.6 MB for 16 tiles of 224 px).
+        int buffered = Math.Min(BatchSize, tiles.Count) * patchLength;
+        float[][] buffers = [new float[buffered], new float[buffered]];
         int Fill(int first, float[] pixels)
         {
             int n = Math.Min(BatchSize, tiles.Count - first);
