@@ -134,22 +134,7 @@ public sealed class RegionTilingTests
             File.Delete(png);
         string run = Path.Combine(TestTemp.Folder("regions-run").FullName, "run"),
             cache = Path.Combine(root, "cache");
-        string[] train =
-        [
-            "train",
-            "--data",
-            root,
-            "--layout",
-            "wsi",
-            "--encoder",
-            "resnet18",
-            "--epochs",
-            "1",
-            "--feature-cache",
-            cache,
-            "--tile-within-annotations",
-        ];
-        var (exit, stdout, stderr) = Programs.Amil([.. train, "--out", run + "-refused"]);
+        var (exit, stdout, stderr) = Programs.TrainSlides(root, cache, run + "-refused", "--tile-within-annotations");
         Assert.Equal(1, exit);
         Assert.Contains("needs an annotation for every training and validation slide; 6 of 6 have none", stderr);
 
@@ -160,7 +145,7 @@ public sealed class RegionTilingTests
                 """{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":"""
                     + "[[[0,0],[768,0],[768,1024],[0,1024],[0,0]]]}}"
             );
-        (exit, stdout, stderr) = Programs.Amil([.. train, "--out", run]);
+        (exit, stdout, stderr) = Programs.TrainSlides(root, cache, run, "--tile-within-annotations");
         Assert.True(exit == 0, stderr + stdout);
         Assert.Equal(6, stdout.Split('\n').Count(l => l.Contains("tiles within its annotations")));
         using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));

@@ -17,25 +17,15 @@ public sealed class SlideAugmentationTests
         SyntheticSlides.Generate(root, new SyntheticSlideOptions(6, 4) { Width = 1024, Height = 768 });
         string run = Path.Combine(TestTemp.Folder("augment-run").FullName, "run"),
             cache = Path.Combine(root, "cache");
-        var (exit, stdout, stderr) = Programs.Amil([
-            "train",
-            "--data",
+        var (exit, stdout, stderr) = Programs.TrainSlides(
             root,
-            "--layout",
-            "wsi",
-            "--encoder",
-            "resnet18",
-            "--epochs",
-            "1",
-            "--feature-cache",
             cache,
+            run,
             "--augment",
             "hed",
             "--augment-copies",
-            "1",
-            "--out",
-            run,
-        ]);
+            "1"
+        );
         Assert.True(exit == 0, stderr + stdout);
         using var split = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "split.json")));
         var train = split

@@ -19,6 +19,31 @@ internal static class Programs
         params string[] options
     ) => Amil(["predict", "--model", model, "--input", input, "--out", output, .. options]);
 
+    /// <summary>amil train of one epoch on the slides under <paramref name="root"/> (layout wsi, ResNet18 features in
+    /// <paramref name="cache"/>) into <paramref name="output"/>, plus options.</summary>
+    internal static (int Exit, string Stdout, string Stderr) TrainSlides(
+        string root,
+        string cache,
+        string output,
+        params string[] options
+    ) =>
+        Amil([
+            "train",
+            "--data",
+            root,
+            "--layout",
+            "wsi",
+            "--encoder",
+            "resnet18",
+            "--epochs",
+            "1",
+            "--feature-cache",
+            cache,
+            "--out",
+            output,
+            .. options,
+        ]);
+
     /// <summary>The amil CLI with extra environment variables.</summary>
     internal static (int Exit, string Stdout, string Stderr) Amil(
         IReadOnlyDictionary<string, string> environment,
