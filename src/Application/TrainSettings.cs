@@ -105,6 +105,10 @@ public sealed record TrainSettings
     /// scores any slide, over all their tissue. Default false.</summary>
     public bool TileWithinAnnotations { get; init; }
 
+    /// <summary>Whole slides: one bag per slide (the default) or per patient (<see cref="BagUnit.Patient"/>: every
+    /// slide of a patient in one bag, labelled with the patient's class).</summary>
+    public BagUnit BagBy { get; init; }
+
     /// <summary>Whole slides: train also on recoloured copies of each training slide (HED or HSV colour augmentation,
     /// <see cref="Transforms.Stain.ColourAugmentation"/>): each copy a bag of its own, encoded once and cached.
     /// Default none.</summary>
@@ -152,6 +156,10 @@ public sealed record TrainSettings
                     + "within annotations are for whole-slide datasets (images are cut by the patch size, stride and "
                     + "crop)."
             );
+        if (BagBy != BagUnit.Slide)
+            throw new ArgumentException(
+                $"Dataset '{dataset}' holds images; bags by patient are for whole-slide datasets (each image is a bag)."
+            );
         if (Augmentation is not null)
             throw new ArgumentException(
                 $"Dataset '{dataset}' holds images; colour augmentation is built for whole-slide datasets so far "
@@ -194,4 +202,14 @@ public sealed record TrainSettings
 
     /// <summary>CNN baseline: downscale factor of the stitched image before the first conv. Default 2.</summary>
     public int CnnInputScale { get; init; } = 2;
+}
+
+/// <summary>What one bag of a whole-slide dataset holds.</summary>
+public enum BagUnit
+{
+    /// <summary>One slide's tiles.</summary>
+    Slide,
+
+    /// <summary>All the tiles of all of a patient's slides.</summary>
+    Patient,
 }

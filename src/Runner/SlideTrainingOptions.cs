@@ -4,7 +4,7 @@ using Amil.MLNet.Transforms.Stain;
 
 namespace Amil.MLNet.Runner;
 
-/// <summary>train's options for the training bags of whole slides: --tile-within-annotations and --augment
+/// <summary>train's options for the training bags of whole slides: --bag-by, --tile-within-annotations and --augment
 /// (--augment-strength, --augment-copies).</summary>
 internal sealed class SlideTrainingOptions
 {
@@ -37,8 +37,19 @@ internal sealed class SlideTrainingOptions
         DefaultValueFactory = _ => 2,
     };
 
+    private readonly Option<string> _bagBy = new("--bag-by")
+    {
+        Description =
+            "Whole slides: one bag per slide, or per patient (all of a patient's slides in one bag, labelled with "
+            + "the patient's class; the dataset must give each slide's patient, and a patient's slides one class). "
+            + "Metrics count patients; each slide keeps its own map.",
+        DefaultValueFactory = _ => "slide",
+    };
+
     public SlideTrainingOptions(Command command)
     {
+        _bagBy.AcceptOnlyFromAmong("slide", "patient");
+        command.Options.Add(_bagBy);
         _augment.AcceptOnlyFromAmong("none", "hed", "hsv");
         command.Options.Add(_withinAnnotations);
         command.Options.Add(_augment);
@@ -50,6 +61,7 @@ internal sealed class SlideTrainingOptions
         settings with
         {
             TileWithinAnnotations = r.GetValue(_withinAnnotations),
+            BagBy = r.GetValue(_bagBy) == "patient" ? BagUnit.Patient : BagUnit.Slide,
             Augmentation = r.GetValue(_augment) is "none" or null
                 ? null
                 : Enum.Parse<ColourAugmentationMethod>(r.GetValue(_augment)!, ignoreCase: true),

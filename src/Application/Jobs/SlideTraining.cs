@@ -94,6 +94,7 @@ internal static class SlideTraining
                         overlap = tiling.Overlap,
                         quality_control = tiling.QualityControl,
                         within_annotations = settings.TileWithinAnnotations,
+                        bag_by = settings.BagBy.ToString().ToLowerInvariant(),
                         augmentation = settings.Augmentation is { } method
                             ? new
                             {
@@ -108,6 +109,11 @@ internal static class SlideTraining
         );
 
         tiling.Validate();
+        if (settings.BagBy == BagUnit.Patient && (settings.TileWithinAnnotations || settings.Augmentation is not null))
+            throw new ArgumentException(
+                "Bags by patient take each slide whole and as scanned: tiling within annotations and colour "
+                    + "augmentation are for bags by slide."
+            );
         var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
         var copies = settings.AugmentationCopies();
         var items = records
@@ -128,6 +134,14 @@ internal static class SlideTraining
         var quality = SlideBags.Prepare(items, settings.FeatureCacheFolder, tiling, log, cancel);
         if (tiling.QualityControl)
             QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
+        bool patients = settings.BagBy == BagUnit.Patient;
+        // Patient bags: the same split, each part's slides grouped by patient into slide sets.
+        var bags = patients ? PatientBags.Group(split, runDir) : split;
+        if (patients)
+            log(
+                $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
+                    + $"{bags.Test.Count} patients (slide sets in {Path.Combine(runDir, PatientBags.Folder)})."
+            );
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
@@ -152,8 +166,8 @@ internal static class SlideTraining
         );
         var clock = Stopwatch.StartNew();
         var head = trainer.Fit(
-            trainingTiles.Transform(rows.View(split.Train, copies)),
-            split.Validation.Count > 0 ? trainingTiles.Transform(rows.View(split.Validation)) : null
+            trainingTiles.Transform(rows.View(bags.Train, copies)),
+            bags.Validation.Count > 0 ? trainingTiles.Transform(rows.View(bags.Validation)) : null
         );
         double trainSeconds = clock.Elapsed.TotalSeconds;
         RunFiles.WriteHistory(runDir, head.History);
@@ -163,12 +177,28 @@ internal static class SlideTraining
             .WithFeatureCache(settings.FeatureCacheFolder);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
+        var cache = new SlideFeatureCache(
+            SlideFeatures.CacheFolder,
+            tiling.Tiling,
+            encoder: tiling.Encoder,
+            stain: tiling.Stain,
+            qualityControl: tiling.QualityControl
+        );
         return TrainingSteps.Finish(
             session,
             model,
-            split,
+            bags,
             new(head, trainSeconds),
-            metrics => metrics with { Unit = RunReport.SlideUnit }
+            metrics => metrics with { Unit = patients ? RunReport.PatientUnit : RunReport.SlideUnit },
+            patients
+                ? (items, scored) =>
+                    PatientBags.Unfold(
+                        items,
+                        scored,
+                        split.Test,
+                        slide => cache.Get(slide).Bag.Tiles is var t ? (t.Count, t[0].Side) : default
+                    )
+                : null
         );
     }
 }

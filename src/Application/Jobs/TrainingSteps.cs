@@ -87,12 +87,19 @@ internal static class TrainingSteps
     /// the test split's maps against its masks (<see cref="TestLocalization"/>), writes metrics.json (with the caller's
     /// additions), localization.json for slides and test_scores.json, removes the checkpoint and writes report.html.
     /// A failure after the model keeps it and says how to score again.</summary>
+    /// <param name="mapped">The test items whose maps are measured, and their scores, from the test split's (patient
+    /// bags: each patient's slides); null: the test split's own.</param>
     public static RunMetrics Finish(
         RunSession session,
         AmilModel model,
         DatasetSplit split,
         Trained trained,
-        Func<RunMetrics, RunMetrics> additions
+        Func<RunMetrics, RunMetrics> additions,
+        Func<
+            IReadOnlyList<ImageRecord>,
+            IReadOnlyList<ScoredImage>,
+            (List<ImageRecord> Items, List<ScoredImage> Scored)
+        >? mapped = null
     )
     {
         session.Log(RunSession.ScoredOn(model.Device));
@@ -134,10 +141,11 @@ internal static class TrainingSteps
             {
                 TestScores.Write(session.Directory, split.Test, test, trained.ClassNames);
                 // After the metrics: a mask that cannot be read stops the maps' figures, not the run's.
+                var (items, maps) = mapped?.Invoke(split.Test, test) ?? ([.. split.Test], [.. test]);
                 var localization = TestLocalization.Measure(
                     model,
-                    split.Test,
-                    test,
+                    items,
+                    maps,
                     session.Directory,
                     Path.GetFileName(session.Directory),
                     testMetrics,

@@ -22,6 +22,12 @@ public static class RunReport
     /// <summary>metrics.json's unit for slide runs.</summary>
     public const string SlideUnit = "slides";
 
+    /// <summary>metrics.json's unit for runs on patient bags (each patient's slides one bag).</summary>
+    public const string PatientUnit = "patients";
+
+    /// <summary>Whether a run of this unit scored slides (one or a patient's several a bag).</summary>
+    public static bool IsSlideLevel(string unit) => unit is SlideUnit or PatientUnit;
+
     /// <summary>Writes runDir/report.html; <paramref name="gradCamModelPath"/> adds the CNN baseline's Grad-CAM beside
     /// attention (image runs).</summary>
     /// <param name="scoring">Where an image run's models score again (default: the CPU).</param>
@@ -37,19 +43,18 @@ public static class RunReport
                 $"{runDir}: no such run folder; pass the folder train wrote (runs/<name>)."
             );
         var metrics = ReadJson<RunMetrics>(Path.Combine(runDir, RunFiles.MetricsFile));
-        ReportItems items =
-            metrics.Unit == SlideUnit
-                ? gradCamModelPath is null
-                    ? SlideReportItems.Read(runDir, metrics)
-                    : throw new ArgumentException(
-                        $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
-                    )
-                : ImageReportItems.Score(
-                    runDir,
-                    gradCamModelPath,
-                    scoring ?? ScoringOptions.Default,
-                    metrics.Localization?.Scores
-                );
+        ReportItems items = IsSlideLevel(metrics.Unit)
+            ? gradCamModelPath is null
+                ? SlideReportItems.Read(runDir, metrics)
+                : throw new ArgumentException(
+                    $"{runDir} is a slide-level run; a Grad-CAM model is compared on image runs only."
+                )
+            : ImageReportItems.Score(
+                runDir,
+                gradCamModelPath,
+                scoring ?? ScoringOptions.Default,
+                metrics.Localization?.Scores
+            );
         var scores = items.Scores;
         var path = Path.Combine(runDir, FileName);
         log($"Writing {path} ({scores.Count} test {items.Noun})…");

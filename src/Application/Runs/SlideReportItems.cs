@@ -17,13 +17,22 @@ internal sealed class SlideReportItems : ReportItems
     private readonly IReadOnlyList<string> classes;
     private readonly List<TestScores.Score> scores;
     private readonly SlideLocalization.Report? localization;
+    private readonly string unit;
 
     private SlideReportItems(
         string runDir,
         IReadOnlyList<string> classes,
         List<TestScores.Score> scores,
-        SlideLocalization.Report? localization
-    ) => (this.runDir, this.classes, this.scores, this.localization) = (runDir, classes, scores, localization);
+        SlideLocalization.Report? localization,
+        string unit
+    ) =>
+        (this.runDir, this.classes, this.scores, this.localization, this.unit) = (
+            runDir,
+            classes,
+            scores,
+            localization,
+            unit
+        );
 
     public static SlideReportItems Read(string runDir, RunMetrics metrics)
     {
@@ -38,11 +47,12 @@ internal sealed class SlideReportItems : ReportItems
             runDir,
             metrics.Classes,
             ReadJson<List<TestScores.Score>>(scoresFile),
-            File.Exists(localizationFile) ? ReadJson<SlideLocalization.Report>(localizationFile) : null
+            File.Exists(localizationFile) ? ReadJson<SlideLocalization.Report>(localizationFile) : null,
+            metrics.Unit
         );
     }
 
-    public override string Noun => "slides";
+    public override string Noun => unit;
 
     public override string MapKind => localization?.Methods.FirstOrDefault()?.Map ?? "attention";
 
@@ -91,28 +101,19 @@ internal sealed class SlideReportItems : ReportItems
             .OrderBy(s => s.Probabilities[index[s.Label]])
             .ToList();
         html.Append(
-            "<h2>Test slides, worst first</h2><p>Each slide's map × p(tumour classes) over its thumbnail, one jet "
+            $"<h2>Test {Enc(unit)}, worst first</h2><p>Each slide's map × p(tumour classes) over its thumbnail, "
+                + "one jet "
                 + "colour scale shared by every slide (a tumour-free slide stays cool); QuPath GeoJSON beside each "
                 + "PNG in heatmaps/.</p><div class=\"gallery\">"
         );
         foreach (var s in ordered)
         {
             string id = SlideLayout.SlideId(s.Path);
-            var png = Path.Combine(runDir, "heatmaps", id + ".png");
-            string picture = "(no heatmap: the slide has no mask)";
-            if (File.Exists(png))
-            {
-                var image = RgbImageReader.Read(png);
-                double scale = Math.Min(1.0, ThumbnailSide / (double)Math.Max(image.Width, image.Height));
-                var small = ImageResizer.Resize(
-                    image,
-                    Math.Max(1, (int)(image.Width * scale)),
-                    Math.Max(1, (int)(image.Height * scale))
-                );
-                picture =
-                    $"<img alt=\"{Enc(id)}\" src=\"data:image/jpeg;base64,"
-                    + $"{Convert.ToBase64String(RgbImageWriter.EncodeJpeg(small))}\">";
-            }
+            // A patient's item is its slide set: each of its slides' heatmaps.
+            var slides =
+                Slides.SlideSets.IsSet(s.Path) && File.Exists(s.Path) ? Slides.SlideSets.Read(s.Path) : [s.Path];
+            var pictures = slides.Select(Picture).Where(p => p is not null).ToList();
+            string picture = pictures.Count > 0 ? string.Concat(pictures) : "(no heatmap: the slide has no mask)";
             bool wrong = s.Predicted != s.Label;
             html.Append(
                 CultureInfo.InvariantCulture,
@@ -122,5 +123,23 @@ internal sealed class SlideReportItems : ReportItems
             );
         }
         html.Append("</div>");
+    }
+
+    /// <summary>A slide's heatmap (heatmaps/ID.png) as an embedded JPEG, or null when there is none.</summary>
+    private string? Picture(string slide)
+    {
+        string id = SlideLayout.SlideId(slide);
+        var png = Path.Combine(runDir, "heatmaps", id + ".png");
+        if (!File.Exists(png))
+            return null;
+        var image = RgbImageReader.Read(png);
+        double scale = Math.Min(1.0, ThumbnailSide / (double)Math.Max(image.Width, image.Height));
+        var small = ImageResizer.Resize(
+            image,
+            Math.Max(1, (int)(image.Width * scale)),
+            Math.Max(1, (int)(image.Height * scale))
+        );
+        return $"<img alt=\"{Enc(id)}\" src=\"data:image/jpeg;base64,"
+            + $"{Convert.ToBase64String(RgbImageWriter.EncodeJpeg(small))}\">";
     }
 }

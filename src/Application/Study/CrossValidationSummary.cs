@@ -35,7 +35,7 @@ public sealed record CrossValidationSummary(
         public TestLocalization.Measured Localization()
         {
             string slides = Path.Combine(RunDirectory, RunFiles.LocalizationFile);
-            return Metrics.Unit == RunReport.SlideUnit
+            return RunReport.IsSlideLevel(Metrics.Unit)
                 ? new(null, File.Exists(slides) ? RunReport.ReadJson<SlideLocalization.Report>(slides) : null)
                 : new(Metrics.Localization, null);
         }

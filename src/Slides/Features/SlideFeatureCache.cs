@@ -28,6 +28,10 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
         }
     }
 
+    /// <summary>One bag of several slides' tiles, in order (a slide set's).</summary>
+    internal static SlideFeatureBag Concatenate(IReadOnlyList<SlideFeatureBag> bags) =>
+        new([.. bags.SelectMany(b => b.Tiles)], [.. bags.SelectMany(b => b.Features)]);
+
     internal FeatureEntry ToEntry() =>
         new(Features, Layout, [.. Tiles.SelectMany(t => new[] { t.X, t.Y })], Quality?.ToJson() ?? "");
 

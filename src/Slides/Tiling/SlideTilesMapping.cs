@@ -69,15 +69,23 @@ internal sealed class SlideTilesMappingFactory
             throw new ArgumentException("TileSlides: a row has no slide path.");
         var (tiling, encoder, sha256, stain, quality) = SlideTilesState.Decode(state);
         EncoderProvenance.Check(encoder, sha256);
-        var outcome = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain, quality).Get(
-            slidePath,
-            regions: regions,
-            augmentation: augmentation
-        );
-        SlideFeatures.OnSlide?.Invoke(
-            new SlideEncoding(slidePath, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
-        );
-        var bag = outcome.Bag;
+        var cache = new SlideFeatureCache(SlideFeatures.CacheFolder, tiling, null, null, encoder, stain, quality);
+        SlideFeatureBag Bag(string slide)
+        {
+            var outcome = cache.Get(slide, regions: regions, augmentation: augmentation);
+            SlideFeatures.OnSlide?.Invoke(
+                new SlideEncoding(slide, outcome.Bag.Tiles.Count, outcome.Hit, outcome.Seconds)
+            );
+            return outcome.Bag;
+        }
+        if (SlideSets.IsSet(slidePath) && (regions is not null || augmentation is not null))
+            throw new ArgumentException(
+                $"TileSlides: {slidePath}: a slide set is tiled whole; regions and colour augmentation are per slide."
+            );
+        // A slide set's bag is its slides' tiles one after another.
+        var bag = SlideSets.IsSet(slidePath)
+            ? SlideFeatureBag.Concatenate([.. SlideSets.Read(slidePath).Select(Bag)])
+            : Bag(slidePath);
         output.Features = bag.Features;
         output.Layout = bag.Layout.Encode();
         output.Coordinates = bag.Tiles.SelectMany(t => new[] { t.X, t.Y }).ToArray();
