@@ -1,3 +1,4 @@
+using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Data.Synthetic;
 using Amil.MLNet.Slides;
 using Microsoft.ML;
@@ -56,6 +57,35 @@ public sealed class PatientBagTests
         File.WriteAllText(Path.Combine(folder, "x.tif"), "");
         File.WriteAllText(set, "x.tif\n./x.tif\n");
         Assert.Contains("twice", Assert.Throws<InvalidDataException>(() => SlideSets.Read(set)).Message);
+    }
+
+    [Fact]
+    public void CamelyonSeventeenPatientsTakeThePnStageOfTheirNodes()
+    {
+        var folder = TestTemp.Folder("patients-c17").FullName;
+        ImageRecord Node(string patient, int node, string label)
+        {
+            var path = Path.Combine(folder, $"{patient}_node_{node}.tif");
+            File.WriteAllText(path, "");
+            return new ImageRecord(path, label, patient);
+        }
+        var split = new DatasetSplit(
+            [Node("patient_001", 0, "negative"), Node("patient_001", 1, "macro"), Node("patient_001", 2, "micro")],
+            [],
+            [Node("patient_002", 0, "itc"), Node("patient_002", 1, "negative")]
+        );
+        var entry = new DatasetEntry { Name = "c17", Layout = "camelyon17" };
+        var bags = Application.Features.PatientBags.Group(
+            split,
+            Path.Combine(folder, "run"),
+            Application.Features.PatientBags.PatientClass(entry)
+        );
+        Assert.Equal(["pN1"], bags.Train.Select(r => r.Label)); // a macro-metastasis and up to three nodes
+        Assert.Equal(["pN0(i+)"], bags.Test.Select(r => r.Label));
+        Assert.Equal(3, SlideSets.Read(bags.Train[0].Path).Count);
+        // Elsewhere a patient's slides must share a class.
+        var e = Assert.Throws<DatasetException>(() => Application.Features.PatientBags.Group(split, folder));
+        Assert.Contains("Patient patient_001: their slides are labelled negative, macro, micro", e.Message);
     }
 
     [Fact]

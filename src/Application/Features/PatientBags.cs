@@ -16,12 +16,30 @@ internal static class PatientBags
     public const string Folder = "patients";
 
     /// <summary>Each part of <paramref name="split"/> as one item per patient: its slide set written under
-    /// <paramref name="runDir"/>/patients/, its slides' common class.</summary>
+    /// <paramref name="runDir"/>/patients/, and its class: <paramref name="patientClass"/> of its slides' classes when
+    /// the cohort derives one (CAMELYON17: the pN stage of the nodes), else its slides' common class.</summary>
     /// <exception cref="DatasetException">A slide without a patient, or a patient whose slides disagree.</exception>
-    public static DatasetSplit Group(DatasetSplit split, string runDir) =>
-        new(Part(split.Train, runDir), Part(split.Validation, runDir), Part(split.Test, runDir));
+    public static DatasetSplit Group(
+        DatasetSplit split,
+        string runDir,
+        Func<IEnumerable<string>, string>? patientClass = null
+    ) =>
+        new(
+            Part(split.Train, runDir, patientClass),
+            Part(split.Validation, runDir, patientClass),
+            Part(split.Test, runDir, patientClass)
+        );
 
-    private static List<ImageRecord> Part(IReadOnlyList<ImageRecord> slides, string runDir)
+    /// <summary>How a cohort derives a patient's class from its slides', or null when a patient's slides must share
+    /// one: CAMELYON17's nodes give the patient's pN stage.</summary>
+    public static Func<IEnumerable<string>, string>? PatientClass(DatasetEntry entry) =>
+        entry.Layout == "camelyon17" ? Maps.Metrics.NodeStaging.Stage : null;
+
+    private static List<ImageRecord> Part(
+        IReadOnlyList<ImageRecord> slides,
+        string runDir,
+        Func<IEnumerable<string>, string>? patientClass
+    )
     {
         if (slides.FirstOrDefault(r => string.IsNullOrEmpty(r.Patient)) is { } alone)
             throw new DatasetException(
@@ -34,7 +52,9 @@ internal static class PatientBags
                 .GroupBy(r => r.Patient!)
                 .Select(g =>
                 {
-                    var labels = g.Select(r => r.Label).Distinct().ToList();
+                    var labels = patientClass is null
+                        ? g.Select(r => r.Label).Distinct().ToList()
+                        : [patientClass(g.Select(r => r.Label))];
                     if (labels.Count > 1)
                         throw new DatasetException(
                             $"Patient {g.Key}: their slides are labelled {string.Join(", ", labels)}; a patient bag "

@@ -136,7 +136,10 @@ internal static class SlideTraining
             QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
         bool patients = settings.BagBy == BagUnit.Patient;
         // Patient bags: the same split, each part's slides grouped by patient into slide sets.
-        var bags = patients ? PatientBags.Group(split, runDir) : split;
+        var bags = patients ? PatientBags.Group(split, runDir, PatientBags.PatientClass(entry)) : split;
+        // Patients' classes may be the cohort's own (CAMELYON17's pN stages from its nodes' classes).
+        if (patients)
+            classes = [.. bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order()];
         if (patients)
             log(
                 $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
