@@ -83,6 +83,28 @@ public sealed class PatientBagTests
         Assert.Equal(["pN1"], bags.Train.Select(r => r.Label)); // a macro-metastasis and up to three nodes
         Assert.Equal(["pN0(i+)"], bags.Test.Select(r => r.Label));
         Assert.Equal(3, SlideSets.Read(bags.Train[0].Path).Count);
+        // A scored patient is cut back into its nodes: each its own tiles' part of the map, the patient's class.
+        var scored = new Trainers.ScoredImage(
+            bags.Test[0].Path,
+            1,
+            [0.2f, 0.8f],
+            [0.3f, 0.7f],
+            [0, 0, 0, 0],
+            new Transforms.Bagging.BagLayout(3, 224, 224, 1, 2, 0, 0, 448, 224),
+            Trainers.MapKind.Attention
+        );
+        var (slides, maps) = Application.Features.PatientBags.Unfold(bags.Test, [scored], split.Test, _ => (1, 224));
+        Assert.Equal(split.Test.Select(r => r.Path), slides.Select(r => r.Path));
+        Assert.All(slides, r => Assert.Equal("pN0(i+)", r.Label));
+        Assert.Equal(
+            [
+                [0.3f],
+                [0.7f],
+            ],
+            maps.Select(m => m.Map)
+        );
+        Assert.All(maps, m => Assert.Equal([0.2f, 0.8f], m.Probabilities));
+
         // Elsewhere a patient's slides must share a class.
         var e = Assert.Throws<DatasetException>(() => Application.Features.PatientBags.Group(split, folder));
         Assert.Contains("Patient patient_001: their slides are labelled negative, macro, micro", e.Message);

@@ -73,7 +73,7 @@ internal static class PatientBags
 
     /// <summary>Each scored patient cut back into its slides: the patient's prediction and probabilities, each slide's
     /// own tiles and its part of the map (<paramref name="tilesOf"/> says how many tiles a slide has in the bag, and
-    /// their level-0 side).
+    /// their level-0 side). Each slide's record keeps its mask and takes its patient's class.
     /// The slides' records come from <paramref name="slides"/> (with their masks).</summary>
     public static (List<ImageRecord> Slides, List<ScoredImage> Scored) Unfold(
         IReadOnlyList<ImageRecord> patients,
@@ -94,7 +94,8 @@ internal static class PatientBags
                     throw new InvalidOperationException(
                         $"{patient.Path}: its slides have more tiles than its bag ({s.Map.Length}); encode them again."
                     );
-                records.Add(byPath[slide]);
+                // The slide as the patient's item: its mask, and the patient's class (the model's classes).
+                records.Add(byPath[slide] with { Label = patient.Label });
                 parts.Add(Slice(s, slide, first, n, side));
                 first += n;
             }
