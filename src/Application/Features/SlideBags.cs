@@ -27,13 +27,7 @@ public static class SlideBags
     )
     {
         SlideFeatures.CacheFolder = cacheFolder;
-        var cache = new SlideFeatureCache(
-            SlideFeatures.CacheFolder,
-            tiling.Tiling,
-            encoder: tiling.Encoder,
-            stain: tiling.Stain,
-            qualityControl: tiling.QualityControl
-        );
+        var cache = Cache(tiling);
         var list = items.ToList();
         int encoded = 0;
         double encodeSeconds = 0;
@@ -64,6 +58,17 @@ public static class SlideBags
             );
         return quality;
     }
+
+    /// <summary>The feature cache TileSlides with <paramref name="tiling"/> reads in the calling job
+    /// (<see cref="SlideFeatures.CacheFolder"/>).</summary>
+    public static SlideFeatureCache Cache(SlideTilesOptions tiling) =>
+        new(
+            SlideFeatures.CacheFolder,
+            tiling.Tiling,
+            encoder: tiling.Encoder,
+            stain: tiling.Stain,
+            qualityControl: tiling.QualityControl
+        );
 
     /// <summary>Logs each slide TileSlides has to encode while a model scores in the calling job (cached ones
     /// silently); the model carries its cache folder (AmilModel.FeatureCache, set by <see cref="ScoringOptions"/>).

@@ -180,13 +180,7 @@ internal static class SlideTraining
             .WithFeatureCache(settings.FeatureCacheFolder);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-        var cache = new SlideFeatureCache(
-            SlideFeatures.CacheFolder,
-            tiling.Tiling,
-            encoder: tiling.Encoder,
-            stain: tiling.Stain,
-            qualityControl: tiling.QualityControl
-        );
+        var cache = SlideBags.Cache(tiling);
         return TrainingSteps.Finish(
             session,
             model,
