@@ -49,6 +49,8 @@ internal static class EncoderTuneCommand
                     var batches = Numbers(r.GetValue(batchSizes)!, batchSizes.Name);
                     var pool = r.GetValue(threads) is { } given ? Numbers(given, threads.Name) : DefaultThreads();
                     var inv = CultureInfo.InvariantCulture;
+                    var path = r.GetValue(file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
+                    EncoderTuning.Find(r.GetValue(encoder)!, path); // a damaged tuning file stops us before the sweep
                     var choice = EncoderTuning.Tune(
                         r.GetValue(encoder)!,
                         batches,
@@ -65,7 +67,6 @@ internal static class EncoderTuneCommand
                                 )
                             )
                     );
-                    var path = r.GetValue(file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
                     EncoderTuning.Save(choice, path);
                     Console.WriteLine(
                         string.Format(

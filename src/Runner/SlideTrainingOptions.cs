@@ -20,7 +20,7 @@ internal sealed class SlideTrainingOptions
     {
         Description =
             "Whole slides: train also on recoloured copies of each training slide, each a bag of its own, "
-            + "encoded once and cached: hed (stain amounts scaled and shifted, Tellez et al.) or hsv; none by "
+            + "encoded once and cached: hed (stain amounts scaled and shifted, after Tellez et al.) or hsv; none by "
             + "default. Validation and test slides are not recoloured.",
         DefaultValueFactory = _ => "none",
     };

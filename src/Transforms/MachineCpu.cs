@@ -9,11 +9,19 @@ namespace Amil.MLNet.Transforms;
 public static class MachineCpu
 {
     /// <summary>The model name from /proc/cpuinfo ("AMD EPYC"), else the architecture.</summary>
-    public static string Name => Field("model name") ?? RuntimeInformation.ProcessArchitecture.ToString();
+    public static string Name => NameOnce.Value;
 
     /// <summary>The model name with its family where the system gives one ("AMD EPYC, family 25"): VMs name
     /// different CPUs alike, and their speed and kernels differ.</summary>
-    public static string Description => Field("cpu family") is { } family ? $"{Name}, family {family}" : Name;
+    public static string Description => DescriptionOnce.Value;
+
+    private static readonly Lazy<string> NameOnce = new(() =>
+        Field("model name") ?? RuntimeInformation.ProcessArchitecture.ToString()
+    );
+
+    private static readonly Lazy<string> DescriptionOnce = new(() =>
+        Field("cpu family") is { } family ? $"{Name}, family {family}" : Name
+    );
 
     private static string? Field(string name)
     {
@@ -24,7 +32,7 @@ public static class MachineCpu
                     if (line.StartsWith(name, StringComparison.Ordinal) && line.IndexOf(':') is var c and > 0)
                         return line[(c + 1)..].Trim();
         }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return null;
     }
 }

@@ -105,6 +105,11 @@ public sealed class PatientBagTests
         );
         Assert.All(maps, m => Assert.Equal([0.2f, 0.8f], m.Probabilities));
 
+        // A patient on both sides of the split cannot be one bag.
+        var across = new DatasetSplit(split.Train, [], [Node("patient_001", 3, "negative")]);
+        var split2 = Assert.Throws<DatasetException>(() => Application.Features.PatientBags.Group(across, folder));
+        Assert.Contains("Patient patient_001 has slides in the train and the test part", split2.Message);
+
         // Elsewhere a patient's slides must share a class.
         var e = Assert.Throws<DatasetException>(() => Application.Features.PatientBags.Group(split, folder));
         Assert.Contains("Patient patient_001: their slides are labelled negative, macro, micro", e.Message);

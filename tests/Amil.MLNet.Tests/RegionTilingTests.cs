@@ -121,6 +121,43 @@ public sealed class RegionTilingTests
     }
 
     [Fact]
+    public void RegionsAndAugmentationTogetherTileWithinAndRecolour()
+    {
+        SlideFeatures.CacheFolder = TestTemp.Folder("regions-augment").FullName;
+        var ml = new MLContext(seed: 1);
+        var three = GeoJson("both.geojson", 3);
+        var data = ml.Data.LoadFromEnumerable(
+            new[]
+            {
+                new BothRow
+                {
+                    SlidePath = Slide.Value,
+                    Regions = three,
+                    Augmentation = "hed 0.05 #1",
+                },
+                new BothRow
+                {
+                    SlidePath = Slide.Value,
+                    Regions = three,
+                    Augmentation = "",
+                },
+            }
+        );
+        var options = new SlideTilesOptions
+        {
+            MicronsPerPixel = 0.5,
+            RegionsColumnName = "Regions",
+            AugmentationColumnName = "Augmentation",
+        };
+        var bagged = ml.Transforms.TileSlides(options).Fit(data).Transform(data);
+        var corners = bagged.GetColumn<int[]>("FeaturesCoordinates").ToList();
+        var features = bagged.GetColumn<float[]>("Features").ToList();
+        Assert.Equal([3 * Rows, 3 * Rows], corners.Select(c => c.Length / 2));
+        Assert.Equal(corners[0], corners[1]);
+        Assert.NotEqual(features[0], features[1]); // the same tiles, recoloured
+    }
+
+    [Fact]
     [Trait("Category", "Slow")]
     public void TrainTilesTheTrainingSlidesWithinTheirAnnotationsAndRefusesSlidesWithoutOne()
     {
@@ -168,6 +205,13 @@ public sealed class RegionTilingTests
     {
         public string SlidePath { get; set; } = "";
         public string Regions { get; set; } = "";
+    }
+
+    private sealed class BothRow
+    {
+        public string SlidePath { get; set; } = "";
+        public string Regions { get; set; } = "";
+        public string Augmentation { get; set; } = "";
     }
 
     private sealed class PathOnly

@@ -23,12 +23,24 @@ internal static class PatientBags
         DatasetSplit split,
         string runDir,
         Func<IEnumerable<string>, string>? patientClass = null
-    ) =>
-        new(
-            Part(split.Train, runDir, patientClass),
-            Part(split.Validation, runDir, patientClass),
-            Part(split.Test, runDir, patientClass)
+    )
+    {
+        var parts = new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) };
+        var partOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, part) in parts)
+        foreach (var patient in part.Select(r => r.Patient).OfType<string>().Distinct())
+            if (!partOf.TryAdd(patient, name) && partOf[patient] != name)
+                throw new DatasetException(
+                    $"Patient {patient} has slides in the {partOf[patient]} and the {name} part of the split; a "
+                        + "patient bag takes all of a patient's slides, so keep each patient on one side."
+                );
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return new(
+            Part(split.Train, runDir, patientClass, names),
+            Part(split.Validation, runDir, patientClass, names),
+            Part(split.Test, runDir, patientClass, names)
         );
+    }
 
     /// <summary>How a cohort derives a patient's class from its slides', or null when a patient's slides must share
     /// one: CAMELYON17's nodes give the patient's pN stage.</summary>
@@ -38,7 +50,8 @@ internal static class PatientBags
     private static List<ImageRecord> Part(
         IReadOnlyList<ImageRecord> slides,
         string runDir,
-        Func<IEnumerable<string>, string>? patientClass
+        Func<IEnumerable<string>, string>? patientClass,
+        HashSet<string> names
     )
     {
         if (slides.FirstOrDefault(r => string.IsNullOrEmpty(r.Patient)) is { } alone)
@@ -60,16 +73,23 @@ internal static class PatientBags
                             $"Patient {g.Key}: their slides are labelled {string.Join(", ", labels)}; a patient bag "
                                 + "takes one class, so label the cohort per patient, or bag by slide."
                         );
-                    var set = Path.Combine(runDir, Folder, FileName(g.Key) + SlideSets.Extension);
+                    var set = Path.Combine(runDir, Folder, FileName(g.Key, names) + SlideSets.Extension);
                     SlideSets.Write(set, g.Select(r => r.Path));
                     return new ImageRecord(set, labels[0], g.Key);
                 }),
         ];
     }
 
-    /// <summary>A patient id as a file name: characters a file name cannot hold become '_'.</summary>
-    private static string FileName(string patient) =>
-        string.Concat(patient.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
+    /// <summary>A patient id as a file name not yet taken: characters a file name cannot hold become '_', and ids
+    /// that come out alike (or differ only by case) are numbered.</summary>
+    private static string FileName(string patient, HashSet<string> names)
+    {
+        var plain = string.Concat(patient.Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c));
+        var name = plain;
+        for (int k = 2; !names.Add(name); k++)
+            name = $"{plain}-{k}";
+        return name;
+    }
 
     /// <summary>Each scored patient cut back into its slides: the patient's prediction and probabilities, each slide's
     /// own tiles and its part of the map (<paramref name="tilesOf"/> says how many tiles a slide has in the bag, and
@@ -83,6 +103,8 @@ internal static class PatientBags
     )
     {
         var byPath = slides.ToDictionary(r => Path.GetFullPath(r.Path));
+        InvalidDataException Mismatch(ImageRecord patient, string what) =>
+            new($"{patient.Path}: {what}; the slide set changed since it was scored: train again.");
         var (records, parts) = (new List<ImageRecord>(), new List<ScoredImage>());
         foreach (var (patient, s) in patients.Zip(scored))
         {
@@ -99,6 +121,8 @@ internal static class PatientBags
                 parts.Add(Slice(s, slide, first, n, side));
                 first += n;
             }
+            if (first != s.Map.Length)
+                throw Mismatch(patient, $"its slides have {first} tiles, its bag {s.Map.Length}");
         }
         return (records, parts);
     }

@@ -114,10 +114,24 @@ internal static class SlideTraining
                 "Bags by patient take each slide whole and as scanned: tiling within annotations and colour "
                     + "augmentation are for bags by slide."
             );
+        bool patients = settings.BagBy == BagUnit.Patient;
+        // Patient bags: the same split, each part's slides grouped by patient into slide sets.
+        var bags = patients ? PatientBags.Group(split, runDir, PatientBags.PatientClass(entry)) : split;
+        // Patients' classes may be the cohort's own (CAMELYON17's pN stages from its nodes' classes).
+        if (patients)
+            classes = [.. bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order()];
+        if (patients)
+            log(
+                $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
+                    + $"{bags.Test.Count} patients (slide sets in {Path.Combine(runDir, PatientBags.Folder)})."
+            );
         var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
         var copies = settings.AugmentationCopies();
+        // Within annotations, the validation slides are also scored whole at the end, as the saved model scores.
+        var wholeValidation = settings.TileWithinAnnotations ? split.Validation : [];
         var items = records
             .Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path)))
+            .Concat(wholeValidation.Select(r => new SlideBags.Item(r.Path)))
             .Concat(
                 copies.SelectMany(c =>
                     split.Train.Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path), c))
@@ -134,17 +148,6 @@ internal static class SlideTraining
         var quality = SlideBags.Prepare(items, settings.FeatureCacheFolder, tiling, log, cancel);
         if (tiling.QualityControl)
             QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
-        bool patients = settings.BagBy == BagUnit.Patient;
-        // Patient bags: the same split, each part's slides grouped by patient into slide sets.
-        var bags = patients ? PatientBags.Group(split, runDir, PatientBags.PatientClass(entry)) : split;
-        // Patients' classes may be the cohort's own (CAMELYON17's pN stages from its nodes' classes).
-        if (patients)
-            classes = [.. bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order()];
-        if (patients)
-            log(
-                $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
-                    + $"{bags.Test.Count} patients (slide sets in {Path.Combine(runDir, PatientBags.Folder)})."
-            );
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));

@@ -135,21 +135,27 @@ public static class SoakJob
         var samples = new List<Sample>();
         double encoding = 0;
         Slides.SlideFeatures.OnSlide = e => encoding = e.Seconds;
-        var clock = Stopwatch.StartNew();
-        foreach (var scored in model.Score(slides))
+        try
         {
-            if (!float.IsFinite(scored.Probabilities[scored.PredictedIndex]))
-                throw new InvalidOperationException($"{scored.Path}: a probability that is not finite.");
-            samples.Add(
-                new Sample(samples.Count + 1, clock.Elapsed.TotalSeconds, Rss())
-                {
-                    EncodeSeconds = Math.Round(encoding, 4),
-                }
-            );
-            if (samples.Count % Math.Max(1, slides.Count / 10) == 0)
-                log($"  scoring: {samples.Count}/{slides.Count} slides, RSS {samples[^1].RssMegabytes:F0} MB");
+            var clock = Stopwatch.StartNew();
+            foreach (var scored in model.Score(slides))
+            {
+                if (!float.IsFinite(scored.Probabilities[scored.PredictedIndex]))
+                    throw new InvalidOperationException($"{scored.Path}: a probability that is not finite.");
+                samples.Add(
+                    new Sample(samples.Count + 1, clock.Elapsed.TotalSeconds, Rss())
+                    {
+                        EncodeSeconds = Math.Round(encoding, 4),
+                    }
+                );
+                if (samples.Count % Math.Max(1, slides.Count / 10) == 0)
+                    log($"  scoring: {samples.Count}/{slides.Count} slides, RSS {samples[^1].RssMegabytes:F0} MB");
+            }
         }
-        Slides.SlideFeatures.OnSlide = null;
+        finally
+        {
+            Slides.SlideFeatures.OnSlide = null;
+        }
         return Curve("predict (scoring)", samples);
     }
 

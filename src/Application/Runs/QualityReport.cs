@@ -42,15 +42,30 @@ public static class QualityReport
         var path = Path.Combine(runDir, FileName);
         if (!File.Exists(path))
             return null;
-        using var json = JsonDocument.Parse(File.ReadAllText(path));
-        return json.RootElement.GetProperty("slides").Deserialize<List<Slide>>(RunFiles.Json)
-            ?? throw new InvalidDataException($"{path}: no slides; train again to rewrite it.");
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            return json.RootElement.GetProperty("slides").Deserialize<List<Slide>>(RunFiles.Json)
+                ?? throw new InvalidDataException($"{path}: no slides; train again to rewrite it.");
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: not the quality.json train writes ({e.Message}); delete it.", e);
+        }
     }
 
     /// <summary>The report's section: totals per flag, then each slide with tiles left out, most first.</summary>
     public static void AppendHtml(StringBuilder html, IReadOnlyList<Slide> slides)
     {
         var known = slides.Where(s => s.Quality is not null).ToList();
+        if (known.Count == 0)
+        {
+            html.Append(
+                FormattableString.Invariant($"<h2>Tile quality control ({slides.Count} slides)</h2><p>Every slide's ")
+                    + "features were cached without their quality-control counts, so none is listed.</p>"
+            );
+            return;
+        }
         int tissue = known.Sum(s => s.Quality!.TissueTiles),
             excluded = known.Sum(s => s.Quality!.Excluded);
         var flags = known.SelectMany(s => s.Quality!.Flagged.Keys).Distinct().ToList();

@@ -110,8 +110,7 @@ internal sealed class SlideReportItems : ReportItems
         {
             string id = SlideLayout.SlideId(s.Path);
             // A patient's item is its slide set: each of its slides' heatmaps.
-            var slides =
-                Slides.SlideSets.IsSet(s.Path) && File.Exists(s.Path) ? Slides.SlideSets.Read(s.Path) : [s.Path];
+            var slides = Slides.SlideSets.IsSet(s.Path) ? Listed(s.Path) : [s.Path];
             var pictures = slides.Select(Picture).Where(p => p is not null).ToList();
             string picture = pictures.Count > 0 ? string.Concat(pictures) : "(no heatmap: the slide has no mask)";
             bool wrong = s.Predicted != s.Label;
@@ -124,6 +123,13 @@ internal sealed class SlideReportItems : ReportItems
         }
         html.Append("</div>");
     }
+
+    /// <summary>The slides a set lists, whether or not they are still where they were (the heatmaps are by
+    /// name).</summary>
+    private static IReadOnlyList<string> Listed(string set) =>
+        File.Exists(set)
+            ? [.. File.ReadAllLines(set).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'))]
+            : [];
 
     /// <summary>A slide's heatmap (heatmaps/ID.png) as an embedded JPEG, or null when there is none.</summary>
     private string? Picture(string slide)

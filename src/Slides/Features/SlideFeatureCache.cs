@@ -29,8 +29,17 @@ public sealed record SlideFeatureBag(IReadOnlyList<SlideTile> Tiles, float[] Fea
     }
 
     /// <summary>One bag of several slides' tiles, in order (a slide set's).</summary>
-    internal static SlideFeatureBag Concatenate(IReadOnlyList<SlideFeatureBag> bags) =>
-        new([.. bags.SelectMany(b => b.Tiles)], [.. bags.SelectMany(b => b.Features)]);
+    internal static SlideFeatureBag Concatenate(IReadOnlyList<SlideFeatureBag> bags)
+    {
+        var features = new float[bags.Sum(b => (long)b.Features.Length)];
+        long at = 0;
+        foreach (var bag in bags)
+        {
+            Array.Copy(bag.Features, 0, features, at, bag.Features.Length);
+            at += bag.Features.Length;
+        }
+        return new([.. bags.SelectMany(b => b.Tiles)], features);
+    }
 
     internal FeatureEntry ToEntry() =>
         new(Features, Layout, [.. Tiles.SelectMany(t => new[] { t.X, t.Y })], Quality?.ToJson() ?? "");
@@ -70,8 +79,10 @@ public sealed class SlideFeatureCache
     public const int DefaultBatchSize = 16;
 
     /// <summary>Tiles per encoder call: the encoder's tuned batch size on this machine, else
-    /// <see cref="DefaultBatchSize"/>.</summary>
-    public int BatchSize { get; }
+    /// <see cref="DefaultBatchSize"/> (looked up when first needed: a cached slide needs none).</summary>
+    public int BatchSize => _batchSize.Value;
+
+    private readonly Lazy<int> _batchSize;
 
     private readonly TilingSettings _tiling;
     private readonly TissueSettings _tissue;
@@ -97,7 +108,7 @@ public sealed class SlideFeatureCache
     )
     {
         _encoder = encoder;
-        BatchSize = EncoderTuning.Find(encoder)?.BatchSize ?? DefaultBatchSize;
+        _batchSize = new(() => EncoderTuning.Find(encoder)?.BatchSize ?? DefaultBatchSize);
         _stain = stain;
         _qualityControl = qualityControl;
         _tiling = tiling;
@@ -136,7 +147,8 @@ public sealed class SlideFeatureCache
             if (regions is not null)
             {
                 sha.AppendData("regions "u8);
-                sha.AppendData(SHA256.HashData(File.ReadAllBytes(regions)));
+                using var file = File.OpenRead(regions);
+                sha.AppendData(SHA256.HashData(file));
             }
             if (augmentation is not null)
                 sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"augment {augmentation}"));

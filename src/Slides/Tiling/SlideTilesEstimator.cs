@@ -74,6 +74,7 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
             );
         // Per-row settings: a setting the options do not take from the input reads an empty column.
         const string none = SlideTilesNoSettingMappingFactory.Column;
+        bool both = _options.RegionsColumnName is not null && _options.AugmentationColumnName is not null;
         var perRow = Chain(
             [
                 (SlideTilesPerRowMappingFactory.RegionsColumn, _options.RegionsColumnName ?? none),
@@ -83,9 +84,9 @@ public sealed class SlideTilesEstimator : IEstimator<ITransformer>
                 SlideTilesPerRowMappingFactory.Map,
                 SlideTilesPerRowMappingFactory.ContractName
             ),
-            [none]
+            both ? [] : [none]
         );
-        if (_options.RegionsColumnName is not null && _options.AugmentationColumnName is not null)
+        if (both)
             return perRow;
         return _ml
             .Transforms.CopyColumns(SlideTilesMappingFactory.PathColumn, _options.InputColumnName)

@@ -113,10 +113,21 @@ public static class EncoderTuning
             );
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<
+        (string File, DateTime Written),
+        List<EncoderTuningChoice>
+    > Known = new();
+
+    /// <summary>The file's entries, read once per version of the file (slide encoding asks per slide).</summary>
     private static List<EncoderTuningChoice> Read(string file)
     {
         if (!File.Exists(file))
             return [];
+        return Known.GetOrAdd((file, File.GetLastWriteTimeUtc(file)), _ => Parse(file));
+    }
+
+    private static List<EncoderTuningChoice> Parse(string file)
+    {
         try
         {
             var entries = JsonSerializer.Deserialize<List<EncoderTuningChoice>>(File.ReadAllText(file)) ?? [];

@@ -8,7 +8,8 @@ namespace Amil.MLNet.Transforms.Stain;
 public enum ColourAugmentationMethod
 {
     /// <summary>In haematoxylin–eosin–DAB space (Ruifrok and Johnston's stain vectors): each stain's amount scaled by
-    /// 1 ± σ and shifted by ± σ, as Tellez et al. (2018) augment H&amp;E.</summary>
+    /// 1 ± σ and shifted by ± σ, after Tellez et al. (2018); amounts are in natural-log optical density, so σ is not
+    /// the paper's.</summary>
     Hed,
 
     /// <summary>In hue, saturation and value: hue turned by ± σ of the circle, saturation and value scaled by
@@ -23,7 +24,7 @@ public enum ColourAugmentationMethod
 /// feature cache can keep it.
 /// </summary>
 /// <param name="Method">HED or HSV.</param>
-/// <param name="Strength">σ, in (0, 1]: 0.05 is Tellez et al.'s light HED augmentation, 0.2 their strong one.</param>
+/// <param name="Strength">σ, in (0, 1]: 0.05 is light, 0.2 strong.</param>
 /// <param name="Copy">Which copy (1, 2, …): each is another draw.</param>
 public sealed record ColourAugmentation(ColourAugmentationMethod Method, double Strength, int Copy)
 {
