@@ -57,8 +57,13 @@ internal sealed class SlideTrainingOptions
         command.Options.Add(_copies);
     }
 
-    public TrainSettings Apply(ParseResult r, TrainSettings settings) =>
-        settings with
+    public TrainSettings Apply(ParseResult r, TrainSettings settings)
+    {
+        bool augment = r.GetValue(_augment) is not ("none" or null);
+        foreach (var option in new Option[] { _strength, _copies })
+            if (!augment && r.GetResult(option) is { Implicit: false })
+                throw new ArgumentException($"{option.Name} applies with --augment hed or hsv; add one, or drop it.");
+        return settings with
         {
             TileWithinAnnotations = r.GetValue(_withinAnnotations),
             BagBy = r.GetValue(_bagBy) == "patient" ? BagUnit.Patient : BagUnit.Slide,
@@ -68,4 +73,5 @@ internal sealed class SlideTrainingOptions
             AugmentationStrength = r.GetValue(_strength),
             AugmentationCopyCount = r.GetValue(_copies),
         };
+    }
 }

@@ -10,6 +10,14 @@ namespace Amil.MLNet.Tests;
 public sealed class SlideAugmentationTests
 {
     [Fact]
+    public void AugmentationSettingsWithoutAugmentationAreRefused()
+    {
+        var (exit, _, stderr) = Programs.Amil("train", "--augment-copies", "3");
+        Assert.Equal(1, exit);
+        Assert.Contains("--augment-copies applies with --augment hed or hsv", stderr);
+    }
+
+    [Fact]
     [Trait("Category", "Slow")]
     public void TrainingAddsARecolouredBagOfEachTrainingSlide()
     {

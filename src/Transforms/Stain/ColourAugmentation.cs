@@ -86,19 +86,20 @@ public sealed record ColourAugmentation(ColourAugmentationMethod Method, double 
     internal static RgbImage Hed(RgbImage image, double[] scale, double[] shift)
     {
         var pixels = new byte[image.Pixels.Length];
-        var od = new double[3];
+        double[] od = new double[3],
+            amounts = new double[3];
         for (int o = 0; o < pixels.Length; o += 3)
         {
             for (int c = 0; c < 3; c++)
                 od[c] = StainMath.Density[image.Pixels[o + c]];
+            for (int s = 0; s < 3; s++)
+                amounts[s] =
+                    (od[0] * HedFromRgb[0, s] + od[1] * HedFromRgb[1, s] + od[2] * HedFromRgb[2, s]) * scale[s]
+                    + shift[s];
             for (int c = 0; c < 3; c++)
             {
-                double density = 0;
-                for (int s = 0; s < 3; s++)
-                {
-                    double amount = od[0] * HedFromRgb[0, s] + od[1] * HedFromRgb[1, s] + od[2] * HedFromRgb[2, s];
-                    density += (amount * scale[s] + shift[s]) * RgbFromHed[s, c];
-                }
+                double density =
+                    amounts[0] * RgbFromHed[0, c] + amounts[1] * RgbFromHed[1, c] + amounts[2] * RgbFromHed[2, c];
                 pixels[o + c] = StainMath.ToByte(256 * Math.Exp(-Math.Max(0, density)) - 1);
             }
         }
