@@ -14,11 +14,14 @@ public static class SlideBags
     /// a training copy's augmentation when one is given.</summary>
     public sealed record Item(string Slide, string? Regions = null, ColourAugmentation? Augmentation = null);
 
+    /// <summary>What one prepared bag holds: its tiles, their level-0 side, and what quality control left out (null
+    /// where it did not run, or the entry was cached before summaries were kept).</summary>
+    public sealed record Prepared(int Tiles, int Side, QualitySummary? Quality);
+
     /// <summary>Points TileSlides at <paramref name="cacheFolder"/> (default <c>.cache/features</c>) for the calling
     /// job, and encodes the bags missing from it with <paramref name="tiling"/> (its tiling and encoder).</summary>
-    /// <returns>Each bag's quality-control summary, in order (null where quality control did not run, or the entry
-    /// was cached before summaries were kept).</returns>
-    public static IReadOnlyList<QualitySummary?> Prepare(
+    /// <returns>Each bag's tiles and quality-control summary, in order.</returns>
+    public static IReadOnlyList<Prepared> Prepare(
         IEnumerable<Item> items,
         string? cacheFolder,
         SlideTilesOptions tiling,
@@ -31,11 +34,12 @@ public static class SlideBags
         var list = items.ToList();
         int encoded = 0;
         double encodeSeconds = 0;
-        var quality = new List<QualitySummary?>(list.Count);
+        var prepared = new List<Prepared>(list.Count);
         foreach (var (item, i) in list.Select((s, i) => (s, i)))
         {
             var outcome = cache.Get(item.Slide, null, cancel, item.Regions, item.Augmentation);
-            quality.Add(outcome.Bag.Quality);
+            var bag = outcome.Bag;
+            prepared.Add(new Prepared(bag.Tiles.Count, bag.Tiles[0].Side, bag.Quality));
             if (!outcome.Hit)
                 (encoded, encodeSeconds) = (encoded + outcome.Bag.Tiles.Count, encodeSeconds + outcome.Seconds);
             var details =
@@ -56,7 +60,7 @@ public static class SlideBags
                             : "."
                     )
             );
-        return quality;
+        return prepared;
     }
 
     /// <summary>The feature cache TileSlides with <paramref name="tiling"/> reads in the calling job

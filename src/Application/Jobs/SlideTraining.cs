@@ -5,6 +5,7 @@ using Amil.MLNet.Slides;
 using Amil.MLNet.Trainers;
 using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Transforms;
+using Amil.MLNet.Transforms.Stain;
 using Microsoft.ML;
 
 namespace Amil.MLNet.Application.Jobs;
@@ -53,6 +54,36 @@ internal static class SlideTraining
                     + $"{(missing.Count > 5 ? ", …" : "")}). Annotate them, or tile all the tissue."
             );
         return fitting.ToDictionary(r => r.Path, r => r.MaskPath!);
+    }
+
+    /// <summary>Every bag the training reads, records first in their order (all the tissue, or within the annotations
+    /// for training and validation slides when asked), then, within annotations, the validation slides whole (the saved
+    /// model scores them so at the end), then each training slide's recoloured copies.</summary>
+    private static List<SlideBags.Item> BagsToEncode(
+        TrainSettings settings,
+        IReadOnlyList<ImageRecord> records,
+        DatasetSplit split,
+        IReadOnlyList<ColourAugmentation> copies,
+        Action<string> log
+    )
+    {
+        var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
+        if (copies.Count > 0)
+            log(
+                $"Colour augmentation: {copies.Count} recoloured {(copies.Count == 1 ? "copy" : "copies")} of each "
+                    + $"of the {split.Train.Count} training "
+                    + $"slides ({copies[0].Method.ToString().ToUpperInvariant()}, σ "
+                    + FormattableString.Invariant($"{copies[0].Strength:G3}), each a bag of its own.")
+            );
+        var wholeValidation = settings.TileWithinAnnotations ? split.Validation : [];
+        return
+        [
+            .. records.Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path))),
+            .. wholeValidation.Select(r => new SlideBags.Item(r.Path)),
+            .. copies.SelectMany(c =>
+                split.Train.Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path), c))
+            ),
+        ];
     }
 
     private static SlideTilesOptions PerRow(SlideTilesOptions tiling, bool regions, bool augmentation)
@@ -109,45 +140,33 @@ internal static class SlideTraining
         );
 
         tiling.Validate();
-        if (settings.BagBy == BagUnit.Patient && (settings.TileWithinAnnotations || settings.Augmentation is not null))
+        bool patients = settings.BagBy == BagUnit.Patient;
+        if (patients && (settings.TileWithinAnnotations || settings.Augmentation is not null))
             throw new ArgumentException(
                 "Bags by patient take each slide whole and as scanned: tiling within annotations and colour "
                     + "augmentation are for bags by slide."
             );
-        bool patients = settings.BagBy == BagUnit.Patient;
-        // Patient bags: the same split, each part's slides grouped by patient into slide sets.
+        // Patient bags: the same split, each part's slides grouped by patient into slide sets, with the patients'
+        // classes (the cohort's own where it derives them: CAMELYON17's pN stages from its nodes' classes).
         var bags = patients ? PatientBags.Group(split, runDir, PatientBags.PatientClass(entry)) : split;
-        // Patients' classes may be the cohort's own (CAMELYON17's pN stages from its nodes' classes).
         if (patients)
+        {
             classes = [.. bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order()];
-        if (patients)
             log(
                 $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
                     + $"{bags.Test.Count} patients (slide sets in {Path.Combine(runDir, PatientBags.Folder)})."
             );
-        var regions = settings.TileWithinAnnotations ? AnnotatedRegions(split) : [];
+        }
         var copies = settings.AugmentationCopies();
-        // Within annotations, the validation slides are also scored whole at the end, as the saved model scores.
-        var wholeValidation = settings.TileWithinAnnotations ? split.Validation : [];
-        var items = records
-            .Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path)))
-            .Concat(wholeValidation.Select(r => new SlideBags.Item(r.Path)))
-            .Concat(
-                copies.SelectMany(c =>
-                    split.Train.Select(r => new SlideBags.Item(r.Path, regions.GetValueOrDefault(r.Path), c))
-                )
-            )
-            .ToList();
-        if (copies.Count > 0)
-            log(
-                $"Colour augmentation: {copies.Count} recoloured {(copies.Count == 1 ? "copy" : "copies")} of each "
-                    + $"of the {split.Train.Count} training "
-                    + $"slides ({copies[0].Method.ToString().ToUpperInvariant()}, σ "
-                    + FormattableString.Invariant($"{copies[0].Strength:G3}), each a bag of its own.")
-            );
-        var quality = SlideBags.Prepare(items, settings.FeatureCacheFolder, tiling, log, cancel);
+        var prepared = SlideBags.Prepare(
+            BagsToEncode(settings, records, split, copies, log),
+            settings.FeatureCacheFolder,
+            tiling,
+            log,
+            cancel
+        );
         if (tiling.QualityControl)
-            QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, quality[i])).ToDictionary());
+            QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, prepared[i].Quality)).ToDictionary());
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
@@ -183,7 +202,10 @@ internal static class SlideTraining
             .WithFeatureCache(settings.FeatureCacheFolder);
         model.Save(Path.Combine(runDir, RunFiles.ModelFile));
         log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-        var cache = SlideBags.Cache(tiling);
+        // The first records.Count bags prepared are the slides as the saved model tiles them (the test slides' too).
+        var tilesOf = records
+            .Select((r, i) => (Path.GetFullPath(r.Path), prepared[i]))
+            .ToDictionary(p => p.Item1, p => p.Item2);
         return TrainingSteps.Finish(
             session,
             model,
@@ -192,12 +214,7 @@ internal static class SlideTraining
             metrics => metrics with { Unit = patients ? RunReport.PatientUnit : RunReport.SlideUnit },
             patients
                 ? (items, scored) =>
-                    PatientBags.Unfold(
-                        items,
-                        scored,
-                        split.Test,
-                        slide => cache.Get(slide).Bag.Tiles is var t ? (t.Count, t[0].Side) : default
-                    )
+                    PatientBags.Unfold(items, scored, split.Test, slide => (tilesOf[slide].Tiles, tilesOf[slide].Side))
                 : null
         );
     }
