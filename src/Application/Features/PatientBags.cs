@@ -25,9 +25,8 @@ internal static class PatientBags
         Func<IEnumerable<string>, string>? patientClass = null
     )
     {
-        var parts = new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) };
         var partOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, part) in parts)
+        foreach (var (name, part) in split.Parts)
         foreach (var patient in part.Select(r => r.Patient).OfType<string>().Distinct())
             if (!partOf.TryAdd(patient, name) && partOf[patient] != name)
                 throw new DatasetException(

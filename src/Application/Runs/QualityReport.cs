@@ -26,11 +26,15 @@ public static class QualityReport
     /// <paramref name="summaries"/> gives by path.</summary>
     public static void Write(string runDir, DatasetSplit split, IReadOnlyDictionary<string, QualitySummary?> summaries)
     {
-        IEnumerable<Slide> Part(IReadOnlyList<ImageRecord> part, string name) =>
-            part.Select(r => new Slide(SlideLayout.SlideId(r.Path), r.Path, name, summaries.GetValueOrDefault(r.Path)));
-        var slides = Part(split.Train, "train")
-            .Concat(Part(split.Validation, "validation"))
-            .Concat(Part(split.Test, "test"))
+        var slides = split
+            .Parts.SelectMany(p =>
+                p.Records.Select(r => new Slide(
+                    SlideLayout.SlideId(r.Path),
+                    r.Path,
+                    p.Name,
+                    summaries.GetValueOrDefault(r.Path)
+                ))
+            )
             .ToList();
         RunFiles.WriteJson(Path.Combine(runDir, FileName), new { settings = new QualitySettings(), slides });
     }

@@ -10,6 +10,13 @@ public sealed record DatasetSplit(
     IReadOnlyList<ImageRecord> Test
 )
 {
+    /// <summary>The parts' names in files and messages, in order.</summary>
+    public static readonly IReadOnlyList<string> PartNames = ["train", "validation", "test"];
+
+    /// <summary>Each part with its name (<see cref="PartNames"/>), in order.</summary>
+    public IEnumerable<(string Name, IReadOnlyList<ImageRecord> Records)> Parts =>
+        PartNames.Zip([Train, Validation, Test]);
+
     /// <summary>The split a dataset entry defines (its fractions and seed); train, evaluate and check all call this,
     /// so they agree on which images are test images.</summary>
     public static DatasetSplit For(IReadOnlyList<ImageRecord> records, DatasetEntry entry) =>

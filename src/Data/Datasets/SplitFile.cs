@@ -12,13 +12,12 @@ namespace Amil.MLNet.Data.Datasets;
 public static class SplitFile
 {
     public const string Header = "path,label,patient,part";
-    private static readonly string[] Parts = ["train", "validation", "test"];
 
     /// <summary>Writes <paramref name="split"/> (atomically).</summary>
     public static void Write(string path, string root, DatasetSplit split)
     {
         var text = new StringBuilder(Header).Append('\n');
-        foreach (var (part, items) in Parts.Zip([split.Train, split.Validation, split.Test]))
+        foreach (var (part, items) in split.Parts)
         foreach (var r in items)
             text.Append(
                     CultureInfo.InvariantCulture,
@@ -37,7 +36,7 @@ public static class SplitFile
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: no such split file.", path);
         var byPath = records.ToDictionary(r => Relative(root, r.Path), StringComparer.Ordinal);
-        var parts = Parts.ToDictionary(p => p, _ => new List<ImageRecord>());
+        var parts = DatasetSplit.PartNames.ToDictionary(p => p, _ => new List<ImageRecord>());
         var patientPart = new Dictionary<string, string>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var lines = File.ReadAllLines(path);
