@@ -138,7 +138,8 @@ internal static class BenchCommand
                     }
                     if (r.GetValue(slideHeads) is { } sizes)
                     {
-                        var rows = HeadBench.Run(BagSizes(sizes), CommandRunner.Log);
+                        var bags = CommonOptions.WholeNumbers(sizes, slideHeads.Name, 1_000_000, "1000,10000,50000");
+                        var rows = HeadBench.Run(bags, CommandRunner.Log);
                         Write(r.GetValue(output)!, rows);
                         return;
                     }
@@ -180,18 +181,6 @@ internal static class BenchCommand
             $"--soak-slide-size '{text}': give WIDTHxHEIGHT in pixels, each from 512 to 65536 (e.g. 1024x768)."
         );
     }
-
-    private static int[] BagSizes(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t =>
-                int.TryParse(t, out int n) && n is >= 1 and <= 1_000_000
-                    ? n
-                    : throw new ArgumentException(
-                        $"--slide-heads '{text}': each bag size must be a whole number of tiles from 1 to 1000000, "
-                            + "separated by commas (e.g. 1000,10000,50000)."
-                    )
-            )
-            .ToArray();
 
     private static string Share(double? value) =>
         value is { } v ? v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "n/a";

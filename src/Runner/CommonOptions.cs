@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Amil.MLNet.Application;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
@@ -198,6 +199,27 @@ internal static class CommonOptions
     /// <summary>--seconds: how long a measurement runs.</summary>
     public static Option<double> Seconds(string what, double defaultSeconds) =>
         new("--seconds") { Description = what, DefaultValueFactory = _ => defaultSeconds };
+
+    /// <summary>A comma-separated list of whole numbers from 1 to <paramref name="max"/> given to
+    /// <paramref name="option"/>; anything else is an error naming the entry, with
+    /// <paramref name="example"/>.</summary>
+    public static int[] WholeNumbers(string text, string option, int max, string example)
+    {
+        var numbers = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v =>
+                int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= max
+                    ? n
+                    : throw new ArgumentException(
+                        FormattableString.Invariant(
+                            $"{option}: '{v}' is not a whole number from 1 to {max}; give a comma-separated list "
+                        ) + $"(e.g. {example})."
+                    )
+            )
+            .ToArray();
+        return numbers.Length > 0
+            ? numbers
+            : throw new ArgumentException($"{option}: give at least one number (e.g. {example}).");
+    }
 
     /// <summary>A --seconds value, in (0, 600].</summary>
     public static double Seconds(ParseResult r, Option<double> option)

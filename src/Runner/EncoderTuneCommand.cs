@@ -46,8 +46,10 @@ internal static class EncoderTuneCommand
                 r,
                 () =>
                 {
-                    var batches = Numbers(r.GetValue(batchSizes)!, batchSizes.Name);
-                    var pool = r.GetValue(threads) is { } given ? Numbers(given, threads.Name) : DefaultThreads();
+                    var batches = CommonOptions.WholeNumbers(r.GetValue(batchSizes)!, batchSizes.Name, 1024, "1,4,8");
+                    var pool = r.GetValue(threads) is { } given
+                        ? CommonOptions.WholeNumbers(given, threads.Name, 1024, "1,2,4")
+                        : DefaultThreads();
                     var inv = CultureInfo.InvariantCulture;
                     var path = r.GetValue(file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
                     EncoderTuning.Find(r.GetValue(encoder)!, path); // a damaged tuning file stops us before the sweep
@@ -87,29 +89,12 @@ internal static class EncoderTuneCommand
         return tune;
     }
 
-    private static List<int> DefaultThreads()
+    private static int[] DefaultThreads()
     {
         var pool = new List<int>();
         for (int t = 1; t < Environment.ProcessorCount; t *= 2)
             pool.Add(t);
         pool.Add(Environment.ProcessorCount);
-        return pool;
-    }
-
-    private static List<int> Numbers(string text, string option)
-    {
-        var values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var numbers = new List<int>();
-        foreach (var v in values)
-            numbers.Add(
-                int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n is >= 1 and <= 1024
-                    ? n
-                    : throw new ArgumentException(
-                        $"{option}: '{v}' is not a whole number from 1 to 1024; give a comma-separated list (1,4,8)."
-                    )
-            );
-        return numbers.Count > 0
-            ? numbers
-            : throw new ArgumentException($"{option}: give at least one number (e.g. 1,4,8).");
+        return [.. pool];
     }
 }
