@@ -7,10 +7,10 @@ public sealed record TrainSettings
 {
     /// <summary>The settings with <paramref name="head"/> as the model: its pooling, or the CNN baseline.</summary>
     public static TrainSettings For(Head head, TrainSettings settings) =>
-        head.Pooling is { } pooling
+        head.Pools
             ? settings with
             {
-                Pooling = pooling,
+                Pooling = head,
             }
             : settings with
             {
@@ -35,7 +35,9 @@ public sealed record TrainSettings
     /// <summary>Largest bag (patches per image) to accept; null: what the memory budget allows for the encoder and
     /// patch size.</summary>
     public int? MaxPatches { get; init; }
-    public AttentionPoolingKind Pooling { get; init; } = AttentionPoolingKind.Attention;
+
+    /// <summary>The MIL head (one of <see cref="Heads.Pooling"/>). Default attention.</summary>
+    public Head Pooling { get; init; } = Heads.Attention;
 
     /// <summary>CLAM pooling: patches from each end of the attention ranking for the instance loss (k); 0 sets it from
     /// each bag's size. Default 8.</summary>

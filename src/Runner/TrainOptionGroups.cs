@@ -247,7 +247,7 @@ internal sealed class HeadOptions
         _apply = (r, settings) =>
             settings with
             {
-                Pooling = Heads.Find(r.GetValue(pooling)!).Pooling!.Value,
+                Pooling = Heads.Find(r.GetValue(pooling)!),
                 ClamInstanceSamples = TrainCommand.ClamK(r.GetValue(clamK)!),
                 ClamBagWeight = r.GetValue(clamBagWeight),
                 AdditiveHidden = r.GetValue(additiveHidden),

@@ -14,15 +14,15 @@ public static class AmilMulticlassTrainersCatalog
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="labelColumnName">Key-typed label column. Default "Label".</param>
     /// <param name="bagColumnName">Bag column (patches or features). Default "Bag".</param>
-    /// <param name="pooling">How the bag's patches are pooled (<see cref="AttentionPoolingKind"/>): attention, gated
-    /// attention, additive, CLAM, DSMIL or TransMIL. Default attention.</param>
+    /// <param name="pooling">The head that pools the bag's patches, one of <see cref="Heads.Pooling"/> (attention,
+    /// gated, additive, CLAM, DSMIL, TransMIL), e.g. <c>Heads.Find("clam")</c>. Default (null) attention.</param>
     /// <param name="maxEpochs">Most epochs to train. Default 40.</param>
     /// <param name="learningRate">Adam learning rate. Default 1e-4.</param>
     public static AttentionMilTrainer AttentionMil(
         this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label",
         string bagColumnName = "Bag",
-        AttentionPoolingKind pooling = AttentionPoolingKind.Attention,
+        Head? pooling = null,
         int maxEpochs = 40,
         double learningRate = 1e-4
     ) =>
@@ -31,7 +31,7 @@ public static class AmilMulticlassTrainersCatalog
             {
                 LabelColumnName = labelColumnName,
                 BagColumnName = bagColumnName,
-                Pooling = pooling,
+                Pooling = pooling ?? Heads.Attention,
                 MaxEpochs = maxEpochs,
                 LearningRate = learningRate,
             }

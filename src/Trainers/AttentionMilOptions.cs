@@ -1,33 +1,5 @@
 namespace Amil.MLNet.Trainers;
 
-/// <summary>How a bag's instances are pooled into a prediction, and what the map is.</summary>
-public enum AttentionPoolingKind
-{
-    /// <summary>Ilse et al. 2018: a = softmax(wᵀ tanh(V h)); map: the attention.</summary>
-    Attention,
-
-    /// <summary>a = softmax(wᵀ (tanh(V h) ⊙ sigm(U h))); map: the attention.</summary>
-    GatedAttention,
-
-    /// <summary>Additive MIL (Javed et al. 2022): bag logits are the sum of each patch's class contributions; map: the
-    /// signed contribution to the predicted class (class-aware).</summary>
-    Additive,
-
-    /// <summary>CLAM multi-branch (Lu et al. 2021): one attention branch and classifier per class plus the
-    /// instance-level loss; map: the predicted class's branch (class-aware).</summary>
-    Clam,
-
-    /// <summary>DSMIL (Li et al. 2021): max-pooled instance classifier plus attention from each patch's similarity to
-    /// the critical (highest-scoring) instance, the two predictions averaged; map: the instance scores
-    /// (class-aware).</summary>
-    Dsmil,
-
-    /// <summary>TransMIL (Shao et al. 2021): a class token and the instances through two Nyström self-attention
-    /// layers with a pyramid position encoding between them; map: the class token's attention over the patches in the
-    /// second layer.</summary>
-    TransMil,
-}
-
 /// <summary>Per-epoch figures reported while training.</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="MaxEpochs">The most epochs the run may take.</param>
@@ -77,9 +49,10 @@ public sealed class AttentionMilOptions
     /// none.</summary>
     public string? GroupColumnName { get; set; }
 
-    /// <summary>Pooling variant: attention, gated attention, additive, CLAM, DSMIL or TransMIL. Default
-    /// <see cref="AttentionPoolingKind.Attention"/>.</summary>
-    public AttentionPoolingKind Pooling { get; set; } = AttentionPoolingKind.Attention;
+    /// <summary>The head that pools a bag's instances into the prediction and the map: one of
+    /// <see cref="Heads.Pooling"/> (attention, gated, additive, CLAM, DSMIL, TransMIL), e.g.
+    /// <c>Heads.Find("clam")</c>. Default <see cref="Heads.Attention"/>.</summary>
+    public Head Pooling { get; set; } = Heads.Attention;
 
     /// <summary>Instance embedding size L. Default 500.</summary>
     public int EmbeddingSize { get; set; } = 500;
@@ -199,6 +172,11 @@ public sealed class AttentionMilOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
+        if (Pooling is null || !Pooling.Pools)
+            throw new ArgumentException(
+                $"Pooling must be a MIL head ({string.Join(", ", Heads.Pooling)}); got {Pooling?.Name ?? "none"}."
+                    + " The CNN baseline is its own trainer (Trainers.CnnBaseline)."
+            );
         if (AdditiveHiddenSize < 0)
             throw new ArgumentException($"AdditiveHiddenSize must be 0 or more (got {AdditiveHiddenSize}).");
         if (ClamInstanceSamples < 0)

@@ -209,9 +209,9 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         int classes
     )
     {
-        if (architecture == NetworkArchitecture.CnnBaseline && _options.Pooling != AttentionPoolingKind.Attention)
+        if (architecture == NetworkArchitecture.CnnBaseline && _options.Pooling != Heads.Attention)
             throw new ArgumentException(
-                $"The CNN baseline has no MIL pooling; {_options.Pooling} pooling applies to Attention-MIL only."
+                $"The CNN baseline has no MIL pooling; {_options.Pooling.Name} pooling applies to Attention-MIL only."
             );
         var blank = new NetworkSpec(layout.PatchSize, _options.EmbeddingSize, _options.AttentionSize, false, classes)
         {

@@ -31,14 +31,18 @@ public class BatchTrainingTests
         bool features = net is Net.FeatureAttention or Net.FeatureAdditive;
         return new NetworkSpec(28, 40, 16, net == Net.Gated, 3)
         {
-            Head = net switch
-            {
-                Net.Additive or Net.FeatureAdditive => MilHead.Additive,
-                Net.Clam => MilHead.Clam,
-                Net.Dsmil => MilHead.Dsmil,
-                Net.TransMil => MilHead.TransMil,
-                _ => MilHead.Attention,
-            },
+            Head = Heads
+                .Find(
+                    net switch
+                    {
+                        Net.Additive or Net.FeatureAdditive => "additive",
+                        Net.Clam => "clam",
+                        Net.Dsmil => "dsmil",
+                        Net.TransMil => "transmil",
+                        _ => "attention",
+                    }
+                )
+                .SavedId,
             InstanceSamples = net == Net.Clam ? 2 : 0,
             ClassifierHidden = net == Net.Additive ? 16 : 0, // the MLP ψ on patches, the linear one on features
             Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,

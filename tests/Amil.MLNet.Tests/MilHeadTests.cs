@@ -13,12 +13,12 @@ namespace Amil.MLNet.Tests;
 /// <summary>The class-aware MIL heads: Additive MIL and CLAM multi-branch, on patches and on features.</summary>
 public class MilHeadTests
 {
-    private static NetworkSpec Spec(MilHead head, bool features, int classes = 3, int additiveHidden = 16) =>
+    private static NetworkSpec Spec(string head, bool features, int classes = 3, int additiveHidden = 16) =>
         new(28, 40, 16, false, classes)
         {
-            Head = head,
-            InstanceSamples = head == MilHead.Clam ? 3 : 0,
-            ClassifierHidden = head == MilHead.Additive ? additiveHidden : 0,
+            Head = Heads.Find(head).SavedId,
+            InstanceSamples = head == "clam" ? 3 : 0,
+            ClassifierHidden = head == "additive" ? additiveHidden : 0,
             Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,
             FeatureSize = features ? 12 : 0,
             InputScale = 1,
@@ -33,20 +33,14 @@ public class MilHeadTests
     }
 
     [Theory]
-    [InlineData(AttentionPoolingKind.Additive, false)]
-    [InlineData(AttentionPoolingKind.Additive, true)]
-    [InlineData(AttentionPoolingKind.Clam, false)]
-    [InlineData(AttentionPoolingKind.Clam, true)]
-    [InlineData(AttentionPoolingKind.Dsmil, false)]
-    [InlineData(AttentionPoolingKind.Dsmil, true)]
-    public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(AttentionPoolingKind pooling, bool features)
+    [InlineData("additive", false)]
+    [InlineData("additive", true)]
+    [InlineData("clam", false)]
+    [InlineData("clam", true)]
+    [InlineData("dsmil", false)]
+    [InlineData("dsmil", true)]
+    public void PermutingPatchesPermutesTheMapAndKeepsTheProbabilities(string head, bool features)
     {
-        var head = pooling switch
-        {
-            AttentionPoolingKind.Clam => MilHead.Clam,
-            AttentionPoolingKind.Dsmil => MilHead.Dsmil,
-            _ => MilHead.Additive,
-        };
         var spec = Spec(head, features);
         using var network = TorchSeeding.Seeded(4, () => BagNetwork.Create(spec));
         network.eval();
@@ -64,14 +58,14 @@ public class MilHeadTests
             Assert.Equal(p1[c], p2[c], 1e-5);
         for (int i = 0; i < 7; i++)
             Assert.Equal(m1[permutation[i]], m2[i], 1e-5);
-        if (head == MilHead.Clam)
+        if (head == "clam")
             Assert.Equal(1.0, m1.Sum(), 4); // one attention branch
     }
 
     [Fact]
     public void DsmilAveragesItsMaxInstanceAndCriticalAttentionBranchesAndMapsInstanceScores()
     {
-        var spec = Spec(MilHead.Dsmil, features: true);
+        var spec = Spec("dsmil", features: true);
         using var network = (DsmilNetwork)TorchSeeding.Seeded(6, () => BagNetwork.Create(spec));
         network.eval();
         var (values, layout) = RandomBag(spec, 9, 3);
@@ -104,7 +98,7 @@ public class MilHeadTests
     [InlineData(0)] // ψ linear, as saved specs without a hidden size decode
     public void AdditiveContributionsSumExactlyToTheLogits(int hidden)
     {
-        var spec = Spec(MilHead.Additive, features: false, additiveHidden: hidden);
+        var spec = Spec("additive", features: false, additiveHidden: hidden);
         using var network = (AdditiveMilNetwork)TorchSeeding.Seeded(2, () => BagNetwork.Create(spec));
         network.eval();
         var (values, layout) = RandomBag(spec, 9, 3);
@@ -128,7 +122,7 @@ public class MilHeadTests
     [Fact]
     public void TheAdditiveClassifierSizeIsSavedAndOlderModelsReadAsLinear()
     {
-        var spec = Spec(MilHead.Additive, features: false, additiveHidden: 16);
+        var spec = Spec("additive", features: false, additiveHidden: 16);
         float[] weights = [1, 2, 3];
         var blob = NetworkState.Encode(spec, weights);
         var (decoded, _, read) = NetworkState.Decode(blob);
@@ -173,7 +167,7 @@ public class MilHeadTests
     [Fact]
     public void TheSpecIsSavedByKeyAndEveryPositionalFormatStillReads()
     {
-        var spec = Spec(MilHead.Clam, features: true) with { DropoutPercent = 25 };
+        var spec = Spec("clam", features: true) with { DropoutPercent = 25 };
         float[] weights = [0.5f, -1, 2];
         // By key: the pairs may come in any order; a reader takes each by its name.
         var keyed = spec.Encode();
@@ -229,7 +223,7 @@ public class MilHeadTests
         );
         float Loss(int k)
         {
-            var spec = Spec(MilHead.Clam, features: true, classes: 2) with { InstanceSamples = k };
+            var spec = Spec("clam", features: true, classes: 2) with { InstanceSamples = k };
             using var network = (ClamNetwork)TorchSeeding.Seeded(5, () => BagNetwork.Create(spec));
             using var loss = network.InstanceLoss(attention, instances, 1)!;
             return loss.item<float>();
@@ -242,7 +236,7 @@ public class MilHeadTests
     public void ClamInstanceLossFallsWhenTrainedOnAToyProblem()
     {
         // Feature bags of 10 patches; a positive bag hides 3 "tumour" patches whose first feature is high.
-        var spec = Spec(MilHead.Clam, features: true, classes: 2) with
+        var spec = Spec("clam", features: true, classes: 2) with
         {
             DropoutPercent = 0,
         };
@@ -293,10 +287,10 @@ public class MilHeadTests
     }
 
     [Theory]
-    [InlineData(AttentionPoolingKind.Additive, MapKind.Contribution)]
-    [InlineData(AttentionPoolingKind.Clam, MapKind.ClassAttention)]
-    [InlineData(AttentionPoolingKind.TransMil, MapKind.Attention)]
-    public void TrainedModelsSaveAndReloadBitIdenticallyInANewProcess(AttentionPoolingKind pooling, MapKind kind)
+    [InlineData("additive", MapKind.Contribution)]
+    [InlineData("clam", MapKind.ClassAttention)]
+    [InlineData("transmil", MapKind.Attention)]
+    public void TrainedModelsSaveAndReloadBitIdenticallyInANewProcess(string pooling, MapKind kind)
     {
         var root = TestTemp.Folder("amil-heads-").FullName;
         var ml = new MLContext(1);
@@ -308,7 +302,7 @@ public class MilHeadTests
             .Append(ml.Transforms.BagPatches(new PatchBaggingOptions { CropHeight = null, CropWidth = null }))
             .Append(
                 ml.MulticlassClassification.Trainers.AttentionMil(
-                    new AttentionMilOptions { Pooling = pooling, MaxEpochs = 2 }
+                    new AttentionMilOptions { Pooling = Heads.Find(pooling), MaxEpochs = 2 }
                 )
             )
             .Fit(data);

@@ -124,7 +124,7 @@ public sealed class OnePipelineTests
                     {
                         BagColumnName = "Features",
                         MaxEpochs = 1,
-                        Pooling = AttentionPoolingKind.Clam,
+                        Pooling = Heads.Find("clam"),
                     }
                 )
             )

@@ -48,7 +48,7 @@ public class TransMilTests
     private static NetworkSpec Spec(bool features) =>
         new(28, 40, 16, false, 3)
         {
-            Head = MilHead.TransMil,
+            Head = Heads.Find("transmil").SavedId,
             Architecture = features ? NetworkArchitecture.FeatureAttentionMil : NetworkArchitecture.AttentionMil,
             FeatureSize = features ? 12 : 0,
             InputScale = 1,

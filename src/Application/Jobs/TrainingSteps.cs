@@ -58,7 +58,7 @@ internal static class TrainingSteps
                 ("network", settings.Network.Name()),
                 ("epochs", settings.Epochs),
                 ("seed", settings.Seed),
-                ("pooling", settings.Pooling.ToString()),
+                ("pooling", settings.Pooling.Name),
                 ("patience", settings.Patience),
                 ("balance_classes", settings.BalanceClasses),
                 ("learning_rate", settings.LearningRate),

@@ -73,7 +73,8 @@ public static class RunFiles
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() }, // kinds read as words in config.json (numbers still load)
+        // kinds read as words in config.json (numbers still load); heads by name
+        Converters = { new JsonStringEnumConverter(), new HeadJsonConverter() },
     };
 
     /// <summary>split.json's dataset root and its test part: each item's absolute path, true class and patient (null

@@ -101,7 +101,7 @@ public static class StudyJob
                     }
                     Train(selection, method, slides, seed, splitFile, settings, runDir, log, cancel);
                     var model = $"{method.Name}={Path.Combine(runDir, RunFiles.ModelFile)}";
-                    if (method.Pooling is null)
+                    if (!method.Pools)
                         cnn = model;
                     else
                         models.Add(model);

@@ -11,11 +11,9 @@ internal sealed class AdditiveHead : Head
     public override string Summary =>
         "Additive MIL (Javed et al. 2022); map: each patch's signed contribution to the class (class-aware).";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.Additive;
-
     public override MapKind Map => MapKind.Contribution;
 
-    internal override MilHead SavedId => MilHead.Additive;
+    internal override int SavedId => 1;
 
     internal override BagNetwork Create(NetworkSpec spec) => new AdditiveMilNetwork(spec);
 

@@ -9,11 +9,9 @@ internal class AttentionHead : Head
 
     public override string Summary => "Tanh attention (Ilse et al. 2018); map: the attention.";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.Attention;
-
     public override MapKind Map => MapKind.Attention;
 
-    internal override MilHead SavedId => MilHead.Attention;
+    internal override int SavedId => 0;
 
     internal override BagNetwork Create(NetworkSpec spec) =>
         spec.Architecture switch

@@ -11,11 +11,9 @@ internal sealed class ClamHead : Head
     public override string Summary =>
         "CLAM multi-branch attention with the instance loss (Lu et al. 2021); map: the class's branch (class-aware).";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.Clam;
-
     public override MapKind Map => MapKind.ClassAttention;
 
-    internal override MilHead SavedId => MilHead.Clam;
+    internal override int SavedId => 2;
 
     internal override BagNetwork Create(NetworkSpec spec) => new ClamNetwork(spec);
 

@@ -10,13 +10,13 @@ internal sealed class CnnBaselineHead : Head
 
     public override string Summary => "The whole-image CNN baseline (5 conv blocks), read with Grad-CAM (images only).";
 
-    public override AttentionPoolingKind? Pooling => null;
+    public override bool Pools => false;
 
     public override MapKind Map => MapKind.GradCam;
 
     public override bool TrainsOnSlides => false;
 
-    internal override MilHead SavedId => MilHead.Attention;
+    internal override int SavedId => 0;
 
     internal override BagNetwork Create(NetworkSpec spec) => new BaselineCnn(spec);
 

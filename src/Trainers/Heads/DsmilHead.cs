@@ -12,11 +12,9 @@ internal sealed class DsmilHead : Head
         "DSMIL (Li et al. 2021): max-pooled instance classifier and attention to the critical instance; map: the "
         + "instance scores (class-aware).";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.Dsmil;
-
     public override MapKind Map => MapKind.InstanceScore;
 
-    internal override MilHead SavedId => MilHead.Dsmil;
+    internal override int SavedId => 3;
 
     internal override BagNetwork Create(NetworkSpec spec) => new DsmilNetwork(spec);
 

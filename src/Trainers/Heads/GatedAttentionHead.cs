@@ -8,7 +8,5 @@ internal sealed class GatedAttentionHead : AttentionHead
 
     public override string Summary => "Gated attention (Ilse et al. 2018); map: the attention.";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.GatedAttention;
-
     internal override bool Gated => true;
 }

@@ -5,7 +5,7 @@ namespace Amil.MLNet.Trainers;
 /// <summary>
 /// One way to turn a bag into a prediction and a localization map: a MIL pooling head (attention, gated, additive,
 /// CLAM, DSMIL, TransMIL) or the whole-image CNN baseline. A head declares everything the rest of the library asks of
-/// it — its name on the command line and in studies, the pooling option it answers to, its map and whether that map
+/// it — its name on the command line and in studies, whether it pools instances, its map and whether that map
 /// is per class, the network it builds, how it is saved and how its loss is weighed — so adding one is its own file
 /// and one line in <see cref="Heads"/>.
 /// </summary>
@@ -20,9 +20,9 @@ public abstract class Head
     /// <summary>One sentence for help texts and docs.</summary>
     public abstract string Summary { get; }
 
-    /// <summary>The trainer's pooling option this head answers to; null for the CNN baseline, which has no
-    /// pooling.</summary>
-    public abstract AttentionPoolingKind? Pooling { get; }
+    /// <summary>Whether the head pools a bag's instances, so the trainer's <see cref="AttentionMilOptions.Pooling"/>
+    /// can be it: every MIL head; not the CNN baseline, which sees the whole image.</summary>
+    public virtual bool Pools => true;
 
     /// <summary>What the head's map is.</summary>
     public abstract MapKind Map { get; }
@@ -36,8 +36,9 @@ public abstract class Head
     /// <summary>Whether the head trains on tile features of whole slides (the CNN baseline needs the image).</summary>
     public virtual bool TrainsOnSlides => true;
 
-    /// <summary>The saved id of the head in a network's state.</summary>
-    internal abstract MilHead SavedId { get; }
+    /// <summary>The head's id in a saved network's spec, never reused, so models saved by earlier versions find their
+    /// head. With the gate flag and the architecture it names exactly one head (<c>HeadRegistryTests</c>).</summary>
+    internal abstract int SavedId { get; }
 
     /// <summary>Whether the saved spec says gated attention.</summary>
     internal virtual bool Gated => false;

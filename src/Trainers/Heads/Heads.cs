@@ -25,7 +25,7 @@ public static class Heads
     public static IReadOnlyList<string> Names { get; } = All.Select(h => h.Name).ToArray();
 
     /// <summary>The MIL pooling heads (every head but the CNN baseline).</summary>
-    public static IReadOnlyList<Head> Pooling { get; } = All.Where(h => h.Pooling is not null).ToArray();
+    public static IReadOnlyList<Head> Pooling { get; } = All.Where(h => h.Pools).ToArray();
 
     /// <summary>The head of this name (case-insensitive).</summary>
     /// <exception cref="ArgumentException">No head has this name; the message lists the names.</exception>
@@ -33,12 +33,9 @@ public static class Heads
         All.FirstOrDefault(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"'{name}' is not a head; use {string.Join(", ", Names)}.");
 
-    /// <summary>The head that answers to a pooling option.</summary>
-    public static Head Of(AttentionPoolingKind pooling) => Pooling.First(h => h.Pooling == pooling);
-
-    /// <summary>The head a trainer's options ask for.</summary>
-    internal static Head Of(NetworkArchitecture architecture, AttentionPoolingKind pooling) =>
-        architecture == NetworkArchitecture.CnnBaseline ? All.First(h => h.Pooling is null) : Of(pooling);
+    /// <summary>The head a trainer's options ask for: their pooling head, or the CNN baseline.</summary>
+    internal static Head Of(NetworkArchitecture architecture, Head pooling) =>
+        architecture == NetworkArchitecture.CnnBaseline ? All.First(h => !h.Pools) : pooling;
 
     /// <summary>The head that saved a network's spec.</summary>
     /// <exception cref="InvalidDataException">No head saves this spec (a newer or damaged file).</exception>

@@ -12,11 +12,9 @@ internal sealed class TransMilHead : Head
         "TransMIL (Shao et al. 2021): Nyström self-attention over the instances and a class token; map: the class "
         + "token's attention.";
 
-    public override AttentionPoolingKind? Pooling => AttentionPoolingKind.TransMil;
-
     public override MapKind Map => MapKind.Attention;
 
-    internal override MilHead SavedId => MilHead.TransMil;
+    internal override int SavedId => 4;
 
     internal override BagNetwork Create(NetworkSpec spec) => new TransMilNetwork(spec);
 }

@@ -16,31 +16,6 @@ public enum NetworkArchitecture
     FeatureAttentionMil = 2,
 }
 
-/// <summary>How a MIL network turns its instances into a bag prediction and a map.</summary>
-internal enum MilHead
-{
-    /// <summary>Attention pooling (tanh, or gated) and one linear classifier; the map is the attention.</summary>
-    Attention = 0,
-
-    /// <summary>Additive MIL (Javed et al. 2022): the classifier scores each attention-scaled instance and the bag
-    /// logits are their sum plus a bias, so each patch's contribution to each class is exact; the map is the
-    /// contribution to the predicted class (signed).</summary>
-    Additive = 1,
-
-    /// <summary>CLAM multi-branch (Lu et al. 2021): one gated attention branch, pooled vector and classifier per class,
-    /// trained with an instance-level loss on the top-k / bottom-k attended patches; the map is the predicted class's
-    /// attention branch.</summary>
-    Clam = 2,
-
-    /// <summary>DSMIL (Li et al. 2021): a max-pooled instance classifier plus attention from each patch's similarity
-    /// to the critical (highest-scoring) instance; the map is the instance scores.</summary>
-    Dsmil = 3,
-
-    /// <summary>TransMIL (Shao et al. 2021): two Nyström self-attention layers with a pyramid position encoding over a
-    /// class token and the instances; the map is the class token's attention.</summary>
-    TransMil = 4,
-}
-
 /// <summary>Everything needed to rebuild a <see cref="BagNetwork"/> before loading its weights.</summary>
 /// <remarks>Rows, Cols and InputScale describe the CNN baseline's fixed input grid (rows × cols patches, downscaled by
 /// InputScale); they are 0, 0, 1 for Attention-MIL, which takes bags of any size.</remarks>
@@ -63,8 +38,9 @@ internal readonly record struct NetworkSpec(
     /// <summary>Dropout after the feature projection, in percent (feature mode; inactive when scoring).</summary>
     public int DropoutPercent { get; init; }
 
-    /// <summary>How instances become the prediction (attention pooling, additive, CLAM).</summary>
-    public MilHead Head { get; init; }
+    /// <summary>The saved id of the head that turns instances into the prediction
+    /// (<see cref="Trainers.Head.SavedId"/>).</summary>
+    public int Head { get; init; }
 
     /// <summary>CLAM: patches taken from each end of the attention ranking for the instance loss (k).</summary>
     public int InstanceSamples { get; init; }
@@ -124,7 +100,7 @@ internal readonly record struct NetworkSpec(
             InputScale,
             FeatureSize,
             DropoutPercent,
-            (int)Head,
+            Head,
             InstanceSamples,
             ClassifierHidden,
             Temperature,
@@ -201,7 +177,7 @@ internal readonly record struct NetworkSpec(
             InputScale = (int)v[8],
             FeatureSize = (int)v[9],
             DropoutPercent = (int)v[10],
-            Head = (MilHead)(int)v[11],
+            Head = (int)v[11],
             InstanceSamples = (int)v[12],
             ClassifierHidden = (int)v[13],
             Temperature = v[14],
