@@ -2,8 +2,8 @@ using Xunit;
 
 namespace Amil.MLNet.Tests;
 
-/// <summary>Tests that change process-wide state (libtorch's kernel choice, the GC): no other test runs beside
-/// them.</summary>
+/// <summary>Tests that measure or steer the whole process (its page faults, the GC): no other test runs beside them.
+/// Library state (device, cache folder, kernel choice) never needs this: no test changes it for the process.</summary>
 [CollectionDefinition("alone", DisableParallelization = true)]
 public sealed class AloneCollection;
 
