@@ -164,6 +164,13 @@ internal static class CommonOptions
         return stain;
     }
 
+    /// <summary><paramref name="option"/>, accepting only <paramref name="values"/> (help lists them).</summary>
+    public static Option<string> OneOf(Option<string> option, params string[] values)
+    {
+        option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
     public static Option<string> Out(string what) => new("--out") { Description = what, Required = true };
 
     /// <summary>--device: where networks run (cpu, cuda, cuda:N or auto; default cpu).</summary>

@@ -6,27 +6,30 @@ namespace Amil.MLNet.Runner;
 
 /// <summary>`amil encoders tune`: batch size and threads for an encoder, chosen by measurement on this
 /// machine.</summary>
-internal static class EncoderTuneCommand
+internal sealed class EncoderTuneCommand
 {
-    public static Command Create(Argument<string> encoder)
+    private readonly Option<string> _batchSizes = new("--batch-sizes")
     {
-        var batchSizes = new Option<string>("--batch-sizes")
-        {
-            Description = "Patches per ONNX Runtime call to try, comma-separated.",
-            DefaultValueFactory = _ => "1,4,8,16,32",
-        };
-        var threads = new Option<string?>("--threads")
-        {
-            Description =
-                "ONNX Runtime threads to try, comma-separated (default: 1, 2, 4, … up to every core, and every core).",
-        };
-        var seconds = CommonOptions.Seconds("How long to time each pair for.", 2);
-        var file = new Option<string?>("--tuning-file")
-        {
-            Description =
-                $"Where the choice is kept (default ${EncoderTuning.EnvironmentVariable}, else "
-                + ".cache/encoder-tuning.json under the working folder, which `features` and slide training read).",
-        };
+        Description = "Patches per ONNX Runtime call to try, comma-separated.",
+        DefaultValueFactory = _ => "1,4,8,16,32",
+    };
+    private readonly Option<string?> _threads = new("--threads")
+    {
+        Description =
+            "ONNX Runtime threads to try, comma-separated (default: 1, 2, 4, … up to every core, and every core).",
+    };
+    private readonly Option<double> _seconds = CommonOptions.Seconds("How long to time each pair for.", 2);
+    private readonly Option<string?> _file = new("--tuning-file")
+    {
+        Description =
+            $"Where the choice is kept (default ${EncoderTuning.EnvironmentVariable}, else "
+            + ".cache/encoder-tuning.json under the working folder, which `features` and slide training read).",
+    };
+
+    public static Command Create(Argument<string> encoder) => new EncoderTuneCommand().Build(encoder);
+
+    private Command Build(Argument<string> encoder)
+    {
         var tune = new Command(
             "tune",
             "Time an encoder at each batch size and thread count on this machine and keep the fastest pair in the "
@@ -36,57 +39,54 @@ internal static class EncoderTuneCommand
         )
         {
             encoder,
-            batchSizes,
-            threads,
-            seconds,
-            file,
+            _batchSizes,
+            _threads,
+            _seconds,
+            _file,
         };
-        tune.SetAction(r =>
-            CommandRunner.Run(
-                r,
-                () =>
-                {
-                    var batches = CommonOptions.WholeNumbers(r.GetValue(batchSizes)!, batchSizes.Name, 1024, "1,4,8");
-                    var pool = r.GetValue(threads) is { } given
-                        ? CommonOptions.WholeNumbers(given, threads.Name, 1024, "1,2,4")
-                        : DefaultThreads();
-                    var inv = CultureInfo.InvariantCulture;
-                    var path = r.GetValue(file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
-                    EncoderTuning.Find(r.GetValue(encoder)!, path); // a damaged tuning file stops us before the sweep
-                    var choice = EncoderTuning.Tune(
-                        r.GetValue(encoder)!,
-                        batches,
-                        pool,
-                        CommonOptions.Seconds(r, seconds),
-                        t =>
-                            Console.WriteLine(
-                                string.Format(
-                                    inv,
-                                    "  batch {0,3}, {1,2} thread(s): {2,8:F1} tiles/s",
-                                    t.BatchSize,
-                                    t.Threads,
-                                    t.TilesPerSecond
-                                )
-                            )
-                    );
-                    EncoderTuning.Save(choice, path);
-                    Console.WriteLine(
-                        string.Format(
-                            inv,
-                            "Chosen for {0} on {1} ({2} cores): batch {3}, {4} thread(s), {5:F1} tiles/s; kept in {6}",
-                            choice.Encoder,
-                            choice.Cpu,
-                            choice.Cores,
-                            choice.BatchSize,
-                            choice.Threads,
-                            choice.TilesPerSecond,
-                            path
-                        )
-                    );
-                }
+        tune.SetAction(r => CommandRunner.Run(r, () => Tune(r, r.GetValue(encoder)!)));
+        return tune;
+    }
+
+    private void Tune(ParseResult r, string encoder)
+    {
+        var batches = CommonOptions.WholeNumbers(r.GetValue(_batchSizes)!, _batchSizes.Name, 1024, "1,4,8");
+        var pool = r.GetValue(_threads) is { } given
+            ? CommonOptions.WholeNumbers(given, _threads.Name, 1024, "1,2,4")
+            : DefaultThreads();
+        var inv = CultureInfo.InvariantCulture;
+        var path = r.GetValue(_file) is { } f ? Path.GetFullPath(f) : EncoderTuning.DefaultFile;
+        EncoderTuning.Find(encoder, path); // a damaged tuning file stops us before the sweep
+        var choice = EncoderTuning.Tune(
+            encoder,
+            batches,
+            pool,
+            CommonOptions.Seconds(r, _seconds),
+            t =>
+                Console.WriteLine(
+                    string.Format(
+                        inv,
+                        "  batch {0,3}, {1,2} thread(s): {2,8:F1} tiles/s",
+                        t.BatchSize,
+                        t.Threads,
+                        t.TilesPerSecond
+                    )
+                )
+        );
+        EncoderTuning.Save(choice, path);
+        Console.WriteLine(
+            string.Format(
+                inv,
+                "Chosen for {0} on {1} ({2} cores): batch {3}, {4} thread(s), {5:F1} tiles/s; kept in {6}",
+                choice.Encoder,
+                choice.Cpu,
+                choice.Cores,
+                choice.BatchSize,
+                choice.Threads,
+                choice.TilesPerSecond,
+                path
             )
         );
-        return tune;
     }
 
     private static int[] DefaultThreads()

@@ -5,28 +5,48 @@ using Amil.MLNet.Application.Features;
 
 namespace Amil.MLNet.Runner;
 
-internal static class FeaturesCommand
+/// <summary><c>amil features</c>: a dataset's frozen encoder features into the on-disk cache.</summary>
+internal sealed class FeaturesCommand
 {
-    public static Command Create()
+    private readonly Option<string> _encoder = new("--encoder", "--extractor")
     {
-        var extractor = new Option<string>("--encoder", "--extractor")
-        {
-            Description =
-                "Frozen patch encoder: resnet18 (built in), an encoder manifest (.json), an .onnx file with its "
-                + "manifest beside it, or a name registered in $AMIL_ENCODERS (docs/encoders.md).",
-            DefaultValueFactory = _ => "resnet18",
-        };
-        var output = new Option<string>("--out")
-        {
-            Description = "Cache folder (the one train --feature-cache reads).",
-            DefaultValueFactory = _ => Path.Combine(".cache", "features"),
-        };
-        var patchSize = new Option<int?>("--patch-size")
-        {
-            Description = "Patch side in pixels (default: the encoder's input size, 224 for resnet18).",
-        };
-        var stride = new Option<int?>("--stride") { Description = "Patch stride (default: the patch size)." };
-        var crop = new Option<string?>("--crop") { Description = "Centre crop HxW or none (default: the dataset's)." };
+        Description =
+            "Frozen patch encoder: resnet18 (built in), an encoder manifest (.json), an .onnx file with its "
+            + "manifest beside it, or a name registered in $AMIL_ENCODERS (docs/encoders.md).",
+        DefaultValueFactory = _ => "resnet18",
+    };
+    private readonly Option<string> _output = new("--out")
+    {
+        Description = "Cache folder (the one train --feature-cache reads).",
+        DefaultValueFactory = _ => Path.Combine(".cache", "features"),
+    };
+    private readonly Option<int?> _patchSize = new("--patch-size")
+    {
+        Description = "Patch side in pixels (default: the encoder's input size, 224 for resnet18).",
+    };
+    private readonly Option<int?> _stride = new("--stride") { Description = "Patch stride (default: the patch size)." };
+    private readonly Option<string?> _crop = new("--crop")
+    {
+        Description = "Centre crop HxW or none (default: the dataset's).",
+    };
+    private readonly Option<bool> _claim = new("--claim")
+    {
+        Description =
+            "For processes on several hosts that share the cache folder but no scheduler: claim each image or "
+            + "slide before computing it (a file in OUT/claims/ naming host and process), pass by those others "
+            + "hold and wait for them; a claim not refreshed for --claim-timeout minutes (its host died) is "
+            + "taken over. Start the same command on every host.",
+    };
+    private readonly Option<double> _claimTimeout = new("--claim-timeout")
+    {
+        Description = "Minutes after which a claim nobody refreshed is taken over (claims are refreshed every 30 s).",
+        DefaultValueFactory = _ => 30,
+    };
+
+    public static Command Create() => new FeaturesCommand().Build();
+
+    private Command Build()
+    {
         var command = new Command(
             "features",
             "Extract frozen encoder features for every image or slide of a dataset into the on-disk cache (valid "
@@ -35,11 +55,11 @@ internal static class FeaturesCommand
                 + "resnet18 --out .cache/features --shard 1/2"
         )
         {
-            extractor,
-            output,
-            patchSize,
-            stride,
-            crop,
+            _encoder,
+            _output,
+            _patchSize,
+            _stride,
+            _crop,
         };
         var datasetOptions = new DatasetOptionGroup(command);
         var tiles = CommonOptions.SlideTiles().AddTo(command);
@@ -47,65 +67,53 @@ internal static class FeaturesCommand
             command,
             ", so several jobs or machines can split a cohort; shards share one cache safely"
         );
-        var claim = new Option<bool>("--claim")
-        {
-            Description =
-                "For processes on several hosts that share the cache folder but no scheduler: claim each image or "
-                + "slide before computing it (a file in OUT/claims/ naming host and process), pass by those others "
-                + "hold and wait for them; a claim not refreshed for --claim-timeout minutes (its host died) is "
-                + "taken over. Start the same command on every host.",
-        };
-        var claimTimeout = new Option<double>("--claim-timeout")
-        {
-            Description =
-                "Minutes after which a claim nobody refreshed is taken over (claims are refreshed every 30 s).",
-            DefaultValueFactory = _ => 30,
-        };
-        command.Options.Add(claim);
-        command.Options.Add(claimTimeout);
+        command.Options.Add(_claim);
+        command.Options.Add(_claimTimeout);
         command.SetAction(r =>
             CommandRunner.Run(
                 r,
                 () =>
                 {
-                    var selection = datasetOptions.Read(r);
                     var settings = new TrainSettings
                     {
-                        Dataset = selection,
+                        Dataset = datasetOptions.Read(r),
                         Network = Trainers.Networks.NetworkArchitecture.FeatureAttentionMil,
-                        Encoder = r.GetValue(extractor)!,
-                        PatchSize = r.GetValue(patchSize),
-                        Stride = r.GetValue(stride),
-                        Crop = r.GetValue(crop),
+                        Encoder = r.GetValue(_encoder)!,
+                        PatchSize = r.GetValue(_patchSize),
+                        Stride = r.GetValue(_stride),
+                        Crop = r.GetValue(_crop),
                     };
-                    settings = tiles.Apply(r, settings);
-                    var part = shards.Read(r) ?? (0, 1);
-                    var interrupt = CommandRunner.Interrupt;
-                    var summary = LiveProgress.Count(
-                        "features",
-                        (log, onImage) =>
-                            FeaturesJob.Run(
-                                settings,
-                                r.GetValue(output)!,
-                                part,
-                                log,
-                                interrupt,
-                                onImage,
-                                r.GetValue(claim) ? ClaimTimeout(r.GetValue(claimTimeout)) : null
-                            )
-                    );
-                    Console.WriteLine(
-                        string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"{summary.Images} {(summary.Slides ? "slides" : "images")}: {summary.Hits} already "
-                                + $"cached, {summary.Computed} computed ({summary.Patches} "
-                                + $"{(summary.Slides ? "tiles" : "patches")}, {summary.PatchesPerSecond:F1}/s)."
-                        )
-                    );
+                    Run(r, tiles.Apply(r, settings), shards.Read(r) ?? (0, 1));
                 }
             )
         );
         return command;
+    }
+
+    private void Run(ParseResult r, TrainSettings settings, (int Index, int Count) part)
+    {
+        var interrupt = CommandRunner.Interrupt;
+        var summary = LiveProgress.Count(
+            "features",
+            (log, onImage) =>
+                FeaturesJob.Run(
+                    settings,
+                    r.GetValue(_output)!,
+                    part,
+                    log,
+                    interrupt,
+                    onImage,
+                    r.GetValue(_claim) ? ClaimTimeout(r.GetValue(_claimTimeout)) : null
+                )
+        );
+        Console.WriteLine(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"{summary.Images} {(summary.Slides ? "slides" : "images")}: {summary.Hits} already "
+                    + $"cached, {summary.Computed} computed ({summary.Patches} "
+                    + $"{(summary.Slides ? "tiles" : "patches")}, {summary.PatchesPerSecond:F1}/s)."
+            )
+        );
     }
 
     private static TimeSpan ClaimTimeout(double minutes) =>

@@ -4,11 +4,68 @@ using Amil.MLNet.Data.Synthetic;
 
 namespace Amil.MLNet.Runner;
 
-internal static class SynthCommand
+/// <summary><c>amil synth</c>: synthetic images or whole slides with their ground truth, or a cohort in a public
+/// dataset's layout.</summary>
+internal sealed class SynthCommand
 {
-    public static Command Create()
+    private readonly Option<string> _output = CommonOptions.Out("Folder to write the images and masks/ into.");
+    private readonly Option<string> _kind = KindOption();
+    private readonly Option<int> _count = new("--count")
     {
-        var output = CommonOptions.Out("Folder to write the images and masks/ into.");
+        Description =
+            "Number of images or slides (camelyon17: of labelled patients, five slides each; bracs: of training "
+            + "slides per subtype; tcga: of patients; bach-wsi: of slides per class).",
+        DefaultValueFactory = _ => 40,
+    };
+    private readonly Option<int> _seed = new("--seed")
+    {
+        Description = "Seed; the same seed writes the same images.",
+        DefaultValueFactory = _ => 1,
+    };
+    private readonly Option<string?> _slideSize = new("--slide-size")
+    {
+        Description =
+            "Whole slides (--kind wsi, wsi-hard, camelyon16, camelyon17): level-0 size HxW (e.g. 72000x96000 for "
+            + $"~50,000 tissue tiles of 224 px at 0.5 µm/px). Default {SlideDefault} for wsi and wsi-hard, "
+            + $"{CohortSlideDefault} for the cohorts.",
+    };
+    private readonly Option<int?> _rowsPerStrip = new("--rows-per-strip")
+    {
+        Description =
+            "--kind wsi or wsi-hard: write each slide as one level in strips of this many rows (a multiple of 16), "
+            + "a non-tiled, non-pyramidal TIFF as some converters write, instead of a tiled pyramid.",
+    };
+    private readonly Option<bool> _twoSites = new("--two-sites")
+    {
+        Description =
+            "--kind wsi or wsi-hard: every other slide from a second site with a shifted stain, and slides.csv "
+            + "split by site (the first site's slides train, the second's test): a stain-shift benchmark.",
+    };
+
+    public static Command Create() => new SynthCommand().Build();
+
+    private Command Build()
+    {
+        var command = new Command(
+            "synth",
+            "Write synthetic H&E-like images with tumour masks (ground truth for localization).\nExample: amil "
+                + "synth --out /tmp/s --kind breakhis --count 40 --seed 1"
+        )
+        {
+            _output,
+            _kind,
+            _count,
+            _seed,
+            _slideSize,
+            _rowsPerStrip,
+            _twoSites,
+        };
+        command.SetAction(r => CommandRunner.Run(r, () => Console.WriteLine(Write(r))));
+        return command;
+    }
+
+    private static Option<string> KindOption()
+    {
         var kind = new Option<string>("--kind")
         {
             Description =
@@ -39,106 +96,49 @@ internal static class SynthCommand
             TcgaKind,
             BachWsiKind,
         ]);
-        var count = new Option<int>("--count")
-        {
-            Description =
-                "Number of images or slides (camelyon17: of labelled patients, five slides each; bracs: of training "
-                + "slides per subtype; tcga: of patients; bach-wsi: of slides per class).",
-            DefaultValueFactory = _ => 40,
-        };
-        var seed = new Option<int>("--seed")
-        {
-            Description = "Seed; the same seed writes the same images.",
-            DefaultValueFactory = _ => 1,
-        };
-        var slideSize = new Option<string?>("--slide-size")
-        {
-            Description =
-                "Whole slides (--kind wsi, wsi-hard, camelyon16, camelyon17): level-0 size HxW (e.g. 72000x96000 for "
-                + $"~50,000 tissue tiles of 224 px at 0.5 µm/px). Default {SlideDefault} for wsi and wsi-hard, "
-                + $"{CohortSlideDefault} for the cohorts.",
-        };
-        var rowsPerStrip = new Option<int?>("--rows-per-strip")
-        {
-            Description =
-                "--kind wsi or wsi-hard: write each slide as one level in strips of this many rows (a multiple of 16), "
-                + "a non-tiled, non-pyramidal TIFF as some converters write, instead of a tiled pyramid.",
-        };
-        var twoSites = new Option<bool>("--two-sites")
-        {
-            Description =
-                "--kind wsi or wsi-hard: every other slide from a second site with a shifted stain, and slides.csv "
-                + "split by site (the first site's slides train, the second's test): a stain-shift benchmark.",
-        };
-        var command = new Command(
-            "synth",
-            "Write synthetic H&E-like images with tumour masks (ground truth for localization).\nExample: amil "
-                + "synth --out /tmp/s --kind breakhis --count 40 --seed 1"
-        )
-        {
-            output,
-            kind,
-            count,
-            seed,
-            slideSize,
-            rowsPerStrip,
-            twoSites,
-        };
-        command.SetAction(r =>
-            CommandRunner.Run(
-                r,
-                () =>
-                {
-                    if (
-                        (r.GetValue(twoSites) || r.GetValue(rowsPerStrip) is not null)
-                        && DatasetReader.SlideSet(r.GetValue(kind)) is null
-                    )
-                        throw new ArgumentException("--two-sites and --rows-per-strip are for --kind wsi or wsi-hard.");
-                    if (r.GetValue(kind) is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind or BachWsiKind)
-                    {
-                        Console.WriteLine(
-                            WriteCohort(
-                                r.GetValue(kind)!,
-                                r.GetValue(output)!,
-                                r.GetValue(count),
-                                r.GetValue(seed),
-                                SlideSize(r.GetValue(slideSize) ?? CohortSlideDefault)
-                            )
-                        );
-                        return;
-                    }
-                    if (DatasetReader.SlideSet(r.GetValue(kind)) is { } set)
-                    {
-                        var size = SlideSize(r.GetValue(slideSize) ?? SlideDefault);
-                        var slides = SyntheticSlides.Generate(
-                            r.GetValue(output)!,
-                            new SyntheticSlideOptions(r.GetValue(count), r.GetValue(seed))
-                            {
-                                Height = size.Height,
-                                Width = size.Width,
-                                Set = set,
-                                RowsPerStrip = r.GetValue(rowsPerStrip),
-                                TwoSites = r.GetValue(twoSites),
-                            },
-                            n => CommandRunner.Log($"slide {n} of {r.GetValue(count)} written")
-                        );
-                        Console.WriteLine(
-                            $"Wrote {slides.Count} slides, their masks and {SyntheticSlides.ListFile} under "
-                                + $"{Path.GetFullPath(r.GetValue(output)!)}."
-                        );
-                        return;
-                    }
-                    SyntheticKinds.TryParse(r.GetValue(kind), out var parsed);
-                    var options = new SyntheticOptions(parsed, r.GetValue(count), r.GetValue(seed));
-                    var written = SyntheticHistology.Generate(r.GetValue(output)!, options);
-                    Console.WriteLine(
-                        $"Wrote {written.Count} images and {written.Count} masks under "
-                            + $"{Path.GetFullPath(r.GetValue(output)!)}."
-                    );
-                }
-            )
+        return kind;
+    }
+
+    /// <summary>Writes what the options ask for; returns the line to print.</summary>
+    private string Write(ParseResult r)
+    {
+        string kind = r.GetValue(_kind)!;
+        if ((r.GetValue(_twoSites) || r.GetValue(_rowsPerStrip) is not null) && DatasetReader.SlideSet(kind) is null)
+            throw new ArgumentException("--two-sites and --rows-per-strip are for --kind wsi or wsi-hard.");
+        if (kind is Camelyon16Kind or Camelyon17Kind or BracsKind or TcgaKind or BachWsiKind)
+            return WriteCohort(
+                kind,
+                r.GetValue(_output)!,
+                r.GetValue(_count),
+                r.GetValue(_seed),
+                SlideSize(r.GetValue(_slideSize) ?? CohortSlideDefault)
+            );
+        if (DatasetReader.SlideSet(kind) is { } set)
+            return WriteSlides(r, set);
+        SyntheticKinds.TryParse(kind, out var parsed);
+        var options = new SyntheticOptions(parsed, r.GetValue(_count), r.GetValue(_seed));
+        string output = r.GetValue(_output)!;
+        var written = SyntheticHistology.Generate(output, options);
+        return $"Wrote {written.Count} images and {written.Count} masks under {Path.GetFullPath(output)}.";
+    }
+
+    private string WriteSlides(ParseResult r, SyntheticSlideSet set)
+    {
+        var size = SlideSize(r.GetValue(_slideSize) ?? SlideDefault);
+        var slides = SyntheticSlides.Generate(
+            r.GetValue(_output)!,
+            new SyntheticSlideOptions(r.GetValue(_count), r.GetValue(_seed))
+            {
+                Height = size.Height,
+                Width = size.Width,
+                Set = set,
+                RowsPerStrip = r.GetValue(_rowsPerStrip),
+                TwoSites = r.GetValue(_twoSites),
+            },
+            n => CommandRunner.Log($"slide {n} of {r.GetValue(_count)} written")
         );
-        return command;
+        return $"Wrote {slides.Count} slides, their masks and {SyntheticSlides.ListFile} under "
+            + $"{Path.GetFullPath(r.GetValue(_output)!)}.";
     }
 
     private const string Camelyon16Kind = "camelyon16",

@@ -172,91 +172,94 @@ internal sealed class BagOptions
 /// <summary>Which model: pooling head and its settings, encoder, CNN baseline, feature cache.</summary>
 internal sealed class HeadOptions
 {
-    private readonly Func<ParseResult, TrainSettings, TrainSettings> _apply;
+    private static readonly TrainSettings Defaults = new();
 
-    public HeadOptions(Command command)
-    {
-        var defaults = new TrainSettings();
-        var pooling = new Option<string>("--pooling")
+    private readonly Option<string> _pooling = CommonOptions.OneOf(
+        new Option<string>("--pooling")
         {
             Description = string.Join(" ", Heads.Pooling.Select(h => $"{h.Name}: {h.Summary}")),
             DefaultValueFactory = _ => Heads.Attention.Name,
-        };
-        pooling.AcceptOnlyFromAmong([.. Heads.Pooling.Select(h => h.Name)]);
-        var clamK = new Option<string>("--clam-k")
-        {
-            Description =
-                "--pooling clam: patches from each end of the attention ranking for the instance loss (k), or auto: "
-                + "from each bag's size N, ceil(sqrt(N) / 8) at most 8.",
-            DefaultValueFactory = _ => defaults.ClamInstanceSamples.ToString(CultureInfo.InvariantCulture),
-        };
-        var clamBagWeight = new Option<double>("--clam-bag-weight")
-        {
-            Description = "--pooling clam: weight of the bag loss against the instance loss (CLAM's 0.7).",
-            DefaultValueFactory = _ => defaults.ClamBagWeight,
-        };
-        var additiveHidden = new Option<int>("--additive-hidden")
-        {
-            Description =
-                "--pooling additive: hidden units of the per-patch classifier. 0: one linear layer (its prediction "
-                + "equals gated attention's; the map is the exact per-patch decomposition). N > 0: an MLP as in "
-                + "Javed et al. (localized worse in our study; docs/results.md).",
-            DefaultValueFactory = _ => defaults.AdditiveHidden,
-        };
-        var baseline = new Option<string>("--baseline")
+        },
+        [.. Heads.Pooling.Select(h => h.Name)]
+    );
+    private readonly Option<string> _clamK = new("--clam-k")
+    {
+        Description =
+            "--pooling clam: patches from each end of the attention ranking for the instance loss (k), or auto: "
+            + "from each bag's size N, ceil(sqrt(N) / 8) at most 8.",
+        DefaultValueFactory = _ => Defaults.ClamInstanceSamples.ToString(CultureInfo.InvariantCulture),
+    };
+    private readonly Option<double> _clamBagWeight = new("--clam-bag-weight")
+    {
+        Description = "--pooling clam: weight of the bag loss against the instance loss (CLAM's 0.7).",
+        DefaultValueFactory = _ => Defaults.ClamBagWeight,
+    };
+    private readonly Option<int> _additiveHidden = new("--additive-hidden")
+    {
+        Description =
+            "--pooling additive: hidden units of the per-patch classifier. 0: one linear layer (its prediction "
+            + "equals gated attention's; the map is the exact per-patch decomposition). N > 0: an MLP as in "
+            + "Javed et al. (localized worse in our study; docs/results.md).",
+        DefaultValueFactory = _ => Defaults.AdditiveHidden,
+    };
+    private readonly Option<string> _baseline = CommonOptions.OneOf(
+        new Option<string>("--baseline")
         {
             Description =
                 "none (Attention-MIL) or cnn: the whole-image CNN baseline (5 conv blocks) whose map is Grad-CAM, "
                 + "for localize's comparison.",
             DefaultValueFactory = _ => "none",
-        };
-        baseline.AcceptOnlyFromAmong("none", "cnn");
-        var cnnScale = new Option<int>("--cnn-input-scale")
-        {
-            Description = "CNN baseline: downscale the image by this factor before the first conv.",
-            DefaultValueFactory = _ => defaults.CnnInputScale,
-        };
-        var encoder = new Option<string>("--encoder")
-        {
-            Description =
-                "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 "
-                + "features; or a frozen ONNX encoder: its manifest (.json), its .onnx file with the manifest beside "
-                + "it, or a name registered in $AMIL_ENCODERS (docs/encoders.md). Frozen features are cached on disk "
-                + "and only the MIL head trains; patches and tiles take the encoder's input size unless --patch-size "
-                + "or --tile-size is given. Whole slides always use a frozen encoder (resnet18 unless named).",
-            DefaultValueFactory = _ => "lenet",
-        };
-        var featureCache = new Option<string?>("--feature-cache")
-        {
-            Description = "Feature cache folder for frozen encoders (default .cache/features).",
-        };
-        foreach (
-            var option in new Option[]
-            {
-                pooling,
-                clamK,
-                clamBagWeight,
-                additiveHidden,
-                baseline,
-                cnnScale,
-                encoder,
-                featureCache,
-            }
-        )
+        },
+        "none",
+        "cnn"
+    );
+    private readonly Option<int> _cnnScale = new("--cnn-input-scale")
+    {
+        Description = "CNN baseline: downscale the image by this factor before the first conv.",
+        DefaultValueFactory = _ => Defaults.CnnInputScale,
+    };
+    private readonly Option<string> _encoder = new("--encoder")
+    {
+        Description =
+            "lenet: LeNet patch encoder trained end to end (28 px patches); resnet18: frozen ImageNet ResNet18 "
+            + "features; or a frozen ONNX encoder: its manifest (.json), its .onnx file with the manifest beside "
+            + "it, or a name registered in $AMIL_ENCODERS (docs/encoders.md). Frozen features are cached on disk "
+            + "and only the MIL head trains; patches and tiles take the encoder's input size unless --patch-size "
+            + "or --tile-size is given. Whole slides always use a frozen encoder (resnet18 unless named).",
+        DefaultValueFactory = _ => "lenet",
+    };
+    private readonly Option<string?> _featureCache = new("--feature-cache")
+    {
+        Description = "Feature cache folder for frozen encoders (default .cache/features).",
+    };
+
+    public HeadOptions(Command command)
+    {
+        Option[] options =
+        [
+            _pooling,
+            _clamK,
+            _clamBagWeight,
+            _additiveHidden,
+            _baseline,
+            _cnnScale,
+            _encoder,
+            _featureCache,
+        ];
+        foreach (var option in options)
             command.Options.Add(option);
-        _apply = (r, settings) =>
-            settings with
-            {
-                Pooling = Heads.Find(r.GetValue(pooling)!),
-                ClamInstanceSamples = TrainCommand.ClamK(r.GetValue(clamK)!),
-                ClamBagWeight = r.GetValue(clamBagWeight),
-                AdditiveHidden = r.GetValue(additiveHidden),
-                Network = TrainCommand.Network(r.GetValue(baseline)!, r.GetValue(encoder)!),
-                Encoder = r.GetValue(encoder) is "lenet" ? settings.Encoder : r.GetValue(encoder)!,
-                CnnInputScale = r.GetValue(cnnScale),
-                FeatureCacheFolder = r.GetValue(featureCache),
-            };
     }
 
-    public TrainSettings Apply(ParseResult r, TrainSettings settings) => _apply(r, settings);
+    public TrainSettings Apply(ParseResult r, TrainSettings settings) =>
+        settings with
+        {
+            Pooling = Heads.Find(r.GetValue(_pooling)!),
+            ClamInstanceSamples = TrainCommand.ClamK(r.GetValue(_clamK)!),
+            ClamBagWeight = r.GetValue(_clamBagWeight),
+            AdditiveHidden = r.GetValue(_additiveHidden),
+            Network = TrainCommand.Network(r.GetValue(_baseline)!, r.GetValue(_encoder)!),
+            Encoder = r.GetValue(_encoder) is "lenet" ? settings.Encoder : r.GetValue(_encoder)!,
+            CnnInputScale = r.GetValue(_cnnScale),
+            FeatureCacheFolder = r.GetValue(_featureCache),
+        };
 }
