@@ -22,122 +22,150 @@ internal static class ImageTraining
         CancellationToken cancel
     )
     {
-        var (entry, root, records, split, classes, _) = data;
-        string runDir = session.Directory;
-        Action<string> log = session.Log;
         bagging.Stain = data.Stain?.Profile;
         var device = TrainingSteps.Begin(
             session,
             settings,
             data,
-            $"{records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}",
-            [
-                ("images", records.Count),
-                ("encoder", settings.OnFeatures ? EncoderRecord.Of(settings.Encoder) : null),
-                (
-                    "cnn_input_scale",
-                    settings.Network == NetworkArchitecture.CnnBaseline ? settings.CnnInputScale : null
-                ),
-                ("pad_small_images", settings.PadSmallImages),
-                (
-                    "patches",
-                    new
-                    {
-                        resize = bagging.ResizeHeight is null
-                            ? "none"
-                            : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
-                        crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
-                        size = bagging.PatchSize,
-                        stride = bagging.Stride,
-                    }
-                ),
-            ]
+            $"{data.Records.Count} images{(skipped.Count > 0 ? $" ({skipped.Count} bad files skipped)" : "")}",
+            Details(settings, bagging, data.Records.Count)
         );
         int workers = settings.Workers ?? AttentionMilOptions.DefaultReadWorkers;
-        log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
+        session.Log($"Bags per step: {settings.BatchBags}; decoding on {workers} worker{(workers == 1 ? "" : "s")}.");
+        if (settings.ResumeFromCheckpoint)
+            session.Log($"Resuming from {Path.Combine(session.Directory, RunFiles.CheckpointFile)}.");
 
         var ml = new MLContext(seed: settings.Seed);
-        // Class order is fixed (sorted names), so key i+1 is class i in every split and in the saved model.
-        var labelKeys = ml
+        var labelKeys = LabelKeys(ml, data.Classes);
+        var trainer = RunTrainer.Create(
+            ml,
+            settings,
+            device,
+            settings.OnFeatures ? FeatureTraining.FeaturesColumn : "Bag",
+            session.Directory,
+            session.Log,
+            cancel
+        );
+        var clock = Stopwatch.StartNew();
+        var fitted = settings.OnFeatures
+            ? FitOnFeatures(ml, labelKeys, trainer, settings, bagging, data.Split, session.Log, cancel)
+            : FitOnPatches(ml, labelKeys, trainer, bagging, data.Split);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        var model = Save(session, new AmilModel(ml, fitted.Pipeline).OnDevice(device), fitted.Attention, trainSeconds);
+        return TrainingSteps.Finish(
+            session,
+            model,
+            data.Split,
+            new(fitted.Attention, trainSeconds),
+            metrics => metrics with { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = fitted.Cache }
+        );
+    }
+
+    /// <summary>A trained model: its head, the whole chain that scores an image, and the feature cache's use.</summary>
+    private sealed record Fitted(
+        AttentionMilTransformer Attention,
+        ITransformer Pipeline,
+        Features.FeatureCacheReport? Cache
+    );
+
+    /// <summary>What config.json records of an image run beyond what every run records.</summary>
+    private static (string, object?)[] Details(TrainSettings settings, PatchBaggingOptions bagging, int images) =>
+        [
+            ("images", images),
+            ("encoder", settings.OnFeatures ? EncoderRecord.Of(settings.Encoder) : null),
+            ("cnn_input_scale", settings.Network == NetworkArchitecture.CnnBaseline ? settings.CnnInputScale : null),
+            ("pad_small_images", settings.PadSmallImages),
+            (
+                "patches",
+                new
+                {
+                    resize = bagging.ResizeHeight is null ? "none" : $"{bagging.ResizeHeight}x{bagging.ResizeWidth}",
+                    crop = bagging.CropHeight is null ? "none" : $"{bagging.CropHeight}x{bagging.CropWidth}",
+                    size = bagging.PatchSize,
+                    stride = bagging.Stride,
+                }
+            ),
+        ];
+
+    /// <summary>Class names to label keys in a fixed (sorted) order, so key i+1 is class i in every split and in the
+    /// saved model.</summary>
+    private static ITransformer LabelKeys(MLContext ml, IReadOnlyList<string> classes) =>
+        ml
             .Transforms.Conversion.MapValueToKey(
                 "Label",
                 keyData: ml.Data.LoadFromEnumerable(classes.Select(c => new LabelRow { Label = c }))
             )
             .Fit(ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>()));
-        IDataView Rows(IEnumerable<ImageRecord> part) =>
-            labelKeys.Transform(
-                ml.Data.LoadFromEnumerable(
-                    part.Select(r => new ImageRow
-                        {
-                            ImagePath = r.Path,
-                            Label = r.Label,
-                            Patient = r.Patient ?? "",
-                        })
-                        .ToList()
-                )
-            );
 
-        if (settings.ResumeFromCheckpoint)
-            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
-        bool featureMode = settings.OnFeatures;
-        var trainer = RunTrainer.Create(
-            ml,
-            settings,
-            device,
-            featureMode ? FeatureTraining.FeaturesColumn : "Bag",
-            runDir,
-            log,
-            cancel
+    private static IDataView Rows(MLContext ml, ITransformer labelKeys, IEnumerable<ImageRecord> part) =>
+        labelKeys.Transform(
+            ml.Data.LoadFromEnumerable(
+                part.Select(r => new ImageRow
+                    {
+                        ImagePath = r.Path,
+                        Label = r.Label,
+                        Patient = r.Patient ?? "",
+                    })
+                    .ToList()
+            )
         );
-        var bagger = ml.Transforms.BagPatches(bagging);
 
-        var clock = Stopwatch.StartNew();
-        var trainView = Rows(split.Train);
-        var baggedTrain = bagger.Fit(trainView);
-        AttentionMilTransformer attention;
-        ITransformer pipeline;
-        Features.FeatureCacheReport? cacheReport = null;
-        if (featureMode)
-        {
-            var features = new FeatureTraining(
-                ml,
-                labelKeys,
-                bagging,
-                settings.FeatureCacheFolder,
-                settings.Encoder,
-                log
-            );
-            cacheReport = features.Fill([.. split.Train, .. split.Validation], cancel);
-            attention = trainer.Fit(
-                features.Rows(split.Train),
-                split.Validation.Count > 0 ? features.Rows(split.Validation) : null
-            );
-            pipeline = baggedTrain.Append(features.Extractor(baggedTrain.Transform(trainView))).Append(attention);
-        }
-        else
-        {
-            attention = trainer.Fit(
-                baggedTrain.Transform(trainView),
-                split.Validation.Count > 0 ? baggedTrain.Transform(Rows(split.Validation)) : null
-            );
-            pipeline = baggedTrain.Append(attention);
-        }
-        double trainSeconds = clock.Elapsed.TotalSeconds;
-        RunFiles.WriteHistory(runDir, attention.History);
+    /// <summary>The network trained end to end on each bag's patches.</summary>
+    private static Fitted FitOnPatches(
+        MLContext ml,
+        ITransformer labelKeys,
+        AttentionMilTrainer trainer,
+        PatchBaggingOptions bagging,
+        DatasetSplit split
+    )
+    {
+        var trainView = Rows(ml, labelKeys, split.Train);
+        var bagged = ml.Transforms.BagPatches(bagging).Fit(trainView);
+        var attention = trainer.Fit(
+            bagged.Transform(trainView),
+            split.Validation.Count > 0 ? bagged.Transform(Rows(ml, labelKeys, split.Validation)) : null
+        );
+        return new(attention, bagged.Append(attention), null);
+    }
 
-        var model = new AmilModel(ml, pipeline).OnDevice(device);
-        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
-        log(
-            $"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {attention.BestEpoch} of "
-                + $"{attention.History.Count}, {trainSeconds:F0}s)."
+    /// <summary>The head trained on frozen features, filled into the cache first.</summary>
+    private static Fitted FitOnFeatures(
+        MLContext ml,
+        ITransformer labelKeys,
+        AttentionMilTrainer trainer,
+        TrainSettings settings,
+        PatchBaggingOptions bagging,
+        DatasetSplit split,
+        Action<string> log,
+        CancellationToken cancel
+    )
+    {
+        var trainView = Rows(ml, labelKeys, split.Train);
+        var bagged = ml.Transforms.BagPatches(bagging).Fit(trainView);
+        var features = new FeatureTraining(ml, labelKeys, bagging, settings.FeatureCacheFolder, settings.Encoder, log);
+        var cache = features.Fill([.. split.Train, .. split.Validation], cancel);
+        var attention = trainer.Fit(
+            features.Rows(split.Train),
+            split.Validation.Count > 0 ? features.Rows(split.Validation) : null
         );
-        return TrainingSteps.Finish(
-            session,
-            model,
-            split,
-            new(attention, trainSeconds),
-            metrics => metrics with { SkippedImages = skipped.Count > 0 ? skipped : null, FeatureCache = cacheReport }
+        var pipeline = bagged.Append(features.Extractor(bagged.Transform(trainView))).Append(attention);
+        return new(attention, pipeline, cache);
+    }
+
+    private static AmilModel Save(
+        RunSession session,
+        AmilModel model,
+        AttentionMilTransformer attention,
+        double trainSeconds
+    )
+    {
+        RunFiles.WriteHistory(session.Directory, attention.History);
+        string path = Path.Combine(session.Directory, RunFiles.ModelFile);
+        model.Save(path);
+        session.Log(
+            $"Saved {path} (best epoch {attention.BestEpoch} of {attention.History.Count}, {trainSeconds:F0}s)."
         );
+        return model;
     }
 
     private sealed class LabelRow

@@ -101,9 +101,13 @@ internal static class SlideTraining
         CancellationToken cancel
     )
     {
-        var (entry, root, records, split, classes, _) = data;
-        string runDir = session.Directory;
-        Action<string> log = session.Log;
+        var (entry, _, records, split, _, _) = data;
+        bool patients = settings.BagBy == BagUnit.Patient;
+        if (patients && (settings.TileWithinAnnotations || settings.Augmentation is not null))
+            throw new ArgumentException(
+                "Bags by patient take each slide whole and as scanned: tiling within annotations and colour "
+                    + "augmentation are for bags by slide."
+            );
         // Read once: the tiling's defaults come from the encoder's manifest.
         var tiling = settings.SlideTiles;
         tiling.Stain = data.Stain?.Profile;
@@ -112,61 +116,102 @@ internal static class SlideTraining
             settings,
             data,
             $"{records.Count} slides",
-            [
-                ("slides", records.Count),
-                ("encoder", EncoderRecord.Of(settings.Encoder)),
-                (
-                    "tiling",
-                    new
-                    {
-                        tile = tiling.TileSize,
-                        magnification = tiling.MicronsPerPixel is null ? tiling.Magnification : null,
-                        microns_per_pixel = tiling.MicronsPerPixel,
-                        overlap = tiling.Overlap,
-                        quality_control = tiling.QualityControl,
-                        within_annotations = settings.TileWithinAnnotations,
-                        bag_by = settings.BagBy.ToString().ToLowerInvariant(),
-                        augmentation = settings.Augmentation is { } method
-                            ? new
-                            {
-                                method = method.ToString().ToLowerInvariant(),
-                                strength = settings.AugmentationStrength,
-                                copies = settings.AugmentationCopyCount,
-                            }
-                            : null,
-                    }
-                ),
-            ]
+            Details(settings, tiling, records.Count)
         );
-
         tiling.Validate();
-        bool patients = settings.BagBy == BagUnit.Patient;
-        if (patients && (settings.TileWithinAnnotations || settings.Augmentation is not null))
-            throw new ArgumentException(
-                "Bags by patient take each slide whole and as scanned: tiling within annotations and colour "
-                    + "augmentation are for bags by slide."
-            );
         // Patient bags: the same split, each part's slides grouped by patient into slide sets, with the patients'
         // classes (the cohort's own where it derives them: CAMELYON17's pN stages from its nodes' classes).
-        var bags = patients ? PatientBags.Group(split, runDir, PatientBags.PatientClass(entry)) : split;
-        if (patients)
-        {
-            classes = [.. bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order()];
-            log(
-                $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
-                    + $"{bags.Test.Count} patients (slide sets in {Path.Combine(runDir, PatientBags.Folder)})."
-            );
-        }
+        var (bags, classes) = patients ? ByPatient(session, split, entry) : (split, data.Classes);
         var copies = settings.AugmentationCopies();
         var prepared = SlideBags.Prepare(
-            BagsToEncode(settings, records, split, copies, log),
+            BagsToEncode(settings, records, split, copies, session.Log),
             settings.FeatureCacheFolder,
             tiling,
-            log,
+            session.Log,
             cancel
         );
         if (tiling.QualityControl)
-            QualityReport.Write(runDir, split, records.Select((r, i) => (r.Path, prepared[i].Quality)).ToDictionary());
+            QualityReport.Write(
+                session.Directory,
+                split,
+                records.Select((r, i) => (r.Path, prepared[i].Quality)).ToDictionary()
+            );
+        var fitted = Fit(session, settings, device, tiling, classes, bags, copies, cancel);
+        // The first records.Count bags prepared are the slides as the saved model tiles them (the test slides' too).
+        var tilesOf = records
+            .Select((r, i) => (Path.GetFullPath(r.Path), prepared[i]))
+            .ToDictionary(p => p.Item1, p => p.Item2);
+        return TrainingSteps.Finish(
+            session,
+            fitted.Model,
+            bags,
+            new(fitted.Head, fitted.TrainSeconds),
+            metrics => metrics with { Unit = patients ? RunReport.PatientUnit : RunReport.SlideUnit },
+            patients
+                ? (items, scored) =>
+                    PatientBags.Unfold(items, scored, split.Test, slide => (tilesOf[slide].Tiles, tilesOf[slide].Side))
+                : null
+        );
+    }
+
+    /// <summary>What config.json records of a slide run beyond what every run records.</summary>
+    private static (string, object?)[] Details(TrainSettings settings, SlideTilesOptions tiling, int slides) =>
+        [
+            ("slides", slides),
+            ("encoder", EncoderRecord.Of(settings.Encoder)),
+            (
+                "tiling",
+                new
+                {
+                    tile = tiling.TileSize,
+                    magnification = tiling.MicronsPerPixel is null ? tiling.Magnification : null,
+                    microns_per_pixel = tiling.MicronsPerPixel,
+                    overlap = tiling.Overlap,
+                    quality_control = tiling.QualityControl,
+                    within_annotations = settings.TileWithinAnnotations,
+                    bag_by = settings.BagBy.ToString().ToLowerInvariant(),
+                    augmentation = settings.Augmentation is { } method
+                        ? new
+                        {
+                            method = method.ToString().ToLowerInvariant(),
+                            strength = settings.AugmentationStrength,
+                            copies = settings.AugmentationCopyCount,
+                        }
+                        : null,
+                }
+            ),
+        ];
+
+    /// <summary>Each split part's slides grouped by patient into slide sets, and the patients' classes.</summary>
+    private static (DatasetSplit Bags, string[] Classes) ByPatient(
+        RunSession session,
+        DatasetSplit split,
+        DatasetEntry entry
+    )
+    {
+        var bags = PatientBags.Group(split, session.Directory, PatientBags.PatientClass(entry));
+        session.Log(
+            $"Bags by patient: train {bags.Train.Count}, validation {bags.Validation.Count}, test "
+                + $"{bags.Test.Count} patients (slide sets in {Path.Combine(session.Directory, PatientBags.Folder)})."
+        );
+        var classes = bags.Train.Concat(bags.Validation).Concat(bags.Test).Select(r => r.Label).Distinct().Order();
+        return (bags, [.. classes]);
+    }
+
+    /// <summary>A trained and saved model: the head, and the model that scores slide paths with it.</summary>
+    private sealed record Fitted(AttentionMilTransformer Head, AmilModel Model, double TrainSeconds);
+
+    private static Fitted Fit(
+        RunSession session,
+        TrainSettings settings,
+        ComputeDevice device,
+        SlideTilesOptions tiling,
+        string[] classes,
+        DatasetSplit bags,
+        IReadOnlyList<ColourAugmentation> copies,
+        CancellationToken cancel
+    )
+    {
         var ml = new MLContext(seed: settings.Seed);
         var rows = new SlideRows(ml, classes);
         var tiles = ml.Transforms.TileSlides(tiling).Fit(rows.View([]));
@@ -179,14 +224,14 @@ internal static class SlideTraining
                     .Fit(rows.View([]))
                 : tiles;
         if (settings.ResumeFromCheckpoint)
-            log($"Resuming from {Path.Combine(runDir, RunFiles.CheckpointFile)}.");
+            session.Log($"Resuming from {Path.Combine(session.Directory, RunFiles.CheckpointFile)}.");
         var trainer = RunTrainer.Create(
             ml,
             settings,
             device,
             new SlideTilesOptions().OutputColumnName,
-            runDir,
-            log,
+            session.Directory,
+            session.Log,
             cancel
         );
         var clock = Stopwatch.StartNew();
@@ -195,27 +240,14 @@ internal static class SlideTraining
             bags.Validation.Count > 0 ? trainingTiles.Transform(rows.View(bags.Validation)) : null
         );
         double trainSeconds = clock.Elapsed.TotalSeconds;
-        RunFiles.WriteHistory(runDir, head.History);
+        RunFiles.WriteHistory(session.Directory, head.History);
         // The saved model reads slide paths: TileSlides, then the head — scored like any other model.
         var model = new AmilModel(ml, tiles.Append(head), ModelInput.Slides)
             .OnDevice(device)
             .WithFeatureCache(settings.FeatureCacheFolder);
-        model.Save(Path.Combine(runDir, RunFiles.ModelFile));
-        log($"Saved {Path.Combine(runDir, RunFiles.ModelFile)} (best epoch {head.BestEpoch} of {head.History.Count}).");
-        // The first records.Count bags prepared are the slides as the saved model tiles them (the test slides' too).
-        var tilesOf = records
-            .Select((r, i) => (Path.GetFullPath(r.Path), prepared[i]))
-            .ToDictionary(p => p.Item1, p => p.Item2);
-        return TrainingSteps.Finish(
-            session,
-            model,
-            bags,
-            new(head, trainSeconds),
-            metrics => metrics with { Unit = patients ? RunReport.PatientUnit : RunReport.SlideUnit },
-            patients
-                ? (items, scored) =>
-                    PatientBags.Unfold(items, scored, split.Test, slide => (tilesOf[slide].Tiles, tilesOf[slide].Side))
-                : null
-        );
+        string path = Path.Combine(session.Directory, RunFiles.ModelFile);
+        model.Save(path);
+        session.Log($"Saved {path} (best epoch {head.BestEpoch} of {head.History.Count}).");
+        return new(head, model, trainSeconds);
     }
 }

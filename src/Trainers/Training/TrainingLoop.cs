@@ -50,110 +50,168 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         float[] classWeights
     )
     {
+        int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
+        string fingerprint = Fingerprint(trainRows.Count, validationCount, classWeights);
+        using var state = Start(spec, fingerprint, classWeights, validationReader is not null);
+        for (int epoch = state.Standing.FirstEpoch; epoch <= options.MaxEpochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var train = TrainEpoch(state, reader, trainRows, epoch);
+            var trainMean = Mean(train);
+            var validation = validationReader is null
+                ? ((double Loss, double Accuracy)?)null
+                : Validate(state, validationReader, validationRows, validationCount, epoch, train);
+            WarnIfExploding(epoch, trainMean.Loss, state.Standing.History, classWeights.Length);
+            var report = Record(epoch, trainMean, validation, clock, state.Network, state.Standing, out var current);
+            if (control.CheckpointPath is { } checkpointPath)
+                Checkpoint(state, epoch, current!).Save(checkpointPath);
+            control.OnEpochEnd?.Invoke(report);
+            log?.Info(report.Describe());
+            if (validation is not null && PatienceExhausted(state.Standing))
+                break;
+        }
+        if (state.Standing.Best is not { } best)
+            throw new InvalidOperationException("Training ended before any epoch finished.");
+        var fitted =
+            options.CalibrateTemperature && validationReader is not null
+                ? spec with
+                {
+                    Temperature = FitTemperature(state.Network, best, validationReader, validationRows),
+                }
+                : spec;
+        return new TrainingResult(fitted, best, state.Standing.History, state.Standing.BestEpoch);
+    }
+
+    /// <summary>What one training holds while it runs: the network, Adam, the dropout masks' generator, the class and
+    /// loss weights, and where it stands. The scalars are owned for the whole training, so no finalizer can free them
+    /// during a native call (see AdamOptimizer).</summary>
+    private sealed class TrainingState(
+        NetworkSpec spec,
+        string fingerprint,
+        BagNetwork network,
+        Generator dropoutMasks,
+        AdamOptimizer optimizer,
+        Tensor classWeights,
+        double bagLossShare
+    ) : IDisposable
+    {
+        private readonly Scalar _bagWeight = bagLossShare.ToScalar(),
+            _instanceWeight = (1 - bagLossShare).ToScalar();
+
+        public NetworkSpec Spec => spec;
+        public string Fingerprint => fingerprint;
+        public BagNetwork Network => network;
+        public Generator DropoutMasks => dropoutMasks;
+        public AdamOptimizer Optimizer => optimizer;
+        public Tensor ClassWeights => classWeights;
+        public (Scalar Bag, Scalar Instance) LossWeights => (_bagWeight, _instanceWeight);
+        public Standing Standing { get; } = new();
+
+        public void Dispose()
+        {
+            _instanceWeight.Dispose();
+            _bagWeight.Dispose();
+            classWeights.Dispose();
+            optimizer.Dispose();
+            network.Dispose();
+            dropoutMasks.Dispose();
+        }
+    }
+
+    /// <summary>A new training's network, Adam and weights on the device, resumed from the checkpoint when asked.
+    /// </summary>
+    private TrainingState Start(NetworkSpec spec, string fingerprint, float[] classWeights, bool validating)
+    {
         var device = options.Device.Resolve();
         // Created on the CPU from the seed (the same initial weights on every device), then moved.
-        var (created, dropoutGenerator) = TorchSeeding.SeededForTraining(
+        var (created, dropoutMasks) = TorchSeeding.SeededForTraining(
             options.EffectiveSeed,
             () => BagNetwork.Create(spec)
         );
-        using var dropoutMasks = dropoutGenerator;
-        using var network = created.MoveTo(device);
-        using var optimizer = new AdamOptimizer(
+        var network = created.MoveTo(device);
+        var optimizer = new AdamOptimizer(
             network.parameters(),
             options.LearningRate,
             options.Beta1,
             options.Beta2,
             options.WeightDecay
         );
-        using var weights = tensor(classWeights, device: device);
-        // Not handed to the readers: a stop is taken between steps, never inside a read the epoch still needs.
-        var cancel = control.Cancellation;
-        int validationCount = validationReader is null ? 0 : validationRows?.Count ?? -1;
-        string fingerprint = Fingerprint(trainRows.Count, validationCount, classWeights);
-        var standing = new Standing();
+        var state = new TrainingState(
+            spec,
+            fingerprint,
+            network,
+            dropoutMasks,
+            optimizer,
+            tensor(classWeights, device: device),
+            Heads.Of(spec).BagLossShare(options)
+        );
         if (control.ResumeFromCheckpoint && control.CheckpointPath is { } path && File.Exists(path))
-            Resume(
-                path,
-                spec,
-                fingerprint,
-                network,
-                optimizer,
-                dropoutGenerator,
-                standing,
-                validationReader is not null
-            );
-
-        // Owned for the whole training, so no finalizer can free them during a native call (see AdamOptimizer).
-        double w = Heads.Of(spec).BagLossShare(options);
-        using var bagWeight = w.ToScalar();
-        using var instanceWeight = (1 - w).ToScalar();
-        var lossWeights = (bagWeight, instanceWeight);
-        for (int epoch = standing.FirstEpoch; epoch <= options.MaxEpochs; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            network.train();
-            var start = standing.Unfinished is { } u && u.Epoch == epoch ? u.Done : default;
-            standing.Unfinished = null;
-            var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
-            var (train, stopped) = RunEpoch(
-                network,
-                reader
-                    .Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, skip: start.Count)
-                    .Chunk(options.BatchBags),
-                weights,
-                optimizer,
-                (done) => control.OnBag?.Invoke(done, trainRows.Count, true),
-                epoch,
-                lossWeights,
-                cancel,
-                start
-            );
-            if (stopped)
-                Stop(epoch, train, network, optimizer, dropoutGenerator, standing, spec, fingerprint);
-            var trainMean = Mean(train);
-
-            (double Loss, double Accuracy)? validation = null;
-            if (validationReader is not null)
+            try
             {
-                network.eval();
-                using var _ = no_grad();
-                var (checkedBags, validationStopped) = RunEpoch(
-                    network,
-                    validationReader
-                        .Read(validationRows, null, options.ReadAhead, options.ReadWorkers)
-                        .Chunk(options.BatchBags),
-                    weights,
-                    null,
-                    (done) => control.OnBag?.Invoke(done, validationCount, false),
-                    epoch,
-                    lossWeights,
-                    cancel,
-                    default
-                );
-                if (validationStopped)
-                    Stop(epoch, train, network, optimizer, dropoutGenerator, standing, spec, fingerprint);
-                validation = Mean(checkedBags);
+                Resume(path, state, validating);
             }
-            WarnIfExploding(epoch, trainMean.Loss, standing.History, classWeights.Length);
-            var report = Record(epoch, trainMean, validation, clock, network, standing, out var current);
-            if (control.CheckpointPath is { } checkpointPath)
-                Checkpoint(spec, fingerprint, epoch, current!, standing, optimizer, dropoutGenerator)
-                    .Save(checkpointPath);
-            control.OnEpochEnd?.Invoke(report);
-            log?.Info(report.Describe());
-            if (validation is not null && PatienceExhausted(standing))
-                break;
-        }
-        if (standing.Best is not { } best)
-            throw new InvalidOperationException("Training ended before any epoch finished.");
-        var fitted =
-            options.CalibrateTemperature && validationReader is not null
-                ? spec with
-                {
-                    Temperature = FitTemperature(network, best, validationReader, validationRows),
-                }
-                : spec;
-        return new TrainingResult(fitted, best, standing.History, standing.BestEpoch);
+            catch
+            {
+                state.Dispose();
+                throw;
+            }
+        return state;
+    }
+
+    /// <summary>One epoch's training steps, from where a stopped run left it; a stop saves and ends the training.
+    /// </summary>
+    private EpochTally TrainEpoch(
+        TrainingState state,
+        BagReader reader,
+        IReadOnlySet<DataViewRowId> trainRows,
+        int epoch
+    )
+    {
+        state.Network.train();
+        var start = state.Standing.Unfinished is { } u && u.Epoch == epoch ? u.Done : default;
+        state.Standing.Unfinished = null;
+        var shuffle = new Random(Transforms.StableSeed.Mix(options.EffectiveSeed, epoch));
+        // Not handed to the readers: a stop is taken between steps, never inside a read the epoch still needs.
+        var (train, stopped) = RunEpoch(
+            state,
+            reader
+                .Read(trainRows, shuffle, options.ReadAhead, options.ReadWorkers, skip: start.Count)
+                .Chunk(options.BatchBags),
+            training: true,
+            (done) => control.OnBag?.Invoke(done, trainRows.Count, true),
+            epoch,
+            start
+        );
+        if (stopped)
+            Stop(epoch, train, state);
+        return train;
+    }
+
+    /// <summary>The validation loss and accuracy after an epoch; a stop saves the epoch's training part.</summary>
+    private (double Loss, double Accuracy) Validate(
+        TrainingState state,
+        BagReader validationReader,
+        IReadOnlySet<DataViewRowId>? validationRows,
+        int validationCount,
+        int epoch,
+        EpochTally train
+    )
+    {
+        state.Network.eval();
+        using var _ = no_grad();
+        var (checkedBags, stopped) = RunEpoch(
+            state,
+            validationReader
+                .Read(validationRows, null, options.ReadAhead, options.ReadWorkers)
+                .Chunk(options.BatchBags),
+            training: false,
+            (done) => control.OnBag?.Invoke(done, validationCount, false),
+            epoch,
+            default
+        );
+        if (stopped)
+            Stop(epoch, train, state);
+        return Mean(checkedBags);
     }
 
     /// <summary>Temperature scaling on the validation bags, with the weights the model keeps.</summary>
@@ -197,51 +255,33 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
     private bool PatienceExhausted(Standing standing) =>
         options.EarlyStoppingPatience > 0 && standing.SinceBest >= options.EarlyStoppingPatience;
 
-    private static TrainingCheckpoint Checkpoint(
-        NetworkSpec spec,
-        string fingerprint,
-        int finishedEpoch,
-        float[] weights,
-        Standing standing,
-        AdamOptimizer optimizer,
-        Generator dropoutGenerator
-    ) =>
+    private static TrainingCheckpoint Checkpoint(TrainingState state, int finishedEpoch, float[] weights) =>
         new()
         {
-            Spec = spec,
-            Fingerprint = fingerprint,
+            Spec = state.Spec,
+            Fingerprint = state.Fingerprint,
             Epoch = finishedEpoch,
             Weights = weights,
-            BestWeights = standing.Best,
-            BestEpoch = standing.BestEpoch,
-            BestLoss = standing.BestLoss,
-            SinceBest = standing.SinceBest,
-            History = standing.History,
-            OptimizerState = optimizer.SaveState(),
-            RandomState = TrainingCheckpoint.SaveRandomState(dropoutGenerator),
-            Unfinished = standing.Unfinished,
+            BestWeights = state.Standing.Best,
+            BestEpoch = state.Standing.BestEpoch,
+            BestLoss = state.Standing.BestLoss,
+            SinceBest = state.Standing.SinceBest,
+            History = state.Standing.History,
+            OptimizerState = state.Optimizer.SaveState(),
+            RandomState = TrainingCheckpoint.SaveRandomState(state.DropoutMasks),
+            Unfinished = state.Standing.Unfinished,
         };
 
     /// <summary>A stop asked for mid-epoch: the step in progress has finished; the weights, Adam's moments, the random
     /// state and the epoch's progress are saved, so a resumed run continues with the next bag and ends as an
     /// uninterrupted one would. Without a checkpoint path the epoch's work is simply dropped.</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private void Stop(
-        int epoch,
-        EpochTally train,
-        BagNetwork network,
-        AdamOptimizer optimizer,
-        Generator dropoutGenerator,
-        Standing standing,
-        NetworkSpec spec,
-        string fingerprint
-    )
+    private void Stop(int epoch, EpochTally train, TrainingState state)
     {
         if (control.CheckpointPath is { } path)
         {
-            standing.Unfinished = (epoch, train);
-            Checkpoint(spec, fingerprint, epoch - 1, network.ExportWeights(), standing, optimizer, dropoutGenerator)
-                .Save(path);
+            state.Standing.Unfinished = (epoch, train);
+            Checkpoint(state, epoch - 1, state.Network.ExportWeights()).Save(path);
             log?.Info(FormattableString.Invariant($"Stopped in epoch {epoch} after {train.Count} bag(s); saved."));
         }
         throw new OperationCanceledException(control.Cancellation);
@@ -265,33 +305,25 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             + (options.BatchBags > 1 ? FormattableString.Invariant($"|batch {options.BatchBags}") : "");
     }
 
-    private void Resume(
-        string path,
-        NetworkSpec spec,
-        string fingerprint,
-        BagNetwork network,
-        AdamOptimizer optimizer,
-        Generator dropoutGenerator,
-        Standing standing,
-        bool validating
-    )
+    private void Resume(string path, TrainingState state, bool validating)
     {
         var checkpoint = TrainingCheckpoint.Load(path);
-        if (checkpoint.Spec != spec || checkpoint.Fingerprint != fingerprint)
+        if (checkpoint.Spec != state.Spec || checkpoint.Fingerprint != state.Fingerprint)
             throw new InvalidDataException(
                 $"{path}: the checkpoint belongs to a training with other data or settings; resume with the "
                     + "same data and options, or start afresh."
             );
-        network.ImportWeights(checkpoint.Weights);
+        state.Network.ImportWeights(checkpoint.Weights);
         try
         {
-            optimizer.LoadState(checkpoint.OptimizerState);
+            state.Optimizer.LoadState(checkpoint.OptimizerState);
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}; start the training afresh without resuming.", e);
         }
-        TrainingCheckpoint.LoadRandomState(dropoutGenerator, checkpoint.RandomState);
+        TrainingCheckpoint.LoadRandomState(state.DropoutMasks, checkpoint.RandomState);
+        var standing = state.Standing;
         standing.History.AddRange(checkpoint.History);
         standing.Best = checkpoint.BestWeights;
         standing.BestEpoch = checkpoint.BestEpoch;
@@ -359,18 +391,17 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
     /// <summary>One pass over the bags, a step per batch (one bag: the MIL convention; several: the mean of their
     /// losses, see <see cref="BatchLosses"/>), counted on from <paramref name="start"/>; without an optimizer, only the
     /// loss and accuracy. A cancellation ends the pass after the step in progress (Stopped).</summary>
-    private static (EpochTally Tally, bool Stopped) RunEpoch(
-        BagNetwork network,
+    private (EpochTally Tally, bool Stopped) RunEpoch(
+        TrainingState state,
         IEnumerable<LabelledBag[]> batches,
-        Tensor classWeights,
-        AdamOptimizer? optimizer,
+        bool training,
         Action<int> onBag,
         int epoch,
-        (Scalar Bag, Scalar Instance) lossWeights,
-        CancellationToken cancel,
         EpochTally start
     )
     {
+        var (network, optimizer) = (state.Network, training ? state.Optimizer : null);
+        var cancel = control.Cancellation;
         double lossSum = start.LossSum;
         int correct = start.Correct,
             count = start.Count;
@@ -379,7 +410,7 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
         foreach (var bags in batches)
         {
             using var scope = NewDisposeScope();
-            var (loss, values, predicted) = StepLoss(network, bags, classWeights, lossWeights, optimizer is not null);
+            var (loss, values, predicted) = StepLoss(network, bags, state.ClassWeights, state.LossWeights, training);
             // A non-finite loss would turn every weight into NaN on the next step: stop before it is taken.
             for (int i = 0; i < values.Length; i++)
                 if (!float.IsFinite(values[i]))
