@@ -65,69 +65,94 @@ public static class HeatmapJob
         CancellationToken cancel = default
     )
     {
-        var colormap = Colormap.Parse(settings.Colormap);
+        var colormap = Colormap.Parse(settings.Colormap); // refused before any scoring
         scoring ??= ScoringOptions.Default;
         var model = scoring.Load(modelPath);
         if (model.Input == ModelInput.Slides)
-            return gradCamModelPath is null
-                ? SlideScoring.Heatmap(
-                    model,
-                    modelPath,
-                    input,
-                    outDirectory,
-                    settings.TumourClasses,
-                    scoring,
-                    log,
-                    cancel
-                )
-                    is { } slides
-                    ? new Result([], slides)
-                    : new Result([], []) { Waiting = true }
-                : throw new ArgumentException(
+        {
+            if (gradCamModelPath is not null)
+                throw new ArgumentException(
                     $"{modelPath} is a slide-level model; a Grad-CAM model is compared on images only."
                 );
-        var gradCam = gradCamModelPath is null ? null : scoring.Load(gradCamModelPath, ModelInput.Images);
-        if (gradCam is not null && gradCam.MapKind != MapKind.GradCam)
-            throw new ArgumentException(
-                $"{gradCamModelPath}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
-                    + "train --baseline cnn."
+            var slides = SlideScoring.Heatmap(
+                model,
+                modelPath,
+                input,
+                outDirectory,
+                settings.TumourClasses,
+                scoring,
+                log,
+                cancel
             );
+            return slides is null ? new Result([], []) { Waiting = true } : new Result([], slides);
+        }
+        var gradCam = gradCamModelPath is null ? null : GradCamModel(gradCamModelPath, scoring);
         var images = PredictJob.ListImages(input);
-        string inputRoot = File.Exists(input)
-            ? Path.GetDirectoryName(Path.GetFullPath(input))!
-            : Path.GetFullPath(input);
         log(
             $"Rendering {images.Count} image(s) with "
                 + $"{modelPath}{(gradCam is null ? "" : " and " + gradCamModelPath)} into {outDirectory}."
         );
         OutputFolder.Create(outDirectory);
-
-        var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses);
         var all = Score(scoring, outDirectory, "heatmap", modelPath, model, images, log, cancel);
         var gradCamAll = gradCam is null
             ? null
             : Score(scoring, outDirectory, "heatmap-gradcam", gradCamModelPath!, gradCam, images, log, cancel);
         if (all is null || (gradCam is not null && gradCamAll is null))
             return new Result([], []) { Waiting = true };
+        return DrawImages(
+            (modelPath, model, all),
+            gradCam is null ? null : (gradCamModelPath!, gradCam, gradCamAll!),
+            input,
+            outDirectory,
+            settings,
+            colormap
+        );
+    }
+
+    private static AmilModel GradCamModel(string path, ScoringOptions scoring)
+    {
+        var gradCam = scoring.Load(path, ModelInput.Images);
+        return gradCam.MapKind == MapKind.GradCam
+            ? gradCam
+            : throw new ArgumentException(
+                $"{path}: not a CNN baseline model (its map is {gradCam.MapKind}); pass a model from "
+                    + "train --baseline cnn."
+            );
+    }
+
+    /// <summary>Each scored image's panel and maps, and heatmaps.json listing them.</summary>
+    private static Result DrawImages(
+        (string Path, AmilModel Model, IReadOnlyList<ScoredImage> Scored) main,
+        (string Path, AmilModel Model, IReadOnlyList<ScoredImage> Scored)? gradCam,
+        string input,
+        string outDirectory,
+        Settings settings,
+        Colormap colormap
+    )
+    {
+        string inputRoot = File.Exists(input)
+            ? Path.GetDirectoryName(Path.GetFullPath(input))!
+            : Path.GetFullPath(input);
+        var tumour = TumourClasses.Of(main.Model.ClassNames, settings.TumourClasses);
         var drawing = new Drawing(
-            (modelPath, model, Evidence(model, all, tumour, settings)),
-            gradCam is null ? null : (gradCamModelPath!, gradCam, Evidence(gradCam, gradCamAll!, tumour, settings)),
+            (main.Path, main.Model, Evidence(main.Model, main.Scored, tumour, settings)),
+            gradCam is { } g ? (g.Path, g.Model, Evidence(g.Model, g.Scored, tumour, settings)) : null,
             outDirectory,
             inputRoot,
             settings,
             colormap
         );
-        var entries = all.Select((scored, i) => Draw(drawing, scored, gradCamAll?[i])).ToList();
+        var entries = main.Scored.Select((scored, i) => Draw(drawing, scored, gradCam?.Scored[i])).ToList();
         var evidence = drawing.Model.Evidence;
         RunFiles.WriteJson(
             Path.Combine(outDirectory, "heatmaps.json"),
             new
             {
-                model = modelPath,
-                gradcam_model = gradCamModelPath,
+                model = main.Path,
+                gradcam_model = gradCam?.Path,
                 shows = settings.Show == Shows.Evidence ? "evidence" : "map",
                 tumour_classes = tumour,
-                evidence = evidence is null ? null : TumourEvidence.Describe(model.MapKind, tumour),
+                evidence = evidence is null ? null : TumourEvidence.Describe(main.Model.MapKind, tumour),
                 evidence_scale_top = evidence?.Top,
                 normalization = settings.Normalization.ToString().ToLowerInvariant(),
                 colormap = colormap.Name,

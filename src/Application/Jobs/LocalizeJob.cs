@@ -161,33 +161,10 @@ public static class LocalizeJob
             return null; // the last shard compares
         var rows = new List<MethodResult>();
         var probabilities = new List<(string Name, IReadOnlyList<float[]> Probabilities)>();
-        foreach (var ((label, path, model), scored) in loaded.Zip(scoredByModel))
+        foreach (var (loadedModel, scored) in loaded.Zip(scoredByModel))
         {
-            var metrics = Evaluation.Evaluate(model, images, scored);
-            var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
-            probabilities.Add((label, [.. scored.Select(s => s.Probabilities)]));
-            var pairs = images.Zip(scored).ToList();
-            MethodResult Row(string method, IReadOnlyList<string>? weightedBy, IReadOnlyList<string>? mapOf)
-            {
-                var block = LocalizationBlock.From(
-                    Localizing.Evaluate(model.ClassNames, pairs, normalization, weightedBy, mapOf)
-                );
-                return new(method, path, model.MapKind.Name(), mapOf, weightedBy, bag, block.Scores, block.PerClass);
-            }
-            rows.Add(Row($"{label}: {model.MapKind.Name()}", null, null));
-            if (mapClasses is not null && model.MapKind.HasClassMaps())
-                rows.Add(Row($"{label}: {model.MapKind.Name()} of {string.Join(" + ", mapClasses)}", null, mapClasses));
-            if (tumourClasses is not null)
-            {
-                string of = model.MapKind.HasClassMaps() ? $" of {string.Join(" + ", tumourClasses)}" : "";
-                rows.Add(
-                    Row(
-                        $"{label}: {model.MapKind.Name()}{of} × p({string.Join(" + ", tumourClasses)})",
-                        tumourClasses,
-                        null
-                    )
-                );
-            }
+            probabilities.Add((loadedModel.Label, [.. scored.Select(s => s.Probabilities)]));
+            rows.AddRange(Rows(loadedModel, images, scored, normalization, tumourClasses, mapClasses));
         }
         var report = new Report(
             rows,
@@ -206,6 +183,39 @@ public static class LocalizeJob
             LocalizationTable.Markdown(report) + PairedComparison.Markdown(report.Comparisons)
         );
         return report;
+    }
+
+    /// <summary>A model's rows: its own map, the map of the classes asked for (class-aware models), and its map
+    /// weighted by p(tumour) when asked.</summary>
+    private static IEnumerable<MethodResult> Rows(
+        LabelledModel.Loaded loaded,
+        IReadOnlyList<ImageRecord> images,
+        IReadOnlyList<ScoredImage> scored,
+        MapNormalization normalization,
+        IReadOnlyList<string>? tumourClasses,
+        IReadOnlyList<string>? mapClasses
+    )
+    {
+        var (label, path, model) = loaded;
+        var metrics = Evaluation.Evaluate(model, images, scored);
+        var bag = new BagScores(metrics.Images, metrics.Accuracy, metrics.Auc, metrics.MacroF1);
+        var pairs = images.Zip(scored).ToList();
+        string map = model.MapKind.Name();
+        MethodResult Row(string method, IReadOnlyList<string>? weightedBy, IReadOnlyList<string>? mapOf)
+        {
+            var block = LocalizationBlock.From(
+                Localizing.Evaluate(model.ClassNames, pairs, normalization, weightedBy, mapOf)
+            );
+            return new(method, path, map, mapOf, weightedBy, bag, block.Scores, block.PerClass);
+        }
+        yield return Row($"{label}: {map}", null, null);
+        if (mapClasses is not null && model.MapKind.HasClassMaps())
+            yield return Row($"{label}: {map} of {string.Join(" + ", mapClasses)}", null, mapClasses);
+        if (tumourClasses is not null)
+        {
+            string of = model.MapKind.HasClassMaps() ? $" of {string.Join(" + ", tumourClasses)}" : "";
+            yield return Row($"{label}: {map}{of} × p({string.Join(" + ", tumourClasses)})", tumourClasses, null);
+        }
     }
 
     private static List<LabelledModel.Loaded> Load(

@@ -24,47 +24,13 @@ public static class TrainJob
     /// <see cref="TrainingInterruptedException"/> says how to resume).</summary>
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
-        if (settings.Resume is not null)
-            settings = RunConfig.SettingsToResume(settings.Resume) with
-            {
-                OnBag = settings.OnBag,
-                OnImageChecked = settings.OnImageChecked,
-            };
-        settings = settings with
-        {
-            Dataset = RunConfig.Absolute(settings.Dataset),
-            SplitFile = settings.SplitFile is { } splitFile ? Path.GetFullPath(splitFile) : null,
-            StainReference = settings.StainReference is { } reference ? Path.GetFullPath(reference) : null,
-        };
+        settings = Absolute(settings);
         // Before anything is written: a device that is not there is the user's to fix.
-        var device = ComputeDevice.Parse(settings.Device);
-        device.Resolve();
+        ComputeDevice.Parse(settings.Device).Resolve();
         StainReferences.Check(settings.Stain, settings.StainReference);
         var (entry, root) = settings.Dataset.Resolve();
-        bool slides = DatasetReader.IsSlides(entry);
-        var skipped = new List<SkippedImage>();
-        PatchBaggingOptions? bagging = null;
-        IReadOnlyList<ImageRecord> records;
-        DatasetSplit split;
-        if (slides)
-            (records, split) = SlideTraining.ReadAndSplit(settings, entry, root, log);
-        else
-        {
-            settings.RefuseTilingOnImages(entry.Name);
-            bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
-            records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
-            // Split first, then screen: which files are bad never changes which side of the split a good file lands
-            // on.
-            split = DataPreparation.ScreenedSplit(
-                SplitOf(settings, records, entry, root),
-                bagging,
-                settings.OnBadImage,
-                skipped,
-                log,
-                settings.OnImageChecked,
-                TrainingMemory.Budget(settings, bagging)
-            );
-        }
+        var source = Read(settings, entry, root, log);
+        var (records, split) = (source.Records, source.Split);
         if (split.Train.Count == 0)
             throw new DatasetException($"Dataset '{entry.Name}' leaves no images for training after the split.");
         var classes = records.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -75,7 +41,83 @@ public static class TrainJob
         foreach (var warning in SplitCoverage.Warnings(split, classes))
             log(warning);
 
-        string runDir = Path.GetFullPath(
+        using var session = RunSession.Open(RunDirectory(settings, entry), settings.ResumeFromCheckpoint, log);
+        var metrics = session.Guard(() =>
+        {
+            string dataHash = RunConfig.DataHash(root, records);
+            if (settings.ResumeFromCheckpoint)
+                RunConfig.CheckSameData(session.Directory, dataHash);
+            bool slides = source.Bagging is null;
+            var stain = StainReferences.Resolve(
+                settings.Stain,
+                settings.StainReference,
+                [.. split.Train.Select(r => r.Path)],
+                slides,
+                session.Log,
+                slides ? settings.SlideTiles.Tiling : null
+            );
+            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash) { Stain = stain };
+            return source.Bagging is { } bagging
+                ? ImageTraining.Train(session, settings, data, bagging, source.Skipped, cancel)
+                : SlideTraining.Train(session, settings, data, cancel);
+        });
+        return new Result(session.Directory, metrics);
+    }
+
+    /// <summary>The settings to train with: a resumed run's own, and every path absolute, so the run can be resumed
+    /// from any working folder.</summary>
+    private static TrainSettings Absolute(TrainSettings settings)
+    {
+        if (settings.Resume is not null)
+            settings = RunConfig.SettingsToResume(settings.Resume) with
+            {
+                OnBag = settings.OnBag,
+                OnImageChecked = settings.OnImageChecked,
+            };
+        return settings with
+        {
+            Dataset = RunConfig.Absolute(settings.Dataset),
+            SplitFile = settings.SplitFile is { } splitFile ? Path.GetFullPath(splitFile) : null,
+            StainReference = settings.StainReference is { } reference ? Path.GetFullPath(reference) : null,
+        };
+    }
+
+    /// <summary>What a training reads: the dataset's items and their split; for images also how they are bagged
+    /// (null for slides) and the bad files skipped.</summary>
+    private sealed record Source(
+        IReadOnlyList<ImageRecord> Records,
+        DatasetSplit Split,
+        PatchBaggingOptions? Bagging,
+        IReadOnlyList<SkippedImage> Skipped
+    );
+
+    private static Source Read(TrainSettings settings, DatasetEntry entry, string root, Action<string> log)
+    {
+        if (DatasetReader.IsSlides(entry))
+        {
+            var (slides, slideSplit) = SlideTraining.ReadAndSplit(settings, entry, root, log);
+            return new(slides, slideSplit, null, []);
+        }
+        settings.RefuseTilingOnImages(entry.Name);
+        var bagging = DataPreparation.BaggingOptions(entry.Patches, settings);
+        var skipped = new List<SkippedImage>();
+        var records = DatasetReader.Read(entry, root, log, settings.OnBadImage == BadImagePolicy.Skip ? skipped : null);
+        // Split first, then screen: which files are bad never changes which side of the split a good file lands on.
+        var split = DataPreparation.ScreenedSplit(
+            SplitOf(settings, records, entry, root),
+            bagging,
+            settings.OnBadImage,
+            skipped,
+            log,
+            settings.OnImageChecked,
+            TrainingMemory.Budget(settings, bagging)
+        );
+        return new(records, split, bagging, skipped);
+    }
+
+    /// <summary>The run folder: --out, else runs/&lt;dataset&gt;[-cnn]-&lt;timestamp&gt;.</summary>
+    private static string RunDirectory(TrainSettings settings, DatasetEntry entry) =>
+        Path.GetFullPath(
             settings.OutDirectory
                 ?? Path.Combine(
                     "runs",
@@ -83,27 +125,6 @@ public static class TrainJob
                         + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)
                 )
         );
-        using var session = RunSession.Open(runDir, settings.ResumeFromCheckpoint, log);
-        var metrics = session.Guard(() =>
-        {
-            string dataHash = RunConfig.DataHash(root, records);
-            if (settings.ResumeFromCheckpoint)
-                RunConfig.CheckSameData(runDir, dataHash);
-            var stain = StainReferences.Resolve(
-                settings.Stain,
-                settings.StainReference,
-                [.. split.Train.Select(r => r.Path)],
-                slides: bagging is null,
-                session.Log,
-                bagging is null ? settings.SlideTiles.Tiling : null
-            );
-            var data = new TrainingSteps.Data(entry, root, records, split, classes, dataHash) { Stain = stain };
-            return bagging is null
-                ? SlideTraining.Train(session, settings, data, cancel)
-                : ImageTraining.Train(session, settings, data, bagging, skipped, cancel);
-        });
-        return new Result(session.Directory, metrics);
-    }
 
     /// <summary>The split a training uses: its split file when it has one, else the dataset's own.</summary>
     internal static DatasetSplit SplitOf(
