@@ -104,19 +104,7 @@ public static class SlideLocalization
         string? heatmapFolder = null
     )
     {
-        var truths = new List<SlideTruth>();
-        var patients = new List<string?>();
-        var tumourClasses = new SortedSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < slides.Count; i++)
-        {
-            if (slides[i].MaskPath is not { } maskPath)
-                continue;
-            patients.Add(slides[i].Patient);
-            var truth = Truth(scored[i], maskPath);
-            if (truth.Lesions > 0)
-                tumourClasses.Add(slides[i].Label);
-            truths.Add(truth);
-        }
+        var (truths, patients, tumourClasses) = Truths(slides, scored);
         if (tumourClasses.Count == 0)
         {
             log("No test slide has a tumour mask with tumour: no localization figures.");
@@ -159,16 +147,32 @@ public static class SlideLocalization
                 : new Dictionary<string, int>(),
         };
         foreach (var m in methods)
-            log(
-                FormattableString.Invariant(
-                    $"{m.Map}: tile AUROC {m.InstanceAuroc:F3}, AP {m.InstanceAp:F3}, FROC {m.Froc:F3}"
-                )
-                    + string.Concat(
-                        m.SensitivityBySize.Select(s => FormattableString.Invariant($", {s.Key} {s.Value:F3}"))
-                    )
-            );
+            log(Describe(m));
         log($"Heatmaps (PNG over the slide, QuPath GeoJSON) of {truths.Count} slides under {folder}.");
         return report;
+    }
+
+    /// <summary>Each test slide with a mask: its ground truth under its tiles, its patient, and the classes of the
+    /// slides whose masks hold tumour.</summary>
+    private static (List<SlideTruth> Truths, List<string?> Patients, SortedSet<string> TumourClasses) Truths(
+        IReadOnlyList<ImageRecord> slides,
+        IReadOnlyList<ScoredImage> scored
+    )
+    {
+        var truths = new List<SlideTruth>();
+        var patients = new List<string?>();
+        var tumourClasses = new SortedSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < slides.Count; i++)
+        {
+            if (slides[i].MaskPath is not { } maskPath)
+                continue;
+            patients.Add(slides[i].Patient);
+            var truth = Truth(scored[i], maskPath);
+            if (truth.Lesions > 0)
+                tumourClasses.Add(slides[i].Label);
+            truths.Add(truth);
+        }
+        return (truths, patients, tumourClasses);
     }
 
     /// <summary>The maps measured: the model's own, and the evidence for the tumour classes that the viewer and the
@@ -247,6 +251,10 @@ public static class SlideLocalization
             .Select(l => l >= 0 ? l : (int?)null)
             .ToArray();
     }
+
+    private static string Describe(MapScores m) =>
+        FormattableString.Invariant($"{m.Map}: tile AUROC {m.InstanceAuroc:F3}, AP {m.InstanceAp:F3}, FROC {m.Froc:F3}")
+        + string.Concat(m.SensitivityBySize.Select(s => FormattableString.Invariant($", {s.Key} {s.Value:F3}")));
 
     private static MapScores Measure(
         string model,

@@ -82,32 +82,7 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
         var rows = reader.ListRows();
         if (rows.Count == 0)
             throw new ArgumentException("The training data has no rows.");
-
-        BagReader? validationReader = null;
-        IReadOnlySet<DataViewRowId>? validationRows = null;
-        HashSet<DataViewRowId> trainRows;
-        if (validationData is not null)
-        {
-            validationReader = new BagReader(validationData, _options.BagColumnName, _options.LabelColumnName, null);
-            if (validationReader.ClassCount != reader.ClassCount)
-                throw new ArgumentException(
-                    $"Validation labels have {validationReader.ClassCount} classes but training labels have "
-                        + $"{reader.ClassCount}; map both with the same key mapping."
-                );
-            trainRows = rows.Select(r => r.RowId).ToHashSet();
-            // ids only: no image is decoded
-            validationRows = validationReader.ListRows().Select(r => r.RowId).ToHashSet();
-        }
-        else
-        {
-            var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.EffectiveSeed);
-            trainRows = rows.Select(r => r.RowId).Where(id => !held.Contains(id)).ToHashSet();
-            if (held.Count > 0)
-            {
-                validationReader = reader;
-                validationRows = held;
-            }
-        }
+        var (trainRows, validationReader, validationRows) = Split(reader, rows, validationData);
 
         var first = reader.First();
         var architecture = ArchitectureFor(first.Layout, first.Pixels.Length);
@@ -141,6 +116,37 @@ public sealed class AttentionMilTrainer : ITrainerEstimator<AttentionMilTransfor
             _options.BagColumnName,
             trainData.Schema[_options.BagColumnName].Type
         );
+    }
+
+    /// <summary>The rows that train and the rows that pick the best epoch: the validation data when given, else
+    /// <see cref="AttentionMilOptions.ValidationFraction"/> of the training rows held out (none: no validation).
+    /// </summary>
+    private (HashSet<DataViewRowId> Train, BagReader? ValidationReader, IReadOnlySet<DataViewRowId>? Validation) Split(
+        BagReader reader,
+        IReadOnlyList<RowInfo> rows,
+        IDataView? validationData
+    )
+    {
+        if (validationData is not null)
+        {
+            var validationReader = new BagReader(
+                validationData,
+                _options.BagColumnName,
+                _options.LabelColumnName,
+                null
+            );
+            if (validationReader.ClassCount != reader.ClassCount)
+                throw new ArgumentException(
+                    $"Validation labels have {validationReader.ClassCount} classes but training labels have "
+                        + $"{reader.ClassCount}; map both with the same key mapping."
+                );
+            // ids only: no image is decoded
+            var validationRows = validationReader.ListRows().Select(r => r.RowId).ToHashSet();
+            return (rows.Select(r => r.RowId).ToHashSet(), validationReader, validationRows);
+        }
+        var held = ValidationSplit.Choose(rows, _options.ValidationFraction, _options.EffectiveSeed);
+        var trainRows = rows.Select(r => r.RowId).Where(id => !held.Contains(id)).ToHashSet();
+        return held.Count > 0 ? (trainRows, reader, held) : (trainRows, null, null);
     }
 
     /// <summary>Patch bags hold 3·P² values a patch, feature bags a feature vector: the bag itself says which network

@@ -106,33 +106,7 @@ internal static class TrainingSteps
         return session.AfterTheModel(() =>
         {
             var test = split.Test.Count > 0 ? Evaluation.Score(model, split.Test) : null;
-            var testMetrics = test is null ? null : Evaluation.Evaluate(model, split.Test, test);
-            var metrics = additions(
-                new RunMetrics(
-                    trained.ClassNames,
-                    testMetrics,
-                    split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
-                    trained.BestEpoch,
-                    trained.Epochs,
-                    Math.Round(trained.Seconds, 1)
-                )
-                {
-                    CpuKernels = Trainers.Kernels.CpuKernels.Current,
-                    ScoredOn = model.Device.ToString(),
-                    Calibration =
-                        test is null || testMetrics is null || trained.Temperature == 1
-                            ? null
-                            : CalibrationBlock.Of(
-                                testMetrics,
-                                test,
-                                split.Test,
-                                trained.ClassNames,
-                                trained.Temperature,
-                                $"validation ({split.Validation.Count} {model.Input.Noun()}s)",
-                                $"test ({split.Test.Count} {model.Input.Noun()}s)"
-                            ),
-                }
-            );
+            var metrics = additions(Measured(model, split, trained, test));
             RunFiles.WriteJson(Path.Combine(session.Directory, RunFiles.MetricsFile), metrics);
             // The run is complete: its checkpoint (weights, Adam moments) is only for resuming and can be large (the
             // CNN's ~150 MB).
@@ -148,7 +122,7 @@ internal static class TrainingSteps
                     maps,
                     session.Directory,
                     Path.GetFileName(session.Directory),
-                    testMetrics,
+                    metrics.Test,
                     session.Log
                 );
                 localization.WriteInto(session.Directory);
@@ -161,5 +135,41 @@ internal static class TrainingSteps
             session.WriteReport(model.Device);
             return metrics;
         });
+    }
+
+    /// <summary>The test and validation metrics, the training's figures and, when the model was calibrated, the
+    /// calibration before and after on the test split.</summary>
+    private static RunMetrics Measured(
+        AmilModel model,
+        DatasetSplit split,
+        Trained trained,
+        IReadOnlyList<ScoredImage>? test
+    )
+    {
+        var testMetrics = test is null ? null : Evaluation.Evaluate(model, split.Test, test);
+        return new RunMetrics(
+            trained.ClassNames,
+            testMetrics,
+            split.Validation.Count > 0 ? Evaluation.Evaluate(model, split.Validation) : null,
+            trained.BestEpoch,
+            trained.Epochs,
+            Math.Round(trained.Seconds, 1)
+        )
+        {
+            CpuKernels = Trainers.Kernels.CpuKernels.Current,
+            ScoredOn = model.Device.ToString(),
+            Calibration =
+                test is null || testMetrics is null || trained.Temperature == 1
+                    ? null
+                    : CalibrationBlock.Of(
+                        testMetrics,
+                        test,
+                        split.Test,
+                        trained.ClassNames,
+                        trained.Temperature,
+                        $"validation ({split.Validation.Count} {model.Input.Noun()}s)",
+                        $"test ({split.Test.Count} {model.Input.Noun()}s)"
+                    ),
+        };
     }
 }

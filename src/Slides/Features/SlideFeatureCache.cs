@@ -260,6 +260,32 @@ public sealed class SlideFeatureCache
             return new Outcome(SlideFeatureBag.Of(cached), true, 0);
         var clock = Stopwatch.StartNew();
         using var slide = SlideImage.Open(slidePath, _scale);
+        var (tiles, quality) = Plan(slide, slidePath, regions);
+        var normalizer = _stain is null ? null : SlideStains.Normalizer(slide, tiles, _tiling.TileSize, _stain);
+        var recolour = augmentation?.For(Path.GetFileName(slidePath));
+        Func<RgbImage, RgbImage> prepare = tile =>
+        {
+            var normalized = normalizer?.Apply(tile) ?? tile;
+            return recolour?.Invoke(normalized) ?? normalized;
+        };
+        var extractor = PatchFeatureExtractor.Get(_encoder);
+        var encoding = new Stopwatch();
+        var features = Encode(slide, tiles, prepare, extractor, encoding, onTiles, cancel);
+        cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
+        FeatureCheck.ThrowUnlessFinite(slidePath, $"{extractor.Manifest.Name} tile features", features);
+        var bag = new SlideFeatureBag(tiles, features) { Quality = quality };
+        _store.Write(entry, bag.ToEntry());
+        return new Outcome(bag, false, clock.Elapsed.TotalSeconds) { EncoderSeconds = encoding.Elapsed.TotalSeconds };
+    }
+
+    /// <summary>The tiles to encode: tissue tiles at the tiling scale, within the annotated regions when given, less
+    /// those quality control flags (and its counts) when it runs.</summary>
+    private (IReadOnlyList<SlideTile> Tiles, QualitySummary? Quality) Plan(
+        SlideImage slide,
+        string slidePath,
+        string? regions
+    )
+    {
         var tissue = TissueMap.Detect(slide, _tissue);
         var tiles = SlideTiling.Plan(slide, tissue, _tiling);
         if (tiles.Count == 0)
@@ -274,28 +300,35 @@ public sealed class SlideFeatureCache
         QualitySummary? quality = null;
         if (_qualityControl)
             tiles = Passing(slide, tiles, slidePath, out quality);
-        var normalizer = _stain is null ? null : SlideStains.Normalizer(slide, tiles, _tiling.TileSize, _stain);
-        var recolour = augmentation?.For(Path.GetFileName(slidePath));
-        var extractor = PatchFeatureExtractor.Get(_encoder);
+        return (tiles, quality);
+    }
+
+    /// <summary>Every tile's features (N × D), a batch at a time. Two buffers: the next batch's tiles are read and
+    /// decoded while the encoder runs on this one. A slide of fewer tiles than a batch gets buffers its size (each
+    /// full one is 9.6 MB for 16 tiles of 224 px).</summary>
+    private float[] Encode(
+        SlideImage slide,
+        IReadOnlyList<SlideTile> tiles,
+        Func<RgbImage, RgbImage> prepare,
+        PatchFeatureExtractor extractor,
+        Stopwatch encoding,
+        Action<int, int>? onTiles,
+        CancellationToken cancel
+    )
+    {
         int size = _tiling.TileSize,
             patchLength = 3 * size * size;
         var features = new float[tiles.Count * extractor.FeatureSize];
-        // Two buffers: the next batch's tiles are read and decoded while the encoder runs on this one. A slide of
-        // fewer tiles than a batch gets buffers its size (each full one is 9.6 MB for 16 tiles of 224 px).
         int buffered = Math.Min(BatchSize, tiles.Count) * patchLength;
         float[][] buffers = [new float[buffered], new float[buffered]];
         int Fill(int first, float[] pixels)
         {
             int n = Math.Min(BatchSize, tiles.Count - first);
             for (int i = 0; i < n; i++)
-            {
-                var tile = SlideTiling.Read(slide, tiles[first + i], size);
-                var normalized = normalizer?.Apply(tile) ?? tile;
-                (recolour?.Invoke(normalized) ?? normalized).CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
-            }
+                prepare(SlideTiling.Read(slide, tiles[first + i], size))
+                    .CopyPlanes(pixels.AsSpan(i * patchLength, patchLength));
             return n;
         }
-        var encoding = new Stopwatch();
         var pending = Task.Run(() => Fill(0, buffers[0]));
         try
         {
@@ -318,10 +351,6 @@ public sealed class SlideFeatureCache
             // The slide is closed on the way out: no read may still be running on it.
             ((IAsyncResult)pending).AsyncWaitHandle.WaitOne();
         }
-        cancel.ThrowIfCancellationRequested(); // stopped during the last batch: write nothing
-        FeatureCheck.ThrowUnlessFinite(slidePath, $"{extractor.Manifest.Name} tile features", features);
-        var bag = new SlideFeatureBag(tiles, features) { Quality = quality };
-        _store.Write(entry, bag.ToEntry());
-        return new Outcome(bag, false, clock.Elapsed.TotalSeconds) { EncoderSeconds = encoding.Elapsed.TotalSeconds };
+        return features;
     }
 }

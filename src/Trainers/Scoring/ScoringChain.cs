@@ -33,8 +33,42 @@ internal static class ScoringChain
             .Range(0, classNames.Count)
             .Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i)
             .ToArray();
-        // Concatenate names each Score slot after its source column, and ML.NET's evaluator prints those slot names:
-        // so each probability is first copied to a column named after its class (unless that name is taken).
+        var slotColumns = SlotColumns(classNames, probabilityColumns, Taken(bagColumn, takenColumnNames));
+        var named = slotColumns
+            .Select((c, i) => (c, i))
+            .Where(x => x.c != probabilityColumns[x.i])
+            .Select(x => new InputOutputColumnPair(x.c, probabilityColumns[x.i]))
+            .ToArray();
+        var allProbabilityColumns = Enumerable
+            .Range(0, AttentionMilScoringMappingFactory.MaxClasses)
+            .Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
+        return PersistedState.Chain(
+            ml,
+            AttentionMilScoringMappingFactory.StateColumn,
+            networkState,
+            [
+                (AttentionMilScoringMappingFactory.BagColumn, bagColumn),
+                (AttentionMilScoringMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(bagColumn)),
+            ],
+            ml.Transforms.CustomMapping<
+                AttentionMilScoringMappingFactory.Input,
+                AttentionMilScoringMappingFactory.Output
+            >(AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName),
+            Publish(ml, classNames, mapKind, slotColumns, named),
+            [
+                .. allProbabilityColumns,
+                .. named.Select(p => p.OutputColumnName),
+                AttentionMilScoringMappingFactory.PredictedIndexColumn,
+                AttentionMilScoringMappingFactory.AttentionColumn,
+                AttentionMilScoringMappingFactory.ClassMapsColumn,
+                PredictedNameColumn,
+            ]
+        );
+    }
+
+    /// <summary>Column names a class's slot may not take: the input's and every column the chain writes.</summary>
+    private static HashSet<string> Taken(string bagColumn, IEnumerable<string> takenColumnNames)
+    {
         var taken = new HashSet<string>(takenColumnNames, StringComparer.Ordinal)
         {
             bagColumn,
@@ -48,7 +82,18 @@ internal static class ScoringChain
             PersistedState.KeyColumnName,
         };
         taken.UnionWith(Enum.GetValues<MapKind>().Select(k => k.ColumnName()));
-        var slotColumns = classNames
+        return taken;
+    }
+
+    /// <summary>Concatenate names each Score slot after its source column, and ML.NET's evaluator prints those slot
+    /// names: so each probability is first copied to a column named after its class, unless that name is taken, is
+    /// one of ours or names two classes.</summary>
+    private static string[] SlotColumns(
+        IReadOnlyList<string> classNames,
+        string[] probabilityColumns,
+        HashSet<string> taken
+    ) =>
+        classNames
             .Select(
                 (name, i) =>
                     taken.Contains(name)
@@ -58,18 +103,20 @@ internal static class ScoringChain
                         : name
             )
             .ToArray();
-        var named = slotColumns
-            .Select((c, i) => (c, i))
-            .Where(x => x.c != probabilityColumns[x.i])
-            .Select(x => new InputOutputColumnPair(x.c, probabilityColumns[x.i]))
-            .ToArray();
-        var allProbabilityColumns = Enumerable
-            .Range(0, AttentionMilScoringMappingFactory.MaxClasses)
-            .Select(i => AttentionMilScoringMappingFactory.ProbabilityPrefix + i);
+
+    /// <summary>The stages after the network: class-named slots, Score, the map (and every class's), the predicted
+    /// label as a key with the class names.</summary>
+    private static IEnumerable<IEstimator<ITransformer>> Publish(
+        MLContext ml,
+        IReadOnlyList<string> classNames,
+        MapKind mapKind,
+        string[] slotColumns,
+        InputOutputColumnPair[] named
+    )
+    {
         var indexToName = classNames.Select((name, i) => new KeyValuePair<uint, string>((uint)i, name));
         var keyData = ml.Data.LoadFromEnumerable(classNames.Select(n => new ClassNameRow { Value = n }));
-
-        IEnumerable<IEstimator<ITransformer>> publish =
+        return
         [
             .. named.Select(p => ml.Transforms.CopyColumns(p.OutputColumnName, p.InputColumnName)),
             ml.Transforms.Concatenate(ScoreColumn, slotColumns),
@@ -89,28 +136,6 @@ internal static class ScoringChain
             ),
             ml.Transforms.Conversion.MapValueToKey(PredictedLabelColumn, PredictedNameColumn, keyData: keyData),
         ];
-        return PersistedState.Chain(
-            ml,
-            AttentionMilScoringMappingFactory.StateColumn,
-            networkState,
-            [
-                (AttentionMilScoringMappingFactory.BagColumn, bagColumn),
-                (AttentionMilScoringMappingFactory.LayoutColumn, PatchBaggingEstimator.LayoutColumnName(bagColumn)),
-            ],
-            ml.Transforms.CustomMapping<
-                AttentionMilScoringMappingFactory.Input,
-                AttentionMilScoringMappingFactory.Output
-            >(AttentionMilScoringMappingFactory.Map, AttentionMilScoringMappingFactory.ContractName),
-            publish,
-            [
-                .. allProbabilityColumns,
-                .. named.Select(p => p.OutputColumnName),
-                AttentionMilScoringMappingFactory.PredictedIndexColumn,
-                AttentionMilScoringMappingFactory.AttentionColumn,
-                AttentionMilScoringMappingFactory.ClassMapsColumn,
-                PredictedNameColumn,
-            ]
-        );
     }
 
     private sealed class ClassNameRow
