@@ -63,6 +63,70 @@ public static class BenchJob
             throw new ArgumentException($"--images must be at least 4 (got {images}).");
         if (epochs < 2)
             throw new ArgumentException($"--epochs must be at least 2 (the first epoch is warm-up; got {epochs}).");
+        var files = Generate(images, workFolder, log);
+
+        log($"Device: {on.Describe()} (libtorch {TorchSharp.torch.__version__}).");
+        var raw = NetworkBenchmark.Run(device: on, batchBags: batchBags);
+        log(
+            $"raw TorchSharp loop, {batchBags} bag{(batchBags == 1 ? "" : "s")} per step: "
+                + $"{raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
+        );
+        var (model, endToEnd) = TrainEndToEnd(files, epochs, on, batchBags, decoders);
+        log(
+            $"end-to-end training (decode on {decoders} workers + bagging + IDataView + TorchSharp): "
+                + $"{endToEnd:F1} bags/s = "
+                + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
+        );
+        var scoring = TimeScoring(model, files);
+        log(
+            $"inference incl. decode and heatmap: {scoring.Inference:F1} images/s = "
+                + $"{scoring.Inference / raw.InferenceBagsPerSecond:P0} of the raw inference loop"
+        );
+        log(
+            $"  of which: scoring alone {scoring.Scoring:F1} images/s, PNG decoding alone "
+                + $"{scoring.Decoding:F1} images/s"
+        );
+        var (batched, single) = ResNet18Speed(files.Take(Math.Min(files.Count, 20)).ToList());
+        log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
+        var slide = SlideEncodingBench.Run(workFolder);
+        log(
+            string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"slide encoding (tile read, JPEG decode, tissue, ResNet18) on {slide.Tiles} tiles: "
+                    + $"{slide.TilesPerSecond:F1} tiles/s = {slide.TilesPerSecond / slide.EncoderTilesPerSecond:P0} "
+                    + $"of the encoder alone ({slide.EncoderTilesPerSecond:F1} tiles/s)"
+            )
+        );
+
+        double rss = PeakRssMegabytes();
+        return new Report(
+            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
+            on.Describe(),
+            batchBags,
+            decoders,
+            images,
+            400,
+            Math.Round(raw.TrainBagsPerSecond, 2),
+            Math.Round(raw.InferenceBagsPerSecond, 2),
+            Math.Round(endToEnd, 2),
+            Ratio(endToEnd, raw.TrainBagsPerSecond),
+            Math.Round(scoring.Inference, 2),
+            Ratio(scoring.Inference, raw.InferenceBagsPerSecond),
+            Math.Round(scoring.Scoring, 2),
+            Math.Round(scoring.Decoding, 2),
+            slide.Tiles,
+            Math.Round(slide.TilesPerSecond, 2),
+            Math.Round(slide.EncoderTilesPerSecond, 2),
+            Ratio(slide.TilesPerSecond, slide.EncoderTilesPerSecond),
+            Math.Round(batched, 1),
+            Math.Round(single, 1),
+            Math.Round(rss, 0)
+        );
+    }
+
+    /// <summary>Generated BreakHis-shaped images (700×460, 400 patches of 28 px each), written afresh.</summary>
+    private static List<string> Generate(int images, string workFolder, Action<string> log)
+    {
         var data = Path.Combine(workFolder, "data");
         if (Directory.Exists(data))
             Directory.Delete(data, recursive: true);
@@ -71,14 +135,19 @@ public static class BenchJob
             .Select(f => Path.Combine(data, f))
             .ToList();
         log($"Generated {images} 700×460 images (400 patches of 3×28×28 per bag).");
+        return files;
+    }
 
-        log($"Device: {on.Describe()} (libtorch {TorchSharp.torch.__version__}).");
-        var raw = NetworkBenchmark.Run(device: on, batchBags: batchBags);
-        log(
-            $"raw TorchSharp loop, {batchBags} bag{(batchBags == 1 ? "" : "s")} per step: "
-                + $"{raw.TrainBagsPerSecond:F1} train / {raw.InferenceBagsPerSecond:F1} inference bags/s"
-        );
-
+    /// <summary>The whole chain trained (decode, bagging, IDataView, network) and its speed after the first epoch,
+    /// which warms up allocators and kernels as the raw loop's warm-up pass does.</summary>
+    private static (AmilModel Model, double BagsPerSecond) TrainEndToEnd(
+        List<string> files,
+        int epochs,
+        ComputeDevice on,
+        int batchBags,
+        int decoders
+    )
+    {
         var ml = new MLContext(seed: 1);
         var rows = ml.Data.LoadFromEnumerable(
             files
@@ -101,15 +170,14 @@ public static class BenchJob
             }
         );
         var attention = trainer.Fit(bagger.Transform(labelled));
-        // The first epoch warms up allocators and kernels, as the raw loop's warm-up pass does.
-        double endToEnd = images * (epochs - 1) / attention.History.Skip(1).Sum(h => h.Seconds);
-        log(
-            $"end-to-end training (decode on {decoders} workers + bagging + IDataView + TorchSharp): "
-                + $"{endToEnd:F1} bags/s = "
-                + $"{endToEnd / raw.TrainBagsPerSecond:P0} of the raw loop"
-        );
+        double endToEnd = files.Count * (epochs - 1) / attention.History.Skip(1).Sum(h => h.Seconds);
+        return (new AmilModel(ml, bagger.Append(attention)).OnDevice(on), endToEnd);
+    }
 
-        var model = new AmilModel(ml, bagger.Append(attention)).OnDevice(on);
+    /// <summary>Images per second: scored with a heatmap drawn, scored alone, and decoded alone (where the difference
+    /// to the raw loop goes).</summary>
+    private static (double Inference, double Scoring, double Decoding) TimeScoring(AmilModel model, List<string> files)
+    {
         model.Score(files.Take(2)).ToList(); // warm-up
         var clock = Stopwatch.StartNew();
         foreach (var scored in model.Score(files))
@@ -122,11 +190,6 @@ public static class BenchJob
             GC.KeepAlive(overlay);
         }
         double inference = files.Count / clock.Elapsed.TotalSeconds;
-        log(
-            $"inference incl. decode and heatmap: {inference:F1} images/s = "
-                + $"{inference / raw.InferenceBagsPerSecond:P0} of the raw inference loop"
-        );
-        // Where the difference goes: scoring alone (decode, bagging, network, map) and decoding alone.
         clock.Restart();
         int scoredCount = model.Score(files).Count();
         double scoring = scoredCount / clock.Elapsed.TotalSeconds;
@@ -134,46 +197,7 @@ public static class BenchJob
         foreach (var file in files)
             GC.KeepAlive(RgbImageReader.Read(file));
         double decoding = files.Count / clock.Elapsed.TotalSeconds;
-        log($"  of which: scoring alone {scoring:F1} images/s, PNG decoding alone {decoding:F1} images/s");
-
-        var (batched, single) = ResNet18Speed(files.Take(Math.Min(files.Count, 20)).ToList());
-        log($"ResNet18: {batched:F1} patches/s batched, {single:F1} patches/s patch by patch");
-
-        var slide = SlideEncodingBench.Run(workFolder);
-        double share = slide.TilesPerSecond / slide.EncoderTilesPerSecond;
-        log(
-            string.Create(
-                System.Globalization.CultureInfo.InvariantCulture,
-                $"slide encoding (tile read, JPEG decode, tissue, ResNet18) on {slide.Tiles} tiles: "
-                    + $"{slide.TilesPerSecond:F1} tiles/s = {share:P0} of the encoder alone "
-                    + $"({slide.EncoderTilesPerSecond:F1} tiles/s)"
-            )
-        );
-
-        double rss = PeakRssMegabytes();
-        return new Report(
-            $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
-            on.Describe(),
-            batchBags,
-            decoders,
-            images,
-            400,
-            Math.Round(raw.TrainBagsPerSecond, 2),
-            Math.Round(raw.InferenceBagsPerSecond, 2),
-            Math.Round(endToEnd, 2),
-            Ratio(endToEnd, raw.TrainBagsPerSecond),
-            Math.Round(inference, 2),
-            Ratio(inference, raw.InferenceBagsPerSecond),
-            Math.Round(scoring, 2),
-            Math.Round(decoding, 2),
-            slide.Tiles,
-            Math.Round(slide.TilesPerSecond, 2),
-            Math.Round(slide.EncoderTilesPerSecond, 2),
-            Ratio(slide.TilesPerSecond, slide.EncoderTilesPerSecond),
-            Math.Round(batched, 1),
-            Math.Round(single, 1),
-            Math.Round(rss, 0)
-        );
+        return (inference, scoring, decoding);
     }
 
     /// <summary>A ratio of two rates as the report prints them (2 decimals), so it agrees with the rates beside

@@ -42,91 +42,118 @@ public static class NetworkBenchmark
         if (batchBags < 1)
             throw new ArgumentException($"The batch must hold at least one bag (got {batchBags}).");
         bags = (bags + batchBags - 1) / batchBags * batchBags;
-        var spec = new NetworkSpec(patchSize, 500, 128, gated, 2);
         var on = (device ?? ComputeDevice.Cpu).Resolve();
-        using var network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec)).MoveTo(on);
-        using var optimizer = new Training.AdamOptimizer(network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
-        var layout = new BagLayout(3, patchSize, patchSize, 1, patches, 0, 0, patches * patchSize, patchSize);
-        // Drawn from a generator of its own: libtorch's global one belongs to trainings that may run beside us.
-        using var noise = new Generator(1);
-        var inputs = Enumerable.Range(0, bags).Select(_ => RandomBag(noise, patches, patchSize, on)).ToList();
-        // targets[i] and batches[i]: the batch that starts at bag i (the bags i … i + B − 1, packed once).
-        var targets = Enumerable
-            .Range(0, bags)
-            .Select(i => tensor(Enumerable.Range(i, batchBags).Select(j => (long)(j % 2)).ToArray(), device: on))
-            .ToList();
-        var batches = Enumerable
-            .Range(0, bags)
-            .Select(i =>
-                batchBags > 1 && i % batchBags == 0
-                    ? new BagBatch(
-                        inputs.Skip(i).Take(batchBags).Select(t => t.alias()).ToList(),
-                        Enumerable.Repeat(layout, batchBags).ToList()
-                    )
-                    : null
-            )
-            .ToList();
-        // GPU work is queued: wait for it before reading the clock.
-        void Wait()
+        using var work = new Workload(new NetworkSpec(patchSize, 500, 128, gated, 2), bags, patches, batchBags, on);
+        work.Train(); // warm-up: allocator, kernels
+        work.Wait();
+        var clock = Stopwatch.StartNew();
+        var stepsPerPass = new int[passes];
+        for (int p = 0; p < passes; p++)
+            stepsPerPass[p] = work.Train();
+        work.Wait();
+        double train = bags * passes / clock.Elapsed.TotalSeconds;
+        var warmUp = work.Infer(readBack: true);
+        work.Wait();
+        clock.Restart();
+        for (int p = 0; p < passes; p++)
+            work.Infer();
+        work.Wait();
+        double inference = bags * passes / clock.Elapsed.TotalSeconds;
+        return new Result(train, inference, stepsPerPass, warmUp, work.Infer(readBack: true));
+    }
+
+    /// <summary>The network, Adam and the random bags the passes cycle through, made once.</summary>
+    private sealed class Workload : IDisposable
+    {
+        private readonly BagNetwork _network;
+        private readonly Training.AdamOptimizer _optimizer;
+        private readonly BagLayout _layout;
+        private readonly Device _on;
+        private readonly int _batchBags;
+        private readonly List<Tensor> _inputs;
+
+        // _targets[i] and _batches[i]: the batch that starts at bag i (the bags i … i + B − 1, packed once).
+        private readonly List<Tensor> _targets;
+        private readonly List<BagBatch?> _batches;
+
+        public Workload(NetworkSpec spec, int bags, int patches, int batchBags, Device on)
         {
-            if (on.type == DeviceType.CUDA)
-                cuda.synchronize(on);
+            (_on, _batchBags) = (on, batchBags);
+            _network = TorchSeeding.Seeded(1, () => BagNetwork.Create(spec)).MoveTo(on);
+            _optimizer = new Training.AdamOptimizer(_network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
+            int size = spec.PatchSize;
+            _layout = new BagLayout(3, size, size, 1, patches, 0, 0, patches * size, size);
+            // Drawn from a generator of its own: libtorch's global one belongs to trainings that may run beside us.
+            using var noise = new Generator(1);
+            _inputs = Enumerable.Range(0, bags).Select(_ => RandomBag(noise, patches, size, on)).ToList();
+            _targets = Enumerable
+                .Range(0, bags)
+                .Select(i => tensor(Enumerable.Range(i, batchBags).Select(j => (long)(j % 2)).ToArray(), device: on))
+                .ToList();
+            _batches = Enumerable
+                .Range(0, bags)
+                .Select(i =>
+                    batchBags > 1 && i % batchBags == 0
+                        ? new BagBatch(
+                            _inputs.Skip(i).Take(batchBags).Select(t => t.alias()).ToList(),
+                            Enumerable.Repeat(_layout, batchBags).ToList()
+                        )
+                        : null
+                )
+                .ToList();
         }
-        try
+
+        private Tensor Logits(int i) =>
+            _batchBags == 1 ? _network.Logits(_inputs[i], _layout) : _network.Logits(_batches[i]!);
+
+        /// <summary>One training pass, a step per batch; returns the steps taken.</summary>
+        public int Train()
         {
-            int Train()
+            _network.train();
+            int steps = 0;
+            for (int i = 0; i < _inputs.Count; i += _batchBags)
             {
-                network.train();
-                int steps = 0;
-                for (int i = 0; i < bags; i += batchBags)
-                {
-                    using var scope = NewDisposeScope();
-                    optimizer.ZeroGrad();
-                    var logits = batchBags == 1 ? network.Logits(inputs[i], layout) : network.Logits(batches[i]!);
-                    F.cross_entropy(logits, targets[i]).backward();
-                    optimizer.Step();
-                    steps++;
-                }
-                return steps;
+                using var scope = NewDisposeScope();
+                _optimizer.ZeroGrad();
+                F.cross_entropy(Logits(i), _targets[i]).backward();
+                _optimizer.Step();
+                steps++;
             }
-            // Logits are read back only in untimed passes: copying them off the device would slow the timed ones.
-            float[] Infer(bool readBack = false)
-            {
-                network.eval();
-                using var _ = no_grad();
-                var values = new List<float>();
-                for (int i = 0; i < bags; i += batchBags)
-                {
-                    using var scope = NewDisposeScope();
-                    var logits = batchBags == 1 ? network.Logits(inputs[i], layout) : network.Logits(batches[i]!);
-                    if (readBack)
-                        values.AddRange(logits.cpu().data<float>().ToArray());
-                }
-                return values.ToArray();
-            }
-            Train(); // warm-up: allocator, kernels
-            Wait();
-            var clock = Stopwatch.StartNew();
-            var stepsPerPass = new int[passes];
-            for (int p = 0; p < passes; p++)
-                stepsPerPass[p] = Train();
-            Wait();
-            double train = bags * passes / clock.Elapsed.TotalSeconds;
-            var warmUp = Infer(readBack: true);
-            Wait();
-            clock.Restart();
-            for (int p = 0; p < passes; p++)
-                Infer();
-            Wait();
-            double inference = bags * passes / clock.Elapsed.TotalSeconds;
-            return new Result(train, inference, stepsPerPass, warmUp, Infer(readBack: true));
+            return steps;
         }
-        finally
+
+        /// <summary>One inference pass. Logits are read back only in untimed passes: copying them off the device would
+        /// slow the timed ones.</summary>
+        public float[] Infer(bool readBack = false)
         {
-            foreach (var t in inputs.Concat(targets))
+            _network.eval();
+            using var _ = no_grad();
+            var values = new List<float>();
+            for (int i = 0; i < _inputs.Count; i += _batchBags)
+            {
+                using var scope = NewDisposeScope();
+                var logits = Logits(i);
+                if (readBack)
+                    values.AddRange(logits.cpu().data<float>().ToArray());
+            }
+            return values.ToArray();
+        }
+
+        /// <summary>GPU work is queued: wait for it before reading the clock.</summary>
+        public void Wait()
+        {
+            if (_on.type == DeviceType.CUDA)
+                cuda.synchronize(_on);
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in _inputs.Concat(_targets))
                 t.Dispose();
-            foreach (var batch in batches)
+            foreach (var batch in _batches)
                 batch?.Dispose();
+            _optimizer.Dispose();
+            _network.Dispose();
         }
     }
 
