@@ -49,8 +49,9 @@ internal sealed class SyntheticScene(SyntheticPainter painter, Random random, fl
             margin + (float)random.NextDouble() * (height - 2 * margin)
         );
 
-    /// <summary>From <paramref name="min"/> to <paramref name="max"/> − 1 of a structure (as <see cref="Random.Next(int,
-    /// int)"/> draws), each somewhere at least <paramref name="margin"/> from the edges.</summary>
+    /// <summary>From <paramref name="min"/> to <paramref name="max"/> − 1 of a structure (as
+    /// <see cref="Random.Next(int, int)"/> draws), each somewhere at least <paramref name="margin"/> from the
+    /// edges.</summary>
     private void Repeat(int min, int max, float margin, Action<float, float> draw)
     {
         for (int i = random.Next(min, max); i > 0; i--)
