@@ -45,11 +45,13 @@ internal static class EncodersCommand
         );
         return new Command(
             "encoders",
-            "Frozen patch encoders: check an ONNX encoder and its manifest; tune its batch size and threads."
+            "Frozen patch encoders: check an ONNX encoder and its manifest; tune its batch size and threads; "
+                + "quantize it to int8."
         )
         {
             check,
             EncoderTuneCommand.Create(encoder),
+            EncoderQuantizeCommand.Create(encoder),
         };
     }
 

@@ -1,0 +1,259 @@
+using System.Runtime.InteropServices;
+using F = Amil.MLNet.Transforms.Encoders.Quantization.OnnxFields;
+
+namespace Amil.MLNet.Transforms.Encoders.Quantization;
+
+/// <summary>What quantizing a model did.</summary>
+/// <param name="Quantized">MatMul and Gemm nodes whose weights became int8.</param>
+/// <param name="Kept">Nodes left as they were (convolutions, attention products, small or shared weights).</param>
+/// <param name="BytesBefore">The model's size, external data included.</param>
+/// <param name="BytesAfter">The quantized model's size (one file).</param>
+public sealed record QuantizationSummary(int Quantized, int Kept, long BytesBefore, long BytesAfter);
+
+/// <summary>
+/// Dynamic int8 quantization of an ONNX encoder's matrix products, as ONNX Runtime's own quantizer writes it: each
+/// MatMul or Gemm whose weight is a constant [K, N] matrix gets int8 weights with one symmetric scale per output
+/// column, its input is quantized to uint8 on the fly (DynamicQuantizeLinear, one scale per call), and the product runs as
+/// MatMulInteger rescaled to float, which ONNX Runtime fuses into its int8 kernels (VNNI where the CPU has it).
+/// Convolutions stay float. The output is one self-contained file (external data brought inline).
+/// </summary>
+internal static class Int8Quantizer
+{
+    /// <summary>Weights smaller than this stay float: quantizing them saves nothing and costs a dequantization.
+    /// </summary>
+    public const int MinimumWeights = 4096;
+
+    /// <exception cref="InvalidDataException">The file is not an ONNX model this can quantize (opset below 11, or
+    /// nothing to quantize); the message says which.</exception>
+    public static QuantizationSummary Quantize(string inputPath, string outputPath)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(inputPath))!;
+        var model = ProtoMessage.Parse(File.ReadAllBytes(inputPath));
+        long before = new FileInfo(inputPath).Length;
+        CheckOpset(model, inputPath);
+        var graphField = model.First(F.ModelGraph) ?? throw new InvalidDataException($"{inputPath} has no graph");
+        var graph = graphField.Message;
+        var initializers = graph.All(F.GraphInitializer).Select(f => f.Message).ToList();
+        before += initializers.Where(OnnxTensors.IsExternal).Sum(t => (long)OnnxTensors.Bytes(t, folder).Length);
+        var rewrite = new GraphRewrite(graph, initializers, folder);
+        int quantized = rewrite.Run();
+        if (quantized == 0)
+            throw new InvalidDataException(
+                $"{inputPath} has no MatMul or Gemm with a constant weight of {MinimumWeights} values or more: "
+                    + "nothing to quantize (convolutions stay float)."
+            );
+        model.Fields[model.Fields.IndexOf(graphField)] = ProtoField.Of(F.ModelGraph, rewrite.Graph());
+        AtomicFile.Write(
+            outputPath,
+            temp =>
+            {
+                using var stream = File.Create(temp);
+                model.WriteTo(stream);
+            }
+        );
+        return new QuantizationSummary(quantized, rewrite.Kept, before, new FileInfo(outputPath).Length);
+    }
+
+    private static void CheckOpset(ProtoMessage model, string path)
+    {
+        var standard = model
+            .All(F.ModelOpset)
+            .Select(f => f.Message)
+            .FirstOrDefault(o => string.IsNullOrEmpty(o.Text(F.OpsetDomain)));
+        long version = (long)(standard?.Varint(F.OpsetVersion) ?? 0);
+        if (version < 11)
+            throw new InvalidDataException(
+                $"{path} uses ONNX opset {version}; int8 quantization needs opset 11 or later (DynamicQuantizeLinear). "
+                    + "Export the encoder again with opset_version=17."
+            );
+    }
+
+    /// <summary>Per-column symmetric int8: column n's scale is max |w[k, n]| / 127.</summary>
+    internal static (sbyte[] Weights, float[] Scales) QuantizeColumns(float[] w, int rows, int columns)
+    {
+        var scales = new float[columns];
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < columns; c++)
+            scales[c] = Math.Max(scales[c], Math.Abs(w[r * columns + c]));
+        for (int c = 0; c < columns; c++)
+            scales[c] = scales[c] > 0 ? scales[c] / 127f : 1f;
+        var q = new sbyte[w.Length];
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < columns; c++)
+            q[r * columns + c] = (sbyte)Math.Clamp(MathF.Round(w[r * columns + c] / scales[c]), -127, 127);
+        return (q, scales);
+    }
+
+    /// <summary>The graph's nodes rewritten one by one; initializers replaced where a weight became int8.</summary>
+    private sealed class GraphRewrite(ProtoMessage graph, List<ProtoMessage> initializers, string folder)
+    {
+        private readonly Dictionary<string, ProtoMessage> _byName = initializers.ToDictionary(OnnxTensors.Name);
+        private readonly List<ProtoMessage> _nodes = [];
+        private readonly List<ProtoMessage> _added = [];
+        private readonly HashSet<string> _replaced = [];
+        private readonly Dictionary<string, (string Q, string Scale, string ZeroPoint)> _dynamic = [];
+        private readonly Dictionary<string, int> _uses = graph
+            .All(F.GraphNode)
+            .SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
+            .GroupBy(n => n)
+            .ToDictionary(g => g.Key, g => g.Count());
+
+        public int Kept { get; private set; }
+
+        public int Run()
+        {
+            int quantized = 0;
+            foreach (var node in graph.All(F.GraphNode).Select(f => f.Message))
+                if (Weight(node) is { } weight)
+                {
+                    Replace(node, weight);
+                    quantized++;
+                }
+                else
+                {
+                    _nodes.Add(node);
+                    Kept++;
+                }
+            return quantized;
+        }
+
+        /// <summary>The graph with the new nodes, the int8 weights in place of the float ones, every tensor
+        /// inline.</summary>
+        public ProtoMessage Graph()
+        {
+            var rebuilt = new ProtoMessage();
+            bool nodesWritten = false,
+                tensorsWritten = false;
+            foreach (var field in graph.Fields)
+                if (field.Number == F.GraphNode)
+                {
+                    if (!nodesWritten)
+                        rebuilt.Fields.AddRange(_nodes.Select(n => ProtoField.Of(F.GraphNode, n)));
+                    nodesWritten = true;
+                }
+                else if (field.Number == F.GraphInitializer)
+                {
+                    if (!tensorsWritten)
+                        rebuilt.Fields.AddRange(Tensors().Select(t => ProtoField.Of(F.GraphInitializer, t)));
+                    tensorsWritten = true;
+                }
+                else if (field.Number != F.GraphInput || !_replaced.Contains(field.Message.Text(F.ValueInfoName) ?? ""))
+                    rebuilt.Fields.Add(field);
+            if (!tensorsWritten)
+                rebuilt.Fields.AddRange(Tensors().Select(t => ProtoField.Of(F.GraphInitializer, t)));
+            return rebuilt;
+        }
+
+        private IEnumerable<ProtoMessage> Tensors() =>
+            initializers
+                .Where(t => !_replaced.Contains(OnnxTensors.Name(t)))
+                .Select(t => OnnxTensors.IsExternal(t) ? OnnxTensors.Inline(t, folder) : t)
+                .Concat(_added);
+
+        /// <summary>The node's constant weight as [K, N] floats, when the node is a product this quantizes.</summary>
+        private (float[] Values, int Rows, int Columns, string? Bias)? Weight(ProtoMessage node)
+        {
+            string op = node.Text(F.NodeOpType) ?? "";
+            var inputs = node.All(F.NodeInput).Select(f => f.Text).ToList();
+            if (op is not ("MatMul" or "Gemm") || !string.IsNullOrEmpty(node.Text(F.NodeDomain)) || inputs.Count < 2)
+                return null;
+            if (!_byName.TryGetValue(inputs[1], out var tensor) || _uses.GetValueOrDefault(inputs[1]) != 1)
+                return null;
+            var dims = OnnxTensors.Dims(tensor);
+            if (OnnxTensors.DataType(tensor) != F.TypeFloat || dims.Length != 2 || dims[0] * dims[1] < MinimumWeights)
+                return null;
+            var values = OnnxTensors.Floats(tensor, folder);
+            if (op == "MatMul")
+                return (values, (int)dims[0], (int)dims[1], null);
+            if (Int(node, "transA") != 0 || Float(node, "alpha") != 1 || (inputs.Count > 2 && Float(node, "beta") != 1))
+                return null;
+            return Int(node, "transB") == 1
+                ? (Transpose(values, (int)dims[0], (int)dims[1]), (int)dims[1], (int)dims[0], Bias(inputs))
+                : (values, (int)dims[0], (int)dims[1], Bias(inputs));
+        }
+
+        private static string? Bias(List<string> inputs) => inputs.Count > 2 && inputs[2] != "" ? inputs[2] : null;
+
+        private void Replace(ProtoMessage node, (float[] Values, int Rows, int Columns, string? Bias) weight)
+        {
+            var inputs = node.All(F.NodeInput).Select(f => f.Text).ToList();
+            string output = node.All(F.NodeOutput).First().Text;
+            string stem = "amil_int8/" + output;
+            var (q, scales) = QuantizeColumns(weight.Values, weight.Rows, weight.Columns);
+            _replaced.Add(inputs[1]);
+            _added.Add(
+                OnnxTensors.Create(
+                    stem + "/weight",
+                    F.TypeInt8,
+                    [weight.Rows, weight.Columns],
+                    MemoryMarshal.AsBytes(q.AsSpan()).ToArray()
+                )
+            );
+            _added.Add(OnnxTensors.Floats(stem + "/weight_scale", [weight.Columns], scales));
+            var (aq, aScale, aZero) = DynamicInput(inputs[0]);
+            string product = weight.Bias is null ? output : stem + "/product";
+            _nodes.Add(Node("MatMulInteger", stem + "/matmul", [aq, stem + "/weight", aZero], [stem + "/int32"]));
+            _nodes.Add(Node("Cast", stem + "/cast", [stem + "/int32"], [stem + "/float"], ("to", F.TypeFloat)));
+            _nodes.Add(Node("Mul", stem + "/scales", [aScale, stem + "/weight_scale"], [stem + "/scale"]));
+            _nodes.Add(Node("Mul", stem + "/rescale", [stem + "/float", stem + "/scale"], [product]));
+            if (weight.Bias is { } bias)
+                _nodes.Add(Node("Add", stem + "/bias", [product, bias], [output]));
+        }
+
+        /// <summary>The input quantized to uint8 on the fly, once however many products read it.</summary>
+        private (string Q, string Scale, string ZeroPoint) DynamicInput(string input)
+        {
+            if (_dynamic.TryGetValue(input, out var made))
+                return made;
+            string stem = "amil_int8/" + input + "/dynamic";
+            made = (stem + "/q", stem + "/scale", stem + "/zero_point");
+            _nodes.Add(Node("DynamicQuantizeLinear", stem, [input], [made.Q, made.Scale, made.ZeroPoint]));
+            _dynamic[input] = made;
+            return made;
+        }
+
+        private static ProtoMessage Node(
+            string op,
+            string name,
+            string[] inputs,
+            string[] outputs,
+            (string Name, long Value)? attribute = null
+        )
+        {
+            var node = new ProtoMessage();
+            node.Fields.AddRange(inputs.Select(i => ProtoField.Of(F.NodeInput, i)));
+            node.Fields.AddRange(outputs.Select(o => ProtoField.Of(F.NodeOutput, o)));
+            node.Fields.Add(ProtoField.Of(F.NodeName, name));
+            node.Fields.Add(ProtoField.Of(F.NodeOpType, op));
+            if (attribute is { } a)
+            {
+                var attr = new ProtoMessage();
+                attr.Fields.Add(ProtoField.Of(F.AttributeName, a.Name));
+                attr.Fields.Add(ProtoField.Of(F.AttributeInt, (ulong)a.Value));
+                attr.Fields.Add(ProtoField.Of(F.AttributeType, F.AttributeTypeInt));
+                node.Fields.Add(ProtoField.Of(F.NodeAttribute, attr));
+            }
+            return node;
+        }
+
+        private static ProtoMessage? Attribute(ProtoMessage node, string name) =>
+            node.All(F.NodeAttribute).Select(f => f.Message).FirstOrDefault(a => a.Text(F.AttributeName) == name);
+
+        private static long Int(ProtoMessage node, string name) =>
+            (long)(Attribute(node, name)?.Varint(F.AttributeInt) ?? 0);
+
+        private static float Float(ProtoMessage node, string name) =>
+            Attribute(node, name)?.First(F.AttributeFloat) is { } f
+                ? BitConverter.UInt32BitsToSingle((uint)f.Value)
+                : 1f;
+
+        private static float[] Transpose(float[] values, int rows, int columns)
+        {
+            var t = new float[values.Length];
+            for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                t[c * rows + r] = values[r * columns + c];
+            return t;
+        }
+    }
+}
