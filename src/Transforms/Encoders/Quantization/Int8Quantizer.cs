@@ -34,7 +34,7 @@ internal static class Int8Quantizer
         var graphField = model.First(F.ModelGraph) ?? throw new InvalidDataException($"{inputPath} has no graph");
         var graph = graphField.Message;
         var initializers = graph.All(F.GraphInitializer).Select(f => f.Message).ToList();
-        before += initializers.Where(OnnxTensors.IsExternal).Sum(t => (long)OnnxTensors.Bytes(t, folder).Length);
+        before += OnnxTensors.ExternalFiles(initializers, folder).Where(File.Exists).Sum(f => new FileInfo(f).Length);
         var rewrite = new GraphRewrite(graph, initializers, folder);
         int quantized = rewrite.Run();
         if (quantized == 0)

@@ -52,21 +52,25 @@ internal static class OnnxTensors
     /// <summary>The tensor's bytes as stored (little-endian): raw data, packed floats, or its external file's
     /// part.</summary>
     /// <exception cref="InvalidDataException">The external file is missing or shorter than the tensor says.</exception>
-    public static byte[] Bytes(ProtoMessage tensor, string modelFolder)
+    public static ReadOnlyMemory<byte> Bytes(ProtoMessage tensor, string modelFolder)
     {
         if (IsExternal(tensor))
             return External(tensor, modelFolder);
         if (tensor.First(OnnxFields.TensorRawData) is { } raw)
-            return raw.Bytes!;
+            return raw.Bytes;
         // Packed float_data (fixed32 values) holds the same little-endian bytes.
-        return tensor.First(OnnxFields.TensorFloatData)?.Bytes ?? [];
+        return tensor.First(OnnxFields.TensorFloatData)?.Bytes ?? default;
     }
 
     public static float[] Floats(ProtoMessage tensor, string modelFolder) =>
-        MemoryMarshal.Cast<byte, float>(Bytes(tensor, modelFolder)).ToArray();
+        MemoryMarshal.Cast<byte, float>(Bytes(tensor, modelFolder).Span).ToArray();
+
+    /// <summary>The external data files the tensors name, each once.</summary>
+    public static IEnumerable<string> ExternalFiles(IEnumerable<ProtoMessage> tensors, string modelFolder) =>
+        tensors.Where(IsExternal).Select(t => Path.Combine(modelFolder, Location(t)["location"])).Distinct();
 
     /// <summary>A tensor with its bytes inline.</summary>
-    public static ProtoMessage Create(string name, int dataType, IReadOnlyList<long> dims, byte[] raw)
+    public static ProtoMessage Create(string name, int dataType, IReadOnlyList<long> dims, ReadOnlyMemory<byte> raw)
     {
         var tensor = new ProtoMessage();
         if (dims.Count > 0)
@@ -85,12 +89,19 @@ internal static class OnnxTensors
     public static ProtoMessage Inline(ProtoMessage tensor, string modelFolder) =>
         Create(Name(tensor), DataType(tensor), Dims(tensor), Bytes(tensor, modelFolder));
 
-    private static byte[] External(ProtoMessage tensor, string modelFolder)
+    private static Dictionary<string, string> Location(ProtoMessage tensor)
     {
         var entries = tensor
             .All(OnnxFields.TensorExternalData)
             .Select(f => f.Message)
             .ToDictionary(e => e.Text(1) ?? "", e => e.Text(2) ?? "");
+        entries.TryAdd("location", "");
+        return entries;
+    }
+
+    private static byte[] External(ProtoMessage tensor, string modelFolder)
+    {
+        var entries = Location(tensor);
         string location = Path.Combine(modelFolder, entries.GetValueOrDefault("location", ""));
         long offset = long.Parse(
             entries.GetValueOrDefault("offset", "0"),

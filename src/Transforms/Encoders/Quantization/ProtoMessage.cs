@@ -3,25 +3,34 @@ using System.Text;
 namespace Amil.MLNet.Transforms.Encoders.Quantization;
 
 /// <summary>One field of a protocol-buffer message as it is on the wire: its number, and either a varint, a fixed
-/// 32/64-bit value or length-delimited bytes (a string, packed numbers or a nested message).</summary>
-internal sealed record ProtoField(int Number, int WireType, ulong Value, byte[]? Bytes)
+/// 32/64-bit value or length-delimited bytes (a string, packed numbers or a nested message). Bytes read are slices of
+/// the file's one buffer, and a nested message built in code is written straight to the output, so editing a model
+/// of a gigabyte holds it about once.</summary>
+internal sealed record ProtoField(int Number, int WireType, ulong Value, ReadOnlyMemory<byte> Bytes)
 {
+    /// <summary>A nested message built in code (null: <see cref="Bytes"/> holds the field).</summary>
+    public ProtoMessage? Nested { get; init; }
+
     public const int Varint = 0,
         Fixed64 = 1,
         Delimited = 2,
         Fixed32 = 5;
 
-    public static ProtoField Of(int number, ulong value) => new(number, Varint, value, null);
+    public static ProtoField Of(int number, ulong value) => new(number, Varint, value, default);
 
-    public static ProtoField Of(int number, byte[] bytes) => new(number, Delimited, 0, bytes);
+    public static ProtoField Of(int number, ReadOnlyMemory<byte> bytes) => new(number, Delimited, 0, bytes);
 
     public static ProtoField Of(int number, string text) => Of(number, Encoding.UTF8.GetBytes(text));
 
-    public static ProtoField Of(int number, ProtoMessage message) => Of(number, message.ToBytes());
+    public static ProtoField Of(int number, ProtoMessage message) =>
+        new(number, Delimited, 0, default) { Nested = message };
 
-    public string Text => Encoding.UTF8.GetString(Bytes ?? []);
+    public string Text => Nested is null ? Encoding.UTF8.GetString(Bytes.Span) : "";
 
-    public ProtoMessage Message => ProtoMessage.Parse(Bytes ?? []);
+    public ProtoMessage Message => Nested ?? ProtoMessage.Parse(Bytes);
+
+    /// <summary>Bytes of the payload as written (length-delimited fields).</summary>
+    public long PayloadLength => Nested?.Size() ?? Bytes.Length;
 }
 
 /// <summary>
@@ -42,9 +51,10 @@ internal sealed class ProtoMessage
     public ulong Varint(int number, ulong fallback = 0) => First(number)?.Value ?? fallback;
 
     /// <exception cref="InvalidDataException">The bytes are not a protocol-buffer message.</exception>
-    public static ProtoMessage Parse(ReadOnlySpan<byte> bytes)
+    public static ProtoMessage Parse(ReadOnlyMemory<byte> memory)
     {
         var message = new ProtoMessage();
+        var bytes = memory.Span;
         int at = 0;
         while (at < bytes.Length)
         {
@@ -55,9 +65,9 @@ internal sealed class ProtoMessage
                 wire switch
                 {
                     ProtoField.Varint => ProtoField.Of(number, ReadVarint(bytes, ref at)),
-                    ProtoField.Fixed64 => new(number, wire, Read(bytes, ref at, 8), null),
-                    ProtoField.Fixed32 => new(number, wire, Read(bytes, ref at, 4), null),
-                    ProtoField.Delimited => ProtoField.Of(number, Take(bytes, ref at)),
+                    ProtoField.Fixed64 => new(number, wire, Read(bytes, ref at, 8), default),
+                    ProtoField.Fixed32 => new(number, wire, Read(bytes, ref at, 4), default),
+                    ProtoField.Delimited => ProtoField.Of(number, Take(memory, ref at)),
                     _ => throw new InvalidDataException($"wire type {wire} of field {number} is not supported"),
                 }
             );
@@ -88,11 +98,40 @@ internal sealed class ProtoMessage
                         stream.WriteByte((byte)(f.Value >> (8 * i)));
                     break;
                 default:
-                    WriteVarint(stream, (ulong)f.Bytes!.Length);
-                    stream.Write(f.Bytes);
+                    WriteVarint(stream, (ulong)f.PayloadLength);
+                    if (f.Nested is { } nested)
+                        nested.WriteTo(stream);
+                    else
+                        stream.Write(f.Bytes.Span);
                     break;
             }
         }
+    }
+
+    /// <summary>The bytes <see cref="WriteTo"/> writes.</summary>
+    public long Size()
+    {
+        long size = 0;
+        foreach (var f in Fields)
+        {
+            size += VarintLength(((ulong)f.Number << 3) | (uint)f.WireType);
+            size += f.WireType switch
+            {
+                ProtoField.Varint => VarintLength(f.Value),
+                ProtoField.Fixed64 => 8,
+                ProtoField.Fixed32 => 4,
+                _ => VarintLength((ulong)f.PayloadLength) + f.PayloadLength,
+            };
+        }
+        return size;
+    }
+
+    private static int VarintLength(ulong value)
+    {
+        int length = 1;
+        for (; value >= 0x80; value >>= 7)
+            length++;
+        return length;
     }
 
     /// <summary>Packed or repeated varints of a field (protobuf writers may use either).</summary>
@@ -103,8 +142,8 @@ internal sealed class ProtoMessage
             if (f.WireType == ProtoField.Varint)
                 values.Add((long)f.Value);
             else
-                for (int at = 0; at < f.Bytes!.Length; )
-                    values.Add((long)ReadVarint(f.Bytes, ref at));
+                for (int at = 0; at < f.Bytes.Length; )
+                    values.Add((long)ReadVarint(f.Bytes.Span, ref at));
         return values;
     }
 
@@ -142,12 +181,12 @@ internal sealed class ProtoMessage
         return value;
     }
 
-    private static byte[] Take(ReadOnlySpan<byte> bytes, ref int at)
+    private static ReadOnlyMemory<byte> Take(ReadOnlyMemory<byte> memory, ref int at)
     {
-        ulong length = ReadVarint(bytes, ref at);
-        if (length > (ulong)(bytes.Length - at))
+        ulong length = ReadVarint(memory.Span, ref at);
+        if (length > (ulong)(memory.Length - at))
             throw new InvalidDataException("a length-delimited field runs past the end of the message");
-        var taken = bytes.Slice(at, (int)length).ToArray();
+        var taken = memory.Slice(at, (int)length);
         at += (int)length;
         return taken;
     }
