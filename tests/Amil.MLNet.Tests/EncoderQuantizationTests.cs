@@ -101,6 +101,129 @@ public sealed class EncoderQuantizationTests
         Assert.Contains("convolutions only", error);
     }
 
+    [Fact]
+    public void AGemmWithTransposedWeightAndBiasComputesWhatTheFloatOneDoes()
+    {
+        var folder = TestTemp.Folder("amil-int8-gemm-").FullName;
+        string original = Path.Combine(folder, "gemm.onnx"),
+            quantized = Path.Combine(folder, "gemm-int8.onnx");
+        var random = new Random(5);
+        File.WriteAllBytes(original, GemmModel(random, external: null).ToBytes());
+
+        var summary = Int8Quantizer.Quantize(original, quantized);
+
+        Assert.Equal(1, summary.Quantized);
+        var x = Enumerable.Range(0, 3 * 64).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        var expected = Run(original, x);
+        var actual = Run(quantized, x);
+        Assert.Equal(3 * 128, actual.Length);
+        for (int row = 0; row < 3; row++)
+            Assert.True(
+                EncoderQuantization.Cosine(actual.AsSpan(row * 128, 128), expected.AsSpan(row * 128, 128)) > 0.999,
+                $"row {row}"
+            );
+        Assert.True(actual.Zip(expected).Max(p => Math.Abs(p.First - p.Second)) < 0.05);
+    }
+
+    [Fact]
+    public void ExternalDataOutsideTheModelsFolderIsRefused()
+    {
+        var folder = TestTemp.Folder("amil-int8-outside-").FullName;
+        string model = Path.Combine(folder, "model", "gemm.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(model)!);
+        File.WriteAllBytes(Path.Combine(folder, "secret.bin"), new byte[128 * 64 * 4]);
+        File.WriteAllBytes(model, GemmModel(new Random(1), external: "../secret.bin").ToBytes());
+
+        var e = Assert.Throws<InvalidDataException>(() => Int8Quantizer.Quantize(model, model + ".int8"));
+        Assert.Contains("outside the model's folder", e.Message);
+    }
+
+    [Fact]
+    public void AnInt8PatchsFeaturesDoNotDependOnThePatchesBesideIt()
+    {
+        var folder = TestTemp.Folder("amil-int8-batch-").FullName;
+        var report = EncoderQuantization.Quantize(Committed("tiny_vit.json"), folder);
+        var extractor = PatchFeatureExtractor.Get(report.Manifest);
+        Assert.Equal(1, extractor.Manifest.MaxBatchSize);
+        var patches = EncoderCheck.FixedPatches(3, 112);
+        var together = extractor.Extract(patches, EncoderCheck.Layout(3, 112), 1f, 16);
+        var alone = extractor.Extract(patches.AsSpan(2 * 3 * 112 * 112), EncoderCheck.Layout(1, 112), 1f, 16);
+        Assert.Equal(together[(2 * extractor.FeatureSize)..], alone);
+    }
+
+    /// <summary>Y = X·Wᵀ + C as one Gemm (transB = 1): X [N, 64], W [128, 64] inline or as external data, C [128].
+    /// </summary>
+    private static ProtoMessage GemmModel(Random random, string? external)
+    {
+        var weights = Enumerable.Range(0, 128 * 64).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var w = OnnxTensors.Floats("W", [128, 64], weights);
+        if (external is not null)
+        {
+            w = OnnxTensors.Create("W", OnnxFields.TypeFloat, [128, 64], default);
+            w.Fields.RemoveAll(f => f.Number == OnnxFields.TensorRawData);
+            var entry = new ProtoMessage();
+            entry.Fields.Add(ProtoField.Of(1, "location"));
+            entry.Fields.Add(ProtoField.Of(2, external));
+            w.Fields.Add(ProtoField.Of(OnnxFields.TensorExternalData, entry));
+            w.Fields.Add(ProtoField.Of(OnnxFields.TensorDataLocation, 1));
+        }
+        var bias = OnnxTensors.Floats("C", [128], [.. Enumerable.Range(0, 128).Select(i => i / 128f)]);
+        var node = new ProtoMessage();
+        foreach (var input in new[] { "X", "W", "C" })
+            node.Fields.Add(ProtoField.Of(OnnxFields.NodeInput, input));
+        node.Fields.Add(ProtoField.Of(OnnxFields.NodeOutput, "Y"));
+        node.Fields.Add(ProtoField.Of(OnnxFields.NodeOpType, "Gemm"));
+        var transB = new ProtoMessage();
+        transB.Fields.Add(ProtoField.Of(OnnxFields.AttributeName, "transB"));
+        transB.Fields.Add(ProtoField.Of(OnnxFields.AttributeInt, 1));
+        transB.Fields.Add(ProtoField.Of(OnnxFields.AttributeType, OnnxFields.AttributeTypeInt));
+        node.Fields.Add(ProtoField.Of(OnnxFields.NodeAttribute, transB));
+        var graph = new ProtoMessage();
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphNode, node));
+        graph.Fields.Add(ProtoField.Of(2, "gemm"));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInitializer, w));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInitializer, bias));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInput, ValueInfo("X", 64)));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphOutput, ValueInfo("Y", 128)));
+        var opset = new ProtoMessage();
+        opset.Fields.Add(ProtoField.Of(OnnxFields.OpsetDomain, ""));
+        opset.Fields.Add(ProtoField.Of(OnnxFields.OpsetVersion, 13));
+        var model = new ProtoMessage();
+        model.Fields.Add(ProtoField.Of(1, 8)); // ir_version
+        model.Fields.Add(ProtoField.Of(OnnxFields.ModelOpset, opset));
+        model.Fields.Add(ProtoField.Of(OnnxFields.ModelGraph, graph));
+        return model;
+    }
+
+    /// <summary>A float tensor value of shape [N, width] (N symbolic).</summary>
+    private static ProtoMessage ValueInfo(string name, long width)
+    {
+        var batch = new ProtoMessage();
+        batch.Fields.Add(ProtoField.Of(2, "N"));
+        var columns = new ProtoMessage();
+        columns.Fields.Add(ProtoField.Of(1, (ulong)width));
+        var shape = new ProtoMessage();
+        shape.Fields.Add(ProtoField.Of(1, batch));
+        shape.Fields.Add(ProtoField.Of(1, columns));
+        var tensor = new ProtoMessage();
+        tensor.Fields.Add(ProtoField.Of(1, (ulong)OnnxFields.TypeFloat));
+        tensor.Fields.Add(ProtoField.Of(2, shape));
+        var type = new ProtoMessage();
+        type.Fields.Add(ProtoField.Of(1, tensor));
+        var info = new ProtoMessage();
+        info.Fields.Add(ProtoField.Of(OnnxFields.ValueInfoName, name));
+        info.Fields.Add(ProtoField.Of(2, type));
+        return info;
+    }
+
+    private static float[] Run(string model, float[] x)
+    {
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model);
+        var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x, [x.Length / 64, 64]);
+        using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("X", input)]);
+        return [.. results.First().AsEnumerable<float>()];
+    }
+
     private static List<double[]> PyTorchFeatures(string name)
     {
         using var json = JsonDocument.Parse(File.ReadAllText(Committed("reference.json")));

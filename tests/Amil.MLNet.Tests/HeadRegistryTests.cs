@@ -70,6 +70,7 @@ public class HeadRegistryTests
     [Theory]
     [InlineData("\"lstm\"", "'lstm' is not a head")]
     [InlineData("9", "9 is not a pooling head")]
+    [InlineData("null", "must be named")]
     public void ARunFolderNamingNoHeadIsRefused(string saved, string message)
     {
         var e = Assert.Throws<JsonException>(() =>

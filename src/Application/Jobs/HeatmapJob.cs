@@ -93,6 +93,7 @@ public static class HeatmapJob
                 + $"{modelPath}{(gradCam is null ? "" : " and " + gradCamModelPath)} into {outDirectory}."
         );
         OutputFolder.Create(outDirectory);
+        var tumour = TumourClasses.Of(model.ClassNames, settings.TumourClasses); // refused before any scoring
         var all = Score(scoring, outDirectory, "heatmap", modelPath, model, images, log, cancel);
         var gradCamAll = gradCam is null
             ? null
@@ -105,7 +106,8 @@ public static class HeatmapJob
             input,
             outDirectory,
             settings,
-            colormap
+            colormap,
+            tumour
         );
     }
 
@@ -127,13 +129,13 @@ public static class HeatmapJob
         string input,
         string outDirectory,
         Settings settings,
-        Colormap colormap
+        Colormap colormap,
+        IReadOnlyList<string> tumour
     )
     {
         string inputRoot = File.Exists(input)
             ? Path.GetDirectoryName(Path.GetFullPath(input))!
             : Path.GetFullPath(input);
-        var tumour = TumourClasses.Of(main.Model.ClassNames, settings.TumourClasses);
         var drawing = new Drawing(
             (main.Path, main.Model, Evidence(main.Model, main.Scored, tumour, settings)),
             gradCam is { } g ? (g.Path, g.Model, Evidence(g.Model, g.Scored, tumour, settings)) : null,

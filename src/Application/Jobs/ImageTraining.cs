@@ -51,6 +51,7 @@ internal static class ImageTraining
             ? FitOnFeatures(ml, labelKeys, trainer, settings, bagging, data.Split, session.Log, cancel)
             : FitOnPatches(ml, labelKeys, trainer, bagging, data.Split);
         double trainSeconds = clock.Elapsed.TotalSeconds;
+        RunFiles.WriteHistory(session.Directory, fitted.Attention.History);
         var model = Save(session, new AmilModel(ml, fitted.Pipeline).OnDevice(device), fitted.Attention, trainSeconds);
         return TrainingSteps.Finish(
             session,
@@ -159,7 +160,6 @@ internal static class ImageTraining
         double trainSeconds
     )
     {
-        RunFiles.WriteHistory(session.Directory, attention.History);
         string path = Path.Combine(session.Directory, RunFiles.ModelFile);
         model.Save(path);
         session.Log(

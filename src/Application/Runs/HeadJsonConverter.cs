@@ -11,8 +11,13 @@ internal sealed class HeadJsonConverter : JsonConverter<Head>
     /// <summary>The enumeration's values in order, and its one word that is not a head's name.</summary>
     private static readonly string[] Enumerated = ["attention", "gated", "additive", "clam", "dsmil", "transmil"];
 
+    /// <summary>A null head is refused here rather than left for a later step to stumble on.</summary>
+    public override bool HandleNull => true;
+
     public override Head Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+            throw new JsonException("A pooling head must be named (got null).");
         if (reader.TokenType == JsonTokenType.Number)
             return reader.TryGetInt32(out int n) && n >= 0 && n < Enumerated.Length
                 ? Heads.Find(Enumerated[n])

@@ -70,11 +70,11 @@ public static class NetworkBenchmark
         private readonly BagLayout _layout;
         private readonly Device _on;
         private readonly int _batchBags;
-        private readonly List<Tensor> _inputs;
+        private readonly List<Tensor> _inputs = [];
 
         // _targets[i] and _batches[i]: the batch that starts at bag i (the bags i … i + B − 1, packed once).
-        private readonly List<Tensor> _targets;
-        private readonly List<BagBatch?> _batches;
+        private readonly List<Tensor> _targets = [];
+        private readonly List<BagBatch?> _batches = [];
 
         public Workload(NetworkSpec spec, int bags, int patches, int batchBags, Device on)
         {
@@ -83,24 +83,37 @@ public static class NetworkBenchmark
             _optimizer = new Training.AdamOptimizer(_network.parameters(), 1e-4, 0.9, 0.999, weightDecay: 1e-4);
             int size = spec.PatchSize;
             _layout = new BagLayout(3, size, size, 1, patches, 0, 0, patches * size, size);
-            // Drawn from a generator of its own: libtorch's global one belongs to trainings that may run beside us.
-            using var noise = new Generator(1);
-            _inputs = Enumerable.Range(0, bags).Select(_ => RandomBag(noise, patches, size, on)).ToList();
-            _targets = Enumerable
-                .Range(0, bags)
-                .Select(i => tensor(Enumerable.Range(i, batchBags).Select(j => (long)(j % 2)).ToArray(), device: on))
-                .ToList();
-            _batches = Enumerable
-                .Range(0, bags)
-                .Select(i =>
-                    batchBags > 1 && i % batchBags == 0
-                        ? new BagBatch(
-                            _inputs.Skip(i).Take(batchBags).Select(t => t.alias()).ToList(),
-                            Enumerable.Repeat(_layout, batchBags).ToList()
+            try
+            {
+                // Drawn from a generator of its own: libtorch's global one belongs to trainings that may run beside
+                // us.
+                using var noise = new Generator(1);
+                _inputs.AddRange(Enumerable.Range(0, bags).Select(_ => RandomBag(noise, patches, size, on)));
+                _targets.AddRange(
+                    Enumerable
+                        .Range(0, bags)
+                        .Select(i =>
+                            tensor(Enumerable.Range(i, batchBags).Select(j => (long)(j % 2)).ToArray(), device: on)
                         )
-                        : null
-                )
-                .ToList();
+                );
+                _batches.AddRange(
+                    Enumerable
+                        .Range(0, bags)
+                        .Select(i =>
+                            batchBags > 1 && i % batchBags == 0
+                                ? new BagBatch(
+                                    _inputs.Skip(i).Take(batchBags).Select(t => t.alias()).ToList(),
+                                    Enumerable.Repeat(_layout, batchBags).ToList()
+                                )
+                                : null
+                        )
+                );
+            }
+            catch
+            {
+                Dispose(); // a device out of memory: what was made so far is freed now
+                throw;
+            }
         }
 
         private Tensor Logits(int i) =>

@@ -128,23 +128,37 @@ internal sealed partial class TrainingLoop(AttentionMilOptions options, Training
             options.EffectiveSeed,
             () => BagNetwork.Create(spec)
         );
-        var network = created.MoveTo(device);
-        var optimizer = new AdamOptimizer(
-            network.parameters(),
-            options.LearningRate,
-            options.Beta1,
-            options.Beta2,
-            options.WeightDecay
-        );
-        var state = new TrainingState(
-            spec,
-            fingerprint,
-            network,
-            dropoutMasks,
-            optimizer,
-            tensor(classWeights, device: device),
-            Heads.Of(spec).BagLossShare(options)
-        );
+        BagNetwork? network = null;
+        AdamOptimizer? optimizer = null;
+        TrainingState state;
+        try
+        {
+            network = created.MoveTo(device);
+            optimizer = new AdamOptimizer(
+                network.parameters(),
+                options.LearningRate,
+                options.Beta1,
+                options.Beta2,
+                options.WeightDecay
+            );
+            state = new TrainingState(
+                spec,
+                fingerprint,
+                network,
+                dropoutMasks,
+                optimizer,
+                tensor(classWeights, device: device),
+                Heads.Of(spec).BagLossShare(options)
+            );
+        }
+        catch
+        {
+            // A device out of memory while setting up: nothing of the training is left to a finalizer.
+            optimizer?.Dispose();
+            (network ?? created).Dispose();
+            dropoutMasks.Dispose();
+            throw;
+        }
         if (control.ResumeFromCheckpoint && control.CheckpointPath is { } path && File.Exists(path))
             try
             {

@@ -60,6 +60,11 @@ public sealed class EncoderManifest
     /// <summary>Features per patch after pooling.</summary>
     public int FeatureSize { get; set; }
 
+    /// <summary>The most patches per ONNX Runtime call; null: any. 1 for an encoder whose features of a patch would
+    /// otherwise depend on the patches beside it in the call (an int8 copy quantizes its inputs with one scale per
+    /// call: <c>amil encoders quantize</c> writes 1).</summary>
+    public int? MaxBatchSize { get; set; }
+
     /// <summary>The weights' licence, as the user should know it (shown by <c>amil encoders check</c>).</summary>
     public string? Licence { get; set; }
 
@@ -141,6 +146,7 @@ public sealed class EncoderManifest
         );
         Require(PrefixTokens is >= 0 and <= 64, $"\"prefix_tokens\" must be 0 to 64 (got {PrefixTokens}).");
         Require(FeatureSize is >= 1 and <= 65536, $"\"feature_size\" must be 1 to 65536 (got {FeatureSize}).");
+        Require(MaxBatchSize is null or >= 1, $"\"max_batch_size\" must be at least 1 (got {MaxBatchSize}).");
         Require(
             Pooling != "cls_mean" || FeatureSize % 2 == 0,
             $"\"cls_mean\" concatenates two vectors, so \"feature_size\" must be even (got {FeatureSize})."

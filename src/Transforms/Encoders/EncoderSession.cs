@@ -61,7 +61,7 @@ internal static class EncoderSession
             m.Layout,
             $"io {m.Input}>{m.Output}",
             $"{m.Pooling} {m.PrefixTokens} {m.FeatureSize}"
-        );
+        ) + (m.MaxBatchSize is { } most ? $" batch≤{most}" : "");
 
     private static InferenceSession Load(EncoderManifest m, Func<InferenceSession> open)
     {

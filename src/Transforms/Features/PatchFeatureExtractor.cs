@@ -172,7 +172,8 @@ public sealed class PatchFeatureExtractor
     /// <summary>Features of every patch of a bag: N × <see cref="FeatureSize"/>, patch-major.</summary>
     /// <param name="bag">Bag pixels as written by BagPatches (C×P×P per patch).</param>
     /// <param name="toByteScale">Multiplies bag values back to 0…255 (255 for the default PixelScale 1/255).</param>
-    /// <param name="batchSize">Patches per ONNX Runtime call (1 = one call per patch).</param>
+    /// <param name="batchSize">Patches per ONNX Runtime call (1 = one call per patch), at most the manifest's
+    /// <see cref="EncoderManifest.MaxBatchSize"/>.</param>
     public float[] Extract(ReadOnlySpan<float> bag, BagLayout layout, float toByteScale = 255f, int batchSize = 16)
     {
         if (layout.Channels != 3)
@@ -184,6 +185,7 @@ public sealed class PatchFeatureExtractor
                 $"The bag has {bag.Length} values; its layout needs {layout.Count * layout.PatchLength}."
             );
         var features = new float[layout.Count * FeatureSize];
+        batchSize = Math.Min(batchSize, Manifest.MaxBatchSize ?? int.MaxValue);
         for (int first = 0; first < layout.Count; first += batchSize)
         {
             int n = Math.Min(batchSize, layout.Count - first);

@@ -48,10 +48,22 @@ public static class EncoderQuantization
         copy.Name = name;
         copy.File = Path.GetFileName(onnx);
         copy.Sha256 = FileHash.Sha256(onnx);
+        // Inputs are quantized with one scale per call: one patch a call keeps a patch's features its own.
+        copy.MaxBatchSize = 1;
         string manifestPath = Path.Combine(Path.GetDirectoryName(onnx)!, name + ".json");
         AtomicFile.Write(manifestPath, temp => File.WriteAllText(temp, copy.ToJson()));
-        var (minimum, mean) = Agreement(encoder, manifestPath);
-        return new EncoderQuantizationReport(manifestPath, summary, AgreementPatches, minimum, mean);
+        try
+        {
+            var (minimum, mean) = Agreement(encoder, manifestPath);
+            return new EncoderQuantizationReport(manifestPath, summary, AgreementPatches, minimum, mean);
+        }
+        catch
+        {
+            // An encoder that cannot run is not left looking like one.
+            File.Delete(manifestPath);
+            File.Delete(onnx);
+            throw;
+        }
     }
 
     /// <summary>Cosine similarity of each fixed patch's features from the two encoders: lowest and mean.</summary>

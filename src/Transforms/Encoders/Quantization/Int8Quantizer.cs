@@ -13,9 +13,10 @@ public sealed record QuantizationSummary(int Quantized, int Kept, long BytesBefo
 /// <summary>
 /// Dynamic int8 quantization of an ONNX encoder's matrix products, as ONNX Runtime's own quantizer writes it: each
 /// MatMul or Gemm whose weight is a constant [K, N] matrix gets int8 weights with one symmetric scale per output
-/// column, its input is quantized to uint8 on the fly (DynamicQuantizeLinear, one scale per call), and the product runs as
-/// MatMulInteger rescaled to float, which ONNX Runtime fuses into its int8 kernels (VNNI where the CPU has it).
-/// Convolutions stay float. The output is one self-contained file (external data brought inline).
+/// column, its input is quantized to uint8 on the fly (DynamicQuantizeLinear, one scale per call, so the copy's
+/// manifest runs one patch a call), and the product runs as MatMulInteger rescaled to float, which ONNX Runtime fuses
+/// into its int8 kernels (VNNI where the CPU has it). Convolutions stay float. The output is one self-contained file
+/// (external data brought inline).
 /// </summary>
 internal static class Int8Quantizer
 {
@@ -43,6 +44,12 @@ internal static class Int8Quantizer
                     + "nothing to quantize (convolutions stay float)."
             );
         model.Fields[model.Fields.IndexOf(graphField)] = ProtoField.Of(F.ModelGraph, rewrite.Graph());
+        // Protocol buffers stop at 2 GB; a larger model would need external data, which this writer does not write.
+        if (model.Size() >= int.MaxValue)
+            throw new InvalidDataException(
+                $"{inputPath}: even quantized, the model would be {model.Size() / 1e9:F1} GB, over the 2 GB a single "
+                    + "ONNX file can hold."
+            );
         AtomicFile.Write(
             outputPath,
             temp =>
@@ -97,6 +104,29 @@ internal static class Int8Quantizer
             .SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
             .GroupBy(n => n)
             .ToDictionary(g => g.Key, g => g.Count());
+        private readonly HashSet<string> _readElsewhere = ReadElsewhere(graph);
+
+        /// <summary>Names a graph output or a subgraph (If/Loop/Scan bodies) reads: a weight among them is not one
+        /// product's alone, so it stays as it is.</summary>
+        private static HashSet<string> ReadElsewhere(ProtoMessage graph)
+        {
+            var names = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
+            void Subgraphs(ProtoMessage g)
+            {
+                foreach (var node in g.All(F.GraphNode).Select(n => n.Message))
+                foreach (var attribute in node.All(F.NodeAttribute).Select(a => a.Message))
+                foreach (var body in attribute.All(F.AttributeGraph).Concat(attribute.All(F.AttributeGraphs)))
+                {
+                    var inner = body.Message;
+                    names.UnionWith(
+                        inner.All(F.GraphNode).SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
+                    );
+                    Subgraphs(inner);
+                }
+            }
+            Subgraphs(graph);
+            return names;
+        }
 
         public int Kept { get; private set; }
 
@@ -157,12 +187,21 @@ internal static class Int8Quantizer
             var inputs = node.All(F.NodeInput).Select(f => f.Text).ToList();
             if (op is not ("MatMul" or "Gemm") || !string.IsNullOrEmpty(node.Text(F.NodeDomain)) || inputs.Count < 2)
                 return null;
-            if (!_byName.TryGetValue(inputs[1], out var tensor) || _uses.GetValueOrDefault(inputs[1]) != 1)
+            if (
+                !_byName.TryGetValue(inputs[1], out var tensor)
+                || _uses.GetValueOrDefault(inputs[1]) != 1
+                || _readElsewhere.Contains(inputs[1])
+            )
                 return null;
             var dims = OnnxTensors.Dims(tensor);
             if (OnnxTensors.DataType(tensor) != F.TypeFloat || dims.Length != 2 || dims[0] * dims[1] < MinimumWeights)
                 return null;
             var values = OnnxTensors.Floats(tensor, folder);
+            if (values.Length != dims[0] * dims[1])
+                throw new InvalidDataException(
+                    $"weight '{inputs[1]}' holds {values.Length} values; its shape [{dims[0]}, {dims[1]}] needs "
+                        + $"{dims[0] * dims[1]}: the model is damaged"
+                );
             if (op == "MatMul")
                 return (values, (int)dims[0], (int)dims[1], null);
             if (Int(node, "transA") != 0 || Float(node, "alpha") != 1 || (inputs.Count > 2 && Float(node, "beta") != 1))

@@ -10,7 +10,8 @@ internal static class OnnxFields
         ModelGraph = 7;
     public const int GraphNode = 1,
         GraphInitializer = 5,
-        GraphInput = 11;
+        GraphInput = 11,
+        GraphOutput = 12;
     public const int NodeInput = 1,
         NodeOutput = 2,
         NodeName = 3,
@@ -20,6 +21,8 @@ internal static class OnnxFields
     public const int AttributeName = 1,
         AttributeFloat = 2,
         AttributeInt = 3,
+        AttributeGraph = 6,
+        AttributeGraphs = 11,
         AttributeType = 20,
         AttributeTypeInt = 2;
     public const int TensorDims = 1,
@@ -58,8 +61,14 @@ internal static class OnnxTensors
             return External(tensor, modelFolder);
         if (tensor.First(OnnxFields.TensorRawData) is { } raw)
             return raw.Bytes;
-        // Packed float_data (fixed32 values) holds the same little-endian bytes.
-        return tensor.First(OnnxFields.TensorFloatData)?.Bytes ?? default;
+        // float_data: packed (length-delimited, the same little-endian bytes) or one fixed32 field per value.
+        var bytes = new List<byte>();
+        foreach (var f in tensor.All(OnnxFields.TensorFloatData))
+            if (f.WireType == ProtoField.Delimited)
+                bytes.AddRange(f.Bytes.Span);
+            else
+                bytes.AddRange(BitConverter.GetBytes((uint)f.Value));
+        return bytes.ToArray();
     }
 
     public static float[] Floats(ProtoMessage tensor, string modelFolder) =>
@@ -102,7 +111,13 @@ internal static class OnnxTensors
     private static byte[] External(ProtoMessage tensor, string modelFolder)
     {
         var entries = Location(tensor);
-        string location = Path.Combine(modelFolder, entries.GetValueOrDefault("location", ""));
+        string folder = Path.GetFullPath(modelFolder);
+        string location = Path.GetFullPath(Path.Combine(folder, entries["location"]));
+        // As ONNX Runtime does: external data lies beside the model, never elsewhere on the disk.
+        if (Path.IsPathRooted(entries["location"]) || !location.StartsWith(folder + Path.DirectorySeparatorChar))
+            throw new InvalidDataException(
+                $"tensor '{Name(tensor)}' names external data outside the model's folder ({entries["location"]})"
+            );
         long offset = long.Parse(
             entries.GetValueOrDefault("offset", "0"),
             System.Globalization.CultureInfo.InvariantCulture
