@@ -2,6 +2,7 @@ using System.Text.Json;
 using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Encoders.Quantization;
 using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Onnx;
 using Xunit;
 
 namespace Amil.MLNet.Tests;

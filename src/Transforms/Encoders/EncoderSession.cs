@@ -1,5 +1,6 @@
 using System.Globalization;
 using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Amil.MLNet.Transforms.Encoders;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using F = Amil.MLNet.Transforms.Encoders.Quantization.OnnxFields;
+using Amil.MLNet.Transforms.Onnx;
+using F = Amil.MLNet.Transforms.Onnx.OnnxFields;
 
 namespace Amil.MLNet.Transforms.Encoders.Quantization;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Amil.MLNet.Transforms.Encoders.Quantization;
+namespace Amil.MLNet.Transforms.Onnx;
 
 /// <summary>One field of a protocol-buffer message as it is on the wire: its number, and either a varint, a fixed
 /// 32/64-bit value or length-delimited bytes (a string, packed numbers or a nested message). Bytes read are slices of

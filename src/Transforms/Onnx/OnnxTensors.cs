@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Amil.MLNet.Transforms.Encoders.Quantization;
+namespace Amil.MLNet.Transforms.Onnx;
 
 /// <summary>The ONNX field numbers this code reads and writes (onnx.proto: ModelProto, GraphProto, NodeProto,
-/// AttributeProto, TensorProto, OperatorSetIdProto).</summary>
+/// AttributeProto, TensorProto, OperatorSetIdProto, ValueInfoProto, TypeProto, TensorShapeProto).</summary>
 internal static class OnnxFields
 {
     public const int ModelOpset = 8,
@@ -11,7 +11,8 @@ internal static class OnnxFields
     public const int GraphNode = 1,
         GraphInitializer = 5,
         GraphInput = 11,
-        GraphOutput = 12;
+        GraphOutput = 12,
+        GraphValueInfo = 13;
     public const int NodeInput = 1,
         NodeOutput = 2,
         NodeName = 3,
@@ -34,7 +35,12 @@ internal static class OnnxFields
         TensorDataLocation = 14;
     public const int OpsetDomain = 1,
         OpsetVersion = 2;
-    public const int ValueInfoName = 1;
+    public const int ValueInfoName = 1,
+        ValueInfoType = 2;
+    public const int TypeTensor = 1,
+        TensorTypeShape = 2,
+        ShapeDim = 1,
+        DimParam = 2;
     public const int TypeFloat = 1,
         TypeUInt8 = 2,
         TypeInt8 = 3;
