@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Encoders.Quantization;
 using Amil.MLNet.Transforms.Features;
@@ -12,8 +11,7 @@ namespace Amil.MLNet.Tests;
 /// what cannot be quantized is refused with the reason.</summary>
 public sealed class EncoderQuantizationTests
 {
-    private static string Committed(string file) =>
-        Path.Combine(Programs.RepoRoot(), "tests", "Amil.MLNet.Tests", "Encoders", file);
+    private static string Committed(string file) => SmallEncoders.File(file);
 
     [Theory]
     [InlineData("tiny_vit.onnx")]
@@ -54,7 +52,7 @@ public sealed class EncoderQuantizationTests
         Assert.NotEqual(PatchEncoders.Identity(Committed(source)), PatchEncoders.Identity(manifest));
 
         var features = extractor.Extract(EncoderCheck.FixedPatches(3, 112), EncoderCheck.Layout(3, 112), 1f, 2);
-        var expected = PyTorchFeatures(reference);
+        var expected = SmallEncoders.PyTorch(reference).Features;
         int d = extractor.FeatureSize;
         for (int k = 0; k < 3; k++)
         {
@@ -223,16 +221,5 @@ public sealed class EncoderQuantizationTests
         var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(x, [x.Length / 64, 64]);
         using var results = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("X", input)]);
         return [.. results.First().AsEnumerable<float>()];
-    }
-
-    private static List<double[]> PyTorchFeatures(string name)
-    {
-        using var json = JsonDocument.Parse(File.ReadAllText(Committed("reference.json")));
-        return json
-            .RootElement.GetProperty("features")
-            .GetProperty(name)
-            .EnumerateArray()
-            .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray())
-            .ToList();
     }
 }

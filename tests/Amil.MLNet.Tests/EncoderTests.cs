@@ -13,8 +13,7 @@ namespace Amil.MLNet.Tests;
 /// saved model follow the file's hash; a model trains and scores images and slides on the ViT from the CLI.</summary>
 public sealed class EncoderTests
 {
-    private static string Committed(string file) =>
-        Path.Combine(Programs.RepoRoot(), "tests", "Amil.MLNet.Tests", "Encoders", file);
+    private static string Committed(string file) => SmallEncoders.File(file);
 
     [Theory]
     [InlineData("tiny_vit", "tiny_vit.json")]
@@ -22,14 +21,7 @@ public sealed class EncoderTests
     [InlineData("tiny_cnn", "tiny_cnn.json")] // NHWC, exported for batch 1, resize 72 then centre crop 64
     public void TheSmallEncodersGivePyTorchsFeatures(string name, string reference)
     {
-        using var json = JsonDocument.Parse(File.ReadAllText(Committed("reference.json")));
-        int size = json.RootElement.GetProperty("patches").GetProperty(name).GetInt32();
-        var expected = json
-            .RootElement.GetProperty("features")
-            .GetProperty(name)
-            .EnumerateArray()
-            .Select(row => row.EnumerateArray().Select(v => v.GetDouble()).ToArray())
-            .ToList();
+        var (expected, size) = SmallEncoders.PyTorch(name);
         var extractor = PatchFeatureExtractor.Get(Committed(reference));
 
         // Three patches in batches of two: a full batch and a partial one.
