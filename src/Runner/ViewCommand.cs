@@ -66,6 +66,7 @@ internal sealed class ViewCommand
                 r,
                 () =>
                 {
+                    var stop = CommandRunner.Interrupt; // ours from the start: a signal while scoring stops the viewer
                     var options = scoring.Read(r);
                     var request = new ViewRequest(
                         r.GetValue(_path),
@@ -78,7 +79,7 @@ internal sealed class ViewCommand
                     {
                         Device = options.Device,
                     };
-                    Serve(request, Listening(r));
+                    Serve(request, Listening(r), stop);
                 }
             )
         );
@@ -102,11 +103,11 @@ internal sealed class ViewCommand
         return new ViewerOptions(listen, port);
     }
 
-    private static void Serve(ViewRequest request, ViewerOptions listening)
+    private static void Serve(ViewRequest request, ViewerOptions listening, CancellationToken stop)
     {
         var server = ViewerServer.StartAsync(request, listening, CommandRunner.Log).GetAwaiter().GetResult();
         Console.WriteLine($"Viewing {server.Items} item(s) at {server.Address} (Ctrl-C to stop)");
-        server.RunUntilAsync(CommandRunner.Interrupt).GetAwaiter().GetResult();
+        server.RunUntilAsync(stop).GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Console.WriteLine("Viewer stopped.");
     }

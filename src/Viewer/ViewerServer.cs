@@ -66,6 +66,7 @@ public sealed class ViewerServer : IAsyncDisposable
             new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory }
         );
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, CallerLifetime>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             if (IPAddress.TryParse(options.Host, out var ip))

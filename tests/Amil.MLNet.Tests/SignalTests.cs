@@ -63,6 +63,14 @@ public sealed class SignalTests
         view.Signal(RunningProgram.SigTerm);
         Assert.Equal(143, view.WaitForExit(TimeSpan.FromSeconds(20)));
         Assert.Contains("Viewer stopped.", view.Output);
+
+        // A signal while the viewer is still scoring is the CLI's too, never the web host's alone (which stopped the
+        // host while the CLI waited on).
+        using var early = RunningProgram.Amil("view", stopped);
+        early.WaitForLine("Scoring", Minute);
+        early.Signal(RunningProgram.SigTerm);
+        Assert.Equal(143, early.WaitForExit(Minute));
+        Assert.Contains("Viewer stopped.", early.Output);
     }
 
     private static string TestLogLoss(string run) =>
