@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Encoders.Quantization;
 
 namespace Amil.MLNet.Runner;
@@ -12,21 +13,32 @@ internal sealed class EncoderQuantizeCommand
         "Folder for NAME-int8.onnx and its manifest NAME-int8.json."
     );
 
+    private readonly Option<string?> _calibration = new("--calibration")
+    {
+        Description =
+            "Folder of tiles like those the encoder will see (PNG, JPEG, TIFF or BMP; each image's centre "
+            + "square is one patch). With it, convolutions are quantized too, at activation ranges measured on three "
+            + "in four of the tiles; the others measure the agreement. Without it, convolutions stay float.",
+        HelpName = "DIR",
+    };
+
     public static Command Create(Argument<string> encoder) => new EncoderQuantizeCommand().Build(encoder);
 
     private Command Build(Argument<string> encoder)
     {
         var quantize = new Command(
             "quantize",
-            "Write an int8 copy of an ONNX encoder (dynamic quantization of its matrix products, as ONNX Runtime's "
-                + "quantizer does; convolutions stay float) with its own manifest, and print how closely its features "
-                + "follow the original's on fixed patches (cosine). The copy is another encoder: train and score "
-                + "with its manifest; time it with `encoders check` or `bench --encoders`.\n"
-                + "Example: amil encoders quantize ~/weights/uni.json --out ~/weights"
+            "Write an int8 copy of an ONNX encoder with its own manifest: dynamic quantization of its matrix products "
+                + "(as ONNX Runtime's quantizer does) and, with --calibration, static quantization of its "
+                + "convolutions; print how closely its features follow the original's (cosine). The copy is another "
+                + "encoder: train and score with its manifest; time it with `encoders check` or `bench --encoders`.\n"
+                + "Examples: amil encoders quantize ~/weights/uni.json --out ~/weights\n"
+                + "          amil encoders quantize resnet18 --calibration ~/tiles --out ~/weights"
         )
         {
             encoder,
             _output,
+            _calibration,
         };
         quantize.SetAction(r => CommandRunner.Run(r, () => Print(Quantize(r, r.GetValue(encoder)!))));
         return quantize;
@@ -34,8 +46,13 @@ internal sealed class EncoderQuantizeCommand
 
     private EncoderQuantizationReport Quantize(ParseResult r, string encoder)
     {
+        if (PatchEncoders.IsBuiltIn(encoder) && r.GetValue(_calibration) is null)
+            throw new ArgumentException(
+                $"{encoder} is convolutions only, which are quantized only at ranges measured on tiles: give "
+                    + "--calibration DIR, a folder of tiles like those it will encode."
+            );
         CommandRunner.Log($"Quantizing {encoder} …");
-        return EncoderQuantization.Quantize(encoder, r.GetValue(_output)!);
+        return EncoderQuantization.Quantize(encoder, r.GetValue(_output)!, r.GetValue(_calibration));
     }
 
     private static void Print(EncoderQuantizationReport report)
@@ -46,8 +63,9 @@ internal sealed class EncoderQuantizeCommand
         Console.WriteLine(
             string.Format(
                 inv,
-                "  {0} matrix products int8, {1} other nodes as they were; {2:F1} MB → {3:F1} MB",
-                s.Quantized,
+                "  {0} matrix products and {1} convolutions int8, {2} other nodes as they were; {3:F1} MB → {4:F1} MB",
+                s.Products,
+                s.Convolutions,
                 s.Kept,
                 s.BytesBefore / 1e6,
                 s.BytesAfter / 1e6
@@ -56,8 +74,9 @@ internal sealed class EncoderQuantizeCommand
         Console.WriteLine(
             string.Format(
                 inv,
-                "  agreement with the original on {0} fixed patches: cosine min {1:F4}, mean {2:F4}",
+                "  agreement with the original on {0} {1}: cosine min {2:F4}, mean {3:F4}",
                 report.Patches,
+                report.Summary.Convolutions > 0 ? "held-out calibration tiles" : "fixed patches",
                 report.MinimumCosine,
                 report.MeanCosine
             )

@@ -1,6 +1,7 @@
 using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Encoders.Quantization;
 using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Images;
 using Amil.MLNet.Transforms.Onnx;
 using Xunit;
 
@@ -40,7 +41,7 @@ public sealed class EncoderQuantizationTests
         var folder = TestTemp.Folder("amil-int8-").FullName;
         var report = EncoderQuantization.Quantize(Committed(source), folder);
 
-        Assert.Equal(6, report.Summary.Quantized); // the qkv and MLP products; the 48 × 48 ones are too small
+        Assert.Equal(6, report.Summary.Products); // the qkv and MLP products; the 48 × 48 ones are too small
         Assert.InRange(report.MinimumCosine, 0.99, 1.0);
         // One self-contained file: moved away from everything else, it still loads.
         var moved = TestTemp.Folder("amil-int8-moved-").FullName;
@@ -79,11 +80,90 @@ public sealed class EncoderQuantizationTests
         var cnn = Assert.Throws<InvalidDataException>(() =>
             EncoderQuantization.Quantize(Committed("tiny_cnn.json"), folder)
         );
-        Assert.Contains("nothing to quantize (convolutions stay float)", cnn.Message);
+        Assert.Contains("nothing to quantize (convolutions are quantized only with calibration images)", cnn.Message);
         var builtIn = Assert.Throws<ArgumentException>(() => EncoderQuantization.Quantize("resnet18", folder));
         Assert.Contains("convolutions only", builtIn.Message);
+        var one = TestTemp.Folder("amil-int8-one-tile-").FullName;
+        WriteTiles(one, 1, 80);
+        var few = Assert.Throws<ArgumentException>(() => EncoderQuantization.Quantize("resnet18", folder, one));
+        Assert.Contains("holds 1 image(s)", few.Message);
+        var missing = Path.Combine(one, "absent");
+        var none = Assert.Throws<ArgumentException>(() => EncoderQuantization.Quantize("resnet18", folder, missing));
+        Assert.Contains("does not exist", none.Message);
         Assert.Empty(Directory.GetFiles(folder));
     }
+
+    [Fact]
+    public void CalibratedConvolutionsRunAsInt8AndFollowTheFloatFeatures()
+    {
+        var tiles = TestTemp.Folder("amil-int8-tiles-").FullName;
+        WriteTiles(tiles, 16, 80);
+        var folder = TestTemp.Folder("amil-int8-cnn-").FullName;
+
+        var report = EncoderQuantization.Quantize(Committed("tiny_cnn.json"), folder, tiles);
+
+        Assert.Equal(2, report.Summary.Convolutions);
+        Assert.Equal(4, report.Patches); // one tile in four is held out
+        Assert.InRange(report.MinimumCosine, 0.99, 1.0);
+        var extractor = PatchFeatureExtractor.Get(report.Manifest);
+        Assert.Null(extractor.Manifest.MaxBatchSize); // fixed scales: patches may share a call
+        var patches = EncoderCheck.FixedPatches(3, 64);
+        var together = extractor.Extract(patches, EncoderCheck.Layout(3, 64), 1f, 16);
+        var alone = extractor.Extract(patches.AsSpan(2 * 3 * 64 * 64), EncoderCheck.Layout(1, 64), 1f, 16);
+        Assert.Equal(together[(2 * extractor.FeatureSize)..], alone);
+        var ops = Ops(Path.Combine(folder, "tiny-cnn-int8.onnx"));
+        Assert.Equal(3, ops.Count(op => op == "QuantizeLinear")); // the first input and each ReLU's output
+        Assert.Equal(2, ops.Count(op => op == "Relu")); // the QDQ sits after each ReLU, which ONNX Runtime folds
+    }
+
+    [Fact]
+    public void TheBuiltInResNet18OfOpset8IsQuantizedWithCalibration()
+    {
+        var tiles = TestTemp.Folder("amil-int8-tiles18-").FullName;
+        WriteTiles(tiles, 8, 224);
+        var folder = TestTemp.Folder("amil-int8-resnet18-").FullName;
+
+        var report = EncoderQuantization.Quantize("resnet18", folder, tiles);
+
+        Assert.Equal(22, report.Summary.Convolutions);
+        Assert.True(report.Summary.BytesAfter * 3 < report.Summary.BytesBefore);
+        Assert.InRange(report.MinimumCosine, 0.95, 1.0);
+        var extractor = PatchFeatureExtractor.Get(report.Manifest);
+        Assert.Equal("resnet18-int8", extractor.Manifest.Name);
+        Assert.Equal(512, extractor.FeatureSize);
+        var model = ProtoMessage.Parse(File.ReadAllBytes(Path.Combine(folder, "resnet18-int8.onnx")));
+        Assert.Equal(13, OnnxNodes.Opset(model));
+    }
+
+    /// <summary>Tissue-like tiles: smooth pink and purple blobs with speckle, a different draw per tile.</summary>
+    private static void WriteTiles(string folder, int count, int size)
+    {
+        for (int t = 0; t < count; t++)
+        {
+            var random = new Random(t);
+            var pixels = new byte[size * size * 3];
+            double fx = 0.05 + random.NextDouble() * 0.2,
+                fy = 0.05 + random.NextDouble() * 0.2;
+            for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++)
+            {
+                double nuclei = Math.Sin(x * fx + t) * Math.Cos(y * fy - t);
+                int i = (y * size + x) * 3;
+                pixels[i] = (byte)Math.Clamp(200 - 80 * nuclei + random.Next(20), 0, 255);
+                pixels[i + 1] = (byte)Math.Clamp(140 - 90 * nuclei + random.Next(20), 0, 255);
+                pixels[i + 2] = (byte)Math.Clamp(190 - 20 * nuclei + random.Next(20), 0, 255);
+            }
+            RgbImageWriter.WritePng(Path.Combine(folder, $"tile{t:D2}.png"), new RgbImage(size, size, pixels));
+        }
+    }
+
+    private static List<string?> Ops(string file) =>
+        ProtoMessage
+            .Parse(File.ReadAllBytes(file))
+            .First(OnnxFields.ModelGraph)!
+            .Message.All(OnnxFields.GraphNode)
+            .Select(n => n.Message.Text(OnnxFields.NodeOpType))
+            .ToList();
 
     [Fact]
     public void TheCliWritesTheCopyAndPrintsTheAgreement()
@@ -91,13 +171,13 @@ public sealed class EncoderQuantizationTests
         var folder = TestTemp.Folder("amil-int8-cli-").FullName;
         var (exit, stdout, stderr) = Programs.Amil("encoders", "quantize", Committed("tiny_vit.json"), "--out", folder);
         Assert.True(exit == 0, stderr);
-        Assert.Contains("6 matrix products int8", stdout);
+        Assert.Contains("6 matrix products and 0 convolutions int8", stdout);
         Assert.Contains("agreement with the original on 32 fixed patches: cosine min", stdout);
         Assert.True(File.Exists(Path.Combine(folder, "tiny-vit-int8.json")));
 
         var (refused, _, error) = Programs.Amil("encoders", "quantize", "resnet18", "--out", folder);
         Assert.Equal(1, refused);
-        Assert.Contains("convolutions only", error);
+        Assert.Contains("give --calibration DIR", error);
     }
 
     [Fact]
@@ -111,7 +191,7 @@ public sealed class EncoderQuantizationTests
 
         var summary = Int8Quantizer.Quantize(original, quantized);
 
-        Assert.Equal(1, summary.Quantized);
+        Assert.Equal(1, summary.Products);
         var x = Enumerable.Range(0, 3 * 64).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
         var expected = Run(original, x);
         var actual = Run(quantized, x);

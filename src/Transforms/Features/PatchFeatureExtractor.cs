@@ -189,18 +189,8 @@ public sealed class PatchFeatureExtractor
         for (int first = 0; first < layout.Count; first += batchSize)
         {
             int n = Math.Min(batchSize, layout.Count - first);
-            var input = new float[n * 3 * InputSize * InputSize];
-            for (int k = 0; k < n; k++)
-                Prepare(
-                    bag.Slice((first + k) * layout.PatchLength, layout.PatchLength),
-                    layout.PatchSize,
-                    toByteScale,
-                    input.AsSpan(k * 3 * InputSize * InputSize, 3 * InputSize * InputSize)
-                );
-            int[] shape = Manifest.Layout == "nhwc" ? [n, InputSize, InputSize, 3] : [n, 3, InputSize, InputSize];
-            using var results = _session.Run([
-                NamedOnnxValue.CreateFromTensor(_input, new DenseTensor<float>(input, shape)),
-            ]);
+            var input = Input(bag, layout, toByteScale, first, n);
+            using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_input, input)]);
             var output = results.First(r => r.Name == _output).AsTensor<float>();
             var values = output is DenseTensor<float> dense ? dense.Buffer.Span : output.ToArray();
             TokenPooling.Pool(
@@ -212,6 +202,25 @@ public sealed class PatchFeatureExtractor
             );
         }
         return features;
+    }
+
+    /// <summary>The graph input patches are fed to.</summary>
+    internal string InputName => _input;
+
+    /// <summary>Patches <paramref name="first"/> … first + n − 1 of a bag as the network's input: resized,
+    /// normalised, in the manifest's layout.</summary>
+    internal DenseTensor<float> Input(ReadOnlySpan<float> bag, BagLayout layout, float toByteScale, int first, int n)
+    {
+        var input = new float[n * 3 * InputSize * InputSize];
+        for (int k = 0; k < n; k++)
+            Prepare(
+                bag.Slice((first + k) * layout.PatchLength, layout.PatchLength),
+                layout.PatchSize,
+                toByteScale,
+                input.AsSpan(k * 3 * InputSize * InputSize, 3 * InputSize * InputSize)
+            );
+        int[] shape = Manifest.Layout == "nhwc" ? [n, InputSize, InputSize, 3] : [n, 3, InputSize, InputSize];
+        return new DenseTensor<float>(input, shape);
     }
 
     /// <summary>One C×P×P patch → the network's input: resized (and centre-cropped), normalised, in the manifest's

@@ -6,7 +6,8 @@ namespace Amil.MLNet.Transforms.Onnx;
 /// AttributeProto, TensorProto, OperatorSetIdProto, ValueInfoProto, TypeProto, TensorShapeProto).</summary>
 internal static class OnnxFields
 {
-    public const int ModelOpset = 8,
+    public const int ModelIrVersion = 1,
+        ModelOpset = 8,
         ModelGraph = 7;
     public const int GraphNode = 1,
         GraphInitializer = 5,
@@ -43,7 +44,8 @@ internal static class OnnxFields
         DimParam = 2;
     public const int TypeFloat = 1,
         TypeUInt8 = 2,
-        TypeInt8 = 3;
+        TypeInt8 = 3,
+        TypeInt32 = 6;
 }
 
 /// <summary>Reading and writing the tensors of an ONNX graph (initializers), including those kept as external

@@ -1,11 +1,14 @@
+using System.Text.Json;
 using Amil.MLNet.Transforms.Features;
+using Amil.MLNet.Transforms.Onnx;
 
 namespace Amil.MLNet.Transforms.Encoders.Quantization;
 
 /// <summary>A quantized encoder and how closely it agrees with the one it came from.</summary>
 /// <param name="Manifest">The int8 encoder's manifest path (beside its ONNX file): use it as any encoder.</param>
 /// <param name="Summary">What was quantized, and the sizes.</param>
-/// <param name="Patches">The fixed patches both encoders encoded.</param>
+/// <param name="Patches">The patches both encoders encoded for the agreement: held-out calibration images, or fixed
+/// patches.</param>
 /// <param name="MinimumCosine">The lowest cosine similarity between a patch's int8 and float features.</param>
 /// <param name="MeanCosine">The mean of those similarities.</param>
 public sealed record EncoderQuantizationReport(
@@ -17,45 +20,83 @@ public sealed record EncoderQuantizationReport(
 );
 
 /// <summary>
-/// Writes an int8 copy of an ONNX encoder (its matrix products; convolutions stay float) with its manifest, and
-/// measures how closely its features follow the original's on fixed patches. The copy is another encoder (its own
+/// Writes an int8 copy of an ONNX encoder with its manifest, and measures how closely its features follow the
+/// original's. Matrix products are quantized dynamically (no data needed); convolutions statically, at activation
+/// ranges measured on calibration images, and only when such images are given. The copy is another encoder (its own
 /// name and hash), so features, caches and saved models never mix the two.
 /// </summary>
 public static class EncoderQuantization
 {
-    /// <summary>Patches the agreement is measured on.</summary>
+    /// <summary>Fixed patches the agreement is measured on when no calibration images are given.</summary>
     public const int AgreementPatches = 32;
 
-    /// <param name="encoder">A manifest, an ONNX file with its manifest beside it, or a registered name.</param>
+    /// <param name="encoder">A manifest, an ONNX file with its manifest beside it, a registered name, or
+    /// "resnet18".</param>
     /// <param name="outputFolder">Where NAME-int8.onnx and NAME-int8.json are written.</param>
-    /// <exception cref="ArgumentException">The built-in ResNet18 (nothing but convolutions), or an unknown
-    /// encoder.</exception>
+    /// <param name="calibrationFolder">Tiles like those the encoder will see (PNG, JPEG, TIFF or BMP; each image's
+    /// centre square is one patch): three in four set the convolutions' activation ranges, the others measure the
+    /// agreement. Null: convolutions stay float and the agreement is measured on fixed patches.</param>
+    /// <exception cref="ArgumentException">The built-in ResNet18 without calibration images (nothing but
+    /// convolutions), an unknown encoder, or a calibration folder with fewer than two images.</exception>
     /// <exception cref="InvalidDataException">The file cannot be quantized; the message says why.</exception>
-    public static EncoderQuantizationReport Quantize(string encoder, string outputFolder)
+    public static EncoderQuantizationReport Quantize(
+        string encoder,
+        string outputFolder,
+        string? calibrationFolder = null
+    )
     {
-        if (PatchEncoders.IsBuiltIn(encoder))
+        if (PatchEncoders.IsBuiltIn(encoder) && calibrationFolder is null)
             throw new ArgumentException(
-                $"The built-in {PatchEncoders.ResNet18} is convolutions only, which int8 quantization leaves float: "
-                    + "quantize a transformer encoder (ViT: UNI, Virchow, …) exported as ONNX."
+                $"The built-in {PatchEncoders.ResNet18} is convolutions only, which are quantized only with "
+                    + "calibration images: give a folder of tiles like those it will encode."
             );
-        var manifest = PatchEncoders.Manifest(encoder);
-        EncoderSession.CheckFile(manifest);
+        var calibration = calibrationFolder is null ? null : ActivationCalibration.Patches(calibrationFolder);
+        var original = PatchFeatureExtractor.CreateWithThreads(encoder, 1);
+        try
+        {
+            return Quantize(encoder, original, outputFolder, calibration);
+        }
+        finally
+        {
+            original.Close();
+        }
+    }
+
+    private static EncoderQuantizationReport Quantize(
+        string encoder,
+        PatchFeatureExtractor original,
+        string outputFolder,
+        List<CalibrationPatch>? calibration
+    )
+    {
+        var manifest = original.Manifest;
         Directory.CreateDirectory(outputFolder);
         string name = manifest.Name + "-int8";
         string onnx = Path.GetFullPath(Path.Combine(outputFolder, name + ".onnx"));
-        var summary = Int8Quantizer.Quantize(manifest.File, onnx);
-        var copy = EncoderManifest.Load(PatchEncoders.ManifestPath(encoder));
+        var (model, convolutions) = calibration is null
+            ? (ProtoMessage.Parse(File.ReadAllBytes(manifest.File)), new QdqResult(0, 0))
+            : Convolutions(original, calibration.Where((_, i) => i % 4 != 1));
+        var summary = Int8Quantizer.Quantize(model, manifest.File, onnx, convolutions);
+        var copy = JsonSerializer.Deserialize<EncoderManifest>(manifest.ToJson(), EncoderManifest.Json)!;
         copy.Name = name;
         copy.File = Path.GetFileName(onnx);
         copy.Sha256 = FileHash.Sha256(onnx);
-        // Inputs are quantized with one scale per call: one patch a call keeps a patch's features its own.
-        copy.MaxBatchSize = 1;
+        // Products quantize their input with one scale per call: one patch a call keeps a patch's features its own.
+        if (summary.Products > 0)
+            copy.MaxBatchSize = 1;
         string manifestPath = Path.Combine(Path.GetDirectoryName(onnx)!, name + ".json");
         AtomicFile.Write(manifestPath, temp => File.WriteAllText(temp, copy.ToJson()));
         try
         {
-            var (minimum, mean) = Agreement(encoder, manifestPath);
-            return new EncoderQuantizationReport(manifestPath, summary, AgreementPatches, minimum, mean);
+            var patches = calibration?.Where((_, i) => i % 4 == 1).ToList();
+            var (minimum, mean) = Agreement(original, manifestPath, patches);
+            return new EncoderQuantizationReport(
+                manifestPath,
+                summary,
+                patches?.Count ?? AgreementPatches,
+                minimum,
+                mean
+            );
         }
         catch
         {
@@ -66,29 +107,55 @@ public static class EncoderQuantization
         }
     }
 
-    /// <summary>Cosine similarity of each fixed patch's features from the two encoders: lowest and mean.</summary>
-    private static (double Minimum, double Mean) Agreement(string original, string quantized)
+    /// <summary>The model as ONNX Runtime's basic optimisations leave it, its convolutions in int8 QDQ form at the
+    /// ranges the calibration patches give.</summary>
+    private static (ProtoMessage Model, QdqResult Result) Convolutions(
+        PatchFeatureExtractor original,
+        IEnumerable<CalibrationPatch> patches
+    )
     {
-        var reference = PatchFeatureExtractor.CreateWithThreads(original, 1);
+        string file = original.Manifest.File;
+        var model = ActivationCalibration.Optimized(file);
+        int at = model.Fields.FindIndex(f => f.Number == OnnxFields.ModelGraph);
+        var quantizer = new ConvolutionQuantizer(model.Fields[at].Message);
+        if (quantizer.Convolutions.Count == 0)
+            return (model, new QdqResult(0, 0));
+        ConvolutionQuantizer.UseOpset13(model, file);
+        var ranges = ActivationCalibration.Ranges(model, quantizer.Activations(), original, patches);
+        var (graph, result) = quantizer.Rewrite(ranges, Path.GetDirectoryName(Path.GetFullPath(file))!);
+        model.Fields[at] = ProtoField.Of(OnnxFields.ModelGraph, graph);
+        return (model, result);
+    }
+
+    /// <summary>Cosine similarity of each patch's features from the two encoders, lowest and mean: on the held-out
+    /// calibration patches, else on fixed ones.</summary>
+    private static (double Minimum, double Mean) Agreement(
+        PatchFeatureExtractor reference,
+        string quantized,
+        List<CalibrationPatch>? patches
+    )
+    {
         var int8 = PatchFeatureExtractor.CreateWithThreads(quantized, 1);
         try
         {
             int size = reference.InputSize;
-            var patches = EncoderCheck.FixedPatches(AgreementPatches, size);
-            var layout = EncoderCheck.Layout(AgreementPatches, size);
-            var a = reference.Extract(patches, layout, 1f, 8);
-            var b = int8.Extract(patches, layout, 1f, 8);
-            FeatureCheck.ThrowUnlessFinite(quantized, "int8 encoder features", b);
+            var pairs = patches is null
+                ? [(EncoderCheck.FixedPatches(AgreementPatches, size), EncoderCheck.Layout(AgreementPatches, size))]
+                : patches.Select(p => (p.Planes, EncoderCheck.Layout(1, p.Size))).ToList();
+            var cosines = new List<double>();
             int d = reference.FeatureSize;
-            var cosines = Enumerable
-                .Range(0, AgreementPatches)
-                .Select(k => Cosine(a.AsSpan(k * d, d), b.AsSpan(k * d, d)))
-                .ToList();
+            foreach (var (planes, layout) in pairs)
+            {
+                var a = reference.Extract(planes, layout, 1f, 8);
+                var b = int8.Extract(planes, layout, 1f, 8);
+                FeatureCheck.ThrowUnlessFinite(quantized, "int8 encoder features", b);
+                for (int k = 0; k < layout.Count; k++)
+                    cosines.Add(Cosine(a.AsSpan(k * d, d), b.AsSpan(k * d, d)));
+            }
             return (cosines.Min(), cosines.Average());
         }
         finally
         {
-            reference.Close();
             int8.Close();
         }
     }

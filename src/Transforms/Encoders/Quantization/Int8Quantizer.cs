@@ -5,11 +5,14 @@ using F = Amil.MLNet.Transforms.Onnx.OnnxFields;
 namespace Amil.MLNet.Transforms.Encoders.Quantization;
 
 /// <summary>What quantizing a model did.</summary>
-/// <param name="Quantized">MatMul and Gemm nodes whose weights became int8.</param>
-/// <param name="Kept">Nodes left as they were (convolutions, attention products, small or shared weights).</param>
+/// <param name="Products">MatMul and Gemm nodes whose weights became int8 (inputs quantized as the encoder runs).
+/// </param>
+/// <param name="Convolutions">Convolutions made int8 at activation scales measured on calibration images.</param>
+/// <param name="Kept">Nodes of the model left as they were (attention products, normalisations, small or shared
+/// weights, and convolutions when no calibration images were given).</param>
 /// <param name="BytesBefore">The model's size, external data included.</param>
 /// <param name="BytesAfter">The quantized model's size (one file).</param>
-public sealed record QuantizationSummary(int Quantized, int Kept, long BytesBefore, long BytesAfter);
+public sealed record QuantizationSummary(int Products, int Convolutions, int Kept, long BytesBefore, long BytesAfter);
 
 /// <summary>
 /// Dynamic int8 quantization of an ONNX encoder's matrix products, as ONNX Runtime's own quantizer writes it: each
@@ -25,30 +28,43 @@ internal static class Int8Quantizer
     /// </summary>
     public const int MinimumWeights = 4096;
 
+    /// <summary>The file's matrix products quantized (convolutions left float).</summary>
     /// <exception cref="InvalidDataException">The file is not an ONNX model this can quantize (opset below 11, or
     /// nothing to quantize); the message says which.</exception>
-    public static QuantizationSummary Quantize(string inputPath, string outputPath)
+    public static QuantizationSummary Quantize(string inputPath, string outputPath) =>
+        Quantize(ProtoMessage.Parse(File.ReadAllBytes(inputPath)), inputPath, outputPath, new QdqResult(0, 0));
+
+    /// <summary>The model's matrix products quantized and the model written to <paramref name="outputPath"/> as one
+    /// file.</summary>
+    /// <param name="model">The model, perhaps with convolutions already in QDQ form.</param>
+    /// <param name="sourcePath">The file it came from: its folder holds external data; its size is reported.</param>
+    /// <param name="outputPath">Where the quantized model goes.</param>
+    /// <param name="convolutions">What quantizing the convolutions did before.</param>
+    public static QuantizationSummary Quantize(
+        ProtoMessage model,
+        string sourcePath,
+        string outputPath,
+        QdqResult convolutions
+    )
     {
-        string folder = Path.GetDirectoryName(Path.GetFullPath(inputPath))!;
-        var model = ProtoMessage.Parse(File.ReadAllBytes(inputPath));
-        long before = new FileInfo(inputPath).Length;
-        CheckOpset(model, inputPath);
-        var graphField = model.First(F.ModelGraph) ?? throw new InvalidDataException($"{inputPath} has no graph");
+        string folder = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
+        CheckOpset(model, sourcePath);
+        var graphField = model.First(F.ModelGraph) ?? throw new InvalidDataException($"{sourcePath} has no graph");
         var graph = graphField.Message;
         var initializers = graph.All(F.GraphInitializer).Select(f => f.Message).ToList();
-        before += OnnxTensors.ExternalFiles(initializers, folder).Where(File.Exists).Sum(f => new FileInfo(f).Length);
         var rewrite = new GraphRewrite(graph, initializers, folder);
         int quantized = rewrite.Run();
-        if (quantized == 0)
+        if (quantized + convolutions.Quantized == 0)
             throw new InvalidDataException(
-                $"{inputPath} has no MatMul or Gemm with a constant weight of {MinimumWeights} values or more: "
-                    + "nothing to quantize (convolutions stay float)."
+                $"{sourcePath} has no MatMul or Gemm with a constant weight of {MinimumWeights} values or more, and "
+                    + "no convolution was quantized: nothing to quantize (convolutions are quantized only with "
+                    + "calibration images)."
             );
         model.Fields[model.Fields.IndexOf(graphField)] = ProtoField.Of(F.ModelGraph, rewrite.Graph());
         // Protocol buffers stop at 2 GB; a larger model would need external data, which this writer does not write.
         if (model.Size() >= int.MaxValue)
             throw new InvalidDataException(
-                $"{inputPath}: even quantized, the model would be {model.Size() / 1e9:F1} GB, over the 2 GB a single "
+                $"{sourcePath}: even quantized, the model would be {model.Size() / 1e9:F1} GB, over the 2 GB a single "
                     + "ONNX file can hold."
             );
         AtomicFile.Write(
@@ -59,16 +75,28 @@ internal static class Int8Quantizer
                 model.WriteTo(stream);
             }
         );
-        return new QuantizationSummary(quantized, rewrite.Kept, before, new FileInfo(outputPath).Length);
+        return new QuantizationSummary(
+            quantized,
+            convolutions.Quantized,
+            rewrite.Kept - convolutions.AddedNodes - convolutions.Quantized,
+            ModelBytes(sourcePath),
+            new FileInfo(outputPath).Length
+        );
+    }
+
+    /// <summary>A model file's size with its external data files.</summary>
+    private static long ModelBytes(string path)
+    {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var graph = ProtoMessage.Parse(File.ReadAllBytes(path)).First(F.ModelGraph)?.Message;
+        var tensors = graph?.All(F.GraphInitializer).Select(f => f.Message) ?? [];
+        return new FileInfo(path).Length
+            + OnnxTensors.ExternalFiles(tensors, folder).Where(File.Exists).Sum(f => new FileInfo(f).Length);
     }
 
     private static void CheckOpset(ProtoMessage model, string path)
     {
-        var standard = model
-            .All(F.ModelOpset)
-            .Select(f => f.Message)
-            .FirstOrDefault(o => string.IsNullOrEmpty(o.Text(F.OpsetDomain)));
-        long version = (long)(standard?.Varint(F.OpsetVersion) ?? 0);
+        long version = OnnxNodes.Opset(model);
         if (version < 11)
             throw new InvalidDataException(
                 $"{path} uses ONNX opset {version}; int8 quantization needs opset 11 or later (DynamicQuantizeLinear). "
@@ -184,9 +212,9 @@ internal static class Int8Quantizer
         /// <summary>The node's constant weight as [K, N] floats, when the node is a product this quantizes.</summary>
         private (float[] Values, int Rows, int Columns, string? Bias)? Weight(ProtoMessage node)
         {
-            string op = node.Text(F.NodeOpType) ?? "";
-            var inputs = node.All(F.NodeInput).Select(f => f.Text).ToList();
-            if (op is not ("MatMul" or "Gemm") || !string.IsNullOrEmpty(node.Text(F.NodeDomain)) || inputs.Count < 2)
+            string op = OnnxNodes.Op(node);
+            var inputs = OnnxNodes.Inputs(node);
+            if (op is not ("MatMul" or "Gemm") || !OnnxNodes.IsStandard(node) || inputs.Count < 2)
                 return null;
             if (
                 !_byName.TryGetValue(inputs[1], out var tensor)
@@ -205,9 +233,13 @@ internal static class Int8Quantizer
                 );
             if (op == "MatMul")
                 return (values, (int)dims[0], (int)dims[1], null);
-            if (Int(node, "transA") != 0 || Float(node, "alpha") != 1 || (inputs.Count > 2 && Float(node, "beta") != 1))
+            if (
+                OnnxNodes.Int(node, "transA") != 0
+                || OnnxNodes.Float(node, "alpha") != 1
+                || (inputs.Count > 2 && OnnxNodes.Float(node, "beta") != 1)
+            )
                 return null;
-            return Int(node, "transB") == 1
+            return OnnxNodes.Int(node, "transB") == 1
                 ? (Transpose(values, (int)dims[0], (int)dims[1]), (int)dims[1], (int)dims[0], Bias(inputs))
                 : (values, (int)dims[0], (int)dims[1], Bias(inputs));
         }
@@ -232,12 +264,16 @@ internal static class Int8Quantizer
             _added.Add(OnnxTensors.Floats(stem + "/weight_scale", [weight.Columns], scales));
             var (aq, aScale, aZero) = DynamicInput(inputs[0]);
             string product = weight.Bias is null ? output : stem + "/product";
-            _nodes.Add(Node("MatMulInteger", stem + "/matmul", [aq, stem + "/weight", aZero], [stem + "/int32"]));
-            _nodes.Add(Node("Cast", stem + "/cast", [stem + "/int32"], [stem + "/float"], ("to", F.TypeFloat)));
-            _nodes.Add(Node("Mul", stem + "/scales", [aScale, stem + "/weight_scale"], [stem + "/scale"]));
-            _nodes.Add(Node("Mul", stem + "/rescale", [stem + "/float", stem + "/scale"], [product]));
+            _nodes.Add(
+                OnnxNodes.Node("MatMulInteger", stem + "/matmul", [aq, stem + "/weight", aZero], [stem + "/int32"])
+            );
+            _nodes.Add(
+                OnnxNodes.Node("Cast", stem + "/cast", [stem + "/int32"], [stem + "/float"], ("to", F.TypeFloat))
+            );
+            _nodes.Add(OnnxNodes.Node("Mul", stem + "/scales", [aScale, stem + "/weight_scale"], [stem + "/scale"]));
+            _nodes.Add(OnnxNodes.Node("Mul", stem + "/rescale", [stem + "/float", stem + "/scale"], [product]));
             if (weight.Bias is { } bias)
-                _nodes.Add(Node("Add", stem + "/bias", [product, bias], [output]));
+                _nodes.Add(OnnxNodes.Node("Add", stem + "/bias", [product, bias], [output]));
         }
 
         /// <summary>The input quantized to uint8 on the fly, once however many products read it.</summary>
@@ -247,45 +283,10 @@ internal static class Int8Quantizer
                 return made;
             string stem = "amil_int8/" + input + "/dynamic";
             made = (stem + "/q", stem + "/scale", stem + "/zero_point");
-            _nodes.Add(Node("DynamicQuantizeLinear", stem, [input], [made.Q, made.Scale, made.ZeroPoint]));
+            _nodes.Add(OnnxNodes.Node("DynamicQuantizeLinear", stem, [input], [made.Q, made.Scale, made.ZeroPoint]));
             _dynamic[input] = made;
             return made;
         }
-
-        private static ProtoMessage Node(
-            string op,
-            string name,
-            string[] inputs,
-            string[] outputs,
-            (string Name, long Value)? attribute = null
-        )
-        {
-            var node = new ProtoMessage();
-            node.Fields.AddRange(inputs.Select(i => ProtoField.Of(F.NodeInput, i)));
-            node.Fields.AddRange(outputs.Select(o => ProtoField.Of(F.NodeOutput, o)));
-            node.Fields.Add(ProtoField.Of(F.NodeName, name));
-            node.Fields.Add(ProtoField.Of(F.NodeOpType, op));
-            if (attribute is { } a)
-            {
-                var attr = new ProtoMessage();
-                attr.Fields.Add(ProtoField.Of(F.AttributeName, a.Name));
-                attr.Fields.Add(ProtoField.Of(F.AttributeInt, (ulong)a.Value));
-                attr.Fields.Add(ProtoField.Of(F.AttributeType, F.AttributeTypeInt));
-                node.Fields.Add(ProtoField.Of(F.NodeAttribute, attr));
-            }
-            return node;
-        }
-
-        private static ProtoMessage? Attribute(ProtoMessage node, string name) =>
-            node.All(F.NodeAttribute).Select(f => f.Message).FirstOrDefault(a => a.Text(F.AttributeName) == name);
-
-        private static long Int(ProtoMessage node, string name) =>
-            (long)(Attribute(node, name)?.Varint(F.AttributeInt) ?? 0);
-
-        private static float Float(ProtoMessage node, string name) =>
-            Attribute(node, name)?.First(F.AttributeFloat) is { } f
-                ? BitConverter.UInt32BitsToSingle((uint)f.Value)
-                : 1f;
 
         private static float[] Transpose(float[] values, int rows, int columns)
         {
