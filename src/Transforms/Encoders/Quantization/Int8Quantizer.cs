@@ -88,10 +88,17 @@ internal static class Int8Quantizer
     private static long ModelBytes(string path)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var graph = ProtoMessage.Parse(File.ReadAllBytes(path)).First(F.ModelGraph)?.Message;
+        var bytes = File.ReadAllBytes(path); // its length, also through a symbolic link
+        var graph = ProtoMessage.Parse(bytes).First(F.ModelGraph)?.Message;
         var tensors = graph?.All(F.GraphInitializer).Select(f => f.Message) ?? [];
-        return new FileInfo(path).Length
-            + OnnxTensors.ExternalFiles(tensors, folder).Where(File.Exists).Sum(f => new FileInfo(f).Length);
+        return bytes.Length + OnnxTensors.ExternalFiles(tensors, folder).Where(File.Exists).Sum(Length);
+    }
+
+    /// <summary>A file's length; a symbolic link's target's.</summary>
+    private static long Length(string file)
+    {
+        var info = new FileInfo(file);
+        return info.LinkTarget is null ? info.Length : (info.ResolveLinkTarget(true) as FileInfo)?.Length ?? 0;
     }
 
     private static void CheckOpset(ProtoMessage model, string path)
