@@ -117,6 +117,21 @@ public sealed class EncoderQuantizationTests
     }
 
     [Fact]
+    public void CalibratingAViTKeptAsExternalDataQuantizesItsPatchEmbeddingToo()
+    {
+        var tiles = TestTemp.Folder("amil-int8-tiles-vit-").FullName;
+        WriteTiles(tiles, 8, 112);
+        var folder = TestTemp.Folder("amil-int8-vit-calibrated-").FullName;
+
+        var report = EncoderQuantization.Quantize(Committed("tiny_vit_external.json"), folder, tiles);
+
+        Assert.Equal((6, 1), (report.Summary.Products, report.Summary.Convolutions));
+        Assert.Equal(2, report.Patches);
+        Assert.InRange(report.MinimumCosine, 0.99, 1.0);
+        Assert.Equal(1, PatchFeatureExtractor.Get(report.Manifest).Manifest.MaxBatchSize);
+    }
+
+    [Fact]
     public void TheBuiltInResNet18OfOpset8IsQuantizedWithCalibration()
     {
         var tiles = TestTemp.Folder("amil-int8-tiles18-").FullName;

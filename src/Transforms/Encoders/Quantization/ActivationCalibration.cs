@@ -41,12 +41,28 @@ internal static class ActivationCalibration
                     ? new InferenceSession(file, options)
                     : new InferenceSession(OnnxBatchDimension.MakeDynamic(model.ToBytes()), options)
             ) { }
-            return ProtoMessage.Parse(File.ReadAllBytes(temp));
+            return Inlined(ProtoMessage.Parse(File.ReadAllBytes(temp)), Path.GetDirectoryName(Path.GetFullPath(file))!);
         }
         finally
         {
             File.Delete(temp);
         }
+    }
+
+    /// <summary>The model with every tensor kept as external data (ONNX Runtime leaves those it did not change
+    /// where they were, beside the original) brought inline.</summary>
+    private static ProtoMessage Inlined(ProtoMessage model, string folder)
+    {
+        int at = model.Fields.FindIndex(f => f.Number == F.ModelGraph);
+        var graph = model.Fields[at].Message;
+        for (int i = 0; i < graph.Fields.Count; i++)
+            if (graph.Fields[i].Number == F.GraphInitializer && OnnxTensors.IsExternal(graph.Fields[i].Message))
+                graph.Fields[i] = ProtoField.Of(
+                    F.GraphInitializer,
+                    OnnxTensors.Inline(graph.Fields[i].Message, folder)
+                );
+        model.Fields[at] = ProtoField.Of(F.ModelGraph, graph);
+        return model;
     }
 
     /// <summary>The patches of a folder of images (PNG, JPEG, TIFF, BMP), by name, at most
