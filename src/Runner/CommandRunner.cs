@@ -93,6 +93,7 @@ internal static class CommandRunner
                     or RunFolderBusyException
                     or Trainers.Training.TrainingDivergedException
                     or Trainers.DeviceUnavailableException
+                    or Transforms.Encoders.EncoderDeviceUnavailableException
                     or Trainers.NonFiniteScoreException
                     or DatasetException
                     or ImageReadException

@@ -20,6 +20,9 @@ internal static class EncodersCommand
             DefaultValueFactory = _ => 16,
         };
         var seconds = CommonOptions.Seconds("How long to time batches for.", 3);
+        var device = CommonOptions.Device(
+            "where the encoder runs (cuda: ONNX Runtime's CUDA execution provider, which needs its GPU build)"
+        );
         var check = new Command(
             "check",
             "Open an encoder as its manifest describes it (the file's SHA-256, the input size and layout, the output "
@@ -31,6 +34,7 @@ internal static class EncodersCommand
             encoder,
             batchSize,
             seconds,
+            device,
         };
         check.SetAction(r =>
             CommandRunner.Run(
@@ -39,7 +43,9 @@ internal static class EncodersCommand
                 {
                     int batch = CommonOptions.Positive(r, batchSize);
                     var name = r.GetValue(encoder)!;
-                    Print(EncoderCheck.Run(name, batch, CommonOptions.Seconds(r, seconds)), name);
+                    int? gpu = Trainers.ComputeDevice.Parse(r.GetValue(device)!).CudaIndex();
+                    using var on = EncoderExecution.OnCuda(gpu);
+                    Print(EncoderCheck.Run(name, batch, CommonOptions.Seconds(r, seconds)), name, gpu);
                 }
             )
         );
@@ -55,7 +61,7 @@ internal static class EncodersCommand
         };
     }
 
-    private static void Print(EncoderCheckReport report, string encoder)
+    private static void Print(EncoderCheckReport report, string encoder, int? gpu)
     {
         var m = report.Manifest;
         var inv = CultureInfo.InvariantCulture;
@@ -78,10 +84,12 @@ internal static class EncodersCommand
         Console.WriteLine(
             string.Format(
                 inv,
-                "  speed     {0:F1} tiles/s (batches of {1}, {2} thread(s))",
+                "  speed     {0:F1} tiles/s (batches of {1}, {2})",
                 report.TilesPerSecond,
                 report.BatchSize,
-                EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount
+                gpu is { } g
+                    ? $"CUDA GPU {g}"
+                    : $"{EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount} thread(s)"
             )
         );
         Console.WriteLine(string.Format(inv, "  memory    {0:F0} MB peak", report.PeakMemoryMegabytes));

@@ -29,6 +29,10 @@ internal sealed class FeaturesCommand
     {
         Description = "Centre crop HxW or none (default: the dataset's).",
     };
+    private readonly Option<string> _device = CommonOptions.Device(
+        "where the encoder runs (cuda: ONNX Runtime's CUDA execution provider, which needs its GPU build; "
+            + "docs/encoders.md)"
+    );
     private readonly Option<bool> _claim = new("--claim")
     {
         Description =
@@ -67,6 +71,7 @@ internal sealed class FeaturesCommand
             command,
             ", so several jobs or machines can split a cohort; shards share one cache safely"
         );
+        command.Options.Add(_device);
         command.Options.Add(_claim);
         command.Options.Add(_claimTimeout);
         command.SetAction(r =>
@@ -82,6 +87,7 @@ internal sealed class FeaturesCommand
                         PatchSize = r.GetValue(_patchSize),
                         Stride = r.GetValue(_stride),
                         Crop = r.GetValue(_crop),
+                        Device = Trainers.ComputeDevice.Parse(r.GetValue(_device)!).ToString(),
                     };
                     Run(r, tiles.Apply(r, settings), shards.Read(r) ?? (0, 1));
                 }

@@ -241,11 +241,13 @@ public sealed class AmilModel
             );
     }
 
-    /// <summary>The next row, scored on this model's device and, for slides, with its feature cache (both set around
-    /// the step, so nothing of them outlives the call or reaches other callers).</summary>
+    /// <summary>The next row, scored on this model's device (network and frozen encoder) and, for slides, with its
+    /// feature cache (all set around the step, so nothing of them outlives the call or reaches other
+    /// callers).</summary>
     private ScoredRow? Next(IEnumerator<ScoredRow> rows)
     {
         using var _ = Scoring.NetworkCache.On(Device);
+        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(Device.CudaIndex());
         using var cache = FeatureCache is { } folder ? Slides.SlideFeatures.Use(folder) : null;
         return rows.MoveNext() ? rows.Current : null;
     }

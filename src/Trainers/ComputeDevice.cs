@@ -96,6 +96,17 @@ public readonly record struct ComputeDevice(DeviceKind Kind, int Index = 0)
         return new Device(DeviceType.CUDA, Index);
     }
 
+    /// <summary>The CUDA GPU this setting names, null for the CPU (auto: GPU 0 when libtorch has CUDA): where
+    /// frozen encoders run (<see cref="Transforms.Encoders.EncoderExecution"/>). Not checked here: ONNX Runtime
+    /// says whether it can use the GPU when an encoder opens, and needs no CUDA libtorch for it.</summary>
+    public int? CudaIndex() =>
+        Kind switch
+        {
+            DeviceKind.Cuda => Index,
+            DeviceKind.Auto => CudaAvailable() ? 0 : null,
+            _ => null,
+        };
+
     /// <summary>What a run records: the device actually used, e.g. "cpu" or "cuda:0".</summary>
     public string Describe() => Resolve() is var d && d.type == DeviceType.CUDA ? $"cuda:{d.index}" : "cpu";
 }

@@ -2,13 +2,15 @@ using System.Diagnostics;
 using Amil.MLNet.Application.Features;
 using Amil.MLNet.Data.Datasets;
 using Amil.MLNet.Slides;
+using Amil.MLNet.Trainers;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 
 namespace Amil.MLNet.Application.Jobs;
 
 /// <summary>The `features` job: a dataset's images or slides (or one shard of them) into the feature cache, with
-/// progress and ETA; a rerun skips what is cached. Images and slides differ only in how the cache and its sources are
-/// made.</summary>
+/// progress and ETA, the encoder on the settings' device; a rerun skips what is cached. Images and slides differ only
+/// in how the cache and its sources are made.</summary>
 public static class FeaturesJob
 {
     /// <param name="onItem">Progress per image or slide (done, total) for a live display; when null, an ETA line is
@@ -23,6 +25,7 @@ public static class FeaturesJob
         TimeSpan? claimTimeout = null
     )
     {
+        using var encoders = EncoderExecution.OnCuda(ComputeDevice.Parse(settings.Device).CudaIndex());
         var (entry, root) = settings.Dataset.Resolve();
         bool slides = DatasetReader.IsSlides(entry);
         CheckSettings(settings, entry.Name, slides);

@@ -25,8 +25,11 @@ public static class TrainJob
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
         settings = Absolute(settings);
-        // Before anything is written: a device that is not there is the user's to fix.
-        ComputeDevice.Parse(settings.Device).Resolve();
+        // Before anything is written: a device that is not there is the user's to fix. Frozen encoders run where
+        // the network does.
+        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(
+            ComputeDevice.Parse(settings.Device).CudaIndex()
+        );
         StainReferences.Check(settings.Stain, settings.StainReference);
         var (entry, root) = settings.Dataset.Resolve();
         var source = Read(settings, entry, root, log);

@@ -63,21 +63,28 @@ public sealed class PatchFeatureExtractor
                 : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = session.Threads,
         };
+        if (session.Cuda is { } gpu)
+            EncoderExecution.UseCuda(options, gpu, manifest.Name);
         _session = EncoderSession.Open(manifest, options, out _input, out _output);
         Identity = manifest.Name == ResNet18 ? ResNet18 : EncoderSession.Identity(manifest);
     }
 
-    /// <summary>The shared extractor of an encoder (one ONNX Runtime session per encoder and process, on every core
-    /// or the threads <see cref="EncoderTuning"/> chose for this machine; Run is thread-safe).</summary>
+    /// <summary>The shared extractor of an encoder (one ONNX Runtime session per encoder, device and process, on
+    /// every core or the threads <see cref="EncoderTuning"/> chose for this machine; Run is thread-safe), on the
+    /// calling flow's device (<see cref="EncoderExecution"/>).</summary>
     /// <param name="encoder">"resnet18", a manifest's path, an ONNX file's path (manifest beside it) or a registered
     /// name (<see cref="PatchEncoders"/>).</param>
     /// <exception cref="ArgumentException">The encoder cannot be found.</exception>
     /// <exception cref="InvalidDataException">Its manifest or file is not valid, or they disagree.</exception>
+    /// <exception cref="EncoderDeviceUnavailableException">A GPU is asked for and ONNX Runtime cannot use it.
+    /// </exception>
     public static PatchFeatureExtractor Get(string encoder = ResNet18)
     {
         // Keyed by what the features depend on (for a manifest: its settings and its file's hash, checked), so an
         // encoder file or manifest replaced while the process runs is opened afresh, never served stale.
         string key = PatchEncoders.IsBuiltIn(encoder) ? ResNet18 : PatchEncoders.Identity(encoder);
+        if (EncoderExecution.CudaDevice is { } gpu)
+            key += $" on cuda:{gpu}";
         return Instances
             .GetOrAdd(key, _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared(encoder))))
             .Value;
@@ -86,20 +93,21 @@ public sealed class PatchFeatureExtractor
     /// <summary>A second extractor for checking the shared one: ONNX Runtime's graph unoptimised (no fused or
     /// re-laid-out kernels) on one thread.</summary>
     internal static PatchFeatureExtractor CreateReference(string encoder = ResNet18) =>
-        Create(encoder, new Session(false, 1));
+        Create(encoder, new Session(false, 1, null));
 
     /// <summary>An extractor of its own on <paramref name="threads"/> threads (benchmarks); <see cref="Close"/> it
     /// after use.</summary>
     internal static PatchFeatureExtractor CreateWithThreads(string encoder, int threads) =>
-        Create(encoder, new Session(true, threads));
+        Create(encoder, new Session(true, threads, EncoderExecution.CudaDevice));
 
-    /// <summary>How the ONNX Runtime session runs: graph optimisations on or off, and its threads.</summary>
-    private readonly record struct Session(bool Optimised, int Threads)
+    /// <summary>How the ONNX Runtime session runs: graph optimisations on or off, its CPU threads, and the CUDA GPU
+    /// it runs on (null: the CPU).</summary>
+    private readonly record struct Session(bool Optimised, int Threads, int? Cuda)
     {
         /// <summary>The encoder's tuned threads on this machine (<see cref="EncoderTuning"/>), else every
         /// core.</summary>
         public static Session Shared(string encoder) =>
-            new(true, EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount);
+            new(true, EncoderTuning.Find(encoder)?.Threads ?? Environment.ProcessorCount, EncoderExecution.CudaDevice);
     }
 
     private static PatchFeatureExtractor Create(string encoder, Session session)
