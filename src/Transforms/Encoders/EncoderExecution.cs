@@ -52,9 +52,10 @@ public static class EncoderExecution
         {
             throw new EncoderDeviceUnavailableException(
                 $"Encoder '{encoder}' was asked to run on CUDA GPU {device}, but ONNX Runtime cannot use its CUDA "
-                    + $"execution provider here ({e.Message.Trim()}). Encoding on a GPU needs ONNX Runtime's CUDA "
-                    + "build (build with -p:AmilOnnxRuntime=gpu, which takes Microsoft.ML.OnnxRuntime.Gpu.Linux), "
-                    + "CUDA 12 and cuDNN 9 on the library path, and a visible GPU; or encode on the CPU.",
+                    + $"execution provider here ({e.Message.Trim()}). Encoding on a GPU needs ONNX Runtime's GPU build "
+                    + "(build with -p:AmilOnnxRuntime=gpu: Microsoft.ML.OnnxRuntime.Gpu.Linux), the CUDA libraries it "
+                    + "links (for 1.32.0: CUDA 13's cudart, cuBLAS and cuRAND, and cuDNN) on the library path, and a "
+                    + "visible GPU; ONNX Runtime may have named above what it could not load. Or encode on the CPU.",
                 e
             );
         }
