@@ -27,9 +27,9 @@ public static class TrainJob
         settings = Absolute(settings);
         // Before anything is written: a device that is not there is the user's to fix. Frozen encoders run where
         // the network does.
-        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(
-            ComputeDevice.Parse(settings.Device).CudaIndex()
-        );
+        var device = ComputeDevice.Parse(settings.Device);
+        device.Resolve();
+        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(device.CudaIndex());
         StainReferences.Check(settings.Stain, settings.StainReference);
         var (entry, root) = settings.Dataset.Resolve();
         var source = Read(settings, entry, root, log);
