@@ -40,7 +40,7 @@ internal sealed class EncoderQuantizeCommand
             _output,
             _calibration,
         };
-        quantize.SetAction(r => CommandRunner.Run(r, () => Print(Quantize(r, r.GetValue(encoder)!))));
+        quantize.SetAction(r => CommandRunner.Run(r, () => Print(r, Quantize(r, r.GetValue(encoder)!))));
         return quantize;
     }
 
@@ -55,7 +55,7 @@ internal sealed class EncoderQuantizeCommand
         return EncoderQuantization.Quantize(encoder, r.GetValue(_output)!, r.GetValue(_calibration));
     }
 
-    private static void Print(EncoderQuantizationReport report)
+    private void Print(ParseResult r, EncoderQuantizationReport report)
     {
         var s = report.Summary;
         var inv = CultureInfo.InvariantCulture;
@@ -76,7 +76,7 @@ internal sealed class EncoderQuantizeCommand
                 inv,
                 "  agreement with the original on {0} {1}: cosine min {2:F4}, mean {3:F4}",
                 report.Patches,
-                report.Summary.Convolutions > 0 ? "held-out calibration tiles" : "fixed patches",
+                r.GetValue(_calibration) is null ? "fixed patches" : "held-out calibration tiles",
                 report.MinimumCosine,
                 report.MeanCosine
             )

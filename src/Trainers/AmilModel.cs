@@ -247,7 +247,9 @@ public sealed class AmilModel
     private ScoredRow? Next(IEnumerator<ScoredRow> rows)
     {
         using var _ = Scoring.NetworkCache.On(Device);
-        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(Device.CudaIndex());
+        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(
+            Transforms.Encoders.EncoderExecution.BesideNetwork(Device.CudaIndex())
+        );
         using var cache = FeatureCache is { } folder ? Slides.SlideFeatures.Use(folder) : null;
         return rows.MoveNext() ? rows.Current : null;
     }

@@ -51,6 +51,14 @@ public sealed class EncoderExecutionTests
     }
 
     [SkippableFact]
+    public void BesideANetworkOnAGpuEncodersStayOnTheCpuWithoutOnnxRuntimesCudaProvider()
+    {
+        Skip.If(EncoderExecution.CudaBuilt, "this ONNX Runtime has the CUDA provider");
+        Assert.Null(EncoderExecution.BesideNetwork(0));
+        Assert.Null(EncoderExecution.BesideNetwork(null));
+    }
+
+    [SkippableFact]
     public void TheCliSaysSoAndExitsOne()
     {
         var (exit, _, error) = Programs.Amil("encoders", "check", TinyVit, "--device", "cuda", "--seconds", "0.1");

@@ -132,6 +132,62 @@ public sealed class EncoderQuantizationTests
     }
 
     [Fact]
+    public void AConvolutionReadingATensorTheGraphReturnsIsQuantizedToo()
+    {
+        // X → Conv → Relu → "stage1" (returned, as multi-scale exports do) → Conv → Relu → pool → "features".
+        var folder = TestTemp.Folder("amil-int8-stages-").FullName;
+        var random = new Random(3);
+        float[] Draw(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f)];
+        var graph = new ProtoMessage();
+        (string Op, string[] In, string Out)[] steps =
+        [
+            ("Conv", ["X", "W1", "B1"], "c1"),
+            ("Relu", ["c1"], "stage1"),
+            ("Conv", ["stage1", "W2", "B2"], "c2"),
+            ("Relu", ["c2"], "r2"),
+            ("GlobalAveragePool", ["r2"], "features"),
+        ];
+        foreach (var (op, inputs, output) in steps)
+            graph.Fields.Add(ProtoField.Of(OnnxFields.GraphNode, OnnxNodes.Node(op, output, inputs, [output])));
+        graph.Fields.Add(ProtoField.Of(2, "stages"));
+        foreach (
+            var t in new[]
+            {
+                OnnxTensors.Floats("W1", [8, 3, 3, 3], Draw(8 * 27)),
+                OnnxTensors.Floats("B1", [8], Draw(8)),
+                OnnxTensors.Floats("W2", [8, 8, 3, 3], Draw(8 * 72)),
+                OnnxTensors.Floats("B2", [8], Draw(8)),
+            }
+        )
+            graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInitializer, t));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInput, ValueInfo("X", [3, 16, 16])));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphOutput, ValueInfo("features", [8, 1, 1])));
+        graph.Fields.Add(ProtoField.Of(OnnxFields.GraphOutput, ValueInfo("stage1", [8, 14, 14])));
+        string onnx = Path.Combine(folder, "stages.onnx");
+        File.WriteAllBytes(onnx, Model(graph).ToBytes());
+        string manifest = Path.Combine(folder, "stages.json");
+        File.WriteAllText(
+            manifest,
+            new EncoderManifest
+            {
+                Name = "stages",
+                File = "stages.onnx",
+                Sha256 = FileHash.Sha256(onnx),
+                InputSize = 16,
+                Output = "features",
+                FeatureSize = 8,
+            }.ToJson()
+        );
+        var tiles = TestTemp.Folder("amil-int8-tiles-stages-").FullName;
+        WriteTiles(tiles, 8, 32);
+
+        var report = EncoderQuantization.Quantize(manifest, Path.Combine(folder, "out"), tiles);
+
+        Assert.Equal(2, report.Summary.Convolutions);
+        Assert.InRange(report.MinimumCosine, 0.99, 1.0);
+    }
+
+    [Fact]
     public void TheBuiltInResNet18OfOpset8IsQuantizedWithCalibration()
     {
         var tiles = TestTemp.Folder("amil-int8-tiles18-").FullName;
@@ -279,6 +335,12 @@ public sealed class EncoderQuantizationTests
         graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInitializer, bias));
         graph.Fields.Add(ProtoField.Of(OnnxFields.GraphInput, ValueInfo("X", 64)));
         graph.Fields.Add(ProtoField.Of(OnnxFields.GraphOutput, ValueInfo("Y", 128)));
+        return Model(graph);
+    }
+
+    /// <summary>A model of opset 13 around <paramref name="graph"/>.</summary>
+    private static ProtoMessage Model(ProtoMessage graph)
+    {
         var opset = new ProtoMessage();
         opset.Fields.Add(ProtoField.Of(OnnxFields.OpsetDomain, ""));
         opset.Fields.Add(ProtoField.Of(OnnxFields.OpsetVersion, 13));
@@ -289,16 +351,21 @@ public sealed class EncoderQuantizationTests
         return model;
     }
 
-    /// <summary>A float tensor value of shape [N, width] (N symbolic).</summary>
-    private static ProtoMessage ValueInfo(string name, long width)
+    private static ProtoMessage ValueInfo(string name, long width) => ValueInfo(name, [width]);
+
+    /// <summary>A float tensor of shape [N, …dims].</summary>
+    private static ProtoMessage ValueInfo(string name, long[] dims)
     {
         var batch = new ProtoMessage();
         batch.Fields.Add(ProtoField.Of(2, "N"));
-        var columns = new ProtoMessage();
-        columns.Fields.Add(ProtoField.Of(1, (ulong)width));
         var shape = new ProtoMessage();
         shape.Fields.Add(ProtoField.Of(1, batch));
-        shape.Fields.Add(ProtoField.Of(1, columns));
+        foreach (var d in dims)
+        {
+            var dim = new ProtoMessage();
+            dim.Fields.Add(ProtoField.Of(1, (ulong)d));
+            shape.Fields.Add(ProtoField.Of(1, dim));
+        }
         var tensor = new ProtoMessage();
         tensor.Fields.Add(ProtoField.Of(1, (ulong)OnnxFields.TypeFloat));
         tensor.Fields.Add(ProtoField.Of(2, shape));

@@ -9,6 +9,7 @@ using Amil.MLNet.Trainers.Networks;
 using Amil.MLNet.Trainers.Training;
 using Amil.MLNet.Transforms;
 using Amil.MLNet.Transforms.Bagging;
+using Amil.MLNet.Transforms.Encoders;
 using Amil.MLNet.Transforms.Features;
 using Microsoft.ML;
 
@@ -25,11 +26,16 @@ public static class TrainJob
     public static Result Run(TrainSettings settings, Action<string> log, CancellationToken cancel = default)
     {
         settings = Absolute(settings);
-        // Before anything is written: a device that is not there is the user's to fix. Frozen encoders run where
-        // the network does.
+        // Before anything is written: a device that is not there is the user's to fix. Frozen encoders run beside
+        // the network where ONNX Runtime can.
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
-        using var encoders = Transforms.Encoders.EncoderExecution.OnCuda(device.CudaIndex());
+        using var encoders = EncoderExecution.OnCuda(EncoderExecution.BesideNetwork(device.CudaIndex()));
+        if (device.CudaIndex() is not null && EncoderExecution.CudaDevice is null)
+            log(
+                "Frozen encoders run on the CPU: this build's ONNX Runtime has no CUDA provider "
+                    + "(build with -p:AmilOnnxRuntime=gpu for encoders on the GPU)."
+            );
         StainReferences.Check(settings.Stain, settings.StainReference);
         var (entry, root) = settings.Dataset.Resolve();
         var source = Read(settings, entry, root, log);

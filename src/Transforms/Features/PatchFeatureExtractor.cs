@@ -56,16 +56,29 @@ public sealed class PatchFeatureExtractor
         Manifest = manifest;
         scale.CopyTo(_scale, 0);
         offset.CopyTo(_offset, 0);
-        var options = new SessionOptions
+        // ONNX Runtime copies the options into the session, so they are freed here.
+        using var options = new SessionOptions
         {
             GraphOptimizationLevel = session.Optimised
                 ? GraphOptimizationLevel.ORT_ENABLE_ALL
                 : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = session.Threads,
         };
-        if (session.Cuda is { } gpu)
+        if (session.Cuda is not { } gpu)
+            _session = EncoderSession.Open(manifest, options, out _input, out _output);
+        else
+        {
             EncoderExecution.UseCuda(options, gpu, manifest.Name);
-        _session = EncoderSession.Open(manifest, options, out _input, out _output);
+            try
+            {
+                _session = EncoderSession.Open(manifest, options, out _input, out _output);
+            }
+            // The file's hash matched, so a session that cannot open is the GPU's doing.
+            catch (InvalidDataException e) when (e.InnerException is OnnxRuntimeException cause)
+            {
+                throw EncoderExecution.Unavailable(manifest.Name, gpu, cause);
+            }
+        }
         Identity = manifest.Name == ResNet18 ? ResNet18 : EncoderSession.Identity(manifest);
     }
 
@@ -85,9 +98,20 @@ public sealed class PatchFeatureExtractor
         string key = PatchEncoders.IsBuiltIn(encoder) ? ResNet18 : PatchEncoders.Identity(encoder);
         if (EncoderExecution.CudaDevice is { } gpu)
             key += $" on cuda:{gpu}";
-        return Instances
-            .GetOrAdd(key, _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared(encoder))))
-            .Value;
+        var lazy = Instances.GetOrAdd(
+            key,
+            _ => new Lazy<PatchFeatureExtractor>(() => Create(encoder, Session.Shared(encoder)))
+        );
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failed open is not kept: the next call tries again (a GPU freed, a library put on the path).
+            Instances.TryRemove(new KeyValuePair<string, Lazy<PatchFeatureExtractor>>(key, lazy));
+            throw;
+        }
     }
 
     /// <summary>A second extractor for checking the shared one: ONNX Runtime's graph unoptimised (no fused or

@@ -60,4 +60,33 @@ internal static class OnnxNodes
                 ?.Varint(OnnxFields.OpsetVersion)
             ?? 0
         );
+
+    /// <summary>Names a graph output or a subgraph (If/Loop/Scan bodies) reads: a weight among them is not one
+    /// node's alone, so it stays as it is.</summary>
+    public static HashSet<string> ReadElsewhere(ProtoMessage graph)
+    {
+        var names = graph
+            .All(OnnxFields.GraphOutput)
+            .Select(o => o.Message.Text(OnnxFields.ValueInfoName) ?? "")
+            .ToHashSet();
+        void Subgraphs(ProtoMessage g)
+        {
+            foreach (var node in g.All(OnnxFields.GraphNode).Select(n => n.Message))
+            foreach (var attribute in node.All(OnnxFields.NodeAttribute).Select(a => a.Message))
+            foreach (
+                var body in attribute.All(OnnxFields.AttributeGraph).Concat(attribute.All(OnnxFields.AttributeGraphs))
+            )
+            {
+                var inner = body.Message;
+                names.UnionWith(
+                    inner
+                        .All(OnnxFields.GraphNode)
+                        .SelectMany(n => n.Message.All(OnnxFields.NodeInput).Select(i => i.Text))
+                );
+                Subgraphs(inner);
+            }
+        }
+        Subgraphs(graph);
+        return names;
+    }
 }

@@ -21,8 +21,16 @@ internal static class ActivationCalibration
     public const int MaximumImages = 256;
 
     /// <summary>The model after ONNX Runtime's basic graph optimisations, every tensor inline.</summary>
+    /// <exception cref="InvalidDataException">The model, external data included, is 2 GB or more.</exception>
     public static ProtoMessage Optimized(string file)
     {
+        long bytes = Int8Quantizer.ModelBytes(file);
+        if (bytes >= int.MaxValue)
+            throw new InvalidDataException(
+                $"{file} is {bytes / 1e9:F1} GB with its external data; calibrating its convolutions needs it in one "
+                    + "piece, under the 2 GB a single ONNX model can hold. Quantize it without calibration images "
+                    + "(its matrix products only)."
+            );
         string temp = Path.Combine(Path.GetTempPath(), $"amil-optimized-{Guid.NewGuid():N}.onnx");
         try
         {
@@ -31,17 +39,13 @@ internal static class ActivationCalibration
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 OptimizedModelFilePath = temp,
             };
-            var model = ProtoMessage.Parse(File.ReadAllBytes(file));
-            bool external =
-                model.First(F.ModelGraph)?.Message.All(F.GraphInitializer).Any(t => OnnxTensors.IsExternal(t.Message))
-                ?? false;
-            // A symbolic batch keeps the optimiser from folding batch 1 into shapes; external data needs the path.
-            using (
-                external
-                    ? new InferenceSession(file, options)
-                    : new InferenceSession(OnnxBatchDimension.MakeDynamic(model.ToBytes()), options)
-            ) { }
-            return Inlined(ProtoMessage.Parse(File.ReadAllBytes(temp)), Path.GetDirectoryName(Path.GetFullPath(file))!);
+            var model = Inlined(
+                ProtoMessage.Parse(File.ReadAllBytes(file)),
+                Path.GetDirectoryName(Path.GetFullPath(file))!
+            );
+            // A symbolic batch keeps the optimiser from folding batch 1 into shapes.
+            using (new InferenceSession(OnnxBatchDimension.MakeDynamic(model.ToBytes()), options)) { }
+            return ProtoMessage.Parse(File.ReadAllBytes(temp));
         }
         finally
         {
@@ -49,8 +53,7 @@ internal static class ActivationCalibration
         }
     }
 
-    /// <summary>The model with every tensor kept as external data (ONNX Runtime leaves those it did not change
-    /// where they were, beside the original) brought inline.</summary>
+    /// <summary>The model with every tensor kept as external data brought inline.</summary>
     private static ProtoMessage Inlined(ProtoMessage model, string folder)
     {
         int at = model.Fields.FindIndex(f => f.Number == F.ModelGraph);
@@ -66,9 +69,9 @@ internal static class ActivationCalibration
     }
 
     /// <summary>The patches of a folder of images (PNG, JPEG, TIFF, BMP), by name, at most
-    /// <see cref="MaximumImages"/>.</summary>
-    /// <exception cref="ArgumentException">The folder is missing or holds no image.</exception>
-    public static List<CalibrationPatch> Patches(string folder)
+    /// <see cref="MaximumImages"/>, each its centre square at <paramref name="side"/> pixels.</summary>
+    /// <exception cref="ArgumentException">The folder is missing or holds fewer than two images.</exception>
+    public static List<CalibrationPatch> Patches(string folder, int side)
     {
         if (!Directory.Exists(folder))
             throw new ArgumentException($"The calibration folder {folder} does not exist.");
@@ -83,21 +86,23 @@ internal static class ActivationCalibration
                 $"The calibration folder {folder} holds {files.Count} image(s) (PNG, JPEG, TIFF or BMP); give at least "
                     + "2, ideally 32 or more tiles like those the encoder will see."
             );
-        return files.Select(CentreSquare).ToList();
+        return files.Select(f => CentreSquare(f, side)).ToList();
     }
 
-    private static CalibrationPatch CentreSquare(string file)
+    /// <summary>An image's centre square resized to <paramref name="side"/>, so a large image is held small.</summary>
+    private static CalibrationPatch CentreSquare(string file, int side)
     {
         var image = RgbImageReader.Read(file);
         int size = Math.Min(image.Width, image.Height),
             left = (image.Width - size) / 2,
             top = (image.Height - size) / 2;
-        var planes = new float[3 * size * size];
-        for (int c = 0; c < 3; c++)
+        var square = new byte[size * size * 3];
         for (int y = 0; y < size; y++)
-        for (int x = 0; x < size; x++)
-            planes[(c * size + y) * size + x] = image[left + x, top + y, c];
-        return new CalibrationPatch(file, planes, size);
+            Array.Copy(image.Pixels, ((top + y) * image.Width + left) * 3, square, y * size * 3, size * 3);
+        var patch = ImageResizer.Resize(new RgbImage(size, size, square), side, side);
+        var planes = new float[3 * side * side];
+        patch.CopyPlanes(planes);
+        return new CalibrationPatch(file, planes, side);
     }
 
     /// <summary>Each activation's lowest and highest value over the patches.</summary>
@@ -111,8 +116,9 @@ internal static class ActivationCalibration
         model = ProtoMessage.Parse(model.ToBytes()); // the outputs added are the calibration's alone
         var graph = model.First(F.ModelGraph)!.Message;
         var inputs = graph.All(F.GraphInput).Select(i => i.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
+        var returned = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
         var outputs = activations.Where(a => !inputs.Contains(a)).ToList();
-        foreach (var name in outputs)
+        foreach (var name in outputs.Where(o => !returned.Contains(o)))
             graph.Fields.Add(ProtoField.Of(F.GraphOutput, FloatValue(name)));
         model.Fields[model.Fields.FindIndex(f => f.Number == F.ModelGraph)] = ProtoField.Of(F.ModelGraph, graph);
         var ranges = activations.ToDictionary(a => a, _ => new ActivationRange(float.MaxValue, float.MinValue));
@@ -123,10 +129,18 @@ internal static class ActivationCalibration
             var input = encoder.Input(patch.Planes, EncoderCheck.Layout(1, patch.Size), 1f, 0, 1);
             if (ranges.ContainsKey(encoder.InputName))
                 Widen(ranges, encoder.InputName, input.Buffer.Span);
+            if (outputs.Count == 0)
+                continue;
             using var results = session.Run([NamedOnnxValue.CreateFromTensor(encoder.InputName, input)], outputs);
             foreach (var result in results)
                 Widen(ranges, result.Name, result.AsTensor<float>().ToArray());
         }
+        foreach (var (name, range) in ranges)
+            if (!(range.Minimum <= range.Maximum))
+                throw new InvalidDataException(
+                    $"Activation '{name}' took no finite value on any calibration tile: its range cannot be set. "
+                        + "Check that the encoder gives finite features on these tiles (encoders check)."
+                );
         return ranges;
     }
 

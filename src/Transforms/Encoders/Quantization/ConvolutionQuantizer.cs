@@ -36,6 +36,7 @@ internal sealed class ConvolutionQuantizer
     private readonly Dictionary<string, ProtoMessage> _byName;
     private readonly Dictionary<string, int> _uses;
     private readonly HashSet<string> _graphOutputs;
+    private readonly HashSet<string> _readElsewhere; // graph outputs and what subgraphs read
 
     public ConvolutionQuantizer(ProtoMessage graph)
     {
@@ -48,6 +49,7 @@ internal sealed class ConvolutionQuantizer
             .GroupBy(n => n)
             .ToDictionary(g => g.Key, g => g.Count());
         _graphOutputs = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
+        _readElsewhere = OnnxNodes.ReadElsewhere(graph);
         Convolutions = _nodes.Where(Quantizable).ToList();
     }
 
@@ -56,12 +58,12 @@ internal sealed class ConvolutionQuantizer
 
     /// <summary>The activations whose ranges the rewrite needs: each convolution's input and the tensor quantized
     /// after it: the output of the ReLU that alone reads it (ONNX Runtime then folds the ReLU into the int8
-    /// convolution, and the range spends no codes on negatives), else its own output; none that the graph
-    /// returns.</summary>
+    /// convolution, and the range spends no codes on negatives), else its own output, unless the graph returns
+    /// that (its name stays the float result's).</summary>
     public IReadOnlyList<string> Activations() =>
         Convolutions
-            .SelectMany(c => new[] { OnnxNodes.Inputs(c)[0], Quantized(c) })
-            .Where(t => !_graphOutputs.Contains(t))
+            .Select(c => OnnxNodes.Inputs(c)[0])
+            .Concat(Convolutions.Select(Quantized).Where(t => !_graphOutputs.Contains(t)))
             .Distinct()
             .ToList();
 
@@ -72,7 +74,7 @@ internal sealed class ConvolutionQuantizer
     private ProtoMessage? ReluAfter(ProtoMessage conv)
     {
         string y = OnnxNodes.Outputs(conv)[0];
-        if (_graphOutputs.Contains(y) || _uses.GetValueOrDefault(y) != 1)
+        if (_readElsewhere.Contains(y) || _uses.GetValueOrDefault(y) != 1)
             return null;
         var reader = _nodes.First(n => OnnxNodes.Inputs(n).Contains(y));
         return OnnxNodes.Op(reader) == "Relu" && OnnxNodes.IsStandard(reader) ? reader : null;
@@ -93,13 +95,13 @@ internal sealed class ConvolutionQuantizer
             || inputs[2] == ""
             || _byName.TryGetValue(inputs[2], out var bias)
                 && OnnxTensors.DataType(bias) == F.TypeFloat
-                && !_graphOutputs.Contains(inputs[2]);
+                && !_readElsewhere.Contains(inputs[2]);
     }
 
     private bool OwnConstant(string name) =>
         _byName.TryGetValue(name, out var t)
         && _uses.GetValueOrDefault(name) == 1
-        && !_graphOutputs.Contains(name)
+        && !_readElsewhere.Contains(name)
         && OnnxTensors.DataType(t) == F.TypeFloat;
 
     /// <summary>The graph with every quantizable convolution in QDQ form, at the measured ranges.</summary>

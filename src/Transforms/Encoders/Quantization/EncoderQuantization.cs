@@ -50,10 +50,11 @@ public static class EncoderQuantization
                 $"The built-in {PatchEncoders.ResNet18} is convolutions only, which are quantized only with "
                     + "calibration images: give a folder of tiles like those it will encode."
             );
-        var calibration = calibrationFolder is null ? null : ActivationCalibration.Patches(calibrationFolder);
         var original = PatchFeatureExtractor.CreateWithThreads(encoder, 1);
         try
         {
+            var side = original.Manifest.ResizeTo ?? original.InputSize;
+            var calibration = calibrationFolder is null ? null : ActivationCalibration.Patches(calibrationFolder, side);
             return Quantize(encoder, original, outputFolder, calibration);
         }
         finally

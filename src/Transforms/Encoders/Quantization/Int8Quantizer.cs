@@ -85,7 +85,7 @@ internal static class Int8Quantizer
     }
 
     /// <summary>A model file's size with its external data files.</summary>
-    private static long ModelBytes(string path)
+    internal static long ModelBytes(string path)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var bytes = File.ReadAllBytes(path); // its length, also through a symbolic link
@@ -140,29 +140,7 @@ internal static class Int8Quantizer
             .SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
             .GroupBy(n => n)
             .ToDictionary(g => g.Key, g => g.Count());
-        private readonly HashSet<string> _readElsewhere = ReadElsewhere(graph);
-
-        /// <summary>Names a graph output or a subgraph (If/Loop/Scan bodies) reads: a weight among them is not one
-        /// product's alone, so it stays as it is.</summary>
-        private static HashSet<string> ReadElsewhere(ProtoMessage graph)
-        {
-            var names = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
-            void Subgraphs(ProtoMessage g)
-            {
-                foreach (var node in g.All(F.GraphNode).Select(n => n.Message))
-                foreach (var attribute in node.All(F.NodeAttribute).Select(a => a.Message))
-                foreach (var body in attribute.All(F.AttributeGraph).Concat(attribute.All(F.AttributeGraphs)))
-                {
-                    var inner = body.Message;
-                    names.UnionWith(
-                        inner.All(F.GraphNode).SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
-                    );
-                    Subgraphs(inner);
-                }
-            }
-            Subgraphs(graph);
-            return names;
-        }
+        private readonly HashSet<string> _readElsewhere = OnnxNodes.ReadElsewhere(graph);
 
         public int Kept { get; private set; }
 
