@@ -204,6 +204,15 @@ public sealed class EncoderQuantizationTests
         Assert.Equal(512, extractor.FeatureSize);
         var model = ProtoMessage.Parse(File.ReadAllBytes(Path.Combine(folder, "resnet18-int8.onnx")));
         Assert.Equal(13, OnnxNodes.Opset(model));
+        // The image's scale spans every pixel value once normalised, not just those the tiles showed.
+        var m = extractor.Manifest;
+        var ends = Enumerable.Range(0, 3).SelectMany(c => new[] { -m.Mean[c] / m.Std[c], (1 - m.Mean[c]) / m.Std[c] });
+        var scale = model
+            .First(OnnxFields.ModelGraph)!
+            .Message.All(OnnxFields.GraphInitializer)
+            .Select(f => f.Message)
+            .Single(t => OnnxTensors.Name(t) == "amil_qdq/Input247/scale");
+        Assert.Equal((ends.Max() - ends.Min()) / 255, OnnxTensors.Floats(scale, folder)[0], 1e-5);
     }
 
     /// <summary>Tissue-like tiles: smooth pink and purple blobs with speckle, a different draw per tile.</summary>

@@ -123,9 +123,19 @@ public static class EncoderQuantization
             return (model, new QdqResult(0, 0));
         ConvolutionQuantizer.UseOpset13(model, file);
         var ranges = ActivationCalibration.Ranges(model, quantizer.Activations(), original, patches);
+        // The image itself can take any pixel, seen in calibration or not: its range is that of 0…255 normalised.
+        if (ranges.ContainsKey(original.InputName))
+            ranges[original.InputName] = PixelRange(original.Manifest);
         var (graph, result) = quantizer.Rewrite(ranges, Path.GetDirectoryName(Path.GetFullPath(file))!);
         model.Fields[at] = ProtoField.Of(OnnxFields.ModelGraph, graph);
         return (model, result);
+    }
+
+    /// <summary>The values a patch's pixels take once normalised, over every channel.</summary>
+    private static ActivationRange PixelRange(EncoderManifest m)
+    {
+        var ends = Enumerable.Range(0, 3).SelectMany(c => new[] { -m.Mean[c] / m.Std[c], (1 - m.Mean[c]) / m.Std[c] });
+        return new ActivationRange((float)ends.Min(), (float)ends.Max());
     }
 
     /// <summary>Cosine similarity of each patch's features from the two encoders, lowest and mean: on the held-out
