@@ -13,6 +13,20 @@ public sealed class EncoderTuningTests
         new(encoder, cpu, Environment.ProcessorCount, batch, 1, 10, [new EncoderTrial(batch, 1, 10)]);
 
     [Fact]
+    public void SavesAtTheSameTimeKeepEveryEntry()
+    {
+        var file = Path.Combine(TestTemp.Folder("amil-tuning-together-").FullName, "tuning.json");
+        var savers = Enumerable
+            .Range(0, 8)
+            .Select(k => new Thread(() => EncoderTuning.Save(Choice($"encoder-{k}", MachineCpu.Description, 4), file)))
+            .ToList();
+        savers.ForEach(t => t.Start());
+        savers.ForEach(t => t.Join());
+        var saved = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)).RootElement;
+        Assert.Equal(8, saved.GetArrayLength()); // each read what the others wrote before adding its own
+    }
+
+    [Fact]
     public void TheLeanestOfTheFastestTrialsIsChosenAndKeptForThisMachineOnly()
     {
         var choice = EncoderTuning.Tune(PatchEncoders.ResNet18, [1, 2], [1], 0.2);

@@ -90,16 +90,44 @@ public static class EncoderTuning
     }
 
     /// <summary>Writes <paramref name="choice"/> into the tuning file (atomically), replacing the entry for the same
-    /// encoder and machine and keeping the others.</summary>
+    /// encoder and machine and keeping the others, also those other processes save at the same time (hosts sharing
+    /// the file take turns through FILE.lock).</summary>
+    /// <exception cref="IOException">Another process held the file's lock for over a minute.</exception>
     public static void Save(EncoderTuningChoice choice, string? file = null)
     {
         file ??= DefaultFile;
-        var entries = Read(file)
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        using var turn = Turn(file + ".lock", TimeSpan.FromMinutes(1));
+        var entries = (File.Exists(file) ? Parse(file) : [])
             .Where(e => !(e.Encoder == choice.Encoder && e.Cpu == choice.Cpu && e.Cores == choice.Cores))
             .Append(choice)
             .ToList();
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         AtomicFile.WriteText(file, JsonSerializer.Serialize(entries, Json) + "\n");
+    }
+
+    /// <summary>The lock file held exclusively (an advisory lock, released when the process ends).</summary>
+    private static FileStream Turn(string path, TimeSpan patience)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < patience && File.Exists(path))
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException e) when (File.Exists(path))
+            {
+                throw new IOException(
+                    $"Another process has held {path} for over {patience.TotalSeconds:F0} s while saving encoder "
+                        + "tunings; wait for it to finish and tune again.",
+                    e
+                );
+            }
+        }
     }
 
     /// <summary>The choice for <paramref name="encoder"/> on this machine (this CPU and core count), or null.</summary>
