@@ -63,12 +63,7 @@ public sealed class EncoderQuantizationTests
             );
             Assert.True(cosine >= 0.99, $"patch {k}: cosine {cosine:F5} to PyTorch's float features");
         }
-        var model = ProtoMessage.Parse(File.ReadAllBytes(Path.Combine(moved, extractor.Manifest.File)));
-        var ops = model
-            .First(OnnxFields.ModelGraph)!
-            .Message.All(OnnxFields.GraphNode)
-            .Select(n => n.Message.Text(OnnxFields.NodeOpType))
-            .ToList();
+        var ops = Ops(Path.Combine(moved, extractor.Manifest.File));
         Assert.Equal(6, ops.Count(op => op == "MatMulInteger"));
         Assert.Equal(6, ops.Count(op => op == "DynamicQuantizeLinear")); // each of the six reads its own input
     }
@@ -107,10 +102,7 @@ public sealed class EncoderQuantizationTests
         Assert.InRange(report.MinimumCosine, 0.99, 1.0);
         var extractor = PatchFeatureExtractor.Get(report.Manifest);
         Assert.Null(extractor.Manifest.MaxBatchSize); // fixed scales: patches may share a call
-        var patches = EncoderCheck.FixedPatches(3, 64);
-        var together = extractor.Extract(patches, EncoderCheck.Layout(3, 64), 1f, 16);
-        var alone = extractor.Extract(patches.AsSpan(2 * 3 * 64 * 64), EncoderCheck.Layout(1, 64), 1f, 16);
-        Assert.Equal(together[(2 * extractor.FeatureSize)..], alone);
+        AssertAPatchIsEncodedAsAlone(extractor);
         var ops = Ops(Path.Combine(folder, "tiny-cnn-int8.onnx"));
         Assert.Equal(3, ops.Count(op => op == "QuantizeLinear")); // the first input and each ReLU's output
         Assert.Equal(2, ops.Count(op => op == "Relu")); // the QDQ sits after each ReLU, which ONNX Runtime folds
@@ -237,6 +229,16 @@ public sealed class EncoderQuantizationTests
         }
     }
 
+    /// <summary>The third of three patches encoded in one call has the features it has encoded alone.</summary>
+    private static void AssertAPatchIsEncodedAsAlone(PatchFeatureExtractor extractor)
+    {
+        int size = extractor.InputSize;
+        var patches = EncoderCheck.FixedPatches(3, size);
+        var together = extractor.Extract(patches, EncoderCheck.Layout(3, size), 1f, 16);
+        var alone = extractor.Extract(patches.AsSpan(2 * 3 * size * size), EncoderCheck.Layout(1, size), 1f, 16);
+        Assert.Equal(together[(2 * extractor.FeatureSize)..], alone);
+    }
+
     private static List<string?> Ops(string file) =>
         ProtoMessage
             .Parse(File.ReadAllBytes(file))
@@ -304,10 +306,7 @@ public sealed class EncoderQuantizationTests
         var report = EncoderQuantization.Quantize(Committed("tiny_vit.json"), folder);
         var extractor = PatchFeatureExtractor.Get(report.Manifest);
         Assert.Equal(1, extractor.Manifest.MaxBatchSize);
-        var patches = EncoderCheck.FixedPatches(3, 112);
-        var together = extractor.Extract(patches, EncoderCheck.Layout(3, 112), 1f, 16);
-        var alone = extractor.Extract(patches.AsSpan(2 * 3 * 112 * 112), EncoderCheck.Layout(1, 112), 1f, 16);
-        Assert.Equal(together[(2 * extractor.FeatureSize)..], alone);
+        AssertAPatchIsEncodedAsAlone(extractor);
     }
 
     /// <summary>Y = X·Wᵀ + C as one Gemm (transB = 1): X [N, 64], W [128, 64] inline or as external data, C [128].

@@ -30,8 +30,9 @@ public static class TrainJob
         // the network where ONNX Runtime can.
         var device = ComputeDevice.Parse(settings.Device);
         device.Resolve();
-        using var encoders = EncoderExecution.OnCuda(EncoderExecution.BesideNetwork(device.CudaIndex()));
-        if (device.CudaIndex() is not null && EncoderExecution.CudaDevice is null)
+        int? gpu = device.CudaIndex();
+        using var encoders = EncoderExecution.OnCuda(EncoderExecution.BesideNetwork(gpu));
+        if (gpu is not null && !EncoderExecution.CudaBuilt)
             log(
                 "Frozen encoders run on the CPU: this build's ONNX Runtime has no CUDA provider "
                     + "(build with -p:AmilOnnxRuntime=gpu for encoders on the GPU)."

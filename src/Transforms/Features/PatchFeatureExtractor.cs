@@ -64,20 +64,16 @@ public sealed class PatchFeatureExtractor
                 : GraphOptimizationLevel.ORT_DISABLE_ALL,
             IntraOpNumThreads = session.Threads,
         };
-        if (session.Cuda is not { } gpu)
-            _session = EncoderSession.Open(manifest, options, out _input, out _output);
-        else
-        {
+        if (session.Cuda is { } gpu)
             EncoderExecution.UseCuda(options, gpu, manifest.Name);
-            try
-            {
-                _session = EncoderSession.Open(manifest, options, out _input, out _output);
-            }
-            // The file's hash matched, so a session that cannot open is the GPU's doing.
-            catch (InvalidDataException e) when (e.InnerException is OnnxRuntimeException cause)
-            {
-                throw EncoderExecution.Unavailable(manifest.Name, gpu, cause);
-            }
+        try
+        {
+            _session = EncoderSession.Open(manifest, options, out _input, out _output);
+        }
+        // The file's hash matched, so a session that cannot open on a GPU is the GPU's doing.
+        catch (InvalidDataException e) when (session.Cuda is { } g && e.InnerException is OnnxRuntimeException cause)
+        {
+            throw EncoderExecution.Unavailable(manifest.Name, g, cause);
         }
         Identity = manifest.Name == ResNet18 ? ResNet18 : EncoderSession.Identity(manifest);
     }

@@ -7,11 +7,13 @@ namespace Amil.MLNet.Transforms.Onnx;
 /// </summary>
 internal static class OnnxBatchDimension
 {
-    public static byte[] MakeDynamic(byte[] model)
+    public static byte[] MakeDynamic(byte[] model) => MakeDynamic(ProtoMessage.Parse(model)).ToBytes();
+
+    /// <summary>The same, on a model already read; it is edited in place and returned.</summary>
+    public static ProtoMessage MakeDynamic(ProtoMessage parsed)
     {
-        var parsed = ProtoMessage.Parse(model);
         if (parsed.First(OnnxFields.ModelGraph) is not { } graphField)
-            return model;
+            return parsed;
         var graph = graphField.Message;
         for (int i = 0; i < graph.Fields.Count; i++)
             if (graph.Fields[i].Number is OnnxFields.GraphInput or OnnxFields.GraphOutput or OnnxFields.GraphValueInfo)
@@ -20,7 +22,7 @@ internal static class OnnxBatchDimension
                     FirstDimensionSymbolic(graph.Fields[i].Message)
                 );
         parsed.Fields[parsed.Fields.IndexOf(graphField)] = ProtoField.Of(OnnxFields.ModelGraph, graph);
-        return parsed.ToBytes();
+        return parsed;
     }
 
     /// <summary>ValueInfoProto.type → TypeProto.tensor_type → shape → its first dim, made Dimension { dim_param: "N"

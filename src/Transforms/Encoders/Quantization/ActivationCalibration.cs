@@ -21,10 +21,13 @@ internal static class ActivationCalibration
     public const int MaximumImages = 256;
 
     /// <summary>The model after ONNX Runtime's basic graph optimisations, every tensor inline.</summary>
+    /// <param name="model">The model as read from <paramref name="file"/> (its external tensors are brought inline
+    /// in it).</param>
+    /// <param name="file">Where it was read: external data lies beside it.</param>
+    /// <param name="bytes">Its size with external data (<see cref="Int8Quantizer.ModelBytes"/>).</param>
     /// <exception cref="InvalidDataException">The model, external data included, is 2 GB or more.</exception>
-    public static ProtoMessage Optimized(string file)
+    public static ProtoMessage Optimized(ProtoMessage model, string file, long bytes)
     {
-        long bytes = Int8Quantizer.ModelBytes(file);
         if (bytes >= int.MaxValue)
             throw new InvalidDataException(
                 $"{file} is {bytes / 1e9:F1} GB with its external data; calibrating its convolutions needs it in one "
@@ -39,12 +42,9 @@ internal static class ActivationCalibration
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
                 OptimizedModelFilePath = temp,
             };
-            var model = Inlined(
-                ProtoMessage.Parse(File.ReadAllBytes(file)),
-                Path.GetDirectoryName(Path.GetFullPath(file))!
-            );
+            Inline(model, Path.GetDirectoryName(Path.GetFullPath(file))!);
             // A symbolic batch keeps the optimiser from folding batch 1 into shapes.
-            using (new InferenceSession(OnnxBatchDimension.MakeDynamic(model.ToBytes()), options)) { }
+            using (new InferenceSession(OnnxBatchDimension.MakeDynamic(model).ToBytes(), options)) { }
             return ProtoMessage.Parse(File.ReadAllBytes(temp));
         }
         finally
@@ -53,8 +53,8 @@ internal static class ActivationCalibration
         }
     }
 
-    /// <summary>The model with every tensor kept as external data brought inline.</summary>
-    private static ProtoMessage Inlined(ProtoMessage model, string folder)
+    /// <summary>Brings every tensor kept as external data inline.</summary>
+    private static void Inline(ProtoMessage model, string folder)
     {
         int at = model.Fields.FindIndex(f => f.Number == F.ModelGraph);
         var graph = model.Fields[at].Message;
@@ -65,7 +65,6 @@ internal static class ActivationCalibration
                     OnnxTensors.Inline(graph.Fields[i].Message, folder)
                 );
         model.Fields[at] = ProtoField.Of(F.ModelGraph, graph);
-        return model;
     }
 
     /// <summary>The patches of a folder of images (PNG, JPEG, TIFF, BMP), by name, at most
@@ -113,17 +112,20 @@ internal static class ActivationCalibration
         IEnumerable<CalibrationPatch> patches
     )
     {
-        model = ProtoMessage.Parse(model.ToBytes()); // the outputs added are the calibration's alone
-        var graph = model.First(F.ModelGraph)!.Message;
+        // A copy of the model's fields (not its bytes): the outputs added are the calibration's alone.
+        var copy = new ProtoMessage();
+        copy.Fields.AddRange(model.Fields);
+        var graph = new ProtoMessage();
+        graph.Fields.AddRange(model.First(F.ModelGraph)!.Message.Fields);
         var inputs = graph.All(F.GraphInput).Select(i => i.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
         var returned = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
         var outputs = activations.Where(a => !inputs.Contains(a)).ToList();
         foreach (var name in outputs.Where(o => !returned.Contains(o)))
             graph.Fields.Add(ProtoField.Of(F.GraphOutput, FloatValue(name)));
-        model.Fields[model.Fields.FindIndex(f => f.Number == F.ModelGraph)] = ProtoField.Of(F.ModelGraph, graph);
+        copy.Fields[copy.Fields.FindIndex(f => f.Number == F.ModelGraph)] = ProtoField.Of(F.ModelGraph, graph);
         var ranges = activations.ToDictionary(a => a, _ => new ActivationRange(float.MaxValue, float.MinValue));
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-        using var session = new InferenceSession(OnnxBatchDimension.MakeDynamic(model.ToBytes()), options);
+        using var session = new InferenceSession(OnnxBatchDimension.MakeDynamic(copy).ToBytes(), options);
         foreach (var patch in patches)
         {
             var input = encoder.Input(patch.Planes, EncoderCheck.Layout(1, patch.Size), 1f, 0, 1);

@@ -33,6 +33,7 @@ internal sealed class ConvolutionQuantizer
 
     private readonly ProtoMessage _graph;
     private readonly List<ProtoMessage> _nodes; // parsed once: a field's Message parses anew on every read
+    private readonly List<ProtoMessage> _initializers;
     private readonly Dictionary<string, ProtoMessage> _byName;
     private readonly Dictionary<string, int> _uses;
     private readonly HashSet<string> _graphOutputs;
@@ -42,12 +43,9 @@ internal sealed class ConvolutionQuantizer
     {
         _graph = graph;
         _nodes = graph.All(F.GraphNode).Select(f => f.Message).ToList();
-        _byName = graph.All(F.GraphInitializer).Select(f => f.Message).ToDictionary(OnnxTensors.Name);
-        _uses = graph
-            .All(F.GraphNode)
-            .SelectMany(n => OnnxNodes.Inputs(n.Message))
-            .GroupBy(n => n)
-            .ToDictionary(g => g.Key, g => g.Count());
+        _initializers = graph.All(F.GraphInitializer).Select(f => f.Message).ToList();
+        _byName = _initializers.ToDictionary(OnnxTensors.Name);
+        _uses = OnnxGraph.Reads(_nodes);
         _graphOutputs = graph.All(F.GraphOutput).Select(o => o.Message.Text(F.ValueInfoName) ?? "").ToHashSet();
         _readElsewhere = OnnxNodes.ReadElsewhere(graph);
         Convolutions = _nodes.Where(Quantizable).ToList();
@@ -275,8 +273,12 @@ internal sealed class ConvolutionQuantizer
             );
         int channels = (int)dims[0],
             each = values.Length / channels;
-        var (q, scales) = Int8Quantizer.QuantizeColumns(Transpose(values, channels, each), each, channels);
-        var int8 = Transpose(q, each, channels);
+        var (q, scales) = Int8Quantizer.QuantizeColumns(
+            Int8Quantizer.Transpose(values, channels, each),
+            each,
+            channels
+        );
+        var int8 = Int8Quantizer.Transpose(q, each, channels);
         string stem = Prefix + name;
         added.Add(OnnxTensors.Create(stem + "/int8", F.TypeInt8, dims, MemoryMarshal.AsBytes(int8.AsSpan()).ToArray()));
         added.Add(OnnxTensors.Floats(stem + "/scale", [channels], scales));
@@ -353,31 +355,7 @@ internal sealed class ConvolutionQuantizer
             .Where(g => g.Count() == _uses.GetValueOrDefault(g.Key))
             .Select(g => g.Key)
             .ToHashSet();
-        var rebuilt = new ProtoMessage();
-        bool nodesWritten = false;
-        foreach (var field in _graph.Fields)
-            if (field.Number == F.GraphNode)
-            {
-                if (!nodesWritten)
-                    rebuilt.Fields.AddRange(nodes.Select(n => ProtoField.Of(F.GraphNode, n)));
-                nodesWritten = true;
-            }
-            else if (field.Number == F.GraphInitializer && replaced.Contains(OnnxTensors.Name(field.Message)))
-                continue;
-            else if (field.Number == F.GraphInput && replaced.Contains(field.Message.Text(F.ValueInfoName) ?? ""))
-                continue;
-            else
-                rebuilt.Fields.Add(field);
-        rebuilt.Fields.AddRange(added.Select(t => ProtoField.Of(F.GraphInitializer, t)));
-        return rebuilt;
-    }
-
-    private static T[] Transpose<T>(T[] values, int rows, int columns)
-    {
-        var t = new T[values.Length];
-        for (int r = 0; r < rows; r++)
-        for (int c = 0; c < columns; c++)
-            t[c * rows + r] = values[r * columns + c];
-        return t;
+        var kept = _initializers.Where(t => !replaced.Contains(OnnxTensors.Name(t)));
+        return OnnxGraph.Rebuilt(_graph, nodes, kept.Concat(added), replaced);
     }
 }

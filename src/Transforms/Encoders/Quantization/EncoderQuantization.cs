@@ -50,34 +50,45 @@ public static class EncoderQuantization
                 $"The built-in {PatchEncoders.ResNet18} is convolutions only, which are quantized only with "
                     + "calibration images: give a folder of tiles like those it will encode."
             );
-        var original = PatchFeatureExtractor.CreateWithThreads(encoder, 1);
+        // Without calibration the original is opened only after the edit, so a large model is held once at a time.
+        var original = calibrationFolder is null ? null : PatchFeatureExtractor.CreateWithThreads(encoder, 1);
         try
         {
-            var side = original.Manifest.ResizeTo ?? original.InputSize;
-            var calibration = calibrationFolder is null ? null : ActivationCalibration.Patches(calibrationFolder, side);
-            return Quantize(encoder, original, outputFolder, calibration);
+            var manifest = original?.Manifest ?? PatchEncoders.Manifest(encoder);
+            if (original is null) // opening it checked the file
+                EncoderSession.CheckFile(manifest);
+            var calibration = original is null
+                ? null
+                : ActivationCalibration.Patches(calibrationFolder!, manifest.ResizeTo ?? manifest.InputSize);
+            var written = Write(manifest, outputFolder, original, calibration?.Where((_, i) => i % 4 != 1));
+            original ??= PatchFeatureExtractor.CreateWithThreads(encoder, 1);
+            return Report(original, written, calibration?.Where((_, i) => i % 4 == 1).ToList());
         }
         finally
         {
-            original.Close();
+            original?.Close();
         }
     }
 
-    private static EncoderQuantizationReport Quantize(
-        string encoder,
-        PatchFeatureExtractor original,
+    /// <summary>The int8 model and its manifest as written, and what was quantized.</summary>
+    private sealed record Written(string Onnx, string Manifest, QuantizationSummary Summary);
+
+    private static Written Write(
+        EncoderManifest manifest,
         string outputFolder,
-        List<CalibrationPatch>? calibration
+        PatchFeatureExtractor? original,
+        IEnumerable<CalibrationPatch>? calibration
     )
     {
-        var manifest = original.Manifest;
         Directory.CreateDirectory(outputFolder);
         string name = manifest.Name + "-int8";
         string onnx = Path.GetFullPath(Path.Combine(outputFolder, name + ".onnx"));
-        var (model, convolutions) = calibration is null
-            ? (ProtoMessage.Parse(File.ReadAllBytes(manifest.File)), new QdqResult(0, 0))
-            : Convolutions(original, calibration.Where((_, i) => i % 4 != 1));
-        var summary = Int8Quantizer.Quantize(model, manifest.File, onnx, convolutions);
+        var model = ProtoMessage.Parse(File.ReadAllBytes(manifest.File));
+        long before = Int8Quantizer.ModelBytes(model, manifest.File);
+        var convolutions = new QdqResult(0, 0);
+        if (original is not null && calibration is not null)
+            (model, convolutions) = Convolutions(model, before, original, calibration);
+        var summary = Int8Quantizer.Quantize(model, manifest.File, onnx, convolutions, before);
         var copy = JsonSerializer.Deserialize<EncoderManifest>(manifest.ToJson(), EncoderManifest.Json)!;
         copy.Name = name;
         copy.File = Path.GetFileName(onnx);
@@ -87,13 +98,23 @@ public static class EncoderQuantization
             copy.MaxBatchSize = 1;
         string manifestPath = Path.Combine(Path.GetDirectoryName(onnx)!, name + ".json");
         AtomicFile.Write(manifestPath, temp => File.WriteAllText(temp, copy.ToJson()));
+        return new Written(onnx, manifestPath, summary);
+    }
+
+    /// <summary>The copy's agreement with the original: on the held-out calibration patches, else fixed ones. A copy
+    /// that cannot run is removed.</summary>
+    private static EncoderQuantizationReport Report(
+        PatchFeatureExtractor original,
+        Written written,
+        List<CalibrationPatch>? patches
+    )
+    {
         try
         {
-            var patches = calibration?.Where((_, i) => i % 4 == 1).ToList();
-            var (minimum, mean) = Agreement(original, manifestPath, patches);
+            var (minimum, mean) = Agreement(original, written.Manifest, patches);
             return new EncoderQuantizationReport(
-                manifestPath,
-                summary,
+                written.Manifest,
+                written.Summary,
                 patches?.Count ?? AgreementPatches,
                 minimum,
                 mean
@@ -102,8 +123,8 @@ public static class EncoderQuantization
         catch
         {
             // An encoder that cannot run is not left looking like one.
-            File.Delete(manifestPath);
-            File.Delete(onnx);
+            File.Delete(written.Manifest);
+            File.Delete(written.Onnx);
             throw;
         }
     }
@@ -111,12 +132,14 @@ public static class EncoderQuantization
     /// <summary>The model as ONNX Runtime's basic optimisations leave it, its convolutions in int8 QDQ form at the
     /// ranges the calibration patches give.</summary>
     private static (ProtoMessage Model, QdqResult Result) Convolutions(
+        ProtoMessage source,
+        long bytes,
         PatchFeatureExtractor original,
         IEnumerable<CalibrationPatch> patches
     )
     {
         string file = original.Manifest.File;
-        var model = ActivationCalibration.Optimized(file);
+        var model = ActivationCalibration.Optimized(source, file, bytes);
         int at = model.Fields.FindIndex(f => f.Number == OnnxFields.ModelGraph);
         var quantizer = new ConvolutionQuantizer(model.Fields[at].Message);
         if (quantizer.Convolutions.Count == 0)

@@ -31,8 +31,11 @@ internal static class Int8Quantizer
     /// <summary>The file's matrix products quantized (convolutions left float).</summary>
     /// <exception cref="InvalidDataException">The file is not an ONNX model this can quantize (opset below 11, or
     /// nothing to quantize); the message says which.</exception>
-    public static QuantizationSummary Quantize(string inputPath, string outputPath) =>
-        Quantize(ProtoMessage.Parse(File.ReadAllBytes(inputPath)), inputPath, outputPath, new QdqResult(0, 0));
+    public static QuantizationSummary Quantize(string inputPath, string outputPath)
+    {
+        var model = ProtoMessage.Parse(File.ReadAllBytes(inputPath));
+        return Quantize(model, inputPath, outputPath, new QdqResult(0, 0), ModelBytes(model, inputPath));
+    }
 
     /// <summary>The model's matrix products quantized and the model written to <paramref name="outputPath"/> as one
     /// file.</summary>
@@ -40,11 +43,13 @@ internal static class Int8Quantizer
     /// <param name="sourcePath">The file it came from: its folder holds external data; its size is reported.</param>
     /// <param name="outputPath">Where the quantized model goes.</param>
     /// <param name="convolutions">What quantizing the convolutions did before.</param>
+    /// <param name="bytesBefore">The source's size, external data included (<see cref="ModelBytes"/>).</param>
     public static QuantizationSummary Quantize(
         ProtoMessage model,
         string sourcePath,
         string outputPath,
-        QdqResult convolutions
+        QdqResult convolutions,
+        long bytesBefore
     )
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
@@ -79,19 +84,18 @@ internal static class Int8Quantizer
             quantized,
             convolutions.Quantized,
             rewrite.Kept - convolutions.AddedNodes - convolutions.Quantized,
-            ModelBytes(sourcePath),
+            bytesBefore,
             new FileInfo(outputPath).Length
         );
     }
 
-    /// <summary>A model file's size with its external data files.</summary>
-    internal static long ModelBytes(string path)
+    /// <summary>A model file's size with the external data files its tensors name (the model as read from that
+    /// file, so it is not read again).</summary>
+    internal static long ModelBytes(ProtoMessage model, string path)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var bytes = File.ReadAllBytes(path); // its length, also through a symbolic link
-        var graph = ProtoMessage.Parse(bytes).First(F.ModelGraph)?.Message;
-        var tensors = graph?.All(F.GraphInitializer).Select(f => f.Message) ?? [];
-        return bytes.Length + OnnxTensors.ExternalFiles(tensors, folder).Where(File.Exists).Sum(Length);
+        var tensors = model.First(F.ModelGraph)?.Message.All(F.GraphInitializer).Select(f => f.Message) ?? [];
+        return Length(path) + OnnxTensors.ExternalFiles(tensors, folder).Where(File.Exists).Sum(Length);
     }
 
     /// <summary>A file's length; a symbolic link's target's.</summary>
@@ -127,6 +131,16 @@ internal static class Int8Quantizer
         return (q, scales);
     }
 
+    /// <summary>A row-major [rows, columns] matrix as [columns, rows].</summary>
+    internal static T[] Transpose<T>(T[] values, int rows, int columns)
+    {
+        var t = new T[values.Length];
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < columns; c++)
+            t[c * rows + r] = values[r * columns + c];
+        return t;
+    }
+
     /// <summary>The graph's nodes rewritten one by one; initializers replaced where a weight became int8.</summary>
     private sealed class GraphRewrite(ProtoMessage graph, List<ProtoMessage> initializers, string folder)
     {
@@ -135,11 +149,7 @@ internal static class Int8Quantizer
         private readonly List<ProtoMessage> _added = [];
         private readonly HashSet<string> _replaced = [];
         private readonly Dictionary<string, (string Q, string Scale, string ZeroPoint)> _dynamic = [];
-        private readonly Dictionary<string, int> _uses = graph
-            .All(F.GraphNode)
-            .SelectMany(n => n.Message.All(F.NodeInput).Select(i => i.Text))
-            .GroupBy(n => n)
-            .ToDictionary(g => g.Key, g => g.Count());
+        private readonly Dictionary<string, int> _uses = OnnxGraph.Reads(graph.All(F.GraphNode).Select(n => n.Message));
         private readonly HashSet<string> _readElsewhere = OnnxNodes.ReadElsewhere(graph);
 
         public int Kept { get; private set; }
@@ -163,30 +173,7 @@ internal static class Int8Quantizer
 
         /// <summary>The graph with the new nodes, the int8 weights in place of the float ones, every tensor
         /// inline.</summary>
-        public ProtoMessage Graph()
-        {
-            var rebuilt = new ProtoMessage();
-            bool nodesWritten = false,
-                tensorsWritten = false;
-            foreach (var field in graph.Fields)
-                if (field.Number == F.GraphNode)
-                {
-                    if (!nodesWritten)
-                        rebuilt.Fields.AddRange(_nodes.Select(n => ProtoField.Of(F.GraphNode, n)));
-                    nodesWritten = true;
-                }
-                else if (field.Number == F.GraphInitializer)
-                {
-                    if (!tensorsWritten)
-                        rebuilt.Fields.AddRange(Tensors().Select(t => ProtoField.Of(F.GraphInitializer, t)));
-                    tensorsWritten = true;
-                }
-                else if (field.Number != F.GraphInput || !_replaced.Contains(field.Message.Text(F.ValueInfoName) ?? ""))
-                    rebuilt.Fields.Add(field);
-            if (!tensorsWritten)
-                rebuilt.Fields.AddRange(Tensors().Select(t => ProtoField.Of(F.GraphInitializer, t)));
-            return rebuilt;
-        }
+        public ProtoMessage Graph() => OnnxGraph.Rebuilt(graph, _nodes, Tensors(), _replaced);
 
         private IEnumerable<ProtoMessage> Tensors() =>
             initializers
@@ -271,15 +258,6 @@ internal static class Int8Quantizer
             _nodes.Add(OnnxNodes.Node("DynamicQuantizeLinear", stem, [input], [made.Q, made.Scale, made.ZeroPoint]));
             _dynamic[input] = made;
             return made;
-        }
-
-        private static float[] Transpose(float[] values, int rows, int columns)
-        {
-            var t = new float[values.Length];
-            for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++)
-                t[c * rows + r] = values[r * columns + c];
-            return t;
         }
     }
 }
