@@ -102,6 +102,7 @@ internal static class CommandRunner
                     or InvalidDataException
                     or ArgumentException
                     or UnauthorizedAccessException
+                    or TimeoutException
             )
                 return x;
         return null;

@@ -13,6 +13,18 @@ public sealed class EncoderTuningTests
         new(encoder, cpu, Environment.ProcessorCount, batch, 1, 10, [new EncoderTrial(batch, 1, 10)]);
 
     [Fact]
+    public void ASaveThatCannotGetItsTurnSaysWhoHoldsTheFile()
+    {
+        var file = Path.Combine(TestTemp.Folder("amil-tuning-held-").FullName, "tuning.json");
+        using var held = new FileStream(file + ".lock", FileMode.Create, FileAccess.ReadWrite, FileShare.None);
+        var e = Assert.Throws<TimeoutException>(() =>
+            EncoderTuning.Save(Choice("encoder", MachineCpu.Description, 4), file, TimeSpan.FromMilliseconds(200))
+        );
+        Assert.Contains($"has held {file}.lock for over", e.Message);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public void SavesAtTheSameTimeKeepEveryEntry()
     {
         var file = Path.Combine(TestTemp.Folder("amil-tuning-together-").FullName, "tuning.json");

@@ -24,7 +24,7 @@ public sealed record EncoderTuningChoice(
 
 /// <summary>
 /// Batch size and threads for an encoder chosen by measurement: <see cref="Tune"/> times each pair on this machine
-/// and <see cref="Save"/> keeps the fastest in a tuning file (<see cref="DefaultFile"/>), one entry per encoder, CPU
+/// and <see cref="Save(EncoderTuningChoice, string?)"/> keeps the fastest in a tuning file (<see cref="DefaultFile"/>), one entry per encoder, CPU
 /// and core count. Slide encoding (SlideFeatureCache) and the shared extractor use the entry for this machine when
 /// there is one; otherwise batches of 16 on every core.
 /// </summary>
@@ -92,12 +92,14 @@ public static class EncoderTuning
     /// <summary>Writes <paramref name="choice"/> into the tuning file (atomically), replacing the entry for the same
     /// encoder and machine and keeping the others, also those other processes save at the same time (hosts sharing
     /// the file take turns through FILE.lock).</summary>
-    /// <exception cref="IOException">Another process held the file's lock for over a minute.</exception>
-    public static void Save(EncoderTuningChoice choice, string? file = null)
+    /// <exception cref="TimeoutException">Another process held the file's lock for over a minute.</exception>
+    public static void Save(EncoderTuningChoice choice, string? file = null) =>
+        Save(choice, file ?? DefaultFile, TimeSpan.FromMinutes(1));
+
+    internal static void Save(EncoderTuningChoice choice, string file, TimeSpan patience)
     {
-        file ??= DefaultFile;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        using var turn = Turn(file + ".lock", TimeSpan.FromMinutes(1));
+        using var turn = Turn(file + ".lock", patience);
         var entries = (File.Exists(file) ? Parse(file) : [])
             .Where(e => !(e.Encoder == choice.Encoder && e.Cpu == choice.Cpu && e.Cores == choice.Cores))
             .Append(choice)
@@ -121,7 +123,7 @@ public static class EncoderTuning
             }
             catch (IOException e) when (File.Exists(path))
             {
-                throw new IOException(
+                throw new TimeoutException(
                     $"Another process has held {path} for over {patience.TotalSeconds:F0} s while saving encoder "
                         + "tunings; wait for it to finish and tune again.",
                     e
