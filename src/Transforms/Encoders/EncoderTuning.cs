@@ -24,9 +24,9 @@ public sealed record EncoderTuningChoice(
 
 /// <summary>
 /// Batch size and threads for an encoder chosen by measurement: <see cref="Tune"/> times each pair on this machine
-/// and <see cref="Save(EncoderTuningChoice, string?)"/> keeps the fastest in a tuning file (<see cref="DefaultFile"/>), one entry per encoder, CPU
-/// and core count. Slide encoding (SlideFeatureCache) and the shared extractor use the entry for this machine when
-/// there is one; otherwise batches of 16 on every core.
+/// and <see cref="Save(EncoderTuningChoice, string?)"/> keeps the fastest in a tuning file
+/// (<see cref="DefaultFile"/>), one entry per encoder, CPU and core count. Slide encoding (SlideFeatureCache) and the
+/// shared extractor use the entry for this machine when there is one; otherwise batches of 16 on every core.
 /// </summary>
 public static class EncoderTuning
 {
